@@ -1,0 +1,59 @@
+package io.servicekit;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one connection's callbacks one at a time, in submission order, on virtual threads. No thread
+ * is kept while the connection is idle: a virtual thread is started for a burst of tasks and ends
+ * when the queue is empty.
+ */
+final class SerialExecutor implements Executor {
+  private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);
+  private static final ThreadFactory THREADS =
+      Thread.ofVirtual().name("servicekit-conn-", 0).factory();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final ArrayDeque<Runnable> tasks = new ArrayDeque<>(2);
+  private boolean running; // guarded by lock
+
+  @Override
+  public void execute(Runnable task) {
+    lock.lock();
+    try {
+      tasks.addLast(task);
+      if (running) {
+        return;
+      }
+      running = true;
+    } finally {
+      lock.unlock();
+    }
+    THREADS.newThread(this::runAll).start();
+  }
+
+  private void runAll() {
+    while (true) {
+      Runnable task;
+      lock.lock();
+      try {
+        task = tasks.pollFirst();
+        if (task == null) {
+          running = false;
+          return;
+        }
+      } finally {
+        lock.unlock();
+      }
+      try {
+        task.run();
+      } catch (Throwable t) {
+        LOG.error("connection callback failed", t);
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package io.servicekit;
+
+/**
+ * Base type of every exception ServiceKit throws. Unchecked, so it travels through lambdas and
+ * callbacks; messages name the rule that was broken and the offending value.
+ */
+public class ServiceKitException extends RuntimeException {
+  public ServiceKitException(String message) {
+    super(message);
+  }
+
+  public ServiceKitException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,432 @@
+package io.servicekit;
+
+import io.servicekit.spi.Transport;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine that drives one {@link WsConn} over a {@link Transport}: ordered callback
+ * dispatch, heartbeat and timeout, the outgoing queue, and the close handshake. Server bindings
+ * create one per upgraded connection and report the transport's events to it; applications see it
+ * only as the {@link WsSession} passed to {@code onStart}.
+ *
+ * <p>States: {@code NEW → OPEN → CLOSING → CLOSED}. Any close frame from the peer, a transport
+ * failure, {@link #close}, {@link #abort}, a heartbeat timeout, a slow consumer or a write timeout
+ * moves it towards {@code CLOSED}; {@code onClose} runs once when it gets there.
+ *
+ * @param <I> the connection's decoded message type
+ */
+public final class WsConnection<I> implements WsSession {
+  private static final Logger LOG = LoggerFactory.getLogger(WsConnection.class);
+
+  private enum State {
+    NEW,
+    OPEN,
+    CLOSING,
+    CLOSED
+  }
+
+  private final WsConn<I> conn;
+  private final WsConnConfig config;
+  private final HandshakeRequest request;
+  private final String subprotocol;
+  private final Scheduler scheduler;
+  private final SerialExecutor callbacks = new SerialExecutor();
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private final CompletableFuture<CloseStatus> closeFuture = new CompletableFuture<>();
+
+  private volatile Transport transport;
+  private volatile OutgoingQueue queue;
+  private volatile long lastReadNanos;
+  private volatile CloseStatus localClose; // the status we closed with, if we closed first
+  private volatile Scheduler.Cancellable pingTask;
+  private volatile Scheduler.Cancellable timeoutTask;
+  private volatile Scheduler.Cancellable closeTimer;
+  private final AtomicBoolean watchdogArmed = new AtomicBoolean();
+  private volatile long lastWriteStartNanos;
+
+  /**
+   * Creates the driver for {@code conn}; call {@link #open(Transport)} once the transport is ready.
+   */
+  public WsConnection(
+      WsConn<I> conn, WsConnConfig config, HandshakeRequest request, String subprotocol) {
+    this.conn = conn;
+    this.config = config;
+    this.request = request;
+    this.subprotocol = subprotocol;
+    this.scheduler = config.scheduler();
+  }
+
+  // ---------------------------------------------------------------- events from the binding
+
+  /** The upgrade completed: starts the heartbeat and runs {@code onStart}, then reads. */
+  public void open(Transport transport) {
+    if (!state.compareAndSet(State.NEW, State.OPEN)) {
+      throw new IllegalStateException("open() called twice for " + conn.connId());
+    }
+    this.transport = transport;
+    this.queue =
+        new OutgoingQueue(
+            transport,
+            scheduler,
+            config.maxQueuedBytes(),
+            new OutgoingQueue.Listener() {
+              @Override
+              public void writeStarted(long nanoTime) {
+                lastWriteStartNanos = nanoTime;
+                if (watchdogArmed.compareAndSet(false, true)) {
+                  scheduler.schedule(WsConnection.this::watchdogTick, config.writeTimeout());
+                }
+              }
+
+              @Override
+              public void writeFailed(Throwable cause) {
+                LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+                failWith(CloseStatus.of(CloseStatus.GOING_AWAY, "write failed: " + cause));
+              }
+            });
+    if (conn instanceof BaseConn<?, ?> base) {
+      base.attach(this);
+    }
+    lastReadNanos = scheduler.nanoTime();
+    pingTask = scheduler.schedule(this::pingTick, config.pingPeriod());
+    timeoutTask = scheduler.schedule(this::timeoutTick, config.pongPeriod());
+    LOG.debug("{} {}: open", conn.name(), conn.connId());
+    callbacks.execute(
+        () -> {
+          try {
+            conn.onStart(this);
+          } catch (Throwable e) {
+            LOG.debug("{} {}: onStart failed", conn.name(), conn.connId(), e);
+            close(statusFor(e));
+          }
+          demandIfNotClosed();
+        });
+  }
+
+  /** A text message arrived. */
+  public void onText(String text) {
+    lastReadNanos = scheduler.nanoTime();
+    if (config.absorbPongs() && Json.isPong(text)) {
+      transport.demand();
+      return;
+    }
+    callbacks.execute(() -> deliver(Frame.text(text)));
+  }
+
+  /** A binary message arrived; {@code bytes} now belongs to the connection. */
+  public void onBinary(byte[] bytes) {
+    lastReadNanos = scheduler.nanoTime();
+    callbacks.execute(() -> deliver(Frame.binary(bytes)));
+  }
+
+  /** A protocol-level ping or pong arrived: liveness only. */
+  public void onControlFrame() {
+    lastReadNanos = scheduler.nanoTime();
+  }
+
+  /** The transport failed; a {@link #onClosed} call follows. */
+  public void onTransportError(Throwable cause) {
+    LOG.debug("{} {}: transport error", conn.name(), conn.connId(), cause);
+  }
+
+  /**
+   * The connection has ended: the close handshake finished (either side first), the peer dropped,
+   * or the transport was aborted. {@code code} is the peer's or the transport's status.
+   */
+  public void onClosed(int code, String reason) {
+    CloseStatus local = localClose;
+    finish(local != null ? local : CloseStatus.received(code, reason));
+  }
+
+  // ---------------------------------------------------------------- WsSession
+
+  @Override
+  public HandshakeRequest request() {
+    return request;
+  }
+
+  @Override
+  public Optional<String> subprotocol() {
+    return Optional.ofNullable(subprotocol);
+  }
+
+  @Override
+  public boolean send(Frame frame) {
+    OutgoingQueue q = queue;
+    if (q == null || state.get() != State.OPEN) {
+      return false;
+    }
+    return switch (q.offer(frame, config.slowConsumerPolicy())) {
+      case QUEUED -> true;
+      case DROPPED, CLOSED -> false;
+      case OVERFLOW -> {
+        LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
+        failWith(
+            CloseStatus.of(
+                CloseStatus.POLICY_VIOLATION,
+                "slow consumer: more than " + config.maxQueuedBytes() + " bytes queued"));
+        yield false;
+      }
+    };
+  }
+
+  @Override
+  public boolean isOpen() {
+    return state.get() == State.OPEN;
+  }
+
+  @Override
+  public long queuedBytes() {
+    OutgoingQueue q = queue;
+    return q == null ? 0 : q.queuedBytes();
+  }
+
+  @Override
+  public long droppedMessages() {
+    OutgoingQueue q = queue;
+    return q == null ? 0 : q.dropped();
+  }
+
+  @Override
+  public boolean close(CloseStatus status) {
+    if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
+      return false;
+    }
+    localClose = status;
+    LOG.debug("{} {}: closing with {}", conn.name(), conn.connId(), status);
+    queue.offerClose(status);
+    closeTimer = scheduler.schedule(this::abort, config.closeTimeout());
+    return true;
+  }
+
+  @Override
+  public void abort() {
+    State s = state.get();
+    if (s == State.CLOSED || s == State.NEW) {
+      return;
+    }
+    if (localClose == null) {
+      localClose = CloseStatus.received(CloseStatus.ABNORMAL, "aborted");
+    }
+    state.set(State.CLOSING);
+    queue.clear();
+    transport.abort();
+    // A transport reports the end itself; this covers one that never does.
+    finish(localClose);
+  }
+
+  @Override
+  public CompletionStage<CloseStatus> closeFuture() {
+    return closeFuture.minimalCompletionStage();
+  }
+
+  /** The configuration this connection runs with. */
+  public WsConnConfig config() {
+    return config;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private void deliver(Frame frame) {
+    if (state.get() == State.OPEN) {
+      try {
+        conn.handleMessage(conn.decode(frame));
+      } catch (Throwable e) {
+        handleError(e);
+      }
+    }
+    demandIfNotClosed();
+  }
+
+  private void handleError(Throwable error) {
+    ErrorAction action;
+    try {
+      action = conn.onError(error);
+    } catch (Throwable e) {
+      LOG.warn("{} {}: onError threw", conn.name(), conn.connId(), e);
+      action = ErrorAction.CLOSE;
+    }
+    if (action == ErrorAction.CLOSE) {
+      CloseStatus status = statusFor(error);
+      if (status.code() == CloseStatus.INTERNAL_ERROR) {
+        LOG.warn("{} {}: closing after error", conn.name(), conn.connId(), error);
+      } else {
+        LOG.debug("{} {}: closing with {}", conn.name(), conn.connId(), status);
+      }
+      close(status);
+    }
+  }
+
+  private static CloseStatus statusFor(Throwable error) {
+    if (error instanceof CloseException ce) {
+      return ce.status();
+    }
+    // The exception text may hold internals; the peer gets a generic reason, the log the detail.
+    return CloseStatus.of(CloseStatus.INTERNAL_ERROR, "internal error");
+  }
+
+  private void demandIfNotClosed() {
+    if (state.get() != State.CLOSED) {
+      transport.demand();
+    }
+  }
+
+  /** Ends the connection at once after a failure: nothing more can be written in order. */
+  private void failWith(CloseStatus status) {
+    State s = state.get();
+    if (s == State.CLOSED || s == State.NEW) {
+      return;
+    }
+    if (localClose == null) {
+      localClose = status;
+    }
+    state.set(State.CLOSING);
+    queue.clear();
+    try {
+      transport.sendClose(
+          status.code(),
+          status.reason(),
+          new Transport.WriteCallback() {
+            @Override
+            public void succeeded() {}
+
+            @Override
+            public void failed(Throwable cause) {
+              abort();
+            }
+          });
+    } catch (RuntimeException e) {
+      abort();
+    }
+    if (closeTimer == null) {
+      closeTimer = scheduler.schedule(this::abort, config.closeTimeout());
+    }
+  }
+
+  private void finish(CloseStatus status) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    state.set(State.CLOSED);
+    cancel(pingTask);
+    cancel(timeoutTask);
+    cancel(closeTimer);
+    OutgoingQueue q = queue;
+    if (q != null) {
+      q.clear();
+    }
+    LOG.debug("{} {}: closed with {}", conn.name(), conn.connId(), status);
+    callbacks.execute(
+        () -> {
+          try {
+            conn.onClose(status);
+          } catch (Throwable e) {
+            LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
+          } finally {
+            closeFuture.complete(status);
+          }
+        });
+  }
+
+  private static void cancel(Scheduler.Cancellable task) {
+    if (task != null) {
+      task.cancel();
+    }
+  }
+
+  private void pingTick() {
+    if (state.get() != State.OPEN) {
+      return;
+    }
+    try {
+      conn.sendPing();
+    } catch (Throwable e) {
+      LOG.warn("{} {}: sendPing threw", conn.name(), conn.connId(), e);
+    }
+    if (state.get() == State.OPEN) {
+      pingTask = scheduler.schedule(this::pingTick, config.pingPeriod());
+    }
+  }
+
+  private void timeoutTick() {
+    if (state.get() != State.OPEN) {
+      return;
+    }
+    long pong = config.pongPeriod().toNanos();
+    long silent = scheduler.nanoTime() - lastReadNanos;
+    if (silent < pong) {
+      // Activity since the check was armed: re-arm for the new deadline, not a full period.
+      timeoutTask = scheduler.schedule(this::timeoutTick, Duration.ofNanos(pong - silent));
+      return;
+    }
+    callbacks.execute(
+        () -> {
+          if (state.get() != State.OPEN) {
+            return;
+          }
+          boolean closeIt;
+          try {
+            closeIt = conn.onTimeout();
+          } catch (Throwable e) {
+            LOG.warn("{} {}: onTimeout threw", conn.name(), conn.connId(), e);
+            closeIt = true;
+          }
+          if (closeIt) {
+            long seconds = config.pongPeriod().toSeconds();
+            close(
+                CloseStatus.of(
+                    CloseStatus.GOING_AWAY,
+                    "heartbeat timeout: nothing received for "
+                        + (seconds > 0 ? seconds + "s" : config.pongPeriod().toMillis() + "ms")));
+          } else if (state.get() == State.OPEN) {
+            // Kept alive by the application: look again one full period from now.
+            lastReadNanos = scheduler.nanoTime();
+            timeoutTask = scheduler.schedule(this::timeoutTick, config.pongPeriod());
+          }
+        });
+  }
+
+  private void watchdogTick() {
+    watchdogArmed.set(false);
+    OutgoingQueue q = queue;
+    if (q == null || state.get() == State.CLOSED) {
+      return;
+    }
+    long timeout = config.writeTimeout().toNanos();
+    long now = scheduler.nanoTime();
+    long since = q.inFlightSince();
+    if (since < 0) {
+      // Idle now. Under steady traffic keep one watchdog per period instead of one per write.
+      if (now - lastWriteStartNanos < timeout && watchdogArmed.compareAndSet(false, true)) {
+        scheduler.schedule(this::watchdogTick, config.writeTimeout());
+      }
+      return;
+    }
+    long waited = now - since;
+    if (waited >= timeout) {
+      LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+      if (localClose == null) {
+        localClose =
+            CloseStatus.of(
+                CloseStatus.POLICY_VIOLATION,
+                "write timeout: peer read nothing for " + config.writeTimeout().toMillis() + "ms");
+      }
+      abort(); // a stuck write means a close frame could not get out either
+    } else if (watchdogArmed.compareAndSet(false, true)) {
+      scheduler.schedule(this::watchdogTick, Duration.ofNanos(timeout - waited));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "WsConnection[" + conn.name() + " " + conn.connId() + " " + state.get() + "]";
+  }
+}

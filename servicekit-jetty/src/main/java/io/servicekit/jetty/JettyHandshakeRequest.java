@@ -1,0 +1,163 @@
+package io.servicekit.jetty;
+
+import io.servicekit.HandshakeRequest;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.pathmap.UriTemplatePathSpec;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.handler.PathMappingsHandler;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * An immutable snapshot of a Jetty {@link Request}: the request object is recycled after the
+ * upgrade, while a connection keeps its handshake request for life.
+ */
+final class JettyHandshakeRequest implements HandshakeRequest {
+  private final String method;
+  private final String scheme;
+  private final String host;
+  private final String path;
+  private final Map<String, List<String>> headers; // lower-case names
+  private final Map<String, List<String>> query;
+  private final Map<String, String> pathParams;
+  private final List<String> subprotocols;
+  private final InetSocketAddress remote;
+
+  private JettyHandshakeRequest(Request request) {
+    this.method = request.getMethod();
+    this.scheme =
+        request.getHttpURI().getScheme() == null ? "http" : request.getHttpURI().getScheme();
+    this.path = request.getHttpURI().getDecodedPath();
+    Map<String, List<String>> h = new LinkedHashMap<>();
+    for (HttpField field : request.getHeaders()) {
+      h.computeIfAbsent(field.getLowerCaseName(), k -> new ArrayList<>(1)).add(field.getValue());
+    }
+    this.headers = h;
+    String hostHeader = first(h, "host");
+    this.host =
+        hostHeader != null
+            ? hostHeader
+            : request.getHttpURI().getAuthority() == null
+                ? ""
+                : request.getHttpURI().getAuthority();
+    Map<String, List<String>> q = new LinkedHashMap<>();
+    Fields fields = Request.extractQueryParameters(request);
+    for (Fields.Field field : fields) {
+      q.put(field.getName(), List.copyOf(field.getValues()));
+    }
+    this.query = q;
+    this.pathParams = pathParams(request);
+    List<String> protocols = new ArrayList<>();
+    for (String value : request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL)) {
+      for (String p : value.split(",")) {
+        if (!p.isBlank()) {
+          protocols.add(p.trim());
+        }
+      }
+    }
+    this.subprotocols = List.copyOf(protocols);
+    SocketAddress remoteAddress = request.getConnectionMetaData().getRemoteSocketAddress();
+    this.remote =
+        remoteAddress instanceof InetSocketAddress isa
+            ? isa
+            : InetSocketAddress.createUnresolved(String.valueOf(remoteAddress), 0);
+  }
+
+  static JettyHandshakeRequest of(Request request) {
+    return new JettyHandshakeRequest(request);
+  }
+
+  private static Map<String, String> pathParams(Request request) {
+    if (request.getAttribute(PathMappingsHandler.PATHSPEC_ATTR)
+        instanceof UriTemplatePathSpec spec) {
+      Map<String, String> params = spec.getPathParams(pathInContext(request));
+      if (params != null) {
+        return Map.copyOf(params);
+      }
+    }
+    return Map.of();
+  }
+
+  private static String pathInContext(Request request) {
+    try {
+      return Request.getPathInContext(request);
+    } catch (RuntimeException e) {
+      // Jetty's PathMappingsHandler wrapper fails without a ContextHandler above it.
+      return request.getHttpURI().getDecodedPath();
+    }
+  }
+
+  private static String first(Map<String, List<String>> h, String name) {
+    List<String> values = h.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  @Override
+  public String method() {
+    return method;
+  }
+
+  @Override
+  public String scheme() {
+    return scheme;
+  }
+
+  @Override
+  public String host() {
+    return host;
+  }
+
+  @Override
+  public String path() {
+    return path;
+  }
+
+  @Override
+  public Optional<String> header(String name) {
+    return Optional.ofNullable(first(headers, name.toLowerCase(Locale.ROOT)));
+  }
+
+  @Override
+  public List<String> headers(String name) {
+    return List.copyOf(headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of()));
+  }
+
+  @Override
+  public Optional<String> queryParam(String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+  }
+
+  @Override
+  public Map<String, List<String>> queryParams() {
+    return Map.copyOf(query);
+  }
+
+  @Override
+  public Map<String, String> pathParams() {
+    return pathParams;
+  }
+
+  @Override
+  public List<String> subprotocols() {
+    return subprotocols;
+  }
+
+  @Override
+  public InetSocketAddress remoteAddress() {
+    return remote;
+  }
+
+  @Override
+  public String toString() {
+    return method + " " + path;
+  }
+}

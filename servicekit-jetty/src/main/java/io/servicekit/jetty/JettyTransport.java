@@ -1,0 +1,125 @@
+package io.servicekit.jetty;
+
+import io.servicekit.WsConnConfig;
+import io.servicekit.WsConnection;
+import io.servicekit.spi.Transport;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+
+/**
+ * Adapts a Jetty WebSocket {@link Session} to ServiceKit's {@link Transport} and reports Jetty's
+ * events to the {@link WsConnection}. Public only because Jetty invokes listeners through method
+ * handles; not part of the API. Uses explicit demand: Jetty delivers the next event only after
+ * {@link #demand()}, so a busy connection pushes back on its peer's TCP window.
+ */
+public final class JettyTransport implements Session.Listener, Transport {
+  private final WsConnection<?> connection;
+  private final WsConnConfig config;
+  private volatile Session session;
+
+  JettyTransport(WsConnection<?> connection, WsConnConfig config) {
+    this.connection = connection;
+    this.config = config;
+  }
+
+  // ------------------------------------------------------------------ Jetty events
+
+  @Override
+  public void onWebSocketOpen(Session session) {
+    this.session = session;
+    session.setMaxTextMessageSize(config.maxMessageSize());
+    session.setMaxBinaryMessageSize(config.maxMessageSize());
+    session.setInputBufferSize(config.readBufferSize());
+    session.setOutputBufferSize(config.writeBufferSize());
+    // ServiceKit owns liveness (heartbeat, pong period, write timeout); Jetty's idle timeout is a
+    // backstop for a peer that stops answering at the TCP level, set beyond the heartbeat so that
+    // it never fires while pings flow.
+    session.setIdleTimeout(
+        config.pingPeriod().plus(config.pongPeriod()).plus(Duration.ofSeconds(30)));
+    connection.open(this);
+  }
+
+  @Override
+  public void onWebSocketText(String message) {
+    connection.onText(message);
+  }
+
+  @Override
+  public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+    byte[] bytes = new byte[payload.remaining()];
+    payload.get(bytes);
+    callback.succeed();
+    connection.onBinary(bytes);
+  }
+
+  @Override
+  public void onWebSocketPing(ByteBuffer payload) {
+    connection.onControlFrame();
+    ByteBuffer copy = ByteBuffer.allocate(payload.remaining()).put(payload).flip();
+    session.sendPong(copy, Callback.NOOP);
+    session.demand();
+  }
+
+  @Override
+  public void onWebSocketPong(ByteBuffer payload) {
+    connection.onControlFrame();
+    session.demand();
+  }
+
+  @Override
+  public void onWebSocketError(Throwable cause) {
+    connection.onTransportError(cause);
+  }
+
+  @Override
+  public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+    callback.succeed();
+    connection.onClosed(statusCode, reason);
+  }
+
+  // ------------------------------------------------------------------ Transport
+
+  @Override
+  public void sendText(String text, WriteCallback callback) {
+    session.sendText(text, adapt(callback));
+  }
+
+  @Override
+  public void sendBinary(byte[] bytes, WriteCallback callback) {
+    session.sendBinary(ByteBuffer.wrap(bytes), adapt(callback));
+  }
+
+  @Override
+  public void sendClose(int code, String reason, WriteCallback callback) {
+    session.close(code, reason, adapt(callback));
+  }
+
+  @Override
+  public void abort() {
+    Session s = session;
+    if (s != null) {
+      s.disconnect();
+    }
+  }
+
+  @Override
+  public void demand() {
+    session.demand();
+  }
+
+  private static Callback adapt(WriteCallback callback) {
+    return new Callback() {
+      @Override
+      public void succeed() {
+        callback.succeeded();
+      }
+
+      @Override
+      public void fail(Throwable x) {
+        callback.failed(x);
+      }
+    };
+  }
+}

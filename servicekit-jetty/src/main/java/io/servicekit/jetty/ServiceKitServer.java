@@ -1,0 +1,179 @@
+package io.servicekit.jetty;
+
+import io.servicekit.WsConn;
+import io.servicekit.WsConnConfig;
+import io.servicekit.WsHandler;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.eclipse.jetty.http.pathmap.PathSpec;
+import org.eclipse.jetty.http.pathmap.UriTemplatePathSpec;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.server.handler.PathMappingsHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
+
+/**
+ * A Jetty 12 server with ServiceKit routes, on virtual threads: a few lines to a running server.
+ *
+ * <pre>{@code
+ * try (ServiceKitServer server = ServiceKitServer.builder()
+ *     .port(8080)
+ *     .ws("/echo", request -> new EchoConn())
+ *     .ws("/rooms/{room}", request -> new RoomConn(request.pathParam("room").orElseThrow()))
+ *     .route("/healthz", HealthHandler.INSTANCE)
+ *     .build()
+ *     .start()) {
+ *   server.join();
+ * }
+ * }</pre>
+ *
+ * <p>Paths are either URI templates ({@code /rooms/{room}}: parameters reach {@code validate}) or
+ * servlet-style specs ({@code /echo} exact, {@code /static/*} prefix, {@code /} default). The
+ * longest match wins, as in Jetty's {@link PathMappingsHandler}.
+ */
+public final class ServiceKitServer implements AutoCloseable {
+  private final Server server;
+  private final ServerConnector connector;
+
+  private ServiceKitServer(Builder b) {
+    QueuedThreadPool threads = new QueuedThreadPool();
+    threads.setName("servicekit");
+    threads.setVirtualThreadsExecutor(new VirtualThreadPool());
+    server = new Server(threads);
+    server.setStopTimeout(b.stopTimeout.toMillis());
+    connector = new ServerConnector(server);
+    connector.setHost(b.host);
+    connector.setPort(b.port);
+    connector.setIdleTimeout(b.idleTimeout.toMillis());
+    server.addConnector(connector);
+    PathMappingsHandler routes = new PathMappingsHandler();
+    for (Route r : b.routes) {
+      routes.addMapping(r.spec, r.handler);
+    }
+    ContextHandler context = new ContextHandler(routes, "/");
+    server.setHandler(context);
+    ServerWebSocketContainer.ensure(server, context);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts the server; returns this. */
+  public ServiceKitServer start() throws Exception {
+    server.start();
+    return this;
+  }
+
+  /** The bound port (useful with port 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** {@code http://host:port} of the running server (localhost when bound to all interfaces). */
+  public URI uri() {
+    String host = connector.getHost() == null ? "localhost" : connector.getHost();
+    return URI.create("http://" + host + ":" + port());
+  }
+
+  /** {@code ws://host:port} + {@code path}. */
+  public URI wsUri(String path) {
+    return URI.create("ws://" + uri().getAuthority() + path);
+  }
+
+  /** Blocks until the server stops. */
+  public void join() throws InterruptedException {
+    server.join();
+  }
+
+  /** Stops the server (open connections are closed by Jetty). */
+  public void stop() throws Exception {
+    server.stop();
+  }
+
+  @Override
+  public void close() throws Exception {
+    stop();
+  }
+
+  /** The underlying Jetty server, for what the builder does not cover. */
+  public Server jetty() {
+    return server;
+  }
+
+  private record Route(PathSpec spec, Handler handler) {}
+
+  /** Builds a {@link ServiceKitServer}. */
+  public static final class Builder {
+    private String host;
+    private int port = 8080;
+    private Duration idleTimeout = Duration.ofSeconds(120);
+    private Duration stopTimeout = Duration.ofSeconds(30);
+    private final List<Route> routes = new ArrayList<>();
+
+    private Builder() {}
+
+    /** Port to listen on; 0 picks a free one. Default 8080. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0-65535: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Interface to bind; default all. */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** HTTP connection idle timeout (WebSocket connections manage their own). Default 120 s. */
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = Objects.requireNonNull(idleTimeout);
+      return this;
+    }
+
+    /** How long {@link #stop()} waits for in-flight requests. Default 30 s. */
+    public Builder stopTimeout(Duration stopTimeout) {
+      this.stopTimeout = Objects.requireNonNull(stopTimeout);
+      return this;
+    }
+
+    /** A WebSocket endpoint with the default configuration. */
+    public <I, C extends WsConn<I>> Builder ws(String path, WsHandler<I, C> handler) {
+      return ws(path, handler, WsConnConfig.defaults());
+    }
+
+    /** A WebSocket endpoint. */
+    public <I, C extends WsConn<I>> Builder ws(
+        String path, WsHandler<I, C> handler, WsConnConfig config) {
+      return route(path, WsServe.handler(handler, config));
+    }
+
+    /** Any Jetty handler at {@code path}. */
+    public Builder route(String path, Handler handler) {
+      routes.add(new Route(spec(path), Objects.requireNonNull(handler, "handler")));
+      return this;
+    }
+
+    public ServiceKitServer build() {
+      return new ServiceKitServer(this);
+    }
+
+    private static PathSpec spec(String path) {
+      Objects.requireNonNull(path, "path");
+      if (!path.startsWith("/")) {
+        throw new IllegalArgumentException("path must start with '/': " + path);
+      }
+      return path.contains("{") ? new UriTemplatePathSpec(path) : PathSpec.from(path);
+    }
+  }
+}

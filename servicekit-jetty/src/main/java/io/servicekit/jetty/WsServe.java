@@ -1,0 +1,247 @@
+package io.servicekit.jetty;
+
+import io.servicekit.HandshakeRejection;
+import io.servicekit.WsConn;
+import io.servicekit.WsConnConfig;
+import io.servicekit.WsConnection;
+import io.servicekit.WsHandler;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.api.ExtensionConfig;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
+import org.eclipse.jetty.websocket.server.WebSocketCreator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Jetty {@link Handler} that upgrades requests to WebSocket connections driven by ServiceKit —
+ * the Go library's {@code WSServe(handler, config)}. Mount it in any Jetty 12 handler tree; inside
+ * a {@code PathMappingsHandler} with a {@code UriTemplatePathSpec} the path parameters reach {@link
+ * WsHandler#validate}.
+ *
+ * <p>Per request, in this order, each refusal being one complete response and nothing upgraded:
+ *
+ * <ol>
+ *   <li>not GET: 405 with {@code Allow: GET};
+ *   <li>HTTP/1.0, missing {@code Upgrade: websocket} or {@code Connection: upgrade}: 426 with
+ *       {@code Upgrade: websocket};
+ *   <li>{@code Sec-WebSocket-Version} other than 13: 426 with {@code Sec-WebSocket-Version: 13};
+ *   <li>missing, repeated or malformed {@code Sec-WebSocket-Key}: 400;
+ *   <li>origin refused by the {@link io.servicekit.OriginPolicy}: 403 {@code {"error":"origin not
+ *       allowed"}};
+ *   <li>{@link WsHandler#validate} throws {@link HandshakeRejection}: its status, headers and body;
+ *       any other exception: 500;
+ *   <li>upgrade (101), then the connection's lifecycle runs.
+ * </ol>
+ */
+public final class WsServe extends Handler.Abstract {
+  private static final Logger LOG = LoggerFactory.getLogger(WsServe.class);
+
+  private final WsHandler<?, ?> handler;
+  private final WsConnConfig config;
+  private volatile ServerWebSocketContainer fallbackContainer;
+
+  private WsServe(WsHandler<?, ?> handler, WsConnConfig config) {
+    super(InvocationType.BLOCKING);
+    this.handler = Objects.requireNonNull(handler, "handler");
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  /** A handler for {@code handler} with {@link WsConnConfig#defaults()}. */
+  public static <I, C extends WsConn<I>> WsServe handler(WsHandler<I, C> handler) {
+    return new WsServe(handler, WsConnConfig.defaults());
+  }
+
+  /** A handler for {@code handler} with {@code config}. */
+  public static <I, C extends WsConn<I>> WsServe handler(
+      WsHandler<I, C> handler, WsConnConfig config) {
+    return new WsServe(handler, config);
+  }
+
+  /** The configuration of this endpoint. */
+  public WsConnConfig config() {
+    return config;
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    if (getServer() != null) {
+      fallbackContainer = ServerWebSocketContainer.ensure(getServer());
+    }
+    super.doStart();
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    if (!HttpMethod.GET.is(request.getMethod())) {
+      Responses.text(
+          response,
+          callback,
+          HttpStatus.METHOD_NOT_ALLOWED_405,
+          "WebSocket endpoint: method must be GET, was " + request.getMethod(),
+          Map.of("Allow", "GET"));
+      return true;
+    }
+    String problem = upgradeProblem(request);
+    if (problem != null) {
+      Responses.text(
+          response,
+          callback,
+          HttpStatus.UPGRADE_REQUIRED_426,
+          problem,
+          Map.of("Upgrade", "websocket", "Connection", "Upgrade"));
+      return true;
+    }
+    String version = request.getHeaders().get(HttpHeader.SEC_WEBSOCKET_VERSION);
+    if (!"13".equals(version == null ? null : version.trim())) {
+      Responses.text(
+          response,
+          callback,
+          HttpStatus.UPGRADE_REQUIRED_426,
+          "Sec-WebSocket-Version must be 13, was " + version,
+          Map.of("Sec-WebSocket-Version", "13"));
+      return true;
+    }
+    List<String> keys = request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_KEY);
+    if (keys.size() != 1 || !isValidKey(keys.get(0))) {
+      Responses.text(
+          response,
+          callback,
+          HttpStatus.BAD_REQUEST_400,
+          "Sec-WebSocket-Key must be one base64-encoded 16-byte value",
+          Map.of());
+      return true;
+    }
+
+    JettyHandshakeRequest handshake = JettyHandshakeRequest.of(request);
+    if (!config.originPolicy().check(handshake)) {
+      LOG.debug("origin refused: {}", handshake.origin().orElse(""));
+      Responses.json(
+          response, callback, HttpStatus.FORBIDDEN_403, "{\"error\":\"origin not allowed\"}");
+      return true;
+    }
+
+    WsConn<?> conn;
+    try {
+      conn = handler.validate(handshake);
+    } catch (HandshakeRejection rejection) {
+      Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
+      return true;
+    } catch (RuntimeException e) {
+      LOG.error("validate failed for {}", handshake, e);
+      Responses.text(
+          response,
+          callback,
+          HttpStatus.INTERNAL_SERVER_ERROR_500,
+          "internal server error",
+          Map.of());
+      return true;
+    }
+    if (conn == null) {
+      LOG.error("validate returned null for {}", handshake);
+      Responses.text(
+          response,
+          callback,
+          HttpStatus.INTERNAL_SERVER_ERROR_500,
+          "internal server error",
+          Map.of());
+      return true;
+    }
+
+    ServerWebSocketContainer container = ServerWebSocketContainer.get(request.getContext());
+    if (container == null) {
+      container = fallbackContainer;
+    }
+    if (container == null) {
+      throw new IllegalStateException(
+          "no WebSocket container: call ServerWebSocketContainer.ensure(server, context)");
+    }
+    WsConn<?> accepted = conn;
+    WebSocketCreator creator =
+        (upgradeRequest, upgradeResponse, upgradeCallback) -> {
+          String chosen = chooseSubprotocol(handshake.subprotocols());
+          if (chosen != null) {
+            upgradeResponse.setAcceptedSubProtocol(chosen);
+          }
+          List<ExtensionConfig> extensions =
+              config.compression()
+                  ? upgradeResponse.getExtensions().stream()
+                      .filter(e -> e.getName().equals("permessage-deflate"))
+                      .toList()
+                  : List.of();
+          upgradeResponse.setExtensions(extensions);
+          return new JettyTransport(newConnection(accepted, handshake, chosen), config);
+        };
+    try {
+      if (container.upgrade(creator, request, response, callback)) {
+        return true;
+      }
+    } catch (Exception e) {
+      LOG.debug("upgrade failed for {}", handshake, e);
+    }
+    if (!response.isCommitted()) {
+      Responses.text(
+          response, callback, HttpStatus.BAD_REQUEST_400, "WebSocket upgrade failed", Map.of());
+    }
+    return true;
+  }
+
+  @SuppressWarnings("unchecked")
+  private <I> WsConnection<I> newConnection(
+      WsConn<?> conn, JettyHandshakeRequest handshake, String subprotocol) {
+    return new WsConnection<>((WsConn<I>) conn, config, handshake, subprotocol);
+  }
+
+  private String chooseSubprotocol(List<String> offered) {
+    for (String mine : config.subprotocols()) {
+      if (offered.contains(mine)) {
+        return mine;
+      }
+    }
+    return null;
+  }
+
+  private static String upgradeProblem(Request request) {
+    if (request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_1_0) {
+      return "WebSocket needs HTTP/1.1";
+    }
+    if (request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_1_1) {
+      return null; // HTTP/2 (RFC 8441) is checked by Jetty
+    }
+    boolean upgrade = false;
+    for (String v : request.getHeaders().getValuesList(HttpHeader.UPGRADE)) {
+      for (String token : v.split(",")) {
+        upgrade |= token.trim().equalsIgnoreCase("websocket");
+      }
+    }
+    if (!upgrade) {
+      return "this endpoint speaks WebSocket: send Upgrade: websocket";
+    }
+    boolean connection = false;
+    for (String v : request.getHeaders().getValuesList(HttpHeader.CONNECTION)) {
+      for (String token : v.split(",")) {
+        connection |= token.trim().toLowerCase(Locale.ROOT).equals("upgrade");
+      }
+    }
+    return connection ? null : "Connection header must contain the Upgrade token";
+  }
+
+  private static boolean isValidKey(String key) {
+    try {
+      return Base64.getDecoder().decode(key.trim()).length == 16;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+}

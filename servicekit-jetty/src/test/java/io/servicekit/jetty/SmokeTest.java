@@ -1,0 +1,56 @@
+package io.servicekit.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.servicekit.BaseConn;
+import io.servicekit.Codec;
+import io.servicekit.Frame;
+import io.servicekit.WsConnConfig;
+import io.servicekit.testkit.FakeScheduler;
+import io.servicekit.testkit.TestWsClient;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SmokeTest {
+  @Test
+  void echoesTextAndBinaryAndSendsJsonPings() throws Exception {
+    FakeScheduler time = new FakeScheduler();
+    WsConnConfig config = WsConnConfig.builder().scheduler(time).build();
+    try (ServiceKitServer server =
+            ServiceKitServer.builder()
+                .port(0)
+                .ws(
+                    "/echo",
+                    r ->
+                        new BaseConn<Frame, Frame>(Codec.raw(), "Echo") {
+                          @Override
+                          public void handleMessage(Frame m) {
+                            sendOutput(m);
+                          }
+                        },
+                    config)
+                .build()
+                .start();
+        TestWsClient client = TestWsClient.connect(server.wsUri("/echo"))) {
+      client.sendText("hello");
+      assertThat(client.awaitText()).isEqualTo("hello");
+      client.sendBinary(new byte[] {1, 2, 3});
+      assertThat(client.awaitBinary()).containsExactly(1, 2, 3);
+      client.sendPing(new byte[] {9});
+      client.sendText("after-ping");
+      assertThat(client.awaitText()).isEqualTo("after-ping");
+      time.advanceBy(Duration.ofSeconds(30));
+      var ping = client.awaitJson();
+      assertThat(ping)
+          .containsEntry("type", "ping")
+          .containsEntry("pingId", 1)
+          .containsEntry("name", "Echo");
+      client.sendText("{\"type\":\"pong\",\"pingId\":1}");
+      client.sendText("x");
+      assertThat(client.awaitText()).isEqualTo("x");
+      assertThat(client.pongsReceived()).isEqualTo(1);
+      client.close(1000, "bye");
+      assertThat(client.awaitClose().code()).isEqualTo(1000);
+    }
+  }
+}
