@@ -1,10 +1,14 @@
 package io.servicekit;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +45,9 @@ public class BaseConn<I, O> implements WsConn<I> {
   private final String connId;
   private final AtomicLong pingId = new AtomicLong();
   private final CompletableFuture<CloseStatus> closed = new CompletableFuture<>();
+  private final ReentrantLock closeLock = new ReentrantLock();
+  private final List<Consumer<CloseStatus>> closeListeners = new ArrayList<>(2); // closeLock
+  private CloseStatus finalStatus; // guarded by closeLock
   private volatile WsSession session;
 
   /** A connection named {@code "BaseConn"} with a random id. */
@@ -62,7 +69,51 @@ public class BaseConn<I, O> implements WsConn<I> {
 
   final void attach(WsSession session) {
     this.session = session;
-    session.closeFuture().whenComplete((status, e) -> closed.complete(status));
+    session.closeFuture().whenComplete((status, e) -> closed(status));
+  }
+
+  private void closed(CloseStatus status) {
+    List<Consumer<CloseStatus>> listeners;
+    closeLock.lock();
+    try {
+      finalStatus = status;
+      listeners = List.copyOf(closeListeners);
+      closeListeners.clear();
+    } finally {
+      closeLock.unlock();
+    }
+    for (Consumer<CloseStatus> listener : listeners) {
+      runListener(listener, status);
+    }
+    closed.complete(status);
+  }
+
+  /**
+   * Runs {@code listener} once the connection has ended, after {@code onClose} and before {@link
+   * #closeFuture()} completes; at once if it has already ended. Hubs use it to drop members, so
+   * that a closed connection is never a member when its close future completes.
+   */
+  public final void whenClosed(Consumer<CloseStatus> listener) {
+    CloseStatus status;
+    closeLock.lock();
+    try {
+      status = finalStatus;
+      if (status == null) {
+        closeListeners.add(listener);
+        return;
+      }
+    } finally {
+      closeLock.unlock();
+    }
+    runListener(listener, status);
+  }
+
+  private void runListener(Consumer<CloseStatus> listener, CloseStatus status) {
+    try {
+      listener.accept(status);
+    } catch (RuntimeException e) {
+      LOG.warn("{} {}: close listener threw", name, connId, e);
+    }
   }
 
   /** The codec used by {@link #decode} and {@link #sendOutput}. */

@@ -66,7 +66,7 @@ public final class Hub<O> {
       count.decrementAndGet();
       return false;
     }
-    conn.closeFuture().whenComplete((status, e) -> unregister(conn));
+    conn.whenClosed(status -> unregister(conn));
     return true;
   }
 

@@ -89,7 +89,11 @@ public final class WsConnection<I> implements WsSession {
               @Override
               public void writeFailed(Throwable cause) {
                 LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
-                failWith(CloseStatus.of(CloseStatus.GOING_AWAY, "write failed: " + cause));
+                // The transport is broken: no close frame can get out, so drop it now.
+                if (localClose == null) {
+                  localClose = CloseStatus.of(CloseStatus.GOING_AWAY, "write failed: " + cause);
+                }
+                abort();
               }
             });
     if (conn instanceof BaseConn<?, ?> base) {
