@@ -262,8 +262,6 @@ public final class WsConnection<I> implements WsSession {
       CloseStatus status = statusFor(error);
       if (status.code() == CloseStatus.INTERNAL_ERROR) {
         LOG.warn("{} {}: closing after error", conn.name(), conn.connId(), error);
-      } else {
-        LOG.debug("{} {}: closing with {}", conn.name(), conn.connId(), status);
       }
       close(status);
     }

@@ -15,7 +15,8 @@ class SmokeTest {
   @Test
   void echoesTextAndBinaryAndSendsJsonPings() throws Exception {
     FakeScheduler time = new FakeScheduler();
-    WsConnConfig config = WsConnConfig.builder().scheduler(time).build();
+    WsConnConfig config =
+        WsConnConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1)).build();
     try (ServiceKitServer server =
             ServiceKitServer.builder()
                 .port(0)

@@ -17,6 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * time.advanceBy(Duration.ofSeconds(29)); // no ping yet
  * time.advanceBy(Duration.ofSeconds(1));  // the first ping is queued now
  * }</pre>
+ *
+ * <p>Only ServiceKit's timers follow this clock; sockets still run in real time. A jump of the fake
+ * clock therefore makes real I/O that is still completing look as slow as the jump: give the
+ * timeouts a test is not about (notably {@code writeTimeout}) values longer than its jumps.
  */
 public final class FakeScheduler implements Scheduler {
   private final ReentrantLock lock = new ReentrantLock();

@@ -166,6 +166,11 @@ public final class TestWsClient implements AutoCloseable {
     join(socket.sendPing(ByteBuffer.wrap(payload)));
   }
 
+  /** Sends an unsolicited protocol-level pong frame (a heartbeat, RFC 6455 §5.5.3). */
+  public void sendPong(byte[] payload) {
+    join(socket.sendPong(ByteBuffer.wrap(payload)));
+  }
+
   /** Protocol-level pongs received so far. */
   public int pongsReceived() {
     return pongs.get();
