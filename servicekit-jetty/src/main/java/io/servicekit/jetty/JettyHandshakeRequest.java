@@ -87,11 +87,13 @@ final class JettyHandshakeRequest implements HandshakeRequest {
   }
 
   private static String pathInContext(Request request) {
+    // PathMappingsHandler's wrapper re-bases the context on the matched spec; the template needs
+    // the path within the real context, which the unwrapped request has.
+    Request original = Request.unWrap(request);
     try {
-      return Request.getPathInContext(request);
+      return Request.getPathInContext(original);
     } catch (RuntimeException e) {
-      // Jetty's PathMappingsHandler wrapper fails without a ContextHandler above it.
-      return request.getHttpURI().getDecodedPath();
+      return original.getHttpURI().getDecodedPath();
     }
   }
 

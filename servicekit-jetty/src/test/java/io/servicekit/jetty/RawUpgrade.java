@@ -12,8 +12,9 @@ final class RawUpgrade {
   private RawUpgrade() {}
 
   static Socket stalledClient(URI server, String path) throws IOException {
-    Socket socket = new Socket(server.getHost(), server.getPort());
-    socket.setReceiveBufferSize(4096);
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(4096); // before connect, so the window stays small
+    socket.connect(new java.net.InetSocketAddress(server.getHost(), server.getPort()));
     String request =
         "GET "
             + path

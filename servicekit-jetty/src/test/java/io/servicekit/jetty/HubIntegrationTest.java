@@ -1,0 +1,88 @@
+package io.servicekit.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.servicekit.CloseStatus;
+import io.servicekit.Hub;
+import io.servicekit.JsonConn;
+import io.servicekit.WsConnConfig;
+import io.servicekit.WsSession;
+import io.servicekit.testkit.TestWsClient;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Broadcast over real sockets: one stalled member must not hold up the others. */
+class HubIntegrationTest {
+  private static final int READERS = 10;
+  private final Hub<Object> hub = new Hub<>();
+  private final List<CompletableFuture<CloseStatus>> serverCloses = new ArrayList<>();
+
+  private final class Member extends JsonConn {
+    final CompletableFuture<CloseStatus> closed = new CompletableFuture<>();
+
+    Member() {
+      super("Member");
+      synchronized (serverCloses) {
+        serverCloses.add(closed);
+      }
+    }
+
+    @Override
+    public void onStart(WsSession session) {
+      hub.register(this);
+    }
+
+    @Override
+    public void onClose(CloseStatus status) {
+      closed.complete(status);
+    }
+  }
+
+  @Test
+  void aStalledMemberIsClosedAndEveryOtherMemberReceivesEveryMessage() throws Exception {
+    WsConnConfig config =
+        WsConnConfig.builder()
+            .maxQueuedBytes(512 * 1024)
+            .closeTimeout(Duration.ofMillis(500))
+            .build();
+    try (ServiceKitServer server =
+        ServiceKitServer.builder().port(0).ws("/hub", r -> new Member(), config).build().start()) {
+      List<TestWsClient> readers = new ArrayList<>();
+      for (int i = 0; i < READERS; i++) {
+        readers.add(TestWsClient.connect(server.wsUri("/hub")));
+      }
+      try (Socket stalled = RawUpgrade.stalledClient(server.uri(), "/hub")) {
+        await().until(() -> hub.size() == READERS + 1);
+        CompletableFuture<CloseStatus> stalledClose;
+        synchronized (serverCloses) {
+          stalledClose = serverCloses.get(READERS);
+        }
+        String payload = "z".repeat(16 * 1024);
+        // 8 MB per member: past the stalled member's budget plus what loopback socket buffers
+        // (up to 4 MB send, small receive window) can absorb.
+        int messages = 500;
+        for (int i = 0; i < messages; i++) {
+          hub.broadcast(payload + i);
+        }
+        CloseStatus status = stalledClose.get(10, TimeUnit.SECONDS);
+        assertThat(status.code()).isEqualTo(CloseStatus.POLICY_VIOLATION);
+        assertThat(status.reason()).contains("slow consumer");
+        for (TestWsClient reader : readers) {
+          for (int i = 0; i < messages; i++) {
+            assertThat(reader.awaitText()).isEqualTo("\"" + payload + i + "\"");
+          }
+        }
+        await().until(() -> hub.size() == READERS);
+        assertThat(hub.broadcast("after")).isEqualTo(READERS);
+      } finally {
+        readers.forEach(TestWsClient::close);
+      }
+    }
+  }
+}
