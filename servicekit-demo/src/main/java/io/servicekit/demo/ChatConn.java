@@ -2,8 +2,10 @@ package io.servicekit.demo;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
+import io.servicekit.Frame;
 import io.servicekit.JsonConn;
 import io.servicekit.WsSession;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +18,13 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code {"type":"welcome","data":{"userId","username","room"}}} first, to the new client;
+ *       once it has arrived, the client is in the room: everything the room sends later reaches it;
  *   <li>{@code {"type":"user_joined","data":{"userId","username","room"}}} and {@code user_left}
  *       (same fields) to the other members of a room;
  *   <li>{@code {"type":"chat_message","data":{"userId","username","message","timestamp"}}} to every
  *       member of the sender's room, the sender included ({@code timestamp}: epoch seconds);
- *   <li>{@code {"type":"room_changed","data":{"room","previousRoom"}}} after a {@code join_room};
+ *   <li>{@code {"type":"room_changed","data":{"room","previousRoom"}}} after a {@code join_room},
+ *       before anything from the new room (the same guarantee as the welcome);
  *   <li>{@code {"type":"users","data":[{"userId","username"}...]}}: the members of the room;
  *   <li>{@code {"type":"pong","pingId":n,"timestamp":...}} answering a client ping;
  *   <li>the heartbeat {@code {"type":"ping",...}} every ping period (answer {@code
@@ -43,6 +47,12 @@ public final class ChatConn extends JsonConn {
   // Written only by this connection's callbacks, which never run concurrently.
   private volatile String room;
   private volatile boolean joined;
+
+  // While the user enters a room, frames from the hub are held back here, so that the welcome
+  // (or room_changed) is always the first message from the room, and a client that has received
+  // it knows it is in the room. Null when nothing is held. Guarded by heldLock.
+  private final Object heldLock = new Object();
+  private List<Frame> held;
 
   /**
    * A connection for {@code username} (null: a guest name from the connection id) that starts in
@@ -70,9 +80,19 @@ public final class ChatConn extends JsonConn {
     if (!service.hub().register(this)) {
       throw new CloseException(CloseStatus.TRY_AGAIN_LATER, "chat is full, try again later");
     }
-    // The welcome is queued before the room can send anything, so it always comes first.
-    sendOutput(event("welcome", user(room)));
-    enter(room);
+    enter(room, event("welcome", user(room)));
+  }
+
+  /** Queues a frame from the hub, or holds it back while the user is entering a room. */
+  @Override
+  public boolean sendFrame(Frame frame) {
+    synchronized (heldLock) {
+      if (held != null) {
+        held.add(frame);
+        return true;
+      }
+    }
+    return super.sendFrame(frame);
   }
 
   @Override
@@ -142,22 +162,32 @@ public final class ChatConn extends JsonConn {
       return;
     }
     String previous = room;
-    if (!next.equals(previous)) {
-      leave(previous);
-    }
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("room", next);
     data.put("previousRoom", previous);
-    sendOutput(event("room_changed", data));
-    if (!next.equals(previous)) {
-      room = next;
-      enter(next);
+    if (next.equals(previous)) {
+      sendOutput(event("room_changed", data));
+      return;
     }
+    leave(previous);
+    room = next;
+    enter(next, event("room_changed", data));
   }
 
-  private void enter(String name) {
+  /** Joins room {@code name}, sends {@code first} before anything from the room, tells the room. */
+  private void enter(String name, Map<String, Object> first) {
+    synchronized (heldLock) {
+      held = new ArrayList<>();
+    }
     service.hub().join(this, name);
     joined = true;
+    synchronized (heldLock) {
+      sendOutput(first);
+      for (Frame frame : held) {
+        super.sendFrame(frame);
+      }
+      held = null;
+    }
     service.hub().broadcastToRoom(name, event("user_joined", user(name)), connId());
   }
 
