@@ -1,0 +1,52 @@
+package io.servicekit.demo;
+
+import io.servicekit.BaseConn;
+import io.servicekit.Codec;
+import io.servicekit.Frame;
+import io.servicekit.OriginPolicy;
+import io.servicekit.WsConnConfig;
+
+/**
+ * The {@code /echo} endpoint: every text and binary message is sent back verbatim, as the same
+ * frame type. It is the demo's protocol-conformance endpoint, so it behaves like a plain RFC 6455
+ * echo server:
+ *
+ * <ul>
+ *   <li>no application heartbeat: a conformance client must not receive unsolicited JSON pings
+ *       (liveness comes from protocol pings, answered by the transport, and the idle timeout);
+ *   <li>client {@code {"type":"pong"}} texts are echoed like any other text ({@link
+ *       WsConnConfig#absorbPongs()} is off);
+ *   <li>messages up to {@link #MAX_MESSAGE_SIZE} (16 MiB); a bigger one closes with 1009;
+ *   <li>every origin may connect ({@link OriginPolicy#allowAll()}).
+ * </ul>
+ */
+public final class EchoConn extends BaseConn<Frame, Frame> {
+  /** Largest message echoed: 16 MiB. */
+  public static final long MAX_MESSAGE_SIZE = 16L << 20;
+
+  /** The endpoint configuration described in the class comment. */
+  public static final WsConnConfig CONFIG =
+      WsConnConfig.builder()
+          .maxMessageSize(MAX_MESSAGE_SIZE)
+          // Room for one maximal echo in flight plus one being queued.
+          .maxQueuedBytes(2 * MAX_MESSAGE_SIZE)
+          .readBufferSize(16 * 1024)
+          .writeBufferSize(16 * 1024)
+          .originPolicy(OriginPolicy.allowAll())
+          .absorbPongs(false)
+          .build();
+
+  /** A new echo connection. */
+  public EchoConn() {
+    super(Codec.raw(), "Echo");
+  }
+
+  @Override
+  public void handleMessage(Frame message) {
+    sendOutput(message);
+  }
+
+  /** No JSON heartbeat on the conformance endpoint (see the class comment). */
+  @Override
+  public void sendPing() {}
+}

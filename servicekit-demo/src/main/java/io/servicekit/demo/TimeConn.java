@@ -1,0 +1,48 @@
+package io.servicekit.demo;
+
+import io.servicekit.CloseException;
+import io.servicekit.CloseStatus;
+import io.servicekit.JsonConn;
+import io.servicekit.WsSession;
+import java.util.Map;
+
+/**
+ * One subscriber of the {@link TimeService} feed ({@code /ws/time}). It receives the time every
+ * second and every published message. It may publish itself by sending {@code
+ * {"type":"publish","msg":"..."}} (upstream re-broadcast whatever a subscriber sent); anything else
+ * is answered with an error envelope and the connection stays open. Unlike upstream's {@code
+ * TimeConn}, a subscriber that stays silent (no pong, no message) for the pong period is closed: a
+ * dead peer must not linger.
+ */
+public final class TimeConn extends JsonConn {
+  private final TimeService service;
+
+  TimeConn(TimeService service) {
+    super("TimeConn");
+    this.service = service;
+  }
+
+  @Override
+  public void onStart(WsSession session) {
+    if (!service.hub().register(this)) {
+      throw new CloseException(CloseStatus.TRY_AGAIN_LATER, "too many subscribers");
+    }
+    sendOutput(service.timeEvent());
+  }
+
+  @Override
+  public void handleMessage(Object message) {
+    if (message instanceof Map<?, ?> map
+        && "publish".equals(map.get("type"))
+        && map.get("msg") instanceof String msg) {
+      String problem = TimeService.messageProblem(msg);
+      if (problem != null) {
+        sendError(problem);
+      } else {
+        service.publish(msg);
+      }
+      return;
+    }
+    sendError("the time feed accepts only {\"type\":\"publish\",\"msg\":\"...\"}");
+  }
+}
