@@ -15,6 +15,7 @@ import org.eclipse.jetty.http.pathmap.UriTemplatePathSpec;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.handler.PathMappingsHandler;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.URIUtil;
 
 /**
  * An immutable snapshot of a Jetty {@link Request}: the request object is recycled after the
@@ -80,20 +81,31 @@ final class JettyHandshakeRequest implements HandshakeRequest {
         instanceof UriTemplatePathSpec spec) {
       Map<String, String> params = spec.getPathParams(pathInContext(request));
       if (params != null) {
-        return Map.copyOf(params);
+        // Matched on the encoded path, as Jetty's PathMappingsHandler does; decode each value.
+        Map<String, String> decoded = new LinkedHashMap<>();
+        params.forEach((name, value) -> decoded.put(name, URIUtil.decodePath(value)));
+        return Map.copyOf(decoded);
       }
     }
     return Map.of();
   }
 
   private static String pathInContext(Request request) {
-    // PathMappingsHandler's wrapper re-bases the context on the matched spec; the template needs
-    // the path within the real context, which the unwrapped request has.
-    Request original = Request.unWrap(request);
+    // Below a PathMappingsHandler the context path includes the matched path, so the request's
+    // own path in context is only what follows the match (empty for a template). The template
+    // matched the path as the PathMappingsHandler saw it: that of the request it wrapped.
+    Request matched = request;
+    for (Request r = request; r instanceof Request.Wrapper wrapper; r = wrapper.getWrapped()) {
+      if (wrapper instanceof PathMappingsHandler.PathSpecRequest) {
+        matched = wrapper.getWrapped();
+        break;
+      }
+    }
     try {
-      return Request.getPathInContext(original);
+      return Request.getPathInContext(matched);
     } catch (RuntimeException e) {
-      return original.getHttpURI().getDecodedPath();
+      // Jetty's PathMappingsHandler wrapper fails without a ContextHandler above it.
+      return matched.getHttpURI().getCanonicalPath();
     }
   }
 

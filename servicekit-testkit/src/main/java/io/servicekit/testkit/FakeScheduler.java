@@ -18,9 +18,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * time.advanceBy(Duration.ofSeconds(1));  // the first ping is queued now
  * }</pre>
  *
- * <p>Only ServiceKit's timers follow this clock; sockets still run in real time. A jump of the fake
- * clock therefore makes real I/O that is still completing look as slow as the jump: give the
- * timeouts a test is not about (notably {@code writeTimeout}) values longer than its jumps.
+ * <p>A client's connect returns once it has the 101 response, which may be before the server has
+ * opened the connection and scheduled its heartbeat on this clock: make one round trip (send a
+ * message, await the answer) before advancing time, or the first period starts late.
+ *
+ * <p>Writes to a real socket still complete in real time, and the write watchdog measures them on
+ * this clock: a jump past {@code WsConnConfig.writeTimeout()} (30 s by default) while a frame is
+ * being written — one queued by the jump itself, or just before it — makes that write look stuck
+ * and aborts the connection. Tests that jump that far set a longer write timeout, e.g. {@code
+ * .writeTimeout(Duration.ofDays(1))}, unless the write timeout is what they test.
  */
 public final class FakeScheduler implements Scheduler {
   private final ReentrantLock lock = new ReentrantLock();

@@ -7,8 +7,11 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -121,7 +124,9 @@ public final class TestWsClient implements AutoCloseable {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof WebSocketHandshakeException h) {
         throw new HandshakeFailed(
-            h.getResponse().statusCode(), String.valueOf(h.getResponse().body()));
+            h.getResponse().statusCode(),
+            h.getResponse().body() == null ? "" : String.valueOf(h.getResponse().body()),
+            h.getResponse().headers().map());
       }
       throw new IllegalStateException("connect to " + uri + " failed", e.getCause());
     } catch (InterruptedException | TimeoutException e) {
@@ -129,17 +134,41 @@ public final class TestWsClient implements AutoCloseable {
     }
   }
 
-  /** The server refused the upgrade. */
+  /**
+   * The server refused the upgrade: its status, headers (e.g. {@code WWW-Authenticate}) and body.
+   */
   public static final class HandshakeFailed extends RuntimeException {
     private final int status;
+    private final String body;
+    private final Map<String, List<String>> headers;
 
-    HandshakeFailed(int status, String body) {
+    HandshakeFailed(int status, String body, Map<String, List<String>> headers) {
       super("handshake failed with HTTP " + status + ": " + body);
       this.status = status;
+      this.body = body;
+      TreeMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      headers.forEach((name, values) -> copy.put(name, List.copyOf(values)));
+      this.headers = Collections.unmodifiableMap(copy);
     }
 
     public int status() {
       return status;
+    }
+
+    /** The response body as the JDK client received it; empty if there was none. */
+    public String body() {
+      return body;
+    }
+
+    /** The response headers of the refusal; names are case-insensitive. */
+    public Map<String, List<String>> headers() {
+      return headers;
+    }
+
+    /** The first value of response header {@code name}, if present. */
+    public Optional<String> header(String name) {
+      List<String> values = headers.get(name);
+      return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
     }
   }
 

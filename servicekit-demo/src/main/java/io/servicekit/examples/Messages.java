@@ -1,0 +1,106 @@
+package io.servicekit.examples;
+
+import io.servicekit.HandshakeRejection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Helpers shared by the examples for reading dynamic JSON and handshake parameters. The Go samples
+ * use unchecked type assertions ({@code msg.(map[string]any)}, {@code msgMap["type"].(string)})
+ * that panic on unexpected input; these helpers fail with a {@link BadMessage} or a {@link
+ * HandshakeRejection} that names the rule and the value instead.
+ */
+final class Messages {
+  /** Names (users, players, rooms): 1-32 letters, digits, {@code _} or {@code -}. */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+
+  private Messages() {}
+
+  /**
+   * A message the application refuses (wrong shape, unknown type, not allowed). The examples answer
+   * it with the error envelope {@code {"error":"...","type":"error"}} and keep the connection,
+   * where the Go samples either panic or return an error that the Go library silently drops.
+   */
+  static final class BadMessage extends RuntimeException {
+    BadMessage(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** {@code message} as a JSON object. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> object(Object message) {
+    if (message instanceof Map<?, ?> map) {
+      return (Map<String, Object>) map;
+    }
+    throw new BadMessage("expected a JSON object, got " + describe(message));
+  }
+
+  /** The non-empty string at {@code key}. */
+  static String string(Map<String, Object> message, String key) {
+    Object value = message.get(key);
+    if (value instanceof String s && !s.isBlank()) {
+      return s;
+    }
+    throw new BadMessage("\"" + key + "\" must be a non-empty string, got " + describe(value));
+  }
+
+  /** The {@code type} of a JSON object message. */
+  static String type(Object message) {
+    return string(object(message), "type");
+  }
+
+  /** Whether {@code value} is a valid name (see {@link #requireName}). */
+  static boolean isName(String value) {
+    return value != null && NAME.matcher(value).matches();
+  }
+
+  /** A room or user name, or a {@link BadMessage}. */
+  static String name(Map<String, Object> message, String key) {
+    String value = string(message, key);
+    if (!isName(value)) {
+      throw new BadMessage(
+          "\"" + key + "\" must be 1-32 letters, digits, '_' or '-', got " + describe(value));
+    }
+    return value;
+  }
+
+  /**
+   * The handshake parameter {@code what} as a name, or a 400 rejection naming the rule and the
+   * value.
+   */
+  static String requireName(Optional<String> value, String what) {
+    if (value.isPresent() && isName(value.get())) {
+      return value.get();
+    }
+    throw HandshakeRejection.of(
+        400,
+        what
+            + " is required: 1-32 letters, digits, '_' or '-'"
+            + value.map(v -> ", got '" + abbreviate(v) + "'").orElse(""));
+  }
+
+  private static String describe(Object value) {
+    if (value == null) {
+      return "nothing";
+    }
+    if (value instanceof String s) {
+      return "'" + abbreviate(s) + "'";
+    }
+    if (value instanceof Map) {
+      return "an object";
+    }
+    if (value instanceof Iterable) {
+      return "an array";
+    }
+    if (value instanceof Number) {
+      return "the number " + value;
+    }
+    return String.valueOf(value);
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+  }
+}

@@ -1,0 +1,165 @@
+package io.servicekit.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.servicekit.HandshakeRequest;
+import io.servicekit.OriginPolicy;
+import io.servicekit.WsConnConfig;
+import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.testkit.TestWsClient;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ConfigExamplesTest {
+  /** A handshake to {@code host} carrying {@code origin}. */
+  private record Handshake(String host, String originHeader) implements HandshakeRequest {
+    @Override
+    public String method() {
+      return "GET";
+    }
+
+    @Override
+    public String scheme() {
+      return "https";
+    }
+
+    @Override
+    public String path() {
+      return "/ws";
+    }
+
+    @Override
+    public Optional<String> header(String name) {
+      return name.equalsIgnoreCase("Origin") ? Optional.ofNullable(originHeader) : Optional.empty();
+    }
+
+    @Override
+    public List<String> headers(String name) {
+      return header(name).map(List::of).orElse(List.of());
+    }
+
+    @Override
+    public Optional<String> queryParam(String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Map<String, List<String>> queryParams() {
+      return Map.of();
+    }
+
+    @Override
+    public Map<String, String> pathParams() {
+      return Map.of();
+    }
+
+    @Override
+    public List<String> subprotocols() {
+      return List.of();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+      return new InetSocketAddress("127.0.0.1", 40000);
+    }
+  }
+
+  private static final String HOST = "api.yourdomain.com";
+
+  private static boolean allows(WsConnConfig config, String origin) {
+    OriginPolicy policy = config.originPolicy();
+    Handshake request = new Handshake(HOST, origin);
+    assertThat(policy.allows(origin, request)).isEqualTo(policy.check(request));
+    return policy.allows(origin, request);
+  }
+
+  @Test
+  void customConfigurationHasTheReadmeValues() {
+    WsConnConfig config = ConfigExamples.customConfig();
+    assertThat(config.pingPeriod()).isEqualTo(Duration.ofSeconds(25));
+    assertThat(config.pongPeriod()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.readBufferSize()).isEqualTo(4096);
+    assertThat(config.writeBufferSize()).isEqualTo(4096);
+    assertThat(allows(config, "https://yourdomain.com")).isTrue();
+    assertThat(allows(config, "https://" + HOST)).as("same origin").isTrue();
+    assertThat(allows(config, "https://app.yourdomain.com")).isFalse();
+    assertThat(allows(config, "https://evil.example")).isFalse();
+    assertThat(config.originPolicy().check(new Handshake(HOST, null)))
+        .as("non-browser client without Origin")
+        .isTrue();
+  }
+
+  @Test
+  void productionIsConservativeAndAllowsOnlyTheListedOrigins() {
+    WsConnConfig config = ConfigExamples.forEnvironment("production");
+    assertThat(config.pingPeriod()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.pongPeriod()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(allows(config, "https://yourdomain.com")).isTrue();
+    assertThat(allows(config, "https://app.yourdomain.com")).isTrue();
+    assertThat(allows(config, "https://" + HOST)).as("same origin").isTrue();
+    assertThat(allows(config, "https://evil.example")).isFalse();
+    assertThat(allows(config, "http://yourdomain.com")).as("other scheme").isFalse();
+    assertThat(allows(config, "https://yourdomain.com.evil.example")).isFalse();
+    assertThat(allows(config, "https://other.yourdomain.com")).isFalse();
+    assertThat(allows(config, "null")).isFalse();
+    // Everything else keeps the library defaults.
+    assertThat(config.maxMessageSize()).isEqualTo(WsConnConfig.defaults().maxMessageSize());
+  }
+
+  @Test
+  void developmentIsLenientOnTimingButKeepsTheSameOriginCheck() {
+    WsConnConfig config = ConfigExamples.forEnvironment("development");
+    assertThat(config.pingPeriod()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.pongPeriod()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(allows(config, "https://" + HOST)).isTrue();
+    assertThat(allows(config, "https://yourdomain.com")).isFalse();
+    assertThat(allows(config, "https://evil.example")).isFalse();
+  }
+
+  @Test
+  void environmentNamesAreCheckedNotGuessed() {
+    assertThat(ConfigExamples.forEnvironment(null).pingPeriod()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(ConfigExamples.forEnvironment(" ").pingPeriod()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(ConfigExamples.forEnvironment(" Production ").pingPeriod())
+        .isEqualTo(Duration.ofSeconds(30));
+    assertThatThrownBy(() -> ConfigExamples.forEnvironment("prod"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("unknown environment 'prod': expected production or development");
+  }
+
+  @Test
+  void productionServerRefusesForeignOriginsWith403() throws Exception {
+    try (ServiceKitServer server =
+        ConfigExamples.server(0, ConfigExamples.forEnvironment("production")).start()) {
+      assertThatThrownBy(
+              () ->
+                  TestWsClient.connect(
+                      server.wsUri("/ws"),
+                      TestWsClient.options().header("Origin", "https://evil.example")))
+          .isInstanceOfSatisfying(
+              TestWsClient.HandshakeFailed.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(403);
+                assertThat(e.body()).contains("origin not allowed");
+              });
+
+      for (String origin : ConfigExamples.PRODUCTION_ORIGINS) {
+        try (TestWsClient client =
+            TestWsClient.connect(
+                server.wsUri("/ws"), TestWsClient.options().header("Origin", origin))) {
+          client.sendText("{\"from\":\"" + origin + "\"}");
+          assertThat(client.awaitText()).isEqualTo("{\"from\":\"" + origin + "\"}");
+        }
+      }
+      try (TestWsClient noOrigin = TestWsClient.connect(server.wsUri("/ws"))) {
+        noOrigin.sendText("1");
+        assertThat(noOrigin.awaitText()).isEqualTo("1");
+      }
+    }
+  }
+}
