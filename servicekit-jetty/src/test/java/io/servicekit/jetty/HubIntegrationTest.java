@@ -67,17 +67,17 @@ class HubIntegrationTest {
         // 8 MB per member: past the stalled member's budget plus what loopback socket buffers
         // (up to 4 MB send, small receive window) can absorb.
         int messages = 500;
+        // Paced by the readers: each message reaches every reader before the next is sent, so
+        // their queues stay small, while the stalled member's queue only grows.
         for (int i = 0; i < messages; i++) {
           hub.broadcast(payload + i);
+          for (TestWsClient reader : readers) {
+            assertThat(reader.awaitText()).isEqualTo("\"" + payload + i + "\"");
+          }
         }
         CloseStatus status = stalledClose.get(10, TimeUnit.SECONDS);
         assertThat(status.code()).isEqualTo(CloseStatus.POLICY_VIOLATION);
         assertThat(status.reason()).contains("slow consumer");
-        for (TestWsClient reader : readers) {
-          for (int i = 0; i < messages; i++) {
-            assertThat(reader.awaitText()).isEqualTo("\"" + payload + i + "\"");
-          }
-        }
         await().until(() -> hub.size() == READERS);
         assertThat(hub.broadcast("after")).isEqualTo(READERS);
       } finally {
