@@ -58,8 +58,11 @@ public final class JettyTransport implements Session.Listener, Transport {
   public void onWebSocketPing(ByteBuffer payload) {
     connection.onControlFrame();
     ByteBuffer copy = ByteBuffer.allocate(payload.remaining()).put(payload).flip();
-    session.sendPong(copy, Callback.NOOP);
-    session.demand();
+    // Read on only once the pong is written: a peer that floods pings without reading the pongs
+    // is then held back by TCP instead of making the server queue pongs without bound. (Jetty's
+    // own auto-pong, which a ping listener replaces, backs off the same way.) A failed write ends
+    // the connection, so there is nothing more to demand.
+    session.sendPong(copy, Callback.from(session::demand, failure -> {}));
   }
 
   @Override

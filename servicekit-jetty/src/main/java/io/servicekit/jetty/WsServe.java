@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
@@ -35,13 +36,19 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>not GET: 405 with {@code Allow: GET};
  *   <li>HTTP/1.0, missing {@code Upgrade: websocket} or {@code Connection: upgrade}: 426 with
- *       {@code Upgrade: websocket};
+ *       {@code Upgrade: websocket} (except that a request with an {@code Upgrade} header but no
+ *       {@code upgrade} token in {@code Connection} never gets here: Jetty's HTTP/1.1 layer answers
+ *       it with 400, as RFC 6455 §4.2.2 allows);
  *   <li>{@code Sec-WebSocket-Version} other than 13: 426 with {@code Sec-WebSocket-Version: 13};
- *   <li>missing, repeated or malformed {@code Sec-WebSocket-Key}: 400;
+ *   <li>missing, repeated or malformed {@code Sec-WebSocket-Key} (not the padded base64 of 16
+ *       bytes): 400;
  *   <li>origin refused by the {@link io.servicekit.OriginPolicy}: 403 {@code {"error":"origin not
  *       allowed"}};
  *   <li>{@link WsHandler#validate} throws {@link HandshakeRejection}: its status, headers and body;
  *       any other exception: 500;
+ *   <li>a header Jetty cannot parse during the upgrade (e.g. a {@code Sec-WebSocket-Extensions}
+ *       value with an unterminated quote): 400 naming the problem; offered extensions that are
+ *       merely unknown are ignored;
  *   <li>upgrade (101), then the connection's lifecycle runs.
  * </ol>
  */
@@ -183,16 +190,26 @@ public final class WsServe extends Handler.Abstract {
           upgradeResponse.setExtensions(extensions);
           return new JettyTransport(newConnection(accepted, handshake, chosen), config);
         };
+    int status = HttpStatus.BAD_REQUEST_400;
+    String failure = "WebSocket upgrade failed";
     try {
       if (container.upgrade(creator, request, response, callback)) {
         return true;
       }
     } catch (Exception e) {
       LOG.debug("upgrade failed for {}", handshake, e);
+      // Jetty refuses a header it cannot parse (e.g. Sec-WebSocket-Extensions) with a 4xx whose
+      // cause names the problem: pass both on.
+      if (e instanceof HttpException http && HttpStatus.isClientError(http.getCode())) {
+        status = http.getCode();
+        failure += ": " + http.getReason();
+        if (e.getCause() instanceof IllegalArgumentException bad && bad.getMessage() != null) {
+          failure += ": " + bad.getMessage();
+        }
+      }
     }
     if (!response.isCommitted()) {
-      Responses.text(
-          response, callback, HttpStatus.BAD_REQUEST_400, "WebSocket upgrade failed", Map.of());
+      Responses.text(response, callback, status, failure, Map.of());
     }
     return true;
   }
@@ -237,9 +254,17 @@ public final class WsServe extends Handler.Abstract {
     return connection ? null : "Connection header must contain the Upgrade token";
   }
 
+  /**
+   * RFC 6455 §4.1: the key is the base64 (RFC 4648 §4, padded) of 16 bytes, so exactly 22
+   * characters followed by {@code ==}. Java's decoder alone would also accept the unpadded form.
+   */
   private static boolean isValidKey(String key) {
+    String k = key.trim();
+    if (k.length() != 24 || !k.endsWith("==")) {
+      return false;
+    }
     try {
-      return Base64.getDecoder().decode(key.trim()).length == 16;
+      return Base64.getDecoder().decode(k).length == 16;
     } catch (IllegalArgumentException e) {
       return false;
     }

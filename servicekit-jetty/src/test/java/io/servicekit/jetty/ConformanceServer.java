@@ -1,0 +1,308 @@
+package io.servicekit.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.servicekit.BaseConn;
+import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
+import io.servicekit.Frame;
+import io.servicekit.HandshakeRejection;
+import io.servicekit.Hub;
+import io.servicekit.JsonConn;
+import io.servicekit.WsConnConfig;
+import io.servicekit.WsSession;
+import io.servicekit.testkit.RawWsClient;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * The server the conformance tests throw bad input at, with one endpoint per concern:
+ *
+ * <ul>
+ *   <li>{@code /echo}: a raw echo ({@link Codec#raw()}) limited to {@link #LIMIT} bytes per
+ *       message, speaking subprotocols {@code chat.v2} and {@code chat.v1} (in that preference);
+ *   <li>{@code /auth}: {@code validate} refuses with 401 and {@code WWW-Authenticate} unless {@code
+ *       ?token=letmein};
+ *   <li>{@code /json}: a {@link JsonConn} echoing every decoded value with {@code sendOutput};
+ *   <li>{@code /feed}: a broadcast hub with a 256 KiB outgoing budget per member; any text message
+ *       broadcasts {@link #CHUNK} bytes to every member;
+ *   <li>{@code /idle}: a raw echo with a short heartbeat window ({@link #PONG_PERIOD}).
+ * </ul>
+ *
+ * Every connection is registered under its {@code ?id=} query parameter, so a test finds the
+ * server-side object of its own client and can check how many times {@code onClose} ran.
+ */
+final class ConformanceServer implements AutoCloseable {
+  /**
+   * Message size limit of {@code /echo}: above Jetty's own 64 KiB frame default, so a one-frame
+   * message of the full limit proves that ServiceKit's limit, not Jetty's, applies.
+   */
+  static final int LIMIT = 100 * 1024;
+
+  /** Outgoing budget of a {@code /feed} member. */
+  static final int FEED_BUDGET = 256 * 1024;
+
+  /** Size of one {@code /feed} broadcast. */
+  static final int CHUNK = 64 * 1024;
+
+  /** Inbound silence after which {@code /idle} gives up on a peer. */
+  static final Duration PONG_PERIOD = Duration.ofMillis(500);
+
+  private final ServiceKitServer server;
+  private final Map<String, Tracked> conns = new ConcurrentHashMap<>();
+  private final Hub<Frame> feed = new Hub<>();
+
+  /** What a test can observe of a server-side connection. */
+  interface Tracked {
+    CloseLog log();
+
+    boolean isOpen();
+  }
+
+  /** Counts {@code onClose} calls and keeps the last status. */
+  static final class CloseLog {
+    private final AtomicInteger closes = new AtomicInteger();
+    private volatile CloseStatus status;
+
+    void record(CloseStatus s) {
+      status = s;
+      closes.incrementAndGet();
+    }
+
+    int count() {
+      return closes.get();
+    }
+
+    CloseStatus status() {
+      return status;
+    }
+  }
+
+  /** A raw echo that records its closes. */
+  static final class EchoConn extends BaseConn<Frame, Frame> implements Tracked {
+    private final CloseLog log = new CloseLog();
+
+    EchoConn() {
+      super(Codec.raw(), "Echo");
+    }
+
+    @Override
+    public void handleMessage(Frame message) {
+      sendOutput(message);
+    }
+
+    @Override
+    public void onClose(CloseStatus status) {
+      log.record(status);
+    }
+
+    @Override
+    public CloseLog log() {
+      return log;
+    }
+  }
+
+  /** A JSON echo that records its closes. */
+  static final class JsonEcho extends JsonConn implements Tracked {
+    private final CloseLog log = new CloseLog();
+
+    JsonEcho() {
+      super("JsonEcho");
+    }
+
+    @Override
+    public void handleMessage(Object message) {
+      sendOutput(message);
+    }
+
+    @Override
+    public void onClose(CloseStatus status) {
+      log.record(status);
+    }
+
+    @Override
+    public CloseLog log() {
+      return log;
+    }
+  }
+
+  /** A hub member: any text message asks for one broadcast of {@link #CHUNK} bytes. */
+  final class FeedConn extends BaseConn<Frame, Frame> implements Tracked {
+    private final CloseLog log = new CloseLog();
+
+    FeedConn() {
+      super(Codec.raw(), "Feed");
+    }
+
+    @Override
+    public void onStart(WsSession session) {
+      feed.register(this);
+    }
+
+    @Override
+    public void handleMessage(Frame message) {
+      feed.broadcast(Frame.binary(new byte[CHUNK]));
+    }
+
+    @Override
+    public void onClose(CloseStatus status) {
+      log.record(status);
+    }
+
+    @Override
+    public CloseLog log() {
+      return log;
+    }
+  }
+
+  /** A client and the server-side connection it opened. */
+  record Opened(RawWsClient client, Tracked conn) implements AutoCloseable {
+    @Override
+    public void close() {
+      client.close();
+    }
+  }
+
+  private ConformanceServer(Duration httpIdleTimeout, int acceptedSendBufferSize) throws Exception {
+    WsConnConfig echo =
+        WsConnConfig.builder()
+            .maxMessageSize(LIMIT)
+            .subprotocols(List.of("chat.v2", "chat.v1"))
+            .closeTimeout(Duration.ofSeconds(2))
+            .build();
+    WsConnConfig feedConfig =
+        WsConnConfig.builder()
+            .maxQueuedBytes(FEED_BUDGET)
+            .closeTimeout(Duration.ofSeconds(1))
+            .build();
+    WsConnConfig idle =
+        WsConnConfig.builder().pingPeriod(Duration.ofMillis(200)).pongPeriod(PONG_PERIOD).build();
+    server =
+        ServiceKitServer.builder()
+            .port(0)
+            .idleTimeout(httpIdleTimeout)
+            .stopTimeout(Duration.ofSeconds(2))
+            .ws("/echo", r -> track(r.queryParam("id"), new EchoConn()), echo)
+            .ws(
+                "/auth",
+                r -> {
+                  if (!r.queryParam("token").orElse("").equals("letmein")) {
+                    throw HandshakeRejection.of(401, "missing or wrong token")
+                        .header("WWW-Authenticate", "Bearer realm=\"servicekit\"");
+                  }
+                  return track(r.queryParam("id"), new EchoConn());
+                })
+            .ws("/json", r -> track(r.queryParam("id"), new JsonEcho()))
+            .ws("/feed", r -> track(r.queryParam("id"), new FeedConn()), feedConfig)
+            .ws("/idle", r -> track(r.queryParam("id"), new EchoConn()), idle)
+            .build();
+    connector().setAcceptedSendBufferSize(acceptedSendBufferSize);
+    server.start();
+  }
+
+  static ConformanceServer start() throws Exception {
+    return new ConformanceServer(Duration.ofSeconds(120), -1);
+  }
+
+  /** A server whose HTTP connections (before an upgrade) time out after {@code idle}. */
+  static ConformanceServer start(Duration httpIdleTimeout) throws Exception {
+    return new ConformanceServer(httpIdleTimeout, -1);
+  }
+
+  /**
+   * A server whose accepted sockets have {@code SO_SNDBUF} fixed at {@code bytes}, which turns off
+   * the kernel's send-buffer autotuning: what the server can push into a peer that does not read is
+   * then small and known.
+   */
+  static ConformanceServer startWithSendBuffer(int bytes) throws Exception {
+    return new ConformanceServer(Duration.ofSeconds(120), bytes);
+  }
+
+  private ServerConnector connector() {
+    return (ServerConnector) server.jetty().getConnectors()[0];
+  }
+
+  /** Bytes the server has read on the connection whose client end is {@code client}. */
+  long bytesReadFrom(Socket client) {
+    for (EndPoint endPoint : connector().getConnectedEndPoints()) {
+      if (endPoint.getRemoteSocketAddress() instanceof InetSocketAddress remote
+          && remote.getPort() == client.getLocalPort()) {
+        return endPoint.getConnection().getBytesIn();
+      }
+    }
+    throw new AssertionError("no server connection for client port " + client.getLocalPort());
+  }
+
+  private <C extends Tracked> C track(java.util.Optional<String> id, C conn) {
+    id.ifPresent(i -> conns.put(i, conn));
+    return conn;
+  }
+
+  /** {@code ws://localhost:port/path}. */
+  URI uri(String pathAndQuery) {
+    return server.wsUri(pathAndQuery);
+  }
+
+  /** The {@code Host} header value a client of this server sends. */
+  String authority() {
+    return server.uri().getAuthority();
+  }
+
+  /** A fresh id for {@code ?id=}. */
+  static String newId() {
+    return UUID.randomUUID().toString();
+  }
+
+  /** The server-side connection registered under {@code id}, or null. */
+  Tracked conn(String id) {
+    return conns.get(id);
+  }
+
+  /** Opens a client on {@code path} (no query) and finds its server-side connection. */
+  Opened open(String path) {
+    String id = newId();
+    RawWsClient client = RawWsClient.open(uri(path + "?id=" + id));
+    Tracked conn = conns.get(id);
+    assertThat(conn).as("server-side connection for %s", id).isNotNull();
+    return new Opened(client, conn);
+  }
+
+  /**
+   * Asserts that the server closed {@code opened} with a close frame carrying {@code code}, ended
+   * the TCP connection, and ran {@code onClose} exactly once; returns the server-side status.
+   */
+  static CloseStatus assertClosedWith(Opened opened, int code) {
+    RawWsClient.Close close = opened.client().awaitClose();
+    assertThat(close.frameReceived()).as("a close frame arrived (not a bare drop)").isTrue();
+    assertThat(close.code()).as("close code, reason %s", close.reason()).isEqualTo(code);
+    CloseStatus status = assertServerClosedOnce(opened);
+    assertThat(status.code()).as("status seen by onClose: %s", status).isEqualTo(code);
+    return status;
+  }
+
+  /** Asserts that the TCP connection ended and the server ran {@code onClose} exactly once. */
+  static CloseStatus assertServerClosedOnce(Opened opened) {
+    assertThat(opened.client().awaitEof(Duration.ofSeconds(10)))
+        .as("the server ends the TCP connection")
+        .isTrue();
+    CloseLog log = opened.conn().log();
+    await().atMost(Duration.ofSeconds(10)).until(() -> log.count() > 0);
+    assertThat(log.count()).as("onClose calls").isEqualTo(1);
+    return log.status();
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.close();
+  }
+}
