@@ -163,6 +163,19 @@ public class BaseConn<I, O> implements WsConn<I> {
     LOG.debug("{} {} received a message", name, connId);
   }
 
+  /**
+   * Default: a {@link MessageRejectedException} is answered with the error envelope and reading
+   * continues; anything else closes the connection with a code fitting the error.
+   */
+  @Override
+  public ErrorAction onError(Throwable error) {
+    if (error instanceof MessageRejectedException rejected) {
+      sendError(rejected.getMessage());
+      return ErrorAction.CONTINUE;
+    }
+    return ErrorAction.CLOSE;
+  }
+
   /** Sends the JSON heartbeat with the next ping id. */
   @Override
   public void sendPing() {

@@ -12,4 +12,9 @@ public class ServiceKitException extends RuntimeException {
   public ServiceKitException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  protected ServiceKitException(
+      String message, Throwable cause, boolean suppression, boolean writableStackTrace) {
+    super(message, cause, suppression, writableStackTrace);
+  }
 }

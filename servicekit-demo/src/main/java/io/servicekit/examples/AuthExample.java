@@ -1,12 +1,11 @@
 package io.servicekit.examples;
 
-import io.servicekit.ErrorAction;
 import io.servicekit.HandshakeRejection;
 import io.servicekit.HandshakeRequest;
 import io.servicekit.JsonConn;
+import io.servicekit.MessageRejectedException;
 import io.servicekit.WsConnConfig;
 import io.servicekit.WsHandler;
-import io.servicekit.examples.Messages.BadMessage;
 import io.servicekit.jetty.ServiceKitServer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -190,14 +189,14 @@ public final class AuthExample {
     public void handleMessage(Object message) {
       String type = Messages.type(message);
       if (!REQUIRED_ROLES.containsKey(type)) {
-        throw new BadMessage(
+        throw new MessageRejectedException(
             "unknown message type '"
                 + type
                 + "': expected one of "
                 + REQUIRED_ROLES.keySet().stream().sorted().toList());
       }
       if (!hasPermission(type)) {
-        throw new BadMessage("insufficient permissions for " + type);
+        throw new MessageRejectedException("insufficient permissions for " + type);
       }
       processMessage(type);
     }
@@ -214,16 +213,6 @@ public final class AuthExample {
       ack.put("for", type);
       ack.put("userId", claims.userId());
       sendOutput(ack);
-    }
-
-    /** A refused message is answered with the error envelope; anything else closes as usual. */
-    @Override
-    public ErrorAction onError(Throwable error) {
-      if (error instanceof BadMessage) {
-        sendError(error);
-        return ErrorAction.CONTINUE;
-      }
-      return super.onError(error);
     }
   }
 

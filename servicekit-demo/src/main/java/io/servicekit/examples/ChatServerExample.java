@@ -2,13 +2,12 @@ package io.servicekit.examples;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
-import io.servicekit.ErrorAction;
 import io.servicekit.Hub;
 import io.servicekit.JsonConn;
+import io.servicekit.MessageRejectedException;
 import io.servicekit.WsConnConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
-import io.servicekit.examples.Messages.BadMessage;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.InstantSource;
 import java.util.Map;
@@ -141,11 +140,12 @@ public final class ChatServerExample {
       Map<String, Object> msg = Messages.object(message);
       String type = Messages.string(msg, "type");
       if (!type.equals("chat_message")) {
-        throw new BadMessage("unknown message type '" + type + "': expected chat_message");
+        throw new MessageRejectedException(
+            "unknown message type '" + type + "': expected chat_message");
       }
       String text = Messages.string(msg, "message");
       if (text.length() > MAX_MESSAGE_LENGTH) {
-        throw new BadMessage(
+        throw new MessageRejectedException(
             "\"message\" is longer than " + MAX_MESSAGE_LENGTH + " characters: " + text.length());
       }
       int sent =
@@ -154,16 +154,6 @@ public final class ChatServerExample {
               new ChatMessage(username, text, server.clock.instant().getEpochSecond()),
               null);
       LOG.debug("{}: chat message sent to {} users", this, sent);
-    }
-
-    /** A refused message is answered with the error envelope; anything else closes as usual. */
-    @Override
-    public ErrorAction onError(Throwable error) {
-      if (error instanceof BadMessage) {
-        sendError(error);
-        return ErrorAction.CONTINUE;
-      }
-      return super.onError(error);
     }
   }
 

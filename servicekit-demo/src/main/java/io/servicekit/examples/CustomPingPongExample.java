@@ -1,11 +1,10 @@
 package io.servicekit.examples;
 
-import io.servicekit.ErrorAction;
 import io.servicekit.JsonConn;
+import io.servicekit.MessageRejectedException;
 import io.servicekit.Scheduler;
 import io.servicekit.WsConnConfig;
 import io.servicekit.WsHandler;
-import io.servicekit.examples.Messages.BadMessage;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -159,7 +158,8 @@ public final class CustomPingPongExample {
 
     private void handlePong(Map<String, Object> msg) {
       if (!(msg.get("pingId") instanceof Number n)) {
-        throw new BadMessage("a pong needs a numeric \"pingId\", got " + msg.get("pingId"));
+        throw new MessageRejectedException(
+            "a pong needs a numeric \"pingId\", got " + msg.get("pingId"));
       }
       long now = scheduler.nanoTime();
       SentPing sent = lastPing;
@@ -172,16 +172,6 @@ public final class CustomPingPongExample {
 
     private void handleBusinessLogic(Map<String, Object> msg) {
       sendOutput(msg);
-    }
-
-    /** A refused message is answered with the error envelope; anything else closes as usual. */
-    @Override
-    public ErrorAction onError(Throwable error) {
-      if (error instanceof BadMessage) {
-        sendError(error);
-        return ErrorAction.CONTINUE;
-      }
-      return super.onError(error);
     }
 
     /** Logs and closes (1001). */

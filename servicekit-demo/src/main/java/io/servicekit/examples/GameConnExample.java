@@ -5,13 +5,12 @@ import io.servicekit.BaseConn;
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
-import io.servicekit.ErrorAction;
 import io.servicekit.Hub;
+import io.servicekit.MessageRejectedException;
 import io.servicekit.TypedJsonCodec;
 import io.servicekit.WsConnConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
-import io.servicekit.examples.Messages.BadMessage;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.InstantSource;
 import java.util.Map;
@@ -136,19 +135,20 @@ public final class GameConnExample {
     public void handleMessage(GameInput message) {
       String type = message.type();
       if (type == null || type.isBlank()) {
-        throw new BadMessage("a game message needs a \"type\": move or chat");
+        throw new MessageRejectedException("a game message needs a \"type\": move or chat");
       }
       switch (type) {
         case "move" -> handleMove(message.data());
         case "chat" -> handleChat(message.data());
         default ->
-            throw new BadMessage("unknown message type '" + type + "': expected move or chat");
+            throw new MessageRejectedException(
+                "unknown message type '" + type + "': expected move or chat");
       }
     }
 
     private void handleMove(Object data) {
       if (data == null) {
-        throw new BadMessage("a move needs \"data\"");
+        throw new MessageRejectedException("a move needs \"data\"");
       }
       int sent = game.hub.broadcastToRoom(gameRoom, game.message("move", playerId, data));
       LOG.debug("{}: move sent to {} players in {}", this, sent, gameRoom);
@@ -156,22 +156,12 @@ public final class GameConnExample {
 
     private void handleChat(Object data) {
       if (!(data instanceof String text) || text.isBlank() || text.length() > MAX_CHAT_LENGTH) {
-        throw new BadMessage(
+        throw new MessageRejectedException(
             "a chat needs \"data\": a non-empty string of at most "
                 + MAX_CHAT_LENGTH
                 + " characters");
       }
       game.hub.broadcastToRoom(gameRoom, game.message("chat", playerId, text), connId());
-    }
-
-    /** A refused message is answered with the error envelope; anything else closes as usual. */
-    @Override
-    public ErrorAction onError(Throwable error) {
-      if (error instanceof BadMessage) {
-        sendError(error);
-        return ErrorAction.CONTINUE;
-      }
-      return super.onError(error);
     }
   }
 

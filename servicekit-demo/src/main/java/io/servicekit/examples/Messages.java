@@ -1,6 +1,7 @@
 package io.servicekit.examples;
 
 import io.servicekit.HandshakeRejection;
+import io.servicekit.MessageRejectedException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -8,8 +9,8 @@ import java.util.regex.Pattern;
 /**
  * Helpers shared by the examples for reading dynamic JSON and handshake parameters. The Go samples
  * use unchecked type assertions ({@code msg.(map[string]any)}, {@code msgMap["type"].(string)})
- * that panic on unexpected input; these helpers fail with a {@link BadMessage} or a {@link
- * HandshakeRejection} that names the rule and the value instead.
+ * that panic on unexpected input; these helpers fail with a {@link MessageRejectedException} or a
+ * {@link HandshakeRejection} that names the rule and the value instead.
  */
 final class Messages {
   /** Names (users, players, rooms): 1-32 letters, digits, {@code _} or {@code -}. */
@@ -17,24 +18,13 @@ final class Messages {
 
   private Messages() {}
 
-  /**
-   * A message the application refuses (wrong shape, unknown type, not allowed). The examples answer
-   * it with the error envelope {@code {"error":"...","type":"error"}} and keep the connection,
-   * where the Go samples either panic or return an error that the Go library silently drops.
-   */
-  static final class BadMessage extends RuntimeException {
-    BadMessage(String message) {
-      super(message, null, false, false);
-    }
-  }
-
   /** {@code message} as a JSON object. */
   @SuppressWarnings("unchecked")
   static Map<String, Object> object(Object message) {
     if (message instanceof Map<?, ?> map) {
       return (Map<String, Object>) map;
     }
-    throw new BadMessage("expected a JSON object, got " + describe(message));
+    throw new MessageRejectedException("expected a JSON object, got " + describe(message));
   }
 
   /** The non-empty string at {@code key}. */
@@ -43,7 +33,8 @@ final class Messages {
     if (value instanceof String s && !s.isBlank()) {
       return s;
     }
-    throw new BadMessage("\"" + key + "\" must be a non-empty string, got " + describe(value));
+    throw new MessageRejectedException(
+        "\"" + key + "\" must be a non-empty string, got " + describe(value));
   }
 
   /** The {@code type} of a JSON object message. */
@@ -56,11 +47,11 @@ final class Messages {
     return value != null && NAME.matcher(value).matches();
   }
 
-  /** A room or user name, or a {@link BadMessage}. */
+  /** A room or user name, or a {@link MessageRejectedException}. */
   static String name(Map<String, Object> message, String key) {
     String value = string(message, key);
     if (!isName(value)) {
-      throw new BadMessage(
+      throw new MessageRejectedException(
           "\"" + key + "\" must be 1-32 letters, digits, '_' or '-', got " + describe(value));
     }
     return value;

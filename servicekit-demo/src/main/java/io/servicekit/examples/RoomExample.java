@@ -2,13 +2,12 @@ package io.servicekit.examples;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
-import io.servicekit.ErrorAction;
 import io.servicekit.Hub;
 import io.servicekit.JsonConn;
+import io.servicekit.MessageRejectedException;
 import io.servicekit.WsConnConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
-import io.servicekit.examples.Messages.BadMessage;
 import io.servicekit.jetty.ServiceKitServer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -97,21 +96,21 @@ public final class RoomExample {
         case "join" -> join(room);
         case "leave" -> {
           if (!rooms.remove(room)) {
-            throw new BadMessage("not in room '" + room + "'");
+            throw new MessageRejectedException("not in room '" + room + "'");
           }
           hub.leave(this, room);
           sendOutput(event("left", room));
         }
         case "say" -> say(room, Messages.string(msg, "text"));
         default ->
-            throw new BadMessage(
+            throw new MessageRejectedException(
                 "unknown message type '" + type + "': expected join, leave or say");
       }
     }
 
     private void join(String room) {
       if (!rooms.contains(room) && rooms.size() >= MAX_ROOMS_PER_CONNECTION) {
-        throw new BadMessage(
+        throw new MessageRejectedException(
             "cannot join '" + room + "': already in " + MAX_ROOMS_PER_CONNECTION + " rooms");
       }
       if (hub.join(this, room)) {
@@ -124,10 +123,10 @@ public final class RoomExample {
 
     private void say(String room, String text) {
       if (!rooms.contains(room)) {
-        throw new BadMessage("not in room '" + room + "': join it first");
+        throw new MessageRejectedException("not in room '" + room + "': join it first");
       }
       if (text.length() > MAX_TEXT_LENGTH) {
-        throw new BadMessage(
+        throw new MessageRejectedException(
             "\"text\" is longer than " + MAX_TEXT_LENGTH + " characters: " + text.length());
       }
       Map<String, Object> said = event("said", room);
@@ -141,16 +140,6 @@ public final class RoomExample {
       event.put("type", type);
       event.put("room", room);
       return event;
-    }
-
-    /** A refused message is answered with the error envelope; anything else closes as usual. */
-    @Override
-    public ErrorAction onError(Throwable error) {
-      if (error instanceof BadMessage) {
-        sendError(error);
-        return ErrorAction.CONTINUE;
-      }
-      return super.onError(error);
     }
   }
 
