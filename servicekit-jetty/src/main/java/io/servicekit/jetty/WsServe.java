@@ -147,23 +147,11 @@ public final class WsServe extends Handler.Abstract {
       return true;
     } catch (RuntimeException e) {
       LOG.error("validate failed for {}", handshake, e);
-      Responses.text(
-          response,
-          callback,
-          HttpStatus.INTERNAL_SERVER_ERROR_500,
-          "internal server error",
-          Map.of());
-      return true;
+      return internalError(response, callback);
     }
     if (conn == null) {
       LOG.error("validate returned null for {}", handshake);
-      Responses.text(
-          response,
-          callback,
-          HttpStatus.INTERNAL_SERVER_ERROR_500,
-          "internal server error",
-          Map.of());
-      return true;
+      return internalError(response, callback);
     }
 
     ServerWebSocketContainer container = ServerWebSocketContainer.get(request.getContext());
@@ -211,6 +199,17 @@ public final class WsServe extends Handler.Abstract {
     if (!response.isCommitted()) {
       Responses.text(response, callback, status, failure, Map.of());
     }
+    return true;
+  }
+
+  /** The details stay in the log; the client learns only that it was not its fault. */
+  private static boolean internalError(Response response, Callback callback) {
+    Responses.text(
+        response,
+        callback,
+        HttpStatus.INTERNAL_SERVER_ERROR_500,
+        "internal server error",
+        Map.of());
     return true;
   }
 
