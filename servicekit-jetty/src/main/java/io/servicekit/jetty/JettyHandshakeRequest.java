@@ -78,7 +78,17 @@ final class JettyHandshakeRequest implements HandshakeRequest {
   private static Map<String, String> pathParams(Request request) {
     if (request.getAttribute(PathMappingsHandler.PATHSPEC_ATTR)
         instanceof UriTemplatePathSpec spec) {
-      Map<String, String> params = spec.getPathParams(pathInContext(request));
+      // PathMappingsHandler's request wrapper turns the matched path into its context path, so
+      // its path in context is empty for a template like /rooms/{room}: match the template
+      // against the path in context of the requests it wraps, then against the whole path.
+      for (Request r = request; r != null; ) {
+        Map<String, String> params = spec.getPathParams(pathInContext(r));
+        if (params != null) {
+          return Map.copyOf(params);
+        }
+        r = r instanceof Request.Wrapper w ? w.getWrapped() : null;
+      }
+      Map<String, String> params = spec.getPathParams(request.getHttpURI().getDecodedPath());
       if (params != null) {
         return Map.copyOf(params);
       }
