@@ -1,5 +1,6 @@
 package io.servicekit;
 
+import io.servicekit.internal.SerialExecutor;
 import io.servicekit.spi.Transport;
 import java.time.Duration;
 import java.util.Optional;

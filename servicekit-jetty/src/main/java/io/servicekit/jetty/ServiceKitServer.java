@@ -3,6 +3,9 @@ package io.servicekit.jetty;
 import io.servicekit.WsConn;
 import io.servicekit.WsConnConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseConn;
+import io.servicekit.sse.SseHandler;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +30,7 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
  *     .port(8080)
  *     .ws("/echo", request -> new EchoConn())
  *     .ws("/rooms/{room}", request -> new RoomConn(request.pathParam("room").orElseThrow()))
+ *     .sse("/events", request -> new JsonSseConn())
  *     .route("/healthz", HealthHandler.INSTANCE)
  *     .build()
  *     .start()) {
@@ -156,6 +160,17 @@ public final class ServiceKitServer implements AutoCloseable {
     public <I, C extends WsConn<I>> Builder ws(
         String path, WsHandler<I, C> handler, WsConnConfig config) {
       return route(path, WsServe.handler(handler, config));
+    }
+
+    /** A Server-Sent Events endpoint with the default configuration. */
+    public <C extends SseConn<?>> Builder sse(String path, SseHandler<C> handler) {
+      return sse(path, handler, SseConfig.defaults());
+    }
+
+    /** A Server-Sent Events endpoint. */
+    public <C extends SseConn<?>> Builder sse(
+        String path, SseHandler<C> handler, SseConfig config) {
+      return route(path, SseServe.handler(handler, config));
     }
 
     /** Any Jetty handler at {@code path}. */

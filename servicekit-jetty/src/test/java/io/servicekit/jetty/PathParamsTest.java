@@ -2,15 +2,21 @@ package io.servicekit.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.servicekit.HandshakeRejection;
 import io.servicekit.HandshakeRequest;
 import io.servicekit.JsonConn;
 import io.servicekit.WsConnConfig;
+import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
+/** URI-template path parameters reach validate, decoded, for WebSocket and SSE routes. */
 class PathParamsTest {
   @Test
   void uriTemplateParametersReachValidate() throws Exception {
@@ -33,6 +39,45 @@ class PathParamsTest {
       assertThat(request.pathParams()).isEqualTo(Map.of("game", "g 1", "player", "ren\u00e9e"));
       assertThat(request.pathParam("game")).contains("g 1");
       assertThat(request.queryParam("x")).contains("1");
+    }
+  }
+
+  @Test
+  void templateParametersReachValidateOnSseAndWebSocketRoutes() throws Exception {
+    try (ServiceKitServer server =
+        ServiceKitServer.builder()
+            .port(0)
+            .sse(
+                "/game/{id}/events",
+                r -> {
+                  throw HandshakeRejection.of(409, "game=" + r.pathParam("id").orElse("(missing)"));
+                })
+            .ws(
+                "/rooms/{room}",
+                r -> {
+                  String room = r.pathParam("room").orElse("(missing)");
+                  return new JsonConn() {
+                    @Override
+                    public void onStart(WsSession session) {
+                      sendOutput(room);
+                    }
+                  };
+                },
+                io.servicekit.WsConnConfig.builder()
+                    .originPolicy(io.servicekit.OriginPolicy.allowAll())
+                    .build())
+            .build()
+            .start()) {
+      HttpResponse<String> sse =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(server.uri().resolve("/game/g42/events")).build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(sse.statusCode()).isEqualTo(409);
+      assertThat(sse.body()).isEqualTo("game=g42");
+      try (TestWsClient ws = TestWsClient.connect(server.wsUri("/rooms/lobby"))) {
+        assertThat(ws.awaitText()).isEqualTo("\"lobby\"");
+      }
     }
   }
 }

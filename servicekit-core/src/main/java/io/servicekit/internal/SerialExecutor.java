@@ -1,4 +1,4 @@
-package io.servicekit;
+package io.servicekit.internal;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
@@ -11,8 +11,10 @@ import org.slf4j.LoggerFactory;
  * Runs one connection's callbacks one at a time, in submission order, on virtual threads. No thread
  * is kept while the connection is idle: a virtual thread is started for a burst of tasks and ends
  * when the queue is empty.
+ *
+ * <p>Internal: shared by the WebSocket and SSE connection drivers; not part of the API.
  */
-final class SerialExecutor implements Executor {
+public final class SerialExecutor implements Executor {
   private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);
   private static final ThreadFactory THREADS =
       Thread.ofVirtual().name("servicekit-conn-", 0).factory();
@@ -20,6 +22,9 @@ final class SerialExecutor implements Executor {
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Runnable> tasks = new ArrayDeque<>(2);
   private boolean running; // guarded by lock
+
+  /** Creates an idle executor. */
+  public SerialExecutor() {}
 
   @Override
   public void execute(Runnable task) {

@@ -1,0 +1,296 @@
+package io.servicekit.sse;
+
+import io.servicekit.Codec;
+import io.servicekit.HandshakeRejection;
+import io.servicekit.HandshakeRequest;
+import io.servicekit.JsonCodec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * Built-in {@code Last-Event-ID} resumption (the Go library leaves its event store unwired): named
+ * streams of events with ids, an {@link EventStore} that keeps the recent ones, and the live
+ * connections of each stream.
+ *
+ * <h2>How it works</h2>
+ *
+ * <ul>
+ *   <li>Every connection of a resumable endpoint belongs to one <em>stream</em>, named by the
+ *       stream-id function from its request (default: the request path, so all clients of {@code
+ *       /events} share one stream; use e.g. the user id for per-user streams).
+ *   <li>{@link #publish} — and {@link SseSession#send} on such a connection, and an {@link SseHub}
+ *       broadcast — assigns the event an id from the {@link IdGen} (unless it has one), stores it,
+ *       and queues it to every live connection of the stream, all under the stream's lock. A hub
+ *       broadcast publishes once per stream, however many of its members share it.
+ *   <li>A connection that arrives with {@code Last-Event-ID: X} is sent, before any live event, the
+ *       stored events after X, then joins the live set — atomically with respect to publishing, so
+ *       nothing is lost or repeated between replay and live delivery.
+ *   <li>If X is not in the stream — never issued there, evicted, issued by another stream, or the
+ *       server restarted — the {@link UnknownIdPolicy} decides: by default ({@link
+ *       UnknownIdPolicy#RESYNC}) the client gets one {@code resync} event (see {@link
+ *       Builder#resyncEvent}) and then live events, never another stream's events and never a
+ *       silent replay of everything.
+ *   <li>Comments, keepalives, retry hints and {@link SseSession#sendDirect} events are not stored.
+ * </ul>
+ *
+ * <p>Thread-safe. One instance may serve several endpoints; they then share streams.
+ */
+public final class ResumableStreams {
+  /** What a reconnect with a {@code Last-Event-ID} that is not in the stream gets. */
+  public enum UnknownIdPolicy {
+    /**
+     * One event named {@code resync} (configurable) whose data is {@code
+     * {"lastEventId":"<X>","reason":"unknown or expired Last-Event-ID"}} and whose id is the
+     * stream's newest id (none if the stream is empty), then live events. The client should reload
+     * its state; its next reconnect resumes from the newest id.
+     */
+    RESYNC,
+    /**
+     * Every retained event of the stream, then live events: the Go library's {@code Replay}
+     * fallback. The client may see events it has already seen.
+     */
+    REPLAY_ALL
+  }
+
+  private static final class Stream {
+    final String id;
+    final ReentrantLock lock = new ReentrantLock();
+    final CopyOnWriteArrayList<SseConnection> live = new CopyOnWriteArrayList<>();
+    boolean dead; // removed from the map; guarded by lock
+
+    Stream(String id) {
+      this.id = id;
+    }
+  }
+
+  private final EventStore store;
+  private final IdGen ids;
+  private final Function<HandshakeRequest, String> streamIdOf;
+  private final UnknownIdPolicy unknownIdPolicy;
+  private final String resyncEvent;
+  private final ConcurrentHashMap<String, Stream> streams = new ConcurrentHashMap<>();
+
+  private ResumableStreams(Builder b) {
+    this.store = b.store != null ? b.store : new MemoryEventStore();
+    this.ids = b.ids != null ? b.ids : new AtomicIdGen();
+    this.streamIdOf = Objects.requireNonNull(b.streamIdOf, "streamId");
+    this.unknownIdPolicy = Objects.requireNonNull(b.unknownIdPolicy, "unknownIdPolicy");
+    SseFormat.checkField("event name", b.resyncEvent);
+    if (b.resyncEvent == null || b.resyncEvent.isEmpty()) {
+      throw new IllegalArgumentException("resyncEvent must be a non-empty event name");
+    }
+    this.resyncEvent = b.resyncEvent;
+  }
+
+  /** Resumable streams with the defaults: memory store (1000 per stream), ids "1", "2", ... */
+  public static ResumableStreams inMemory() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The store events are kept in. */
+  public EventStore store() {
+    return store;
+  }
+
+  public UnknownIdPolicy unknownIdPolicy() {
+    return unknownIdPolicy;
+  }
+
+  /**
+   * The stream a request belongs to.
+   *
+   * @throws HandshakeRejection if the stream-id function refuses the request
+   * @throws IllegalStateException if the function returns null
+   */
+  public String streamIdFor(HandshakeRequest request) {
+    String id = streamIdOf.apply(request);
+    if (id == null) {
+      throw new IllegalStateException("the stream-id function returned null for " + request);
+    }
+    return id;
+  }
+
+  /**
+   * Publishes {@code event} to {@code streamId}: assigns an id if it has none, stores it, queues it
+   * to every live connection of the stream. Works with no connection live (the event waits in the
+   * store for a reconnect).
+   *
+   * @return the event's id
+   */
+  public String publish(String streamId, SseEvent event) {
+    Objects.requireNonNull(streamId, "streamId");
+    Objects.requireNonNull(event, "event");
+    Stream s = lockStream(streamId);
+    try {
+      SseEvent e = event.id() != null ? event : event.withId(ids.next());
+      store.store(streamId, new StoredEvent(e.id(), e.event(), e.data()));
+      for (SseConnection c : s.live) {
+        c.enqueue(e.wire());
+      }
+      return e.id();
+    } finally {
+      unlockStream(s);
+    }
+  }
+
+  /**
+   * Publishes {@code message}, encoded by {@code codec}, as an event named {@code event} (null for
+   * {@code message}).
+   *
+   * @return the event's id
+   */
+  public <O> String publish(String streamId, Codec<?, O> codec, String event, O message) {
+    return publish(streamId, SseEvent.encode(codec, event, null, message));
+  }
+
+  /** Number of live connections of {@code streamId}. */
+  public int liveCount(String streamId) {
+    Stream s = streams.get(streamId);
+    return s == null ? 0 : s.live.size();
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  /** Queues the replay for {@code lastEventId} (if any) to {@code conn}, then makes it live. */
+  void join(SseConnection conn, String streamId, String lastEventId) {
+    Stream s = lockStream(streamId);
+    try {
+      if (lastEventId != null) {
+        Optional<List<StoredEvent>> after = store.eventsAfter(streamId, lastEventId);
+        if (after.isPresent()) {
+          for (StoredEvent e : after.get()) {
+            conn.enqueue(e.toEvent().wire());
+          }
+        } else {
+          switch (unknownIdPolicy) {
+            case RESYNC -> conn.enqueue(resync(streamId, lastEventId).wire());
+            case REPLAY_ALL -> {
+              for (StoredEvent e : store.events(streamId)) {
+                conn.enqueue(e.toEvent().wire());
+              }
+            }
+          }
+        }
+      }
+      if (!conn.isFinished()) {
+        s.live.add(conn);
+      }
+    } finally {
+      unlockStream(s);
+    }
+  }
+
+  /** Removes {@code conn} from the live set of {@code streamId}. */
+  void leave(SseConnection conn, String streamId) {
+    Stream s = streams.get(streamId);
+    if (s == null) {
+      return;
+    }
+    s.lock.lock();
+    try {
+      s.live.remove(conn);
+    } finally {
+      unlockStream(s);
+    }
+  }
+
+  private SseEvent resync(String streamId, String lastEventId) {
+    List<StoredEvent> all = store.events(streamId);
+    String newest = all.isEmpty() ? null : all.get(all.size() - 1).id();
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("lastEventId", lastEventId);
+    data.put("reason", "unknown or expired Last-Event-ID");
+    return SseEvent.encode(JsonCodec.INSTANCE, resyncEvent, newest, data);
+  }
+
+  /** Locks the live stream named {@code id}, creating it if needed. */
+  private Stream lockStream(String id) {
+    while (true) {
+      Stream s = streams.computeIfAbsent(id, Stream::new);
+      s.lock.lock();
+      if (!s.dead) {
+        return s;
+      }
+      s.lock.unlock(); // emptied and removed meanwhile: take the new one
+    }
+  }
+
+  /** Unlocks {@code s}, forgetting it once no connection is live (the store keeps its events). */
+  private void unlockStream(Stream s) {
+    try {
+      if (s.live.isEmpty() && !s.dead) {
+        s.dead = true;
+        streams.remove(s.id, s);
+      }
+    } finally {
+      s.lock.unlock();
+    }
+  }
+
+  /** Builds {@link ResumableStreams}. */
+  public static final class Builder {
+    private EventStore store;
+    private IdGen ids;
+    private Function<HandshakeRequest, String> streamIdOf = HandshakeRequest::path;
+    private UnknownIdPolicy unknownIdPolicy = UnknownIdPolicy.RESYNC;
+    private String resyncEvent = "resync";
+
+    private Builder() {}
+
+    /** Where events are kept; default a new {@link MemoryEventStore} (1000 per stream). */
+    public Builder store(EventStore v) {
+      store = v;
+      return this;
+    }
+
+    /** Where ids come from; default a new {@link AtomicIdGen} ("1", "2", ...). */
+    public Builder idGen(IdGen v) {
+      ids = v;
+      return this;
+    }
+
+    /**
+     * Names the stream of a request; default the request path. May throw {@link HandshakeRejection}
+     * to refuse the request.
+     */
+    public Builder streamId(Function<HandshakeRequest, String> v) {
+      streamIdOf = v;
+      return this;
+    }
+
+    /**
+     * What an unknown or evicted {@code Last-Event-ID} gets; default {@link
+     * UnknownIdPolicy#RESYNC}.
+     */
+    public Builder unknownIdPolicy(UnknownIdPolicy v) {
+      unknownIdPolicy = v;
+      return this;
+    }
+
+    /** Name of the resync event; default {@code resync}. */
+    public Builder resyncEvent(String v) {
+      resyncEvent = v;
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException if the resync event name is empty or contains CR, LF or NUL
+     */
+    public ResumableStreams build() {
+      return new ResumableStreams(this);
+    }
+  }
+}

@@ -1,0 +1,451 @@
+package io.servicekit.sse;
+
+import io.servicekit.HandshakeRejection;
+import io.servicekit.HandshakeRequest;
+import io.servicekit.Scheduler;
+import io.servicekit.internal.SerialExecutor;
+import io.servicekit.internal.WriteQueue;
+import io.servicekit.spi.SseTransport;
+import io.servicekit.spi.Transport;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine that drives one {@link SseConn} over an {@link SseTransport}: the bounded
+ * outgoing queue with one writer, keepalive comments, the write timeout, resumption (join, replay,
+ * publish) and the exactly-once {@code onClose}. Server bindings create one per accepted request
+ * and report the transport's failure to it; applications see it only as the {@link SseSession}.
+ *
+ * <p>States: {@code NEW → OPEN → CLOSING → CLOSED}. {@link #close()} writes what is queued, then
+ * ends the response; the client going away, a write failure, a slow consumer, a write timeout or
+ * {@link #abort()} drop it at once. {@code onClose} runs once on reaching {@code CLOSED}.
+ */
+public final class SseConnection implements SseSession {
+  private static final Logger LOG = LoggerFactory.getLogger(SseConnection.class);
+
+  /** The request header a reconnecting client sends. */
+  public static final String LAST_EVENT_ID = "Last-Event-ID";
+
+  private static final byte[] END = new byte[0]; // identity marks the end of the stream
+  private static final byte[] KEEPALIVE = SseFormat.keepalive();
+
+  private enum State {
+    NEW,
+    OPEN,
+    CLOSING,
+    CLOSED
+  }
+
+  /** Identifies a resumable stream across endpoints sharing one {@link ResumableStreams}. */
+  record StreamKey(ResumableStreams streams, String streamId) {}
+
+  private final SseConn<?> conn;
+  private final SseConfig config;
+  private final HandshakeRequest request;
+  private final String lastEventId;
+  private final ResumableStreams streams;
+  private final String streamId;
+  private final StreamKey streamKey;
+  private final Scheduler scheduler;
+  private final SerialExecutor callbacks = new SerialExecutor();
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private final AtomicBoolean joined = new AtomicBoolean();
+  private final CompletableFuture<SseCloseStatus> closeFuture = new CompletableFuture<>();
+  private final AtomicBoolean watchdogArmed = new AtomicBoolean();
+
+  private volatile SseTransport transport;
+  private volatile WriteQueue<byte[]> queue;
+  private volatile SseCloseStatus localClose;
+  private volatile Scheduler.Cancellable keepaliveTask;
+  private volatile long lastWriteStartNanos;
+
+  /**
+   * Creates the driver for {@code conn}; call {@link #open} once the response is ready.
+   *
+   * @param lastEventId the client's {@code Last-Event-ID}, as checked by {@link #lastEventId(
+   *     HandshakeRequest, SseConfig)}, or null
+   * @throws HandshakeRejection if resumption is on and its stream-id function refuses the request
+   */
+  public SseConnection(
+      SseConn<?> conn, SseConfig config, HandshakeRequest request, String lastEventId) {
+    this.conn = conn;
+    this.config = config;
+    this.request = request;
+    this.lastEventId = lastEventId;
+    this.scheduler = config.scheduler();
+    this.streams = config.resumption().orElse(null);
+    this.streamId = streams == null ? null : streams.streamIdFor(request);
+    this.streamKey = streams == null ? null : new StreamKey(streams, streamId);
+  }
+
+  /**
+   * The {@code Last-Event-ID} of {@code request}, or null if absent or empty.
+   *
+   * @throws HandshakeRejection 400 if the header is repeated or longer than {@link
+   *     SseConfig#maxLastEventIdLength()}
+   */
+  public static String lastEventId(HandshakeRequest request, SseConfig config) {
+    List<String> values = request.headers(LAST_EVENT_ID);
+    if (values.isEmpty()) {
+      return null;
+    }
+    if (values.size() > 1) {
+      throw HandshakeRejection.of(
+          400, "Last-Event-ID must be sent at most once, got " + values.size() + " values");
+    }
+    String id = values.get(0);
+    if (id.length() > config.maxLastEventIdLength()) {
+      throw HandshakeRejection.of(
+          400,
+          "Last-Event-ID must be at most "
+              + config.maxLastEventIdLength()
+              + " characters, got "
+              + id.length());
+    }
+    return id.isEmpty() ? null : id;
+  }
+
+  // ---------------------------------------------------------------- events from the binding
+
+  /**
+   * The response is ready (status and headers set, nothing written): joins the resumable stream
+   * (queueing a replay), starts keepalives and runs {@code onStart}; writing starts when {@code
+   * onStart} returns.
+   */
+  public void open(SseTransport transport) {
+    if (!state.compareAndSet(State.NEW, State.OPEN)) {
+      throw new IllegalStateException("open() called twice for " + conn.connId());
+    }
+    this.transport = transport;
+    this.queue =
+        new WriteQueue<>(
+            this::write,
+            scheduler,
+            config.maxQueuedBytes(),
+            new WriteQueue.Listener() {
+              @Override
+              public void writeStarted(long nanoTime) {
+                lastWriteStartNanos = nanoTime;
+                if (watchdogArmed.compareAndSet(false, true)) {
+                  scheduler.schedule(SseConnection.this::watchdogTick, config.writeTimeout());
+                }
+              }
+
+              @Override
+              public void writeFailed(Throwable cause) {
+                LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+                fail(
+                    SseCloseStatus.of(
+                        SseCloseStatus.Reason.DISCONNECTED, "write failed: " + cause));
+              }
+            },
+            true);
+    // The first write commits the status and headers, so the client sees the stream open at once.
+    byte[] first =
+        config.retry().map(r -> SseFormat.retry(Math.max(1, r.toMillis()))).orElse(new byte[0]);
+    enqueue(first);
+    if (conn instanceof BaseSseConn<?> base) {
+      base.attach(this);
+    }
+    if (streams != null) {
+      joined.set(true);
+      streams.join(this, streamId, lastEventId);
+    }
+    if (!config.keepalivePeriod().isZero()) {
+      keepaliveTask = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
+    }
+    LOG.debug("{} {}: open", conn.name(), conn.connId());
+    callbacks.execute(
+        () -> {
+          try {
+            conn.onStart(this);
+          } catch (Throwable e) {
+            startFailed(e);
+            return;
+          }
+          queue.release();
+        });
+  }
+
+  /** The response failed underneath: the client went away, or the server is stopping. */
+  public void onTransportFailure(Throwable cause) {
+    fail(SseCloseStatus.of(SseCloseStatus.Reason.DISCONNECTED, "connection ended: " + cause));
+  }
+
+  // ---------------------------------------------------------------- SseSession
+
+  @Override
+  public HandshakeRequest request() {
+    return request;
+  }
+
+  @Override
+  public Optional<String> lastEventId() {
+    return Optional.ofNullable(lastEventId);
+  }
+
+  @Override
+  public Optional<String> streamId() {
+    return Optional.ofNullable(streamId);
+  }
+
+  @Override
+  public boolean send(SseEvent event) {
+    if (state.get() != State.OPEN) {
+      return false;
+    }
+    if (streams != null) {
+      streams.publish(streamId, event);
+      return true;
+    }
+    return enqueue(event.wire());
+  }
+
+  @Override
+  public boolean sendDirect(SseEvent event) {
+    return enqueue(event.wire());
+  }
+
+  @Override
+  public boolean sendComment(String text) {
+    return enqueue(SseFormat.comment(text));
+  }
+
+  @Override
+  public boolean sendRetry(Duration retry) {
+    long millis = retry.toMillis();
+    if (millis <= 0) {
+      throw new IllegalArgumentException("SSE retry must be at least 1 ms: " + retry);
+    }
+    return enqueue(SseFormat.retry(millis));
+  }
+
+  @Override
+  public boolean isOpen() {
+    return state.get() == State.OPEN;
+  }
+
+  @Override
+  public long queuedBytes() {
+    WriteQueue<byte[]> q = queue;
+    return q == null ? 0 : q.queuedBytes();
+  }
+
+  @Override
+  public long droppedMessages() {
+    WriteQueue<byte[]> q = queue;
+    return q == null ? 0 : q.dropped();
+  }
+
+  @Override
+  public boolean close() {
+    if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
+      return false;
+    }
+    localClose = SseCloseStatus.of(SseCloseStatus.Reason.CLOSED, "closed by the server");
+    LOG.debug("{} {}: closing", conn.name(), conn.connId());
+    leaveStream();
+    queue.offerLast(END);
+    return true;
+  }
+
+  @Override
+  public void abort() {
+    State s = state.get();
+    if (s == State.CLOSED || s == State.NEW) {
+      return;
+    }
+    fail(SseCloseStatus.of(SseCloseStatus.Reason.ABORTED, "aborted by the server"));
+  }
+
+  @Override
+  public CompletionStage<SseCloseStatus> closeFuture() {
+    return closeFuture.minimalCompletionStage();
+  }
+
+  /** The configuration this stream runs with. */
+  public SseConfig config() {
+    return config;
+  }
+
+  // ---------------------------------------------------------------- package-private
+
+  /** Queues framed bytes for this connection; used for direct sends, replays and publishes. */
+  boolean enqueue(byte[] bytes) {
+    WriteQueue<byte[]> q = queue;
+    if (q == null || state.get() != State.OPEN) {
+      return false;
+    }
+    return switch (q.offer(bytes, bytes.length, config.slowConsumerPolicy())) {
+      case QUEUED -> true;
+      case DROPPED, CLOSED -> false;
+      case OVERFLOW -> {
+        LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
+        fail(
+            SseCloseStatus.of(
+                SseCloseStatus.Reason.SLOW_CONSUMER,
+                "slow consumer: more than " + config.maxQueuedBytes() + " bytes queued"));
+        yield false;
+      }
+    };
+  }
+
+  /** Whether {@code onClose} has been scheduled (the stream has ended). */
+  boolean isFinished() {
+    return finished.get();
+  }
+
+  /** The resumable stream of this connection, or null. */
+  StreamKey streamKey() {
+    return streamKey;
+  }
+
+  SseConn<?> conn() {
+    return conn;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private void write(byte[] item, Transport.WriteCallback callback) {
+    if (item != END) {
+      transport.write(item, callback);
+      return;
+    }
+    transport.end(
+        new Transport.WriteCallback() {
+          @Override
+          public void succeeded() {
+            callback.succeeded();
+            SseCloseStatus status = localClose;
+            finish(
+                status != null
+                    ? status
+                    : SseCloseStatus.of(SseCloseStatus.Reason.CLOSED, "closed by the server"));
+          }
+
+          @Override
+          public void failed(Throwable cause) {
+            callback.failed(cause);
+          }
+        });
+  }
+
+  private void startFailed(Throwable e) {
+    if (e instanceof HandshakeRejection || e instanceof SseNoContent) {
+      LOG.debug("{} {}: onStart refused the stream: {}", conn.name(), conn.connId(), e.toString());
+    } else {
+      LOG.warn("{} {}: onStart failed", conn.name(), conn.connId(), e);
+    }
+    if (finished.get()) {
+      return; // the client went away meanwhile; onClose is already scheduled
+    }
+    SseCloseStatus status =
+        SseCloseStatus.of(SseCloseStatus.Reason.START_FAILED, "onStart threw " + e);
+    localClose = status;
+    state.set(State.CLOSING);
+    queue.clear();
+    switch (e) {
+      case HandshakeRejection r -> transport.reject(r.status(), r.body(), r.headers());
+      case SseNoContent n -> transport.reject(204, "", Map.of());
+      default -> transport.reject(500, "internal server error", Map.of());
+    }
+    finish(status);
+  }
+
+  /** Ends the stream at once: nothing more can be written in order. */
+  private void fail(SseCloseStatus status) {
+    if (finished.get() || state.get() == State.NEW) {
+      return;
+    }
+    localClose = status;
+    // Finish first: aborting fails the write in flight, whose report must not replace the cause.
+    finish(status);
+    transport.abort(new IOException("SSE stream dropped: " + status.detail()));
+  }
+
+  private void finish(SseCloseStatus status) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    state.set(State.CLOSED);
+    Scheduler.Cancellable k = keepaliveTask;
+    if (k != null) {
+      k.cancel();
+    }
+    WriteQueue<byte[]> q = queue;
+    if (q != null) {
+      q.clear();
+    }
+    leaveStream();
+    LOG.debug("{} {}: closed: {}", conn.name(), conn.connId(), status);
+    callbacks.execute(
+        () -> {
+          try {
+            conn.onClose(status);
+          } catch (Throwable e) {
+            LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
+          } finally {
+            closeFuture.complete(status);
+          }
+        });
+  }
+
+  private void leaveStream() {
+    if (streams != null && joined.compareAndSet(true, false)) {
+      streams.leave(this, streamId);
+    }
+  }
+
+  private void keepaliveTick() {
+    if (state.get() != State.OPEN) {
+      return;
+    }
+    enqueue(KEEPALIVE);
+    if (state.get() == State.OPEN) {
+      keepaliveTask = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
+    }
+  }
+
+  private void watchdogTick() {
+    watchdogArmed.set(false);
+    WriteQueue<byte[]> q = queue;
+    if (q == null || finished.get()) {
+      return;
+    }
+    long timeout = config.writeTimeout().toNanos();
+    long now = scheduler.nanoTime();
+    long since = q.inFlightSince();
+    if (since < 0) {
+      // Idle now. Under steady traffic keep one watchdog per period instead of one per write.
+      if (now - lastWriteStartNanos < timeout && watchdogArmed.compareAndSet(false, true)) {
+        scheduler.schedule(this::watchdogTick, config.writeTimeout());
+      }
+      return;
+    }
+    long waited = now - since;
+    if (waited >= timeout) {
+      LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+      fail(
+          SseCloseStatus.of(
+              SseCloseStatus.Reason.WRITE_TIMEOUT,
+              "write timeout: client read nothing for " + config.writeTimeout().toMillis() + "ms"));
+    } else if (watchdogArmed.compareAndSet(false, true)) {
+      scheduler.schedule(this::watchdogTick, Duration.ofNanos(timeout - waited));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SseConnection[" + conn.name() + " " + conn.connId() + " " + state.get() + "]";
+  }
+}

@@ -1,0 +1,216 @@
+package io.servicekit.sse;
+
+import io.servicekit.Codec;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A thread-safe registry of SSE connections for targeted sends and broadcasts (the Go library's
+ * {@code SSEHub}, without its blocking broadcast).
+ *
+ * <ul>
+ *   <li>{@link #register} (call it from {@code onStart}) ties membership to the stream's lifecycle:
+ *       a connection leaves the hub by itself when its stream ends.
+ *   <li>Sends and broadcasts never block and hold no lock while queueing: each connection has its
+ *       own bounded queue, so a stalled client cannot delay the others; its own slow-consumer
+ *       policy deals with it.
+ *   <li>A message is encoded and framed once per codec, not once per connection.
+ *   <li>Registrations and closes may happen during a broadcast: a connection that joins during one
+ *       may or may not receive it, one that has closed never does.
+ *   <li>With {@link ResumableStreams}, sending to a connection publishes to its stream (stored, id
+ *       assigned) and a broadcast publishes once per distinct stream among the members.
+ * </ul>
+ *
+ * @param <O> the outgoing message type of the members
+ */
+public final class SseHub<O> {
+  private final ConcurrentHashMap<String, SseConn<O>> members = new ConcurrentHashMap<>();
+
+  /** An empty hub. */
+  public SseHub() {}
+
+  /**
+   * Adds a started connection. Returns {@code false} if it is not open (not started yet — register
+   * from {@code onStart}, not from {@code validate} — or already closed), or if one with the same
+   * id is registered.
+   */
+  public boolean register(SseConn<O> conn) {
+    Objects.requireNonNull(conn, "conn");
+    SseSession session = conn.session().orElse(null);
+    if (session == null || !session.isOpen()) {
+      return false;
+    }
+    if (members.putIfAbsent(conn.connId(), conn) != null) {
+      return false;
+    }
+    session.closeFuture().whenComplete((status, e) -> members.remove(conn.connId(), conn));
+    if (!session.isOpen()) {
+      members.remove(conn.connId(), conn); // closed meanwhile
+      return false;
+    }
+    return true;
+  }
+
+  /** Removes the connection with id {@code connId}; unknown ids are ignored. */
+  public boolean unregister(String connId) {
+    return members.remove(connId) != null;
+  }
+
+  /** Removes {@code conn}; {@code false} if it was not registered. */
+  public boolean unregister(SseConn<O> conn) {
+    return members.remove(conn.connId(), conn);
+  }
+
+  /** Sends {@code message} as a plain data event to {@code connId}; false if unknown or refused. */
+  public boolean send(String connId, O message) {
+    return sendEventWithId(connId, null, null, message);
+  }
+
+  /** Sends {@code message} as event {@code event} to {@code connId}. */
+  public boolean sendEvent(String connId, String event, O message) {
+    return sendEventWithId(connId, event, null, message);
+  }
+
+  /** Sends {@code message} as event {@code event} with id {@code id} to {@code connId}. */
+  public boolean sendEventWithId(String connId, String event, String id, O message) {
+    SseConn<O> conn = members.get(connId);
+    if (conn == null) {
+      return false;
+    }
+    SseSession s = conn.session().orElse(null);
+    return s != null && s.send(SseEvent.encode(conn.codec(), event, id, message));
+  }
+
+  /** Sends {@code message} as a plain data event to every member; returns how many took it. */
+  public int broadcast(O message) {
+    return deliver(members.values(), null, null, message);
+  }
+
+  /** Sends {@code message} as event {@code event} to every member. */
+  public int broadcastEvent(String event, O message) {
+    return deliver(members.values(), event, null, message);
+  }
+
+  /**
+   * Sends {@code message} as event {@code event} with id {@code id} to every member (each gets the
+   * same id, as in the Go library). Without resumption ids are the application's business.
+   */
+  public int broadcastEventWithId(String event, String id, O message) {
+    return deliver(members.values(), event, id, message);
+  }
+
+  /** Number of members. */
+  public int count() {
+    return members.size();
+  }
+
+  /** The member with id {@code connId}, or null. */
+  public SseConn<O> get(String connId) {
+    return members.get(connId);
+  }
+
+  /** The members now registered (a snapshot). */
+  public List<SseConn<O>> members() {
+    return new ArrayList<>(members.values());
+  }
+
+  /**
+   * Ends every member's stream gracefully (what is queued is written first) and empties the hub.
+   * Each connection's {@code onClose} runs once, on its own thread. The hub stays usable.
+   */
+  public void closeAll() {
+    closeAll(null, null, false);
+  }
+
+  /**
+   * Sends a final event named {@code event} with {@code message} to every member — directly, never
+   * stored for replay — then ends their streams and empties the hub.
+   */
+  public void closeAll(String event, O message) {
+    closeAll(event, message, true);
+  }
+
+  private void closeAll(String event, O message, boolean withEvent) {
+    Map<Codec<?, O>, SseEvent> framed = new IdentityHashMap<>();
+    for (SseConn<O> conn : members.values()) {
+      members.remove(conn.connId(), conn);
+      SseSession s = conn.session().orElse(null);
+      if (s == null) {
+        continue;
+      }
+      if (withEvent) {
+        SseEvent e =
+            framed.computeIfAbsent(conn.codec(), c -> SseEvent.encode(c, event, null, message));
+        s.sendDirect(e);
+      }
+      s.close();
+    }
+  }
+
+  private int deliver(Collection<SseConn<O>> targets, String event, String id, O message) {
+    // Encode once per codec; nearly always one codec serves every member.
+    Codec<?, O> lastCodec = null;
+    SseEvent lastEvent = null;
+    Map<Codec<?, O>, SseEvent> others = null;
+    Set<SseConnection.StreamKey> published = null;
+    Set<SseConnection.StreamKey> publishedOk = null;
+    int ok = 0;
+    for (SseConn<O> conn : targets) {
+      SseSession s = conn.session().orElse(null);
+      if (s == null) {
+        continue;
+      }
+      Codec<?, O> codec = conn.codec();
+      SseEvent e;
+      if (codec == lastCodec) {
+        e = lastEvent;
+      } else {
+        if (lastCodec != null) {
+          if (others == null) {
+            others = new IdentityHashMap<>();
+          }
+          others.put(lastCodec, lastEvent);
+        }
+        e = others == null ? null : others.get(codec);
+        if (e == null) {
+          e = SseEvent.encode(codec, event, id, message);
+        }
+        lastCodec = codec;
+        lastEvent = e;
+      }
+      SseConnection.StreamKey key = s instanceof SseConnection sc ? sc.streamKey() : null;
+      if (key == null) {
+        if (s.send(e)) {
+          ok++;
+        }
+        continue;
+      }
+      // Resumable: one publish per stream reaches all of its live connections.
+      if (published == null) {
+        published = new HashSet<>();
+        publishedOk = new HashSet<>();
+      }
+      if (published.add(key)) {
+        if (s.send(e)) {
+          publishedOk.add(key);
+        }
+      }
+      if (publishedOk.contains(key)) {
+        ok++;
+      }
+    }
+    return ok;
+  }
+
+  @Override
+  public String toString() {
+    return "SseHub[" + members.size() + " connections]";
+  }
+}

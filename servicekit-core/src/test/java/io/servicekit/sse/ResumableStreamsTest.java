@@ -1,0 +1,218 @@
+package io.servicekit.sse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.servicekit.HandshakeRejection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Resumption: ids, storage, replay after Last-Event-ID, resync, isolation, atomic join. */
+class ResumableStreamsTest {
+  private final ManualScheduler time = new ManualScheduler();
+
+  private record Client(ProbeConn conn, SseConnection connection, RecordingTransport transport) {
+    List<SseEventParserLite.Event> events() {
+      return SseEventParserLite.parse(transport.text());
+    }
+
+    List<String> ids() {
+      return events().stream().map(SseEventParserLite.Event::id).toList();
+    }
+  }
+
+  private Client connect(ResumableStreams streams, String path, String lastEventId) {
+    SseConfig config = SseConfig.builder().scheduler(time).resumable(streams).build();
+    ProbeConn conn = new ProbeConn();
+    SseConnection c = new SseConnection(conn, config, TestRequest.get(path), lastEventId);
+    RecordingTransport t = new RecordingTransport();
+    c.open(t);
+    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
+    return new Client(conn, c, t);
+  }
+
+  @Test
+  void sendAssignsIdsStoresAndDeliversToTheWholeStream() {
+    ResumableStreams streams = ResumableStreams.inMemory();
+    Client a = connect(streams, "/feed", null);
+    Client b = connect(streams, "/feed", null);
+    Client other = connect(streams, "/other", null);
+    assertThat(a.conn().sendEvent("tick", 1)).isTrue();
+    assertThat(b.conn().sendOutput(2)).isTrue();
+    assertThat(a.ids()).containsExactly("1", "2");
+    assertThat(b.ids()).containsExactly("1", "2");
+    assertThat(other.ids()).isEmpty();
+    assertThat(streams.store().events("/feed"))
+        .extracting(StoredEvent::id)
+        .containsExactly("1", "2");
+    assertThat(a.connection().streamId()).hasValue("/feed");
+    assertThat(streams.liveCount("/feed")).isEqualTo(2);
+  }
+
+  @Test
+  void reconnectReplaysExactlyTheEventsAfterTheLastIdThenLiveOnes() {
+    ResumableStreams streams = ResumableStreams.inMemory();
+    for (int i = 1; i <= 5; i++) {
+      streams.publish("/feed", SseEvent.named("tick", "n" + i));
+    }
+    Client c = connect(streams, "/feed", "2");
+    streams.publish("/feed", SseEvent.named("tick", "n6"));
+    assertThat(c.ids()).containsExactly("3", "4", "5", "6");
+    assertThat(c.events())
+        .extracting(SseEventParserLite.Event::data)
+        .containsExactly("n3", "n4", "n5", "n6");
+  }
+
+  @Test
+  void newestIdReplaysNothingAndOldestRetainedReplaysTheRest() {
+    ResumableStreams streams = ResumableStreams.builder().store(new MemoryEventStore(3)).build();
+    for (int i = 1; i <= 5; i++) {
+      streams.publish("/feed", SseEvent.of("n" + i));
+    }
+    assertThat(connect(streams, "/feed", "5").ids()).isEmpty();
+    assertThat(connect(streams, "/feed", "3").ids()).containsExactly("4", "5");
+  }
+
+  @Test
+  void anEvictedIdGetsOneResyncEventCarryingTheNewestId() {
+    ResumableStreams streams = ResumableStreams.builder().store(new MemoryEventStore(3)).build();
+    for (int i = 1; i <= 5; i++) {
+      streams.publish("/feed", SseEvent.of("n" + i));
+    }
+    Client c = connect(streams, "/feed", "1");
+    assertThat(c.events())
+        .containsExactly(
+            new SseEventParserLite.Event(
+                "resync",
+                "{\"lastEventId\":\"1\",\"reason\":\"unknown or expired Last-Event-ID\"}",
+                "5"));
+    streams.publish("/feed", SseEvent.of("n6"));
+    assertThat(c.ids()).containsExactly("5", "6");
+  }
+
+  @Test
+  void garbageAndOtherStreamsIdsNeverReplayAnotherStream() {
+    ResumableStreams streams = ResumableStreams.inMemory();
+    String secret = streams.publish("/alice", SseEvent.of("alice's secret"));
+    streams.publish("/alice", SseEvent.of("more of alice"));
+    Client bob = connect(streams, "/bob", secret);
+    Client garbage = connect(streams, "/bob", "<script>");
+    assertThat(bob.events())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.event()).isEqualTo("resync");
+              assertThat(e.id()).as("bob's stream is empty").isNull();
+            });
+    assertThat(bob.transport().text()).doesNotContain("alice");
+    assertThat(garbage.events())
+        .extracting(SseEventParserLite.Event::event)
+        .containsExactly("resync");
+  }
+
+  @Test
+  void replayAllPolicyIsTheUpstreamFallback() {
+    ResumableStreams streams =
+        ResumableStreams.builder()
+            .unknownIdPolicy(ResumableStreams.UnknownIdPolicy.REPLAY_ALL)
+            .build();
+    streams.publish("/feed", SseEvent.of("a"));
+    streams.publish("/feed", SseEvent.of("b"));
+    assertThat(connect(streams, "/feed", "zzz").ids()).containsExactly("1", "2");
+  }
+
+  @Test
+  void twoTabsWithTheSameLastIdGetTheSameReplay() {
+    ResumableStreams streams = ResumableStreams.inMemory();
+    for (int i = 1; i <= 4; i++) {
+      streams.publish("/feed", SseEvent.of("n" + i));
+    }
+    Client tab1 = connect(streams, "/feed", "2");
+    Client tab2 = connect(streams, "/feed", "2");
+    streams.publish("/feed", SseEvent.of("n5"));
+    assertThat(tab1.ids()).containsExactly("3", "4", "5");
+    assertThat(tab2.ids()).containsExactly("3", "4", "5");
+  }
+
+  @Test
+  void directSendsCommentsAndRetryAreNotStored() {
+    ResumableStreams streams = ResumableStreams.inMemory();
+    Client c = connect(streams, "/feed", null);
+    c.connection().sendDirect(SseEvent.named("hello", "only you"));
+    c.conn().sendComment("hi");
+    c.conn().sendRetry(100);
+    assertThat(streams.store().events("/feed")).isEmpty();
+    assertThat(c.transport().text())
+        .isEqualTo("event: hello\ndata: only you\n\n: hi\n\nretry: 100\n\n");
+  }
+
+  @Test
+  void closedConnectionsLeaveTheLiveSet() {
+    ResumableStreams streams = ResumableStreams.inMemory();
+    Client a = connect(streams, "/feed", null);
+    Client b = connect(streams, "/feed", null);
+    a.connection().close();
+    b.connection().onTransportFailure(new RuntimeException("gone"));
+    assertThat(streams.liveCount("/feed")).isZero();
+    streams.publish("/feed", SseEvent.of("after"));
+    assertThat(a.transport().text()).isEmpty();
+    assertThat(streams.store().events("/feed")).hasSize(1);
+  }
+
+  @Test
+  void streamIdFunctionCanRefuse() {
+    ResumableStreams streams =
+        ResumableStreams.builder()
+            .streamId(r -> r.header("X-User").orElseThrow(() -> HandshakeRejection.of(401, "who?")))
+            .build();
+    SseConfig config = SseConfig.builder().resumable(streams).build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new SseConnection(new ProbeConn(), config, TestRequest.get("/"), null))
+        .isInstanceOf(HandshakeRejection.class);
+    assertThat(streams.streamIdFor(TestRequest.get("/").with("X-User", "ann"))).isEqualTo("ann");
+  }
+
+  @Test
+  void joinIsAtomicWithPublishingNoLossNoDuplicates() throws Exception {
+    ResumableStreams streams = ResumableStreams.inMemory();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger published = new AtomicInteger();
+    Thread publisher =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  while (!stop.get() && published.get() < 800) {
+                    streams.publish("/feed", SseEvent.of("x"));
+                    published.incrementAndGet();
+                  }
+                });
+    List<Client> clients = new ArrayList<>();
+    List<Long> anchors = new ArrayList<>();
+    while (published.get() < 700 && clients.size() < 40) {
+      int now = published.get();
+      if (now < 1) {
+        Thread.onSpinWait();
+        continue;
+      }
+      String anchor = Integer.toString(Math.max(1, now - 3));
+      anchors.add(Long.parseLong(anchor));
+      clients.add(connect(streams, "/feed", anchor));
+    }
+    stop.set(true);
+    publisher.join();
+    int total = published.get();
+    for (int i = 0; i < clients.size(); i++) {
+      List<Long> got = clients.get(i).ids().stream().map(Long::parseLong).toList();
+      long from = anchors.get(i) + 1;
+      List<Long> expected = new ArrayList<>();
+      for (long id = from; id <= total; id++) {
+        expected.add(id);
+      }
+      assertThat(got).as("client %d resumed after %d", i, anchors.get(i)).isEqualTo(expected);
+    }
+  }
+}

@@ -1,0 +1,243 @@
+package io.servicekit.demo.sse;
+
+import io.servicekit.JsonCodec;
+import io.servicekit.Scheduler;
+import io.servicekit.jetty.Responses;
+import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.SseServe;
+import io.servicekit.sse.JsonSseConn;
+import io.servicekit.sse.ResumableStreams;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseHub;
+import io.servicekit.sse.SseSession;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The SSE demo: one shared, resumable feed of {@code tick} events with ids at {@code /events}, and
+ * a page at {@code /events.html} that shows them with the browser's {@code EventSource}.
+ *
+ * <ul>
+ *   <li>{@code GET /events} — the feed. A client that sends {@code Last-Event-ID: X} first gets
+ *       exactly the ticks after X (from the last 1000), then live ones; an id the server no longer
+ *       has gets one {@code resync} event. {@code ?closeAfter=N} makes the server end that stream
+ *       after N live ticks, to watch a client reconnect and resume.
+ *   <li>{@code POST /events/drop} — ends every open stream; browsers reconnect after the {@code
+ *       retry} hint (2 s) and resume where they were.
+ *   <li>{@code GET /events.html} — the page.
+ * </ul>
+ *
+ * <pre>{@code
+ * ServiceKitServer server = EventsDemo.install(ServiceKitServer.builder().port(8080)).build();
+ * }</pre>
+ *
+ * <p>The ticker runs on the given {@link Scheduler} while the server runs.
+ */
+public final class EventsDemo {
+  /** The stream every client of {@code /events} shares. */
+  public static final String STREAM = "events";
+
+  private final Duration period;
+  private final Scheduler scheduler;
+  private final ResumableStreams streams;
+  private final SseHub<Object> hub = new SseHub<>();
+  private final SseConfig config;
+  private final AtomicLong seq = new AtomicLong();
+
+  /**
+   * A demo ticking every {@code period}, telling clients to wait {@code retry} before reconnecting.
+   */
+  public EventsDemo(Duration period, Duration retry, Scheduler scheduler) {
+    this.period = Objects.requireNonNull(period, "period");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    // [START resumable-config]
+    this.streams =
+        ResumableStreams.builder()
+            .streamId(request -> STREAM) // every client shares one stream
+            .build(); // memory store, 1000 events; ids "1", "2", ...
+    this.config =
+        SseConfig.builder()
+            .retry(retry) // browsers reconnect after this
+            .keepalivePeriod(Duration.ofSeconds(15))
+            .resumable(streams)
+            .scheduler(scheduler)
+            .build();
+    // [END resumable-config]
+  }
+
+  /** Adds the demo's routes (one tick a second, retry 2 s) to {@code builder}. */
+  public static ServiceKitServer.Builder install(ServiceKitServer.Builder builder) {
+    return new EventsDemo(Duration.ofSeconds(1), Duration.ofSeconds(2), Scheduler.system())
+        .routes(builder);
+  }
+
+  /** Adds this demo's routes to {@code builder}. */
+  public ServiceKitServer.Builder routes(ServiceKitServer.Builder builder) {
+    return builder
+        .route("/events", new Ticker(SseServe.handler(request -> new FeedConn(request), config)))
+        .route("/events/drop", new DropHandler())
+        .route("/events.html", new PageHandler("static/events.html"));
+  }
+
+  /** The resumable streams of the feed (for tests and for publishing by hand). */
+  public ResumableStreams streams() {
+    return streams;
+  }
+
+  /** Number of open feed connections. */
+  public int connections() {
+    return hub.count();
+  }
+
+  /** The payload of one tick. */
+  public record Tick(long seq, String time) {}
+
+  private void tick() {
+    // [START publish]
+    long n = seq.incrementAndGet();
+    streams.publish(STREAM, JsonCodec.INSTANCE, "tick", new Tick(n, Instant.now().toString()));
+    // [END publish]
+    for (var member : hub.members()) {
+      if (member instanceof FeedConn feed) {
+        feed.countDown();
+      }
+    }
+  }
+
+  /** One client of the feed; ends its stream after {@code closeAfter} ticks if asked to. */
+  private final class FeedConn extends JsonSseConn {
+    private final AtomicInteger remaining;
+
+    FeedConn(io.servicekit.HandshakeRequest request) {
+      super("EventsFeed");
+      int closeAfter = 0;
+      String value = request.queryParam("closeAfter").orElse(null);
+      if (value != null) {
+        try {
+          closeAfter = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+          throw io.servicekit.HandshakeRejection.of(
+              400, "closeAfter must be a positive integer, was " + value);
+        }
+        if (closeAfter <= 0) {
+          throw io.servicekit.HandshakeRejection.of(
+              400, "closeAfter must be a positive integer, was " + value);
+        }
+      }
+      this.remaining = new AtomicInteger(closeAfter);
+    }
+
+    @Override
+    public void onStart(SseSession session) {
+      hub.register(this);
+    }
+
+    void countDown() {
+      if (remaining.get() > 0 && remaining.decrementAndGet() == 0) {
+        close();
+      }
+    }
+  }
+
+  /** Runs the ticker while the server runs. */
+  private final class Ticker extends Handler.Wrapper {
+    private volatile Scheduler.Cancellable next;
+    private volatile boolean running;
+
+    Ticker(Handler feed) {
+      super(feed);
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+      super.doStart();
+      running = true;
+      next = scheduler.schedule(this::run, period);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+      running = false;
+      Scheduler.Cancellable n = next;
+      if (n != null) {
+        n.cancel();
+      }
+      hub.closeAll();
+      super.doStop();
+    }
+
+    private void run() {
+      if (!running) {
+        return;
+      }
+      try {
+        tick();
+      } finally {
+        if (running) {
+          next = scheduler.schedule(this::run, period);
+        }
+      }
+    }
+  }
+
+  /** {@code POST /events/drop}: ends every open stream (clients reconnect and resume). */
+  private final class DropHandler extends Handler.Abstract.NonBlocking {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      if (!HttpMethod.POST.is(request.getMethod())) {
+        Responses.text(
+            response,
+            callback,
+            405,
+            "method must be POST, was " + request.getMethod(),
+            Map.of("Allow", "POST"));
+        return true;
+      }
+      int n = hub.count();
+      hub.closeAll();
+      Responses.json(response, callback, 200, "{\"dropped\":" + n + "}");
+      return true;
+    }
+  }
+
+  /** Serves one classpath resource as HTML. */
+  private static final class PageHandler extends Handler.Abstract.NonBlocking {
+    private final byte[] page;
+
+    PageHandler(String resource) {
+      try (InputStream in = EventsDemo.class.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException("missing resource " + resource);
+        }
+        page = in.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      if (!HttpMethod.GET.is(request.getMethod()) && !HttpMethod.HEAD.is(request.getMethod())) {
+        Responses.text(response, callback, 405, "method must be GET", Map.of("Allow", "GET, HEAD"));
+        return true;
+      }
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8");
+      response.write(true, ByteBuffer.wrap(page), callback);
+      return true;
+    }
+  }
+}

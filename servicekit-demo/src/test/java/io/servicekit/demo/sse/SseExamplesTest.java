@@ -1,0 +1,117 @@
+package io.servicekit.demo.sse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.sse.BaseSseConn;
+import io.servicekit.testkit.SseClient;
+import io.servicekit.testkit.SseEventParser.Event;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Runs the samples of docs/sse.md and checks that the docs quote compiled code. */
+class SseExamplesTest {
+  @Test
+  void basicEndpointServesAStream() throws Exception {
+    try (ServiceKitServer server =
+            SseExamples.basic(ServiceKitServer.builder().port(0)).build().start();
+        SseClient client =
+            SseClient.connect(
+                server.uri().resolve("/events"), SseClient.options().reconnect(false))) {
+      SseClient.Attempt opened = client.awaitOpen();
+      assertThat(opened.status()).isEqualTo(200);
+      assertThat(opened.header("Content-Type")).isEqualTo("text/event-stream");
+    }
+  }
+
+  @Test
+  void hubNotificationsAndRefusals() throws Exception {
+    SseExamples.Notifications n = new SseExamples.Notifications();
+    try (ServiceKitServer server =
+        SseExamples.refusing(n.routes(ServiceKitServer.builder().port(0))).build().start()) {
+      // [START client]
+      SseClient alice =
+          SseClient.connect(
+              server.uri().resolve("/notifications"),
+              SseClient.options().header("X-User", "alice").reconnect(false));
+      alice.awaitOpen(); // the server answered 200 with text/event-stream
+      await().until(() -> n.hub.count() == 1);
+      SseExamples.sending((BaseSseConn<Object>) n.hub.get("alice"));
+      n.examples();
+      List<Event> events = alice.awaitEvents(7); // waits with a timeout, never sleeps
+      assertThat(events)
+          .extracting(Event::type)
+          .containsExactly("message", "alert", "update", "message", "message", "alert", "shutdown");
+      assertThat(events.get(2).id()).isEqualTo("42");
+      // [END client]
+      assertThat(alice.retryMillis()).isEqualTo(5000);
+      assertThat(alice.awaitComment()).isEqualTo("still here");
+      alice.awaitClosed();
+      alice.close();
+
+      HttpClient http = HttpClient.newHttpClient();
+      assertThat(status(http, server, "/notifications")).isEqualTo(401);
+      assertThat(status(http, server, "/game/over/events")).isEqualTo(204);
+      assertThat(status(http, server, "/game/7/events")).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void perUserConfigBuilds() {
+    assertThat(SseExamples.perUser().resumption()).isPresent();
+  }
+
+  private static int status(HttpClient http, ServiceKitServer server, String path)
+      throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(server.uri().resolve(path)).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
+  /** Every java block of docs/sse.md is a region of a compiled source file. */
+  @Test
+  void docsQuoteCompiledCode() throws Exception {
+    Path docs = Path.of("../docs/sse.md");
+    String md = Files.readString(docs);
+    Matcher blocks = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(md);
+    List<String> sources = new ArrayList<>();
+    for (String root : List.of("src/main/java", "src/test/java")) {
+      try (Stream<Path> files = Files.walk(Path.of(root))) {
+        for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+          sources.add(normalise(Files.readString(f)));
+        }
+      }
+    }
+    int count = 0;
+    while (blocks.find()) {
+      String block = normalise(blocks.group(1));
+      assertThat(sources)
+          .as("docs/sse.md block not found in the demo sources:%n%s", block)
+          .anyMatch(s -> s.contains(block));
+      count++;
+    }
+    assertThat(count).isGreaterThanOrEqualTo(5);
+  }
+
+  private static String normalise(String code) {
+    StringBuilder out = new StringBuilder();
+    for (String line : code.split("\n")) {
+      String t = line.strip();
+      if (!t.isEmpty()) {
+        out.append(t).append('\n');
+      }
+    }
+    return out.toString();
+  }
+}

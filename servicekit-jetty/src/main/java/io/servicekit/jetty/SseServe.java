@@ -1,0 +1,135 @@
+package io.servicekit.jetty;
+
+import io.servicekit.HandshakeRejection;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseConn;
+import io.servicekit.sse.SseConnection;
+import io.servicekit.sse.SseHandler;
+import io.servicekit.sse.SseNoContent;
+import java.util.Map;
+import java.util.Objects;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Jetty {@link Handler} serving Server-Sent Events streams driven by ServiceKit — the Go
+ * library's {@code SSEServe(handler, config)}. Mount it in any Jetty 12 handler tree, or with
+ * {@link ServiceKitServer.Builder#sse}.
+ *
+ * <p>Per request, in this order, each refusal being one complete response and no stream started:
+ *
+ * <ol>
+ *   <li>not GET (HEAD, POST, PUT, ...): 405 with {@code Allow: GET};
+ *   <li>{@code Last-Event-ID} repeated or longer than {@link SseConfig#maxLastEventIdLength()}:
+ *       400;
+ *   <li>{@link SseHandler#validate} throws {@link HandshakeRejection}: its status, headers and
+ *       body; {@link SseNoContent}: 204 (browsers stop reconnecting); anything else or null: 500;
+ *   <li>with resumption, the stream-id function refuses: as for {@code validate};
+ *   <li>status 200 with {@code Content-Type: text/event-stream}, {@code Cache-Control: no-cache},
+ *       {@code Connection: keep-alive} (HTTP/1.1 only) and {@code X-Accel-Buffering: no}; then
+ *       {@code onStart} runs, and if it throws the client gets 500 (or the rejection's status)
+ *       instead of the stream; otherwise the headers are flushed at once and events follow.
+ * </ol>
+ *
+ * <p>The stream ends when the application closes it (the response completes normally), when the
+ * client goes away (Jetty reports the failure, or a write fails), or when the server stops. The
+ * connector's idle timeout still applies: keep the keepalive period below it (the defaults, 30 s
+ * and {@link ServiceKitServer}'s 120 s, do).
+ */
+public final class SseServe extends Handler.Abstract {
+  private static final Logger LOG = LoggerFactory.getLogger(SseServe.class);
+
+  private final SseHandler<?> handler;
+  private final SseConfig config;
+
+  private SseServe(SseHandler<?> handler, SseConfig config) {
+    super(InvocationType.BLOCKING);
+    this.handler = Objects.requireNonNull(handler, "handler");
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  /** A handler for {@code handler} with {@link SseConfig#defaults()}. */
+  public static <C extends SseConn<?>> SseServe handler(SseHandler<C> handler) {
+    return new SseServe(handler, SseConfig.defaults());
+  }
+
+  /** A handler for {@code handler} with {@code config}. */
+  public static <C extends SseConn<?>> SseServe handler(SseHandler<C> handler, SseConfig config) {
+    return new SseServe(handler, config);
+  }
+
+  /** The configuration of this endpoint. */
+  public SseConfig config() {
+    return config;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    if (!HttpMethod.GET.is(request.getMethod())) {
+      Responses.text(
+          response,
+          callback,
+          HttpStatus.METHOD_NOT_ALLOWED_405,
+          "SSE endpoint: method must be GET, was " + request.getMethod(),
+          Map.of("Allow", "GET"));
+      return true;
+    }
+    JettyHandshakeRequest handshake = JettyHandshakeRequest.of(request);
+    SseConnection connection;
+    try {
+      String lastEventId = SseConnection.lastEventId(handshake, config);
+      SseConn<?> conn = handler.validate(handshake);
+      if (conn == null) {
+        throw new IllegalStateException("validate returned null");
+      }
+      connection = new SseConnection(conn, config, handshake, lastEventId);
+    } catch (HandshakeRejection rejection) {
+      Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
+      return true;
+    } catch (SseNoContent stop) {
+      LOG.debug("SSE request answered 204: {}", stop.getMessage());
+      response.setStatus(HttpStatus.NO_CONTENT_204);
+      response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+      return true;
+    } catch (RuntimeException e) {
+      LOG.error("SSE validate failed for {}", handshake, e);
+      Responses.text(
+          response,
+          callback,
+          HttpStatus.INTERNAL_SERVER_ERROR_500,
+          "internal server error",
+          Map.of());
+      return true;
+    }
+
+    response.setStatus(HttpStatus.OK_200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+    HttpVersion version = request.getConnectionMetaData().getHttpVersion();
+    if (version == HttpVersion.HTTP_1_1) {
+      // Informational (keep-alive is HTTP/1.1's default), sent for parity with the Go library.
+      // Jetty drops a CONNECTION field whose only token is keep-alive, so add it as a plain field.
+      response.getHeaders().add(new HttpField(null, "Connection", "keep-alive"));
+    }
+    response.getHeaders().put("X-Accel-Buffering", "no");
+    request.addFailureListener(connection::onTransportFailure);
+    JettySseTransport transport = new JettySseTransport(response, callback);
+    if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) {
+      transport.probe(
+          ClientGoneProbe.arm(
+              request.getConnectionMetaData().getConnection().getEndPoint(), connection));
+    }
+    connection.open(transport);
+    return true;
+  }
+}
