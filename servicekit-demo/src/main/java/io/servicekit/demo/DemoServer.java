@@ -2,6 +2,7 @@ package io.servicekit.demo;
 
 import io.servicekit.CloseStatus;
 import io.servicekit.WsConnConfig;
+import io.servicekit.demo.sse.EventsDemo;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.Duration;
 import java.util.Objects;
@@ -101,7 +102,7 @@ public final class DemoServer {
     WsConnConfig json = WsConnConfig.builder().pingPeriod(heartbeat).build();
     ChatService chat = new ChatService();
     TimeService time = new TimeService();
-    ServiceKitServer server =
+    ServiceKitServer.Builder routes =
         ServiceKitServer.builder()
             .port(port)
             .route("/", new StaticPageHandler())
@@ -109,9 +110,9 @@ public final class DemoServer {
             .ws("/echo", request -> new EchoConn(), EchoConn.CONFIG)
             .ws("/ws/chat", chat, json)
             .ws("/ws/time", time, json)
-            .route("/publish", new PublishHandler(time))
-            // Further demos mount here.
-            .build();
+            .route("/publish", new PublishHandler(time));
+    // SSE: /events (resumable feed), /events/drop, /events.html
+    ServiceKitServer server = EventsDemo.install(routes).build();
     server
         .jetty()
         .addEventListener(
