@@ -1,0 +1,139 @@
+package io.servicekit.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An npm project beside the tests (under {@code src/test/}), driven from JUnit: finds {@code node}
+ * and {@code npm} on the {@code PATH}, installs the locked dependencies with {@code npm ci} when a
+ * fresh clone has none, and runs scripts with a timeout, keeping their output in {@code target/}.
+ */
+public final class NodeProject {
+  private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
+
+  private final Path dir;
+  private final Path logs;
+
+  private NodeProject(Path dir, Path logs) {
+    this.dir = dir;
+    this.logs = logs;
+  }
+
+  /**
+   * The project in {@code src/test/<name>}, with its dependencies installed; {@code marker} is a
+   * package whose presence in {@code node_modules} means they are.
+   */
+  public static NodeProject installed(String name, String marker) throws Exception {
+    Path base = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+    Path dir = base.resolve("src/test").resolve(name).toAbsolutePath();
+    assertThat(dir.resolve("package-lock.json")).as("npm project %s", name).isRegularFile();
+    Path logs = Files.createDirectories(base.resolve("target/node-logs").resolve(name));
+    NodeProject project = new NodeProject(dir, logs);
+    onPath("node"); // fail early and clearly when Node is missing
+    if (!Files.isRegularFile(dir.resolve("node_modules").resolve(marker).resolve("package.json"))) {
+      Result install =
+          project.exec(
+              List.of(onPath("npm"), "ci", "--no-audit", "--no-fund"), NPM_TIMEOUT, "npm-ci");
+      assertThat(install.exit()).as("npm ci in %s failed:%n%s", dir, install.output()).isZero();
+    }
+    return project;
+  }
+
+  /** The project directory. */
+  public Path dir() {
+    return dir;
+  }
+
+  /**
+   * Runs {@code node <args>} in the project directory; fails the test if it outlasts {@code
+   * timeout}.
+   */
+  public Result node(Duration timeout, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(onPath("node"));
+    command.addAll(List.of(args));
+    return exec(
+        command, timeout, args.length > 0 ? Path.of(args[0]).getFileName().toString() : "node");
+  }
+
+  private Result exec(List<String> command, Duration timeout, String name)
+      throws IOException, InterruptedException {
+    File out = logs.resolve(name + ".out").toFile();
+    File err = logs.resolve(name + ".err").toFile();
+    Process process =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectOutput(out)
+            .redirectError(err)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        fail(
+            "%s did not finish within %s:%n--- stdout%n%s%n--- stderr%n%s",
+            String.join(" ", command), timeout, read(out), read(err));
+      }
+      return new Result(process.exitValue(), read(out), read(err));
+    } finally {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+  }
+
+  private static String read(File file) throws IOException {
+    return Files.readString(file.toPath(), StandardCharsets.UTF_8);
+  }
+
+  /** What a process did. */
+  public record Result(int exit, String stdout, String stderr) {
+    /** Both streams, for assertion messages. */
+    public String output() {
+      return "--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+    }
+
+    /** The last line of standard output (scripts print their JSON summary there). */
+    public String lastLine() {
+      String s = stdout.strip();
+      return s.substring(s.lastIndexOf('\n') + 1);
+    }
+  }
+
+  /** The first of {@code names} found as an executable on the {@code PATH}. */
+  public static Optional<String> findOnPath(String... names) {
+    String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+    for (String name : names) {
+      for (String d : path.split(File.pathSeparator)) {
+        if (d.isEmpty()) {
+          continue;
+        }
+        Path candidate = Path.of(d, name);
+        if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+          return Optional.of(candidate.toString());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The absolute path of {@code tool} on the {@code PATH}; fails the test if it is not there. */
+  public static String onPath(String tool) {
+    return findOnPath(tool)
+        .orElseGet(
+            () ->
+                fail(
+                    "'%s' was not found on the PATH (%s). These tests need Node.js 18+ with npm;"
+                        + " install them (CI has them) and run the build again.",
+                    tool, System.getenv("PATH")));
+  }
+}
