@@ -212,6 +212,9 @@ public final class GracefulShutdown {
     int requestsCut = forced == null ? 0 : server.inFlightRequests();
     int webSocketsCut = forced == null ? 0 : server.webSocketSessions().size();
     server.gate().endDrain();
+    // Everything that could finish has had its time: no second graceful phase inside Jetty's stop
+    // (its stop timeout would otherwise wait again for what we are cutting).
+    server.jetty().setStopTimeout(0);
     try {
       server.stop();
     } catch (Exception e) {
