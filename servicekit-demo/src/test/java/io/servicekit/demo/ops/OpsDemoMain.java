@@ -92,6 +92,8 @@ public final class OpsDemoMain {
   static final class Upload extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+      System.out.println("UPLOAD STARTED");
+      System.out.flush();
       Content.Source.asString(
           request,
           StandardCharsets.UTF_8,
