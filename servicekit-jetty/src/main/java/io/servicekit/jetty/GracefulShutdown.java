@@ -195,7 +195,7 @@ public final class GracefulShutdown {
     CompletableFuture<Void> drained =
         alreadyStopped ? CompletableFuture.completedFuture(null) : server.gate().drain();
     int webSockets = server.webSocketSessions().size();
-    CompletableFuture<Void> closed = server.closeWebSockets(GOING_AWAY);
+    CompletableFuture<Void> closed = server.closeWebSockets(GOING_AWAY, true);
     String forced = null;
     try {
       CompletableFuture.anyOf(CompletableFuture.allOf(drained, closed), force)

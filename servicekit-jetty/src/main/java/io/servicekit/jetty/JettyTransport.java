@@ -18,6 +18,7 @@ public final class JettyTransport implements Session.Listener, Transport {
   private final WsConnection<?> connection;
   private final WsConnConfig config;
   private final Observer observer;
+  private final java.util.function.Consumer<WsConnection<?>> afterOpen;
   private volatile Session session;
 
   JettyTransport(WsConnection<?> connection, WsConnConfig config) {
@@ -25,9 +26,18 @@ public final class JettyTransport implements Session.Listener, Transport {
   }
 
   JettyTransport(WsConnection<?> connection, WsConnConfig config, Observer observer) {
+    this(connection, config, observer, c -> {});
+  }
+
+  JettyTransport(
+      WsConnection<?> connection,
+      WsConnConfig config,
+      Observer observer,
+      java.util.function.Consumer<WsConnection<?>> afterOpen) {
     this.connection = connection;
     this.config = config;
     this.observer = observer;
+    this.afterOpen = afterOpen;
   }
 
   /** Sees the traffic of one connection (for metrics); calls must not block. */
@@ -64,6 +74,7 @@ public final class JettyTransport implements Session.Listener, Transport {
         config.pingPeriod().plus(config.pongPeriod()).plus(Duration.ofSeconds(30)));
     observer.opened(connection);
     connection.open(this);
+    afterOpen.accept(connection);
   }
 
   @Override

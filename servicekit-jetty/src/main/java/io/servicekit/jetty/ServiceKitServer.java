@@ -131,9 +131,14 @@ public final class ServiceKitServer implements AutoCloseable {
    * ended.
    */
   public CompletableFuture<Void> closeWebSockets(CloseStatus status) {
+    return closeWebSockets(status, false);
+  }
+
+  /** With {@code alsoLater}, connections that open from now on are closed as they open. */
+  CompletableFuture<Void> closeWebSockets(CloseStatus status, boolean alsoLater) {
     return CompletableFuture.allOf(
         server.getDescendants(WsServe.class).stream()
-            .map(w -> w.closeAll(status))
+            .map(w -> w.closeAll(status, alsoLater))
             .toArray(CompletableFuture[]::new));
   }
 

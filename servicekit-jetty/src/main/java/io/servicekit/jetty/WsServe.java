@@ -70,6 +70,7 @@ public final class WsServe extends Handler.Abstract {
   private volatile MetricsListener metrics = MetricsListener.NOOP;
   private final Map<WsConnection<?>, String> open = new ConcurrentHashMap<>();
   private final Set<String> gaugedRoutes = ConcurrentHashMap.newKeySet();
+  private volatile CloseStatus closingAll;
 
   private WsServe(WsHandler<?, ?> handler, WsConnConfig config) {
     super(InvocationType.BLOCKING);
@@ -115,6 +116,18 @@ public final class WsServe extends Handler.Abstract {
    * written first). Returns a stage that completes when all of them have ended.
    */
   public CompletableFuture<Void> closeAll(CloseStatus status) {
+    return closeAll(status, false);
+  }
+
+  /**
+   * {@link #closeAll(CloseStatus)}; with {@code alsoLater}, also every connection that opens from
+   * now on (an upgrade already in progress during a shutdown opens after the loop below).
+   */
+  CompletableFuture<Void> closeAll(CloseStatus status, boolean alsoLater) {
+    Objects.requireNonNull(status, "status");
+    if (alsoLater) {
+      closingAll = status;
+    }
     List<CompletableFuture<?>> ends = new ArrayList<>();
     for (WsConnection<?> c : open.keySet()) {
       c.close(status);
@@ -238,7 +251,7 @@ public final class WsServe extends Handler.Abstract {
           created.set(connection);
           track(connection, route, ended);
           StreamLifetime.becameLongLived(request, ended);
-          return new JettyTransport(connection, config, observer(route));
+          return new JettyTransport(connection, config, observer(route), this::afterOpen);
         };
     Callback upgradeCallback =
         new Callback.Nested(callback) {
@@ -261,6 +274,13 @@ public final class WsServe extends Handler.Abstract {
           response, callback, HttpStatus.BAD_REQUEST_400, "WebSocket upgrade failed", Map.of());
     }
     return "upgrade_failed";
+  }
+
+  private void afterOpen(WsConnection<?> connection) {
+    CloseStatus status = closingAll;
+    if (status != null) {
+      connection.close(status);
+    }
   }
 
   private void track(WsConnection<?> connection, String route, CompletableFuture<Void> ended) {
