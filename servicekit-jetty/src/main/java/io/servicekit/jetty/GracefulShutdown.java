@@ -65,6 +65,7 @@ public final class GracefulShutdown {
   private final List<Runnable> callbacks = new ArrayList<>();
   private final CompletableFuture<String> trigger = new CompletableFuture<>();
   private final CompletableFuture<String> force = new CompletableFuture<>();
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
   private GracefulShutdown(ServiceKitServer server) {
     this.server = Objects.requireNonNull(server, "server");
@@ -126,6 +127,15 @@ public final class GracefulShutdown {
     return this;
   }
 
+  /**
+   * Completes once {@link #run()} has started the server and installed its signal handlers, i.e.
+   * from when a signal starts a graceful shutdown (before that, the JVM's default handling
+   * applies).
+   */
+  public CompletionStage<Void> ready() {
+    return ready.minimalCompletionStage();
+  }
+
   /** Starts the shutdown now (from any thread); {@code why} is logged. */
   public void trigger(String why) {
     trigger.complete(why);
@@ -162,6 +172,7 @@ public final class GracefulShutdown {
                   }
                 });
     boolean interrupted = false;
+    ready.complete(null);
     try {
       String why;
       try {

@@ -50,10 +50,16 @@ public final class OpsDemoMain {
             .route("/upload", new Upload())
             .build()
             .start();
-    System.out.println("LISTENING " + server.port());
-    System.out.flush();
+    GracefulShutdown shutdown = ops.shutdown(server).onShutdown(hub::closeAll);
+    shutdown
+        .ready() // signal handlers installed: from now on SIGTERM is a graceful shutdown
+        .thenRun(
+            () -> {
+              System.out.println("LISTENING " + server.port());
+              System.out.flush();
+            });
     try {
-      GracefulShutdown.Report report = ops.shutdown(server).onShutdown(hub::closeAll).run();
+      GracefulShutdown.Report report = shutdown.run();
       System.out.println("SHUTDOWN clean: " + report.summary());
       System.out.flush();
       System.exit(0);

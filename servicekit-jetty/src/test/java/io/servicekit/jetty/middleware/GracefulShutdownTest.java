@@ -63,7 +63,10 @@ class GracefulShutdownTest {
   private Future<GracefulShutdown.Report> runInBackground(GracefulShutdown shutdown)
       throws Exception {
     Future<GracefulShutdown.Report> f = pool.submit(shutdown::run);
-    await().atMost(Duration.ofSeconds(10)).until(() -> server.jetty().isStarted() || f.isDone());
+    // Signals may be sent only once the handlers are installed (else the JVM's default applies).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> shutdown.ready().toCompletableFuture().isDone() || f.isDone());
     return f;
   }
 
