@@ -109,6 +109,16 @@ class OriginPatternsTest {
     assertThat(p.checkRequest(null, "evil.com")).isFalse();
   }
 
+  @Test
+  void exampleNewOriginChecker() { // example_test.go ExampleNewOriginChecker: true, true, true,
+    // false
+    OriginPatterns p = OriginPatterns.of("*.example.com", "localhost");
+    assertThat(p.matches("https://app.example.com")).isTrue();
+    assertThat(p.matches("https://example.com")).isTrue();
+    assertThat(p.matches("http://localhost:3000")).isTrue();
+    assertThat(p.matches("https://evil.com")).isFalse();
+  }
+
   private static void assertRegexAgrees(OriginPatterns p, String origin) {
     if (origin.isEmpty() || p.allowsAny()) {
       return;

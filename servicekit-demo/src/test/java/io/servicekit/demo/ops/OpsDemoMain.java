@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -72,7 +73,8 @@ public final class OpsDemoMain {
 
   /** Streams {@code data: hello}, then holds the stream until {@link #closeAll}. */
   static final class MiniSseHub extends Handler.Abstract {
-    private record Stream(Response response, Callback callback) {}
+    /** {@code ready}: the first write is done (Jetty allows one write at a time). */
+    private record Stream(Response response, Callback callback, CompletableFuture<Void> ready) {}
 
     private final Set<Stream> open = ConcurrentHashMap.newKeySet();
 
@@ -80,8 +82,17 @@ public final class OpsDemoMain {
     public boolean handle(Request request, Response response, Callback callback) {
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-      open.add(new Stream(response, callback));
-      response.write(false, utf8("data: hello\n\n"), Callback.from(() -> {}, callback::failed));
+      Stream s = new Stream(response, callback, new CompletableFuture<>());
+      open.add(s);
+      response.write(
+          false,
+          utf8("data: hello\n\n"),
+          Callback.from(
+              () -> s.ready.complete(null),
+              x -> {
+                s.ready.completeExceptionally(x);
+                callback.failed(x);
+              }));
       return true;
     }
 
@@ -89,7 +100,10 @@ public final class OpsDemoMain {
     void closeAll() {
       for (Stream s : open) {
         open.remove(s);
-        s.response.write(true, utf8("event: shutdown\ndata: bye\n\n"), s.callback);
+        s.ready
+            .thenRun(
+                () -> s.response.write(true, utf8("event: shutdown\ndata: bye\n\n"), s.callback))
+            .join(); // sent before the callback returns, while the connection is open
       }
     }
   }

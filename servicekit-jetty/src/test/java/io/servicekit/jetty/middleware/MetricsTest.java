@@ -93,8 +93,12 @@ class MetricsTest {
             .header("Origin", "https://evil.com")
             .send();
     assertThat(refused.status()).isEqualTo(403);
-    assertThat(counter("servicekit.handshake.rejections", "route", ws, "reason", "origin"))
-        .isEqualTo(1);
+    await() // recorded once the refusal has been written
+        .untilAsserted(
+            () ->
+                assertThat(
+                        counter("servicekit.handshake.rejections", "route", ws, "reason", "origin"))
+                    .isEqualTo(1));
 
     try (TestStreams.Client stream = new TestStreams.Client(server.port(), "/events")) {
       assertThat(stream.nextLine()).isEqualTo("data: hello");

@@ -12,10 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -38,31 +36,37 @@ class ServerTimeoutsTest {
     server.stop();
   }
 
-  /** An SSE stream that writes a keepalive every 100 ms, 15 times (4 idle periods), then ends. */
+  @Test
+  void idleTimeoutDefaultsToUpstreams120Seconds() throws Exception { // servertimeouts_test.go
+    server = ServiceKitServer.builder().port(0).build().start();
+    assertThat(server.jetty().getConnectors()[0].getIdleTimeout()).isEqualTo(120_000);
+  }
+
+  /**
+   * An SSE stream that writes a keepalive 100 ms after the previous write completed, 15 times
+   * (about four idle periods), then ends. Writes are chained: Jetty allows one at a time.
+   */
   private Handler keepaliveStream() {
     return new Handler.Abstract() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) {
         response.getHeaders().put("Content-Type", "text/event-stream");
         AtomicInteger sent = new AtomicInteger();
-        AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
-        task.set(
-            timer.scheduleAtFixedRate(
-                () -> {
-                  int n = sent.incrementAndGet();
-                  boolean last = n == 15;
-                  String text = last ? "event: end\ndata: done\n\n" : ": keepalive\n\n";
-                  response.write(
-                      last,
-                      ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)),
-                      last ? callback : Callback.NOOP);
-                  if (last) {
-                    task.get().cancel(false);
-                  }
-                },
-                100,
-                100,
-                TimeUnit.MILLISECONDS));
+        Runnable[] next = new Runnable[1];
+        next[0] =
+            () -> {
+              boolean last = sent.incrementAndGet() == 15;
+              String text = last ? "event: end\ndata: done\n\n" : ": keepalive\n\n";
+              response.write(
+                  last,
+                  ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)),
+                  last
+                      ? callback
+                      : Callback.from(
+                          () -> timer.schedule(next[0], 100, TimeUnit.MILLISECONDS),
+                          callback::failed));
+            };
+        timer.schedule(next[0], 100, TimeUnit.MILLISECONDS);
         return true;
       }
     };

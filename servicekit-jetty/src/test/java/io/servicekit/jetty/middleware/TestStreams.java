@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,8 @@ import org.eclipse.jetty.util.Callback;
  * #endAll(String)} sends a final event and ends every stream.
  */
 final class TestStreams extends Handler.Abstract {
-  private record Stream(Response response, Callback callback) {}
+  /** {@code ready} completes when the first write is done: Jetty allows one write at a time. */
+  private record Stream(Response response, Callback callback, CompletableFuture<Void> ready) {}
 
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
 
@@ -36,9 +38,17 @@ final class TestStreams extends Handler.Abstract {
     response.setStatus(200);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-    Stream s = new Stream(response, callback);
+    Stream s = new Stream(response, callback, new CompletableFuture<>());
     open.add(s);
-    response.write(false, utf8("data: hello\n\n"), Callback.from(() -> {}, callback::failed));
+    response.write(
+        false,
+        utf8("data: hello\n\n"),
+        Callback.from(
+            () -> s.ready.complete(null),
+            x -> {
+              s.ready.completeExceptionally(x);
+              callback.failed(x);
+            }));
     return true;
   }
 
@@ -50,7 +60,9 @@ final class TestStreams extends Handler.Abstract {
   void endAll(String finalEvent) {
     for (Stream s : open) {
       open.remove(s);
-      s.response.write(true, utf8("event: " + finalEvent + "\ndata: bye\n\n"), s.callback);
+      s.ready.thenRun(
+          () ->
+              s.response.write(true, utf8("event: " + finalEvent + "\ndata: bye\n\n"), s.callback));
     }
   }
 
