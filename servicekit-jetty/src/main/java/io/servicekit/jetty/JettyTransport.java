@@ -17,11 +17,45 @@ import org.eclipse.jetty.websocket.api.Session;
 public final class JettyTransport implements Session.Listener, Transport {
   private final WsConnection<?> connection;
   private final WsConnConfig config;
+  private final Observer observer;
+  private final java.util.function.Consumer<WsConnection<?>> afterOpen;
   private volatile Session session;
 
   JettyTransport(WsConnection<?> connection, WsConnConfig config) {
+    this(connection, config, Observer.NONE);
+  }
+
+  JettyTransport(WsConnection<?> connection, WsConnConfig config, Observer observer) {
+    this(connection, config, observer, c -> {});
+  }
+
+  JettyTransport(
+      WsConnection<?> connection,
+      WsConnConfig config,
+      Observer observer,
+      java.util.function.Consumer<WsConnection<?>> afterOpen) {
     this.connection = connection;
     this.config = config;
+    this.observer = observer;
+    this.afterOpen = afterOpen;
+  }
+
+  /** Sees the traffic of one connection (for metrics); calls must not block. */
+  interface Observer {
+    /** Observes nothing. */
+    Observer NONE = new Observer() {};
+
+    /** The connection opened. */
+    default void opened(WsConnection<?> connection) {}
+
+    /** A data message of {@code bytes} arrived. */
+    default void received(long bytes) {}
+
+    /** A data message of {@code bytes} was written. */
+    default void sent(long bytes) {}
+
+    /** The transport reported an error. */
+    default void transportError(Throwable cause) {}
   }
 
   // ------------------------------------------------------------------ Jetty events
@@ -38,11 +72,16 @@ public final class JettyTransport implements Session.Listener, Transport {
     // it never fires while pings flow.
     session.setIdleTimeout(
         config.pingPeriod().plus(config.pongPeriod()).plus(Duration.ofSeconds(30)));
+    observer.opened(connection);
     connection.open(this);
+    afterOpen.accept(connection);
   }
 
   @Override
   public void onWebSocketText(String message) {
+    if (observer != Observer.NONE) {
+      observer.received(utf8Length(message));
+    }
     connection.onText(message);
   }
 
@@ -51,6 +90,7 @@ public final class JettyTransport implements Session.Listener, Transport {
     byte[] bytes = new byte[payload.remaining()];
     payload.get(bytes);
     callback.succeed();
+    observer.received(bytes.length);
     connection.onBinary(bytes);
   }
 
@@ -73,6 +113,7 @@ public final class JettyTransport implements Session.Listener, Transport {
 
   @Override
   public void onWebSocketError(Throwable cause) {
+    observer.transportError(cause);
     connection.onTransportError(cause);
   }
 
@@ -86,12 +127,48 @@ public final class JettyTransport implements Session.Listener, Transport {
 
   @Override
   public void sendText(String text, WriteCallback callback) {
-    session.sendText(text, adapt(callback));
+    session.sendText(
+        text, adapt(observer == Observer.NONE ? callback : counted(callback, utf8Length(text))));
   }
 
   @Override
   public void sendBinary(byte[] bytes, WriteCallback callback) {
-    session.sendBinary(ByteBuffer.wrap(bytes), adapt(callback));
+    session.sendBinary(
+        ByteBuffer.wrap(bytes),
+        adapt(observer == Observer.NONE ? callback : counted(callback, bytes.length)));
+  }
+
+  private WriteCallback counted(WriteCallback callback, long bytes) {
+    return new WriteCallback() {
+      @Override
+      public void succeeded() {
+        observer.sent(bytes);
+        callback.succeeded();
+      }
+
+      @Override
+      public void failed(Throwable cause) {
+        callback.failed(cause);
+      }
+    };
+  }
+
+  private static long utf8Length(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   @Override

@@ -1,8 +1,12 @@
 package io.servicekit.jetty;
 
+import io.servicekit.CloseStatus;
 import io.servicekit.WsConn;
 import io.servicekit.WsConnConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsSession;
+import io.servicekit.jetty.middleware.Middleware;
+import io.servicekit.spi.MetricsListener;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseConn;
 import io.servicekit.sse.SseHandler;
@@ -11,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.http.pathmap.PathSpec;
 import org.eclipse.jetty.http.pathmap.UriTemplatePathSpec;
 import org.eclipse.jetty.server.Handler;
@@ -41,10 +47,15 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
  * <p>Paths are either URI templates ({@code /rooms/{room}}: parameters reach {@code validate}) or
  * servlet-style specs ({@code /echo} exact, {@code /static/*} prefix, {@code /} default). The
  * longest match wins, as in Jetty's {@link PathMappingsHandler}.
+ *
+ * <p>Production options: {@link Builder#guard} wraps every route but the listed ones in a
+ * middleware chain; {@link Builder#metrics} reports connection metrics by route pattern; {@link
+ * GracefulShutdown} stops on SIGTERM/SIGINT, closing WebSockets with 1001 and draining requests.
  */
 public final class ServiceKitServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
+  private final ShutdownGate gate = new ShutdownGate();
 
   private ServiceKitServer(Builder b) {
     QueuedThreadPool threads = new QueuedThreadPool();
@@ -59,10 +70,15 @@ public final class ServiceKitServer implements AutoCloseable {
     server.addConnector(connector);
     PathMappingsHandler routes = new PathMappingsHandler();
     for (Route r : b.routes) {
-      routes.addMapping(r.spec, r.handler);
+      boolean guarded = b.guard != null && !b.unguarded.contains(r.path);
+      routes.addMapping(r.spec, guarded ? b.guard.wrap(r.handler) : r.handler);
+    }
+    if (b.metrics != null) {
+      server.addBean(b.metrics);
     }
     ContextHandler context = new ContextHandler(routes, "/");
-    server.setHandler(context);
+    gate.setHandler(context);
+    server.setHandler(gate);
     ServerWebSocketContainer.ensure(server, context);
   }
 
@@ -107,12 +123,44 @@ public final class ServiceKitServer implements AutoCloseable {
     stop();
   }
 
+  /** The WebSocket connections open now on every {@link WsServe} of this server. */
+  public List<WsSession> webSocketSessions() {
+    return server.getDescendants(WsServe.class).stream()
+        .<WsSession>flatMap(w -> w.sessions().stream())
+        .toList();
+  }
+
+  /**
+   * Closes every open WebSocket connection with {@code status}; the stage completes when all have
+   * ended.
+   */
+  public CompletableFuture<Void> closeWebSockets(CloseStatus status) {
+    return closeWebSockets(status, false);
+  }
+
+  /** With {@code alsoLater}, connections that open from now on are closed as they open. */
+  CompletableFuture<Void> closeWebSockets(CloseStatus status, boolean alsoLater) {
+    return CompletableFuture.allOf(
+        server.getDescendants(WsServe.class).stream()
+            .map(w -> w.closeAll(status, alsoLater))
+            .toArray(CompletableFuture[]::new));
+  }
+
+  /** HTTP requests in progress (SSE streams included; upgraded WebSockets are not requests). */
+  public int inFlightRequests() {
+    return gate.inFlight();
+  }
+
+  ShutdownGate gate() {
+    return gate;
+  }
+
   /** The underlying Jetty server, for what the builder does not cover. */
   public Server jetty() {
     return server;
   }
 
-  private record Route(PathSpec spec, Handler handler) {}
+  private record Route(String path, PathSpec spec, Handler handler) {}
 
   /** Builds a {@link ServiceKitServer}. */
   public static final class Builder {
@@ -121,6 +169,9 @@ public final class ServiceKitServer implements AutoCloseable {
     private Duration idleTimeout = Duration.ofSeconds(120);
     private Duration stopTimeout = Duration.ofSeconds(30);
     private final List<Route> routes = new ArrayList<>();
+    private Middleware guard;
+    private Set<String> unguarded = Set.of();
+    private MetricsListener metrics;
 
     private Builder() {}
 
@@ -175,7 +226,29 @@ public final class ServiceKitServer implements AutoCloseable {
 
     /** Any Jetty handler at {@code path}. */
     public Builder route(String path, Handler handler) {
-      routes.add(new Route(spec(path), Objects.requireNonNull(handler, "handler")));
+      routes.add(new Route(path, spec(path), Objects.requireNonNull(handler, "handler")));
+      return this;
+    }
+
+    /**
+     * Wraps every route except {@code exceptPaths} (exactly as given to {@link #route}/{@link #ws},
+     * e.g. {@code "/healthz"}) in {@code guard}, typically a {@link
+     * io.servicekit.jetty.middleware.Guard}. Routes added before or after this call are wrapped
+     * alike.
+     */
+    public Builder guard(Middleware guard, String... exceptPaths) {
+      this.guard = Objects.requireNonNull(guard, "guard");
+      this.unguarded = Set.of(exceptPaths);
+      return this;
+    }
+
+    /**
+     * Reports WebSocket handshakes, connections, messages, bytes, close codes and queue sizes to
+     * {@code listener}, tagged by route pattern (e.g. {@code
+     * io.servicekit.jetty.metrics.MicrometerMetrics}).
+     */
+    public Builder metrics(MetricsListener listener) {
+      this.metrics = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

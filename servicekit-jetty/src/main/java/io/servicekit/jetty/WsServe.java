@@ -1,23 +1,33 @@
 package io.servicekit.jetty;
 
+import io.servicekit.CloseStatus;
 import io.servicekit.HandshakeRejection;
 import io.servicekit.WsConn;
 import io.servicekit.WsConnConfig;
 import io.servicekit.WsConnection;
 import io.servicekit.WsHandler;
+import io.servicekit.WsSession;
+import io.servicekit.spi.MetricsListener;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.pathmap.PathSpec;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.PathMappingsHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.websocket.api.ExtensionConfig;
 import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
@@ -51,6 +61,12 @@ import org.slf4j.LoggerFactory;
  *       merely unknown are ignored;
  *   <li>upgrade (101), then the connection's lifecycle runs.
  * </ol>
+ *
+ * <p>Open connections are tracked: {@link #sessions()} lists them and {@link #closeAll} closes them
+ * (graceful shutdown sends 1001 this way). A middleware learns that the request became a connection
+ * through {@link StreamLifetime}. When the server has a {@link MetricsListener} bean ({@code
+ * ServiceKitServer.Builder.metrics}), handshake refusals, connections, messages, bytes and close
+ * codes are reported to it, tagged with the route pattern.
  */
 public final class WsServe extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(WsServe.class);
@@ -58,6 +74,10 @@ public final class WsServe extends Handler.Abstract {
   private final WsHandler<?, ?> handler;
   private final WsConnConfig config;
   private volatile ServerWebSocketContainer fallbackContainer;
+  private volatile MetricsListener metrics = MetricsListener.NOOP;
+  private final Map<WsConnection<?>, String> open = new ConcurrentHashMap<>();
+  private final Set<String> gaugedRoutes = ConcurrentHashMap.newKeySet();
+  private volatile CloseStatus closingAll;
 
   private WsServe(WsHandler<?, ?> handler, WsConnConfig config) {
     super(InvocationType.BLOCKING);
@@ -85,12 +105,56 @@ public final class WsServe extends Handler.Abstract {
   protected void doStart() throws Exception {
     if (getServer() != null) {
       fallbackContainer = ServerWebSocketContainer.ensure(getServer());
+      MetricsListener listener = getServer().getBean(MetricsListener.class);
+      if (listener != null) {
+        metrics = listener;
+      }
     }
     super.doStart();
   }
 
+  /** The connections of this endpoint that are open now (a snapshot). */
+  public List<WsSession> sessions() {
+    return List.copyOf(open.keySet());
+  }
+
+  /**
+   * Closes every open connection of this endpoint with {@code status} (graceful: queued frames are
+   * written first). Returns a stage that completes when all of them have ended.
+   */
+  public CompletableFuture<Void> closeAll(CloseStatus status) {
+    return closeAll(status, false);
+  }
+
+  /**
+   * {@link #closeAll(CloseStatus)}; with {@code alsoLater}, also every connection that opens from
+   * now on (an upgrade already in progress during a shutdown opens after the loop below).
+   */
+  CompletableFuture<Void> closeAll(CloseStatus status, boolean alsoLater) {
+    Objects.requireNonNull(status, "status");
+    if (alsoLater) {
+      closingAll = status;
+    }
+    List<CompletableFuture<?>> ends = new ArrayList<>();
+    for (WsConnection<?> c : open.keySet()) {
+      c.close(status);
+      ends.add(c.closeFuture().toCompletableFuture());
+    }
+    return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new));
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
+    String route = route(request);
+    String refusal = refuse(request, response, callback, route);
+    if (refusal != null) {
+      metrics.handshakeRejected(route, refusal);
+    }
+    return true;
+  }
+
+  /** Handles the request; returns the refusal reason, or null if it was upgraded. */
+  private String refuse(Request request, Response response, Callback callback, String route) {
     if (!HttpMethod.GET.is(request.getMethod())) {
       Responses.text(
           response,
@@ -98,7 +162,7 @@ public final class WsServe extends Handler.Abstract {
           HttpStatus.METHOD_NOT_ALLOWED_405,
           "WebSocket endpoint: method must be GET, was " + request.getMethod(),
           Map.of("Allow", "GET"));
-      return true;
+      return "method";
     }
     String problem = upgradeProblem(request);
     if (problem != null) {
@@ -108,7 +172,7 @@ public final class WsServe extends Handler.Abstract {
           HttpStatus.UPGRADE_REQUIRED_426,
           problem,
           Map.of("Upgrade", "websocket", "Connection", "Upgrade"));
-      return true;
+      return "upgrade_required";
     }
     String version = request.getHeaders().get(HttpHeader.SEC_WEBSOCKET_VERSION);
     if (!"13".equals(version == null ? null : version.trim())) {
@@ -118,7 +182,7 @@ public final class WsServe extends Handler.Abstract {
           HttpStatus.UPGRADE_REQUIRED_426,
           "Sec-WebSocket-Version must be 13, was " + version,
           Map.of("Sec-WebSocket-Version", "13"));
-      return true;
+      return "version";
     }
     List<String> keys = request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_KEY);
     if (keys.size() != 1 || !isValidKey(keys.get(0))) {
@@ -128,7 +192,7 @@ public final class WsServe extends Handler.Abstract {
           HttpStatus.BAD_REQUEST_400,
           "Sec-WebSocket-Key must be one base64-encoded 16-byte value",
           Map.of());
-      return true;
+      return "bad_key";
     }
 
     JettyHandshakeRequest handshake = JettyHandshakeRequest.of(request);
@@ -136,7 +200,7 @@ public final class WsServe extends Handler.Abstract {
       LOG.debug("origin refused: {}", handshake.origin().orElse(""));
       Responses.json(
           response, callback, HttpStatus.FORBIDDEN_403, "{\"error\":\"origin not allowed\"}");
-      return true;
+      return "origin";
     }
 
     WsConn<?> conn;
@@ -144,7 +208,7 @@ public final class WsServe extends Handler.Abstract {
       conn = handler.validate(handshake);
     } catch (HandshakeRejection rejection) {
       Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
-      return true;
+      return "rejected";
     } catch (RuntimeException e) {
       LOG.error("validate failed for {}", handshake, e);
       return internalError(response, callback);
@@ -154,6 +218,8 @@ public final class WsServe extends Handler.Abstract {
       return internalError(response, callback);
     }
 
+    AtomicReference<WsConnection<?>> created = new AtomicReference<>();
+    CompletableFuture<Void> ended = new CompletableFuture<>();
     ServerWebSocketContainer container = ServerWebSocketContainer.get(request.getContext());
     if (container == null) {
       container = fallbackContainer;
@@ -176,13 +242,25 @@ public final class WsServe extends Handler.Abstract {
                       .toList()
                   : List.of();
           upgradeResponse.setExtensions(extensions);
-          return new JettyTransport(newConnection(accepted, handshake, chosen), config);
+          WsConnection<?> connection = newConnection(accepted, handshake, chosen);
+          created.set(connection);
+          track(connection, route, ended);
+          StreamLifetime.becameLongLived(request, ended);
+          return new JettyTransport(connection, config, observer(route), this::afterOpen);
+        };
+    Callback upgradeCallback =
+        new Callback.Nested(callback) {
+          @Override
+          public void failed(Throwable x) {
+            forget(created.get(), ended);
+            super.failed(x);
+          }
         };
     int status = HttpStatus.BAD_REQUEST_400;
     String failure = "WebSocket upgrade failed";
     try {
-      if (container.upgrade(creator, request, response, callback)) {
-        return true;
+      if (container.upgrade(creator, request, response, upgradeCallback)) {
+        return null;
       }
     } catch (Exception e) {
       LOG.debug("upgrade failed for {}", handshake, e);
@@ -196,21 +274,70 @@ public final class WsServe extends Handler.Abstract {
         }
       }
     }
+    forget(created.get(), ended);
     if (!response.isCommitted()) {
       Responses.text(response, callback, status, failure, Map.of());
     }
-    return true;
+    return "upgrade_failed";
   }
 
-  /** The details stay in the log; the client learns only that it was not its fault. */
-  private static boolean internalError(Response response, Callback callback) {
-    Responses.text(
-        response,
-        callback,
-        HttpStatus.INTERNAL_SERVER_ERROR_500,
-        "internal server error",
-        Map.of());
-    return true;
+  private void afterOpen(WsConnection<?> connection) {
+    CloseStatus status = closingAll;
+    if (status != null) {
+      connection.close(status);
+    }
+  }
+
+  private void track(WsConnection<?> connection, String route, CompletableFuture<Void> ended) {
+    open.put(connection, route);
+    if (gaugedRoutes.add(route)) {
+      metrics.queuedBytes(
+          MetricsListener.Kind.WEBSOCKET,
+          route,
+          () -> {
+            long sum = 0;
+            for (Map.Entry<WsConnection<?>, String> e : open.entrySet()) {
+              if (e.getValue().equals(route)) {
+                sum += e.getKey().queuedBytes();
+              }
+            }
+            return sum;
+          });
+    }
+    connection
+        .closeFuture()
+        .whenComplete(
+            (status, x) -> {
+              open.remove(connection);
+              ended.complete(null);
+            });
+  }
+
+  /** The upgrade did not happen after the connection object was made: it will never open. */
+  private void forget(WsConnection<?> connection, CompletableFuture<Void> ended) {
+    if (connection != null) {
+      open.remove(connection);
+    }
+    ended.complete(null);
+  }
+
+  private JettyTransport.Observer observer(String route) {
+    MetricsListener m = metrics;
+    if (m == MetricsListener.NOOP) {
+      return JettyTransport.Observer.NONE;
+    }
+    return new MetricsObserver(m, route);
+  }
+
+  /**
+   * The route pattern this request matched ({@code /rooms/{room}}), for metrics tags; never the raw
+   * path.
+   */
+  private static String route(Request request) {
+    if (request.getAttribute(PathMappingsHandler.PATHSPEC_ATTR) instanceof PathSpec spec) {
+      return spec.getDeclaration();
+    }
+    return "unmapped";
   }
 
   @SuppressWarnings("unchecked")
@@ -251,6 +378,17 @@ public final class WsServe extends Handler.Abstract {
       }
     }
     return connection ? null : "Connection header must contain the Upgrade token";
+  }
+
+  /** The details stay in the log; the client learns only that it was not its fault. */
+  private static String internalError(Response response, Callback callback) {
+    Responses.text(
+        response,
+        callback,
+        HttpStatus.INTERNAL_SERVER_ERROR_500,
+        "internal server error",
+        Map.of());
+    return "error";
   }
 
   /**

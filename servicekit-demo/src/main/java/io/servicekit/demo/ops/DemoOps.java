@@ -1,0 +1,160 @@
+package io.servicekit.demo.ops;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.servicekit.jetty.GracefulShutdown;
+import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.metrics.MicrometerMetrics;
+import io.servicekit.jetty.middleware.BodyLimiter;
+import io.servicekit.jetty.middleware.ClientIpExtractor;
+import io.servicekit.jetty.middleware.ConnLimiter;
+import io.servicekit.jetty.middleware.Cors;
+import io.servicekit.jetty.middleware.Guard;
+import io.servicekit.jetty.middleware.HealthCheck;
+import io.servicekit.jetty.middleware.OriginChecker;
+import io.servicekit.jetty.middleware.RateLimiter;
+import io.servicekit.jetty.middleware.Recovery;
+import io.servicekit.jetty.middleware.RequestId;
+import io.servicekit.jetty.middleware.RequestLogger;
+import io.servicekit.jetty.middleware.SseMetrics;
+import io.servicekit.middleware.ClientIpResolver;
+import io.servicekit.middleware.OriginPatterns;
+import io.servicekit.middleware.RateLimitConfig;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The demo's production wiring in one place, for {@code DemoServer} to call:
+ *
+ * <pre>{@code
+ * DemoOps ops = DemoOps.fromEnvironment();
+ * ServiceKitServer server = ops.apply(ServiceKitServer.builder().port(port))
+ *     .ws("/echo", ...)          // every route but /healthz and /metrics goes through the guard
+ *     .route("/events", ...)
+ *     .build();
+ * ops.shutdown(server).onShutdown(sseHub::closeAll).run();   // blocks until SIGTERM / SIGINT
+ * }</pre>
+ *
+ * Settings come from the environment: {@code ALLOWED_ORIGINS} (comma-separated origin patterns,
+ * default {@code localhost}), {@code TRUSTED_PROXIES} (CIDRs whose {@code X-Forwarded-For} is
+ * believed, default none), {@code DRAIN_TIMEOUT_SECONDS} (default 30).
+ */
+public final class DemoOps {
+  /** Paths left outside the guard: probes and scrapes skip limits and logging. */
+  public static final List<String> UNGUARDED = List.of("/healthz", "/metrics");
+
+  private final OriginPatterns origins;
+  private final ClientIpResolver clientIps;
+  private final Duration drainTimeout;
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final MicrometerMetrics metrics = new MicrometerMetrics(registry);
+
+  private DemoOps(OriginPatterns origins, ClientIpResolver clientIps, Duration drainTimeout) {
+    this.origins = origins;
+    this.clientIps = clientIps;
+    this.drainTimeout = drainTimeout;
+  }
+
+  /** Settings from the environment, with the defaults above. */
+  public static DemoOps fromEnvironment() {
+    return from(System.getenv());
+  }
+
+  /** Settings from {@code env} (the names above). */
+  public static DemoOps from(Map<String, String> env) {
+    OriginPatterns origins =
+        OriginPatterns.of(List.of(env.getOrDefault("ALLOWED_ORIGINS", "localhost").split(",")));
+    String proxies = env.getOrDefault("TRUSTED_PROXIES", "");
+    ClientIpResolver ips =
+        proxies.isBlank()
+            ? ClientIpResolver.direct()
+            : ClientIpResolver.trusting(Arrays.asList(proxies.split(",")));
+    long drain = Long.parseLong(env.getOrDefault("DRAIN_TIMEOUT_SECONDS", "30").trim());
+    return new DemoOps(origins, ips, Duration.ofSeconds(drain));
+  }
+
+  /** The origins browsers may use (also for {@code WsConnConfig.originPolicy}). */
+  public OriginPatterns origins() {
+    return origins;
+  }
+
+  /**
+   * The demo's guard, outermost first: client IP, request id, request log, recovery, CORS, origin
+   * check, 1 MiB body limit, rate limit (upstream defaults: 100/s global, 5/s per IP, burst 3),
+   * 1000 concurrent connections, SSE metrics.
+   */
+  public Guard guard() {
+    return Guard.of(
+        ClientIpExtractor.of(clientIps),
+        RequestId.create(),
+        RequestLogger.skipping(UNGUARDED.toArray(String[]::new)),
+        Recovery.create(),
+        Cors.allowing(origins),
+        OriginChecker.allowing(origins),
+        BodyLimiter.of(1 << 20),
+        RateLimiter.of(RateLimitConfig.defaults()),
+        ConnLimiter.of(1000),
+        SseMetrics.reportingTo(metrics));
+  }
+
+  /** The Micrometer listener (WebSocket metrics by route pattern). */
+  public MicrometerMetrics metrics() {
+    return metrics;
+  }
+
+  /** The Prometheus registry behind {@link #metrics()}. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** {@code GET /metrics}: the registry in Prometheus text format. */
+  public Handler metricsEndpoint() {
+    return new Handler.Abstract() {
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) {
+        if (!HttpMethod.GET.is(request.getMethod())) {
+          response.setStatus(405);
+          response.getHeaders().put(HttpHeader.ALLOW, "GET");
+          callback.succeeded();
+          return true;
+        }
+        response.setStatus(200);
+        response
+            .getHeaders()
+            .put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        response.write(
+            true, ByteBuffer.wrap(registry.scrape().getBytes(StandardCharsets.UTF_8)), callback);
+        return true;
+      }
+    };
+  }
+
+  /**
+   * Adds the guard (all routes but {@link #UNGUARDED}), metrics, {@code /healthz} and {@code
+   * /metrics} to {@code builder}.
+   */
+  public ServiceKitServer.Builder apply(ServiceKitServer.Builder builder) {
+    HealthCheck health = HealthCheck.liveness();
+    return builder
+        .guard(guard(), UNGUARDED.toArray(String[]::new))
+        .metrics(metrics)
+        .route(health.path(), health)
+        .route("/metrics", metricsEndpoint());
+  }
+
+  /** Graceful shutdown on SIGTERM/SIGINT with the configured drain timeout. */
+  public GracefulShutdown shutdown(ServiceKitServer server) {
+    return GracefulShutdown.of(server).drainTimeout(drainTimeout);
+  }
+}
