@@ -1,10 +1,14 @@
 package io.servicekit.demo;
 
 import io.servicekit.CloseStatus;
+import io.servicekit.Scheduler;
 import io.servicekit.WsConnConfig;
+import io.servicekit.demo.ops.DemoOps;
 import io.servicekit.demo.sse.EventsDemo;
+import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
@@ -21,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code /ws/chat}</td><td>chat with rooms ({@link ChatService}, {@link ChatConn})</td></tr>
  * <tr><td>{@code /ws/time}</td><td>the time every second plus published messages ({@link TimeService})</td></tr>
  * <tr><td>{@code /publish?msg=}</td><td>publish to every time subscriber ({@link PublishHandler})</td></tr>
- * <tr><td>{@code /healthz}</td><td>{@code {"status":"ok"}} ({@link HealthHandler})</td></tr>
+ * <tr><td>{@code /healthz}</td><td>{@code {"status":"ok"}} (the middleware {@code HealthCheck})</td></tr>
+ * <tr><td>{@code /metrics}</td><td>Prometheus text (Micrometer)</td></tr>
  * </table>
  *
  * <p>The chat and time endpoints accept same-origin browsers (and any non-browser client), send the
@@ -39,31 +44,36 @@ public final class DemoServer {
 
   private DemoServer() {}
 
-  /** Starts the server on {@code $PORT} (default 8080) and runs until the JVM is stopped. */
+  /**
+   * Starts the server on {@code $PORT} (default 8080) with the production wiring of {@link DemoOps}
+   * (guard, {@code /metrics}, settings from the environment) and runs until SIGTERM or SIGINT, then
+   * shuts down gracefully: SSE streams get a final {@code shutdown} event, WebSockets 1001, new
+   * requests 503, in-flight ones the drain timeout. Exits 0 after a clean shutdown, 1 when
+   * something had to be cut, 2 for bad settings.
+   */
   public static void main(String[] args) throws Exception {
     int port;
+    DemoOps ops;
     try {
       port = parsePort(System.getenv("PORT"));
+      ops = DemoOps.fromEnvironment();
     } catch (IllegalArgumentException e) {
       System.err.println("servicekit-demo: " + e.getMessage());
       System.exit(EXIT_USAGE);
       return;
     }
-    ServiceKitServer server = create(port);
-    server.start();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    server.stop();
-                  } catch (Exception e) {
-                    LOG.warn("stop failed", e);
-                  }
-                },
-                "demo-shutdown"));
-    LOG.info("ServiceKit demo listening on {}/", server.uri());
-    server.join();
+    Demo demo = build(port, WsConnConfig.defaults().pingPeriod(), ops);
+    ServiceKitServer server = demo.server().start();
+    GracefulShutdown shutdown = ops.shutdown(server).onShutdown(demo.events()::closeAll);
+    shutdown.ready().thenRun(() -> LOG.info("ServiceKit demo listening on {}/", server.uri()));
+    try {
+      GracefulShutdown.Report report = shutdown.run();
+      LOG.info("stopped: {}", report.summary());
+      System.exit(0);
+    } catch (GracefulShutdown.IncompleteShutdownException e) {
+      LOG.error("stopped: {}", e.getMessage());
+      System.exit(1);
+    }
   }
 
   /**
@@ -88,6 +98,11 @@ public final class DemoServer {
     return port;
   }
 
+  /**
+   * What a built demo consists of: the server, the SSE feed (to end on shutdown), the ops wiring.
+   */
+  public record Demo(ServiceKitServer server, EventsDemo events, DemoOps ops) {}
+
   /** The demo server on {@code port} (0: a free one), built and not started. */
   public static ServiceKitServer create(int port) {
     return create(port, WsConnConfig.defaults().pingPeriod());
@@ -95,24 +110,37 @@ public final class DemoServer {
 
   /**
    * The demo server on {@code port} with the chat and time heartbeat every {@code heartbeat} (tests
-   * use a short one to see pings), built and not started.
+   * use a short one to see pings), with the {@link DemoOps} wiring, built and not started. Its rate
+   * limit (1000/s per client address) is one a test suite connecting from one address does not hit;
+   * {@link #main} takes {@code RATE_LIMIT_PER_IP} from the environment (default 20/s).
    */
   public static ServiceKitServer create(int port, Duration heartbeat) {
+    return build(port, heartbeat, DemoOps.from(Map.of("RATE_LIMIT_PER_IP", "1000"))).server();
+  }
+
+  /** The demo with {@code ops} (guard, metrics, health, origins), built and not started. */
+  public static Demo build(int port, Duration heartbeat, DemoOps ops) {
     Objects.requireNonNull(heartbeat, "heartbeat");
-    WsConnConfig json = WsConnConfig.builder().pingPeriod(heartbeat).build();
+    WsConnConfig json =
+        WsConnConfig.builder()
+            .pingPeriod(heartbeat)
+            .originPolicy(ops.origins().asOriginPolicy())
+            .build();
     ChatService chat = new ChatService();
     TimeService time = new TimeService();
+    // The guard covers every route but /healthz and /metrics, which ops adds, and /echo: the
+    // protocol-conformance endpoint stays open to any origin and any rate.
     ServiceKitServer.Builder routes =
-        ServiceKitServer.builder()
-            .port(port)
+        ops.apply(ServiceKitServer.builder().port(port), "/echo")
             .route("/", new StaticPageHandler())
-            .route("/healthz", new HealthHandler())
             .ws("/echo", request -> new EchoConn(), EchoConn.CONFIG)
             .ws("/ws/chat", chat, json)
             .ws("/ws/time", time, json)
             .route("/publish", new PublishHandler(time));
     // SSE: /events (resumable feed), /events/drop, /events.html
-    ServiceKitServer server = EventsDemo.install(routes).build();
+    EventsDemo events =
+        new EventsDemo(Duration.ofSeconds(1), Duration.ofSeconds(2), Scheduler.system());
+    ServiceKitServer server = events.routes(routes).build();
     server
         .jetty()
         .addEventListener(
@@ -128,6 +156,6 @@ public final class DemoServer {
                 chat.hub().closeAll(CloseStatus.of(CloseStatus.GOING_AWAY, "server shutting down"));
               }
             });
-    return server;
+    return new Demo(server, events, ops);
   }
 }

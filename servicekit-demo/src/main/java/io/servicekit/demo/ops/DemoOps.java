@@ -23,6 +23,7 @@ import io.servicekit.middleware.RateLimitConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,9 @@ import org.eclipse.jetty.util.Callback;
  *
  * Settings come from the environment: {@code ALLOWED_ORIGINS} (comma-separated origin patterns,
  * default {@code localhost}), {@code TRUSTED_PROXIES} (CIDRs whose {@code X-Forwarded-For} is
- * believed, default none), {@code DRAIN_TIMEOUT_SECONDS} (default 30).
+ * believed, default none), {@code DRAIN_TIMEOUT_SECONDS} (default 30), {@code RATE_LIMIT_PER_IP}
+ * (requests and upgrades per second per client IP, burst twice that, default 20; the Go library's
+ * 5/s with a burst of 3 would refuse the demo page's own four connections on load).
  */
 public final class DemoOps {
   /** Paths left outside the guard: probes and scrapes skip limits and logging. */
@@ -56,14 +59,20 @@ public final class DemoOps {
   private final OriginPatterns origins;
   private final ClientIpResolver clientIps;
   private final Duration drainTimeout;
+  private final RateLimitConfig rateLimit;
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final MicrometerMetrics metrics = new MicrometerMetrics(registry);
 
-  private DemoOps(OriginPatterns origins, ClientIpResolver clientIps, Duration drainTimeout) {
+  private DemoOps(
+      OriginPatterns origins,
+      ClientIpResolver clientIps,
+      Duration drainTimeout,
+      RateLimitConfig rateLimit) {
     this.origins = origins;
     this.clientIps = clientIps;
     this.drainTimeout = drainTimeout;
+    this.rateLimit = rateLimit;
   }
 
   /** Settings from the environment, with the defaults above. */
@@ -80,8 +89,31 @@ public final class DemoOps {
         proxies.isBlank()
             ? ClientIpResolver.direct()
             : ClientIpResolver.trusting(Arrays.asList(proxies.split(",")));
-    long drain = Long.parseLong(env.getOrDefault("DRAIN_TIMEOUT_SECONDS", "30").trim());
-    return new DemoOps(origins, ips, Duration.ofSeconds(drain));
+    long drain = number(env, "DRAIN_TIMEOUT_SECONDS", 30);
+    long perIp = number(env, "RATE_LIMIT_PER_IP", 20);
+    RateLimitConfig rate =
+        new RateLimitConfig(
+            50.0 * perIp,
+            (int) (100 * perIp),
+            perIp,
+            (int) (2 * perIp),
+            Duration.ofMinutes(5),
+            100_000);
+    return new DemoOps(origins, ips, Duration.ofSeconds(drain), rate);
+  }
+
+  private static long number(Map<String, String> env, String name, long fallback) {
+    String v = env.getOrDefault(name, String.valueOf(fallback)).trim();
+    try {
+      long n = Long.parseLong(v);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        name + " must be a positive whole number, got \"" + v + "\"");
   }
 
   /** The origins browsers may use (also for {@code WsConnConfig.originPolicy}). */
@@ -91,8 +123,8 @@ public final class DemoOps {
 
   /**
    * The demo's guard, outermost first: client IP, request id, request log, recovery, CORS, origin
-   * check, 1 MiB body limit, rate limit (upstream defaults: 100/s global, 5/s per IP, burst 3),
-   * 1000 concurrent connections, SSE metrics.
+   * check, 1 MiB body limit, rate limit ({@code RATE_LIMIT_PER_IP} per client IP, 50 times that for
+   * all clients), 1000 concurrent connections, SSE metrics.
    */
   public Guard guard() {
     return Guard.of(
@@ -103,7 +135,7 @@ public final class DemoOps {
         Cors.allowing(origins),
         OriginChecker.allowing(origins),
         BodyLimiter.of(1 << 20),
-        RateLimiter.of(RateLimitConfig.defaults()),
+        RateLimiter.of(rateLimit),
         ConnLimiter.of(1000),
         SseMetrics.reportingTo(metrics));
   }
@@ -141,13 +173,15 @@ public final class DemoOps {
   }
 
   /**
-   * Adds the guard (all routes but {@link #UNGUARDED}), metrics, {@code /healthz} and {@code
-   * /metrics} to {@code builder}.
+   * Adds the guard (all routes but {@link #UNGUARDED} and {@code alsoUnguarded}), metrics, {@code
+   * /healthz} and {@code /metrics} to {@code builder}.
    */
-  public ServiceKitServer.Builder apply(ServiceKitServer.Builder builder) {
+  public ServiceKitServer.Builder apply(ServiceKitServer.Builder builder, String... alsoUnguarded) {
     HealthCheck health = HealthCheck.liveness();
+    List<String> unguarded = new ArrayList<>(UNGUARDED);
+    unguarded.addAll(List.of(alsoUnguarded));
     return builder
-        .guard(guard(), UNGUARDED.toArray(String[]::new))
+        .guard(guard(), unguarded.toArray(String[]::new))
         .metrics(metrics)
         .route(health.path(), health)
         .route("/metrics", metricsEndpoint());

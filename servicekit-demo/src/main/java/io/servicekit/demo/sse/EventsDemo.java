@@ -93,6 +93,14 @@ public final class EventsDemo {
         .route("/events.html", new PageHandler("static/events.html"));
   }
 
+  /**
+   * Ends every open stream with a final {@code shutdown} event (graceful shutdown calls this while
+   * connections are still open); browsers reconnect to another instance and resume.
+   */
+  public void closeAll() {
+    hub.closeAll("shutdown", Map.of("reason", "server shutting down"));
+  }
+
   /** The resumable streams of the feed (for tests and for publishing by hand). */
   public ResumableStreams streams() {
     return streams;

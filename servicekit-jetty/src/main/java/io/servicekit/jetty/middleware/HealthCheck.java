@@ -15,8 +15,8 @@ import org.eclipse.jetty.util.Callback;
  * A health endpoint with upstream's bodies: <b>200</b> {@code {"status":"ok"}} or, when the
  * readiness check says no, <b>503</b> {@code {"status":"not ready"}}; {@code Content-Type:
  * application/json}, no trailing newline. GET and HEAD are answered (upstream refused HEAD: W-83);
- * other methods get 405 with {@code Allow: GET, HEAD}. A request for another path than the
- * configured one is not handled (upstream ignored its own path: W-83).
+ * other methods get 405 with {@code Allow: GET, HEAD} and a JSON error naming the method. A request
+ * for another path than the configured one is not handled (upstream ignored its own path: W-83).
  *
  * <p>Mount it outside the {@link Guard} so probes skip rate limits and logging: {@code
  * builder.health(HealthCheck.liveness())} or {@code builder.route(hc.path(), hc)}. For a liveness /
@@ -75,9 +75,12 @@ public final class HealthCheck extends Handler.Abstract {
     if (!head && !HttpMethod.GET.is(request.getMethod())) {
       response.setStatus(405);
       response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-      response.write(
-          true, ByteBuffer.wrap("Method Not Allowed\n".getBytes(StandardCharsets.UTF_8)), callback);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      String body =
+          "{\"error\":\"method must be GET or HEAD, was "
+              + request.getMethod().replaceAll("[^A-Za-z0-9_-]", "?")
+              + "\"}\n";
+      response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
       return true;
     }
     boolean ok;
