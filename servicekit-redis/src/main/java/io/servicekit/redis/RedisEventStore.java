@@ -175,6 +175,27 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
     };
   }
 
+  /**
+   * Claims {@code name} for {@code ttl} ({@code SET <prefix>claim:<name> NX PX}): true for exactly
+   * one caller across all nodes until the claim expires, e.g. so that one node per second publishes
+   * a periodic event. False as well when Redis cannot be reached.
+   */
+  public boolean claim(String name, Duration ttl) {
+    RedisSupport.checkPositive("ttl", ttl);
+    try {
+      return "OK"
+          .equals(
+              conn.sync()
+                  .set(
+                      prefix + "claim:" + name,
+                      "1",
+                      io.lettuce.core.SetArgs.Builder.nx().px(ttl.toMillis())));
+    } catch (RuntimeException e) {
+      LOG.debug("Redis {}: claim {} failed: {}", uri, name, e.toString());
+      return false;
+    }
+  }
+
   private List<StoredEvent> read(String streamId) {
     List<StreamMessage<String, String>> messages;
     try {

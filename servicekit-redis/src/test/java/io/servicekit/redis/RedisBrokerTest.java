@@ -2,10 +2,12 @@ package io.servicekit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.servicekit.broker.Broker;
 import io.servicekit.broker.MemoryBroker;
 import io.servicekit.broker.PayloadTooLargeException;
+import io.servicekit.testkit.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,7 +22,10 @@ class RedisBrokerTest {
 
   @BeforeAll
   static void startRedis() throws Exception {
-    redis = RedisServer.startOrSkip();
+    assumeTrue(
+        RedisServer.binary().isPresent() || RedisServer.required(),
+        "no redis-server on the PATH: Redis tests skipped");
+    redis = RedisServer.start();
   }
 
   @AfterAll

@@ -2,6 +2,7 @@ package io.servicekit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.servicekit.Hub;
 import io.servicekit.JsonCodec;
@@ -13,6 +14,7 @@ import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
+import io.servicekit.testkit.RedisServer;
 import io.servicekit.testkit.SseClient;
 import io.servicekit.testkit.SseEventParser;
 import io.servicekit.testkit.TestWsClient;
@@ -39,7 +41,10 @@ class RedisClusterTest {
 
   @BeforeAll
   static void startRedis() throws Exception {
-    redis = RedisServer.startOrSkip();
+    assumeTrue(
+        RedisServer.binary().isPresent() || RedisServer.required(),
+        "no redis-server on the PATH: Redis tests skipped");
+    redis = RedisServer.start();
   }
 
   @AfterAll
@@ -202,7 +207,7 @@ class RedisClusterTest {
     assertThat(feed.awaitEvent().data()).isEqualTo("\"while-down\"");
     assertThat(n1.store.storeFailures()).isEqualTo(1);
 
-    redis.start();
+    redis.restart();
     await().atMost(Duration.ofSeconds(20)).until(() -> n1.broker.reconnects() >= 1);
     await().atMost(Duration.ofSeconds(20)).until(() -> n2.broker.reconnects() >= 1);
     // Subscriptions are back: probe until one crosses, then steady state is exact again.
