@@ -1,9 +1,12 @@
 package io.servicekit.demo;
 
 import io.servicekit.CloseStatus;
+import io.servicekit.Scheduler;
 import io.servicekit.WsConnConfig;
+import io.servicekit.broker.Broker;
 import io.servicekit.demo.sse.EventsDemo;
 import io.servicekit.jetty.ServiceKitServer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -23,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code /publish?msg=}</td><td>publish to every time subscriber ({@link PublishHandler})</td></tr>
  * <tr><td>{@code /healthz}</td><td>{@code {"status":"ok"}} ({@link HealthHandler})</td></tr>
  * </table>
+ *
+ * <p>With {@code SERVICEKIT_BROKER=redis://host:port} (or {@code -Dservicekit.broker=...}) several
+ * demo processes on one Redis share the chat rooms, the published time messages and the {@code
+ * /events} feed ({@link DemoCluster}, docs/scaling.md); an unreachable Redis or a malformed value
+ * stops the demo with exit status {@value #EXIT_USAGE} and the reason.
  *
  * <p>The chat and time endpoints accept same-origin browsers (and any non-browser client), send the
  * JSON heartbeat every 30 s and expect {@code {"type":"pong","pingId":n}} back, as upstream clients
@@ -49,7 +57,18 @@ public final class DemoServer {
       System.exit(EXIT_USAGE);
       return;
     }
-    ServiceKitServer server = create(port);
+    DemoCluster cluster;
+    try {
+      cluster = DemoCluster.connect(DemoCluster.configured());
+    } catch (RuntimeException e) { // bad URI or Redis unreachable: say so and stop
+      System.err.println("servicekit-demo: " + DemoCluster.ENV + ": " + e.getMessage());
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    if (cluster != null) {
+      LOG.info("sharing chat, time and /events through {}", cluster.broker());
+    }
+    ServiceKitServer server = create(port, WsConnConfig.defaults().pingPeriod(), cluster);
     server.start();
     Runtime.getRuntime()
         .addShutdownHook(
@@ -59,6 +78,10 @@ public final class DemoServer {
                     server.stop();
                   } catch (Exception e) {
                     LOG.warn("stop failed", e);
+                  } finally {
+                    if (cluster != null) {
+                      cluster.close();
+                    }
                   }
                 },
                 "demo-shutdown"));
@@ -98,10 +121,20 @@ public final class DemoServer {
    * use a short one to see pings), built and not started.
    */
   public static ServiceKitServer create(int port, Duration heartbeat) {
+    return create(port, heartbeat, null);
+  }
+
+  /**
+   * Like {@link #create(int, Duration)}, sharing chat rooms, published time messages and the {@code
+   * /events} feed with the other processes of {@code cluster} (null: none).
+   */
+  public static ServiceKitServer create(int port, Duration heartbeat, DemoCluster cluster) {
     Objects.requireNonNull(heartbeat, "heartbeat");
     WsConnConfig json = WsConnConfig.builder().pingPeriod(heartbeat).build();
-    ChatService chat = new ChatService();
-    TimeService time = new TimeService();
+    Broker broker = cluster == null ? null : cluster.broker();
+    ChatService chat = new ChatService(ChatService.DEFAULT_MAX_USERS, Clock.systemUTC(), broker);
+    TimeService time =
+        new TimeService(Scheduler.system(), Clock.systemUTC(), TimeService.DEFAULT_PERIOD, broker);
     ServiceKitServer.Builder routes =
         ServiceKitServer.builder()
             .port(port)
@@ -112,7 +145,7 @@ public final class DemoServer {
             .ws("/ws/time", time, json)
             .route("/publish", new PublishHandler(time));
     // SSE: /events (resumable feed), /events/drop, /events.html
-    ServiceKitServer server = EventsDemo.install(routes).build();
+    ServiceKitServer server = EventsDemo.install(routes, cluster).build();
     server
         .jetty()
         .addEventListener(
