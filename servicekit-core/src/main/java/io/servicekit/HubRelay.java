@@ -92,6 +92,16 @@ final class HubRelay<O> implements Broker.Subscription {
     if (env.nodeId().equals(nodeId)) {
       return; // our own echo: delivered locally already
     }
+    String expected =
+        switch (env.kind()) {
+          case ALL -> topic + ".all";
+          case ROOM -> topic + ".room." + env.target();
+          case SEND -> topic + ".send";
+          default -> null;
+        };
+    if (!t.equals(expected)) {
+      return; // another hub's topic that our pattern also matches (e.g. "chat.room.*")
+    }
     received.increment();
     Frame frame =
         env.binary()

@@ -120,6 +120,23 @@ class HubClusterTest {
   }
 
   @Test
+  void hubsWhoseTopicsOverlapDoNotReceiveEachOthersMessages() {
+    MemoryBroker broker = new MemoryBroker();
+    Hub<Object> chat1 = new Hub<>();
+    Hub<Object> chat2 = new Hub<>();
+    Hub<Object> rooms1 = new Hub<>();
+    chat1.cluster(broker, "chat", JsonCodec.INSTANCE);
+    chat2.cluster(broker, "chat", JsonCodec.INSTANCE);
+    rooms1.cluster(broker, "chat.room", JsonCodec.INSTANCE); // "chat.*" matches its topics
+    Member a = member(chat2);
+    chat2.join(a.conn(), "x");
+    rooms1.broadcast("other hub");
+    rooms1.broadcastToRoom("x", "other hub's room");
+    chat1.broadcastToRoom("x", "mine");
+    assertThat(a.received()).containsExactly("\"mine\"");
+  }
+
+  @Test
   void badTopicsAreRefused() {
     Hub<Object> hub = new Hub<>();
     MemoryBroker broker = new MemoryBroker();

@@ -212,6 +212,9 @@ public final class ResumableStreams {
       return; // our own echo
     }
     String streamId = env.target();
+    if (!t.equals(topic + "." + streamId)) {
+      return; // another topic that our pattern also matches
+    }
     SseEvent e =
         SseEvent.of(env.a(), env.b(), 0, new String(env.payload(), StandardCharsets.UTF_8));
     boolean keep = !store.shared();

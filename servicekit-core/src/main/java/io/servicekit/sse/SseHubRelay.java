@@ -84,6 +84,9 @@ final class SseHubRelay<O> implements Broker.Subscription {
     if (env.nodeId().equals(nodeId)) {
       return; // our own echo
     }
+    if (!t.equals(topic(env.kind()))) {
+      return; // another hub's topic that our pattern also matches
+    }
     SseEvent e =
         SseEvent.of(env.a(), env.b(), 0, new String(env.payload(), StandardCharsets.UTF_8));
     switch (env.kind()) {
