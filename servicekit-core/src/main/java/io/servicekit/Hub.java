@@ -1,5 +1,6 @@
 package io.servicekit;
 
+import io.servicekit.broker.Broker;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -35,6 +36,7 @@ public final class Hub<O> {
   private final AtomicInteger count = new AtomicInteger();
   private final LongAdder delivered = new LongAdder();
   private final LongAdder refused = new LongAdder();
+  private volatile HubRelay<O> relay; // set by cluster(...), null on one node
 
   /** A hub without a connection limit. */
   public Hub() {
@@ -108,14 +110,65 @@ public final class Hub<O> {
     return removed[0];
   }
 
-  /** Sends {@code message} to every member; returns how many queued it. */
+  /**
+   * Spans this hub across nodes through {@code broker}: every node runs the same hub with the same
+   * {@code topic}. From then on {@link #broadcast}, {@link #broadcastToRoom} and {@link #send} to a
+   * connection that is not local deliver locally first, then publish the message (encoded once by
+   * {@code codec}, with this hub's node id) so the other nodes deliver it to their own members; a
+   * node drops its own echo. Room {@code r} maps to topic {@code <topic>.room.<r>}, broadcasts to
+   * {@code <topic>.all}, targeted sends to {@code <topic>.send}; each node subscribes to {@code
+   * <topic>.*}.
+   *
+   * <ul>
+   *   <li>Remote members receive the frame {@code codec} produced, so every member should use that
+   *       codec (or one with the same wire format).
+   *   <li>Delivery to other nodes is the broker's: at most once. {@link #broadcastIf} stays local.
+   *   <li>A message whose envelope exceeds the broker's {@link Broker#maxPayloadBytes()} is refused
+   *       with {@link io.servicekit.broker.PayloadTooLargeException} before anyone receives it.
+   *   <li>If publishing fails (broker down), local delivery has happened; the failure is logged.
+   * </ul>
+   *
+   * @return closing it detaches the hub from the broker (it becomes local again)
+   * @throws IllegalStateException if the hub is already clustered
+   * @throws IllegalArgumentException if {@code topic} is empty or contains {@code *}
+   */
+  public Broker.Subscription cluster(Broker broker, String topic, Codec<?, O> codec) {
+    synchronized (this) {
+      if (relay != null) {
+        throw new IllegalStateException("hub is already clustered on topic " + topic);
+      }
+      relay = new HubRelay<>(this, broker, topic, codec);
+      return relay;
+    }
+  }
+
+  /** This hub's node id on its broker, or null if it is not clustered. */
+  public String nodeId() {
+    HubRelay<O> r = relay;
+    return r == null ? null : r.nodeId();
+  }
+
+  synchronized void detach(HubRelay<O> r) {
+    if (relay == r) {
+      relay = null;
+    }
+  }
+
+  /** Sends {@code message} to every member; returns how many queued it (on this node). */
   public int broadcast(O message) {
-    return deliver(members.values(), message, null, null);
+    return broadcast(message, null);
   }
 
   /** Sends to every member except the one with id {@code excludeConnId} (may be null). */
   public int broadcast(O message, String excludeConnId) {
-    return deliver(members.values(), message, excludeConnId, null);
+    HubRelay<O> r = relay;
+    if (r == null) {
+      return deliver(members.values(), message, excludeConnId, null);
+    }
+    byte[] bytes = r.serialize("all", r.envelope(HubRelay.ALL, null, excludeConnId, message));
+    int n = deliver(members.values(), message, excludeConnId, null);
+    r.publish("all", bytes);
+    return n;
   }
 
   /** Sends to the members of {@code room}. */
@@ -125,8 +178,18 @@ public final class Hub<O> {
 
   /** Sends to the members of {@code room} except {@code excludeConnId} (may be null). */
   public int broadcastToRoom(String room, O message, String excludeConnId) {
+    HubRelay<O> r = relay;
+    byte[] bytes = null;
+    if (r != null) {
+      Objects.requireNonNull(room, "room");
+      bytes = r.serialize("room." + room, r.envelope(HubRelay.ROOM, room, excludeConnId, message));
+    }
     Set<BaseConn<?, O>> set = rooms.get(room);
-    return set == null ? 0 : deliver(set, message, excludeConnId, null);
+    int n = set == null ? 0 : deliver(set, message, excludeConnId, null);
+    if (r != null) {
+      r.publish("room." + room, bytes);
+    }
+    return n;
   }
 
   /** Sends to the members for which {@code filter} is true. */
@@ -134,10 +197,50 @@ public final class Hub<O> {
     return deliver(members.values(), message, null, filter);
   }
 
-  /** Sends to the member with id {@code connId}; {@code false} if absent or refused. */
+  /**
+   * Sends to the member with id {@code connId}; {@code false} if absent or refused. On a clustered
+   * hub a connection that is not local is looked for on the other nodes: the message is published
+   * and {@code true} means it was handed to the broker.
+   */
   public boolean send(String connId, O message) {
     BaseConn<?, O> conn = members.get(connId);
-    return conn != null && deliver(List.of(conn), message, null, null) == 1;
+    if (conn != null) {
+      return deliver(List.of(conn), message, null, null) == 1;
+    }
+    HubRelay<O> r = relay;
+    if (r == null) {
+      return false;
+    }
+    r.publish("send", r.serialize("send", r.envelope(HubRelay.SEND, connId, null, message)));
+    return true;
+  }
+
+  /** Delivers a frame from another node to the local members of a room, one member, or all. */
+  void deliverRemote(String room, String connId, String excludeConnId, Frame frame) {
+    Collection<BaseConn<?, O>> targets;
+    if (connId != null) {
+      BaseConn<?, O> conn = members.get(connId);
+      targets = conn == null ? List.of() : List.of(conn);
+    } else if (room != null) {
+      Set<BaseConn<?, O>> set = rooms.get(room);
+      targets = set == null ? List.of() : set;
+    } else {
+      targets = members.values();
+    }
+    int ok = 0;
+    int failed = 0;
+    for (BaseConn<?, O> conn : targets) {
+      if (conn.connId().equals(excludeConnId)) {
+        continue;
+      }
+      if (conn.sendFrame(frame)) {
+        ok++;
+      } else {
+        failed++;
+      }
+    }
+    delivered.add(ok);
+    refused.add(failed);
   }
 
   /** Closes every member with {@code status} (e.g. 1001 on shutdown). */

@@ -30,6 +30,15 @@ public interface EventStore {
   void trim(String streamId);
 
   /**
+   * Whether every node of a cluster sees the same store (e.g. Redis Streams). {@link
+   * ResumableStreams} with a broker stores an event from another node itself only when its store is
+   * not shared; default {@code false}.
+   */
+  default boolean shared() {
+    return false;
+  }
+
+  /**
    * The Go library's {@code Replay}: the events after {@code lastEventId}, or every retained event
    * when that id is unknown or evicted (a conservative fallback that may repeat events the client
    * has seen). {@link ResumableStreams} does not use this fallback by default; see {@link

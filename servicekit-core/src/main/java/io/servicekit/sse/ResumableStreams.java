@@ -3,7 +3,11 @@ package io.servicekit.sse;
 import io.servicekit.Codec;
 import io.servicekit.HandshakeRejection;
 import io.servicekit.HandshakeRequest;
+import io.servicekit.Ids;
 import io.servicekit.JsonCodec;
+import io.servicekit.broker.Broker;
+import io.servicekit.internal.BrokerEnvelope;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +15,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Built-in {@code Last-Event-ID} resumption (the Go library leaves its event store unwired): named
@@ -43,6 +50,8 @@ import java.util.function.Function;
  * <p>Thread-safe. One instance may serve several endpoints; they then share streams.
  */
 public final class ResumableStreams {
+  private static final Logger LOG = LoggerFactory.getLogger(ResumableStreams.class);
+
   /** What a reconnect with a {@code Last-Event-ID} that is not in the stream gets. */
   public enum UnknownIdPolicy {
     /**
@@ -76,8 +85,14 @@ public final class ResumableStreams {
   private final UnknownIdPolicy unknownIdPolicy;
   private final String resyncEvent;
   private final ConcurrentHashMap<String, Stream> streams = new ConcurrentHashMap<>();
+  private final Broker broker; // null on one node
+  private final String topic;
+  private final String nodeId = Ids.random();
+  private final LongAdder publishFailures = new LongAdder();
 
   private ResumableStreams(Builder b) {
+    this.broker = b.broker;
+    this.topic = b.topic;
     this.store = b.store != null ? b.store : new MemoryEventStore();
     this.ids = b.ids != null ? b.ids : new AtomicIdGen();
     this.streamIdOf = Objects.requireNonNull(b.streamIdOf, "streamId");
@@ -87,6 +102,9 @@ public final class ResumableStreams {
       throw new IllegalArgumentException("resyncEvent must be a non-empty event name");
     }
     this.resyncEvent = b.resyncEvent;
+    if (broker != null) {
+      broker.subscribePattern(topic + ".*", this::onBrokerMessage);
+    }
   }
 
   /** Resumable streams with the defaults: memory store (1000 per stream), ids "1", "2", ... */
@@ -131,14 +149,92 @@ public final class ResumableStreams {
   public String publish(String streamId, SseEvent event) {
     Objects.requireNonNull(streamId, "streamId");
     Objects.requireNonNull(event, "event");
+    SseEvent e;
+    byte[] relayed = null;
     Stream s = lockStream(streamId);
     try {
-      SseEvent e = event.id() != null ? event : event.withId(ids.next());
+      e = event.id() != null ? event : event.withId(ids.next());
+      if (broker != null) {
+        relayed =
+            new BrokerEnvelope(
+                    nodeId,
+                    (byte) 1,
+                    streamId,
+                    null,
+                    e.event(),
+                    e.id(),
+                    false,
+                    e.data().getBytes(StandardCharsets.UTF_8))
+                .toBytes();
+        Broker.checkSize(topic + "." + streamId, relayed.length, broker.maxPayloadBytes());
+      }
       store.store(streamId, new StoredEvent(e.id(), e.event(), e.data()));
       for (SseConnection c : s.live) {
         c.enqueue(e.wire());
       }
-      return e.id();
+    } finally {
+      unlockStream(s);
+    }
+    // Outside the lock: an in-process broker delivers synchronously into other nodes' locks.
+    if (relayed != null) {
+      try {
+        broker.publish(topic + "." + streamId, relayed);
+      } catch (RuntimeException ex) {
+        publishFailures.increment();
+        LOG.warn(
+            "streams {}: publishing event {} of stream {} to the broker failed; other nodes' live"
+                + " clients miss it until they reconnect: {}",
+            topic,
+            e.id(),
+            streamId,
+            ex.toString());
+      }
+    }
+    return e.id();
+  }
+
+  /** How many events could not be handed to the broker (other nodes' live clients missed them). */
+  public long brokerPublishFailures() {
+    return publishFailures.sum();
+  }
+
+  /** An event another node published: queue it to the local live connections of its stream. */
+  private void onBrokerMessage(String t, byte[] payload) {
+    BrokerEnvelope env;
+    try {
+      env = BrokerEnvelope.parse(payload);
+    } catch (IllegalArgumentException ex) {
+      LOG.warn(
+          "streams {}: dropped a malformed broker message on {}: {}", topic, t, ex.getMessage());
+      return;
+    }
+    if (env.nodeId().equals(nodeId)) {
+      return; // our own echo
+    }
+    String streamId = env.target();
+    if (!t.equals(topic + "." + streamId)) {
+      return; // another topic that our pattern also matches
+    }
+    SseEvent e =
+        SseEvent.of(env.a(), env.b(), 0, new String(env.payload(), StandardCharsets.UTF_8));
+    boolean keep = !store.shared();
+    Stream s = keep ? lockStream(streamId) : streams.get(streamId);
+    if (s == null) {
+      return; // no live connection here; the shared store has it for resumes
+    }
+    if (!keep) {
+      s.lock.lock();
+    }
+    try {
+      if (s.dead) {
+        return;
+      }
+      if (keep) {
+        store.store(streamId, new StoredEvent(e.id(), e.event(), e.data()));
+      }
+      for (SseConnection c : s.live) {
+        c.enqueue(e.wire());
+      }
     } finally {
       unlockStream(s);
     }
@@ -245,6 +341,8 @@ public final class ResumableStreams {
     private Function<HandshakeRequest, String> streamIdOf = HandshakeRequest::path;
     private UnknownIdPolicy unknownIdPolicy = UnknownIdPolicy.RESYNC;
     private String resyncEvent = "resync";
+    private Broker broker;
+    private String topic;
 
     private Builder() {}
 
@@ -275,6 +373,26 @@ public final class ResumableStreams {
      */
     public Builder unknownIdPolicy(UnknownIdPolicy v) {
       unknownIdPolicy = v;
+      return this;
+    }
+
+    /**
+     * Spans the streams across nodes: each published event is stored, queued to this node's live
+     * connections of its stream, then published to {@code <topic>.<streamId>} with this node's id;
+     * the other nodes queue it to their live connections of that stream (and store it too unless
+     * the store is {@linkplain EventStore#shared() shared}). Ids must then be unique across nodes
+     * (e.g. the Redis module's id generator). Delivery between nodes is at most once; a client that
+     * missed an event live gets it on its next resume from a shared store.
+     *
+     * @throws IllegalArgumentException if {@code topic} is empty or contains {@code *}
+     */
+    public Builder broker(Broker broker, String topic) {
+      Broker.checkTopic("topic", topic);
+      if (topic.contains("*")) {
+        throw new IllegalArgumentException("streams topic must not contain *, got " + topic);
+      }
+      this.broker = Objects.requireNonNull(broker, "broker");
+      this.topic = topic;
       return this;
     }
 

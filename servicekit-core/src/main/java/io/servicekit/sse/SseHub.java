@@ -1,6 +1,7 @@
 package io.servicekit.sse;
 
 import io.servicekit.Codec;
+import io.servicekit.broker.Broker;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -32,9 +33,68 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SseHub<O> {
   private final ConcurrentHashMap<String, SseConn<O>> members = new ConcurrentHashMap<>();
+  private volatile SseHubRelay<O> relay; // set by cluster(...), null on one node
 
   /** An empty hub. */
   public SseHub() {}
+
+  /**
+   * Spans this hub across nodes through {@code broker}: every node runs the same hub with the same
+   * {@code topic}. Broadcasts are delivered locally first, then published (encoded once by {@code
+   * codec}, with this hub's node id) to {@code <topic>.all}; other nodes deliver them to their
+   * members that are <em>not</em> on a resumable endpoint, and drop their own echo. A targeted send
+   * to a connection that is not local is published to {@code <topic>.send} and delivered by the
+   * node that has it (returning {@code true}: handed to the broker).
+   *
+   * <p>Members of resumable endpoints receive events through their stream: publish with {@link
+   * ResumableStreams#publish} and give the {@link ResumableStreams} the same broker ({@link
+   * ResumableStreams.Builder#broker}), so a stream's events reach its connections on every node and
+   * are stored once.
+   *
+   * @return closing it detaches the hub from the broker
+   * @throws IllegalStateException if the hub is already clustered
+   * @throws io.servicekit.broker.PayloadTooLargeException (from broadcasts) when an event exceeds
+   *     the broker's limit; nothing is delivered then
+   */
+  public Broker.Subscription cluster(Broker broker, String topic, Codec<?, O> codec) {
+    synchronized (this) {
+      if (relay != null) {
+        throw new IllegalStateException("SSE hub is already clustered on topic " + topic);
+      }
+      relay = new SseHubRelay<>(this, broker, topic, codec);
+      return relay;
+    }
+  }
+
+  /** This hub's node id on its broker, or null if it is not clustered. */
+  public String nodeId() {
+    SseHubRelay<O> r = relay;
+    return r == null ? null : r.nodeId();
+  }
+
+  synchronized void detach(SseHubRelay<O> r) {
+    if (relay == r) {
+      relay = null;
+    }
+  }
+
+  /** Delivers an event from another node to one local member, or to all non-resumable ones. */
+  void deliverRemote(String connId, SseEvent e) {
+    if (connId != null) {
+      SseConn<O> conn = members.get(connId);
+      SseSession s = conn == null ? null : conn.session().orElse(null);
+      if (s != null) {
+        s.send(e);
+      }
+      return;
+    }
+    for (SseConn<O> conn : members.values()) {
+      SseSession s = conn.session().orElse(null);
+      if (s != null && !(s instanceof SseConnection sc && sc.streamKey() != null)) {
+        s.send(e);
+      }
+    }
+  }
 
   /**
    * Adds a started connection. Returns {@code false} if it is not open (not started yet — register
@@ -82,7 +142,12 @@ public final class SseHub<O> {
   public boolean sendEventWithId(String connId, String event, String id, O message) {
     SseConn<O> conn = members.get(connId);
     if (conn == null) {
-      return false;
+      SseHubRelay<O> r = relay;
+      if (r == null) {
+        return false;
+      }
+      r.publish(SseHubRelay.SEND, r.serialize(SseHubRelay.SEND, connId, event, id, message));
+      return true;
     }
     SseSession s = conn.session().orElse(null);
     return s != null && s.send(SseEvent.encode(conn.codec(), event, id, message));
@@ -155,6 +220,17 @@ public final class SseHub<O> {
   }
 
   private int deliver(Collection<SseConn<O>> targets, String event, String id, O message) {
+    SseHubRelay<O> r = relay;
+    if (r == null) {
+      return deliverLocal(targets, event, id, message);
+    }
+    byte[] bytes = r.serialize(SseHubRelay.ALL, null, event, id, message);
+    int n = deliverLocal(targets, event, id, message);
+    r.publish(SseHubRelay.ALL, bytes);
+    return n;
+  }
+
+  private int deliverLocal(Collection<SseConn<O>> targets, String event, String id, O message) {
     // Encode once per codec; nearly always one codec serves every member.
     Codec<?, O> lastCodec = null;
     SseEvent lastEvent = null;

@@ -3,7 +3,9 @@ package io.servicekit.demo;
 import io.servicekit.HandshakeRejection;
 import io.servicekit.HandshakeRequest;
 import io.servicekit.Hub;
+import io.servicekit.JsonCodec;
 import io.servicekit.WsHandler;
+import io.servicekit.broker.Broker;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -36,6 +38,9 @@ public final class ChatService implements WsHandler<Object, ChatConn> {
   /** Default limit of simultaneous chat connections. */
   public static final int DEFAULT_MAX_USERS = 10_000;
 
+  /** Broker topic of the chat hub. */
+  public static final String TOPIC = "servicekit.demo.chat";
+
   private final Hub<Object> hub;
   private final Clock clock;
 
@@ -46,8 +51,19 @@ public final class ChatService implements WsHandler<Object, ChatConn> {
 
   /** A chat service for up to {@code maxUsers} users with timestamps from {@code clock}. */
   public ChatService(int maxUsers, Clock clock) {
+    this(maxUsers, clock, null);
+  }
+
+  /**
+   * A chat service whose rooms span every process on {@code broker} (null: this process only).
+   * Messages, joins and leaves cross processes; {@code list_users} lists this process's users.
+   */
+  public ChatService(int maxUsers, Clock clock, Broker broker) {
     this.hub = new Hub<>(maxUsers);
     this.clock = Objects.requireNonNull(clock, "clock");
+    if (broker != null) {
+      hub.cluster(broker, TOPIC, JsonCodec.INSTANCE);
+    }
   }
 
   @Override

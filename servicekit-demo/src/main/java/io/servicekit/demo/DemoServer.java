@@ -3,10 +3,12 @@ package io.servicekit.demo;
 import io.servicekit.CloseStatus;
 import io.servicekit.Scheduler;
 import io.servicekit.WsConnConfig;
+import io.servicekit.broker.Broker;
 import io.servicekit.demo.ops.DemoOps;
 import io.servicekit.demo.sse.EventsDemo;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -28,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code /healthz}</td><td>{@code {"status":"ok"}} (the middleware {@code HealthCheck})</td></tr>
  * <tr><td>{@code /metrics}</td><td>Prometheus text (Micrometer)</td></tr>
  * </table>
+ *
+ * <p>With {@code SERVICEKIT_BROKER=redis://host:port} (or {@code -Dservicekit.broker=...}) several
+ * demo processes on one Redis share the chat rooms, the published time messages and the {@code
+ * /events} feed ({@link DemoCluster}, docs/scaling.md); an unreachable Redis or a malformed value
+ * stops the demo with exit status {@value #EXIT_USAGE} and the reason.
  *
  * <p>The chat and time endpoints accept same-origin browsers (and any non-browser client), send the
  * JSON heartbeat every 30 s and expect {@code {"type":"pong","pingId":n}} back, as upstream clients
@@ -62,18 +69,35 @@ public final class DemoServer {
       System.exit(EXIT_USAGE);
       return;
     }
-    Demo demo = build(port, WsConnConfig.defaults().pingPeriod(), ops);
+    DemoCluster cluster;
+    try {
+      cluster = DemoCluster.connect(DemoCluster.configured());
+    } catch (RuntimeException e) { // bad URI or Redis unreachable: say so and stop
+      System.err.println("servicekit-demo: " + DemoCluster.ENV + ": " + e.getMessage());
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    if (cluster != null) {
+      LOG.info("sharing chat, time and /events through {}", cluster.broker());
+    }
+    Demo demo = build(port, WsConnConfig.defaults().pingPeriod(), ops, cluster);
     ServiceKitServer server = demo.server().start();
     GracefulShutdown shutdown = ops.shutdown(server).onShutdown(demo.events()::closeAll);
     shutdown.ready().thenRun(() -> LOG.info("ServiceKit demo listening on {}/", server.uri()));
+    int status;
     try {
       GracefulShutdown.Report report = shutdown.run();
       LOG.info("stopped: {}", report.summary());
-      System.exit(0);
+      status = 0;
     } catch (GracefulShutdown.IncompleteShutdownException e) {
       LOG.error("stopped: {}", e.getMessage());
-      System.exit(1);
+      status = 1;
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+      }
     }
+    System.exit(status);
   }
 
   /**
@@ -115,19 +139,34 @@ public final class DemoServer {
    * {@link #main} takes {@code RATE_LIMIT_PER_IP} from the environment (default 20/s).
    */
   public static ServiceKitServer create(int port, Duration heartbeat) {
-    return build(port, heartbeat, DemoOps.from(Map.of("RATE_LIMIT_PER_IP", "1000"))).server();
+    return create(port, heartbeat, null);
   }
 
-  /** The demo with {@code ops} (guard, metrics, health, origins), built and not started. */
-  public static Demo build(int port, Duration heartbeat, DemoOps ops) {
+  /**
+   * Like {@link #create(int, Duration)}, sharing chat rooms, published time messages and the {@code
+   * /events} feed with the other processes of {@code cluster} (null: none).
+   */
+  public static ServiceKitServer create(int port, Duration heartbeat, DemoCluster cluster) {
+    return build(port, heartbeat, DemoOps.from(Map.of("RATE_LIMIT_PER_IP", "1000")), cluster)
+        .server();
+  }
+
+  /**
+   * The demo with {@code ops} (guard, metrics, health, origins), sharing chat rooms, published time
+   * messages and the {@code /events} feed with the other processes of {@code cluster} (null: none),
+   * built and not started.
+   */
+  public static Demo build(int port, Duration heartbeat, DemoOps ops, DemoCluster cluster) {
     Objects.requireNonNull(heartbeat, "heartbeat");
     WsConnConfig json =
         WsConnConfig.builder()
             .pingPeriod(heartbeat)
             .originPolicy(ops.origins().asOriginPolicy())
             .build();
-    ChatService chat = new ChatService();
-    TimeService time = new TimeService();
+    Broker broker = cluster == null ? null : cluster.broker();
+    ChatService chat = new ChatService(ChatService.DEFAULT_MAX_USERS, Clock.systemUTC(), broker);
+    TimeService time =
+        new TimeService(Scheduler.system(), Clock.systemUTC(), TimeService.DEFAULT_PERIOD, broker);
     // The guard covers every route but /healthz and /metrics, which ops adds, and /echo: the
     // protocol-conformance endpoint stays open to any origin and any rate.
     ServiceKitServer.Builder routes =
@@ -139,7 +178,7 @@ public final class DemoServer {
             .route("/publish", new PublishHandler(time));
     // SSE: /events (resumable feed), /events/drop, /events.html
     EventsDemo events =
-        new EventsDemo(Duration.ofSeconds(1), Duration.ofSeconds(2), Scheduler.system());
+        new EventsDemo(Duration.ofSeconds(1), Duration.ofSeconds(2), Scheduler.system(), cluster);
     ServiceKitServer server = events.routes(routes).build();
     server
         .jetty()

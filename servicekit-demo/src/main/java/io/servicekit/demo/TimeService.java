@@ -3,8 +3,10 @@ package io.servicekit.demo;
 import io.servicekit.CloseStatus;
 import io.servicekit.HandshakeRequest;
 import io.servicekit.Hub;
+import io.servicekit.JsonCodec;
 import io.servicekit.Scheduler;
 import io.servicekit.WsHandler;
+import io.servicekit.broker.Broker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -42,6 +44,9 @@ public final class TimeService implements WsHandler<Object, TimeConn> {
   /** Longest published message, in characters (code points). */
   public static final int MAX_MESSAGE_LENGTH = 2000;
 
+  /** Broker topic of the time hub. */
+  public static final String TOPIC = "servicekit.demo.time";
+
   private final Hub<Object> hub = new Hub<>();
   private final Scheduler scheduler;
   private final Clock clock;
@@ -56,12 +61,24 @@ public final class TimeService implements WsHandler<Object, TimeConn> {
 
   /** A time feed ticking every {@code period} on {@code scheduler}, reading {@code clock}. */
   public TimeService(Scheduler scheduler, Clock clock, Duration period) {
+    this(scheduler, clock, period, null);
+  }
+
+  /**
+   * Like {@link #TimeService(Scheduler, Clock, Duration)}, with published messages reaching the
+   * subscribers of every process on {@code broker} (null: this process only). Each process sends
+   * its own subscribers the time, so a subscriber gets one time message per period wherever it is.
+   */
+  public TimeService(Scheduler scheduler, Clock clock, Duration period, Broker broker) {
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.clock = Objects.requireNonNull(clock, "clock");
     if (period.isNegative() || period.isZero()) {
       throw new IllegalArgumentException("period must be positive: " + period);
     }
     this.period = period;
+    if (broker != null) {
+      hub.cluster(broker, TOPIC, JsonCodec.INSTANCE);
+    }
   }
 
   @Override
@@ -141,7 +158,7 @@ public final class TimeService implements WsHandler<Object, TimeConn> {
     }
     try {
       if (hub.size() > 0) {
-        hub.broadcast(timeEvent());
+        hub.broadcastIf(member -> true, timeEvent()); // this process's subscribers only
       }
     } catch (RuntimeException e) {
       LOG.warn("time tick failed", e); // keep ticking: one bad tick must not end the feed

@@ -2,6 +2,7 @@ package io.servicekit.demo.sse;
 
 import io.servicekit.JsonCodec;
 import io.servicekit.Scheduler;
+import io.servicekit.demo.DemoCluster;
 import io.servicekit.jetty.Responses;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.SseServe;
@@ -57,13 +58,41 @@ public final class EventsDemo {
   private final SseHub<Object> hub = new SseHub<>();
   private final SseConfig config;
   private final AtomicLong seq = new AtomicLong();
+  private final DemoCluster cluster; // null on one process
 
   /**
    * A demo ticking every {@code period}, telling clients to wait {@code retry} before reconnecting.
    */
   public EventsDemo(Duration period, Duration retry, Scheduler scheduler) {
+    this(period, retry, scheduler, null);
+  }
+
+  /**
+   * Like {@link #EventsDemo(Duration, Duration, Scheduler)}, sharing the feed with every process of
+   * {@code cluster} (null: this process only): events are stored in Redis with ids from Redis, go
+   * live to every process's clients, and one process per second publishes the tick.
+   */
+  public EventsDemo(Duration period, Duration retry, Scheduler scheduler, DemoCluster cluster) {
     this.period = Objects.requireNonNull(period, "period");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.cluster = cluster;
+    if (cluster != null) {
+      this.streams =
+          ResumableStreams.builder()
+              .streamId(request -> STREAM)
+              .store(cluster.store())
+              .idGen(cluster.store().idGen())
+              .broker(cluster.broker(), "servicekit.demo.events")
+              .build();
+      this.config =
+          SseConfig.builder()
+              .retry(retry)
+              .keepalivePeriod(Duration.ofSeconds(15))
+              .resumable(streams)
+              .scheduler(scheduler)
+              .build();
+      return;
+    }
     // [START resumable-config]
     this.streams =
         ResumableStreams.builder()
@@ -81,7 +110,13 @@ public final class EventsDemo {
 
   /** Adds the demo's routes (one tick a second, retry 2 s) to {@code builder}. */
   public static ServiceKitServer.Builder install(ServiceKitServer.Builder builder) {
-    return new EventsDemo(Duration.ofSeconds(1), Duration.ofSeconds(2), Scheduler.system())
+    return install(builder, null);
+  }
+
+  /** Like {@link #install(ServiceKitServer.Builder)}, sharing the feed through {@code cluster}. */
+  public static ServiceKitServer.Builder install(
+      ServiceKitServer.Builder builder, DemoCluster cluster) {
+    return new EventsDemo(Duration.ofSeconds(1), Duration.ofSeconds(2), Scheduler.system(), cluster)
         .routes(builder);
   }
 
@@ -115,10 +150,12 @@ public final class EventsDemo {
   public record Tick(long seq, String time) {}
 
   private void tick() {
-    // [START publish]
-    long n = seq.incrementAndGet();
-    streams.publish(STREAM, JsonCodec.INSTANCE, "tick", new Tick(n, Instant.now().toString()));
-    // [END publish]
+    if (cluster == null || cluster.claimTick()) { // with several processes, one ticks per second
+      // [START publish]
+      long n = seq.incrementAndGet();
+      streams.publish(STREAM, JsonCodec.INSTANCE, "tick", new Tick(n, Instant.now().toString()));
+      // [END publish]
+    }
     for (var member : hub.members()) {
       if (member instanceof FeedConn feed) {
         feed.countDown();

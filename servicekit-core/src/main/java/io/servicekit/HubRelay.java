@@ -1,0 +1,124 @@
+package io.servicekit;
+
+import io.servicekit.broker.Broker;
+import io.servicekit.internal.BrokerEnvelope;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Carries one {@link Hub}'s broadcasts over a {@link Broker} to the same hub on other nodes. */
+final class HubRelay<O> implements Broker.Subscription {
+  private static final Logger LOG = LoggerFactory.getLogger(HubRelay.class);
+
+  static final byte ALL = 1;
+  static final byte ROOM = 2;
+  static final byte SEND = 3;
+
+  private final Hub<O> hub;
+  private final Broker broker;
+  private final String topic;
+  private final Codec<?, O> codec;
+  private final String nodeId = Ids.random();
+  private final Broker.Subscription subscription;
+  private final LongAdder publishFailures = new LongAdder();
+  private final LongAdder received = new LongAdder();
+
+  HubRelay(Hub<O> hub, Broker broker, String topic, Codec<?, O> codec) {
+    this.hub = hub;
+    this.broker = Objects.requireNonNull(broker, "broker");
+    Broker.checkTopic("topic", topic);
+    if (topic.contains("*")) {
+      throw new IllegalArgumentException("hub topic must not contain *, got " + topic);
+    }
+    this.topic = topic;
+    this.codec = Objects.requireNonNull(codec, "codec");
+    this.subscription = broker.subscribePattern(topic + ".*", this::onMessage);
+  }
+
+  String nodeId() {
+    return nodeId;
+  }
+
+  /** Encodes and checks {@code message} before anything is delivered. */
+  BrokerEnvelope envelope(byte kind, String target, String exclude, O message) {
+    Frame frame = codec.encode(message);
+    byte[] bytes =
+        switch (frame) {
+          case Frame.Text t -> t.bytes();
+          case Frame.Binary b -> b.bytes();
+        };
+    BrokerEnvelope env =
+        new BrokerEnvelope(
+            nodeId, kind, target, exclude, null, null, frame instanceof Frame.Binary, bytes);
+    return env;
+  }
+
+  /** Serializes and size-checks {@code env}, before local delivery. */
+  byte[] serialize(String topicSuffix, BrokerEnvelope env) {
+    byte[] bytes = env.toBytes();
+    Broker.checkSize(topic + "." + topicSuffix, bytes.length, broker.maxPayloadBytes());
+    return bytes;
+  }
+
+  /** Publishes after local delivery; a broker failure is logged and counted, never thrown. */
+  void publish(String topicSuffix, byte[] bytes) {
+    try {
+      broker.publish(topic + "." + topicSuffix, bytes);
+    } catch (RuntimeException e) {
+      publishFailures.increment();
+      LOG.warn(
+          "hub {}: publishing to the broker failed, other nodes miss it: {}", topic, e.toString());
+    }
+  }
+
+  long publishFailures() {
+    return publishFailures.sum();
+  }
+
+  long received() {
+    return received.sum();
+  }
+
+  private void onMessage(String t, byte[] payload) {
+    BrokerEnvelope env;
+    try {
+      env = BrokerEnvelope.parse(payload);
+    } catch (IllegalArgumentException e) {
+      LOG.warn("hub {}: dropped a malformed broker message on {}: {}", topic, t, e.getMessage());
+      return;
+    }
+    if (env.nodeId().equals(nodeId)) {
+      return; // our own echo: delivered locally already
+    }
+    String expected =
+        switch (env.kind()) {
+          case ALL -> topic + ".all";
+          case ROOM -> topic + ".room." + env.target();
+          case SEND -> topic + ".send";
+          default -> null;
+        };
+    if (!t.equals(expected)) {
+      return; // another hub's topic that our pattern also matches (e.g. "chat.room.*")
+    }
+    received.increment();
+    Frame frame =
+        env.binary()
+            ? Frame.binary(env.payload())
+            : Frame.text(new String(env.payload(), StandardCharsets.UTF_8));
+    String exclude = env.exclude().isEmpty() ? null : env.exclude();
+    switch (env.kind()) {
+      case ALL -> hub.deliverRemote(null, null, exclude, frame);
+      case ROOM -> hub.deliverRemote(env.target(), null, exclude, frame);
+      case SEND -> hub.deliverRemote(null, env.target(), null, frame);
+      default -> LOG.warn("hub {}: unknown broker message kind {}", topic, env.kind());
+    }
+  }
+
+  @Override
+  public void close() {
+    subscription.close();
+    hub.detach(this);
+  }
+}

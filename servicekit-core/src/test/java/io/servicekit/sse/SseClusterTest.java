@@ -1,0 +1,124 @@
+package io.servicekit.sse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.servicekit.JsonCodec;
+import io.servicekit.broker.MemoryBroker;
+import io.servicekit.broker.PayloadTooLargeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** SSE hubs and resumable streams on two "nodes" sharing one in-memory broker. */
+class SseClusterTest {
+  private final ManualScheduler time = new ManualScheduler();
+
+  private SseConnection connect(ProbeConn conn, SseConfig config, String lastEventId) {
+    SseConnection c = new SseConnection(conn, config, TestRequest.get("/feed"), lastEventId);
+    RecordingTransport t = new RecordingTransport();
+    transports.put(conn, t);
+    c.open(t);
+    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
+    return c;
+  }
+
+  private final java.util.Map<ProbeConn, RecordingTransport> transports =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private List<SseEventParserLite.Event> events(ProbeConn conn) {
+    return SseEventParserLite.parse(transports.get(conn).text());
+  }
+
+  @Test
+  void hubBroadcastsAndTargetedSendsReachTheOtherNode() {
+    MemoryBroker broker = new MemoryBroker();
+    SseHub<Object> node1 = new SseHub<>();
+    SseHub<Object> node2 = new SseHub<>();
+    node1.cluster(broker, "notes", JsonCodec.INSTANCE);
+    node2.cluster(broker, "notes", JsonCodec.INSTANCE);
+    SseConfig config = SseConfig.builder().scheduler(time).build();
+    ProbeConn a = new ProbeConn();
+    ProbeConn b = new ProbeConn();
+    connect(a, config, null);
+    connect(b, config, null);
+    assertThat(node1.register(a)).isTrue();
+    assertThat(node2.register(b)).isTrue();
+    assertThat(node1.broadcastEvent("alert", 1)).isEqualTo(1);
+    assertThat(node1.sendEvent(b.connId(), "direct", 2)).isTrue();
+    assertThat(node2.send("nobody-anywhere", 3)).isTrue(); // handed to the broker
+    assertThat(events(a)).extracting(SseEventParserLite.Event::event).containsExactly("alert");
+    assertThat(events(b))
+        .extracting(e -> e.event() + ":" + e.data())
+        .containsExactly("alert:1", "direct:2");
+  }
+
+  @Test
+  void resumableStreamsDeliverLiveOnEveryNodeAndResumeFromASharedStore() {
+    MemoryBroker broker = new MemoryBroker();
+    EventStore shared = new EventStore() { // a MemoryEventStore both nodes see, as Redis would be
+          final MemoryEventStore inner = new MemoryEventStore();
+
+          @Override
+          public void store(String streamId, StoredEvent event) {
+            inner.store(streamId, event);
+          }
+
+          @Override
+          public java.util.Optional<List<StoredEvent>> eventsAfter(String s, String id) {
+            return inner.eventsAfter(s, id);
+          }
+
+          @Override
+          public List<StoredEvent> events(String s) {
+            return inner.events(s);
+          }
+
+          @Override
+          public void trim(String s) {
+            inner.trim(s);
+          }
+
+          @Override
+          public boolean shared() {
+            return true;
+          }
+        };
+    AtomicLong ids = new AtomicLong();
+    IdGen clusterIds = () -> Long.toString(ids.incrementAndGet());
+    ResumableStreams s1 =
+        ResumableStreams.builder().store(shared).idGen(clusterIds).broker(broker, "ev").build();
+    ResumableStreams s2 =
+        ResumableStreams.builder().store(shared).idGen(clusterIds).broker(broker, "ev").build();
+    ProbeConn a = new ProbeConn();
+    connect(a, SseConfig.builder().scheduler(time).resumable(s1).build(), null);
+    ProbeConn b = new ProbeConn();
+    connect(b, SseConfig.builder().scheduler(time).resumable(s2).build(), null);
+    s1.publish("/feed", SseEvent.named("tick", "one"));
+    s2.publish("/feed", SseEvent.named("tick", "two"));
+    assertThat(events(a)).extracting(SseEventParserLite.Event::id).containsExactly("1", "2");
+    assertThat(events(b)).extracting(SseEventParserLite.Event::id).containsExactly("1", "2");
+    assertThat(shared.events("/feed")).hasSize(2); // stored once each
+
+    // a resumes on node 2 from id 1
+    ProbeConn again = new ProbeConn();
+    connect(again, SseConfig.builder().scheduler(time).resumable(s2).build(), "1");
+    assertThat(events(again)).extracting(SseEventParserLite.Event::data).containsExactly("two");
+  }
+
+  @Test
+  void unsharedStoresKeepACopyOfRemoteEventsAndOversizedEventsAreRefused() {
+    MemoryBroker broker = new MemoryBroker(300);
+    ResumableStreams s1 = ResumableStreams.builder().broker(broker, "ev").build();
+    ResumableStreams s2 =
+        ResumableStreams.builder().idGen(new AtomicIdGen(1000)).broker(broker, "ev").build();
+    s1.publish("/feed", SseEvent.of("x"));
+    assertThat(s2.store().events("/feed")).extracting(StoredEvent::id).containsExactly("1");
+    assertThatThrownBy(() -> s1.publish("/feed", SseEvent.of("y".repeat(400))))
+        .isInstanceOf(PayloadTooLargeException.class)
+        .hasMessageContaining("ev./feed");
+    assertThat(s1.store().events("/feed")).hasSize(1);
+  }
+}

@@ -1,0 +1,63 @@
+package io.servicekit.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+
+/** Shared Lettuce set-up: fail-fast commands while disconnected, constant reconnect delay. */
+final class RedisSupport {
+  private RedisSupport() {}
+
+  /**
+   * Parses {@code redis://host:port[/db]}.
+   *
+   * @throws IllegalArgumentException naming the value
+   */
+  static RedisURI uri(String uri, Duration commandTimeout) {
+    if (uri == null || uri.isBlank()) {
+      throw new IllegalArgumentException("Redis URI must be like redis://host:port, got " + uri);
+    }
+    if (!uri.startsWith("redis://") && !uri.startsWith("rediss://")) {
+      throw new IllegalArgumentException(
+          "Redis URI must start with redis:// or rediss://, got \"" + uri + "\"");
+    }
+    try {
+      RedisURI u = RedisURI.create(uri);
+      u.setTimeout(commandTimeout);
+      return u;
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Redis URI must be like redis://host:port, got \"" + uri + "\": " + e.getMessage(), e);
+    }
+  }
+
+  static RedisClient client(RedisURI uri, Duration connectTimeout, Duration reconnectDelay) {
+    ClientResources resources =
+        ClientResources.builder().reconnectDelay(Delay.constant(reconnectDelay)).build();
+    RedisClient client = RedisClient.create(resources, uri);
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            // At most once: while disconnected, commands fail at once instead of piling up.
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
+            .build());
+    return client;
+  }
+
+  static void shutdown(RedisClient client) {
+    ClientResources resources = client.getResources();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  static void checkPositive(String what, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, got " + d);
+    }
+  }
+}
