@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  * {@code /ticks?n=}, {@code /sum} and {@code /chat}, and the bridge connections it created.
  */
 final class Fixture implements AutoCloseable {
+  /** Per-connection outgoing budget: above it the connection is closed with 1008. */
+  static final long MAX_QUEUED_BYTES = 1 << 20;
+
   final TestService service = new TestService();
   final FakeScheduler time = new FakeScheduler();
   final List<GrpcWsConn<?, ?>> conns = new CopyOnWriteArrayList<>();
@@ -43,7 +46,11 @@ final class Fixture implements AutoCloseable {
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
     WsConnConfig config =
-        WsConnConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1)).build();
+        WsConnConfig.builder()
+            .scheduler(time)
+            .writeTimeout(Duration.ofDays(1))
+            .maxQueuedBytes(MAX_QUEUED_BYTES)
+            .build();
     web =
         ServiceKitServer.builder()
             .port(0)
