@@ -2,6 +2,7 @@ package io.servicekit.demo;
 
 import io.servicekit.CloseStatus;
 import io.servicekit.WsConnConfig;
+import io.servicekit.demo.game.GameDemo;
 import io.servicekit.demo.sse.EventsDemo;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code /ws/chat}</td><td>chat with rooms ({@link ChatService}, {@link ChatConn})</td></tr>
  * <tr><td>{@code /ws/time}</td><td>the time every second plus published messages ({@link TimeService})</td></tr>
  * <tr><td>{@code /publish?msg=}</td><td>publish to every time subscriber ({@link PublishHandler})</td></tr>
+ * <tr><td>{@code /game/{id}}, {@code /ws/v1/{gameId}/...}</td><td>the gRPC game over WebSocket ({@link GameDemo})</td></tr>
  * <tr><td>{@code /healthz}</td><td>{@code {"status":"ok"}} ({@link HealthHandler})</td></tr>
  * </table>
  *
@@ -112,7 +114,7 @@ public final class DemoServer {
             .ws("/ws/time", time, json)
             .route("/publish", new PublishHandler(time));
     // SSE: /events (resumable feed), /events/drop, /events.html
-    ServiceKitServer server = EventsDemo.install(routes).build();
+    ServiceKitServer server = GameDemo.install(EventsDemo.install(routes)).build();
     server
         .jetty()
         .addEventListener(
