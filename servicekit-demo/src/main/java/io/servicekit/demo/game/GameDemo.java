@@ -84,11 +84,7 @@ public final class GameDemo {
                 request ->
                     SubscribeRequest.newBuilder()
                         .setGameId(gameId(request))
-                        .setPlayerId(
-                            request
-                                .queryParam("player_id")
-                                .orElseGet(
-                                    () -> "player-" + ThreadLocalRandom.current().nextInt(10_000)))
+                        .setPlayerId(playerId(request))
                         .build(),
                 stub::subscribe))
         .ws(
@@ -114,6 +110,18 @@ public final class GameDemo {
     Metadata headers = new Metadata();
     headers.put(GameService.GAME_ID, gameId(request));
     return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  private static String playerId(HandshakeRequest request) throws HandshakeRejection {
+    String id =
+        request
+            .queryParam("player_id")
+            .orElseGet(() -> "player-" + ThreadLocalRandom.current().nextInt(10_000));
+    if (!ID.matcher(id).matches()) {
+      throw HandshakeRejection.of(
+          400, "player_id must be 1-64 of [A-Za-z0-9._-], got \"" + id + "\"");
+    }
+    return id;
   }
 
   private static String gameId(HandshakeRequest request) throws HandshakeRejection {

@@ -51,7 +51,7 @@ final class GamePage extends Handler.Abstract.NonBlocking {
           callback);
       return true;
     }
-    String path = Request.getPathInContext(request);
+    String path = request.getHttpURI().getDecodedPath();
     if (path.equals("/game/") || path.equals("/game")) {
       response.setStatus(HttpStatus.TEMPORARY_REDIRECT_307);
       response
