@@ -175,6 +175,8 @@ class CodecTest {
                 .build()
                 .start();
         TestWsClient c = TestWsClient.connect(server.wsUri("/bin"))) {
+      c.sendBinary(T.toByteArray()); // a round trip first: the connection (and its timer) runs
+      assertThat(Timestamp.parseFrom(c.awaitBinary()).getNanos()).isEqualTo(1);
       time.advanceBy(Duration.ofSeconds(30));
       Map<String, Object> ping = c.awaitJson();
       assertThat(ping).containsEntry("type", "ping").containsEntry("pingId", 1);

@@ -76,6 +76,7 @@ public final class GameDemo {
 
   /** Adds this demo's routes to {@code builder}. */
   public ServiceKitServer.Builder routes(ServiceKitServer.Builder builder) {
+    // [START routes]
     return builder
         .route("/game/*", new GamePage(this::stop))
         .ws(
@@ -97,6 +98,7 @@ public final class GameDemo {
             BidiStreamHandler.<PlayerAction, GameState>of(
                 PlayerAction.getDefaultInstance(),
                 (request, responses) -> inGame(request).syncGame(responses)));
+    // [END routes]
   }
 
   /** The gRPC service (open calls, rooms). */
@@ -105,12 +107,15 @@ public final class GameDemo {
   }
 
   /** A stub sending the request's game id as the {@code game-id} header. */
+  // [START metadata]
   private GameServiceGrpc.GameServiceStub inGame(HandshakeRequest request)
       throws HandshakeRejection {
     Metadata headers = new Metadata();
     headers.put(GameService.GAME_ID, gameId(request));
     return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
+
+  // [END metadata]
 
   private static String playerId(HandshakeRequest request) throws HandshakeRejection {
     String id =
