@@ -3,7 +3,7 @@
 //
 //   node --experimental-websocket grpcws-interop.mjs <http://host:port>
 //
-// (Node 22+ has WebSocket without the flag.) Covers server streaming (/subscribe), client
+// (Node 22+ has WebSocket without the flag; on older Node the ws package stands in.) Covers server streaming (/subscribe), client
 // streaming (/commands) and bidi (/sync), a protojson error, and cancel. Prints one JSON summary on
 // stdout: {"ok":bool,"node":..,"client":..,"checks":[{"name","ok","detail"}]}; exit 0 when every
 // check passed, 1 otherwise, 2 for a usage error.
@@ -11,12 +11,18 @@
 import { createRequire } from "node:module";
 import pkg from "@panyam/servicekit-client";
 
+// Node's own WebSocket (what browsers have) when available; the ws package on older Node.
+const nativeWebSocket = typeof WebSocket !== "undefined";
+if (!nativeWebSocket) {
+  globalThis.WebSocket = (await import("ws")).default;
+}
+
 const { GRPCWSClient } = pkg;
 const STEP_TIMEOUT_MS = 10_000;
 const OVERALL_TIMEOUT_MS = 60_000;
 
 const base = process.argv[2];
-if (!base || !/^https?:\/\//.test(base) || typeof WebSocket === "undefined") {
+if (!base || !/^https?:\/\//.test(base)) {
   console.error("usage: node --experimental-websocket grpcws-interop.mjs <http://host:port>");
   process.exit(2);
 }
@@ -27,7 +33,7 @@ const checks = [];
 
 function finish() {
   const ok = checks.length > 0 && checks.every((c) => c.ok);
-  console.log(JSON.stringify({ ok, node: process.version, client: clientVersion, checks }));
+  console.log(JSON.stringify({ ok, node: process.version, client: clientVersion, nativeWebSocket, checks }));
   process.exit(ok ? 0 : 1);
 }
 setTimeout(() => {
