@@ -24,9 +24,8 @@ class FlowControlAndPortTest {
 
   /**
    * A client that stops reading holds back an endless, flow-control-aware gRPC producer: the bridge
-   * stops requesting, gRPC reports the server not ready, production stops, the socket stays open
-   * (without the bridge's gating production never stops: checked by disabling it). What was sent
-   * arrives in order, and when the client goes away the stalled call is cancelled.
+   * stops requesting, gRPC reports the server not ready, production stops, the socket stays open.
+   * What was sent arrives in order, and when the client goes away the stalled call is cancelled.
    */
   @Test
   void aSlowClientHoldsBackTheGrpcServerInsteadOfBuffering() throws Exception {
