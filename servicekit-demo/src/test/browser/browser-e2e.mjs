@@ -1,4 +1,4 @@
-// Browser end-to-end checks of the ServiceKit demo in a real Chromium (no browser download:
+// Browser end-to-end checks of the ServiceKit demo (including the gRPC game) in a real Chromium (no browser download:
 // playwright-core drives the system binary given as the second argument).
 // Usage: node browser-e2e.mjs <base-url> <chromium-binary> <screenshot-dir>
 // Prints a JSON summary; exits 0 only if every check passed.
@@ -110,6 +110,32 @@ try {
     const gaps = await num("gaps");
     const dups = await num("dups");
     if (gaps !== 0 || dups !== 0) throw new Error(`gaps=${gaps} duplicates=${dups} after resume`);
+  });
+
+  await check("game: two tabs share events, commands and live state over gRPC", async () => {
+    const ann = await newPage("/game/e2e-game");
+    await ann.fill("#player", "ann");
+    await ann.click("#join");
+    await logHas(ann, "l-sub", "ann joined (1 players)");
+    const bob = await newPage("/game/e2e-game");
+    await bob.fill("#player", "bob");
+    await bob.click("#join");
+    await logHas(ann, "l-sub", "bob joined (2 players)");
+    await bob.click("#s-join");
+    await logHas(bob, "l-sync", "connected");
+    await bob.click("#s-attack");
+    await logHas(bob, "l-sync", "bob: pos(0,0) HP:100 Score:10");
+    await logHas(ann, "l-sub", "bob did attack");
+    await ann.click("#c-connect");
+    await logHas(ann, "l-cmd", "connected");
+    await ann.click("#c-send");
+    await ann.click("#c-send");
+    await logHas(ann, "l-cmd", "sent cmd-2");
+    await ann.click("#c-end");
+    await logHas(ann, "l-cmd", "summary: received 2, executed 2, failed 0");
+    await logHas(ann, "l-cmd", "stream end");
+    await bob.click("#leave");
+    await logHas(ann, "l-sub", "bob left: disconnected (1 players)");
   });
 } finally {
   if (checks.some((c) => !c.ok)) {

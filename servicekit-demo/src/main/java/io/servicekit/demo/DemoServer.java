@@ -4,6 +4,7 @@ import io.servicekit.CloseStatus;
 import io.servicekit.Scheduler;
 import io.servicekit.WsConnConfig;
 import io.servicekit.broker.Broker;
+import io.servicekit.demo.game.GameDemo;
 import io.servicekit.demo.ops.DemoOps;
 import io.servicekit.demo.sse.EventsDemo;
 import io.servicekit.jetty.GracefulShutdown;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code /ws/chat}</td><td>chat with rooms ({@link ChatService}, {@link ChatConn})</td></tr>
  * <tr><td>{@code /ws/time}</td><td>the time every second plus published messages ({@link TimeService})</td></tr>
  * <tr><td>{@code /publish?msg=}</td><td>publish to every time subscriber ({@link PublishHandler})</td></tr>
+ * <tr><td>{@code /game/{id}}, {@code /ws/v1/{gameId}/...}</td><td>the gRPC game over WebSocket ({@link GameDemo})</td></tr>
  * <tr><td>{@code /healthz}</td><td>{@code {"status":"ok"}} (the middleware {@code HealthCheck})</td></tr>
  * <tr><td>{@code /metrics}</td><td>Prometheus text (Micrometer)</td></tr>
  * </table>
@@ -179,7 +181,7 @@ public final class DemoServer {
     // SSE: /events (resumable feed), /events/drop, /events.html
     EventsDemo events =
         new EventsDemo(Duration.ofSeconds(1), Duration.ofSeconds(2), Scheduler.system(), cluster);
-    ServiceKitServer server = events.routes(routes).build();
+    ServiceKitServer server = GameDemo.install(events.routes(routes)).build();
     server
         .jetty()
         .addEventListener(

@@ -16,7 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The demo in a real browser: Debian's Chromium driven by {@code playwright-core} (no browser
  * download) through {@code src/test/browser/browser-e2e.mjs}. Covers the echo page (text and
  * binary), chat between two pages, the live clock with publish, and the SSE page surviving a
- * server-side drop without gaps or duplicates. Screenshots of failing pages are kept in {@code
+ * server-side drop without gaps or duplicates, and the gRPC game across two pages (events,
+ * commands, live state). Screenshots of failing pages are kept in {@code
  * target/browser-screenshots}.
  *
  * <p>Without a {@code chromium} on the {@code PATH} the test is skipped with a message, so a bare
@@ -60,7 +61,7 @@ class BrowserE2ETest {
           .isZero();
       Map<String, Object> summary = JSON.readValue(result.lastLine(), Map.class);
       List<Map<String, Object>> checks = (List<Map<String, Object>>) summary.get("checks");
-      assertThat(checks).extracting(c -> c.get("name")).hasSize(5);
+      assertThat(checks).extracting(c -> c.get("name")).hasSize(6);
       assertThat(checks).allSatisfy(c -> assertThat(c).as(c.toString()).containsEntry("ok", true));
     }
   }

@@ -1,0 +1,61 @@
+package io.servicekit.grpc;
+
+import com.google.protobuf.Message;
+import io.servicekit.HandshakeRequest;
+import io.servicekit.WsHandler;
+import java.util.Objects;
+
+/**
+ * Bridges {@code rpc M(stream Req) returns (stream Resp)} to a WebSocket. Both directions run at
+ * once: client {@code data} envelopes go upstream, responses come back as {@code data}; {@code
+ * end_send} half-closes the request side while responses keep flowing, and {@code stream_end}
+ * follows when the server ends the call. The call is opened after the upgrade and sees the upgrade
+ * request (path parameters, headers).
+ *
+ * <pre>{@code
+ * server.ws("/ws/v1/{gameId}/...", BidiStreamHandler.of(PlayerAction.getDefaultInstance(), (request, responses) -> stub.syncGame(responses)));
+ * }</pre>
+ *
+ * @param <Req> the request type
+ * @param <Resp> the response type
+ */
+public final class BidiStreamHandler<Req extends Message, Resp extends Message>
+    implements WsHandler<Envelope, GrpcWsConn<Req, Resp>> {
+  private final Req prototype;
+  private final StreamingCall<Req, Resp> call;
+  private final GrpcWsOptions options;
+
+  private BidiStreamHandler(Req prototype, StreamingCall<Req, Resp> call, GrpcWsOptions options) {
+    this.prototype = Objects.requireNonNull(prototype, "prototype");
+    this.call = Objects.requireNonNull(call, "call");
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  /**
+   * A handler with {@link GrpcWsOptions#defaults()}.
+   *
+   * @param prototype any instance of the request type (usually {@code getDefaultInstance()})
+   */
+  public static <Req extends Message, Resp extends Message> BidiStreamHandler<Req, Resp> of(
+      Req prototype, StreamingCall<Req, Resp> call) {
+    return new BidiStreamHandler<>(prototype, call, GrpcWsOptions.defaults());
+  }
+
+  /** A handler with explicit options. */
+  public static <Req extends Message, Resp extends Message> BidiStreamHandler<Req, Resp> of(
+      Req prototype, StreamingCall<Req, Resp> call, GrpcWsOptions options) {
+    return new BidiStreamHandler<>(prototype, call, options);
+  }
+
+  @Override
+  public GrpcWsConn<Req, Resp> validate(HandshakeRequest request) {
+    return new GrpcWsConn<Req, Resp>(
+        GrpcWsConn.Kind.BIDI_STREAMING,
+        "BidiStreamConn",
+        prototype,
+        (conn, responses) ->
+            Objects.requireNonNull(
+                call.start(request, responses), "the call returned no request stream"),
+        options);
+  }
+}

@@ -1,0 +1,61 @@
+package io.servicekit.grpc;
+
+import com.google.protobuf.Message;
+import io.servicekit.HandshakeRequest;
+import io.servicekit.WsHandler;
+import java.util.Objects;
+
+/**
+ * Bridges {@code rpc M(stream Req) returns (Resp)} to a WebSocket. Each client {@code data}
+ * envelope is parsed as a {@code Req} and sent upstream; {@code end_send} half-closes, and the
+ * single response comes back as {@code data} followed by {@code stream_end}. Nothing blocks while
+ * the server works on the response. The call is opened after the upgrade and sees the upgrade
+ * request (path parameters, headers).
+ *
+ * <pre>{@code
+ * server.ws("/ws/v1/{gameId}/...", ClientStreamHandler.of(GameCommand.getDefaultInstance(), (request, responses) -> stub.sendCommands(responses)));
+ * }</pre>
+ *
+ * @param <Req> the request type
+ * @param <Resp> the response type
+ */
+public final class ClientStreamHandler<Req extends Message, Resp extends Message>
+    implements WsHandler<Envelope, GrpcWsConn<Req, Resp>> {
+  private final Req prototype;
+  private final StreamingCall<Req, Resp> call;
+  private final GrpcWsOptions options;
+
+  private ClientStreamHandler(Req prototype, StreamingCall<Req, Resp> call, GrpcWsOptions options) {
+    this.prototype = Objects.requireNonNull(prototype, "prototype");
+    this.call = Objects.requireNonNull(call, "call");
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  /**
+   * A handler with {@link GrpcWsOptions#defaults()}.
+   *
+   * @param prototype any instance of the request type (usually {@code getDefaultInstance()})
+   */
+  public static <Req extends Message, Resp extends Message> ClientStreamHandler<Req, Resp> of(
+      Req prototype, StreamingCall<Req, Resp> call) {
+    return new ClientStreamHandler<>(prototype, call, GrpcWsOptions.defaults());
+  }
+
+  /** A handler with explicit options. */
+  public static <Req extends Message, Resp extends Message> ClientStreamHandler<Req, Resp> of(
+      Req prototype, StreamingCall<Req, Resp> call, GrpcWsOptions options) {
+    return new ClientStreamHandler<>(prototype, call, options);
+  }
+
+  @Override
+  public GrpcWsConn<Req, Resp> validate(HandshakeRequest request) {
+    return new GrpcWsConn<Req, Resp>(
+        GrpcWsConn.Kind.CLIENT_STREAMING,
+        "ClientStreamConn",
+        prototype,
+        (conn, responses) ->
+            Objects.requireNonNull(
+                call.start(request, responses), "the call returned no request stream"),
+        options);
+  }
+}

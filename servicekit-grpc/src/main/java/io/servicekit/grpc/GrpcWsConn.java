@@ -1,0 +1,362 @@
+package io.servicekit.grpc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import io.servicekit.BaseConn;
+import io.servicekit.CloseStatus;
+import io.servicekit.Frame;
+import io.servicekit.WsSession;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebSocket bridged to one gRPC streaming call, created by {@link ServerStreamHandler}, {@link
+ * ClientStreamHandler} or {@link BidiStreamHandler}.
+ *
+ * <p>Lifecycle: the call is opened after the upgrade ({@link #onStart}). Upstream responses become
+ * {@code data} envelopes, the normal end one {@code stream_end} after the last {@code data}, a gRPC
+ * error one {@code error} envelope ({@code "CODE: description"} plus {@code "code":"CODE"}). The
+ * socket stays open after {@code stream_end} and after an error, as with the Go library (its
+ * clients close it); the heartbeat keeps running. A client {@code cancel} or the end of the socket
+ * (close frame of any code, TCP drop, heartbeat timeout) cancels the call at once; nothing is sent
+ * for a cancel.
+ *
+ * <p>Bad client input never ends the session: malformed envelopes, unknown types, {@code data} that
+ * is not valid protobuf JSON for the request type, {@code data} or {@code end_send} after {@code
+ * end_send} or after the stream ended, and messages the call kind does not take are each answered
+ * with an {@code error} envelope naming the rule.
+ *
+ * <p>Threads: envelopes are handled one at a time on the connection's thread; upstream callbacks
+ * arrive on gRPC's threads and only queue frames (never block). Sending upstream waits while gRPC
+ * reports the call not ready (its flow-control window is full), which stops reading from the
+ * socket, so a fast client is held back by a slow gRPC server.
+ *
+ * @param <Req> the request type
+ * @param <Resp> the response type
+ */
+public final class GrpcWsConn<Req extends Message, Resp extends Message>
+    extends BaseConn<Envelope, Envelope> {
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcWsConn.class);
+
+  /** The three streaming kinds. */
+  public enum Kind {
+    /** One request from the upgrade request, a stream of responses. */
+    SERVER_STREAMING,
+    /** A stream of client requests, one response. */
+    CLIENT_STREAMING,
+    /** Both directions at once. */
+    BIDI_STREAMING
+  }
+
+  interface Opener<Req, Resp> {
+    StreamObserver<Req> open(GrpcWsConn<?, ?> conn, StreamObserver<Resp> responses)
+        throws Exception;
+  }
+
+  private final Kind kind;
+  private final Message requestPrototype; // null for server streaming
+  private final Opener<Req, Resp> opener;
+  private final GrpcWsOptions options;
+  private final StreamMetrics metrics = new StreamMetrics();
+  private final AtomicLong pings = new AtomicLong();
+  private final AtomicInteger owed = new AtomicInteger();
+  private final AtomicBoolean paused = new AtomicBoolean();
+  private final ReentrantLock readyLock = new ReentrantLock();
+  private final Condition readyChanged = readyLock.newCondition();
+
+  private volatile Context.CancellableContext context;
+  private volatile ClientCallStreamObserver<Req> call; // set by gRPC before the call starts
+  private volatile StreamObserver<Req> requests; // client and bidi streaming
+  private volatile boolean halfClosed; // connection thread only writes
+  private volatile boolean finished; // upstream completed or failed
+  private volatile boolean cancelled; // we cancelled the call
+
+  GrpcWsConn(
+      Kind kind,
+      String name,
+      Message requestPrototype,
+      Opener<Req, Resp> opener,
+      GrpcWsOptions options) {
+    super(EnvelopeCodec.INSTANCE, name);
+    this.kind = kind;
+    this.requestPrototype = requestPrototype;
+    this.opener = opener;
+    this.options = options;
+  }
+
+  /** Which kind of call this connection bridges. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** Messages sent and received and the duration of this stream. */
+  public StreamMetrics metrics() {
+    return metrics;
+  }
+
+  /** Whether the upstream call has completed or failed (not counting a cancel). */
+  public boolean upstreamFinished() {
+    return finished;
+  }
+
+  /** Whether the bridge cancelled the upstream call (client {@code cancel} or disconnect). */
+  public boolean upstreamCancelled() {
+    return cancelled;
+  }
+
+  /** Opens the upstream call. If it cannot be opened: an error envelope, then close 1011. */
+  @Override
+  public void onStart(WsSession session) {
+    Context.CancellableContext ctx = Context.current().withCancellation();
+    context = ctx;
+    Upstream upstream = new Upstream();
+    try {
+      requests = ctx.call(() -> opener.open(this, upstream));
+    } catch (Exception e) {
+      finished = true;
+      LOG.debug("{} {}: opening the call failed", name(), connId(), e);
+      Status status = Status.fromThrowable(e);
+      sendOutput(Envelope.error(describe(status), status.getCode().name()));
+      close(CloseStatus.INTERNAL_ERROR, "upstream call could not be opened");
+    }
+  }
+
+  @Override
+  public void handleMessage(Envelope message) throws InterruptedException {
+    switch (message.type()) {
+      case Envelope.DATA -> onData(message);
+      case Envelope.END_SEND -> onEndSend();
+      case Envelope.CANCEL -> cancelUpstream("cancelled by the client");
+      case Envelope.PING ->
+          sendOutput(new Envelope(Envelope.PONG, null, null, null, message.pingId()));
+      case Envelope.PONG -> {} // a heartbeat answer too long for the transport's shortcut
+      default ->
+          sendError(
+              "unknown message type \""
+                  + message.type()
+                  + "\"; expected data, end_send, cancel or pong");
+    }
+  }
+
+  private void onData(Envelope message) throws InterruptedException {
+    if (kind == Kind.SERVER_STREAMING) {
+      sendError("data is not accepted on a server-streaming call (its request came with the URL)");
+      return;
+    }
+    if (halfClosed) {
+      sendError("data after end_send: the client already half-closed the stream");
+      return;
+    }
+    if (finished || cancelled || requests == null) {
+      sendError("data after the stream ended");
+      return;
+    }
+    if (message.data() == null) {
+      sendError("data envelope without a \"data\" payload");
+      return;
+    }
+    Message.Builder builder = requestPrototype.newBuilderForType();
+    try {
+      options.parser().merge(message.data(), builder);
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      sendError(
+          "invalid "
+              + requestPrototype.getDescriptorForType().getFullName()
+              + " JSON: "
+              + e.getMessage());
+      return;
+    }
+    @SuppressWarnings("unchecked") // the builder of a Req builds a Req
+    Req request = (Req) builder.build();
+    if (!awaitReady()) {
+      sendError("data after the stream ended");
+      return;
+    }
+    requests.onNext(request);
+    metrics.incrementReceived();
+  }
+
+  private void onEndSend() {
+    if (kind == Kind.SERVER_STREAMING) {
+      sendError("end_send is not accepted on a server-streaming call");
+      return;
+    }
+    if (halfClosed) {
+      sendError("end_send was already received");
+      return;
+    }
+    if (finished || cancelled || requests == null) {
+      sendError("end_send after the stream ended");
+      return;
+    }
+    halfClosed = true;
+    requests.onCompleted();
+  }
+
+  /** Waits while gRPC's send window is full; false if the stream or the socket ended meanwhile. */
+  private boolean awaitReady() throws InterruptedException {
+    ClientCallStreamObserver<Req> c = call;
+    if (c == null) {
+      return !finished && !cancelled;
+    }
+    readyLock.lock();
+    try {
+      while (!c.isReady()) {
+        if (finished || cancelled || !isOpen()) {
+          return false;
+        }
+        readyChanged.await(50, TimeUnit.MILLISECONDS);
+      }
+    } finally {
+      readyLock.unlock();
+    }
+    return !finished && !cancelled;
+  }
+
+  private void signalReady() {
+    readyLock.lock();
+    try {
+      readyChanged.signalAll();
+    } finally {
+      readyLock.unlock();
+    }
+  }
+
+  /** Cancels the upstream call, at once and silently; no-op once it has finished. */
+  private void cancelUpstream(String reason) {
+    if (cancelled || finished) {
+      return;
+    }
+    cancelled = true;
+    ClientCallStreamObserver<Req> c = call;
+    if (c != null) {
+      c.cancel(reason, null);
+    }
+    Context.CancellableContext ctx = context;
+    if (ctx != null) {
+      ctx.cancel(Status.CANCELLED.withDescription(reason).asRuntimeException());
+    }
+    signalReady();
+    LOG.debug("{} {}: upstream call cancelled: {}", name(), connId(), reason);
+  }
+
+  /** The end of the socket, whatever ended it, cancels the upstream call. */
+  @Override
+  public void onClose(CloseStatus status) {
+    cancelUpstream("WebSocket closed: " + status);
+    Context.CancellableContext ctx = context;
+    if (ctx != null) {
+      ctx.close();
+    }
+    metrics.end();
+    LOG.debug("{} {} closed: {}", name(), connId(), metrics);
+  }
+
+  /** The Go library's grpcws heartbeat {@code {"type":"ping","pingId":n}} (ids from 1). */
+  @Override
+  public void sendPing() {
+    sendFrame(Frame.text(Envelope.ping(pings.incrementAndGet()).toJson()));
+  }
+
+  /** The grpcws error envelope {@code {"type":"error","error":"..."}}. */
+  @Override
+  public boolean sendError(String message) {
+    return sendFrame(Frame.text(Envelope.error(message).toJson()));
+  }
+
+  private static String describe(Status status) {
+    String d = status.getDescription();
+    if (d == null && status.getCause() != null) {
+      d = status.getCause().toString();
+    }
+    return d == null ? status.getCode().name() : status.getCode().name() + ": " + d;
+  }
+
+  // ---- flow control of upstream responses ----
+
+  private void afterResponse() {
+    owed.incrementAndGet();
+    if (!paused.get() && queuedBytes() <= options.highWaterBytes()) {
+      grant();
+    } else if (paused.compareAndSet(false, true)) {
+      options.scheduler().schedule(this::poll, options.pollInterval());
+    }
+  }
+
+  private void poll() {
+    if (finished || cancelled || !isOpen()) {
+      return;
+    }
+    if (queuedBytes() <= options.lowWaterBytes()) {
+      paused.set(false);
+      grant();
+    } else {
+      options.scheduler().schedule(this::poll, options.pollInterval());
+    }
+  }
+
+  private void grant() {
+    int n = owed.getAndSet(0);
+    ClientCallStreamObserver<Req> c = call;
+    if (n > 0 && c != null) {
+      c.request(n);
+    }
+  }
+
+  /** Receives the upstream call's responses (on gRPC's threads, serially). */
+  private final class Upstream implements ClientResponseObserver<Req, Resp> {
+    @Override
+    public void beforeStart(ClientCallStreamObserver<Req> requestStream) {
+      call = requestStream;
+      requestStream.disableAutoRequestWithInitial(options.initialWindow());
+      requestStream.setOnReadyHandler(GrpcWsConn.this::signalReady);
+    }
+
+    @Override
+    public void onNext(Resp value) {
+      String json;
+      try {
+        json = options.printer().print(value);
+      } catch (InvalidProtocolBufferException e) {
+        sendOutput(
+            Envelope.error("cannot print the response as JSON: " + e.getMessage(), "INTERNAL"));
+        cancelUpstream("response could not be printed");
+        return;
+      }
+      if (sendOutput(Envelope.data(json))) {
+        metrics.incrementSent();
+      }
+      afterResponse();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      boolean ours = cancelled;
+      finished = true;
+      signalReady();
+      if (ours) {
+        return; // the client cancelled or left: nothing to report
+      }
+      Status status = Status.fromThrowable(t);
+      sendOutput(Envelope.error(describe(status), status.getCode().name()));
+    }
+
+    @Override
+    public void onCompleted() {
+      finished = true;
+      signalReady();
+      sendOutput(Envelope.streamEnd());
+    }
+  }
+}

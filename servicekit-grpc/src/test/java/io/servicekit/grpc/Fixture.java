@@ -1,0 +1,117 @@
+package io.servicekit.grpc;
+
+import com.google.protobuf.StringValue;
+import com.google.protobuf.Timestamp;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.servicekit.WsConnConfig;
+import io.servicekit.WsHandler;
+import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.testkit.FakeScheduler;
+import io.servicekit.testkit.TestWsClient;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real in-process gRPC server with {@link TestService}, a real ServiceKit server bridging it at
+ * {@code /ticks?n=}, {@code /sum} and {@code /chat}, and the bridge connections it created.
+ */
+final class Fixture implements AutoCloseable {
+  /** Per-connection outgoing budget: above it the connection is closed with 1008. */
+  static final long MAX_QUEUED_BYTES = 1 << 20;
+
+  final TestService service = new TestService();
+  final FakeScheduler time = new FakeScheduler();
+  final List<GrpcWsConn<?, ?>> conns = new CopyOnWriteArrayList<>();
+  final Server grpc;
+  final ManagedChannel channel;
+  final ServiceKitServer web;
+
+  Fixture() throws Exception {
+    this(GrpcWsOptions.defaults());
+  }
+
+  Fixture(GrpcWsOptions options) throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    grpc =
+        InProcessServerBuilder.forName(name)
+            .addService(service.definition())
+            .directExecutor()
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).build();
+    WsConnConfig config =
+        WsConnConfig.builder()
+            .scheduler(time)
+            .writeTimeout(Duration.ofDays(1))
+            .maxQueuedBytes(MAX_QUEUED_BYTES)
+            .build();
+    web =
+        ServiceKitServer.builder()
+            .port(0)
+            .ws(
+                "/ticks",
+                recording(
+                    ServerStreamHandler.of(
+                        r ->
+                            Timestamp.newBuilder()
+                                .setSeconds(
+                                    Long.parseLong(
+                                        r.queryParam("n")
+                                            .orElseThrow(
+                                                () ->
+                                                    new IllegalArgumentException(
+                                                        "query parameter n is required"))))
+                                .build(),
+                        TestService.ticksCall(channel),
+                        options)),
+                config)
+            .ws(
+                "/sum",
+                recording(
+                    ClientStreamHandler.of(
+                        Timestamp.getDefaultInstance(), TestService.sumCall(channel), options)),
+                config)
+            .ws(
+                "/chat",
+                recording(
+                    BidiStreamHandler.of(
+                        StringValue.getDefaultInstance(), TestService.chatCall(channel), options)),
+                config)
+            .build()
+            .start();
+  }
+
+  private <C extends GrpcWsConn<?, ?>> WsHandler<Envelope, C> recording(
+      WsHandler<Envelope, C> handler) {
+    return request -> {
+      C conn = handler.validate(request);
+      conns.add(conn);
+      return conn;
+    };
+  }
+
+  URI uri(String pathAndQuery) {
+    return URI.create(web.wsUri("/").toString().replaceAll("/$", "") + pathAndQuery);
+  }
+
+  TestWsClient connect(String pathAndQuery) {
+    return TestWsClient.connect(uri(pathAndQuery));
+  }
+
+  GrpcWsConn<?, ?> lastConn() {
+    return conns.get(conns.size() - 1);
+  }
+
+  @Override
+  public void close() throws Exception {
+    web.stop();
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+}
