@@ -83,7 +83,16 @@ public final class BenchRunner {
   }
 
   record EchoRow(
-      String server, String endpoint, int rate, EchoLoad.Result result, double cpuMicros) {
+      String server,
+      String endpoint,
+      int rate,
+      EchoLoad.Result result,
+      double cpuMicros,
+      long contextSwitches) {
+    double switchesPerMessage() {
+      return result.received() == 0 ? Double.NaN : (double) contextSwitches / result.received();
+    }
+
     double cpuPerMessage() {
       return result.received() == 0 ? Double.NaN : cpuMicros / result.received();
     }
@@ -232,12 +241,15 @@ public final class BenchRunner {
         EchoLoad load = new EchoLoad(runIds++, conns);
         client.handler(load.handler());
         long cpu0 = ProcStats.cpuMicros(s.pid());
+        long cs0 = ProcStats.contextSwitches(s.pid());
         EchoLoad.Result r = load.run(rate, settings.measureSeconds(), 10_000);
         long cpu1 = ProcStats.cpuMicros(s.pid());
-        EchoRow row = new EchoRow(label, path, rate, r, cpu1 - cpu0);
+        long cs1 = ProcStats.contextSwitches(s.pid());
+        EchoRow row = new EchoRow(label, path, rate, r, cpu1 - cpu0, cs1 - cs0);
         echoRows.add(row);
         log(
-            "  %d/s: sent %d lost %d p50 %s p99 %s max %s cpu %.1f us/msg (send lag max %s)",
+            "  %d/s: sent %d lost %d p50 %s p99 %s max %s cpu %.1f us/msg, %.2f ctx sw/msg"
+                + " (send lag max %s)",
             rate,
             r.sent(),
             r.lost(),
@@ -245,6 +257,7 @@ public final class BenchRunner {
             ms(r.p99()),
             ms(r.max()),
             row.cpuPerMessage(),
+            row.switchesPerMessage(),
             ms(r.maxSendLagNanos()));
       }
       for (WsLoadClient.Conn c : conns) {

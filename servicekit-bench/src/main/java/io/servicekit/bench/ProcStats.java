@@ -21,6 +21,31 @@ final class ProcStats {
     return ticks * 1_000_000L / CLK_TCK;
   }
 
+  /**
+   * Context switches (voluntary + involuntary) of all live threads of process {@code pid} so far: a
+   * rough count of thread hand-offs (threads that ended meanwhile are not counted).
+   */
+  static long contextSwitches(long pid) {
+    long sum = 0;
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches")
+                || line.startsWith("nonvoluntary_ctxt_switches")) {
+              sum += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended while we looked
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return sum;
+  }
+
   /** Resident set size of process {@code pid}, in bytes. */
   static long rssBytes(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {

@@ -68,13 +68,13 @@ final class Report {
       b.append("\n### Echo: 100 connections, open loop, 200-byte JSON\n\n");
       b.append(
           "| server | rate | sent | lost | RTT p50 | RTT p99 | RTT max | server CPU µs/msg |"
-              + " CPU vs Jetty | p99 vs Jetty |\n");
-      b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+              + " CPU vs Jetty | p99 vs Jetty | server context switches/msg |\n");
+      b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       for (EchoRow e : r.echoRows()) {
         Optional<EchoRow> jetty = echo(r, JETTY, e.rate());
         b.append(
             BenchRunner.format(
-                "| %s | %,d/s | %,d | %d | %s | %s | %s | %.1f | %s | %s |\n",
+                "| %s | %,d/s | %,d | %d | %s | %s | %s | %.1f | %s | %s | %.2f |\n",
                 e.server(),
                 e.rate(),
                 e.result().sent(),
@@ -84,7 +84,8 @@ final class Report {
                 ms(e.result().max()),
                 e.cpuPerMessage(),
                 jetty.map(j -> ratio(e.cpuPerMessage(), j.cpuPerMessage())).orElse("–"),
-                jetty.map(j -> ratio(e.result().p99(), (double) j.result().p99())).orElse("–")));
+                jetty.map(j -> ratio(e.result().p99(), (double) j.result().p99())).orElse("–"),
+                e.switchesPerMessage()));
       }
       b.append(
           "\nRTT is taken from each message's intended send time (in the payload) to the read"
