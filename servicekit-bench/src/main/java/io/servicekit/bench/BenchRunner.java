@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -58,6 +59,7 @@ public final class BenchRunner {
   private final boolean pinned;
   private final List<String> notes = new ArrayList<>();
   private double maxLoad;
+  private String arguments = "";
   private int runIds = 1;
 
   private final List<EchoRow> echoRows = new ArrayList<>();
@@ -76,6 +78,7 @@ public final class BenchRunner {
       int broadcastWarmup,
       int broadcastCount,
       double broadcastRate,
+      int repeats,
       List<String> jmhOptions) {
     boolean runs(String part) {
       return only.isEmpty() || only.contains(part);
@@ -88,7 +91,9 @@ public final class BenchRunner {
       int rate,
       EchoLoad.Result result,
       double cpuMicros,
-      long contextSwitches) {
+      long contextSwitches,
+      double cpuMin,
+      double cpuMax) {
     double switchesPerMessage() {
       return result.received() == 0 ? Double.NaN : (double) contextSwitches / result.received();
     }
@@ -113,7 +118,13 @@ public final class BenchRunner {
   }
 
   record BroadcastRow(
-      String server, String scenario, BroadcastLoad.Result result, double cpuMicros, String extra) {
+      String server,
+      String scenario,
+      BroadcastLoad.Result result,
+      double cpuMicros,
+      String extra,
+      double cpuMin,
+      double cpuMax) {
     double cpuPerDelivery() {
       return result.delivered() == 0 ? Double.NaN : cpuMicros / result.delivered();
     }
@@ -138,6 +149,7 @@ public final class BenchRunner {
   public static void main(String[] args) throws Exception {
     Settings settings = parse(args);
     BenchRunner runner = new BenchRunner(settings);
+    runner.arguments = String.join(" ", args).replace("--full", "").trim();
     runner.runAll();
   }
 
@@ -185,23 +197,21 @@ public final class BenchRunner {
             40,
             40,
             20,
+            2,
             List.of("-f", "1", "-wi", "1", "-w", "1s", "-i", "2", "-r", "1s"))
-        : new Settings(false, only, waitQuiet, jfr, out, 30, 20, 300, 200, 10, List.of());
+        : new Settings(false, only, waitQuiet, jfr, out, 30, 20, 300, 200, 10, 4, List.of());
   }
 
   private void runAll() throws Exception {
-    long started = System.nanoTime();
     waitQuiet();
+    long started = System.nanoTime();
     double loadAtStart = ProcStats.loadAverage();
     maxLoad = loadAtStart;
     log(
         "mode %s, pinned %s, java %s, load %.2f",
         settings.quick() ? "quick" : "full", pinned, java, loadAtStart);
     if (settings.runs("echo")) {
-      echo(SERVICEKIT, "/echo", "BaseConn + Codec.raw()");
-      echo(SERVICEKIT, "/json", "JsonConn (JsonCodec)");
-      echo(JETTY, "/echo", "");
-      echo(NODE, "/echo", "");
+      echo();
     }
     if (settings.runs("idle")) {
       for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
@@ -209,9 +219,7 @@ public final class BenchRunner {
       }
     }
     if (settings.runs("broadcast")) {
-      for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
-        broadcast(server);
-      }
+      broadcast();
     }
     if (settings.runs("jmh")) {
       jmh();
@@ -225,45 +233,148 @@ public final class BenchRunner {
 
   // ------------------------------------------------------------------------------------- echo
 
-  private void echo(String server, String path, String variant) throws Exception {
-    String label = variant.isEmpty() ? server : server + " " + variant;
-    log("echo: %s %s", label, path);
-    try (ServerProcess s = start(server, "echo-" + path.substring(1));
-        WsLoadClient client = new WsLoadClient()) {
-      List<WsLoadClient.Conn> conns =
-          client.connect(s.address(), path, ECHO_CONNECTIONS, 10, true, 0);
-      EchoLoad warm = new EchoLoad(runIds++, conns);
-      client.handler(warm.handler());
-      EchoLoad.Result w = warm.run(ECHO_RATES[1], settings.warmupSeconds(), 10_000);
-      log("  warm-up %d msgs: p50 %s p99 %s lost %d", w.sent(), ms(w.p50()), ms(w.p99()), w.lost());
-      for (int rate : ECHO_RATES) {
-        sampleLoad();
-        EchoLoad load = new EchoLoad(runIds++, conns);
-        client.handler(load.handler());
-        long cpu0 = ProcStats.cpuMicros(s.pid());
-        long cs0 = ProcStats.contextSwitches(s.pid());
-        EchoLoad.Result r = load.run(rate, settings.measureSeconds(), 10_000);
-        long cpu1 = ProcStats.cpuMicros(s.pid());
-        long cs1 = ProcStats.contextSwitches(s.pid());
-        EchoRow row = new EchoRow(label, path, rate, r, cpu1 - cpu0, cs1 - cs0);
-        echoRows.add(row);
-        log(
-            "  %d/s: sent %d lost %d p50 %s p99 %s max %s cpu %.1f us/msg, %.2f ctx sw/msg"
-                + " (send lag max %s)",
-            rate,
-            r.sent(),
-            r.lost(),
-            ms(r.p50()),
-            ms(r.p99()),
-            ms(r.max()),
-            row.cpuPerMessage(),
-            row.switchesPerMessage(),
-            ms(r.maxSendLagNanos()));
-      }
-      for (WsLoadClient.Conn c : conns) {
-        c.close();
+  private record EchoTarget(
+      String label, String path, ServerProcess process, List<WsLoadClient.Conn> conns) {}
+
+  /** Sums of one target's measured slices at one rate. */
+  private static final class EchoSum {
+    long sent;
+    long received;
+    long lost;
+    long duplicates;
+    long foreign;
+    long stalls;
+    long maxLag;
+    double seconds;
+    double cpu;
+    long switches;
+    double cpuMin = Double.MAX_VALUE;
+    double cpuMax;
+    final Histogram rtt = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+
+    void add(EchoLoad.Result r, Histogram h, double cpuMicros, long cs) {
+      sent += r.sent();
+      received += r.received();
+      lost += r.lost();
+      duplicates += r.duplicates();
+      foreign += r.foreign();
+      stalls += r.sendStalls();
+      maxLag = Math.max(maxLag, r.maxSendLagNanos());
+      seconds += r.seconds();
+      cpu += cpuMicros;
+      switches += cs;
+      double perMessage = cpuMicros / Math.max(1, r.received());
+      cpuMin = Math.min(cpuMin, perMessage);
+      cpuMax = Math.max(cpuMax, perMessage);
+      rtt.add(h);
+    }
+
+    EchoRow row(String label, String path, int rate) {
+      EchoLoad.Result r =
+          new EchoLoad.Result(
+              sent,
+              received,
+              lost,
+              duplicates,
+              foreign,
+              rtt.getValueAtPercentile(50),
+              rtt.getValueAtPercentile(99),
+              rtt.getMaxValue(),
+              stalls,
+              maxLag,
+              seconds);
+      return new EchoRow(label, path, rate, r, cpu, switches, cpuMin, cpuMax);
+    }
+  }
+
+  /**
+   * All echo targets at once: every server process is up (idle ones cost next to nothing), each
+   * target is warmed up, then each rate is measured in {@code repeats} slices per target, the
+   * targets taking turns in a rotating order, so that a burst of outside load falls on all of them
+   * rather than on one.
+   */
+  private void echo() throws Exception {
+    List<ServerProcess> processes = new ArrayList<>();
+    try (WsLoadClient client = new WsLoadClient()) {
+      try {
+        ServerProcess sk = start(SERVICEKIT, "echo");
+        processes.add(sk);
+        ServerProcess jetty = start(JETTY, "echo");
+        processes.add(jetty);
+        ServerProcess node = start(NODE, "echo");
+        processes.add(node);
+        List<EchoTarget> targets = new ArrayList<>();
+        targets.add(echoTarget(client, sk, "/echo", SERVICEKIT + " BaseConn + Codec.raw()"));
+        targets.add(echoTarget(client, sk, "/json", SERVICEKIT + " JsonConn (JsonCodec)"));
+        targets.add(echoTarget(client, jetty, "/echo", JETTY));
+        targets.add(echoTarget(client, node, "/echo", NODE));
+        for (EchoTarget t : targets) {
+          EchoLoad warm = new EchoLoad(runIds++, t.conns());
+          client.handler(warm.handler());
+          EchoLoad.Result w = warm.run(ECHO_RATES[1], settings.warmupSeconds(), 10_000);
+          log(
+              "echo warm-up %s: %d msgs, p50 %s p99 %s lost %d",
+              t.label(), w.sent(), ms(w.p50()), ms(w.p99()), w.lost());
+        }
+        int repeats = settings.repeats();
+        for (int rate : ECHO_RATES) {
+          Map<EchoTarget, EchoSum> sums = new LinkedHashMap<>();
+          for (EchoTarget t : targets) {
+            sums.put(t, new EchoSum());
+          }
+          for (int rep = 0; rep < repeats; rep++) {
+            for (int i = 0; i < targets.size(); i++) {
+              EchoTarget t = targets.get((i + rep) % targets.size());
+              sampleLoad();
+              EchoLoad load = new EchoLoad(runIds++, t.conns());
+              client.handler(load.handler());
+              long pid = t.process().pid();
+              long cpu0 = ProcStats.cpuMicros(pid);
+              long cs0 = ProcStats.contextSwitches(pid);
+              EchoLoad.Result r = load.run(rate, settings.measureSeconds() / repeats, 10_000);
+              long cpu1 = ProcStats.cpuMicros(pid);
+              long cs1 = ProcStats.contextSwitches(pid);
+              sums.get(t).add(r, load.histogram(), cpu1 - cpu0, cs1 - cs0);
+            }
+          }
+          for (EchoTarget t : targets) {
+            EchoRow row = sums.get(t).row(t.label(), t.path(), rate);
+            echoRows.add(row);
+            EchoLoad.Result r = row.result();
+            log(
+                "echo %s %d/s: sent %d lost %d p50 %s p99 %s max %s cpu %.1f us/msg (%.1f-%.1f),"
+                    + " %.2f ctx sw/msg, send lag max %s",
+                t.label(),
+                rate,
+                r.sent(),
+                r.lost(),
+                ms(r.p50()),
+                ms(r.p99()),
+                ms(r.max()),
+                row.cpuPerMessage(),
+                row.cpuMin(),
+                row.cpuMax(),
+                row.switchesPerMessage(),
+                ms(r.maxSendLagNanos()));
+          }
+        }
+        for (EchoTarget t : targets) {
+          for (WsLoadClient.Conn c : t.conns()) {
+            c.close();
+          }
+        }
+      } finally {
+        for (ServerProcess p : processes) {
+          p.close();
+        }
       }
     }
+  }
+
+  private EchoTarget echoTarget(WsLoadClient client, ServerProcess p, String path, String label)
+      throws IOException {
+    return new EchoTarget(
+        label, path, p, client.connect(p.address(), path, ECHO_CONNECTIONS, 10, true, 0));
   }
 
   // ------------------------------------------------------------------------------------- idle
@@ -323,85 +434,167 @@ public final class BenchRunner {
 
   // -------------------------------------------------------------------------------- broadcast
 
-  private void broadcast(String server) throws Exception {
-    log("broadcast: %s", server);
-    try (ServerProcess s = start(server, "broadcast");
-        WsLoadClient client = new WsLoadClient()) {
-      List<WsLoadClient.Conn> subs =
-          client.connect(s.address(), "/broadcast", SUBSCRIBERS, 16, true, 0);
-      WsLoadClient.Conn sender = subs.get(0);
-      BroadcastLoad warm = new BroadcastLoad(runIds++, settings.broadcastWarmup(), SUBSCRIBERS);
-      client.handler(warm.handler());
-      BroadcastLoad.Result w = warm.run(sender, 20, 10_000);
-      log("  warm-up: %d broadcasts, %d incomplete", w.broadcasts(), w.incomplete());
+  private record BroadcastTarget(
+      String server, ServerProcess process, List<WsLoadClient.Conn> subscribers) {
+    WsLoadClient.Conn sender() {
+      return subscribers.get(0);
+    }
+  }
 
-      BroadcastRow plain = measureBroadcast(s, client, sender, server, "1,000 subscribers", "");
-      log(
-          "  plain: p50 %s p99 %s, %.1f us/delivery, lost %d",
-          ms(plain.result().p50()),
-          ms(plain.result().p99()),
-          plain.cpuPerDelivery(),
-          plain.result().lostDeliveries());
+  /** Sums of one server's measured slices in one scenario. */
+  private static final class BroadcastSum {
+    int broadcasts;
+    long expected;
+    long delivered;
+    long lost;
+    int incomplete;
+    double seconds;
+    double cpu;
+    double cpuMin = Double.MAX_VALUE;
+    double cpuMax;
+    final Histogram fanOut = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
 
-      // One more subscriber that never reads, with a small receive window. It asks the server
-      // for 8 MiB (more than loopback's kernel buffers hold), so the server is left with writes
-      // pending towards it; wait until its kernel send queue stops growing, then measure again.
-      WsLoadClient.Conn stalled =
-          client.connect(s.address(), "/broadcast", 1, 1, false, 4096).get(0);
-      int stalledPort = stalled.localPort();
-      byte[] fill = ServerControl.FILL_REQUEST.getBytes(StandardCharsets.US_ASCII);
-      stalled.sendText(fill, fill.length);
-      long queue = -1;
-      int steady = 0;
-      long fillDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (steady < 10 && System.nanoTime() < fillDeadline) {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-        long q = ProcStats.sendQueue(s.port(), stalledPort);
-        steady = q > 0 && q == queue ? steady + 1 : 0;
-        queue = q;
-      }
-      String extra =
-          format(
-              "stalled peer holds %s in the server's kernel send queue (steady: %s) and 8 MiB"
-                  + " requested",
-              queue < 0 ? "?" : mib(queue), steady >= 10 ? "yes" : "no");
-      BroadcastRow withStall =
-          measureBroadcast(s, client, sender, server, "+1 stalled subscriber", extra);
-      long queueAfter = ProcStats.sendQueue(s.port(), stalledPort);
-      log(
-          "  stalled (%s, after: %d): p50 %s p99 %s, lost %d",
-          extra,
-          queueAfter,
-          ms(withStall.result().p50()),
-          ms(withStall.result().p99()),
-          withStall.result().lostDeliveries());
-      if (!stalled.isOpen()) {
-        notes.add(server + ": the stalled subscriber was closed by the client side early");
-      }
-      stalled.close();
-      for (WsLoadClient.Conn c : subs) {
-        c.close();
+    void add(BroadcastLoad.Result r, Histogram h, double cpuMicros) {
+      broadcasts += r.broadcasts();
+      expected += r.expectedDeliveries();
+      delivered += r.delivered();
+      lost += r.lostDeliveries();
+      incomplete += r.incomplete();
+      seconds += r.seconds();
+      cpu += cpuMicros;
+      double perDelivery = cpuMicros / Math.max(1, r.delivered());
+      cpuMin = Math.min(cpuMin, perDelivery);
+      cpuMax = Math.max(cpuMax, perDelivery);
+      fanOut.add(h);
+    }
+
+    BroadcastRow row(String server, String scenario, String extra) {
+      BroadcastLoad.Result r =
+          new BroadcastLoad.Result(
+              broadcasts,
+              expected,
+              delivered,
+              lost,
+              incomplete,
+              fanOut.getValueAtPercentile(50),
+              fanOut.getValueAtPercentile(99),
+              fanOut.getMaxValue(),
+              seconds);
+      return new BroadcastRow(server, scenario, r, cpu, extra, cpuMin, cpuMax);
+    }
+  }
+
+  /**
+   * All broadcast servers at once, measured in rotating slices as for echo: first with 1,000
+   * subscribers each, then with one more subscriber per server that never reads.
+   */
+  private void broadcast() throws Exception {
+    List<ServerProcess> processes = new ArrayList<>();
+    try (WsLoadClient client = new WsLoadClient()) {
+      try {
+        List<BroadcastTarget> targets = new ArrayList<>();
+        for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
+          ServerProcess p = start(server, "broadcast");
+          processes.add(p);
+          targets.add(
+              new BroadcastTarget(
+                  server, p, client.connect(p.address(), "/broadcast", SUBSCRIBERS, 16, true, 0)));
+        }
+        for (BroadcastTarget t : targets) {
+          BroadcastLoad warm = new BroadcastLoad(runIds++, settings.broadcastWarmup(), SUBSCRIBERS);
+          client.handler(warm.handler());
+          BroadcastLoad.Result w = warm.run(t.sender(), 20, 10_000);
+          log(
+              "broadcast warm-up %s: %d broadcasts, %d incomplete",
+              t.server(), w.broadcasts(), w.incomplete());
+        }
+        measureBroadcasts(client, targets, "1,000 subscribers", Map.of());
+
+        // One more subscriber per server that never reads, with a small receive window. It asks
+        // the server for 8 MiB (more than loopback's kernel buffers hold), so the server is left
+        // with writes pending towards it; wait until the kernel send queue stops growing.
+        Map<String, String> extras = new LinkedHashMap<>();
+        List<WsLoadClient.Conn> stalledConns = new ArrayList<>();
+        for (BroadcastTarget t : targets) {
+          WsLoadClient.Conn stalled =
+              client.connect(t.process().address(), "/broadcast", 1, 1, false, 4096).get(0);
+          stalledConns.add(stalled);
+          int stalledPort = stalled.localPort();
+          byte[] fill = ServerControl.FILL_REQUEST.getBytes(StandardCharsets.US_ASCII);
+          stalled.sendText(fill, fill.length);
+          long queue = -1;
+          int steady = 0;
+          long fillDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+          while (steady < 10 && System.nanoTime() < fillDeadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            long q = ProcStats.sendQueue(t.process().port(), stalledPort);
+            steady = q > 0 && q == queue ? steady + 1 : 0;
+            queue = q;
+          }
+          String extra =
+              format(
+                  "stalled peer: 8 MiB requested, %s held in the server's kernel send queue"
+                      + " (steady: %s)",
+                  queue < 0 ? "?" : mib(queue), steady >= 10 ? "yes" : "no");
+          extras.put(t.server(), extra);
+          log("broadcast %s: %s", t.server(), extra);
+        }
+        measureBroadcasts(client, targets, "+1 stalled subscriber", extras);
+        for (WsLoadClient.Conn c : stalledConns) {
+          c.close();
+        }
+        for (BroadcastTarget t : targets) {
+          for (WsLoadClient.Conn c : t.subscribers()) {
+            c.close();
+          }
+        }
+      } finally {
+        for (ServerProcess p : processes) {
+          p.close();
+        }
       }
     }
   }
 
-  private BroadcastRow measureBroadcast(
-      ServerProcess s,
+  private void measureBroadcasts(
       WsLoadClient client,
-      WsLoadClient.Conn sender,
-      String server,
+      List<BroadcastTarget> targets,
       String scenario,
-      String extra)
+      Map<String, String> extras)
       throws Exception {
-    sampleLoad();
-    BroadcastLoad load = new BroadcastLoad(runIds++, settings.broadcastCount(), SUBSCRIBERS);
-    client.handler(load.handler());
-    long cpu0 = ProcStats.cpuMicros(s.pid());
-    BroadcastLoad.Result r = load.run(sender, settings.broadcastRate(), 15_000);
-    long cpu1 = ProcStats.cpuMicros(s.pid());
-    BroadcastRow row = new BroadcastRow(server, scenario, r, cpu1 - cpu0, extra);
-    broadcastRows.add(row);
-    return row;
+    Map<BroadcastTarget, BroadcastSum> sums = new LinkedHashMap<>();
+    for (BroadcastTarget t : targets) {
+      sums.put(t, new BroadcastSum());
+    }
+    int repeats = settings.repeats();
+    int perSlice = Math.max(1, settings.broadcastCount() / repeats);
+    for (int rep = 0; rep < repeats; rep++) {
+      for (int i = 0; i < targets.size(); i++) {
+        BroadcastTarget t = targets.get((i + rep) % targets.size());
+        sampleLoad();
+        BroadcastLoad load = new BroadcastLoad(runIds++, perSlice, SUBSCRIBERS);
+        client.handler(load.handler());
+        long cpu0 = ProcStats.cpuMicros(t.process().pid());
+        BroadcastLoad.Result r = load.run(t.sender(), settings.broadcastRate(), 15_000);
+        long cpu1 = ProcStats.cpuMicros(t.process().pid());
+        sums.get(t).add(r, load.histogram(), cpu1 - cpu0);
+      }
+    }
+    for (BroadcastTarget t : targets) {
+      BroadcastRow row = sums.get(t).row(t.server(), scenario, extras.getOrDefault(t.server(), ""));
+      broadcastRows.add(row);
+      log(
+          "broadcast %s, %s: p50 %s p99 %s max %s, %.1f us/delivery (%.1f-%.1f), lost %d",
+          t.server(),
+          scenario,
+          ms(row.result().p50()),
+          ms(row.result().p99()),
+          ms(row.result().max()),
+          row.cpuPerDelivery(),
+          row.cpuMin(),
+          row.cpuMax(),
+          row.result().lostDeliveries());
+    }
   }
 
   // ------------------------------------------------------------------------------------- JMH
@@ -613,6 +806,10 @@ public final class BenchRunner {
 
   Settings settings() {
     return settings;
+  }
+
+  String arguments() {
+    return arguments;
   }
 
   boolean pinned() {

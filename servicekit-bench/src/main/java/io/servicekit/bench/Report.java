@@ -24,6 +24,9 @@ final class Report {
   private static final String JETTY = "Jetty raw";
   private static final String NODE = "Node ws";
 
+  /** Beyond this sender lag the latency percentiles say more about the machine than the server. */
+  private static final long MAX_TRUSTED_SEND_LAG = 10_000_000;
+
   private Report() {}
 
   static String render(BenchRunner r, double loadStart, double loadEnd, Duration took) {
@@ -32,12 +35,12 @@ final class Report {
     b.append("Measured ")
         .append(LocalDate.now(ZoneOffset.UTC))
         .append(" with `servicekit-bench/run.sh")
-        .append(s.quick() ? " --quick" : "")
+        .append(r.arguments().isEmpty() ? "" : " " + r.arguments())
         .append("` (")
         .append(s.quick() ? "quick mode: short warm-up and runs, smoke test only" : "full mode")
         .append("), ")
         .append(minutes(took))
-        .append(".\n\n");
+        .append(" of measuring.\n\n");
     b.append("| machine | |\n|---|---|\n");
     for (Map.Entry<String, String> e : BenchRunner.machine().entrySet()) {
       b.append("| ").append(e.getKey()).append(" | ").append(e.getValue()).append(" |\n");
@@ -68,13 +71,14 @@ final class Report {
       b.append("\n### Echo: 100 connections, open loop, 200-byte JSON\n\n");
       b.append(
           "| server | rate | sent | lost | RTT p50 | RTT p99 | RTT max | server CPU µs/msg |"
-              + " CPU vs Jetty | p99 vs Jetty | server context switches/msg |\n");
-      b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+              + " CPU vs Jetty | p99 vs Jetty | server context switches/msg |"
+              + " load generator's worst send lag |\n");
+      b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       for (EchoRow e : r.echoRows()) {
         Optional<EchoRow> jetty = echo(r, JETTY, e.rate());
         b.append(
             BenchRunner.format(
-                "| %s | %,d/s | %,d | %d | %s | %s | %s | %.1f | %s | %s | %.2f |\n",
+                "| %s | %,d/s | %,d | %d | %s | %s | %s | %.1f (%.1f–%.1f) | %s | %s | %.2f | %s |\n",
                 e.server(),
                 e.rate(),
                 e.result().sent(),
@@ -83,13 +87,25 @@ final class Report {
                 ms(e.result().p99()),
                 ms(e.result().max()),
                 e.cpuPerMessage(),
+                e.cpuMin(),
+                e.cpuMax(),
                 jetty.map(j -> ratio(e.cpuPerMessage(), j.cpuPerMessage())).orElse("–"),
                 jetty.map(j -> ratio(e.result().p99(), (double) j.result().p99())).orElse("–"),
-                e.switchesPerMessage()));
+                e.switchesPerMessage(),
+                ms(e.result().maxSendLagNanos())));
       }
       b.append(
-          "\nRTT is taken from each message's intended send time (in the payload) to the read"
-              + " of its echo, so a late sender counts against the server, never for it.\n");
+          "\nEach rate is measured in "
+              + r.settings().repeats()
+              + " slices per server, the servers taking turns in a rotating order (all server"
+              + " processes stay up, the idle ones cost next to nothing), so that bursts of"
+              + " outside load are shared out; CPU is the total over the slices, with the"
+              + " lowest–highest slice in brackets. RTT is taken from each message's intended send time (in the payload) to the read"
+              + " of its echo, so a late sender counts against the server, never for it. The"
+              + " worst send lag is how far behind its timetable the load generator fell: when"
+              + " it is large (the generator's CPU was taken by other work), the latency"
+              + " percentiles measure the machine, not the server, and the p99 targets are"
+              + " reported as inconclusive.\n");
     }
 
     if (!r.idleRows().isEmpty()) {
@@ -138,7 +154,7 @@ final class Report {
         Optional<BroadcastRow> jetty = broadcast(r, JETTY, x.scenario());
         b.append(
             BenchRunner.format(
-                "| %s | %s | %d | %d | %s | %s | %s | %.1f | %s |\n",
+                "| %s | %s | %d | %d | %s | %s | %s | %.1f (%.1f–%.1f) | %s |\n",
                 x.server(),
                 x.scenario(),
                 x.result().broadcasts(),
@@ -147,12 +163,15 @@ final class Report {
                 ms(x.result().p99()),
                 ms(x.result().max()),
                 x.cpuPerDelivery(),
+                x.cpuMin(),
+                x.cpuMax(),
                 jetty.map(j -> ratio(x.cpuPerDelivery(), j.cpuPerDelivery())).orElse("–")));
       }
       b.append(
           BenchRunner.format(
               "\nFan-out time = read of the last of the 1,000 copies − intended send time; one"
-                  + " broadcast every %.0f ms, one at a time. The stalled subscriber is a 1,001st"
+                  + " broadcast every %.0f ms, one at a time, measured in rotating slices per server as for"
+                  + " echo (CPU lowest–highest slice in brackets). The stalled subscriber is a 1,001st"
                   + " member that never reads, asked for a 4 KiB receive buffer, and had the"
                   + " server send it 8 MiB first (more than loopback's kernel buffers hold), so"
                   + " that the server's writes towards it are pending during its row.\n",
@@ -202,13 +221,22 @@ final class Report {
                     sk.get().cpuPerMessage(), jetty.get().cpuPerMessage(), cpu),
                 cpu <= 1.15));
         double p99 = (double) sk.get().result().p99() / jetty.get().result().p99();
-        t.add(
-            row(
+        long lag =
+            Math.max(sk.get().result().maxSendLagNanos(), jetty.get().result().maxSendLagNanos());
+        String measured =
+            BenchRunner.format(
+                "%s vs %s = %.2f×",
+                ms(sk.get().result().p99()), ms(jetty.get().result().p99()), p99);
+        if (lag > MAX_TRUSTED_SEND_LAG) {
+          t.add(
+              new String[] {
                 "echo p99 ≤ 1.2 × Jetty raw" + at,
-                BenchRunner.format(
-                    "%s vs %s = %.2f×",
-                    ms(sk.get().result().p99()), ms(jetty.get().result().p99()), p99),
-                p99 <= 1.2));
+                measured + "; load generator fell " + ms(lag) + " behind its timetable",
+                "**inconclusive**"
+              });
+        } else {
+          t.add(row("echo p99 ≤ 1.2 × Jetty raw" + at, measured, p99 <= 1.2));
+        }
       }
       if (sk.isPresent()) {
         t.add(
@@ -255,30 +283,42 @@ final class Report {
     }
     Optional<BroadcastRow> skStall = broadcast(r, SK, "+1 stalled subscriber");
     if (skB.isPresent() && skStall.isPresent()) {
-      stallTarget(skB.get(), skStall.get(), t);
+      stallTarget(r, skB.get(), skStall.get(), t);
     }
     return t;
   }
 
-  private static void stallTarget(BroadcastRow plain, BroadcastRow stalled, List<String[]> t) {
-    long p50 = plain.result().p50();
-    long p50s = stalled.result().p50();
-    boolean unchanged =
-        stalled.result().lostDeliveries() == 0
-            && stalled.result().incomplete() == 0
-            && p50s <= Math.max(1.25 * p50, p50 + 1_000_000);
+  private static void stallTarget(
+      BenchRunner r, BroadcastRow plain, BroadcastRow stalled, List<String[]> t) {
+    boolean complete = stalled.result().lostDeliveries() == 0 && stalled.result().incomplete() == 0;
     t.add(
         row(
             "no delivery blocked by one stalled subscriber",
             BenchRunner.format(
-                "all %d copies to the 1,000 readers %s; fan-out p50 %s vs %s without",
-                stalled.result().expectedDeliveries(),
-                stalled.result().lostDeliveries() == 0
-                    ? "delivered"
-                    : "minus " + stalled.result().lostDeliveries(),
-                ms(p50s),
-                ms(p50)),
-            unchanged));
+                "%d of %d broadcasts reached all 1,000 readers while the server had writes"
+                    + " pending to the stalled one",
+                stalled.result().broadcasts() - stalled.result().incomplete(),
+                stalled.result().broadcasts()),
+            complete));
+    double ratio = (double) stalled.result().p50() / plain.result().p50();
+    StringBuilder peers = new StringBuilder();
+    for (String peer : List.of(JETTY, NODE)) {
+      Optional<BroadcastRow> a = broadcast(r, peer, "1,000 subscribers");
+      Optional<BroadcastRow> b = broadcast(r, peer, "+1 stalled subscriber");
+      if (a.isPresent() && b.isPresent()) {
+        peers.append(
+            BenchRunner.format(
+                "; %s %.2f×", peer, (double) b.get().result().p50() / a.get().result().p50()));
+      }
+    }
+    t.add(
+        row(
+            "… and the others' fan-out time unchanged (p50 within 1.25× or +1 ms)",
+            BenchRunner.format(
+                "p50 %s with the stalled subscriber vs %s without = %.2f× (peers, same test%s)",
+                ms(stalled.result().p50()), ms(plain.result().p50()), ratio, peers),
+            stalled.result().p50()
+                <= Math.max(1.25 * plain.result().p50(), plain.result().p50() + 1_000_000)));
   }
 
   private static String[] row(String target, String measured, boolean pass) {

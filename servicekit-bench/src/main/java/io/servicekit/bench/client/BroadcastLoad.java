@@ -72,6 +72,11 @@ public final class BroadcastLoad {
     }
   }
 
+  /** A copy of the fan-out time histogram so far (nanoseconds). */
+  public synchronized Histogram histogram() {
+    return completion.copy();
+  }
+
   private synchronized int complete() {
     return complete;
   }

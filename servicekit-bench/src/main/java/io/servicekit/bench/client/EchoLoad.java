@@ -84,6 +84,11 @@ public final class EchoLoad {
     rtt.recordValue(Math.max(0, Math.min(rttNanos, rtt.getHighestTrackableValue())));
   }
 
+  /** A copy of the round-trip histogram so far (nanoseconds). */
+  public synchronized Histogram histogram() {
+    return rtt.copy();
+  }
+
   /** Messages received so far. */
   public synchronized long receivedCount() {
     return receivedCount;
