@@ -217,7 +217,7 @@ final class Report {
             row(
                 "echo CPU/msg ≤ 1.15 × Jetty raw" + at,
                 BenchRunner.format(
-                    "%.1f vs %.1f µs = %.2f×",
+                    "%.1f vs %.1f µs = %.3f×",
                     sk.get().cpuPerMessage(), jetty.get().cpuPerMessage(), cpu),
                 cpu <= 1.15));
         double p99 = (double) sk.get().result().p99() / jetty.get().result().p99();
@@ -277,7 +277,7 @@ final class Report {
           row(
               "broadcast CPU/delivery ≤ 1.2 × Jetty raw loop",
               BenchRunner.format(
-                  "%.1f vs %.1f µs = %.2f×",
+                  "%.1f vs %.1f µs = %.3f×",
                   skB.get().cpuPerDelivery(), jettyB.get().cpuPerDelivery(), ratio),
               ratio <= 1.2));
     }
