@@ -1,0 +1,885 @@
+package io.servicekit.bench;
+
+import io.servicekit.bench.client.BroadcastLoad;
+import io.servicekit.bench.client.EchoLoad;
+import io.servicekit.bench.client.Payloads;
+import io.servicekit.bench.client.WsLoadClient;
+import io.servicekit.bench.server.ServerControl;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs the benchmark suite and writes the results into {@code BENCHMARKS.md} (between its {@code
+ * <!-- results:begin -->} and {@code <!-- results:end -->} markers) and {@code
+ * target/bench/results.md}.
+ *
+ * <p>Each server under test (ServiceKit, raw Jetty 12, Node {@code ws}) runs as its own process
+ * started with this JVM's own {@code java} binary (the JDK Maven's toolchain chose) or {@code
+ * node}, pinned to CPU 1 with {@code taskset} while this process — the load generator — pins itself
+ * to CPU 0. Measurements are taken from outside: server CPU from {@code /proc/PID/stat}, RSS from
+ * {@code /proc/PID/status}, heap after a full GC over the server's control channel.
+ *
+ * <p>Options: {@code --quick} (short warm-up and runs, for smoke tests), {@code --only=echo,idle,
+ * broadcast,jmh}, {@code --wait-quiet=MINUTES} (wait for the 1-minute load average to drop below
+ * 1.0 first), {@code --jfr} (record the ServiceKit server with Flight Recorder into target/bench),
+ * {@code --out=PATH} (default {@code ../BENCHMARKS.md}).
+ */
+public final class BenchRunner {
+  private static final int ECHO_CONNECTIONS = 100;
+  private static final int[] ECHO_RATES = {2_000, 10_000};
+  private static final int SUBSCRIBERS = 1_000;
+  private static final int IDLE_SMALL = 1_000;
+  private static final int IDLE_LARGE = 10_000;
+  private static final String SERVICEKIT = "ServiceKit";
+  private static final String JETTY = "Jetty raw";
+  private static final String NODE = "Node ws";
+
+  private final Settings settings;
+  private final Path moduleDir;
+  private final Path workDir;
+  private final String java;
+  private final String classpath;
+  private final boolean pinned;
+  private final List<String> notes = new ArrayList<>();
+  private double maxLoad;
+  private String arguments = "";
+  private int runIds = 1;
+
+  private final List<EchoRow> echoRows = new ArrayList<>();
+  private final List<IdleRow> idleRows = new ArrayList<>();
+  private final List<BroadcastRow> broadcastRows = new ArrayList<>();
+  private final List<JmhRow> jmhRows = new ArrayList<>();
+
+  record Settings(
+      boolean quick,
+      Set<String> only,
+      int waitQuietMinutes,
+      boolean jfr,
+      Path out,
+      double warmupSeconds,
+      double measureSeconds,
+      int broadcastWarmup,
+      int broadcastCount,
+      double broadcastRate,
+      int repeats,
+      List<String> jmhOptions) {
+    boolean runs(String part) {
+      return only.isEmpty() || only.contains(part);
+    }
+  }
+
+  record EchoRow(
+      String server,
+      String endpoint,
+      int rate,
+      EchoLoad.Result result,
+      double cpuMicros,
+      long contextSwitches,
+      double cpuMin,
+      double cpuMax) {
+    double switchesPerMessage() {
+      return result.received() == 0 ? Double.NaN : (double) contextSwitches / result.received();
+    }
+
+    double cpuPerMessage() {
+      return result.received() == 0 ? Double.NaN : cpuMicros / result.received();
+    }
+  }
+
+  record IdleRow(
+      String server,
+      int connections,
+      long rssDelta,
+      long heapDelta,
+      boolean heapInRss,
+      double connectSeconds,
+      long closedByPeer) {
+    /** Bytes per connection: RSS growth, plus the heap growth when the heap was pre-touched. */
+    double totalPerConnection() {
+      return (double) (heapInRss ? rssDelta : rssDelta + heapDelta) / connections;
+    }
+  }
+
+  record BroadcastRow(
+      String server,
+      String scenario,
+      BroadcastLoad.Result result,
+      double cpuMicros,
+      String extra,
+      double cpuMin,
+      double cpuMax) {
+    double cpuPerDelivery() {
+      return result.delivered() == 0 ? Double.NaN : cpuMicros / result.delivered();
+    }
+  }
+
+  record JmhRow(String benchmark, double nanosPerOp, double error, double bytesPerOp) {}
+
+  private BenchRunner(Settings settings) throws IOException {
+    this.settings = settings;
+    this.moduleDir = Path.of("").toAbsolutePath();
+    if (!Files.isDirectory(moduleDir.resolve("src/main/node"))) {
+      throw new IOException(
+          "run from the servicekit-bench directory (use servicekit-bench/run.sh): " + moduleDir);
+    }
+    this.workDir = moduleDir.resolve("target/bench");
+    Files.createDirectories(workDir);
+    this.java = ProcessHandle.current().info().command().orElse("java");
+    this.classpath = System.getProperty("java.class.path");
+    this.pinned = pinSelf();
+  }
+
+  public static void main(String[] args) throws Exception {
+    Settings settings = parse(args);
+    BenchRunner runner = new BenchRunner(settings);
+    runner.arguments = String.join(" ", args).replace("--full", "").trim();
+    runner.runAll();
+  }
+
+  static Settings parse(String[] args) {
+    boolean quick = false;
+    Set<String> only = Set.of();
+    int waitQuiet = 0;
+    boolean jfr = false;
+    Path out = Path.of("../BENCHMARKS.md");
+    for (String a : args) {
+      if (a.equals("--quick")) {
+        quick = true;
+      } else if (a.equals("--full")) {
+        quick = false;
+      } else if (a.startsWith("--only=")) {
+        only = Set.of(a.substring(7).split(","));
+        for (String part : only) {
+          if (!List.of("echo", "idle", "broadcast", "jmh").contains(part)) {
+            throw new IllegalArgumentException(
+                "--only takes echo, idle, broadcast, jmh; got: " + part);
+          }
+        }
+      } else if (a.startsWith("--wait-quiet=")) {
+        waitQuiet = Integer.parseInt(a.substring(13));
+      } else if (a.equals("--jfr")) {
+        jfr = true;
+      } else if (a.startsWith("--out=")) {
+        out = Path.of(a.substring(6));
+      } else if (!a.isBlank()) {
+        throw new IllegalArgumentException(
+            "unknown option "
+                + a
+                + " (known: --quick, --full, --only=..., --wait-quiet=MIN, --jfr, --out=PATH)");
+      }
+    }
+    return quick
+        ? new Settings(
+            true,
+            only,
+            waitQuiet,
+            jfr,
+            out,
+            5,
+            5,
+            40,
+            40,
+            20,
+            2,
+            List.of("-f", "1", "-wi", "1", "-w", "1s", "-i", "2", "-r", "1s"))
+        : new Settings(false, only, waitQuiet, jfr, out, 30, 20, 300, 200, 10, 4, List.of());
+  }
+
+  private void runAll() throws Exception {
+    waitQuiet();
+    long started = System.nanoTime();
+    double loadAtStart = ProcStats.loadAverage();
+    maxLoad = loadAtStart;
+    log(
+        "mode %s, pinned %s, java %s, load %.2f",
+        settings.quick() ? "quick" : "full", pinned, java, loadAtStart);
+    if (settings.runs("echo")) {
+      echo();
+    }
+    if (settings.runs("idle")) {
+      for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
+        idle(server);
+      }
+    }
+    if (settings.runs("broadcast")) {
+      broadcast();
+    }
+    if (settings.runs("jmh")) {
+      jmh();
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    String report = Report.render(this, loadAtStart, ProcStats.loadAverage(), took);
+    Files.writeString(workDir.resolve("results.md"), report);
+    Report.writeInto(settings.out(), report);
+    log("wrote %s and %s in %s", settings.out().normalize(), workDir.resolve("results.md"), took);
+  }
+
+  // ------------------------------------------------------------------------------------- echo
+
+  private record EchoTarget(
+      String label, String path, ServerProcess process, List<WsLoadClient.Conn> conns) {}
+
+  /** Sums of one target's measured slices at one rate. */
+  private static final class EchoSum {
+    long sent;
+    long received;
+    long lost;
+    long duplicates;
+    long foreign;
+    long stalls;
+    long maxLag;
+    double seconds;
+    double cpu;
+    long switches;
+    double cpuMin = Double.MAX_VALUE;
+    double cpuMax;
+    final Histogram rtt = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+
+    void add(EchoLoad.Result r, Histogram h, double cpuMicros, long cs) {
+      sent += r.sent();
+      received += r.received();
+      lost += r.lost();
+      duplicates += r.duplicates();
+      foreign += r.foreign();
+      stalls += r.sendStalls();
+      maxLag = Math.max(maxLag, r.maxSendLagNanos());
+      seconds += r.seconds();
+      cpu += cpuMicros;
+      switches += cs;
+      double perMessage = cpuMicros / Math.max(1, r.received());
+      cpuMin = Math.min(cpuMin, perMessage);
+      cpuMax = Math.max(cpuMax, perMessage);
+      rtt.add(h);
+    }
+
+    EchoRow row(String label, String path, int rate) {
+      EchoLoad.Result r =
+          new EchoLoad.Result(
+              sent,
+              received,
+              lost,
+              duplicates,
+              foreign,
+              rtt.getValueAtPercentile(50),
+              rtt.getValueAtPercentile(99),
+              rtt.getMaxValue(),
+              stalls,
+              maxLag,
+              seconds);
+      return new EchoRow(label, path, rate, r, cpu, switches, cpuMin, cpuMax);
+    }
+  }
+
+  /**
+   * All echo targets at once: every server process is up (idle ones cost next to nothing), each
+   * target is warmed up, then each rate is measured in {@code repeats} slices per target, the
+   * targets taking turns in a rotating order, so that a burst of outside load falls on all of them
+   * rather than on one.
+   */
+  private void echo() throws Exception {
+    List<ServerProcess> processes = new ArrayList<>();
+    try (WsLoadClient client = new WsLoadClient()) {
+      try {
+        ServerProcess sk = start(SERVICEKIT, "echo");
+        processes.add(sk);
+        ServerProcess jetty = start(JETTY, "echo");
+        processes.add(jetty);
+        ServerProcess node = start(NODE, "echo");
+        processes.add(node);
+        List<EchoTarget> targets = new ArrayList<>();
+        targets.add(echoTarget(client, sk, "/echo", SERVICEKIT + " BaseConn + Codec.raw()"));
+        targets.add(echoTarget(client, sk, "/json", SERVICEKIT + " JsonConn (JsonCodec)"));
+        targets.add(echoTarget(client, jetty, "/echo", JETTY));
+        targets.add(echoTarget(client, node, "/echo", NODE));
+        for (EchoTarget t : targets) {
+          EchoLoad warm = new EchoLoad(runIds++, t.conns());
+          client.handler(warm.handler());
+          EchoLoad.Result w = warm.run(ECHO_RATES[1], settings.warmupSeconds(), 10_000);
+          log(
+              "echo warm-up %s: %d msgs, p50 %s p99 %s lost %d",
+              t.label(), w.sent(), ms(w.p50()), ms(w.p99()), w.lost());
+        }
+        int repeats = settings.repeats();
+        for (int rate : ECHO_RATES) {
+          Map<EchoTarget, EchoSum> sums = new LinkedHashMap<>();
+          for (EchoTarget t : targets) {
+            sums.put(t, new EchoSum());
+          }
+          for (int rep = 0; rep < repeats; rep++) {
+            for (int i = 0; i < targets.size(); i++) {
+              EchoTarget t = targets.get((i + rep) % targets.size());
+              sampleLoad();
+              EchoLoad load = new EchoLoad(runIds++, t.conns());
+              client.handler(load.handler());
+              long pid = t.process().pid();
+              long cpu0 = ProcStats.cpuMicros(pid);
+              long cs0 = ProcStats.contextSwitches(pid);
+              EchoLoad.Result r = load.run(rate, settings.measureSeconds() / repeats, 10_000);
+              long cpu1 = ProcStats.cpuMicros(pid);
+              long cs1 = ProcStats.contextSwitches(pid);
+              sums.get(t).add(r, load.histogram(), cpu1 - cpu0, cs1 - cs0);
+            }
+          }
+          for (EchoTarget t : targets) {
+            EchoRow row = sums.get(t).row(t.label(), t.path(), rate);
+            echoRows.add(row);
+            EchoLoad.Result r = row.result();
+            log(
+                "echo %s %d/s: sent %d lost %d p50 %s p99 %s max %s cpu %.1f us/msg (%.1f-%.1f),"
+                    + " %.2f ctx sw/msg, send lag max %s",
+                t.label(),
+                rate,
+                r.sent(),
+                r.lost(),
+                ms(r.p50()),
+                ms(r.p99()),
+                ms(r.max()),
+                row.cpuPerMessage(),
+                row.cpuMin(),
+                row.cpuMax(),
+                row.switchesPerMessage(),
+                ms(r.maxSendLagNanos()));
+          }
+        }
+        for (EchoTarget t : targets) {
+          for (WsLoadClient.Conn c : t.conns()) {
+            c.close();
+          }
+        }
+      } finally {
+        for (ServerProcess p : processes) {
+          p.close();
+        }
+      }
+    }
+  }
+
+  private EchoTarget echoTarget(WsLoadClient client, ServerProcess p, String path, String label)
+      throws IOException {
+    return new EchoTarget(
+        label, path, p, client.connect(p.address(), path, ECHO_CONNECTIONS, 10, true, 0));
+  }
+
+  // ------------------------------------------------------------------------------------- idle
+
+  private void idle(String server) throws Exception {
+    log("idle: %s", server);
+    try (ServerProcess s = start(server, "idle");
+        WsLoadClient client = new WsLoadClient()) {
+      // Load the classes of the connection path first, so that the baseline holds them.
+      List<WsLoadClient.Conn> warm = client.connect(s.address(), "/echo", 50, 10, true, 0);
+      EchoLoad ping = new EchoLoad(runIds++, warm);
+      client.handler(ping.handler());
+      ping.run(500, 1, 5_000);
+      for (WsLoadClient.Conn c : warm) {
+        c.close();
+      }
+      client.handler((c, b, o, l, n) -> {});
+      settle(2);
+      long closed0 = client.closedByPeer();
+      long heap0 = s.heapAfterGc();
+      long rss0 = ProcStats.rssBytes(s.pid());
+      List<WsLoadClient.Conn> all = new ArrayList<>();
+      int open = 0;
+      for (int target : new int[] {IDLE_SMALL, IDLE_LARGE}) {
+        long t0 = System.nanoTime();
+        all.addAll(client.connect(s.address(), "/echo", target - open, 16, true, 0));
+        double secs = (System.nanoTime() - t0) / 1e9;
+        open = target;
+        settle(3);
+        long heap = s.heapAfterGc();
+        long rss = ProcStats.rssBytes(s.pid());
+        IdleRow row =
+            new IdleRow(
+                server,
+                target,
+                rss - rss0,
+                heap - heap0,
+                server.equals(NODE),
+                secs,
+                client.closedByPeer() - closed0);
+        idleRows.add(row);
+        log(
+            "  %d conns: rss +%s heap +%s => %.1f KiB/conn (connect %.1f s, closed by server %d)",
+            target,
+            mib(row.rssDelta()),
+            mib(row.heapDelta()),
+            row.totalPerConnection() / 1024,
+            secs,
+            row.closedByPeer());
+        sampleLoad();
+      }
+      for (WsLoadClient.Conn c : all) {
+        c.close();
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------- broadcast
+
+  private record BroadcastTarget(
+      String server, ServerProcess process, List<WsLoadClient.Conn> subscribers) {
+    WsLoadClient.Conn sender() {
+      return subscribers.get(0);
+    }
+  }
+
+  /** Sums of one server's measured slices in one scenario. */
+  private static final class BroadcastSum {
+    int broadcasts;
+    long expected;
+    long delivered;
+    long lost;
+    int incomplete;
+    double seconds;
+    double cpu;
+    double cpuMin = Double.MAX_VALUE;
+    double cpuMax;
+    final Histogram fanOut = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+
+    void add(BroadcastLoad.Result r, Histogram h, double cpuMicros) {
+      broadcasts += r.broadcasts();
+      expected += r.expectedDeliveries();
+      delivered += r.delivered();
+      lost += r.lostDeliveries();
+      incomplete += r.incomplete();
+      seconds += r.seconds();
+      cpu += cpuMicros;
+      double perDelivery = cpuMicros / Math.max(1, r.delivered());
+      cpuMin = Math.min(cpuMin, perDelivery);
+      cpuMax = Math.max(cpuMax, perDelivery);
+      fanOut.add(h);
+    }
+
+    BroadcastRow row(String server, String scenario, String extra) {
+      BroadcastLoad.Result r =
+          new BroadcastLoad.Result(
+              broadcasts,
+              expected,
+              delivered,
+              lost,
+              incomplete,
+              fanOut.getValueAtPercentile(50),
+              fanOut.getValueAtPercentile(99),
+              fanOut.getMaxValue(),
+              seconds);
+      return new BroadcastRow(server, scenario, r, cpu, extra, cpuMin, cpuMax);
+    }
+  }
+
+  /**
+   * All broadcast servers at once, measured in rotating slices as for echo: first with 1,000
+   * subscribers each, then with one more subscriber per server that never reads.
+   */
+  private void broadcast() throws Exception {
+    List<ServerProcess> processes = new ArrayList<>();
+    try (WsLoadClient client = new WsLoadClient()) {
+      try {
+        List<BroadcastTarget> targets = new ArrayList<>();
+        for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
+          ServerProcess p = start(server, "broadcast");
+          processes.add(p);
+          targets.add(
+              new BroadcastTarget(
+                  server, p, client.connect(p.address(), "/broadcast", SUBSCRIBERS, 16, true, 0)));
+        }
+        for (BroadcastTarget t : targets) {
+          BroadcastLoad warm = new BroadcastLoad(runIds++, settings.broadcastWarmup(), SUBSCRIBERS);
+          client.handler(warm.handler());
+          BroadcastLoad.Result w = warm.run(t.sender(), 20, 10_000);
+          log(
+              "broadcast warm-up %s: %d broadcasts, %d incomplete",
+              t.server(), w.broadcasts(), w.incomplete());
+        }
+        measureBroadcasts(client, targets, "1,000 subscribers", Map.of());
+
+        // One more subscriber per server that never reads, with a small receive window. It asks
+        // the server for 8 MiB (more than loopback's kernel buffers hold), so the server is left
+        // with writes pending towards it; wait until the kernel send queue stops growing.
+        Map<String, String> extras = new LinkedHashMap<>();
+        List<WsLoadClient.Conn> stalledConns = new ArrayList<>();
+        for (BroadcastTarget t : targets) {
+          WsLoadClient.Conn stalled =
+              client.connect(t.process().address(), "/broadcast", 1, 1, false, 4096).get(0);
+          stalledConns.add(stalled);
+          int stalledPort = stalled.localPort();
+          byte[] fill = ServerControl.FILL_REQUEST.getBytes(StandardCharsets.US_ASCII);
+          stalled.sendText(fill, fill.length);
+          long queue = -1;
+          int steady = 0;
+          long fillDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+          while (steady < 10 && System.nanoTime() < fillDeadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            long q = ProcStats.sendQueue(t.process().port(), stalledPort);
+            steady = q > 0 && q == queue ? steady + 1 : 0;
+            queue = q;
+          }
+          String extra =
+              format(
+                  "stalled peer: 8 MiB requested, %s held in the server's kernel send queue"
+                      + " (steady: %s)",
+                  queue < 0 ? "?" : mib(queue), steady >= 10 ? "yes" : "no");
+          extras.put(t.server(), extra);
+          log("broadcast %s: %s", t.server(), extra);
+        }
+        measureBroadcasts(client, targets, "+1 stalled subscriber", extras);
+        for (WsLoadClient.Conn c : stalledConns) {
+          c.close();
+        }
+        for (BroadcastTarget t : targets) {
+          for (WsLoadClient.Conn c : t.subscribers()) {
+            c.close();
+          }
+        }
+      } finally {
+        for (ServerProcess p : processes) {
+          p.close();
+        }
+      }
+    }
+  }
+
+  private void measureBroadcasts(
+      WsLoadClient client,
+      List<BroadcastTarget> targets,
+      String scenario,
+      Map<String, String> extras)
+      throws Exception {
+    Map<BroadcastTarget, BroadcastSum> sums = new LinkedHashMap<>();
+    for (BroadcastTarget t : targets) {
+      sums.put(t, new BroadcastSum());
+    }
+    int repeats = settings.repeats();
+    int perSlice = Math.max(1, settings.broadcastCount() / repeats);
+    for (int rep = 0; rep < repeats; rep++) {
+      for (int i = 0; i < targets.size(); i++) {
+        BroadcastTarget t = targets.get((i + rep) % targets.size());
+        sampleLoad();
+        BroadcastLoad load = new BroadcastLoad(runIds++, perSlice, SUBSCRIBERS);
+        client.handler(load.handler());
+        long cpu0 = ProcStats.cpuMicros(t.process().pid());
+        BroadcastLoad.Result r = load.run(t.sender(), settings.broadcastRate(), 15_000);
+        long cpu1 = ProcStats.cpuMicros(t.process().pid());
+        sums.get(t).add(r, load.histogram(), cpu1 - cpu0);
+      }
+    }
+    for (BroadcastTarget t : targets) {
+      BroadcastRow row = sums.get(t).row(t.server(), scenario, extras.getOrDefault(t.server(), ""));
+      broadcastRows.add(row);
+      log(
+          "broadcast %s, %s: p50 %s p99 %s max %s, %.1f us/delivery (%.1f-%.1f), lost %d",
+          t.server(),
+          scenario,
+          ms(row.result().p50()),
+          ms(row.result().p99()),
+          ms(row.result().max()),
+          row.cpuPerDelivery(),
+          row.cpuMin(),
+          row.cpuMax(),
+          row.result().lostDeliveries());
+    }
+  }
+
+  // ------------------------------------------------------------------------------------- JMH
+
+  private void jmh() throws Exception {
+    log("jmh: codecs and ping envelope (-prof gc)");
+    Path json = workDir.resolve("jmh.json");
+    List<String> cmd = new ArrayList<>(pinPrefix());
+    cmd.addAll(
+        List.of(
+            java,
+            "-cp",
+            classpath,
+            "org.openjdk.jmh.Main",
+            "io.servicekit.bench.jmh.",
+            "-prof",
+            "gc",
+            "-rf",
+            "json",
+            "-rff",
+            json.toString()));
+    cmd.addAll(settings.jmhOptions());
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(workDir.resolve("jmh.log").toFile())
+            .start();
+    if (!p.waitFor(10, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new IOException("JMH did not finish in 10 minutes; see " + workDir.resolve("jmh.log"));
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException("JMH failed (exit " + p.exitValue() + "); see target/bench/jmh.log");
+    }
+    JsonNode results = JsonMapper.builder().build().readTree(Files.readString(json));
+    for (JsonNode r : results) {
+      String name = r.path("benchmark").asString();
+      name = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+      JsonNode primary = r.path("primaryMetric");
+      JsonNode alloc = r.path("secondaryMetrics").path("gc.alloc.rate.norm");
+      jmhRows.add(
+          new JmhRow(
+              name,
+              number(primary.path("score")),
+              number(primary.path("scoreError")),
+              number(alloc.path("score"))));
+    }
+    for (JmhRow r : jmhRows) {
+      log("  %s: %.1f ns/op, %.0f B/op", r.benchmark(), r.nanosPerOp(), r.bytesPerOp());
+    }
+  }
+
+  /** A JMH result number; JMH writes "NaN" as a string (e.g. the error of a single run). */
+  private static double number(JsonNode n) {
+    if (n.isNumber()) {
+      return n.asDouble();
+    }
+    try {
+      return Double.parseDouble(n.asString());
+    } catch (RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  // ----------------------------------------------------------------------------- processes
+
+  private ServerProcess start(String server, String phase) throws IOException {
+    List<String> cmd = new ArrayList<>(pinPrefix());
+    Path dir = moduleDir;
+    switch (server) {
+      case SERVICEKIT, JETTY -> {
+        cmd.addAll(
+            List.of(
+                java,
+                "-Xms1g",
+                "-Xmx1g",
+                "-XX:+UseG1GC",
+                "-XX:+AlwaysPreTouch",
+                "-Dorg.eclipse.jetty.LEVEL=OFF"));
+        if (settings.jfr() && server.equals(SERVICEKIT)) {
+          cmd.add(
+              "-XX:StartFlightRecording=settings=profile,filename="
+                  + workDir.resolve("servicekit-" + phase + ".jfr"));
+        }
+        cmd.addAll(
+            List.of(
+                "-cp",
+                classpath,
+                server.equals(SERVICEKIT)
+                    ? "io.servicekit.bench.server.ServiceKitBenchServer"
+                    : "io.servicekit.bench.server.JettyRawServer",
+                "0"));
+      }
+      case NODE -> {
+        dir = moduleDir.resolve("src/main/node");
+        if (!Files.isDirectory(dir.resolve("node_modules/ws"))) {
+          throw new IOException("run 'npm ci' in " + dir + " first (run.sh does)");
+        }
+        cmd.addAll(List.of("node", "--expose-gc", "ws-server.mjs", "0"));
+      }
+      default -> throw new IllegalArgumentException("unknown server " + server);
+    }
+    Path log = workDir.resolve(server.replace(' ', '-').toLowerCase(Locale.ROOT) + ".log");
+    // taskset -c 1 execs the server: every thread it ever starts inherits CPU 1.
+    return ServerProcess.start(server, cmd, dir, log);
+  }
+
+  private List<String> pinPrefix() {
+    return pinned ? List.of("taskset", "-c", "1") : List.of();
+  }
+
+  private boolean pinSelf() {
+    if (cpuCount() < 2 || !onPath("taskset")) {
+      notes.add("not pinned: taskset missing or fewer than 2 CPUs");
+      return false;
+    }
+    try {
+      exec("taskset", "-a", "-p", "-c", "0", Long.toString(ProcessHandle.current().pid()));
+      return true;
+    } catch (IOException e) {
+      notes.add("not pinned: " + e.getMessage());
+      return false;
+    }
+  }
+
+  static int cpuCount() {
+    try {
+      return (int)
+          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+              .filter(l -> l.startsWith("processor"))
+              .count();
+    } catch (IOException e) {
+      return Runtime.getRuntime().availableProcessors();
+    }
+  }
+
+  private static boolean onPath(String program) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static String exec(String... cmd) throws IOException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    try {
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IOException(String.join(" ", cmd) + " failed: " + out);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    return out;
+  }
+
+  private void waitQuiet() {
+    if (settings.waitQuietMinutes() <= 0) {
+      return;
+    }
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(settings.waitQuietMinutes());
+    int quiet = 0;
+    while (System.nanoTime() < deadline) {
+      double load = ProcStats.loadAverage();
+      quiet = load < 1.0 ? quiet + 1 : 0;
+      log("waiting for a quiet machine: load %.2f (%d quiet polls)", load, quiet);
+      if (quiet >= 3) {
+        return;
+      }
+      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(30));
+    }
+    notes.add(
+        "the machine never got quiet (1-minute load average < 1.0) within "
+            + settings.waitQuietMinutes()
+            + " minutes: numbers measured under load");
+  }
+
+  private void sampleLoad() {
+    maxLoad = Math.max(maxLoad, ProcStats.loadAverage());
+  }
+
+  /** Gives the server time to finish setting up connections before memory is read. */
+  private static void settle(int seconds) {
+    LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
+  }
+
+  static void log(String format, Object... args) {
+    String time = DateTimeFormatter.ISO_LOCAL_TIME.format(Instant.now().atOffset(ZoneOffset.UTC));
+    System.out.printf(Locale.ROOT, "[bench %s] %s%n", time.substring(0, 8), format(format, args));
+    System.out.flush();
+  }
+
+  static String format(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+
+  static String ms(long nanos) {
+    return format("%.2f ms", nanos / 1e6);
+  }
+
+  static String mib(long bytes) {
+    return format("%.1f MiB", bytes / (1024.0 * 1024));
+  }
+
+  // ------------------------------------------------------------------------ for the report
+
+  Settings settings() {
+    return settings;
+  }
+
+  String arguments() {
+    return arguments;
+  }
+
+  boolean pinned() {
+    return pinned;
+  }
+
+  List<String> notes() {
+    return notes;
+  }
+
+  double maxLoad() {
+    return maxLoad;
+  }
+
+  List<EchoRow> echoRows() {
+    return echoRows;
+  }
+
+  List<IdleRow> idleRows() {
+    return idleRows;
+  }
+
+  List<BroadcastRow> broadcastRows() {
+    return broadcastRows;
+  }
+
+  List<JmhRow> jmhRows() {
+    return jmhRows;
+  }
+
+  Path moduleDir() {
+    return moduleDir;
+  }
+
+  static Map<String, String> machine() {
+    Map<String, String> m = new LinkedHashMap<>();
+    try {
+      m.put(
+          "CPU",
+          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+              .filter(l -> l.startsWith("model name"))
+              .findFirst()
+              .map(l -> l.substring(l.indexOf(':') + 1).trim())
+              .orElse("?"));
+      m.put("CPUs (nproc)", Integer.toString(cpuCount()));
+      String memTotal =
+          Files.readAllLines(Path.of("/proc/meminfo")).stream()
+              .filter(l -> l.startsWith("MemTotal"))
+              .findFirst()
+              .orElse("MemTotal: ? kB");
+      long kb = Long.parseLong(memTotal.replaceAll("[^0-9]", ""));
+      m.put("memory", format("%.1f GiB", kb / (1024.0 * 1024)));
+      m.put("kernel", Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
+    } catch (IOException | RuntimeException e) {
+      m.put("machine", "unknown (" + e + ")");
+    }
+    m.put(
+        "JDK",
+        System.getProperty("java.vm.vendor")
+            + " "
+            + System.getProperty("java.vm.name")
+            + " "
+            + Runtime.version());
+    m.put("Jetty", org.eclipse.jetty.util.Jetty.VERSION);
+    try {
+      m.put("Node", exec("node", "--version"));
+    } catch (IOException e) {
+      m.put("Node", "not found");
+    }
+    m.put("payload", Payloads.SIZE + "-byte JSON text messages");
+    return m;
+  }
+}

@@ -1,0 +1,101 @@
+package io.servicekit.bench.server;
+
+import io.servicekit.BaseConn;
+import io.servicekit.Codec;
+import io.servicekit.Frame;
+import io.servicekit.Hub;
+import io.servicekit.JsonConn;
+import io.servicekit.WsSession;
+import io.servicekit.jetty.ServiceKitServer;
+
+/**
+ * ServiceKit under test, configured as a user would: {@link ServiceKitServer} with default {@link
+ * io.servicekit.WsConnConfig} (JSON heartbeat every 30 s, 16 MiB outgoing budget, close on slow
+ * consumer).
+ *
+ * <ul>
+ *   <li>{@code /echo}: a {@link BaseConn} with {@link Codec#raw()} sending every frame back;
+ *   <li>{@code /json}: a {@link JsonConn} that decodes each message to a map and encodes it back;
+ *   <li>{@code /broadcast}: every connection registers in one {@link Hub}; each message received is
+ *       broadcast to all members (the sender included).
+ * </ul>
+ *
+ * <p>Binds 127.0.0.1 on the port given as the first argument (0 = any free one).
+ */
+public final class ServiceKitBenchServer {
+  private ServiceKitBenchServer() {}
+
+  public static void main(String[] args) throws Exception {
+    int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+    Hub<Frame> hub = new Hub<>();
+    ServiceKitServer server =
+        ServiceKitServer.builder()
+            .host("127.0.0.1")
+            .port(port)
+            .ws("/echo", request -> new RawEcho())
+            .ws("/json", request -> new JsonEcho())
+            .ws("/broadcast", request -> new Subscriber(hub))
+            .build()
+            .start();
+    ServerControl.serve(
+        server.port(),
+        () -> {
+          try {
+            server.stop();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
+  /** Echoes every frame unchanged. */
+  static final class RawEcho extends BaseConn<Frame, Frame> {
+    RawEcho() {
+      super(Codec.raw(), "Echo");
+    }
+
+    @Override
+    public void handleMessage(Frame message) {
+      sendOutput(message);
+    }
+  }
+
+  /** Decodes JSON and sends the decoded value back, encoded again. */
+  static final class JsonEcho extends JsonConn {
+    JsonEcho() {
+      super("JsonEcho");
+    }
+
+    @Override
+    public void handleMessage(Object message) {
+      sendOutput(message);
+    }
+  }
+
+  /** A hub member; whatever it sends goes to every member. */
+  static final class Subscriber extends BaseConn<Frame, Frame> {
+    private final Hub<Frame> hub;
+
+    Subscriber(Hub<Frame> hub) {
+      super(Codec.raw(), "Subscriber");
+      this.hub = hub;
+    }
+
+    @Override
+    public void onStart(WsSession session) {
+      hub.register(this);
+    }
+
+    @Override
+    public void handleMessage(Frame message) {
+      if (message instanceof Frame.Text t && t.text().equals(ServerControl.FILL_REQUEST)) {
+        Frame big = Frame.text(ServerControl.FILL_CHUNK);
+        for (int i = 0; i < ServerControl.FILL_CHUNKS; i++) {
+          sendFrame(big);
+        }
+        return;
+      }
+      hub.broadcast(message);
+    }
+  }
+}
