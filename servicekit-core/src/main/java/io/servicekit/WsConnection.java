@@ -1,6 +1,7 @@
 package io.servicekit;
 
 import io.servicekit.internal.SerialExecutor;
+import io.servicekit.internal.WriteWatchdog;
 import io.servicekit.spi.Transport;
 import java.time.Duration;
 import java.util.Optional;
@@ -45,13 +46,12 @@ public final class WsConnection<I> implements WsSession {
 
   private volatile Transport transport;
   private volatile OutgoingQueue queue;
+  private final WriteWatchdog watchdog;
   private volatile long lastReadNanos;
   private volatile CloseStatus localClose; // the status we closed with, if we closed first
   private volatile Scheduler.Cancellable pingTask;
   private volatile Scheduler.Cancellable timeoutTask;
   private volatile Scheduler.Cancellable closeTimer;
-  private final AtomicBoolean watchdogArmed = new AtomicBoolean();
-  private volatile long lastWriteStartNanos;
 
   /**
    * Creates the driver for {@code conn}; call {@link #open(Transport)} once the transport is ready.
@@ -63,6 +63,16 @@ public final class WsConnection<I> implements WsSession {
     this.request = request;
     this.subprotocol = subprotocol;
     this.scheduler = config.scheduler();
+    this.watchdog =
+        new WriteWatchdog(
+            scheduler,
+            config.writeTimeout(),
+            () -> {
+              OutgoingQueue q = queue;
+              return q == null ? -1 : q.inFlightSince();
+            },
+            () -> state.get() == State.CLOSED,
+            this::onWriteStuck);
   }
 
   // ---------------------------------------------------------------- events from the binding
@@ -81,10 +91,7 @@ public final class WsConnection<I> implements WsSession {
             new OutgoingQueue.Listener() {
               @Override
               public void writeStarted(long nanoTime) {
-                lastWriteStartNanos = nanoTime;
-                if (watchdogArmed.compareAndSet(false, true)) {
-                  scheduler.schedule(WsConnection.this::watchdogTick, config.writeTimeout());
-                }
+                watchdog.writeStarted(nanoTime);
               }
 
               @Override
@@ -397,35 +404,16 @@ public final class WsConnection<I> implements WsSession {
         });
   }
 
-  private void watchdogTick() {
-    watchdogArmed.set(false);
-    OutgoingQueue q = queue;
-    if (q == null || state.get() == State.CLOSED) {
-      return;
+  /** The write in flight made no progress for the write timeout. */
+  private void onWriteStuck() {
+    LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+    if (localClose == null) {
+      localClose =
+          CloseStatus.of(
+              CloseStatus.POLICY_VIOLATION,
+              "write timeout: peer read nothing for " + config.writeTimeout().toMillis() + "ms");
     }
-    long timeout = config.writeTimeout().toNanos();
-    long now = scheduler.nanoTime();
-    long since = q.inFlightSince();
-    if (since < 0) {
-      // Idle now. Under steady traffic keep one watchdog per period instead of one per write.
-      if (now - lastWriteStartNanos < timeout && watchdogArmed.compareAndSet(false, true)) {
-        scheduler.schedule(this::watchdogTick, config.writeTimeout());
-      }
-      return;
-    }
-    long waited = now - since;
-    if (waited >= timeout) {
-      LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
-      if (localClose == null) {
-        localClose =
-            CloseStatus.of(
-                CloseStatus.POLICY_VIOLATION,
-                "write timeout: peer read nothing for " + config.writeTimeout().toMillis() + "ms");
-      }
-      abort(); // a stuck write means a close frame could not get out either
-    } else if (watchdogArmed.compareAndSet(false, true)) {
-      scheduler.schedule(this::watchdogTick, Duration.ofNanos(timeout - waited));
-    }
+    abort(); // a stuck write means a close frame could not get out either
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.servicekit.HandshakeRequest;
 import io.servicekit.Scheduler;
 import io.servicekit.internal.SerialExecutor;
 import io.servicekit.internal.WriteQueue;
+import io.servicekit.internal.WriteWatchdog;
 import io.servicekit.spi.SseTransport;
 import io.servicekit.spi.Transport;
 import java.io.IOException;
@@ -61,13 +62,12 @@ public final class SseConnection implements SseSession {
   private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicBoolean joined = new AtomicBoolean();
   private final CompletableFuture<SseCloseStatus> closeFuture = new CompletableFuture<>();
-  private final AtomicBoolean watchdogArmed = new AtomicBoolean();
 
+  private final WriteWatchdog watchdog;
   private volatile SseTransport transport;
   private volatile WriteQueue<byte[]> queue;
   private volatile SseCloseStatus localClose;
   private volatile Scheduler.Cancellable keepaliveTask;
-  private volatile long lastWriteStartNanos;
 
   /**
    * Creates the driver for {@code conn}; call {@link #open} once the response is ready.
@@ -83,6 +83,16 @@ public final class SseConnection implements SseSession {
     this.request = request;
     this.lastEventId = lastEventId;
     this.scheduler = config.scheduler();
+    this.watchdog =
+        new WriteWatchdog(
+            scheduler,
+            config.writeTimeout(),
+            () -> {
+              WriteQueue<byte[]> q = queue;
+              return q == null ? -1 : q.inFlightSince();
+            },
+            () -> finished.get(),
+            this::onWriteStuck);
     this.streams = config.resumption().orElse(null);
     this.streamId = streams == null ? null : streams.streamIdFor(request);
     this.streamKey = streams == null ? null : new StreamKey(streams, streamId);
@@ -135,10 +145,7 @@ public final class SseConnection implements SseSession {
             new WriteQueue.Listener() {
               @Override
               public void writeStarted(long nanoTime) {
-                lastWriteStartNanos = nanoTime;
-                if (watchdogArmed.compareAndSet(false, true)) {
-                  scheduler.schedule(SseConnection.this::watchdogTick, config.writeTimeout());
-                }
+                watchdog.writeStarted(nanoTime);
               }
 
               @Override
@@ -416,32 +423,13 @@ public final class SseConnection implements SseSession {
     }
   }
 
-  private void watchdogTick() {
-    watchdogArmed.set(false);
-    WriteQueue<byte[]> q = queue;
-    if (q == null || finished.get()) {
-      return;
-    }
-    long timeout = config.writeTimeout().toNanos();
-    long now = scheduler.nanoTime();
-    long since = q.inFlightSince();
-    if (since < 0) {
-      // Idle now. Under steady traffic keep one watchdog per period instead of one per write.
-      if (now - lastWriteStartNanos < timeout && watchdogArmed.compareAndSet(false, true)) {
-        scheduler.schedule(this::watchdogTick, config.writeTimeout());
-      }
-      return;
-    }
-    long waited = now - since;
-    if (waited >= timeout) {
-      LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
-      fail(
-          SseCloseStatus.of(
-              SseCloseStatus.Reason.WRITE_TIMEOUT,
-              "write timeout: client read nothing for " + config.writeTimeout().toMillis() + "ms"));
-    } else if (watchdogArmed.compareAndSet(false, true)) {
-      scheduler.schedule(this::watchdogTick, Duration.ofNanos(timeout - waited));
-    }
+  /** The write in flight made no progress for the write timeout. */
+  private void onWriteStuck() {
+    LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+    fail(
+        SseCloseStatus.of(
+            SseCloseStatus.Reason.WRITE_TIMEOUT,
+            "write timeout: client read nothing for " + config.writeTimeout().toMillis() + "ms"));
   }
 
   @Override

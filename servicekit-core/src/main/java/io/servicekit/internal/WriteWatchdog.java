@@ -1,0 +1,77 @@
+package io.servicekit.internal;
+
+import io.servicekit.Scheduler;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * Ends a connection whose one in-flight write has made no progress for the write timeout. Shared by
+ * the WebSocket and SSE state machines; not API.
+ *
+ * <p>Costs one volatile write per write started. At most one check is scheduled at a time: one per
+ * timeout period while writes happen, none once the connection has been idle for a period.
+ */
+public final class WriteWatchdog {
+  private final Scheduler scheduler;
+  private final Duration timeout;
+  private final LongSupplier inFlightSince; // nanoTime of the write in flight, or -1
+  private final BooleanSupplier ended;
+  private final Runnable onStuck;
+  private final AtomicBoolean armed = new AtomicBoolean();
+  private volatile long lastWriteStartNanos;
+
+  /**
+   * @param inFlightSince the start time of the write in flight, or -1 when none is
+   * @param ended whether the connection has ended (checks stop)
+   * @param onStuck what to do when a write has waited the whole timeout
+   */
+  public WriteWatchdog(
+      Scheduler scheduler,
+      Duration timeout,
+      LongSupplier inFlightSince,
+      BooleanSupplier ended,
+      Runnable onStuck) {
+    this.scheduler = scheduler;
+    this.timeout = timeout;
+    this.inFlightSince = inFlightSince;
+    this.ended = ended;
+    this.onStuck = onStuck;
+  }
+
+  /** A write started at {@code nanoTime}; arms a check if none is armed. */
+  public void writeStarted(long nanoTime) {
+    lastWriteStartNanos = nanoTime;
+    arm(timeout);
+  }
+
+  private void arm(Duration delay) {
+    if (armed.compareAndSet(false, true)) {
+      scheduler.schedule(this::check, delay);
+    }
+  }
+
+  private void check() {
+    armed.set(false);
+    if (ended.getAsBoolean()) {
+      return;
+    }
+    long limit = timeout.toNanos();
+    long now = scheduler.nanoTime();
+    long since = inFlightSince.getAsLong();
+    if (since < 0) {
+      // Idle now. Under steady traffic keep one check per period instead of one per write.
+      if (now - lastWriteStartNanos < limit) {
+        arm(timeout);
+      }
+      return;
+    }
+    long waited = now - since;
+    if (waited >= limit) {
+      onStuck.run();
+    } else {
+      arm(Duration.ofNanos(limit - waited));
+    }
+  }
+}
