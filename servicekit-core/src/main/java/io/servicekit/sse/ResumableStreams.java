@@ -8,11 +8,14 @@ import io.servicekit.JsonCodec;
 import io.servicekit.broker.Broker;
 import io.servicekit.internal.BrokerEnvelope;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
@@ -72,12 +75,19 @@ public final class ResumableStreams {
     final String id;
     final ReentrantLock lock = new ReentrantLock();
     final CopyOnWriteArrayList<SseConnection> live = new CopyOnWriteArrayList<>();
+    // With a shared store and a broker: per resumed connection, the ids it already has from its
+    // replay (its Last-Event-ID and the newest replayed ids). Another node's event can reach the
+    // shared store before it comes through the broker; these are not delivered twice.
+    final Map<SseConnection, Set<String>> replayed = new HashMap<>(); // guarded by lock
     boolean dead; // removed from the map; guarded by lock
 
     Stream(String id) {
       this.id = id;
     }
   }
+
+  /** How many of a replay's newest ids are remembered against late broker copies. */
+  private static final int REPLAYED_TAIL = 64;
 
   private final EventStore store;
   private final IdGen ids;
@@ -233,6 +243,13 @@ public final class ResumableStreams {
         store.store(streamId, new StoredEvent(e.id(), e.event(), e.data()));
       }
       for (SseConnection c : s.live) {
+        Set<String> has = s.replayed.get(c);
+        if (has != null && has.remove(e.id())) {
+          if (has.isEmpty()) {
+            s.replayed.remove(c);
+          }
+          continue; // already sent in its replay
+        }
         c.enqueue(e.wire());
       }
     } finally {
@@ -268,6 +285,9 @@ public final class ResumableStreams {
           for (StoredEvent e : after.get()) {
             conn.enqueue(e.toEvent().wire());
           }
+          if (broker != null && store.shared() && !conn.isFinished()) {
+            s.replayed.put(conn, replayedTail(lastEventId, after.get()));
+          }
         } else {
           switch (unknownIdPolicy) {
             case RESYNC -> conn.enqueue(resync(streamId, lastEventId).wire());
@@ -296,9 +316,20 @@ public final class ResumableStreams {
     s.lock.lock();
     try {
       s.live.remove(conn);
+      s.replayed.remove(conn);
     } finally {
       unlockStream(s);
     }
+  }
+
+  /** Ids a resumed connection has that may still come through the broker: the newest ones. */
+  private static Set<String> replayedTail(String lastEventId, List<StoredEvent> replay) {
+    Set<String> ids = new HashSet<>();
+    ids.add(lastEventId);
+    for (int i = Math.max(0, replay.size() - REPLAYED_TAIL); i < replay.size(); i++) {
+      ids.add(replay.get(i).id());
+    }
+    return ids;
   }
 
   private SseEvent resync(String streamId, String lastEventId) {
@@ -382,7 +413,9 @@ public final class ResumableStreams {
      * the other nodes queue it to their live connections of that stream (and store it too unless
      * the store is {@linkplain EventStore#shared() shared}). Ids must then be unique across nodes
      * (e.g. the Redis module's id generator). Delivery between nodes is at most once; a client that
-     * missed an event live gets it on its next resume from a shared store.
+     * missed an event live gets it on its next resume from a shared store. A client resumed from a
+     * shared store is not sent again, when it comes late through the broker, its {@code
+     * Last-Event-ID} or one of the newest 64 events of its replay.
      *
      * @throws IllegalArgumentException if {@code topic} is empty or contains {@code *}
      */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.JsonCodec;
+import io.servicekit.broker.Broker;
 import io.servicekit.broker.MemoryBroker;
 import io.servicekit.broker.PayloadTooLargeException;
 import java.time.Duration;
@@ -30,6 +31,38 @@ class SseClusterTest {
 
   private List<SseEventParserLite.Event> events(ProbeConn conn) {
     return SseEventParserLite.parse(transports.get(conn).text());
+  }
+
+  /** A MemoryEventStore both "nodes" see, as Redis would be. */
+  private static EventStore sharedStore() {
+    return new EventStore() {
+      final MemoryEventStore inner = new MemoryEventStore();
+
+      @Override
+      public void store(String streamId, StoredEvent event) {
+        inner.store(streamId, event);
+      }
+
+      @Override
+      public java.util.Optional<List<StoredEvent>> eventsAfter(String s, String id) {
+        return inner.eventsAfter(s, id);
+      }
+
+      @Override
+      public List<StoredEvent> events(String s) {
+        return inner.events(s);
+      }
+
+      @Override
+      public void trim(String s) {
+        inner.trim(s);
+      }
+
+      @Override
+      public boolean shared() {
+        return true;
+      }
+    };
   }
 
   @Test
@@ -58,34 +91,7 @@ class SseClusterTest {
   @Test
   void resumableStreamsDeliverLiveOnEveryNodeAndResumeFromASharedStore() {
     MemoryBroker broker = new MemoryBroker();
-    EventStore shared = new EventStore() { // a MemoryEventStore both nodes see, as Redis would be
-          final MemoryEventStore inner = new MemoryEventStore();
-
-          @Override
-          public void store(String streamId, StoredEvent event) {
-            inner.store(streamId, event);
-          }
-
-          @Override
-          public java.util.Optional<List<StoredEvent>> eventsAfter(String s, String id) {
-            return inner.eventsAfter(s, id);
-          }
-
-          @Override
-          public List<StoredEvent> events(String s) {
-            return inner.events(s);
-          }
-
-          @Override
-          public void trim(String s) {
-            inner.trim(s);
-          }
-
-          @Override
-          public boolean shared() {
-            return true;
-          }
-        };
+    EventStore shared = sharedStore();
     AtomicLong ids = new AtomicLong();
     IdGen clusterIds = () -> Long.toString(ids.incrementAndGet());
     ResumableStreams s1 =
@@ -106,6 +112,64 @@ class SseClusterTest {
     ProbeConn again = new ProbeConn();
     connect(again, SseConfig.builder().scheduler(time).resumable(s2).build(), "1");
     assertThat(events(again)).extracting(SseEventParserLite.Event::data).containsExactly("two");
+  }
+
+  @Test
+  void anEventReachingTheSharedStoreBeforeTheBrokerIsNotSentTwiceToAResumedClient() {
+    MemoryBroker inner = new MemoryBroker();
+    List<Runnable> held = new java.util.ArrayList<>();
+    Broker slow = // Redis pub/sub can be slower than the store: deliveries wait here
+        new Broker() {
+          @Override
+          public void publish(String topic, byte[] payload) {
+            held.add(() -> inner.publish(topic, payload));
+          }
+
+          @Override
+          public Subscription subscribe(String topic, Listener listener) {
+            return inner.subscribe(topic, listener);
+          }
+
+          @Override
+          public Subscription subscribePattern(String pattern, Listener listener) {
+            return inner.subscribePattern(pattern, listener);
+          }
+
+          @Override
+          public int maxPayloadBytes() {
+            return inner.maxPayloadBytes();
+          }
+
+          @Override
+          public void close() {
+            inner.close();
+          }
+        };
+    EventStore shared = sharedStore();
+    AtomicLong ids = new AtomicLong();
+    IdGen clusterIds = () -> Long.toString(ids.incrementAndGet());
+    ResumableStreams s1 =
+        ResumableStreams.builder().store(shared).idGen(clusterIds).broker(slow, "ev").build();
+    ResumableStreams s2 =
+        ResumableStreams.builder().store(shared).idGen(clusterIds).broker(slow, "ev").build();
+    ProbeConn watcher = new ProbeConn(); // keeps the stream live on node 2
+    connect(watcher, SseConfig.builder().scheduler(time).resumable(s2).build(), null);
+    s1.publish("/feed", SseEvent.named("tick", "one"));
+    held.remove(0).run();
+    s1.publish("/feed", SseEvent.named("tick", "two"));
+    s1.publish("/feed", SseEvent.named("tick", "three"));
+
+    // a client saw 1 and 2 on node 1 and resumes on node 2 before the broker has delivered 2 and 3
+    ProbeConn resumed = new ProbeConn();
+    connect(resumed, SseConfig.builder().scheduler(time).resumable(s2).build(), "2");
+    held.forEach(Runnable::run);
+    held.clear();
+    s1.publish("/feed", SseEvent.named("tick", "four"));
+    held.remove(0).run();
+    assertThat(events(resumed)).extracting(SseEventParserLite.Event::id).containsExactly("3", "4");
+    assertThat(events(watcher))
+        .extracting(SseEventParserLite.Event::id)
+        .containsExactly("1", "2", "3", "4");
   }
 
   @Test

@@ -20,7 +20,8 @@ import java.util.Map;
  *   <li>{@code {"type":"welcome","data":{"userId","username","room"}}} first, to the new client;
  *       once it has arrived, the client is in the room: everything the room sends later reaches it;
  *   <li>{@code {"type":"user_joined","data":{"userId","username","room"}}} and {@code user_left}
- *       (same fields) to the other members of a room;
+ *       (same fields) to the other members of a room; a user_joined is queued to them before the
+ *       joining client gets its welcome;
  *   <li>{@code {"type":"chat_message","data":{"userId","username","message","timestamp"}}} to every
  *       member of the sender's room, the sender included ({@code timestamp}: epoch seconds);
  *   <li>{@code {"type":"room_changed","data":{"room","previousRoom"}}} after a {@code join_room},
@@ -181,6 +182,9 @@ public final class ChatConn extends JsonConn {
     }
     service.hub().join(this, name);
     joined = true;
+    // Tell the room before the welcome: a client holding its welcome knows that every member who
+    // joins after that point will not be told about it again.
+    service.hub().broadcastToRoom(name, event("user_joined", user(name)), connId());
     synchronized (heldLock) {
       sendOutput(first);
       for (Frame frame : held) {
@@ -188,7 +192,6 @@ public final class ChatConn extends JsonConn {
       }
       held = null;
     }
-    service.hub().broadcastToRoom(name, event("user_joined", user(name)), connId());
   }
 
   private void leave(String name) {
