@@ -5,6 +5,7 @@ import io.servicekit.Scheduler;
 import io.servicekit.WsConnConfig;
 import io.servicekit.broker.Broker;
 import io.servicekit.demo.game.GameDemo;
+import io.servicekit.demo.mcp.McpDemo;
 import io.servicekit.demo.ops.DemoOps;
 import io.servicekit.demo.sse.EventsDemo;
 import io.servicekit.jetty.GracefulShutdown;
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code /ws/time}</td><td>the time every second plus published messages ({@link TimeService})</td></tr>
  * <tr><td>{@code /publish?msg=}</td><td>publish to every time subscriber ({@link PublishHandler})</td></tr>
  * <tr><td>{@code /game/{id}}, {@code /ws/v1/{gameId}/...}</td><td>the gRPC game over WebSocket ({@link GameDemo})</td></tr>
+ * <tr><td>{@code /mcp}</td><td>an MCP server over Streamable HTTP, local clients only ({@link McpDemo})</td></tr>
  * <tr><td>{@code /healthz}</td><td>{@code {"status":"ok"}} (the middleware {@code HealthCheck})</td></tr>
  * <tr><td>{@code /metrics}</td><td>Prometheus text (Micrometer)</td></tr>
  * </table>
@@ -170,9 +172,10 @@ public final class DemoServer {
     TimeService time =
         new TimeService(Scheduler.system(), Clock.systemUTC(), TimeService.DEFAULT_PERIOD, broker);
     // The guard covers every route but /healthz and /metrics, which ops adds, and /echo: the
-    // protocol-conformance endpoint stays open to any origin and any rate.
+    // protocol-conformance endpoint stays open to any origin and any rate. /mcp (McpDemo) checks
+    // Host and Origin itself, as the MCP spec requires, and is not rate limited either.
     ServiceKitServer.Builder routes =
-        ops.apply(ServiceKitServer.builder().port(port), "/echo")
+        ops.apply(ServiceKitServer.builder().port(port), "/echo", McpDemo.PATH)
             .route("/", new StaticPageHandler())
             .ws("/echo", request -> new EchoConn(), EchoConn.CONFIG)
             .ws("/ws/chat", chat, json)
@@ -181,6 +184,7 @@ public final class DemoServer {
     // SSE: /events (resumable feed), /events/drop, /events.html
     EventsDemo events =
         new EventsDemo(Duration.ofSeconds(1), Duration.ofSeconds(2), Scheduler.system(), cluster);
+    McpDemo.routes(routes); // MCP Streamable HTTP at /mcp
     ServiceKitServer server = GameDemo.install(events.routes(routes)).build();
     server
         .jetty()

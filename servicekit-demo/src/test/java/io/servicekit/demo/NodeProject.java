@@ -67,6 +67,16 @@ public final class NodeProject {
         command, timeout, args.length > 0 ? Path.of(args[0]).getFileName().toString() : "node");
   }
 
+  /**
+   * Runs {@code command} (e.g. a binary installed in the project's {@code node_modules}) in the
+   * project directory, its output kept as {@code target/node-logs/<project>/<name>.out/.err}; fails
+   * the test if it outlasts {@code timeout}.
+   */
+  public Result run(Duration timeout, String name, List<String> command)
+      throws IOException, InterruptedException {
+    return exec(command, timeout, name);
+  }
+
   private Result exec(List<String> command, Duration timeout, String name)
       throws IOException, InterruptedException {
     File out = logs.resolve(name + ".out").toFile();

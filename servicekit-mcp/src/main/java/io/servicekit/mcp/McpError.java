@@ -1,0 +1,59 @@
+package io.servicekit.mcp;
+
+import io.servicekit.ServiceKitException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A JSON-RPC error to answer a request with: throw it from a handler and the client gets {@code
+ * {"error":{"code":..,"message":..,"data":..}}}. The standard codes are constants here.
+ */
+public class McpError extends ServiceKitException {
+  /** JSON-RPC "Parse error". */
+  public static final int PARSE_ERROR = -32700;
+
+  /** JSON-RPC "Invalid Request". */
+  public static final int INVALID_REQUEST = -32600;
+
+  /** JSON-RPC "Method not found". */
+  public static final int METHOD_NOT_FOUND = -32601;
+
+  /** JSON-RPC "Invalid params" (also an unknown tool, prompt or resource). */
+  public static final int INVALID_PARAMS = -32602;
+
+  /** JSON-RPC "Internal error". */
+  public static final int INTERNAL_ERROR = -32603;
+
+  /** Generic server error (the MCP SDKs use it for transport-level refusals). */
+  public static final int SERVER_ERROR = -32000;
+
+  /** MCP "Session not found" (the SDKs answer it with HTTP 404). */
+  public static final int SESSION_NOT_FOUND = -32001;
+
+  /** MCP "Resource not found". */
+  public static final int RESOURCE_NOT_FOUND = -32002;
+
+  private final int code;
+  private final transient JsonNode data;
+
+  /** An error with {@code code} and {@code message}. */
+  public McpError(int code, String message) {
+    this(code, message, null);
+  }
+
+  /** An error with {@code code}, {@code message} and optional {@code data} (null for none). */
+  public McpError(int code, String message, JsonNode data) {
+    super(message);
+    this.code = code;
+    this.data = data;
+  }
+
+  /** The JSON-RPC error code. */
+  public int code() {
+    return code;
+  }
+
+  /** The optional {@code data} member, or null. */
+  public JsonNode data() {
+    return data;
+  }
+}

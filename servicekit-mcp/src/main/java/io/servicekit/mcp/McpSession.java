@@ -1,0 +1,111 @@
+package io.servicekit.mcp;
+
+import io.servicekit.sse.EventStore;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import tools.jackson.databind.JsonNode;
+
+/** The state of one MCP session: what initialize negotiated, its streams and pending work. */
+final class McpSession {
+  /** Log levels in increasing severity (RFC 5424 names, as MCP uses). */
+  static final List<String> LEVELS =
+      List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency");
+
+  final String id;
+  final String protocolVersion;
+  final JsonNode clientCapabilities;
+  final JsonNode clientInfo;
+  private final EventStore store;
+  private final AtomicLong streamIds = new AtomicLong();
+  private final AtomicLong requestIds = new AtomicLong();
+  private final Map<String, McpStream> streams = new ConcurrentHashMap<>();
+  final Map<String, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+  final Map<String, Thread> running = new ConcurrentHashMap<>();
+  final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
+  private volatile McpStream standalone;
+  volatile int minLevel; // index in LEVELS; 0 = everything
+  volatile boolean initialized;
+  volatile long lastActiveNanos = System.nanoTime();
+  private volatile boolean ended;
+
+  McpSession(
+      String id,
+      String protocolVersion,
+      JsonNode clientCapabilities,
+      JsonNode clientInfo,
+      EventStore store) {
+    this.id = id;
+    this.protocolVersion = protocolVersion;
+    this.clientCapabilities = clientCapabilities;
+    this.clientInfo = clientInfo;
+    this.store = store;
+  }
+
+  /** A new POST stream owing {@code responses} responses. */
+  McpStream newStream(int responses) {
+    McpStream s =
+        new McpStream(id, Long.toString(streamIds.incrementAndGet()), store, responses, false);
+    streams.put(s.id, s);
+    return s;
+  }
+
+  /** The standalone GET stream, created on first use. */
+  synchronized McpStream standalone() {
+    if (standalone == null) {
+      standalone = new McpStream(id, "0", store, 0, true);
+      streams.put(standalone.id, standalone);
+    }
+    return standalone;
+  }
+
+  /** The standalone stream if a client ever opened one, else null. */
+  McpStream standaloneIfOpened() {
+    return standalone;
+  }
+
+  /** The stream that issued {@code eventId}, or null. */
+  McpStream streamOf(String eventId) {
+    int cut = eventId.lastIndexOf('_');
+    if (cut <= 0) {
+      return null;
+    }
+    McpStream s = streams.get(eventId.substring(0, cut));
+    return s != null && s.seqOf(eventId) >= 0 ? s : null;
+  }
+
+  /** A fresh id for a server-to-client request. */
+  String nextRequestId() {
+    return "sk-" + requestIds.incrementAndGet();
+  }
+
+  void touch() {
+    lastActiveNanos = System.nanoTime();
+  }
+
+  boolean isEnded() {
+    return ended;
+  }
+
+  /** Whether any stream has a connection attached. */
+  boolean hasAttachedStreams() {
+    return streams.values().stream().anyMatch(McpStream::isAttached);
+  }
+
+  /** Ends the session: streams close, running handlers are interrupted, pending requests fail. */
+  void end(String why) {
+    ended = true;
+    streams.values().forEach(McpStream::end);
+    running.values().forEach(Thread::interrupt);
+    pending
+        .values()
+        .forEach(f -> f.completeExceptionally(new McpError(McpError.INTERNAL_ERROR, why)));
+    pending.clear();
+    for (McpStream s : streams.values()) {
+      store.trim(s.storeKey);
+    }
+  }
+}

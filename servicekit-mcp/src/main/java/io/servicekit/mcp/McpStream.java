@@ -1,0 +1,278 @@
+package io.servicekit.mcp;
+
+import io.servicekit.sse.EventStore;
+import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.StoredEvent;
+import io.servicekit.streamable.EventSink;
+import io.servicekit.streamable.StreamClosedException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * One logical stream of a session: the answer to one POST (which ends once every response it owes
+ * has been sent) or the standalone GET stream (which lasts as long as the session). Messages get
+ * event ids {@code <streamId>_<seq>}, unique in the session, and are kept in the {@link EventStore}
+ * under {@code <sessionId>/<streamId>}, so a client can resume exactly this stream with {@code
+ * Last-Event-ID}. At most one connection is attached at a time; a resuming connection replaces the
+ * previous one.
+ *
+ * <p>A POST stream starts undecided: if its responses are ready before anything else is sent, they
+ * go back as plain JSON ({@link #awaitDecision}); the first notification or request switches it to
+ * an event stream.
+ */
+final class McpStream {
+  private static final long WAIT_SLICE_MS = 1000;
+
+  final String id;
+  final String storeKey;
+  final boolean standalone;
+  private final EventStore store;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private long seq; // last event id assigned, guarded by lock
+  private int owed; // responses still owed (POST streams), guarded by lock
+  private boolean sse; // guarded by lock
+  private boolean ended; // guarded by lock
+  private boolean disconnectRequested; // guarded by lock
+  private EventSink attached; // guarded by lock
+  private volatile long delivered; // highest sequence number written to some connection
+  private final List<JsonNode> jsonResponses = new ArrayList<>(); // before switching to SSE
+
+  McpStream(String sessionId, String id, EventStore store, int owed, boolean standalone) {
+    this.id = id;
+    this.storeKey = sessionId + "/" + id;
+    this.store = store;
+    this.owed = owed;
+    this.standalone = standalone;
+    this.sse = standalone;
+  }
+
+  /** The id of the event with sequence number {@code n}. */
+  String eventId(long n) {
+    return id + "_" + n;
+  }
+
+  /** The sequence number in {@code eventId}, or -1 if it is not an id of this stream. */
+  long seqOf(String eventId) {
+    if (eventId == null || !eventId.startsWith(id + "_")) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(eventId.substring(id.length() + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Sends {@code message} on this stream; {@code response} marks one of the responses the stream
+   * owes. Returns false when the stream has ended (the message is dropped).
+   */
+  boolean emit(JsonNode message, boolean response) {
+    lock.lock();
+    try {
+      if (ended) {
+        return false;
+      }
+      if (!sse && response) {
+        jsonResponses.add(message);
+      } else {
+        switchToSse();
+        store(message);
+      }
+      if (response && --owed <= 0 && !standalone) {
+        ended = true;
+      }
+      changed.signalAll();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void switchToSse() {
+    if (!sse) {
+      sse = true;
+      for (JsonNode r : jsonResponses) {
+        store(r);
+      }
+      jsonResponses.clear();
+    }
+  }
+
+  private void store(JsonNode message) {
+    seq++;
+    store.store(storeKey, new StoredEvent(eventId(seq), null, message.toString()));
+  }
+
+  /** Asks the current connection to close after what was sent (SEP-1699 polling). */
+  void requestDisconnect() {
+    lock.lock();
+    try {
+      switchToSse();
+      disconnectRequested = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Ends the stream (session over): the attached connection closes. */
+  void end() {
+    EventSink sink;
+    lock.lock();
+    try {
+      ended = true;
+      sink = attached;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (sink != null) {
+      sink.close();
+    }
+  }
+
+  /**
+   * Waits until the stream is decided: returns the JSON responses if they were all ready before
+   * anything else, or null if it became an event stream.
+   */
+  List<JsonNode> awaitDecision() throws InterruptedException {
+    lock.lock();
+    try {
+      while (!sse && !ended) {
+        changed.await();
+      }
+      return sse ? null : List.copyOf(jsonResponses);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The highest sequence number written to a connection so far. */
+  long delivered() {
+    return delivered;
+  }
+
+  /** Whether a connection is attached now. */
+  boolean isAttached() {
+    lock.lock();
+    try {
+      return attached != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the stream has ended. */
+  boolean isEnded() {
+    lock.lock();
+    try {
+      return ended;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Attaches {@code sink} (replacing and closing any attached connection) and feeds it every event
+   * after sequence number {@code after}, then live ones, until the stream ends (then closes it),
+   * the client goes away, a disconnect is requested, or another connection takes over.
+   *
+   * @param first an event to send before anything else (the priming event), or null
+   * @param retry the {@code retry} hint to send before a requested disconnect, or null
+   */
+  void pump(EventSink sink, long after, SseEvent first, Duration retry)
+      throws InterruptedException {
+    EventSink previous;
+    lock.lock();
+    try {
+      previous = attached;
+      attached = sink;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (previous != null && previous != sink) {
+      previous.close();
+    }
+    sink.onClose(() -> detach(sink));
+    try {
+      if (first != null) {
+        sink.send(first);
+      }
+      long sent = after;
+      while (true) {
+        long upTo;
+        boolean endedNow;
+        boolean disconnect;
+        lock.lock();
+        try {
+          while (attached == sink
+              && sink.isOpen()
+              && seq <= sent
+              && !ended
+              && !disconnectRequested) {
+            changed.await(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
+          }
+          if (attached != sink || !sink.isOpen()) {
+            return;
+          }
+          upTo = seq;
+          endedNow = ended;
+          disconnect = disconnectRequested;
+          disconnectRequested = false;
+        } finally {
+          lock.unlock();
+        }
+        if (upTo > sent) {
+          for (StoredEvent e : store.events(storeKey)) {
+            long n = seqOf(e.id());
+            if (n > sent && n <= upTo) {
+              sink.send(e.toEvent());
+            }
+          }
+          sent = upTo;
+          delivered = Math.max(delivered, sent);
+        }
+        if (endedNow) {
+          sink.close();
+          return;
+        }
+        if (disconnect) {
+          if (retry != null) {
+            sink.retry(retry);
+          }
+          sink.close();
+          return;
+        }
+      }
+    } catch (StreamClosedException e) {
+      // the client went away: what was not sent stays in the store for a resumption
+    } finally {
+      detach(sink);
+    }
+  }
+
+  private void detach(EventSink sink) {
+    lock.lock();
+    try {
+      if (attached == sink) {
+        attached = null;
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "McpStream[" + storeKey + (standalone ? ", standalone" : "") + "]";
+  }
+}
