@@ -7,8 +7,9 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
-import io.servicekit.demo.DemoServer;
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.mcp.McpServe;
+import io.servicekit.mcp.McpTransport;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.Test;
  * The official MCP Java SDK client ({@code io.modelcontextprotocol.sdk:mcp} 2.1.0, its {@link
  * HttpClientStreamableHttpTransport}) against the demo's {@code /mcp}: initialize, list and call
  * tools with log and progress notifications on the POST stream (after 2025-11-25 priming events,
- * which the SDK skips), sampling, and a graceful close. Resumption is not checked with this client:
- * see the comment in the test and docs/mcp.md.
+ * which the SDK skips), sampling, and termination (closing the client sends DELETE). Resumption is
+ * not checked with this client: see the comment in the test and docs/mcp.md.
  */
 class McpJavaSdkInteropTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -35,7 +36,13 @@ class McpJavaSdkInteropTest {
 
   @Test
   void javaSdkClientWorksWithTheDemo() throws Exception {
-    try (ServiceKitServer server = DemoServer.create(0).start()) {
+    McpTransport mcp = McpTransport.builder(McpDemo.server()).build();
+    try (ServiceKitServer server =
+        ServiceKitServer.builder()
+            .port(0)
+            .route(McpDemo.PATH, McpServe.handler(mcp))
+            .build()
+            .start()) {
       String base = "http://localhost:" + server.port();
       List<String> logs = new CopyOnWriteArrayList<>();
       List<Double> progress = new CopyOnWriteArrayList<>();
@@ -89,9 +96,12 @@ class McpJavaSdkInteropTest {
         // Not test_reconnection: SDK 2.1.0 does not re-GET a POST stream that the server closed
         // before the response (SEP-1699 polling; it logs the priming events and waits until its
         // request times out). The TypeScript SDK and the conformance suite cover resumption.
+        assertThat(mcp.sessionCount()).isEqualTo(1);
       } finally {
         assertThat(client.closeGracefully()).isTrue();
       }
+      // closing sent DELETE: the session is gone
+      await().atMost(WAIT).until(() -> mcp.sessionCount() == 0);
     }
   }
 }
