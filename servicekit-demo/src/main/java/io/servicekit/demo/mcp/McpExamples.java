@@ -1,0 +1,112 @@
+package io.servicekit.demo.mcp;
+
+import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.mcp.McpError;
+import io.servicekit.mcp.McpJson;
+import io.servicekit.mcp.McpServe;
+import io.servicekit.mcp.McpServer;
+import io.servicekit.mcp.McpServer.PromptArgument;
+import io.servicekit.mcp.McpTransport;
+import io.servicekit.middleware.OriginPatterns;
+import io.servicekit.sse.MemoryEventStore;
+import java.time.Duration;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The samples quoted by docs/mcp.md (each between {@code [START name]} and {@code [END name]}),
+ * exercised by {@code McpExamplesTest}.
+ */
+public final class McpExamples {
+  private McpExamples() {}
+
+  /** A small MCP server: one tool that reports progress and logs, one resource, one prompt. */
+  public static McpServer server() {
+    // [START server]
+    JsonNode schema =
+        McpJson.parse(
+            """
+            {"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");
+    McpServer server =
+        McpServer.builder("weather", "1.0.0")
+            .instructions("Ask for the weather of a city.")
+            .tool(
+                "forecast",
+                "The forecast for a city",
+                schema,
+                (ctx, args) -> {
+                  String city = args.path("city").asString();
+                  if (city.isBlank()) {
+                    throw new McpError(McpError.INVALID_PARAMS, "city must not be blank");
+                  }
+                  ctx.log("info", "weather", "looking up " + city); // → the POST's SSE stream
+                  ctx.progress(1, 2.0, "half way"); // only if the client sent a progressToken
+                  return McpJson.toolResult(McpJson.text("Sunny in " + city));
+                })
+            .resource(
+                "weather://cities",
+                "Cities",
+                "The cities we know",
+                "text/plain",
+                (ctx, uri, vars) ->
+                    McpJson.readResult(McpJson.textContents(uri, "text/plain", "Paris\nOslo")))
+            .prompt(
+                "plan_trip",
+                "Plan a trip",
+                List.of(new PromptArgument("city", "Where to", true)),
+                (ctx, args) ->
+                    McpJson.promptResult(
+                        null,
+                        McpJson.message("user", McpJson.text("Plan a day in " + args.get("city")))))
+            .build();
+    // [END server]
+    return server;
+  }
+
+  /** Asks the client's model through sampling (a server-to-client request). */
+  public static McpServer sampling() {
+    // [START sampling]
+    McpServer server =
+        McpServer.builder("poet", "1.0.0")
+            .tool(
+                "haiku",
+                "Asks the client's model for a haiku",
+                McpJson.parse("{\"type\":\"object\"}"),
+                (ctx, args) -> {
+                  if (!ctx.clientSupports("sampling")) {
+                    return McpJson.toolError("this client cannot sample");
+                  }
+                  JsonNode params =
+                      McpJson.parse(
+                          """
+                          {"messages":[{"role":"user",
+                            "content":{"type":"text","text":"A haiku about HTTP"}}],
+                           "maxTokens":60}""");
+                  JsonNode answer =
+                      ctx.request("sampling/createMessage", params, Duration.ofSeconds(30));
+                  return McpJson.toolResult(
+                      McpJson.text(answer.path("content").path("text").asString()));
+                })
+            .build();
+    // [END sampling]
+    return server;
+  }
+
+  /** Mounts {@code server} at {@code /mcp} with explicit transport settings. */
+  public static ServiceKitServer mount(McpServer server, int port) {
+    // [START mount]
+    McpTransport transport =
+        McpTransport.builder(server)
+            .allowedHosts(List.of("localhost", "127.0.0.1", "[::1]")) // Host check (403)
+            .allowedOrigins(OriginPatterns.localhost()) // Origin check (403)
+            .standaloneGet(true) // false: GET without Last-Event-ID → 405
+            .eventStore(new MemoryEventStore(1000)) // what resumption replays
+            .retry(Duration.ofSeconds(1)) // retry hint for 2025-11-25 clients
+            .sessionIdleTimeout(Duration.ofMinutes(30))
+            .build();
+    ServiceKitServer http =
+        ServiceKitServer.builder().port(port).route("/mcp", McpServe.handler(transport)).build();
+    // [END mount]
+    return http;
+  }
+}

@@ -1,0 +1,141 @@
+package io.servicekit.demo.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.servicekit.jetty.ServiceKitServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Runs the samples of docs/mcp.md and checks that the docs quote compiled code. */
+class McpExamplesTest {
+  private final HttpClient client = HttpClient.newHttpClient();
+
+  private HttpResponse<String> post(URI uri, String session, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(20))
+            .header("Accept", "application/json, text/event-stream")
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (session != null) {
+      b.header("Mcp-Session-Id", session).header("MCP-Protocol-Version", "2025-06-18");
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void exampleServerAnswersOverHttp() throws Exception {
+    try (ServiceKitServer http = McpExamples.mount(McpExamples.server(), 0).start()) {
+      URI uri = URI.create("http://127.0.0.1:" + http.port() + "/mcp");
+      HttpResponse<String> init =
+          post(
+              uri,
+              null,
+              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                  + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                  + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+      assertThat(init.statusCode()).isEqualTo(200);
+      assertThat(init.body()).contains("\"instructions\":\"Ask for the weather of a city.\"");
+      String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+      // no progress token: the log message alone switches the answer to SSE
+      HttpResponse<String> call =
+          post(
+              uri,
+              session,
+              "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                  + "\"params\":{\"name\":\"forecast\",\"arguments\":{\"city\":\"Oslo\"}}}");
+      assertThat(call.headers().firstValue("Content-Type").orElse(""))
+          .startsWith("text/event-stream");
+      assertThat(call.body()).contains("looking up Oslo").contains("Sunny in Oslo");
+      assertThat(call.body()).doesNotContain("notifications/progress");
+      HttpResponse<String> blank =
+          post(
+              uri,
+              session,
+              "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","
+                  + "\"params\":{\"name\":\"forecast\",\"arguments\":{\"city\":\" \"}}}");
+      assertThat(blank.body()).contains("-32602").contains("city must not be blank");
+      HttpResponse<String> prompt =
+          post(
+              uri,
+              session,
+              "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"prompts/get\","
+                  + "\"params\":{\"name\":\"plan_trip\",\"arguments\":{\"city\":\"Rome\"}}}");
+      assertThat(prompt.body()).contains("Plan a day in Rome");
+      HttpResponse<String> read =
+          post(
+              uri,
+              session,
+              "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/read\","
+                  + "\"params\":{\"uri\":\"weather://cities\"}}");
+      assertThat(read.body()).contains("Paris\\nOslo");
+    }
+  }
+
+  @Test
+  void samplingExampleRefusesClientsWithoutSampling() throws Exception {
+    try (ServiceKitServer http = McpExamples.mount(McpExamples.sampling(), 0).start()) {
+      URI uri = URI.create("http://127.0.0.1:" + http.port() + "/mcp");
+      HttpResponse<String> init =
+          post(
+              uri,
+              null,
+              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                  + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                  + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+      String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+      HttpResponse<String> call =
+          post(
+              uri,
+              session,
+              "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"haiku\"}}");
+      assertThat(call.body()).contains("\"isError\":true").contains("this client cannot sample");
+    }
+  }
+
+  /** Every java block of docs/mcp.md is a region of a compiled source file. */
+  @Test
+  void docsQuoteCompiledCode() throws Exception {
+    String md = Files.readString(Path.of("../docs/mcp.md"));
+    Matcher blocks = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(md);
+    List<String> sources = new ArrayList<>();
+    for (String root : List.of("src/main/java", "src/test/java")) {
+      try (Stream<Path> files = Files.walk(Path.of(root))) {
+        for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+          sources.add(normalise(Files.readString(f)));
+        }
+      }
+    }
+    int count = 0;
+    while (blocks.find()) {
+      String block = normalise(blocks.group(1));
+      assertThat(sources)
+          .as("docs/mcp.md block not found in the demo sources:%n%s", block)
+          .anyMatch(s -> s.contains(block));
+      count++;
+    }
+    assertThat(count).isGreaterThanOrEqualTo(3);
+  }
+
+  private static String normalise(String code) {
+    StringBuilder out = new StringBuilder();
+    for (String line : code.split("\n")) {
+      String t = line.strip();
+      if (!t.isEmpty()) {
+        out.append(t).append('\n');
+      }
+    }
+    return out.toString();
+  }
+}
