@@ -13,6 +13,7 @@ import io.servicekit.streamable.StreamableRequest;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.SseEventParser;
 import io.servicekit.testkit.SseEventParser.Event;
+import io.servicekit.testkit.StreamableTestClient;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -240,16 +241,78 @@ class StreamableServeTest {
                       sink.send(null, null, "done");
                     }),
             config().keepalivePeriod(Duration.ofSeconds(5)).build());
-    Reader reader = Reader.post(uri, "{}");
-    reader.awaitOpen();
-    time.advanceBy(Duration.ofSeconds(5));
-    assertThat(reader.comments.poll(10, TimeUnit.SECONDS)).isEqualTo("keepalive");
-    time.advanceBy(Duration.ofSeconds(5));
-    assertThat(reader.comments.poll(10, TimeUnit.SECONDS)).isEqualTo("keepalive");
-    release.countDown();
-    assertThat(reader.events.poll(10, TimeUnit.SECONDS).data()).isEqualTo("done");
-    assertThat(reader.ended.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(reader.comments).isEmpty();
+    try (StreamableTestClient.Stream stream = StreamableTestClient.of(uri).open("POST", "{}")) {
+      assertThat(stream.status()).isEqualTo(200);
+      time.advanceBy(Duration.ofSeconds(5));
+      assertThat(stream.awaitComment()).isEqualTo("keepalive");
+      time.advanceBy(Duration.ofSeconds(5));
+      assertThat(stream.awaitComment()).isEqualTo("keepalive");
+      release.countDown();
+      assertThat(stream.awaitEvent().data()).isEqualTo("done");
+      assertThat(stream.awaitEnd()).isEmpty();
+      assertThat(stream.failures()).isEmpty();
+    }
+  }
+
+  /**
+   * A client that hangs up mid-stream: the producer is interrupted in its own wait or its next send
+   * throws; onClose runs.
+   */
+  @Test
+  void hangingUpEndsTheProducer() throws Exception {
+    BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+    CountDownLatch hungUp = new CountDownLatch(1);
+    URI uri =
+        serve(
+            r ->
+                StreamResponse.of(
+                    sink -> {
+                      sink.onClose(() -> outcome.add("closed"));
+                      sink.send(null, null, "first");
+                      try {
+                        hungUp.await(); // interrupted if the hang-up is noticed meanwhile
+                        while (true) {
+                          sink.send(null, null, "more");
+                        }
+                      } catch (StreamClosedException | InterruptedException e) {
+                        outcome.add(e);
+                      }
+                    }),
+            config().build());
+    StreamableTestClient client = StreamableTestClient.of(uri).header("Mcp-Session-Id", "s1");
+    try (StreamableTestClient.Stream stream = client.open("POST", "{}")) {
+      assertThat(stream.awaitEvent().data()).isEqualTo("first");
+      assertThat(requests.poll(10, TimeUnit.SECONDS).header("mcp-session-id")).hasValue("s1");
+    }
+    hungUp.countDown();
+    List<Object> seen = new ArrayList<>();
+    seen.add(outcome.poll(30, TimeUnit.SECONDS));
+    seen.add(outcome.poll(30, TimeUnit.SECONDS));
+    assertThat(seen).contains("closed");
+    assertThat(seen.stream().filter(o -> !"closed".equals(o)))
+        .singleElement()
+        .isInstanceOfAny(StreamClosedException.class, InterruptedException.class);
+  }
+
+  @Test
+  void testClientReadsJsonAndStreams() throws Exception {
+    URI uri =
+        serve(
+            r ->
+                r.accept().acceptsEventStream()
+                    ? StreamResponse.of(sink -> sink.send("m", "1", "streamed"))
+                    : SingleResponse.json(200, "{\"single\":true}"),
+            config().build());
+    StreamableTestClient client = StreamableTestClient.of(uri);
+    StreamableTestClient.Response streamed = client.post("{}");
+    assertThat(streamed.isEventStream()).isTrue();
+    assertThat(streamed.events()).extracting(Event::data).containsExactly("streamed");
+    StreamableTestClient.Response json = client.header("Accept", "application/json").post("{}");
+    assertThat(json.isEventStream()).isFalse();
+    assertThat(json.body()).isEqualTo("{\"single\":true}");
+    org.assertj.core.api.Assertions.assertThatThrownBy(json::events)
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("not an event stream");
   }
 
   /**
@@ -298,6 +361,45 @@ class StreamableServeTest {
     assertThat(outcome.get()).isInstanceOf(StreamClosedException.class);
   }
 
+  /**
+   * An idle stream (nothing written, keepalives off) still learns at once that the client left: the
+   * producer, waiting on something of its own, is interrupted and onClose runs.
+   */
+  @Test
+  void idleStreamNoticesTheClientLeaving() throws Exception {
+    BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+    CountDownLatch started = new CountDownLatch(1);
+    URI uri =
+        serve(
+            r ->
+                StreamResponse.of(
+                    sink -> {
+                      sink.onClose(() -> outcome.add("closed"));
+                      started.countDown();
+                      try {
+                        new CountDownLatch(1).await(); // the application's own wait
+                      } catch (InterruptedException e) {
+                        outcome.add(e);
+                        assertThat(sink.isOpen()).isFalse();
+                      }
+                    }),
+            config().keepalivePeriod(Duration.ZERO).build());
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /rpc HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] head = socket.getInputStream().readNBytes(12);
+      assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    List<Object> seen = new ArrayList<>();
+    seen.add(outcome.poll(30, TimeUnit.SECONDS));
+    seen.add(outcome.poll(30, TimeUnit.SECONDS));
+    assertThat(seen).contains("closed").hasAtLeastOneElementOfType(InterruptedException.class);
+  }
+
   private static boolean blockedInSend(Thread t) {
     if (t.getState() != Thread.State.WAITING) {
       return false;
@@ -343,60 +445,5 @@ class StreamableServeTest {
     List<Object> own = seen.stream().filter(o -> !"closed".equals(o)).toList();
     assertThat(own.get(0)).isEqualTo(false);
     assertThat(own.get(1)).isInstanceOf(StreamClosedException.class);
-  }
-
-  /** Reads a streamed response incrementally on a thread of its own. */
-  static final class Reader implements SseEventParser.Listener {
-    final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
-    final CountDownLatch opened = new CountDownLatch(1);
-    final CountDownLatch ended = new CountDownLatch(1);
-    volatile HttpResponse<InputStream> response;
-
-    static Reader post(URI uri, String body) {
-      Reader r = new Reader();
-      Thread.ofVirtual()
-          .start(
-              () -> {
-                try {
-                  r.response =
-                      HTTP.send(
-                          HttpRequest.newBuilder(uri)
-                              .POST(HttpRequest.BodyPublishers.ofString(body))
-                              .build(),
-                          HttpResponse.BodyHandlers.ofInputStream());
-                  r.opened.countDown();
-                  SseEventParser parser = new SseEventParser(r);
-                  try (InputStream in = r.response.body()) {
-                    byte[] buf = new byte[8192];
-                    int n;
-                    while ((n = in.read(buf)) >= 0) {
-                      parser.feed(buf, 0, n);
-                    }
-                  }
-                  parser.end();
-                } catch (Exception e) {
-                  r.comments.add("reader failed: " + e);
-                } finally {
-                  r.ended.countDown();
-                }
-              });
-      return r;
-    }
-
-    void awaitOpen() throws InterruptedException {
-      assertThat(opened.await(10, TimeUnit.SECONDS)).isTrue();
-      assertThat(response.statusCode()).isEqualTo(200);
-    }
-
-    @Override
-    public void onEvent(Event event) {
-      events.add(event);
-    }
-
-    @Override
-    public void onComment(String comment) {
-      comments.add(comment);
-    }
   }
 }
