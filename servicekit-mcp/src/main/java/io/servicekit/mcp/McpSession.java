@@ -25,6 +25,7 @@ final class McpSession {
   private final Map<String, McpStream> streams = new ConcurrentHashMap<>();
   final Map<String, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
   final Map<String, Thread> running = new ConcurrentHashMap<>();
+  final Set<String> cancelled = ConcurrentHashMap.newKeySet();
   final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
   private volatile McpStream standalone;
   volatile int minLevel; // index in LEVELS; 0 = everything

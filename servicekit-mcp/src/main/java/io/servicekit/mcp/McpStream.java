@@ -95,6 +95,22 @@ final class McpStream {
     }
   }
 
+  /**
+   * Gives up one owed response without sending anything (its request was cancelled: the spec says
+   * not to answer it).
+   */
+  void skipResponse() {
+    lock.lock();
+    try {
+      if (!ended && --owed <= 0 && !standalone) {
+        ended = true;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void switchToSse() {
     if (!sse) {
       sse = true;

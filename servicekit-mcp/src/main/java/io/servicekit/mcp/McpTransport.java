@@ -321,6 +321,9 @@ public final class McpTransport implements StreamableHandler {
       HANDLERS.newThread(() -> run(session, stream, r)).start();
     }
     List<JsonNode> json = stream.awaitDecision();
+    if (json != null && json.isEmpty()) {
+      return SingleResponse.empty(202).withHeader(SESSION_HEADER, session.id); // all cancelled
+    }
     if (json != null) {
       String out;
       if (batch) {
@@ -421,9 +424,10 @@ public final class McpTransport implements StreamableHandler {
     switch (method) {
       case "notifications/initialized" -> session.initialized = true;
       case "notifications/cancelled" -> {
-        JsonNode requestId = m.path("params").path("requestId");
-        Thread t = session.running.get(requestId.toString());
+        String key = m.path("params").path("requestId").toString();
+        Thread t = session.running.get(key);
         if (t != null) {
+          session.cancelled.add(key);
           t.interrupt();
         }
       }
@@ -480,7 +484,11 @@ public final class McpTransport implements StreamableHandler {
       session.running.remove(key);
       Thread.interrupted(); // clear a late cancellation
     }
-    stream.emit(response, true);
+    if (session.cancelled.remove(key)) {
+      stream.skipResponse(); // cancelled: the spec says not to answer
+    } else {
+      stream.emit(response, true);
+    }
   }
 
   /** Methods the transport answers itself (session state), or null to dispatch to the server. */

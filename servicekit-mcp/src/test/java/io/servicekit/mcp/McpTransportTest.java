@@ -32,12 +32,14 @@ class McpTransportTest {
   private McpHttp http;
   private McpTransport transport;
 
+  private final CountDownLatch blocked = new CountDownLatch(1);
+
   @BeforeEach
   void start() throws Exception {
-    start(true);
+    start(b -> {});
   }
 
-  private void start(boolean standaloneGet) throws Exception {
+  private void start(java.util.function.Consumer<McpTransport.Builder> settings) throws Exception {
     if (server != null) {
       server.close();
     }
@@ -76,6 +78,15 @@ class McpTransportTest {
                   JsonNode r = ctx.request("sampling/createMessage", McpJson.object());
                   return McpJson.toolResult(McpJson.text("LLM: " + r.path("text").asString()));
                 })
+            .tool(
+                "block",
+                "blocks until cancelled",
+                schema(),
+                (ctx, args) -> {
+                  blocked.countDown();
+                  new CountDownLatch(1).await(); // until interrupted by notifications/cancelled
+                  return McpJson.toolResult(McpJson.text("never"));
+                })
             .resource(
                 "test://r",
                 "r",
@@ -84,11 +95,11 @@ class McpTransportTest {
                 (ctx, uri, vars) ->
                     McpJson.readResult(McpJson.textContents(uri, "text/plain", "r")))
             .build();
-    transport =
+    McpTransport.Builder builder =
         McpTransport.builder(mcp)
-            .standaloneGet(standaloneGet)
-            .allowedOrigins(OriginPatterns.of("localhost", "https://app.example.com"))
-            .build();
+            .allowedOrigins(OriginPatterns.of("localhost", "https://app.example.com"));
+    settings.accept(builder);
+    transport = builder.build();
     server =
         ServiceKitServer.builder()
             .port(0)
@@ -356,7 +367,7 @@ class McpTransportTest {
       assertThat(http.send("DELETE", session(id)).statusCode()).isEqualTo(200);
       assertThat(first.awaitEnd()).isTrue();
     }
-    start(false);
+    start(b -> b.standaloneGet(false));
     String other = http.initialize(V);
     Map<String, String> h = new java.util.HashMap<>(session(other));
     h.put("Accept", "text/event-stream");
@@ -493,6 +504,48 @@ class McpTransportTest {
     HttpResponse<String> r = http.post(McpHttp.call(1, "missing"), session(id));
     assertThat(errorCode(r)).isEqualTo(-32602);
     assertThat(r.body()).contains("Unknown tool: missing");
+  }
+
+  @Test
+  void cancelledRequestGetsNoResponse() throws Exception {
+    String id = http.initialize(V);
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> call =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return http.post(McpHttp.call(7, "block"), session(id));
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    assertThat(blocked.await(20, TimeUnit.SECONDS)).isTrue();
+    HttpResponse<String> cancel =
+        http.post(
+            "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7}}",
+            session(id));
+    assertThat(cancel.statusCode()).isEqualTo(202);
+    HttpResponse<String> answer = call.get(20, TimeUnit.SECONDS);
+    assertThat(answer.statusCode()).isEqualTo(202);
+    assertThat(answer.body()).isEmpty();
+    // the session goes on
+    assertThat(http.post(McpHttp.call(8, "plain"), session(id)).body()).contains("plain");
+  }
+
+  @Test
+  void sessionLimitAndIdleExpiry() throws Exception {
+    start(b -> b.maxSessions(1));
+    String first = http.initialize(V);
+    HttpResponse<String> full = http.post(McpHttp.initializeBody(V), Map.of());
+    assertThat(full.statusCode()).isEqualTo(503);
+    assertThat(full.body()).contains("too many MCP sessions (1)");
+    assertThat(http.send("DELETE", session(first)).statusCode()).isEqualTo(200);
+    assertThat(http.post(McpHttp.initializeBody(V), Map.of()).statusCode()).isEqualTo(200);
+
+    start(b -> b.sessionIdleTimeout(java.time.Duration.ofNanos(1)));
+    String idle = http.initialize(V);
+    http.initialize(V); // a new session sweeps the idle one
+    String ping = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}";
+    assertThat(http.post(ping, session(idle)).statusCode()).isEqualTo(404);
   }
 
   private static Map<String, String> withAccept(Map<String, String> h) {
