@@ -414,8 +414,8 @@ public final class McpServer {
     }
 
     /**
-     * A handler for a request method of the server's own (or to replace how a standard feature
-     * method is answered is not possible: those are fixed).
+     * A handler for a request method of the server's own. The standard methods (tools, resources,
+     * prompts, completion, lifecycle) are answered by ServiceKit and cannot be replaced.
      *
      * @throws IllegalArgumentException for a method the transport or this class answers
      */
