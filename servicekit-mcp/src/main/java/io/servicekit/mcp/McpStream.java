@@ -38,7 +38,8 @@ final class McpStream {
   private int owed; // responses still owed (POST streams), guarded by lock
   private boolean sse; // guarded by lock
   private boolean ended; // guarded by lock
-  private boolean disconnectRequested; // guarded by lock
+  private long generation; // connections attached so far, guarded by lock
+  private long disconnectTarget = -1; // generation to close (SEP-1699), guarded by lock
   private EventSink attached; // guarded by lock
   private volatile long delivered; // highest sequence number written to some connection
   private final List<JsonNode> jsonResponses = new ArrayList<>(); // before switching to SSE
@@ -126,12 +127,15 @@ final class McpStream {
     store.store(storeKey, new StoredEvent(eventId(seq), null, message.toString()));
   }
 
-  /** Asks the current connection to close after what was sent (SEP-1699 polling). */
+  /**
+   * Asks the current connection (or, if none is attached, the next one) to close after what was
+   * sent (SEP-1699 polling). A connection that attaches later is not affected.
+   */
   void requestDisconnect() {
     lock.lock();
     try {
       switchToSse();
-      disconnectRequested = true;
+      disconnectTarget = attached != null ? generation : generation + 1;
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -206,10 +210,12 @@ final class McpStream {
   void pump(EventSink sink, long after, SseEvent first, Duration retry)
       throws InterruptedException {
     EventSink previous;
+    long me;
     lock.lock();
     try {
       previous = attached;
       attached = sink;
+      me = ++generation;
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -233,7 +239,7 @@ final class McpStream {
               && sink.isOpen()
               && seq <= sent
               && !ended
-              && !disconnectRequested) {
+              && disconnectTarget != me) {
             changed.await(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
           }
           if (attached != sink || !sink.isOpen()) {
@@ -241,8 +247,10 @@ final class McpStream {
           }
           upTo = seq;
           endedNow = ended;
-          disconnect = disconnectRequested;
-          disconnectRequested = false;
+          disconnect = disconnectTarget == me;
+          if (disconnect) {
+            disconnectTarget = -1;
+          }
         } finally {
           lock.unlock();
         }

@@ -79,6 +79,15 @@ class McpTransportTest {
                   return McpJson.toolResult(McpJson.text("LLM: " + r.path("text").asString()));
                 })
             .tool(
+                "slow",
+                "logs, then answers when released",
+                schema(),
+                (ctx, args) -> {
+                  ctx.log("info", "t", "before");
+                  assertThat(release.await(20, TimeUnit.SECONDS)).isTrue();
+                  return McpJson.toolResult(McpJson.text("after reconnect"));
+                })
+            .tool(
                 "block",
                 "blocks until cancelled",
                 schema(),
@@ -464,8 +473,9 @@ class McpTransportTest {
   void droppedPostStreamIsResumedAfterTheLastSeenEvent() throws Exception {
     String id = http.initialize(V);
     String primingId;
-    try (McpHttp.Events events = http.postStream(McpHttp.call(1, "reconnect"), session(id))) {
+    try (McpHttp.Events events = http.postStream(McpHttp.call(1, "slow"), session(id))) {
       primingId = events.next().id();
+      assertThat(events.next().data()).contains("before");
     } // the client drops the connection; the call goes on
     release.countDown();
     Map<String, String> h = new java.util.HashMap<>(session(id));
