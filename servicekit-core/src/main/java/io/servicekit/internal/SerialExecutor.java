@@ -62,11 +62,7 @@ public final class SerialExecutor implements Executor {
     } finally {
       lock.unlock();
     }
-    try {
-      task.run();
-    } catch (Throwable t) {
-      LOG.error("connection callback failed", t);
-    }
+    runOne(task);
     runAll();
   }
 
@@ -83,11 +79,15 @@ public final class SerialExecutor implements Executor {
       } finally {
         lock.unlock();
       }
-      try {
-        task.run();
-      } catch (Throwable t) {
-        LOG.error("connection callback failed", t);
-      }
+      runOne(task);
+    }
+  }
+
+  private static void runOne(Runnable task) {
+    try {
+      task.run();
+    } catch (Throwable t) {
+      LOG.error("connection callback failed", t);
     }
   }
 }
