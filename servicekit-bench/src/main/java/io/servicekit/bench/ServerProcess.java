@@ -1,5 +1,6 @@
 package io.servicekit.bench;
 
+import io.servicekit.bench.server.ServerControl;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -86,7 +87,7 @@ final class ServerProcess implements AutoCloseable {
 
   /** Asks the server to broadcast {@code text} (one line, no CR/LF) to its SSE streams. */
   void publish(String text) throws IOException {
-    send(io.servicekit.bench.server.ServerControl.PUBLISH + text);
+    send(ServerControl.PUBLISH + text);
   }
 
   private synchronized void send(String command) throws IOException {
