@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
 import io.servicekit.streamable.ContentLengthFraming;
+import io.servicekit.testkit.DocSnippets;
 import io.servicekit.testkit.SseEventParser;
 import io.servicekit.testkit.SseEventParser.Event;
 import java.io.ByteArrayInputStream;
@@ -14,15 +15,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Runs the samples of docs/streamable.md and checks that the page quotes compiled code. */
@@ -143,34 +138,8 @@ class StreamableExamplesTest {
 
   /** Every java block of docs/streamable.md is a region of a compiled source file. */
   @Test
-  void docsQuoteCompiledCode() throws Exception {
-    String md = Files.readString(Path.of("../docs/streamable.md"));
-    Matcher blocks = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(md);
-    List<String> sources = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(Path.of("src/test/java/io/servicekit/jetty/docs"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-        sources.add(normalise(Files.readString(f)));
-      }
-    }
-    int count = 0;
-    while (blocks.find()) {
-      String block = normalise(blocks.group(1));
-      assertThat(sources)
-          .as("docs/streamable.md block not found in the example sources:%n%s", block)
-          .anyMatch(s -> s.contains(block));
-      count++;
-    }
-    assertThat(count).isGreaterThanOrEqualTo(5);
-  }
-
-  private static String normalise(String code) {
-    StringBuilder out = new StringBuilder();
-    for (String line : code.split("\n")) {
-      String t = line.strip();
-      if (!t.isEmpty()) {
-        out.append(t).append('\n');
-      }
-    }
-    return out.toString();
+  void docsQuoteCompiledCode() {
+    DocSnippets.assertJavaBlocksCompiled(
+        Path.of("../docs/streamable.md"), 5, Path.of("src/test/java/io/servicekit/jetty/docs"));
   }
 }
