@@ -39,6 +39,8 @@ final class McpStream {
   private boolean sse; // guarded by lock
   private boolean ended; // guarded by lock
   private long generation; // connections attached so far, guarded by lock
+  private boolean reserved; // a GET is about to attach, guarded by lock
+  private long reservedAt; // its System.nanoTime(), guarded by lock
   private long disconnectTarget = -1; // generation to close (SEP-1699), guarded by lock
   private EventSink attached; // guarded by lock
   private volatile long delivered; // highest sequence number written to some connection
@@ -179,6 +181,26 @@ final class McpStream {
     return delivered;
   }
 
+  /**
+   * Claims the stream for a new standalone connection: false if one is attached or another GET
+   * claimed it less than 10 s ago and has not attached yet (so two concurrent GETs cannot both pass
+   * the one-stream check).
+   */
+  boolean tryReserve() {
+    lock.lock();
+    try {
+      long now = System.nanoTime();
+      if (attached != null || (reserved && now - reservedAt < TimeUnit.SECONDS.toNanos(10))) {
+        return false;
+      }
+      reserved = true;
+      reservedAt = now;
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Whether a connection is attached now. */
   boolean isAttached() {
     lock.lock();
@@ -216,6 +238,7 @@ final class McpStream {
       previous = attached;
       attached = sink;
       me = ++generation;
+      reserved = false;
       changed.signalAll();
     } finally {
       lock.unlock();

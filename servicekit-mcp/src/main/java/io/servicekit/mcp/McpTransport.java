@@ -569,7 +569,7 @@ public final class McpTransport implements StreamableHandler {
           .withHeader("Allow", "POST, DELETE");
     }
     McpStream stream = session.standalone();
-    if (stream.isAttached()) {
+    if (!stream.tryReserve()) {
       return error(
           409,
           McpError.SERVER_ERROR,

@@ -386,6 +386,29 @@ class McpTransportTest {
   }
 
   @Test
+  void twoConcurrentStandaloneGetsNeverBothGetAStream() throws Exception {
+    String id = http.initialize(V);
+    Map<String, String> h = withAccept(session(id));
+    java.util.concurrent.CompletableFuture<Integer> a =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> headStatus(h));
+    java.util.concurrent.CompletableFuture<Integer> b =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> headStatus(h));
+    assertThat(List.of(a.get(20, TimeUnit.SECONDS), b.get(20, TimeUnit.SECONDS)))
+        .containsExactlyInAnyOrder(200, 409);
+  }
+
+  /** The status of a GET, reading only the head (the stream stays open until the test ends). */
+  private int headStatus(Map<String, String> headers) {
+    try {
+      java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(http.uri).GET();
+      headers.forEach(r::header);
+      return http.client.send(r.build(), HttpResponse.BodyHandlers.ofInputStream()).statusCode();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void otherMethodsAre405WithAllow() throws Exception {
     HttpResponse<String> r = http.send("PUT", Map.of());
     assertThat(r.statusCode()).isEqualTo(405);
