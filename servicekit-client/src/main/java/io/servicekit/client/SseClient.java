@@ -273,6 +273,7 @@ public final class SseClient implements AutoCloseable {
         int n;
         while ((n = in.read(buf)) >= 0) {
           parser.feed(buf, 0, n);
+          lastEventId = parser.lastEventId(); // also ids of blocks without data
         }
       }
       parser.end();
@@ -293,9 +294,7 @@ public final class SseClient implements AutoCloseable {
   }
 
   private void deliver(ServerSentEvent event) {
-    if (event.id() != null) {
-      lastEventId = event.id();
-    }
+    lastEventId = event.lastEventId();
     Consumer<ServerSentEvent> handler = handlers.get(event.type());
     callback(
         () ->

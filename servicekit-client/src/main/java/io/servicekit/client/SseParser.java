@@ -26,8 +26,9 @@ final class SseParser {
   private final StringBuilder data = new StringBuilder();
   private boolean hasData;
   private String type = "";
-  private String id;
-  private String lastEventId;
+  private String id; // this block's own id field
+  private String lastEventIdBuffer;
+  private String lastEventId; // committed at the end of a block
 
   SseParser(
       String lastEventId,
@@ -36,12 +37,14 @@ final class SseParser {
       Consumer<ServerSentEvent> onEvent,
       LongConsumer onRetry) {
     this.lastEventId = lastEventId == null ? "" : lastEventId;
+    this.lastEventIdBuffer = this.lastEventId;
     this.maxLineBytes = maxLineBytes;
     this.maxEventBytes = maxEventBytes;
     this.onEvent = onEvent;
     this.onRetry = onRetry;
   }
 
+  /** The id of the last complete block that had one (what {@code Last-Event-ID} should send). */
   String lastEventId() {
     return lastEventId;
   }
@@ -125,7 +128,7 @@ final class SseParser {
       case "id" -> {
         if (value.indexOf('\0') < 0) {
           id = value;
-          lastEventId = value;
+          lastEventIdBuffer = value;
         }
       }
       case "retry" -> {
@@ -142,6 +145,9 @@ final class SseParser {
   }
 
   private void dispatch() {
+    // As the spec says, the id of a block counts only once the block is complete (with or without
+    // data): a stream cut in the middle of an event resumes before that event, not after it.
+    lastEventId = lastEventIdBuffer;
     if (hasData) {
       ServerSentEvent e =
           new ServerSentEvent(
@@ -162,6 +168,7 @@ final class SseParser {
 
   /** The end of the stream: an unfinished event is discarded. */
   void end() {
+    lastEventIdBuffer = lastEventId;
     line.reset();
     reset();
     lastWasCr = false;

@@ -648,7 +648,11 @@ public final class WsClient<I, O> implements AutoCloseable {
     private void tooBig(WebSocket ws) {
       String reason = "message larger than maxMessageBytes=" + maxMessageBytes;
       dispatch(() -> listener.onError(new IllegalStateException(reason)));
-      ws.sendClose(CloseStatus.MESSAGE_TOO_BIG, "message too big");
+      try {
+        ws.sendClose(CloseStatus.MESSAGE_TOO_BIG, "message too big");
+      } catch (RuntimeException e) {
+        abort("message too big"); // a write is outstanding: drop the connection instead
+      }
     }
 
     @Override
