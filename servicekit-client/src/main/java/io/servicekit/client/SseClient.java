@@ -336,15 +336,27 @@ public final class SseClient implements AutoCloseable {
     }
     int n = next;
     Duration d = delay;
-    callback(() -> listener.onReconnecting(n, d));
-    lock.lock();
+    // The attempt is on the clock before onReconnecting is announced (so a test that reacts by
+    // advancing a fake clock finds it), and the next stream's callbacks wait for the announcement.
+    callbackLock.lock();
     try {
-      if (!closed) {
-        pendingReconnect = scheduler.schedule(this::startAttempt, d);
+      lock.lock();
+      try {
+        if (closed) {
+          d = null;
+        } else {
+          pendingReconnect = scheduler.schedule(this::startAttempt, d);
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (d != null) {
+        Duration announced = d;
+        callback(() -> listener.onReconnecting(n, announced));
         return;
       }
     } finally {
-      lock.unlock();
+      callbackLock.unlock();
     }
     terminate(null);
   }

@@ -174,6 +174,20 @@ public final class WsClient<I, O> implements AutoCloseable {
     }
   }
 
+  /**
+   * The subprotocol the server chose for the open connection (empty if none was chosen or no
+   * connection is open).
+   */
+  public String subprotocol() {
+    lock.lock();
+    try {
+      Connection c = current;
+      return c == null || c.socket == null ? "" : c.socket.getSubprotocol();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Whether a connection is open now. */
   public boolean isOpen() {
     return state() == State.OPEN;
@@ -434,11 +448,14 @@ public final class WsClient<I, O> implements AutoCloseable {
     }
     int n = next;
     Duration d = delay;
-    dispatch(() -> listener.onReconnecting(n, d));
     lock.lock();
     try {
       if (state == State.WAITING && !closeRequested) {
+        // Scheduled before onReconnecting is announced, so whoever reacts to the announcement
+        // (a test advancing a fake clock) finds the attempt already on the clock; the attempt
+        // takes this lock, so it cannot report anything before the announcement is queued.
         pendingReconnect = scheduler.schedule(this::attemptConnect, d);
+        dispatch(() -> listener.onReconnecting(n, d));
       }
     } finally {
       lock.unlock();

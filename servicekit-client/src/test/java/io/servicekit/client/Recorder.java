@@ -9,7 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link WsClient.Listener} that records every callback in queues the test polls. */
-final class Recorder<T> implements WsClient.Listener<T> {
+class Recorder<T> implements WsClient.Listener<T> {
   record Reconnecting(int attempt, Duration delay) {}
 
   final BlockingQueue<String> opens = new LinkedBlockingQueue<>();

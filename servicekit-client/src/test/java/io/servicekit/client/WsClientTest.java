@@ -85,6 +85,16 @@ class WsClientTest {
                     },
                 config)
             .ws(
+                "/proto",
+                r ->
+                    new BaseConn<Frame, Frame>(Codec.raw(), "Proto") {
+                      @Override
+                      public void handleMessage(Frame m) {
+                        sendOutput(m);
+                      }
+                    },
+                config.toBuilder().subprotocols(List.of("chat.v2", "chat.v1")).build())
+            .ws(
                 "/forbidden",
                 r -> {
                   throw HandshakeRejection.of(403, "no entry");
@@ -309,6 +319,67 @@ class WsClientTest {
     assertThat(poll(serverReceived)).isEqualTo("a");
     assertThat(poll(serverReceived)).isEqualTo("b");
     assertThat(serverReceived.poll(200, TimeUnit.MILLISECONDS)).isNull(); // "c" was never queued
+  }
+
+  @Test
+  void concurrentSendsAreAllDeliveredInPerThreadOrderAndCallbacksNeverOverlap() throws Exception {
+    ServiceKitServer server = server(0);
+    java.util.concurrent.atomic.AtomicInteger inside =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger overlaps =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Recorder<Msg> rec =
+        new Recorder<>() {
+          @Override
+          public void onMessage(Msg message) {
+            if (inside.incrementAndGet() > 1) {
+              overlaps.incrementAndGet();
+            }
+            super.onMessage(message);
+            inside.decrementAndGet();
+          }
+        };
+    WsClient<Msg, Msg> client =
+        track(
+            client(server.wsUri("/echo"), TypedJsonCodec.<Msg, Msg>of(Msg.class), rec)
+                .maxQueuedMessages(10_000)
+                .build());
+    client.connect().get(20, TimeUnit.SECONDS);
+    int threads = 4;
+    int each = 250;
+    List<Thread> senders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      String name = "t" + t;
+      senders.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    for (int i = 0; i < each; i++) {
+                      client.send(new Msg(name, i));
+                    }
+                  }));
+    }
+    for (Thread t : senders) {
+      t.join();
+    }
+    Map<String, Integer> next = new java.util.HashMap<>();
+    for (int i = 0; i < threads * each; i++) {
+      Msg m = poll(rec.messages);
+      assertThat(m.n()).isEqualTo(next.getOrDefault(m.text(), 0));
+      next.put(m.text(), m.n() + 1);
+    }
+    assertThat(next).hasSize(threads).allSatisfy((k, v) -> assertThat(v).isEqualTo(each));
+    assertThat(overlaps).hasValue(0);
+  }
+
+  @Test
+  void offersSubprotocolsAndReportsTheChosenOne() throws Exception {
+    ServiceKitServer server = server(0);
+    Recorder<Frame> rec = new Recorder<>();
+    WsClient<Frame, Frame> client =
+        track(client(server.wsUri("/proto"), Codec.raw(), rec).subprotocols("chat.v1").build());
+    client.connect().get(20, TimeUnit.SECONDS);
+    assertThat(client.subprotocol()).isEqualTo("chat.v1");
   }
 
   @Test
