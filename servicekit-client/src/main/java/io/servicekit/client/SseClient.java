@@ -77,6 +77,7 @@ public final class SseClient implements AutoCloseable {
   private final ReconnectPolicy policy;
   private final Scheduler scheduler;
   private final HttpClient http;
+  private final boolean ownsHttp;
   private final DoubleSupplier random;
   private final int maxLineBytes;
   private final int maxEventBytes;
@@ -102,6 +103,7 @@ public final class SseClient implements AutoCloseable {
     this.listener = b.listener;
     this.policy = b.reconnect;
     this.scheduler = b.scheduler;
+    this.ownsHttp = b.httpClient == null;
     this.http =
         b.httpClient != null
             ? b.httpClient
@@ -372,6 +374,9 @@ public final class SseClient implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    if (ownsHttp) {
+      http.shutdown();
+    }
     callback(listener::onClose);
     if (!firstOpen.isDone()) {
       firstOpen.completeExceptionally(
@@ -458,7 +463,10 @@ public final class SseClient implements AutoCloseable {
       return this;
     }
 
-    /** The HTTP client to use (default: a new one with {@link #connectTimeout}). */
+    /**
+     * The HTTP client to use (default: a new one with {@link #connectTimeout}, shut down when the
+     * client ends; one given here is left open).
+     */
     public Builder httpClient(HttpClient v) {
       httpClient = Objects.requireNonNull(v, "httpClient");
       return this;

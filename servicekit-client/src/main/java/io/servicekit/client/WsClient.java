@@ -120,6 +120,7 @@ public final class WsClient<I, O> implements AutoCloseable {
   private final Listener<I> listener;
   private final Scheduler scheduler;
   private final HttpClient http;
+  private final boolean ownsHttp;
   private final DoubleSupplier random;
   private final SerialRunner callbacks;
 
@@ -149,7 +150,8 @@ public final class WsClient<I, O> implements AutoCloseable {
     this.autoPong = b.autoPong;
     this.listener = b.listener;
     this.scheduler = b.scheduler;
-    this.http = b.httpClient != null ? b.httpClient : HttpClient.newHttpClient();
+    this.ownsHttp = b.httpClient == null;
+    this.http = ownsHttp ? HttpClient.newHttpClient() : b.httpClient;
     this.random = b.random;
     this.callbacks = new SerialRunner("ws-client " + uri);
   }
@@ -261,8 +263,17 @@ public final class WsClient<I, O> implements AutoCloseable {
     close(CloseStatus.NORMAL, "");
   }
 
-  /** {@link #close()} with a close code and reason of your choice. */
+  /**
+   * {@link #close()} with a close code and reason of your choice.
+   *
+   * @throws IllegalArgumentException if {@code code} is not 1000 or 3000-4999 (the JDK WebSocket
+   *     sends no other codes) or the reason is longer than 123 UTF-8 bytes
+   */
   public void close(int code, String reason) {
+    if (code != CloseStatus.NORMAL && (code < 3000 || code > 4999)) {
+      throw new IllegalArgumentException(
+          "a client close code must be 1000 or 3000-4999 (java.net.http.WebSocket rule): " + code);
+    }
     CloseStatus status = CloseStatus.of(code, reason);
     Connection open = null;
     boolean terminateNow = false;
@@ -345,7 +356,8 @@ public final class WsClient<I, O> implements AutoCloseable {
     CompletableFuture<WebSocket> write;
     try {
       if (p.frame == null) {
-        CloseStatus s = c.closeStatus;
+        CloseStatus s =
+            c.closeStatus != null ? c.closeStatus : CloseStatus.of(CloseStatus.NORMAL, "");
         write = c.socket.sendClose(s.code(), s.reason());
       } else if (p.frame instanceof Frame.Text t) {
         write = c.socket.sendText(t.text(), true);
@@ -425,6 +437,8 @@ public final class WsClient<I, O> implements AutoCloseable {
         retry = policy.isRetryableClose(status.code());
       }
       if (retry && policy.allows(attempt + 1)) {
+        // A close frame queued for the lost connection must not close the next one.
+        queue.removeIf(p -> p.frame == null && p.done.complete(null));
         next = ++attempt;
         delay = policy.delay(next, random.getAsDouble());
         state = State.WAITING;
@@ -479,6 +493,9 @@ public final class WsClient<I, O> implements AutoCloseable {
       queue.clear();
     } finally {
       lock.unlock();
+    }
+    if (ownsHttp) {
+      http.shutdown(); // its selector thread; nothing is in flight any more
     }
     IllegalStateException gone =
         new IllegalStateException("WsClient for " + uri + " ended before the message was sent");
@@ -665,11 +682,18 @@ public final class WsClient<I, O> implements AutoCloseable {
     private void tooBig(WebSocket ws) {
       String reason = "message larger than maxMessageBytes=" + maxMessageBytes;
       dispatch(() -> listener.onError(new IllegalStateException(reason)));
+      // The JDK client may only send close codes 1000 and 3000-4999, so 1009 cannot go on the
+      // wire: the connection is dropped and reported as closed with 1009 (not retried).
+      lock.lock();
       try {
-        ws.sendClose(CloseStatus.MESSAGE_TOO_BIG, "message too big");
-      } catch (RuntimeException e) {
-        abort("message too big"); // a write is outstanding: drop the connection instead
+        if (ended) {
+          return;
+        }
+      } finally {
+        lock.unlock();
       }
+      ws.abort();
+      ended(CloseStatus.received(CloseStatus.MESSAGE_TOO_BIG, "message too big"), null);
     }
 
     @Override
@@ -807,7 +831,8 @@ public final class WsClient<I, O> implements AutoCloseable {
 
     /**
      * Largest received message, in bytes for binary and in chars for text (default 16 MiB); a
-     * larger one is reported to {@code onError} and the connection is closed with 1009.
+     * larger one is reported to {@code onError}, the connection is dropped and reported to {@code
+     * onClose} as 1009, which is not retried (the JDK client cannot send 1009 itself).
      */
     public Builder<I, O> maxMessageBytes(int v) {
       if (v <= 0) {
@@ -835,7 +860,10 @@ public final class WsClient<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** The HTTP client to open connections with (default: a new one per WsClient). */
+    /**
+     * The HTTP client to open connections with (default: a new one per WsClient, shut down when the
+     * client ends; one given here is left open).
+     */
     public Builder<I, O> httpClient(HttpClient v) {
       httpClient = Objects.requireNonNull(v, "httpClient");
       return this;

@@ -36,6 +36,8 @@ class SseClientTest {
   private final ResumableStreams streams = ResumableStreams.inMemory();
   private final BlockingQueue<SseSession> started = new LinkedBlockingQueue<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger flakyCalls =
+      new java.util.concurrent.atomic.AtomicInteger();
   private ServiceKitServer server;
 
   /** Records every callback of an {@link SseClient}. */
@@ -106,6 +108,21 @@ class SseClientTest {
                   throw HandshakeRejection.of(403, "not yours");
                 },
                 plain)
+            .route(
+                "/flaky",
+                new Handler.Abstract() {
+                  @Override
+                  public boolean handle(Request request, Response response, Callback callback) {
+                    if (flakyCalls.incrementAndGet() == 1) {
+                      response.setStatus(503);
+                      Content.Sink.write(response, true, "warming up", callback);
+                    } else {
+                      response.getHeaders().put("Content-Type", "text/event-stream");
+                      Content.Sink.write(response, true, "data: ready\n\n", callback);
+                    }
+                    return true;
+                  }
+                })
             .route("/huge", text("data: " + "x".repeat(5000) + "\n\n"))
             .route(
                 "/named",
@@ -232,6 +249,24 @@ class SseClientTest {
             });
     client.closed().get(20, TimeUnit.SECONDS);
     assertThat(rec.reconnects).isEmpty();
+  }
+
+  @Test
+  void status503IsRetriedWithBackoff() throws Exception {
+    Rec rec = new Rec();
+    SseClient client = track(client("/flaky", rec).build());
+    client.connect();
+    assertThat(poll(rec.errors))
+        .isInstanceOfSatisfying(
+            HttpStatusException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(503);
+              assertThat(e.body()).isEqualTo("warming up");
+            });
+    assertThat(poll(rec.reconnects)).isEqualTo(new Recorder.Reconnecting(1, Duration.ofSeconds(3)));
+    clientTime.advanceBy(Duration.ofSeconds(3));
+    assertThat(poll(rec.events).data()).isEqualTo("ready");
+    client.connect().get(20, TimeUnit.SECONDS);
   }
 
   @Test

@@ -383,12 +383,31 @@ class WsClientTest {
   }
 
   @Test
+  void aMessageOverTheSizeLimitIsReportedAndEndsTheClientWith1009() throws Exception {
+    ServiceKitServer server = server(0);
+    Recorder<Frame> rec = new Recorder<>();
+    WsClient<Frame, Frame> client =
+        track(client(server.wsUri("/echo"), Codec.raw(), rec).maxMessageBytes(1000).build());
+    client.connect().get(20, TimeUnit.SECONDS);
+    client.send(Frame.text("y".repeat(5000)));
+    assertThat(poll(rec.errors)).hasMessageContaining("maxMessageBytes=1000");
+    assertThat(client.closed().get(20, TimeUnit.SECONDS).code())
+        .isEqualTo(CloseStatus.MESSAGE_TOO_BIG);
+    assertThat(rec.messages).isEmpty();
+    assertThat(rec.reconnects).isEmpty();
+  }
+
+  @Test
   void builderRejectsBadSettingsWithClearMessages() {
     URI uri = URI.create("ws://localhost:1/x");
     assertThatThrownBy(() -> WsClient.builder(URI.create("http://localhost/x"), JsonCodec.INSTANCE))
         .hasMessageContaining("ws: or wss:");
     assertThatThrownBy(() -> WsClient.builder(uri, JsonCodec.INSTANCE).maxQueuedMessages(0))
         .hasMessageContaining("maxQueuedMessages must be positive: 0");
+    WsClient<Object, Object> c = WsClient.builder(uri, JsonCodec.INSTANCE).build();
+    assertThatThrownBy(() -> c.close(1008, "x"))
+        .hasMessageContaining("must be 1000 or 3000-4999")
+        .hasMessageContaining("1008");
     assertThatThrownBy(() -> ReconnectPolicy.builder().jitter(1.5))
         .hasMessageContaining("jitter must be between 0 and 1: 1.5");
     assertThatThrownBy(
