@@ -96,6 +96,9 @@ public final class GrpcWsClient<Req, Resp> implements AutoCloseable {
      */
     default void onError(Throwable error) {}
 
+    /** The bridge sent heartbeat {@code pingId}; the pong has already been queued. */
+    default void onPing(long pingId) {}
+
     /** The WebSocket closed. */
     default void onClose(CloseStatus status) {}
   }
@@ -240,6 +243,11 @@ public final class GrpcWsClient<Req, Resp> implements AutoCloseable {
     @Override
     public void onError(Throwable error) {
       listener.onError(error);
+    }
+
+    @Override
+    public void onPing(long pingId) {
+      listener.onPing(pingId);
     }
 
     @Override

@@ -68,6 +68,12 @@ class GrpcWsClientTest {
     final BlockingQueue<String> ends = new LinkedBlockingQueue<>();
     final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
     final BlockingQueue<CloseStatus> closes = new LinkedBlockingQueue<>();
+    final BlockingQueue<Long> pings = new LinkedBlockingQueue<>();
+
+    @Override
+    public void onPing(long pingId) {
+      pings.add(pingId);
+    }
 
     @Override
     public void onData(R response) {
@@ -120,6 +126,29 @@ class GrpcWsClientTest {
       assertThat(poll(rec.errors)).isInstanceOf(ServerErrorException.class);
       assertThat(rec.data).isEmpty();
       assertThat(rec.errors).isEmpty();
+    }
+  }
+
+  @Test
+  void pongsKeepALongCallAliveBeyondThePongPeriod() throws Exception {
+    Rec<Timestamp> rec = new Rec<>();
+    try (GrpcWsClient<Timestamp, Timestamp> client =
+        GrpcWsClient.builder(f.uri("/ticks?n=0"), protoJson(Timestamp.getDefaultInstance()))
+            .listener(rec)
+            .build()) {
+      client.connect().get(20, TimeUnit.SECONDS);
+      poll(rec.data); // the bridge is running (and its heartbeat scheduled)
+      // The bridge closes a connection that stays silent for the pong period (300 s by default);
+      // 11 pings at 30 s are 330 s, so only the client's pongs keep this call open.
+      for (long id = 1; id <= 11; id++) {
+        f.time.advanceBy(Duration.ofSeconds(30));
+        assertThat(poll(rec.pings)).isEqualTo(id);
+      }
+      // Had the bridge timed out (at 300 s, during the 10th step), it would have closed with 1001
+      // "heartbeat timeout"; alive, it answers our close with 1000.
+      client.close();
+      assertThat(client.closed().get(20, TimeUnit.SECONDS).code()).isEqualTo(CloseStatus.NORMAL);
+      assertThat(poll(rec.closes).code()).isEqualTo(CloseStatus.NORMAL);
     }
   }
 
