@@ -3,12 +3,12 @@
 #
 #   servicekit-bench/run.sh                  # full suite (< 15 min on 2 cores)
 #   servicekit-bench/run.sh --quick          # smoke test: short warm-up and runs
-#   servicekit-bench/run.sh --only=echo,jmh  # a subset: echo, idle, broadcast, jmh
+#   servicekit-bench/run.sh --only=echo,jmh  # a subset: echo, idle, broadcast, sse, jmh
 #   servicekit-bench/run.sh --wait-quiet=25  # first wait (<= 25 min) for load average < 1.0
 #
 # The runner is a Java main (io.servicekit.bench.BenchRunner) started by `mvn exec:exec`, so it
 # runs on the JDK that Maven's toolchain picked; it starts every server with that same java
-# binary (and `node` for the ws peer), pinned to CPU 1, and pins itself to CPU 0.
+# binary (and `node` for the ws and http peers), pinned to CPU 1, and pins itself to CPU 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -3,6 +3,8 @@
 //   /echo, /json  every message is sent back as it came (text stays text)
 //   /broadcast    every message is sent to all open connections of the endpoint, except the fill
 //                 request (see below)
+//   /sse          (plain node:http, no library) a text/event-stream response kept open; on stdin
+//                 "publish <text>" frames "data: <text>\n\n" once and writes it to every stream
 // Prints "PORT n" once listening; on stdin "mem" runs a full GC (node --expose-gc) and prints
 // "HEAP <bytes used>"; "quit" or the end of stdin stops the process.
 import http from 'node:http';
@@ -33,9 +35,25 @@ broadcast.on('connection', (ws) => {
   });
 });
 
+const streams = new Set();
 const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && new URL(req.url, 'http://localhost').pathname === '/sse') {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
+    streams.add(res);
+    res.on('close', () => streams.delete(res));
+    return;
+  }
   res.writeHead(404).end();
 });
+// Streams stay open for minutes without traffic (no keepalives here).
+server.timeout = 0;
+server.keepAliveTimeout = 10 * 60 * 1000;
+
+const publish = (text) => {
+  const framed = Buffer.from(`data: ${text}\n\n`);
+  for (const res of streams) res.write(framed);
+};
 server.on('upgrade', (req, socket, head) => {
   const path = new URL(req.url, 'http://localhost').pathname;
   const wss = path === '/broadcast' ? broadcast : path === '/echo' || path === '/json' ? echo : null;
@@ -52,11 +70,16 @@ server.listen(port, '127.0.0.1', () => {
 
 const stop = () => {
   for (const ws of [...echo.clients, ...broadcast.clients]) ws.terminate();
+  for (const res of streams) res.destroy();
   server.close();
   process.exit(0);
 };
 const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', (line) => {
+  if (line.startsWith('publish ')) {
+    publish(line.substring(8));
+    return;
+  }
   const cmd = line.trim();
   if (cmd === 'mem') {
     if (typeof globalThis.gc === 'function') {

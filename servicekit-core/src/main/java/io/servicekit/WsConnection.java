@@ -130,13 +130,15 @@ public final class WsConnection<I> implements WsSession {
       transport.demand();
       return;
     }
-    callbacks.execute(() -> deliver(Frame.text(text)));
+    // On a virtual transport thread with nothing pending, the handler runs right here and its
+    // demand() lets the transport go on reading in place (no thread start, no selector wake-up).
+    callbacks.executeInline(() -> deliver(Frame.text(text)));
   }
 
   /** A binary message arrived; {@code bytes} now belongs to the connection. */
   public void onBinary(byte[] bytes) {
     lastReadNanos = scheduler.nanoTime();
-    callbacks.execute(() -> deliver(Frame.binary(bytes)));
+    callbacks.executeInline(() -> deliver(Frame.binary(bytes)));
   }
 
   /** A protocol-level ping or pong arrived: liveness only. */

@@ -3,6 +3,7 @@ package io.servicekit.bench;
 import io.servicekit.bench.client.BroadcastLoad;
 import io.servicekit.bench.client.EchoLoad;
 import io.servicekit.bench.client.Payloads;
+import io.servicekit.bench.client.SseLoadClient;
 import io.servicekit.bench.client.WsLoadClient;
 import io.servicekit.bench.server.ServerControl;
 import java.io.IOException;
@@ -37,9 +38,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code /proc/PID/status}, heap after a full GC over the server's control channel.
  *
  * <p>Options: {@code --quick} (short warm-up and runs, for smoke tests), {@code --only=echo,idle,
- * broadcast,jmh}, {@code --wait-quiet=MINUTES} (wait for the 1-minute load average to drop below
- * 1.0 first), {@code --jfr} (record the ServiceKit server with Flight Recorder into target/bench),
- * {@code --out=PATH} (default {@code ../BENCHMARKS.md}).
+ * broadcast,sse,jmh}, {@code --wait-quiet=MINUTES} (wait for the 1-minute load average to drop
+ * below 1.0 first), {@code --jfr} (record the ServiceKit server with Flight Recorder into
+ * target/bench), {@code --out=PATH} (default {@code ../BENCHMARKS.md}).
  */
 public final class BenchRunner {
   private static final int ECHO_CONNECTIONS = 100;
@@ -50,6 +51,7 @@ public final class BenchRunner {
   private static final String SERVICEKIT = "ServiceKit";
   private static final String JETTY = "Jetty raw";
   private static final String NODE = "Node ws";
+  private static final String NODE_SSE = "Node http";
 
   private final Settings settings;
   private final Path moduleDir;
@@ -65,6 +67,8 @@ public final class BenchRunner {
   private final List<EchoRow> echoRows = new ArrayList<>();
   private final List<IdleRow> idleRows = new ArrayList<>();
   private final List<BroadcastRow> broadcastRows = new ArrayList<>();
+  private final List<IdleRow> sseIdleRows = new ArrayList<>();
+  private final List<BroadcastRow> sseRows = new ArrayList<>();
   private final List<JmhRow> jmhRows = new ArrayList<>();
 
   record Settings(
@@ -78,6 +82,8 @@ public final class BenchRunner {
       int broadcastWarmup,
       int broadcastCount,
       double broadcastRate,
+      int sseWarmup,
+      int sseCount,
       int repeats,
       List<String> jmhOptions) {
     boolean runs(String part) {
@@ -167,9 +173,9 @@ public final class BenchRunner {
       } else if (a.startsWith("--only=")) {
         only = Set.of(a.substring(7).split(","));
         for (String part : only) {
-          if (!List.of("echo", "idle", "broadcast", "jmh").contains(part)) {
+          if (!List.of("echo", "idle", "broadcast", "sse", "jmh").contains(part)) {
             throw new IllegalArgumentException(
-                "--only takes echo, idle, broadcast, jmh; got: " + part);
+                "--only takes echo, idle, broadcast, sse, jmh; got: " + part);
           }
         }
       } else if (a.startsWith("--wait-quiet=")) {
@@ -197,9 +203,12 @@ public final class BenchRunner {
             40,
             40,
             20,
+            40,
+            40,
             2,
             List.of("-f", "1", "-wi", "1", "-w", "1s", "-i", "2", "-r", "1s"))
-        : new Settings(false, only, waitQuiet, jfr, out, 30, 20, 300, 200, 10, 4, List.of());
+        : new Settings(
+            false, only, waitQuiet, jfr, out, 30, 20, 300, 200, 10, 100, 160, 4, List.of());
   }
 
   private void runAll() throws Exception {
@@ -220,6 +229,9 @@ public final class BenchRunner {
     }
     if (settings.runs("broadcast")) {
       broadcast();
+    }
+    if (settings.runs("sse")) {
+      sse();
     }
     if (settings.runs("jmh")) {
       jmh();
@@ -597,10 +609,151 @@ public final class BenchRunner {
     }
   }
 
+  // -------------------------------------------------------------------------------------- SSE
+
+  private record SseTarget(
+      String label, ServerProcess process, List<SseLoadClient.Stream> streams) {
+    BroadcastLoad.Sender trigger() {
+      return (payload, len) ->
+          process.publish(new String(payload, 0, len, StandardCharsets.US_ASCII));
+    }
+  }
+
+  /**
+   * SSE at 1,000 streams per server, all servers up at once. First, one server at a time, the idle
+   * memory of 1,000 streams (as for idle WebSocket connections: warm-up round, full GC, baseline,
+   * open, settle, full GC); then, on those same streams, broadcasts triggered over the control
+   * channel, measured in rotating slices as for the WebSocket broadcast.
+   */
+  private void sse() throws Exception {
+    List<ServerProcess> processes = new ArrayList<>();
+    try (SseLoadClient client = new SseLoadClient()) {
+      try {
+        List<SseTarget> targets = new ArrayList<>();
+        for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
+          ServerProcess p = start(server, "sse");
+          processes.add(p);
+          targets.add(new SseTarget(server.equals(NODE) ? NODE_SSE : server, p, new ArrayList<>()));
+        }
+        for (SseTarget t : targets) {
+          sseIdle(client, t);
+        }
+        for (SseTarget t : targets) {
+          BroadcastLoad warm = new BroadcastLoad(runIds++, settings.sseWarmup(), SUBSCRIBERS);
+          client.handler(warm.sseHandler());
+          // A cold server on a busy machine may lag far behind: wait for it (up to 30 s), so that
+          // the backlog does not spill into the first measured slice.
+          BroadcastLoad.Result w = warm.run(t.trigger(), 20, 30_000);
+          log(
+              "sse warm-up %s: %d events, %d incomplete, %d not delivered in time, streams"
+                  + " closed by servers so far %d",
+              t.label(), w.broadcasts(), w.incomplete(), w.lostDeliveries(), client.closedByPeer());
+        }
+        Map<SseTarget, BroadcastSum> sums = new LinkedHashMap<>();
+        for (SseTarget t : targets) {
+          sums.put(t, new BroadcastSum());
+        }
+        int repeats = settings.repeats();
+        int perSlice = Math.max(1, settings.sseCount() / repeats);
+        for (int rep = 0; rep < repeats; rep++) {
+          for (int i = 0; i < targets.size(); i++) {
+            SseTarget t = targets.get((i + rep) % targets.size());
+            sampleLoad();
+            BroadcastLoad load = new BroadcastLoad(runIds++, perSlice, SUBSCRIBERS);
+            client.handler(load.sseHandler());
+            long cpu0 = ProcStats.cpuMicros(t.process().pid());
+            BroadcastLoad.Result r = load.run(t.trigger(), settings.broadcastRate(), 15_000);
+            long cpu1 = ProcStats.cpuMicros(t.process().pid());
+            sums.get(t).add(r, load.histogram(), cpu1 - cpu0);
+          }
+        }
+        for (SseTarget t : targets) {
+          BroadcastRow row = sums.get(t).row(t.label(), "1,000 streams", "");
+          sseRows.add(row);
+          log(
+              "sse %s: p50 %s p99 %s max %s, %.1f us/delivery (%.1f-%.1f), lost %d",
+              t.label(),
+              ms(row.result().p50()),
+              ms(row.result().p99()),
+              ms(row.result().max()),
+              row.cpuPerDelivery(),
+              row.cpuMin(),
+              row.cpuMax(),
+              row.result().lostDeliveries());
+        }
+        if (client.closedByPeer() > 0) {
+          notes.add("SSE: " + client.closedByPeer() + " streams were ended by their server");
+        }
+        if (client.protocolErrors() > 0) {
+          notes.add("SSE: " + client.protocolErrors() + " streams dropped on a malformed body");
+        }
+        for (SseTarget t : targets) {
+          for (SseLoadClient.Stream s : t.streams()) {
+            s.close();
+          }
+        }
+      } finally {
+        for (ServerProcess p : processes) {
+          p.close();
+        }
+      }
+    }
+  }
+
+  /** Idle memory of {@link #SUBSCRIBERS} streams on {@code t}, which keeps them open. */
+  private void sseIdle(SseLoadClient client, SseTarget t) throws Exception {
+    ServerProcess s = t.process();
+    // Load the classes of the stream and broadcast paths first, so that the baseline holds them.
+    List<SseLoadClient.Stream> warm = client.connect(s.address(), "/sse", 50, 10);
+    BroadcastLoad round = new BroadcastLoad(runIds++, 20, warm.size());
+    client.handler(round.sseHandler());
+    round.run(t.trigger(), 50, 5_000);
+    for (SseLoadClient.Stream w : warm) {
+      w.close();
+    }
+    client.handler((st, b, o, l, n) -> {});
+    // A server may notice a client gone only when a write to it fails: two more events make sure
+    // the warm-up streams are gone before the baseline.
+    settle(1);
+    s.publish("{\"type\":\"flush\"}");
+    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+    s.publish("{\"type\":\"flush\"}");
+    settle(1);
+    long closed0 = client.closedByPeer();
+    long heap0 = s.heapAfterGc();
+    long rss0 = ProcStats.rssBytes(s.pid());
+    long t0 = System.nanoTime();
+    t.streams().addAll(client.connect(s.address(), "/sse", SUBSCRIBERS, 16));
+    double secs = (System.nanoTime() - t0) / 1e9;
+    settle(3);
+    long heap = s.heapAfterGc();
+    long rss = ProcStats.rssBytes(s.pid());
+    IdleRow row =
+        new IdleRow(
+            t.label(),
+            SUBSCRIBERS,
+            rss - rss0,
+            heap - heap0,
+            t.label().equals(NODE_SSE),
+            secs,
+            client.closedByPeer() - closed0);
+    sseIdleRows.add(row);
+    log(
+        "sse idle %s: %d streams: rss +%s heap +%s => %.1f KiB/stream (connect %.1f s, closed %d)",
+        t.label(),
+        SUBSCRIBERS,
+        mib(row.rssDelta()),
+        mib(row.heapDelta()),
+        row.totalPerConnection() / 1024,
+        secs,
+        row.closedByPeer());
+    sampleLoad();
+  }
+
   // ------------------------------------------------------------------------------------- JMH
 
   private void jmh() throws Exception {
-    log("jmh: codecs and ping envelope (-prof gc)");
+    log("jmh: codecs, ping envelope, SSE framing (-prof gc)");
     Path json = workDir.resolve("jmh.json");
     List<String> cmd = new ArrayList<>(pinPrefix());
     cmd.addAll(
@@ -834,6 +987,14 @@ public final class BenchRunner {
 
   List<BroadcastRow> broadcastRows() {
     return broadcastRows;
+  }
+
+  List<IdleRow> sseIdleRows() {
+    return sseIdleRows;
+  }
+
+  List<BroadcastRow> sseRows() {
+    return sseRows;
   }
 
   List<JmhRow> jmhRows() {

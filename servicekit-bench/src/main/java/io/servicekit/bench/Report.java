@@ -183,8 +183,12 @@ final class Report {
       }
     }
 
+    if (!r.sseIdleRows().isEmpty() || !r.sseRows().isEmpty()) {
+      sse(r, b);
+    }
+
     if (!r.jmhRows().isEmpty()) {
-      b.append("\n### JMH: codecs and the ping envelope (`-prof gc`)\n\n");
+      b.append("\n### JMH: codecs, the ping envelope and SSE framing (`-prof gc`)\n\n");
       b.append("| benchmark | time per op | allocated per op |\n|---|---:|---:|\n");
       for (JmhRow j : r.jmhRows()) {
         b.append(
@@ -194,7 +198,11 @@ final class Report {
       }
       b.append(
           "\nThe message is the 200-byte load message; the ping is `BaseConn.sendPing()` on an"
-              + " open connection whose transport completes writes at once (envelope + queue).\n");
+              + " open connection whose transport completes writes at once (envelope + queue)."
+              + " `SseFrameBench` frames an event with `SseEvent.of(event, id, 0, data)` (which"
+              + " validates and frames through `SseFormat`, as a hub does once per broadcast): the"
+              + " 200-byte load message with an event name and an id, and a 200-byte"
+              + " pretty-printed JSON payload of 10 lines (one `data:` line each).\n");
     }
 
     b.append("\n### Targets (issue 9)\n\n| target | measured | result |\n|---|---|---|\n");
@@ -202,6 +210,76 @@ final class Report {
       b.append("| ").append(String.join(" | ", t)).append(" |\n");
     }
     return b.toString();
+  }
+
+  private static void sse(BenchRunner r, StringBuilder b) {
+    b.append("\n### SSE: 1,000 streams\n\n");
+    if (!r.sseIdleRows().isEmpty()) {
+      b.append(
+          "| server | idle streams | RSS Δ | heap after GC Δ | per stream | vs Jetty |"
+              + " connect time |\n");
+      b.append("|---|---:|---:|---:|---:|---:|---:|\n");
+      Optional<IdleRow> jetty =
+          r.sseIdleRows().stream().filter(j -> j.server().equals(JETTY)).findFirst();
+      for (IdleRow i : r.sseIdleRows()) {
+        b.append(
+            BenchRunner.format(
+                "| %s | %,d | %s | %s | **%.1f KiB** | %s | %.1f s%s |\n",
+                i.server(),
+                i.connections(),
+                BenchRunner.mib(i.rssDelta()),
+                BenchRunner.mib(i.heapDelta()),
+                i.totalPerConnection() / 1024,
+                jetty
+                    .map(
+                        j ->
+                            BenchRunner.format(
+                                "%+.1f KiB",
+                                (i.totalPerConnection() - j.totalPerConnection()) / 1024))
+                    .orElse("–"),
+                i.connectSeconds(),
+                i.closedByPeer() > 0 ? " (" + i.closedByPeer() + " closed by server!)" : ""));
+      }
+      b.append("\n");
+    }
+    if (!r.sseRows().isEmpty()) {
+      b.append(
+          "| server | events | lost deliveries | fan-out p50 | fan-out p99 | fan-out max |"
+              + " server CPU µs/delivered event | CPU vs Jetty |\n");
+      b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+      Optional<BroadcastRow> jetty =
+          r.sseRows().stream().filter(j -> j.server().equals(JETTY)).findFirst();
+      for (BroadcastRow x : r.sseRows()) {
+        b.append(
+            BenchRunner.format(
+                "| %s | %d | %d | %s | %s | %s | %.1f (%.1f–%.1f) | %s |\n",
+                x.server(),
+                x.result().broadcasts(),
+                x.result().lostDeliveries(),
+                ms(x.result().p50()),
+                ms(x.result().p99()),
+                ms(x.result().max()),
+                x.cpuPerDelivery(),
+                x.cpuMin(),
+                x.cpuMax(),
+                jetty.map(j -> ratio(x.cpuPerDelivery(), j.cpuPerDelivery())).orElse("–")));
+      }
+    }
+    b.append(
+        BenchRunner.format(
+            "\nServiceKit: `SseServe` with the default `SseConfig` (keepalive comment every 30 s),"
+                + " `BaseSseConn` + `Codec.raw()` members of one `SseHub`, `hub.broadcast`; Jetty"
+                + " raw: a `Handler` keeping each `text/event-stream` response open and a loop of"
+                + " `Response.write` over them; Node: `node:http`, `res.write` in a loop. The"
+                + " streams are plain HTTP/1.1 GETs (chunked responses) read by one NIO client."
+                + " Idle memory is measured as for WebSocket connections (per stream = (RSS Δ +"
+                + " heap Δ) / streams for the JVMs, RSS Δ / streams for Node). Then the runner"
+                + " asks each server over its control channel (stdin) to broadcast one 200-byte"
+                + " event every %.0f ms to the same 1,000 streams, measured in rotating slices"
+                + " as for the WebSocket broadcast; fan-out time = read of the last of the 1,000"
+                + " copies − intended trigger time. No numeric target in issue 9: the ratios to"
+                + " raw Jetty are reported.\n",
+            1000 / r.settings().broadcastRate()));
   }
 
   private static List<String[]> targets(BenchRunner r) {
@@ -285,7 +363,44 @@ final class Report {
     if (skB.isPresent() && skStall.isPresent()) {
       stallTarget(r, skB.get(), skStall.get(), t);
     }
+    sseTargets(r, t);
     return t;
+  }
+
+  /** SSE has no numeric target in issue 9: informational rows with the ratio to Jetty raw. */
+  private static void sseTargets(BenchRunner r, List<String[]> t) {
+    Optional<IdleRow> skIdle =
+        r.sseIdleRows().stream().filter(i -> i.server().equals(SK)).findFirst();
+    Optional<IdleRow> jettyIdle =
+        r.sseIdleRows().stream().filter(i -> i.server().equals(JETTY)).findFirst();
+    if (skIdle.isPresent() && jettyIdle.isPresent()) {
+      t.add(
+          new String[] {
+            "SSE: memory per idle stream @ 1,000 (reported, no target)",
+            BenchRunner.format(
+                "%.1f vs %.1f KiB = %+.1f KiB",
+                skIdle.get().totalPerConnection() / 1024,
+                jettyIdle.get().totalPerConnection() / 1024,
+                (skIdle.get().totalPerConnection() - jettyIdle.get().totalPerConnection()) / 1024),
+            "info"
+          });
+    }
+    Optional<BroadcastRow> sk = r.sseRows().stream().filter(x -> x.server().equals(SK)).findFirst();
+    Optional<BroadcastRow> jetty =
+        r.sseRows().stream().filter(x -> x.server().equals(JETTY)).findFirst();
+    if (sk.isPresent() && jetty.isPresent()) {
+      t.add(
+          new String[] {
+            "SSE: CPU per delivered event @ 1,000 streams (reported, no target)",
+            BenchRunner.format(
+                "%.1f vs %.1f µs = %.2f×; %d lost deliveries",
+                sk.get().cpuPerDelivery(),
+                jetty.get().cpuPerDelivery(),
+                sk.get().cpuPerDelivery() / jetty.get().cpuPerDelivery(),
+                sk.get().result().lostDeliveries()),
+            "info"
+          });
+    }
   }
 
   private static void stallTarget(

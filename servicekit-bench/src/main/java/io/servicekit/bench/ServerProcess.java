@@ -1,5 +1,6 @@
 package io.servicekit.bench;
 
+import io.servicekit.bench.server.ServerControl;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A server under test in its own process, driven over the {@code ServerControl} line protocol:
- * {@code PORT n} on start, {@code mem} → {@code HEAP n}, {@code quit}.
+ * {@code PORT n} on start, {@code mem} → {@code HEAP n}, {@code publish <text>} (an SSE broadcast,
+ * no answer), {@code quit}.
  */
 final class ServerProcess implements AutoCloseable {
   private final String name;
@@ -83,7 +85,12 @@ final class ServerProcess implements AutoCloseable {
     return Long.parseLong(line.substring(5).trim());
   }
 
-  private void send(String command) throws IOException {
+  /** Asks the server to broadcast {@code text} (one line, no CR/LF) to its SSE streams. */
+  void publish(String text) throws IOException {
+    send(ServerControl.PUBLISH + text);
+  }
+
+  private synchronized void send(String command) throws IOException {
     OutputStream out = process.getOutputStream();
     out.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
     out.flush();

@@ -74,6 +74,21 @@ public interface Broker extends AutoCloseable {
   }
 
   /**
+   * Checks a topic prefix (a hub's or stream's topic, to which {@code .<room>} or {@code .<stream>}
+   * is appended): non-empty, without {@code *}.
+   *
+   * @return {@code topic}
+   * @throws IllegalArgumentException naming the rule and the value
+   */
+  static String checkTopicPrefix(String what, String topic) {
+    checkTopic(what, topic);
+    if (topic.contains("*")) {
+      throw new IllegalArgumentException(what + " must not contain *, got " + topic);
+    }
+    return topic;
+  }
+
+  /**
    * Checks that {@code size} bytes fit in {@code max}.
    *
    * @throws PayloadTooLargeException if not

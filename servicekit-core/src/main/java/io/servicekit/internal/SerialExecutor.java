@@ -41,6 +41,31 @@ public final class SerialExecutor implements Executor {
     THREADS.newThread(this::runAll).start();
   }
 
+  /**
+   * Like {@link #execute}, but when nothing is running or queued and the caller is a virtual
+   * thread, runs {@code task} (and whatever is queued meanwhile) in the caller, saving a thread
+   * start and a hand-off. For transport callbacks that may block: a platform thread always hands
+   * off.
+   */
+  public void executeInline(Runnable task) {
+    if (!Thread.currentThread().isVirtual()) {
+      execute(task);
+      return;
+    }
+    lock.lock();
+    try {
+      if (running) {
+        tasks.addLast(task);
+        return;
+      }
+      running = true;
+    } finally {
+      lock.unlock();
+    }
+    runOne(task);
+    runAll();
+  }
+
   private void runAll() {
     while (true) {
       Runnable task;
@@ -54,11 +79,15 @@ public final class SerialExecutor implements Executor {
       } finally {
         lock.unlock();
       }
-      try {
-        task.run();
-      } catch (Throwable t) {
-        LOG.error("connection callback failed", t);
-      }
+      runOne(task);
+    }
+  }
+
+  private static void runOne(Runnable task) {
+    try {
+      task.run();
+    } catch (Throwable t) {
+      LOG.error("connection callback failed", t);
     }
   }
 }

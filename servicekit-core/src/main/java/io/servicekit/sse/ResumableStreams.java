@@ -420,12 +420,8 @@ public final class ResumableStreams {
      * @throws IllegalArgumentException if {@code topic} is empty or contains {@code *}
      */
     public Builder broker(Broker broker, String topic) {
-      Broker.checkTopic("topic", topic);
-      if (topic.contains("*")) {
-        throw new IllegalArgumentException("streams topic must not contain *, got " + topic);
-      }
+      this.topic = Broker.checkTopicPrefix("streams topic", topic);
       this.broker = Objects.requireNonNull(broker, "broker");
-      this.topic = topic;
       return this;
     }
 

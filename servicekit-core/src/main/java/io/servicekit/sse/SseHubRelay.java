@@ -26,11 +26,7 @@ final class SseHubRelay<O> implements Broker.Subscription {
   SseHubRelay(SseHub<O> hub, Broker broker, String topic, Codec<?, O> codec) {
     this.hub = hub;
     this.broker = Objects.requireNonNull(broker, "broker");
-    Broker.checkTopic("topic", topic);
-    if (topic.contains("*")) {
-      throw new IllegalArgumentException("hub topic must not contain *, got " + topic);
-    }
-    this.topic = topic;
+    this.topic = Broker.checkTopicPrefix("hub topic", topic);
     this.codec = Objects.requireNonNull(codec, "codec");
     this.subscription = broker.subscribePattern(topic + ".*", this::onMessage);
   }

@@ -7,73 +7,26 @@ import io.servicekit.HandshakeRequest;
 import io.servicekit.OriginPolicy;
 import io.servicekit.WsConnConfig;
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.TestWsClient;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ConfigExamplesTest {
-  /** A handshake to {@code host} carrying {@code origin}. */
-  private record Handshake(String host, String originHeader) implements HandshakeRequest {
-    @Override
-    public String method() {
-      return "GET";
+  /** A handshake to {@code host} carrying {@code origin} (none if null). */
+  private static HandshakeRequest handshake(String host, String origin) {
+    FakeRequest.Builder b = FakeRequest.builder().scheme("https").host(host).path("/ws");
+    if (origin != null) {
+      b.header("Origin", origin);
     }
-
-    @Override
-    public String scheme() {
-      return "https";
-    }
-
-    @Override
-    public String path() {
-      return "/ws";
-    }
-
-    @Override
-    public Optional<String> header(String name) {
-      return name.equalsIgnoreCase("Origin") ? Optional.ofNullable(originHeader) : Optional.empty();
-    }
-
-    @Override
-    public List<String> headers(String name) {
-      return header(name).map(List::of).orElse(List.of());
-    }
-
-    @Override
-    public Optional<String> queryParam(String name) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Map<String, List<String>> queryParams() {
-      return Map.of();
-    }
-
-    @Override
-    public Map<String, String> pathParams() {
-      return Map.of();
-    }
-
-    @Override
-    public List<String> subprotocols() {
-      return List.of();
-    }
-
-    @Override
-    public InetSocketAddress remoteAddress() {
-      return new InetSocketAddress("127.0.0.1", 40000);
-    }
+    return b.build();
   }
 
   private static final String HOST = "api.yourdomain.com";
 
   private static boolean allows(WsConnConfig config, String origin) {
     OriginPolicy policy = config.originPolicy();
-    Handshake request = new Handshake(HOST, origin);
+    HandshakeRequest request = handshake(HOST, origin);
     assertThat(policy.allows(origin, request)).isEqualTo(policy.check(request));
     return policy.allows(origin, request);
   }
@@ -89,7 +42,7 @@ class ConfigExamplesTest {
     assertThat(allows(config, "https://" + HOST)).as("same origin").isTrue();
     assertThat(allows(config, "https://app.yourdomain.com")).isFalse();
     assertThat(allows(config, "https://evil.example")).isFalse();
-    assertThat(config.originPolicy().check(new Handshake(HOST, null)))
+    assertThat(config.originPolicy().check(handshake(HOST, null)))
         .as("non-browser client without Origin")
         .isTrue();
   }

@@ -1,9 +1,6 @@
 package io.servicekit.grpc;
 
 import com.google.protobuf.Message;
-import io.servicekit.HandshakeRequest;
-import io.servicekit.WsHandler;
-import java.util.Objects;
 
 /**
  * Bridges {@code rpc M(stream Req) returns (stream Resp)} to a WebSocket. Both directions run at
@@ -20,15 +17,10 @@ import java.util.Objects;
  * @param <Resp> the response type
  */
 public final class BidiStreamHandler<Req extends Message, Resp extends Message>
-    implements WsHandler<Envelope, GrpcWsConn<Req, Resp>> {
-  private final Req prototype;
-  private final StreamingCall<Req, Resp> call;
-  private final GrpcWsOptions options;
+    extends StreamingCallHandler<Req, Resp> {
 
   private BidiStreamHandler(Req prototype, StreamingCall<Req, Resp> call, GrpcWsOptions options) {
-    this.prototype = Objects.requireNonNull(prototype, "prototype");
-    this.call = Objects.requireNonNull(call, "call");
-    this.options = Objects.requireNonNull(options, "options");
+    super(GrpcWsConn.Kind.BIDI_STREAMING, "BidiStreamConn", prototype, call, options);
   }
 
   /**
@@ -45,17 +37,5 @@ public final class BidiStreamHandler<Req extends Message, Resp extends Message>
   public static <Req extends Message, Resp extends Message> BidiStreamHandler<Req, Resp> of(
       Req prototype, StreamingCall<Req, Resp> call, GrpcWsOptions options) {
     return new BidiStreamHandler<>(prototype, call, options);
-  }
-
-  @Override
-  public GrpcWsConn<Req, Resp> validate(HandshakeRequest request) {
-    return new GrpcWsConn<Req, Resp>(
-        GrpcWsConn.Kind.BIDI_STREAMING,
-        "BidiStreamConn",
-        prototype,
-        (conn, responses) ->
-            Objects.requireNonNull(
-                call.start(request, responses), "the call returned no request stream"),
-        options);
   }
 }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * A real in-process gRPC server with {@link TestService}, a real ServiceKit server bridging it at
@@ -83,8 +84,12 @@ final class Fixture implements AutoCloseable {
                     BidiStreamHandler.of(
                         StringValue.getDefaultInstance(), TestService.chatCall(channel), options)),
                 config)
-            .build()
-            .start();
+            .build();
+    // A small kernel send buffer, so that a client that stops reading stalls the server after a
+    // few kilobytes instead of the megabytes loopback autotuning allows (slow to fill on a busy
+    // machine).
+    ((ServerConnector) web.jetty().getConnectors()[0]).setAcceptedSendBufferSize(16 * 1024);
+    web.start();
   }
 
   private <C extends GrpcWsConn<?, ?>> WsHandler<Envelope, C> recording(

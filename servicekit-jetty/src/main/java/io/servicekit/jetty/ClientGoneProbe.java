@@ -1,17 +1,18 @@
 package io.servicekit.jetty;
 
-import io.servicekit.sse.SseConnection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Notices promptly that an HTTP/1.x client closed the connection under an SSE stream.
+ * Notices promptly that an HTTP/1.x client closed the connection under an SSE stream (of {@link
+ * SseServe}, or of a {@link StreamableServe} stream whose request body has been read).
  *
  * <p>Hand-written because Jetty cannot tell: while a handler streams a response, Jetty's HTTP/1.1
  * connection is not interested in reading (a GET has no body), so a client that goes away is only
@@ -23,20 +24,20 @@ import org.eclipse.jetty.util.Callback;
  */
 final class ClientGoneProbe implements Callback {
   private final AbstractEndPoint endPoint;
-  private final SseConnection connection;
+  private final Consumer<Throwable> onGone;
   private final AtomicBoolean done = new AtomicBoolean();
 
-  private ClientGoneProbe(AbstractEndPoint endPoint, SseConnection connection) {
+  private ClientGoneProbe(AbstractEndPoint endPoint, Consumer<Throwable> onGone) {
     this.endPoint = endPoint;
-    this.connection = connection;
+    this.onGone = onGone;
   }
 
   /** Arms a probe if the endpoint allows it; returns null otherwise. */
-  static ClientGoneProbe arm(Object endPoint, SseConnection connection) {
+  static ClientGoneProbe arm(Object endPoint, Consumer<Throwable> onGone) {
     if (!(endPoint instanceof AbstractEndPoint aep)) {
       return null;
     }
-    ClientGoneProbe probe = new ClientGoneProbe(aep, connection);
+    ClientGoneProbe probe = new ClientGoneProbe(aep, onGone);
     return aep.tryFillInterested(probe) ? probe : null;
   }
 
@@ -83,7 +84,7 @@ final class ClientGoneProbe implements Callback {
 
   private void gone(Throwable cause) {
     if (done.compareAndSet(false, true)) {
-      connection.onTransportFailure(cause);
+      onGone.accept(cause);
     }
   }
 }

@@ -189,7 +189,23 @@ public final class JettyTransport implements Session.Listener, Transport {
     session.demand();
   }
 
-  private static Callback adapt(WriteCallback callback) {
+  // The write queue hands the same completion object to every write of a connection: adapt it
+  // once instead of allocating a Jetty callback per frame.
+  private record Adapted(WriteCallback from, Callback to) {}
+
+  private volatile Adapted lastAdapted;
+
+  private Callback adapt(WriteCallback callback) {
+    Adapted last = lastAdapted;
+    if (last != null && last.from() == callback) {
+      return last.to();
+    }
+    Callback adapted = toJetty(callback);
+    lastAdapted = new Adapted(callback, adapted);
+    return adapted;
+  }
+
+  private static Callback toJetty(WriteCallback callback) {
     return new Callback() {
       @Override
       public void succeed() {

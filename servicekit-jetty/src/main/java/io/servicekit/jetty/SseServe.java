@@ -127,7 +127,8 @@ public final class SseServe extends Handler.Abstract {
     if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) {
       transport.probe(
           ClientGoneProbe.arm(
-              request.getConnectionMetaData().getConnection().getEndPoint(), connection));
+              request.getConnectionMetaData().getConnection().getEndPoint(),
+              connection::onTransportFailure));
     }
     connection.open(transport);
     return true;

@@ -6,11 +6,18 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
- * Broadcast runs: one connection sends a message on a fixed timetable and the server sends it to
- * every subscriber. Fan-out completion time is the read of the last copy minus the intended send
- * time. Bounded: exactly {@code count} broadcasts, then at most {@code drainMillis} for the copies.
+ * Broadcast runs: a {@link Sender} hands the server a message on a fixed timetable (a WebSocket
+ * subscriber sending it, or the control channel asking for an SSE broadcast) and the server sends
+ * it to every subscriber. Fan-out completion time is the read of the last copy minus the intended
+ * send time. Bounded: exactly {@code count} broadcasts, then at most {@code drainMillis} for the
+ * copies.
  */
 public final class BroadcastLoad {
+  /** Hands one message ({@code len} bytes of {@code payload}) to the server for broadcast. */
+  public interface Sender {
+    void send(byte[] payload, int len) throws IOException;
+  }
+
   /** What one run measured. Times in nanoseconds. */
   public record Result(
       int broadcasts,
@@ -56,6 +63,11 @@ public final class BroadcastLoad {
     return (conn, buf, off, len, nanos) -> onMessage(buf, off, len, nanos);
   }
 
+  /** The handler to install on an SSE client for this run (each event's data is one copy). */
+  public SseLoadClient.Handler sseHandler() {
+    return (stream, buf, off, len, nanos) -> onMessage(buf, off, len, nanos);
+  }
+
   /** Records one received copy (selector thread; public for tests). */
   public synchronized void onMessage(byte[] buf, int off, int len, long nanos) {
     Payloads.Fields f = Payloads.read(buf, off, len);
@@ -84,6 +96,12 @@ public final class BroadcastLoad {
   /** Sends {@code copies.length} broadcasts from {@code sender}, {@code rate} a second. */
   public Result run(WsLoadClient.Conn sender, double rate, long drainMillis)
       throws IOException, InterruptedException {
+    return run((Sender) sender::sendText, rate, drainMillis);
+  }
+
+  /** Hands {@code copies.length} broadcasts to {@code sender}, {@code rate} a second. */
+  public Result run(Sender sender, double rate, long drainMillis)
+      throws IOException, InterruptedException {
     byte[] payload = new byte[Payloads.SIZE];
     long start = System.nanoTime();
     long interval = Math.round(1e9 / rate);
@@ -96,7 +114,7 @@ public final class BroadcastLoad {
       }
       sentAt[b] = due;
       int len = Payloads.write(payload, Payloads.SIZE, "broadcast", runId, 0, b, due - base);
-      sender.sendText(payload, len);
+      sender.send(payload, len);
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMillis);
     while (complete() < copies.length && System.nanoTime() < deadline) {

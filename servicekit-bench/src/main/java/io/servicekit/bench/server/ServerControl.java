@@ -5,12 +5,14 @@ import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /**
  * The line protocol between a server under test and the runner: the server prints {@code PORT n}
  * once it listens, then answers commands read from standard input. {@code mem} runs a full GC and
- * prints {@code HEAP <bytes used after GC>}; {@code quit} or the end of input stops the process, so
- * a server never outlives its runner.
+ * prints {@code HEAP <bytes used after GC>}; {@code publish <text>} broadcasts {@code text} as one
+ * Server-Sent Event to every open stream of the server's {@code /sse} endpoint (no answer); {@code
+ * quit} or the end of input stops the process, so a server never outlives its runner.
  */
 public final class ServerControl {
   /**
@@ -26,14 +28,24 @@ public final class ServerControl {
 
   private ServerControl() {}
 
-  /** Announces {@code port} and serves commands until told to stop; then runs {@code stop}. */
-  public static void serve(int port, Runnable stop) throws Exception {
+  /** The command prefix of an SSE broadcast: {@code publish <one line of text>}. */
+  public static final String PUBLISH = "publish ";
+
+  /**
+   * Announces {@code port} and serves commands until told to stop; then runs {@code stop}. {@code
+   * publish} receives the text of each {@code publish} command, on this (the control) thread.
+   */
+  public static void serve(int port, Runnable stop, Consumer<String> publish) throws Exception {
     System.out.println("PORT " + port);
     System.out.flush();
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
     String line;
     while ((line = in.readLine()) != null) {
+      if (line.startsWith(PUBLISH)) {
+        publish.accept(line.substring(PUBLISH.length()));
+        continue;
+      }
       switch (line.trim()) {
         case "mem" -> {
           System.out.println("HEAP " + heapAfterGc());

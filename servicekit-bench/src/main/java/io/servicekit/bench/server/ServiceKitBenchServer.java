@@ -7,6 +7,9 @@ import io.servicekit.Hub;
 import io.servicekit.JsonConn;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.sse.BaseSseConn;
+import io.servicekit.sse.SseHub;
+import io.servicekit.sse.SseSession;
 
 /**
  * ServiceKit under test, configured as a user would: {@link ServiceKitServer} with default {@link
@@ -17,7 +20,12 @@ import io.servicekit.jetty.ServiceKitServer;
  *   <li>{@code /echo}: a {@link BaseConn} with {@link Codec#raw()} sending every frame back;
  *   <li>{@code /json}: a {@link JsonConn} that decodes each message to a map and encodes it back;
  *   <li>{@code /broadcast}: every connection registers in one {@link Hub}; each message received is
- *       broadcast to all members (the sender included).
+ *       broadcast to all members (the sender included);
+ *   <li>{@code /sse}: Server-Sent Events through {@link io.servicekit.jetty.SseServe} with the
+ *       default {@link io.servicekit.sse.SseConfig} (keepalive comment every 30 s, 16 MiB budget,
+ *       close on slow consumer); every stream is a {@link BaseSseConn} with {@link Codec#raw()}
+ *       registered in one {@link SseHub}, and a {@code publish} command on the control channel is
+ *       {@code hub.broadcast} of its text (framed once, queued on every stream).
  * </ul>
  *
  * <p>Binds 127.0.0.1 on the port given as the first argument (0 = any free one).
@@ -28,6 +36,7 @@ public final class ServiceKitBenchServer {
   public static void main(String[] args) throws Exception {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
     Hub<Frame> hub = new Hub<>();
+    SseHub<Frame> sseHub = new SseHub<>();
     ServiceKitServer server =
         ServiceKitServer.builder()
             .host("127.0.0.1")
@@ -35,6 +44,7 @@ public final class ServiceKitBenchServer {
             .ws("/echo", request -> new RawEcho())
             .ws("/json", request -> new JsonEcho())
             .ws("/broadcast", request -> new Subscriber(hub))
+            .sse("/sse", request -> new SseSubscriber(sseHub))
             .build()
             .start();
     ServerControl.serve(
@@ -45,7 +55,23 @@ public final class ServiceKitBenchServer {
           } catch (Exception e) {
             throw new IllegalStateException(e);
           }
-        });
+        },
+        text -> sseHub.broadcast(Frame.text(text)));
+  }
+
+  /** An SSE stream that joins the hub when it starts (and leaves it by itself when it ends). */
+  public static final class SseSubscriber extends BaseSseConn<Frame> {
+    private final SseHub<Frame> hub;
+
+    public SseSubscriber(SseHub<Frame> hub) {
+      super(Codec.raw(), "SseSubscriber");
+      this.hub = hub;
+    }
+
+    @Override
+    public void onStart(SseSession session) {
+      hub.register(this);
+    }
   }
 
   /** Echoes every frame unchanged. */

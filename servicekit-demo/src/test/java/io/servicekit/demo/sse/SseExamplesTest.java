@@ -5,18 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.BaseSseConn;
+import io.servicekit.testkit.DocSnippets;
 import io.servicekit.testkit.SseClient;
 import io.servicekit.testkit.SseEventParser.Event;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Runs the samples of docs/sse.md and checks that the docs quote compiled code. */
@@ -81,37 +77,8 @@ class SseExamplesTest {
 
   /** Every java block of docs/sse.md is a region of a compiled source file. */
   @Test
-  void docsQuoteCompiledCode() throws Exception {
-    Path docs = Path.of("../docs/sse.md");
-    String md = Files.readString(docs);
-    Matcher blocks = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(md);
-    List<String> sources = new ArrayList<>();
-    for (String root : List.of("src/main/java", "src/test/java")) {
-      try (Stream<Path> files = Files.walk(Path.of(root))) {
-        for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-          sources.add(normalise(Files.readString(f)));
-        }
-      }
-    }
-    int count = 0;
-    while (blocks.find()) {
-      String block = normalise(blocks.group(1));
-      assertThat(sources)
-          .as("docs/sse.md block not found in the demo sources:%n%s", block)
-          .anyMatch(s -> s.contains(block));
-      count++;
-    }
-    assertThat(count).isGreaterThanOrEqualTo(5);
-  }
-
-  private static String normalise(String code) {
-    StringBuilder out = new StringBuilder();
-    for (String line : code.split("\n")) {
-      String t = line.strip();
-      if (!t.isEmpty()) {
-        out.append(t).append('\n');
-      }
-    }
-    return out.toString();
+  void docsQuoteCompiledCode() {
+    DocSnippets.assertJavaBlocksCompiled(
+        Path.of("../docs/sse.md"), 5, Path.of("src/main/java"), Path.of("src/test/java"));
   }
 }

@@ -1,0 +1,363 @@
+package io.servicekit.streamable;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.servicekit.Scheduler;
+import io.servicekit.spi.SseTransport;
+import io.servicekit.spi.Transport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** The stream driver against an in-memory transport and manual time. */
+class StreamableStreamTest {
+  /** Time that moves only when the test says so. */
+  static final class Clock implements Scheduler {
+    private record Task(long at, Runnable run, boolean[] cancelled) {}
+
+    private final List<Task> tasks = new ArrayList<>();
+    private long now;
+
+    @Override
+    public synchronized Cancellable schedule(Runnable task, Duration delay) {
+      boolean[] cancelled = new boolean[1];
+      tasks.add(new Task(now + delay.toNanos(), task, cancelled));
+      return () -> cancelled[0] = true;
+    }
+
+    @Override
+    public synchronized long nanoTime() {
+      return now;
+    }
+
+    void advance(Duration d) {
+      long target;
+      synchronized (this) {
+        target = now + d.toNanos();
+      }
+      while (true) {
+        Task next = null;
+        synchronized (this) {
+          for (Task t : tasks) {
+            if (t.at() <= target && (next == null || t.at() < next.at())) {
+              next = t;
+            }
+          }
+          if (next == null) {
+            now = target;
+            return;
+          }
+          tasks.remove(next);
+          now = next.at();
+        }
+        if (!next.cancelled()[0]) {
+          next.run().run();
+        }
+      }
+    }
+  }
+
+  /** Records bytes; with {@code stalled} it completes writes only when told. */
+  static final class Wire implements SseTransport {
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ArrayDeque<Transport.WriteCallback> pending = new ArrayDeque<>();
+    final CountDownLatch ended = new CountDownLatch(1);
+    final CountDownLatch aborted = new CountDownLatch(1);
+    volatile boolean stalled;
+
+    @Override
+    public void write(byte[] bytes, Transport.WriteCallback cb) {
+      synchronized (this) {
+        out.writeBytes(bytes);
+        if (stalled) {
+          pending.add(cb);
+          return;
+        }
+      }
+      cb.succeeded();
+    }
+
+    @Override
+    public void end(Transport.WriteCallback cb) {
+      ended.countDown();
+      cb.succeeded();
+    }
+
+    @Override
+    public void reject(int status, String body, Map<String, String> headers) {
+      throw new AssertionError("a stream is never rejected");
+    }
+
+    @Override
+    public void abort(Throwable cause) {
+      List<Transport.WriteCallback> failed;
+      synchronized (this) {
+        failed = new ArrayList<>(pending);
+        pending.clear();
+      }
+      aborted.countDown();
+      failed.forEach(cb -> cb.failed(cause));
+    }
+
+    synchronized String text() {
+      return out.toString(StandardCharsets.UTF_8);
+    }
+
+    synchronized int pendingWrites() {
+      return pending.size();
+    }
+
+    void completeAll() {
+      List<Transport.WriteCallback> ok;
+      synchronized (this) {
+        stalled = false;
+        ok = new ArrayList<>(pending);
+        pending.clear();
+      }
+      ok.forEach(Transport.WriteCallback::succeeded);
+    }
+  }
+
+  private final Clock clock = new Clock();
+  private final Wire wire = new Wire();
+
+  private StreamableConfig.Builder config() {
+    return StreamableConfig.builder().scheduler(clock).keepalivePeriod(Duration.ZERO);
+  }
+
+  @Test
+  void writesEventsThenEndsWhenTheProducerReturns() throws Exception {
+    StreamableStream stream = new StreamableStream(config().build(), "test");
+    BlockingQueue<String> closes = new LinkedBlockingQueue<>();
+    stream.open(
+        wire,
+        sink -> {
+          sink.onClose(() -> closes.add("closed"));
+          sink.send("a", "1", "x");
+          sink.comment("note");
+          sink.retry(Duration.ofMillis(1500));
+        });
+    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(wire.text()).isEqualTo("event: a\nid: 1\ndata: x\n\n: note\n\nretry: 1500\n\n");
+    assertThat(closes.poll(10, TimeUnit.SECONDS)).isEqualTo("closed");
+    assertThat(stream.endReason()).hasValue("stream ended");
+    assertThat(stream.isOpen()).isFalse();
+    // Registered after the end: runs at once, exactly once.
+    stream.onClose(() -> closes.add("late"));
+    assertThat(closes.poll(10, TimeUnit.SECONDS)).isEqualTo("late");
+    assertThatThrownBy(() -> stream.send(null, null, "after"))
+        .isInstanceOf(StreamClosedException.class)
+        .hasMessageContaining("stream closed");
+  }
+
+  @Test
+  void sendBlocksOnAFullQueueUntilTheClientReads() throws Exception {
+    wire.stalled = true;
+    StreamableStream stream = new StreamableStream(config().queueCapacity(2).build(), "test");
+    AtomicInteger sent = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<Thread> producer = new AtomicReference<>();
+    stream.open(
+        wire,
+        sink -> {
+          producer.set(Thread.currentThread());
+          for (int i = 0; i < 5; i++) {
+            sink.send(null, null, "e" + i);
+            sent.incrementAndGet();
+          }
+          release.await();
+        });
+    // Two events fit (one in flight counts), the third send blocks.
+    await().until(() -> sent.get() == 2 && isWaiting(producer.get()));
+    assertThat(sent).hasValue(2);
+    wire.completeAll();
+    await().until(() -> sent.get() == 5);
+    release.countDown();
+    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(wire.text()).contains("data: e4\n\n");
+  }
+
+  @Test
+  void byteBudgetAlsoBlocksButAnOversizedEventPassesAlone() throws Exception {
+    wire.stalled = true;
+    StreamableStream stream =
+        new StreamableStream(config().queueCapacity(100).maxQueuedBytes(64).build(), "test");
+    AtomicInteger sent = new AtomicInteger();
+    AtomicReference<Thread> producer = new AtomicReference<>();
+    stream.open(
+        wire,
+        sink -> {
+          producer.set(Thread.currentThread());
+          sink.send(null, null, "y".repeat(200)); // bigger than the budget: accepted alone
+          sent.incrementAndGet();
+          sink.send(null, null, "z");
+          sent.incrementAndGet();
+        });
+    await().until(() -> sent.get() == 1 && isWaiting(producer.get()));
+    wire.completeAll();
+    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(sent).hasValue(2);
+  }
+
+  /** W-40: the client leaves while the producer is blocked on a full queue. */
+  @Test
+  void transportFailureWakesABlockedProducerWithStreamClosedException() throws Exception {
+    wire.stalled = true;
+    StreamableStream stream = new StreamableStream(config().queueCapacity(1).build(), "test");
+    AtomicReference<Thread> producer = new AtomicReference<>();
+    AtomicReference<Throwable> outcome = new AtomicReference<>();
+    CountDownLatch closed = new CountDownLatch(1);
+    stream.open(
+        wire,
+        sink -> {
+          producer.set(Thread.currentThread());
+          sink.onClose(closed::countDown);
+          try {
+            while (true) {
+              sink.send(null, null, "x");
+            }
+          } catch (Throwable e) {
+            outcome.set(e);
+            throw e;
+          }
+        });
+    await().until(() -> producer.get() != null && isWaiting(producer.get()));
+    stream.onTransportFailure(new IOException("client gone (test)"));
+    assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+    producer.get().join(Duration.ofSeconds(10));
+    assertThat(producer.get().isAlive()).isFalse();
+    assertThat(outcome.get())
+        .isInstanceOf(StreamClosedException.class)
+        .hasMessageContaining("client gone");
+    assertThat(stream.endReason()).hasValueSatisfying(r -> assertThat(r).contains("client gone"));
+    assertThat(wire.aborted.getCount()).isZero();
+  }
+
+  @Test
+  void clientGoneInterruptsAProducerBlockedElsewhere() throws Exception {
+    StreamableStream stream = new StreamableStream(config().build(), "test");
+    BlockingQueue<Throwable> outcome = new LinkedBlockingQueue<>();
+    CountDownLatch started = new CountDownLatch(1);
+    stream.open(
+        wire,
+        sink -> {
+          started.countDown();
+          try {
+            new CountDownLatch(1).await(); // the application's own wait
+          } catch (InterruptedException e) {
+            outcome.add(e);
+          }
+        });
+    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    stream.onTransportFailure(new IOException("client gone (test)"));
+    assertThat(outcome.poll(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+  }
+
+  @Test
+  void producerExceptionEndsTheStreamAfterFlushing() throws Exception {
+    StreamableStream stream = new StreamableStream(config().build(), "test");
+    stream.open(
+        wire,
+        sink -> {
+          sink.send(null, null, "partial");
+          throw new IllegalStateException("broken producer (expected by the test)");
+        });
+    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(wire.text()).isEqualTo("data: partial\n\n");
+  }
+
+  @Test
+  void keepalivesWhileIdleAndNotAfterTheEnd() throws Exception {
+    StreamableStream stream =
+        new StreamableStream(config().keepalivePeriod(Duration.ofSeconds(10)).build(), "test");
+    CountDownLatch release = new CountDownLatch(1);
+    stream.open(wire, sink -> release.await());
+    clock.advance(Duration.ofSeconds(10));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(wire.text()).isEqualTo(": keepalive\n\n: keepalive\n\n");
+    release.countDown();
+    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(wire.text()).isEqualTo(": keepalive\n\n: keepalive\n\n");
+  }
+
+  @Test
+  void retryHintOpensTheStream() throws Exception {
+    StreamableStream stream =
+        new StreamableStream(config().retry(Duration.ofSeconds(3)).build(), "test");
+    stream.open(wire, sink -> {});
+    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(wire.text()).isEqualTo("retry: 3000\n\n");
+  }
+
+  @Test
+  void writeTimeoutDropsAStalledClient() throws Exception {
+    wire.stalled = true;
+    StreamableStream stream =
+        new StreamableStream(config().writeTimeout(Duration.ofSeconds(5)).build(), "test");
+    AtomicReference<Throwable> outcome = new AtomicReference<>();
+    CountDownLatch done = new CountDownLatch(1);
+    stream.open(
+        wire,
+        sink -> {
+          try {
+            sink.send(null, null, "stuck");
+            sink.send(null, null, "stuck again");
+            new CountDownLatch(1).await();
+          } catch (Throwable e) {
+            outcome.set(e);
+          } finally {
+            done.countDown();
+          }
+        });
+    await().until(() -> wire.pendingWrites() >= 1);
+    clock.advance(Duration.ofSeconds(5));
+    assertThat(wire.aborted.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(stream.endReason()).hasValueSatisfying(r -> assertThat(r).contains("write timeout"));
+    assertThat(outcome.get()).isNotNull();
+  }
+
+  @Test
+  void invalidRetryIsRefused() throws Exception {
+    StreamableStream stream = new StreamableStream(config().build(), "test");
+    BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
+    stream.open(
+        wire,
+        sink -> {
+          try {
+            sink.retry(Duration.ZERO);
+          } catch (IllegalArgumentException e) {
+            errors.add(e);
+          }
+        });
+    assertThat(errors.poll(10, TimeUnit.SECONDS)).hasMessageContaining("at least 1 ms");
+  }
+
+  @Test
+  void openTwiceIsAnError() {
+    StreamableStream stream = new StreamableStream(config().build(), "test");
+    stream.open(wire, sink -> {});
+    assertThatThrownBy(() -> stream.open(wire, sink -> {}))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("twice");
+  }
+
+  private static boolean isWaiting(Thread t) {
+    return t != null && t.getState() == Thread.State.WAITING;
+  }
+}
