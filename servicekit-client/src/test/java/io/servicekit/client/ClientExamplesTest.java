@@ -9,14 +9,9 @@ import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
-import java.nio.file.Files;
+import io.servicekit.testkit.DocSnippets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -124,36 +119,8 @@ class ClientExamplesTest {
 
   /** Every java block of docs/clients-java.md is a region of a compiled source file. */
   @Test
-  void docsQuoteCompiledCode() throws Exception {
-    String md = Files.readString(Path.of("../docs/clients-java.md"));
-    Matcher blocks = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(md);
-    List<String> sources = new ArrayList<>();
-    for (String root : List.of("src/main/java", "src/test/java")) {
-      try (Stream<Path> files = Files.walk(Path.of(root))) {
-        for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-          sources.add(normalise(Files.readString(f)));
-        }
-      }
-    }
-    int count = 0;
-    while (blocks.find()) {
-      String block = normalise(blocks.group(1));
-      assertThat(sources)
-          .as("docs/clients-java.md block not found in the client sources:%n%s", block)
-          .anyMatch(s -> s.contains(block));
-      count++;
-    }
-    assertThat(count).isGreaterThanOrEqualTo(6);
-  }
-
-  private static String normalise(String code) {
-    StringBuilder out = new StringBuilder();
-    for (String line : code.split("\n")) {
-      String t = line.strip();
-      if (!t.isEmpty()) {
-        out.append(t).append('\n');
-      }
-    }
-    return out.toString();
+  void docsQuoteCompiledCode() {
+    DocSnippets.assertJavaBlocksCompiled(
+        Path.of("../docs/clients-java.md"), 6, Path.of("src/main/java"), Path.of("src/test/java"));
   }
 }
