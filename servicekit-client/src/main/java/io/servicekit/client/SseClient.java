@@ -1,0 +1,519 @@
+package io.servicekit.client;
+
+import io.servicekit.Scheduler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+
+/**
+ * A Server-Sent Events client on the JDK's {@link HttpClient}, with the reconnect rules of a
+ * browser's {@code EventSource} and bounds a browser does not have:
+ *
+ * <ul>
+ *   <li>each connection is a {@code GET} with {@code Accept: text/event-stream}; after the first
+ *       event id it carries {@code Last-Event-ID}, so a ServiceKit endpoint with {@code
+ *       ResumableStreams} replays what was missed;
+ *   <li>when a stream ends or breaks, the client reconnects after the server's last {@code retry:}
+ *       hint (or the policy's initial delay), growing by the {@link ReconnectPolicy} while attempts
+ *       keep failing, reset by every successful open;
+ *   <li>it stops for good on {@link #close()}, on HTTP 204 (the server's "do not reconnect"), on a
+ *       response that is not {@code text/event-stream}, on HTTP statuses other than 408, 429 and
+ *       5xx, and on a line or event over {@link Builder#maxLineBytes}/{@link Builder#maxEventBytes}
+ *       ({@link SseLimitException});
+ *   <li>events go to the handler registered for their type ({@link Builder#on}), others to {@link
+ *       Listener#onEvent}. Callbacks never overlap: they run on the client's reader thread (a
+ *       virtual thread), so a slow listener slows reading (TCP backpressure).
+ * </ul>
+ *
+ * <pre>{@code
+ * SseClient sse =
+ *     SseClient.builder(URI.create("http://localhost:8080/events"))
+ *         .on("tick", e -> System.out.println(e.data()))
+ *         .build();
+ * sse.connect();
+ * ...
+ * sse.close();
+ * }</pre>
+ */
+public final class SseClient implements AutoCloseable {
+  /** Receives what happens to an {@link SseClient}; every method has an empty default. */
+  public interface Listener {
+    /** A stream was opened (200 {@code text/event-stream}); the first one or a reconnect. */
+    default void onOpen() {}
+
+    /** An event of a type with no handler of its own. */
+    default void onEvent(ServerSentEvent event) {}
+
+    /**
+     * A failure: {@link HttpStatusException} (an unacceptable answer), {@link SseLimitException},
+     * or an I/O error of the stream (followed by a reconnect when allowed).
+     */
+    default void onError(Throwable error) {}
+
+    /** Attempt {@code attempt} (1-based since the last open) will be made after {@code delay}. */
+    default void onReconnecting(int attempt, Duration delay) {}
+
+    /** The client ended for good (once). */
+    default void onClose() {}
+  }
+
+  private final URI uri;
+  private final Map<String, String> headers;
+  private final Map<String, Consumer<ServerSentEvent>> handlers;
+  private final Listener listener;
+  private final ReconnectPolicy policy;
+  private final Scheduler scheduler;
+  private final HttpClient http;
+  private final boolean ownsHttp;
+  private final DoubleSupplier random;
+  private final int maxLineBytes;
+  private final int maxEventBytes;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final ReentrantLock callbackLock = new ReentrantLock();
+  private boolean started; // guarded by lock
+  private boolean closed; // guarded by lock
+  private boolean terminated; // guarded by lock
+  private int attempt; // guarded by lock
+  private Thread reader; // guarded by lock
+  private InputStream body; // guarded by lock
+  private Scheduler.Cancellable pendingReconnect; // guarded by lock
+  private volatile String lastEventId;
+  private volatile long retryMillis = -1;
+  private final CompletableFuture<Void> firstOpen = new CompletableFuture<>();
+  private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+  private SseClient(Builder b) {
+    this.uri = b.uri;
+    this.headers = Map.copyOf(b.headers);
+    this.handlers = Map.copyOf(b.handlers);
+    this.listener = b.listener;
+    this.policy = b.reconnect;
+    this.scheduler = b.scheduler;
+    this.ownsHttp = b.httpClient == null;
+    this.http =
+        b.httpClient != null
+            ? b.httpClient
+            : HttpClient.newBuilder().connectTimeout(b.connectTimeout).build();
+    this.random = b.random;
+    this.maxLineBytes = b.maxLineBytes;
+    this.maxEventBytes = b.maxEventBytes;
+    this.lastEventId = b.lastEventId;
+  }
+
+  /** A builder for a client of {@code uri} ({@code http:} or {@code https:}). */
+  public static Builder builder(URI uri) {
+    return new Builder(uri);
+  }
+
+  /**
+   * Starts the client (once; later calls return the same future), which completes when the first
+   * stream is open, or fails if the client ends before that.
+   */
+  public CompletableFuture<Void> connect() {
+    lock.lock();
+    try {
+      if (started) {
+        return firstOpen;
+      }
+      started = true;
+    } finally {
+      lock.unlock();
+    }
+    startAttempt();
+    return firstOpen;
+  }
+
+  /** Completes once the client has ended for good. */
+  public CompletableFuture<Void> closed() {
+    return done;
+  }
+
+  /** The last event id received (or given to the builder); empty if none. */
+  public String lastEventId() {
+    return lastEventId;
+  }
+
+  /** The server's last {@code retry:} hint in milliseconds, or -1. */
+  public long retryMillis() {
+    return retryMillis;
+  }
+
+  /** Stops the client: the current stream is abandoned and no reconnect is made. Idempotent. */
+  @Override
+  public void close() {
+    Thread t;
+    InputStream in;
+    boolean waiting;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      t = reader;
+      in = body;
+      waiting = pendingReconnect != null || !started;
+      if (pendingReconnect != null) {
+        pendingReconnect.cancel();
+        pendingReconnect = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }
+    if (t != null && t != Thread.currentThread()) {
+      t.interrupt();
+    }
+    if (waiting || t == null) {
+      terminate(null);
+    }
+  }
+
+  private void startAttempt() {
+    lock.lock();
+    try {
+      pendingReconnect = null;
+      if (closed) {
+        return;
+      }
+      reader = Thread.ofVirtual().name("sse-client " + uri).unstarted(this::run);
+      reader.start();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** One connection: request, read until the end, then decide what comes next. */
+  private void run() {
+    Throwable error = null;
+    boolean retry;
+    boolean opened = false;
+    try {
+      HttpRequest.Builder rb =
+          HttpRequest.newBuilder(uri)
+              .GET()
+              .header("Accept", "text/event-stream")
+              .header("Cache-Control", "no-cache");
+      headers.forEach(rb::header);
+      String last = lastEventId;
+      if (last != null && !last.isEmpty()) {
+        rb.header("Last-Event-ID", last);
+      }
+      HttpResponse<InputStream> response =
+          http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+      InputStream in = response.body();
+      int status = response.statusCode();
+      if (status == 204) {
+        in.close();
+        finish(null, false);
+        return;
+      }
+      if (status != 200) {
+        String text = readSome(in);
+        HttpStatusException e =
+            new HttpStatusException(uri, status, text, "SSE request not accepted");
+        finish(e, policy.isRetryableStatus(status));
+        return;
+      }
+      String contentType = response.headers().firstValue("Content-Type").orElse("");
+      if (!contentType.toLowerCase().startsWith("text/event-stream")) {
+        String text = readSome(in);
+        finish(
+            new HttpStatusException(
+                uri,
+                status,
+                text,
+                "expected Content-Type text/event-stream, got '" + contentType + "'"),
+            false);
+        return;
+      }
+      lock.lock();
+      try {
+        if (closed) {
+          in.close();
+          retry = false;
+          opened = false;
+        } else {
+          body = in;
+          attempt = 0;
+          opened = true;
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (!opened) {
+        finish(null, false);
+        return;
+      }
+      callback(listener::onOpen);
+      firstOpen.complete(null);
+      SseParser parser =
+          new SseParser(
+              lastEventId, maxLineBytes, maxEventBytes, this::deliver, ms -> retryMillis = ms);
+      byte[] buf = new byte[8192];
+      try (in) {
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          parser.feed(buf, 0, n);
+          lastEventId = parser.lastEventId(); // also ids of blocks without data
+        }
+      }
+      parser.end();
+      retry = true; // the server ended the stream: reconnect, as EventSource does
+    } catch (SseLimitException e) {
+      error = e;
+      retry = false;
+    } catch (IOException e) {
+      error = e;
+      retry = true;
+    } catch (InterruptedException e) {
+      retry = false;
+    } catch (RuntimeException e) {
+      error = e;
+      retry = false;
+    }
+    finish(error, retry);
+  }
+
+  private void deliver(ServerSentEvent event) {
+    lastEventId = event.lastEventId();
+    Consumer<ServerSentEvent> handler = handlers.get(event.type());
+    callback(
+        () ->
+            (handler != null ? handler : (Consumer<ServerSentEvent>) listener::onEvent)
+                .accept(event));
+  }
+
+  private void finish(Throwable error, boolean retry) {
+    Duration delay = null;
+    int next = 0;
+    lock.lock();
+    try {
+      body = null;
+      reader = null;
+      if (closed) {
+        error = null; // the close is the cause
+        retry = false;
+      }
+      if (retry && policy.allows(attempt + 1)) {
+        next = ++attempt;
+        long hint = retryMillis;
+        delay =
+            hint >= 0
+                ? policy.delay(next, random.getAsDouble(), Duration.ofMillis(Math.max(1, hint)))
+                : policy.delay(next, random.getAsDouble());
+      } else {
+        retry = false;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (error != null) {
+      Throwable e = error;
+      callback(() -> listener.onError(e));
+    }
+    if (!retry) {
+      terminate(error);
+      return;
+    }
+    int n = next;
+    Duration d = delay;
+    // The attempt is on the clock before onReconnecting is announced (so a test that reacts by
+    // advancing a fake clock finds it), and the next stream's callbacks wait for the announcement.
+    callbackLock.lock();
+    try {
+      lock.lock();
+      try {
+        if (closed) {
+          d = null;
+        } else {
+          pendingReconnect = scheduler.schedule(this::startAttempt, d);
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (d != null) {
+        Duration announced = d;
+        callback(() -> listener.onReconnecting(n, announced));
+        return;
+      }
+    } finally {
+      callbackLock.unlock();
+    }
+    terminate(null);
+  }
+
+  private void terminate(Throwable error) {
+    lock.lock();
+    try {
+      if (terminated) {
+        return;
+      }
+      terminated = true;
+      closed = true;
+    } finally {
+      lock.unlock();
+    }
+    if (ownsHttp) {
+      http.shutdown();
+    }
+    callback(listener::onClose);
+    if (!firstOpen.isDone()) {
+      firstOpen.completeExceptionally(
+          error != null
+              ? error
+              : new IllegalStateException("SseClient for " + uri + " closed before it opened"));
+    }
+    done.complete(null);
+  }
+
+  private void callback(Runnable r) {
+    callbackLock.lock();
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(SseClient.class).warn("SSE listener callback threw", e);
+    } finally {
+      callbackLock.unlock();
+    }
+  }
+
+  static String readSome(InputStream in) throws IOException {
+    try (in) {
+      return new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Configures an {@link SseClient}; everything but the URI has a default. */
+  public static final class Builder {
+    private final URI uri;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private final Map<String, Consumer<ServerSentEvent>> handlers = new LinkedHashMap<>();
+    private Listener listener = new Listener() {};
+    private ReconnectPolicy reconnect =
+        ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(3)).build();
+    private Scheduler scheduler = Scheduler.system();
+    private HttpClient httpClient;
+    private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private int maxLineBytes = 1 << 20;
+    private int maxEventBytes = 16 << 20;
+    private String lastEventId = "";
+
+    private Builder(URI uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+      String scheme = uri.getScheme();
+      if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+        throw new IllegalArgumentException("SSE URI must use http: or https:, got " + uri);
+      }
+    }
+
+    /** Adds a request header, sent on every connection. */
+    public Builder header(String name, String value) {
+      headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Handles events of type {@code type} (instead of {@link Listener#onEvent}). */
+    public Builder on(String type, Consumer<ServerSentEvent> handler) {
+      if (type == null || type.isEmpty()) {
+        throw new IllegalArgumentException("event type must not be empty");
+      }
+      handlers.put(type, Objects.requireNonNull(handler, "handler"));
+      return this;
+    }
+
+    public Builder listener(Listener v) {
+      listener = Objects.requireNonNull(v, "listener");
+      return this;
+    }
+
+    /**
+     * Reconnect behaviour (default: 3 s — a browser's usual default — doubling up to 30 s, 20 %
+     * jitter, unlimited attempts). A server {@code retry:} hint replaces the initial delay.
+     */
+    public Builder reconnect(ReconnectPolicy v) {
+      reconnect = Objects.requireNonNull(v, "reconnect");
+      return this;
+    }
+
+    /** Clock for reconnect delays (default {@link Scheduler#system()}). */
+    public Builder scheduler(Scheduler v) {
+      scheduler = Objects.requireNonNull(v, "scheduler");
+      return this;
+    }
+
+    /**
+     * The HTTP client to use (default: a new one with {@link #connectTimeout}, shut down when the
+     * client ends; one given here is left open).
+     */
+    public Builder httpClient(HttpClient v) {
+      httpClient = Objects.requireNonNull(v, "httpClient");
+      return this;
+    }
+
+    /** Source of jitter, numbers in {@code [0, 1)}. */
+    public Builder random(DoubleSupplier v) {
+      random = Objects.requireNonNull(v, "random");
+      return this;
+    }
+
+    /** TCP connect timeout of the default HTTP client (default 10 s). */
+    public Builder connectTimeout(Duration v) {
+      connectTimeout = WsClient.Builder.positive("connectTimeout", v);
+      return this;
+    }
+
+    /** Longest line accepted (default 1 MiB). */
+    public Builder maxLineBytes(int v) {
+      if (v <= 0) {
+        throw new IllegalArgumentException("maxLineBytes must be positive: " + v);
+      }
+      maxLineBytes = v;
+      return this;
+    }
+
+    /** Largest event data accepted (default 16 MiB). */
+    public Builder maxEventBytes(int v) {
+      if (v <= 0) {
+        throw new IllegalArgumentException("maxEventBytes must be positive: " + v);
+      }
+      maxEventBytes = v;
+      return this;
+    }
+
+    /** The id to resume from on the first connection (default none). */
+    public Builder lastEventId(String v) {
+      Objects.requireNonNull(v, "lastEventId");
+      if (v.indexOf('\0') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+        throw new IllegalArgumentException("lastEventId must not contain NUL, CR or LF");
+      }
+      lastEventId = v;
+      return this;
+    }
+
+    public SseClient build() {
+      return new SseClient(this);
+    }
+  }
+}
