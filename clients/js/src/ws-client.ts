@@ -232,7 +232,9 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
    * The `close` event is emitted at once. Does nothing when already closed.
    */
   close(code = 1000, reason = ""): void {
-    if (this.stateValue === "closed" || this.stateValue === "idle") {
+    if (this.stateValue === "closed") return;
+    if (this.stateValue === "idle") {
+      this.queue = []; // sent before connect(): dropped with the client
       this.stateValue = "closed";
       return;
     }

@@ -303,6 +303,22 @@ describe("WsClient send queue", () => {
     expect(controller.sentRaw).toEqual(['"a"', '"b"']);
   });
 
+  it("messages sent before connect() go out at the first open; close() before connect() drops them", () => {
+    const a = setup();
+    a.client.send("early");
+    void a.client.connect();
+    a.controller.simulateOpen();
+    expect(a.controller.sentRaw).toEqual(['"early"']);
+    const b = setup();
+    b.client.send("early");
+    b.client.close();
+    expect(b.client.queued).toBe(0);
+    expect(() => b.client.send("late")).toThrow(NotConnectedError);
+    void b.client.connect();
+    b.controller.simulateOpen();
+    expect(b.controller.sentRaw).toEqual([]);
+  });
+
   it("maxQueue 0 throws while not open", () => {
     const { client } = setup({ maxQueue: 0 });
     void client.connect();
