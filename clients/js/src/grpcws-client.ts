@@ -61,6 +61,8 @@ export interface GrpcWsClientOptions<Resp> {
   maxQueue?: number;
   /** Answer server pings (default true). */
   autoPong?: boolean;
+  /** Give up on a socket that does not open within this many ms (default 10 000; 0: never). */
+  connectTimeout?: number;
   onOpen?: (e: { reconnect: boolean }) => void;
   onData?: (data: Resp) => void;
   onStreamEnd?: () => void;
@@ -96,6 +98,7 @@ export class GrpcWsClient<Req = unknown, Resp = unknown> extends Emitter<GrpcWsE
       reconnect: options.reconnect ?? false,
       maxQueue: options.maxQueue,
       autoPong: options.autoPong,
+      connectTimeout: options.connectTimeout,
     });
     if (options.onOpen) this.on("open", options.onOpen);
     if (options.onData) this.on("data", options.onData);

@@ -84,6 +84,12 @@ export interface WsClientOptions<I, O> {
    * drops the socket (close code 4000 "pong timeout") and reconnects (default 0: no check).
    */
   pongTimeout?: number;
+  /**
+   * An attempt whose socket is not open within this many ms is abandoned and counts as a failed
+   * attempt (retried like a drop), so a handshake the server never answers cannot stall the
+   * client (default 10 000; 0: wait as long as the runtime does).
+   */
+  connectTimeout?: number;
   /** Reconnect after an unexpected close (default true), with these backoff settings if an object. */
   reconnect?: boolean | BackoffOptions;
   /** Close codes that stop reconnecting (default {@link NON_RETRYABLE_CLOSE_CODES}). */
@@ -117,7 +123,8 @@ type Frame = string | ArrayBuffer | ArrayBufferView;
  * is emitted as `pong`. Everything else goes to `codec.decode` and then to `message`; a decode
  * failure is an `error` event, and the connection stays open.
  *
- * Reconnection: after an unexpected close the client waits a random time in
+ * Reconnection: after an unexpected close, or an attempt that did not open within
+ * `connectTimeout`, the client waits a random time in
  * [0, min(maxDelay, initialDelay × factor^n)) and tries again; a successful open resets n. It
  * stops on `close()`, on a close code in `nonRetryableCloseCodes`, and after `maxAttempts`.
  * Messages sent while the socket is down wait in a queue of at most `maxQueue` messages and go
@@ -139,6 +146,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingSeq = 0;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
@@ -162,7 +170,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     if (!(this.maxQueue >= 0) || !Number.isInteger(this.maxQueue)) {
       throw new RangeError("maxQueue must be an integer >= 0, got " + options.maxQueue);
     }
-    for (const key of ["pingInterval", "pongTimeout"] as const) {
+    for (const key of ["pingInterval", "pongTimeout", "connectTimeout"] as const) {
       const v = options[key];
       if (v !== undefined && !(v >= 0 && Number.isFinite(v))) {
         throw new RangeError(`${key} must be a finite number of ms >= 0, got ${v}`);
@@ -279,8 +287,24 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     }
     this.socket = socket;
     socket.binaryType = "arraybuffer";
+    const timeout = this.options.connectTimeout ?? 10_000;
+    if (timeout > 0) {
+      this.connectTimer = setTimeout(() => {
+        this.connectTimer = null;
+        if (socket !== this.socket) return;
+        this.emit("error", new Error(`the WebSocket did not open within ${timeout} ms (connectTimeout): giving up on this attempt`));
+        this.detach();
+        try {
+          socket.close();
+        } catch {
+          // not open yet: closing may throw in some runtimes
+        }
+        this.onUnexpectedClose(1006, "connect timeout", false);
+      }, timeout);
+    }
     socket.onopen = () => {
       if (socket !== this.socket) return;
+      this.clearConnectTimer();
       this.onOpen();
     };
     socket.onerror = () => {
@@ -353,9 +377,15 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     this.emit("close", { ...info, willReconnect: false, dropped });
   }
 
+  private clearConnectTimer(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+
   /** Stops the timers of the current socket and forgets it (its late events are ignored). */
   private detach(): WebSocketLike | null {
     this.stopPings();
+    this.clearConnectTimer();
     const socket = this.socket;
     this.socket = null;
     if (socket) {

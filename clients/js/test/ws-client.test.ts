@@ -256,6 +256,27 @@ describe("WsClient reconnection", () => {
     await expect(opened).rejects.toThrow(/reconnect is off/);
   });
 
+  it("abandons an attempt that does not open within connectTimeout and retries", async () => {
+    const { client, controller, errors } = setup({ connectTimeout: 5000, reconnect: { initialDelay: 100, random: () => 0.5 } });
+    const closes: { code: number; reason: string; willReconnect: boolean }[] = [];
+    client.on("close", (e) => closes.push(e));
+    const opened = client.connect();
+    vi.advanceTimersByTime(4999);
+    expect(client.state).toBe("connecting");
+    vi.advanceTimersByTime(1);
+    expect(errors.map((e) => e.message)).toEqual(["the WebSocket did not open within 5000 ms (connectTimeout): giving up on this attempt"]);
+    expect(controller.socket.closedWith).toEqual({ code: undefined, reason: undefined });
+    expect(closes).toEqual([expect.objectContaining({ code: 1006, reason: "connect timeout", willReconnect: true })]);
+    controller.simulateOpen(); // the abandoned socket opens late: ignored
+    expect(client.state).toBe("reconnecting");
+    vi.advanceTimersByTime(50);
+    expect(controller.sockets).toHaveLength(2);
+    controller.simulateOpen();
+    await opened;
+    vi.advanceTimersByTime(60_000); // an open socket is not timed out
+    expect(client.state).toBe("open");
+  });
+
   it("asks the URL function again for each attempt", () => {
     const { WebSocket, controller } = createMockWSPair();
     let n = 0;
