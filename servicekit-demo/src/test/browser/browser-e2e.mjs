@@ -1,18 +1,22 @@
 // Browser end-to-end checks of the ServiceKit demo (including the gRPC game) in a real Chromium (no browser download:
-// playwright-core drives the system binary given as the second argument).
-// Usage: node browser-e2e.mjs <base-url> <chromium-binary> <screenshot-dir>
-// Prints a JSON summary; exits 0 only if every check passed.
+// playwright-core drives the system binary given as the second argument). Every page uses the JavaScript client
+// bundle (/js/servicekit.js, built from clients/js).
+// Usage: node browser-e2e.mjs <base-url> <chromium-binary> <screenshot-dir> <control-url>
+// <control-url> is the test's own HTTP endpoint: POST <control-url>/restart stops the demo server and starts a new
+// one on the same port, answering once it listens.
+// Prints a JSON summary; exits 0 only if every check passed. A failing check leaves screenshots of every open page
+// in <screenshot-dir>/<check number>-page-<n>.png. The checks wait on page state, never on fixed sleeps.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 
-const [base, executablePath, shots] = process.argv.slice(2);
-if (!base || !executablePath || !shots) {
-  console.error("usage: node browser-e2e.mjs <base-url> <chromium-binary> <screenshot-dir>");
+const [base, executablePath, shots, control] = process.argv.slice(2);
+if (!base || !executablePath || !shots || !control) {
+  console.error("usage: node browser-e2e.mjs <base-url> <chromium-binary> <screenshot-dir> <control-url>");
   process.exit(2);
 }
 const checks = [];
 const pages = [];
-const TIMEOUT = 15_000;
+const TIMEOUT = 30_000; // generous: CI machines are slow
 
 async function check(name, fn) {
   const started = Date.now();
@@ -21,6 +25,11 @@ async function check(name, fn) {
     checks.push({ name, ok: true, ms: Date.now() - started });
   } catch (err) {
     checks.push({ name, ok: false, error: String(err && err.message ? err.message : err) });
+    mkdirSync(shots, { recursive: true });
+    for (const [i, page] of pages.entries()) {
+      if (page.isClosed()) continue;
+      await page.screenshot({ path: `${shots}/${checks.length}-page-${i}.png`, fullPage: true }).catch(() => {});
+    }
   }
 }
 
@@ -46,21 +55,26 @@ try {
 
   const home = await newPage("/");
 
-  await check("echo: text typed in the page comes back", async () => {
+  await check("echo: text typed in the page comes back through the bundled WsClient", async () => {
+    await home.waitForFunction(() => typeof window.ServiceKit?.WsClient === "function");
+    await home.waitForFunction(() => document.getElementById("echo-status").textContent === "connected");
     await home.fill("#echo-input", "hello from chromium");
     await home.press("#echo-input", "Enter");
     await logHas(home, "echo-log", "\u2190 hello from chromium");
   });
 
-  await check("echo: binary frames round-trip byte for byte", async () => {
+  await check("echo: binary frames round-trip byte for byte (WsClient, raw codec)", async () => {
     const ok = await home.evaluate(async () => {
-      const url = "ws://" + location.host + "/echo";
-      const ws = new WebSocket(url);
-      ws.binaryType = "arraybuffer";
-      await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
       const sent = new Uint8Array(70_000).map((_, i) => (i * 31) & 0xff);
-      const reply = new Promise((resolve) => { ws.onmessage = (e) => resolve(new Uint8Array(e.data)); });
-      ws.send(sent);
+      let resolveReply;
+      const reply = new Promise((resolve) => { resolveReply = resolve; });
+      const ws = new window.ServiceKit.WsClient("ws://" + location.host + "/echo", {
+        codec: new window.ServiceKit.RawCodec(),
+        reconnect: false,
+        onMessage: (data) => resolveReply(new Uint8Array(data)),
+      });
+      ws.send(sent); // queued until the socket opens
+      await ws.connect();
       const got = await reply;
       ws.close(1000);
       return got.length === sent.length && got.every((b, i) => b === sent[i]);
@@ -68,13 +82,15 @@ try {
     if (!ok) throw new Error("binary echo differed");
   });
 
-  await check("chat: two pages in one room see each other", async () => {
-    const ann = home;
+  let annChat = null;
+  await check("chat: two chat pages in one room see each other", async () => {
+    const ann = await newPage("/chat.html");
+    annChat = ann;
     await ann.fill("#chat-username", "ann");
     await ann.fill("#chat-room", "e2e");
     await ann.click("#chat-connect-button");
     await logHas(ann, "chat-log", "welcome ann");
-    const bob = await newPage("/");
+    const bob = await newPage("/chat.html");
     await bob.fill("#chat-username", "bob");
     await bob.fill("#chat-room", "e2e");
     await bob.click("#chat-connect-button");
@@ -84,8 +100,9 @@ try {
     await bob.press("#chat-input", "Enter");
     await logHas(ann, "chat-log", "bob: hi ann");
     await logHas(bob, "chat-log", "bob: hi ann");
-    await bob.click("#chat-connect-button"); // disconnect
+    await bob.click("#chat-connect-button"); // disconnect: a deliberate close, no reconnect
     await logHas(ann, "chat-log", "bob left #e2e");
+    await logHas(bob, "chat-status", "closed (1000 bye)");
   });
 
   await check("time: the clock ticks and a publish reaches the page", async () => {
@@ -137,13 +154,31 @@ try {
     await bob.click("#leave");
     await logHas(ann, "l-sub", "bob left: disconnected (1 players)");
   });
+
+  // Last, since it replaces the server under every open page.
+  await check("restart: the pages' WsClients reconnect to a new server on the same port and work", async () => {
+    if (!annChat) throw new Error("the chat check did not open a chat page");
+    const ann = annChat;
+    await logHas(ann, "chat-status", "connected");
+    const opensBefore = Number(await ann.textContent("#opens"));
+    const restarted = await fetch(control + "/restart", { method: "POST" });
+    if (!restarted.ok) throw new Error("POST /restart answered " + restarted.status + ": " + (await restarted.text()));
+    // the old server said 1001 going away; the client backs off, retries, and gets a fresh welcome
+    await ann.waitForFunction((n) => Number(document.getElementById("opens").textContent) > n, opensBefore);
+    await logHas(ann, "chat-log", "reconnected");
+    await logHas(ann, "chat-status", "connected");
+    await ann.waitForFunction(() =>
+      document.getElementById("chat-log").textContent.split("welcome ann, you are in #e2e").length >= 3);
+    await ann.fill("#chat-input", "still here after the restart");
+    await ann.press("#chat-input", "Enter");
+    await logHas(ann, "chat-log", "ann: still here after the restart");
+    // the demo page's echo client came back too
+    await logHas(home, "echo-status", "connected");
+    await home.fill("#echo-input", "echo after the restart");
+    await home.press("#echo-input", "Enter");
+    await logHas(home, "echo-log", "\u2190 echo after the restart");
+  });
 } finally {
-  if (checks.some((c) => !c.ok)) {
-    mkdirSync(shots, { recursive: true });
-    for (const [i, page] of pages.entries()) {
-      await page.screenshot({ path: `${shots}/page-${i}.png`, fullPage: true }).catch(() => {});
-    }
-  }
   await browser.close();
 }
 

@@ -10,7 +10,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** The samples of docs/clients-java.md, compiled and run by {@link ClientExamplesTest}. */
+/** The samples of docs/clients.md, compiled and run by {@link ClientExamplesTest}. */
 final class ClientExamples {
   private ClientExamples() {}
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the samples of docs/clients-java.md against real servers and checks the page quotes them.
+ * Runs the samples of docs/clients.md against real servers and checks the page quotes them.
  */
 class ClientExamplesTest {
   private static final ResumableStreams STREAMS = ResumableStreams.inMemory();
@@ -117,10 +117,10 @@ class ClientExamplesTest {
         .containsExactly(new ClientExamples.Tick(1), new ClientExamples.Tick(2));
   }
 
-  /** Every java block of docs/clients-java.md is a region of a compiled source file. */
+  /** Every java block of docs/clients.md is a region of a compiled source file. */
   @Test
   void docsQuoteCompiledCode() {
     DocSnippets.assertJavaBlocksCompiled(
-        Path.of("../docs/clients-java.md"), 6, Path.of("src/main/java"), Path.of("src/test/java"));
+        Path.of("../docs/clients.md"), 6, Path.of("src/main/java"), Path.of("src/test/java"));
   }
 }

@@ -39,7 +39,7 @@ class DemoEventsRouteTest {
               HttpRequest.newBuilder(server.uri().resolve("/events.html")).build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(page.statusCode()).isEqualTo(200);
-      assertThat(page.body()).contains("EventSource");
+      assertThat(page.body()).contains("ServiceKit.SseClient");
     } finally {
       server.stop();
     }

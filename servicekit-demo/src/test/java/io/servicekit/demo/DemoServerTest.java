@@ -59,9 +59,34 @@ class DemoServerTest {
       assertThat(response.body())
           .contains("<title>ServiceKit demo</title>")
           .contains("/echo", "/ws/chat", "/ws/time", "/publish")
-          // The page answers the JSON heartbeat.
-          .contains("type: \"pong\", pingId: msg.pingId");
+          // The page uses the JavaScript client, which answers the JSON heartbeat.
+          .contains("<script src=\"/js/servicekit.js\"></script>", "new ServiceKit.WsClient(")
+          .contains("href=\"/chat.html\"", "href=\"/events.html\"", "href=\"/game/\"");
     }
+  }
+
+  @Test
+  void chatPageUsesTheClient() throws Exception {
+    HttpResponse<String> response = Http.get(server.uri().resolve("/chat.html"));
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(response.body())
+        .contains("<title>ServiceKit chat</title>", "/js/servicekit.js", "/ws/chat?");
+  }
+
+  @Test
+  void servesTheJavaScriptClientBundle() throws Exception {
+    HttpResponse<String> response = Http.get(server.uri().resolve("/js/servicekit.js"));
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValue("text/javascript; charset=utf-8");
+    // the IIFE bundle defines the global ServiceKit with the clients
+    assertThat(response.body())
+        .startsWith("\"use strict\";\nvar ServiceKit = ")
+        .contains("WsClient", "GrpcWsClient", "SseClient", "StreamableClient");
+    HttpResponse<String> module = Http.get(server.uri().resolve("/js/servicekit.mjs"));
+    assertThat(module.statusCode()).isEqualTo(200);
+    assertThat(module.body()).contains("export {");
   }
 
   @Test

@@ -30,7 +30,7 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The SSE demo: one shared, resumable feed of {@code tick} events with ids at {@code /events}, and
- * a page at {@code /events.html} that shows them with the browser's {@code EventSource}.
+ * a page at {@code /events.html} that shows them with the JavaScript client's {@code SseClient}.
  *
  * <ul>
  *   <li>{@code GET /events} — the feed. A client that sends {@code Last-Event-ID: X} first gets

@@ -113,7 +113,9 @@ class EventsDemoTest {
               HttpResponse.BodyHandlers.ofString());
       assertThat(page.statusCode()).isEqualTo(200);
       assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
-      assertThat(page.body()).contains("new EventSource('/events')");
+      assertThat(page.body())
+          .contains(
+              "<script src=\"/js/servicekit.js\"></script>", "new ServiceKit.SseClient('/events'");
       client.awaitOpen();
       await().until(() -> demo.connections() == 1);
       HttpResponse<String> drop =

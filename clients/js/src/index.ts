@@ -1,0 +1,41 @@
+/**
+ * ServiceKit client for browsers and Node: WebSocket with codecs, heartbeats, reconnection and a
+ * send queue; gRPC over WebSocket; Server-Sent Events with resumption; Streamable HTTP; mocks.
+ * The browser bundle exposes all of this as the global `ServiceKit`.
+ */
+export { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay, resolveBackoff } from "./backoff.js";
+export { BinaryCodec, type Codec, JsonCodec, RawCodec, frameText } from "./codec.js";
+export { HttpError, NotConnectedError, SendQueueFullError } from "./errors.js";
+export {
+  type ControlMessage,
+  GrpcWsClient,
+  type GrpcWsClientOptions,
+  GrpcWsError,
+  type GrpcWsEvents,
+  MessageType,
+  TypedGrpcWsClient,
+} from "./grpcws-client.js";
+export {
+  MockFetchController,
+  MockGrpcWsController,
+  MockRequest,
+  MockWSController,
+  MockWebSocket,
+  createMockFetch,
+  createMockGrpcWsClient,
+  createMockWSPair,
+} from "./mock.js";
+export { type FetchLike, SseClient, type SseClientEvents, type SseClientOptions, type SseState, readText } from "./sse-client.js";
+export { type SseMessage, SseParser, type SseParserCallbacks } from "./sse-parser.js";
+export { StreamableClient, type StreamableClientOptions, type StreamableResult, iterateEvents } from "./streamable-client.js";
+export {
+  NON_RETRYABLE_CLOSE_CODES,
+  ReadyState,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  WsClient,
+  type WsClientEvents,
+  type WsClientOptions,
+  type WsCloseInfo,
+  type WsState,
+} from "./ws-client.js";
