@@ -486,19 +486,13 @@ public final class SseClient implements AutoCloseable {
 
     /** Longest line accepted (default 1 MiB). */
     public Builder maxLineBytes(int v) {
-      if (v <= 0) {
-        throw new IllegalArgumentException("maxLineBytes must be positive: " + v);
-      }
-      maxLineBytes = v;
+      maxLineBytes = WsClient.Builder.positive("maxLineBytes", v);
       return this;
     }
 
     /** Largest event data accepted (default 16 MiB). */
     public Builder maxEventBytes(int v) {
-      if (v <= 0) {
-        throw new IllegalArgumentException("maxEventBytes must be positive: " + v);
-      }
-      maxEventBytes = v;
+      maxEventBytes = WsClient.Builder.positive("maxEventBytes", v);
       return this;
     }
 

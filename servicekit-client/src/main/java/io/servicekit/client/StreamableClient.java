@@ -186,19 +186,13 @@ public final class StreamableClient {
 
     /** Longest SSE line accepted in an event-stream answer (default 1 MiB). */
     public Builder maxLineBytes(int v) {
-      if (v <= 0) {
-        throw new IllegalArgumentException("maxLineBytes must be positive: " + v);
-      }
-      maxLineBytes = v;
+      maxLineBytes = WsClient.Builder.positive("maxLineBytes", v);
       return this;
     }
 
     /** Largest SSE event data accepted in an event-stream answer (default 16 MiB). */
     public Builder maxEventBytes(int v) {
-      if (v <= 0) {
-        throw new IllegalArgumentException("maxEventBytes must be positive: " + v);
-      }
-      maxEventBytes = v;
+      maxEventBytes = WsClient.Builder.positive("maxEventBytes", v);
       return this;
     }
 

@@ -822,10 +822,7 @@ public final class WsClient<I, O> implements AutoCloseable {
 
     /** Bound of the send queue (default 1000 messages); must be positive. */
     public Builder<I, O> maxQueuedMessages(int v) {
-      if (v <= 0) {
-        throw new IllegalArgumentException("maxQueuedMessages must be positive: " + v);
-      }
-      maxQueuedMessages = v;
+      maxQueuedMessages = positive("maxQueuedMessages", v);
       return this;
     }
 
@@ -835,10 +832,7 @@ public final class WsClient<I, O> implements AutoCloseable {
      * onClose} as 1009, which is not retried (the JDK client cannot send 1009 itself).
      */
     public Builder<I, O> maxMessageBytes(int v) {
-      if (v <= 0) {
-        throw new IllegalArgumentException("maxMessageBytes must be positive: " + v);
-      }
-      maxMessageBytes = v;
+      maxMessageBytes = positive("maxMessageBytes", v);
       return this;
     }
 
@@ -877,6 +871,13 @@ public final class WsClient<I, O> implements AutoCloseable {
 
     public WsClient<I, O> build() {
       return new WsClient<>(this);
+    }
+
+    static int positive(String name, int v) {
+      if (v <= 0) {
+        throw new IllegalArgumentException(name + " must be positive: " + v);
+      }
+      return v;
     }
 
     static Duration positive(String name, Duration v) {

@@ -21,9 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/**
- * Runs the samples of docs/clients.md against real servers and checks the page quotes them.
- */
+/** Runs the samples of docs/clients.md against real servers and checks the page quotes them. */
 class ClientExamplesTest {
   private static final ResumableStreams STREAMS = ResumableStreams.inMemory();
   private static ServiceKitServer server;
