@@ -132,11 +132,13 @@ public final class StreamableStream implements EventSink {
               }
             },
             false);
-    byte[] first = config.retry().map(r -> SseFormat.retry(r.toMillis())).orElse(new byte[0]);
-    queue.offer(new Item(first, false), first.length, SlowConsumerPolicy.CLOSE);
+    // The keepalive period starts before the first write commits the response: whoever sees the
+    // headers may count on it (a test advancing a fake clock does).
     if (!config.keepalivePeriod().isZero()) {
       keepaliveTask = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
     }
+    byte[] first = config.retry().map(r -> SseFormat.retry(r.toMillis())).orElse(new byte[0]);
+    queue.offer(new Item(first, false), first.length, SlowConsumerPolicy.CLOSE);
     Thread thread = PRODUCERS.newThread(() -> runProducer(producer));
     lock.lock();
     try {
