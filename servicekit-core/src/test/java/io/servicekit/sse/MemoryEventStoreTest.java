@@ -160,7 +160,8 @@ class MemoryEventStoreTest {
                     String stream = "s" + (i % 3);
                     s.store(stream, ev(writer + "-" + i));
                     List<StoredEvent> all = s.events(stream);
-                    assertThat(all.size()).isBetween(1, 50);
+                    // another writer may have trimmed (dropped) the stream since our store
+                    assertThat(all.size()).isBetween(0, 50);
                     s.replay(stream, writer + "-" + (i - 1));
                     if (i % 500 == 0) {
                       s.trim(stream);
