@@ -242,8 +242,9 @@ public final class ResumableStreams {
       if (keep) {
         store.store(streamId, new StoredEvent(e.id(), e.event(), e.data()));
       }
+      boolean anyReplayed = !s.replayed.isEmpty(); // nearly always false: no lookups then
       for (SseConnection c : s.live) {
-        Set<String> has = s.replayed.get(c);
+        Set<String> has = anyReplayed ? s.replayed.get(c) : null;
         if (has != null && has.remove(e.id())) {
           if (has.isEmpty()) {
             s.replayed.remove(c);
