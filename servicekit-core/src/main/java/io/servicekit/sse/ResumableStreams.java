@@ -77,8 +77,10 @@ public final class ResumableStreams {
     final CopyOnWriteArrayList<SseConnection> live = new CopyOnWriteArrayList<>();
     // With a shared store and a broker: per resumed connection, the ids it already has from its
     // replay (its Last-Event-ID and the newest replayed ids). Another node's event can reach the
-    // shared store before it comes through the broker; these are not delivered twice.
-    final Map<SseConnection, Set<String>> replayed = new HashMap<>(); // guarded by lock
+    // shared store before it comes through the broker; these are not delivered twice. Forgotten
+    // once the connection has had LATE_WINDOW newer events through the broker (pub/sub delivers
+    // each node's events in order, so late copies come first) or has left.
+    final Map<SseConnection, LateCopies> replayed = new HashMap<>(); // guarded by lock
     boolean dead; // removed from the map; guarded by lock
 
     Stream(String id) {
@@ -88,6 +90,19 @@ public final class ResumableStreams {
 
   /** How many of a replay's newest ids are remembered against late broker copies. */
   private static final int REPLAYED_TAIL = 64;
+
+  /** After this many newer broker events a resumed connection's late-copy ids are forgotten. */
+  private static final int LATE_WINDOW = 16;
+
+  /** The ids a resumed connection already has, and how many newer broker events it has had. */
+  private static final class LateCopies {
+    final Set<String> ids;
+    int newer;
+
+    LateCopies(Set<String> ids) {
+      this.ids = ids;
+    }
+  }
 
   private final EventStore store;
   private final IdGen ids;
@@ -244,12 +259,15 @@ public final class ResumableStreams {
       }
       boolean anyReplayed = !s.replayed.isEmpty(); // nearly always false: no lookups then
       for (SseConnection c : s.live) {
-        Set<String> has = anyReplayed ? s.replayed.get(c) : null;
-        if (has != null && has.remove(e.id())) {
-          if (has.isEmpty()) {
+        LateCopies late = anyReplayed ? s.replayed.get(c) : null;
+        if (late != null) {
+          boolean duplicate = late.ids.remove(e.id());
+          if (late.ids.isEmpty() || (!duplicate && ++late.newer >= LATE_WINDOW)) {
             s.replayed.remove(c);
           }
-          continue; // already sent in its replay
+          if (duplicate) {
+            continue; // already sent in its replay
+          }
         }
         c.enqueue(e.wire());
       }
@@ -287,7 +305,7 @@ public final class ResumableStreams {
             conn.enqueue(e.toEvent().wire());
           }
           if (broker != null && store.shared() && !conn.isFinished()) {
-            s.replayed.put(conn, replayedTail(lastEventId, after.get()));
+            s.replayed.put(conn, new LateCopies(replayedTail(lastEventId, after.get())));
           }
         } else {
           switch (unknownIdPolicy) {
@@ -416,7 +434,8 @@ public final class ResumableStreams {
      * (e.g. the Redis module's id generator). Delivery between nodes is at most once; a client that
      * missed an event live gets it on its next resume from a shared store. A client resumed from a
      * shared store is not sent again, when it comes late through the broker, its {@code
-     * Last-Event-ID} or one of the newest 64 events of its replay.
+     * Last-Event-ID} or one of the newest 64 events of its replay (remembered until 16 newer events
+     * have come through the broker).
      *
      * @throws IllegalArgumentException if {@code topic} is empty or contains {@code *}
      */
