@@ -128,14 +128,15 @@ public final class JettyTransport implements Session.Listener, Transport {
   @Override
   public void sendText(String text, WriteCallback callback) {
     session.sendText(
-        text, adapt(observer == Observer.NONE ? callback : counted(callback, utf8Length(text))));
+        text,
+        observer == Observer.NONE ? adapt(callback) : toJetty(counted(callback, utf8Length(text))));
   }
 
   @Override
   public void sendBinary(byte[] bytes, WriteCallback callback) {
     session.sendBinary(
         ByteBuffer.wrap(bytes),
-        adapt(observer == Observer.NONE ? callback : counted(callback, bytes.length)));
+        observer == Observer.NONE ? adapt(callback) : toJetty(counted(callback, bytes.length)));
   }
 
   private WriteCallback counted(WriteCallback callback, long bytes) {
@@ -190,7 +191,8 @@ public final class JettyTransport implements Session.Listener, Transport {
   }
 
   // The write queue hands the same completion object to every write of a connection: adapt it
-  // once instead of allocating a Jetty callback per frame.
+  // once instead of allocating a Jetty callback per frame. (A counted write wraps the completion
+  // anew each time, so it is adapted directly and does not churn this cache.)
   private record Adapted(WriteCallback from, Callback to) {}
 
   private volatile Adapted lastAdapted;
