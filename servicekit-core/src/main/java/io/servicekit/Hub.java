@@ -293,7 +293,8 @@ public final class Hub<O> {
     int ok = 0;
     int failed = 0;
     for (BaseConn<?, O> conn : targets) {
-      if (conn.connId().equals(excludeConnId) || (filter != null && !filter.test(conn))) {
+      if ((excludeConnId != null && conn.connId().equals(excludeConnId))
+          || (filter != null && !filter.test(conn))) {
         continue;
       }
       Codec<?, O> codec = conn.codec();

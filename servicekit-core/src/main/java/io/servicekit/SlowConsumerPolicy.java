@@ -11,7 +11,11 @@ public enum SlowConsumerPolicy {
    * so, and memory stays bounded.
    */
   CLOSE,
-  /** Discard the oldest queued messages (never the one being written) to make room. */
+  /**
+   * Discard the oldest queued messages (never the one being written) to make room. A message that
+   * would not fit even then is discarded instead ({@code send} returns {@code false}) and nothing
+   * queued is dropped for it.
+   */
   DROP_OLDEST,
   /** Discard the new message; {@code send} returns {@code false}. */
   DROP_NEWEST

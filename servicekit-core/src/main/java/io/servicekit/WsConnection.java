@@ -1,14 +1,16 @@
 package io.servicekit;
 
 import io.servicekit.internal.SerialExecutor;
+import io.servicekit.internal.WriteQueue;
 import io.servicekit.internal.WriteWatchdog;
 import io.servicekit.spi.Transport;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,12 +42,22 @@ public final class WsConnection<I> implements WsSession {
   private final String subprotocol;
   private final Scheduler scheduler;
   private final SerialExecutor callbacks = new SerialExecutor();
-  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+  private volatile State state = State.NEW;
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(WsConnection.class, "state", State.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final AtomicBoolean finished = new AtomicBoolean();
   private final CompletableFuture<CloseStatus> closeFuture = new CompletableFuture<>();
 
   private volatile Transport transport;
-  private volatile OutgoingQueue queue;
+  private volatile WriteQueue<Object> queue; // frames, then a CloseStatus as the last item
   private final WriteWatchdog watchdog;
   private volatile long lastReadNanos;
   private volatile CloseStatus localClose; // the status we closed with, if we closed first
@@ -68,27 +80,37 @@ public final class WsConnection<I> implements WsSession {
             scheduler,
             config.writeTimeout(),
             () -> {
-              OutgoingQueue q = queue;
+              WriteQueue<Object> q = queue;
               return q == null ? -1 : q.inFlightSince();
             },
-            () -> state.get() == State.CLOSED,
+            () -> state == State.CLOSED,
             this::onWriteStuck);
   }
 
   // ---------------------------------------------------------------- events from the binding
 
+  /** The write queue's sink: one frame, or the close frame (the queue's last item). */
+  private static void write(Transport transport, Object item, Transport.WriteCallback callback) {
+    switch (item) {
+      case Frame.Text t -> transport.sendText(t.text(), callback);
+      case Frame.Binary b -> transport.sendBinary(b.bytes(), callback);
+      case CloseStatus s -> transport.sendClose(s.code(), s.reason(), callback);
+      default -> throw new IllegalStateException("unexpected queue item " + item);
+    }
+  }
+
   /** The upgrade completed: starts the heartbeat and runs {@code onStart}, then reads. */
   public void open(Transport transport) {
-    if (!state.compareAndSet(State.NEW, State.OPEN)) {
+    if (!STATE.compareAndSet(this, State.NEW, State.OPEN)) {
       throw new IllegalStateException("open() called twice for " + conn.connId());
     }
     this.transport = transport;
     this.queue =
-        new OutgoingQueue(
-            transport,
+        new WriteQueue<>(
+            (item, callback) -> write(transport, item, callback),
             scheduler,
             config.maxQueuedBytes(),
-            new OutgoingQueue.Listener() {
+            new WriteQueue.Listener() {
               @Override
               public void writeStarted(long nanoTime) {
                 watchdog.writeStarted(nanoTime);
@@ -103,7 +125,8 @@ public final class WsConnection<I> implements WsSession {
                 }
                 abort();
               }
-            });
+            },
+            false);
     if (conn instanceof BaseConn<?, ?> base) {
       base.attach(this);
     }
@@ -174,11 +197,11 @@ public final class WsConnection<I> implements WsSession {
 
   @Override
   public boolean send(Frame frame) {
-    OutgoingQueue q = queue;
-    if (q == null || state.get() != State.OPEN) {
+    WriteQueue<Object> q = queue;
+    if (q == null || state != State.OPEN) {
       return false;
     }
-    return switch (q.offer(frame, config.slowConsumerPolicy())) {
+    return switch (q.offer(frame, frame.size(), config.slowConsumerPolicy())) {
       case QUEUED -> true;
       case DROPPED, CLOSED -> false;
       case OVERFLOW -> {
@@ -194,43 +217,43 @@ public final class WsConnection<I> implements WsSession {
 
   @Override
   public boolean isOpen() {
-    return state.get() == State.OPEN;
+    return state == State.OPEN;
   }
 
   @Override
   public long queuedBytes() {
-    OutgoingQueue q = queue;
+    WriteQueue<Object> q = queue;
     return q == null ? 0 : q.queuedBytes();
   }
 
   @Override
   public long droppedMessages() {
-    OutgoingQueue q = queue;
+    WriteQueue<Object> q = queue;
     return q == null ? 0 : q.dropped();
   }
 
   @Override
   public boolean close(CloseStatus status) {
-    if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
+    if (!STATE.compareAndSet(this, State.OPEN, State.CLOSING)) {
       return false;
     }
     localClose = status;
     LOG.debug("{} {}: closing with {}", conn.name(), conn.connId(), status);
-    queue.offerClose(status);
+    queue.offerLast(status); // never dropped nor counted; later offers are refused
     closeTimer = scheduler.schedule(this::abort, config.closeTimeout());
     return true;
   }
 
   @Override
   public void abort() {
-    State s = state.get();
+    State s = state;
     if (s == State.CLOSED || s == State.NEW) {
       return;
     }
     if (localClose == null) {
       localClose = CloseStatus.received(CloseStatus.ABNORMAL, "aborted");
     }
-    state.set(State.CLOSING);
+    state = State.CLOSING;
     queue.clear();
     transport.abort();
     // A transport reports the end itself; this covers one that never does.
@@ -250,7 +273,7 @@ public final class WsConnection<I> implements WsSession {
   // ---------------------------------------------------------------- internals
 
   private void deliver(Frame frame) {
-    if (state.get() == State.OPEN) {
+    if (state == State.OPEN) {
       try {
         conn.handleMessage(conn.decode(frame));
       } catch (Throwable e) {
@@ -286,21 +309,21 @@ public final class WsConnection<I> implements WsSession {
   }
 
   private void demandIfNotClosed() {
-    if (state.get() != State.CLOSED) {
+    if (state != State.CLOSED) {
       transport.demand();
     }
   }
 
   /** Ends the connection at once after a failure: nothing more can be written in order. */
   private void failWith(CloseStatus status) {
-    State s = state.get();
+    State s = state;
     if (s == State.CLOSED || s == State.NEW) {
       return;
     }
     if (localClose == null) {
       localClose = status;
     }
-    state.set(State.CLOSING);
+    state = State.CLOSING;
     queue.clear();
     try {
       transport.sendClose(
@@ -327,11 +350,11 @@ public final class WsConnection<I> implements WsSession {
     if (!finished.compareAndSet(false, true)) {
       return;
     }
-    state.set(State.CLOSED);
+    state = State.CLOSED;
     cancel(pingTask);
     cancel(timeoutTask);
     cancel(closeTimer);
-    OutgoingQueue q = queue;
+    WriteQueue<Object> q = queue;
     if (q != null) {
       q.clear();
     }
@@ -355,7 +378,7 @@ public final class WsConnection<I> implements WsSession {
   }
 
   private void pingTick() {
-    if (state.get() != State.OPEN) {
+    if (state != State.OPEN) {
       return;
     }
     try {
@@ -363,13 +386,13 @@ public final class WsConnection<I> implements WsSession {
     } catch (Throwable e) {
       LOG.warn("{} {}: sendPing threw", conn.name(), conn.connId(), e);
     }
-    if (state.get() == State.OPEN) {
+    if (state == State.OPEN) {
       pingTask = scheduler.schedule(this::pingTick, config.pingPeriod());
     }
   }
 
   private void timeoutTick() {
-    if (state.get() != State.OPEN) {
+    if (state != State.OPEN) {
       return;
     }
     long pong = config.pongPeriod().toNanos();
@@ -381,7 +404,7 @@ public final class WsConnection<I> implements WsSession {
     }
     callbacks.execute(
         () -> {
-          if (state.get() != State.OPEN) {
+          if (state != State.OPEN) {
             return;
           }
           boolean closeIt;
@@ -398,7 +421,7 @@ public final class WsConnection<I> implements WsSession {
                     CloseStatus.GOING_AWAY,
                     "heartbeat timeout: nothing received for "
                         + (seconds > 0 ? seconds + "s" : config.pongPeriod().toMillis() + "ms")));
-          } else if (state.get() == State.OPEN) {
+          } else if (state == State.OPEN) {
             // Kept alive by the application: look again one full period from now.
             lastReadNanos = scheduler.nanoTime();
             timeoutTask = scheduler.schedule(this::timeoutTick, config.pongPeriod());
@@ -420,6 +443,6 @@ public final class WsConnection<I> implements WsSession {
 
   @Override
   public String toString() {
-    return "WsConnection[" + conn.name() + " " + conn.connId() + " " + state.get() + "]";
+    return "WsConnection[" + conn.name() + " " + conn.connId() + " " + state + "]";
   }
 }

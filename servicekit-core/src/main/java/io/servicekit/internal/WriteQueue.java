@@ -3,8 +3,9 @@ package io.servicekit.internal;
 import io.servicekit.Scheduler;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.spi.Transport;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -12,9 +13,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * Shared by the WebSocket driver (items are frames and a close status) and the SSE driver (items
  * are encoded event bytes and an end-of-stream marker).
  *
- * <p>Whoever finds the writer idle becomes the writer and drains the queue. A write that the sink
- * completes synchronously continues the loop in the same thread (no recursion); one that completes
- * later continues it in the completion's thread. No lock is held across a sink call.
+ * <p>Whoever finds the writer idle becomes the writer and drains the queue; an item offered to an
+ * idle queue is written at once, without being queued. A write that the sink completes
+ * synchronously continues the loop in the same thread (no recursion); one that completes later
+ * continues it in the completion's thread. No lock is held across a sink call, and a write costs
+ * two lock round-trips when nothing is waiting (one to start it, one to account for it and take the
+ * next item).
  *
  * <p>A queue built {@code held} accepts items but writes nothing until {@link #release()}: the SSE
  * driver queues events while {@code onStart} runs, so that a failing {@code onStart} can still be
@@ -76,22 +80,37 @@ public final class WriteQueue<T> {
   private long writeStartedAt; // nanoTime of the in-flight write, valid while writing
 
   /** Phase of the one in-flight write; one completion object serves every write. */
-  private final AtomicInteger phase = new AtomicInteger(DONE);
+  private volatile int phase = DONE;
+
+  private static final VarHandle PHASE;
+
+  static {
+    try {
+      PHASE = MethodHandles.lookup().findVarHandle(WriteQueue.class, "phase", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final Transport.WriteCallback completion =
       new Transport.WriteCallback() {
         @Override
         public void succeeded() {
-          finishWrite();
-          if (!phase.compareAndSet(WRITING, DONE)) {
-            drain(); // the writer already returned; continue on this thread
+          if (PHASE.compareAndSet(WriteQueue.this, WRITING, DONE)) {
+            return; // the writer is still in the sink call; it accounts and continues
+          }
+          // The writer already returned (ASYNC): account and continue on this thread.
+          phase = DONE;
+          T next = finishAndTakeNext();
+          if (next != null) {
+            writeLoop(next);
           }
         }
 
         @Override
         public void failed(Throwable cause) {
           fail(cause);
-          phase.set(DONE);
+          phase = DONE;
         }
       };
 
@@ -127,6 +146,11 @@ public final class WriteQueue<T> {
             return Offer.DROPPED;
           }
           case DROP_OLDEST -> {
+            if (inFlightBytes + size > maxBytes) {
+              // Would not fit even with everything queued dropped: refuse it, drop nothing.
+              dropped++;
+              return Offer.DROPPED;
+            }
             while (queuedBytes + size > maxBytes
                 && items.peekFirst() != null
                 && !items.peekFirst().last()) {
@@ -141,16 +165,18 @@ public final class WriteQueue<T> {
           }
         }
       }
-      items.addLast(new Entry<>(item, size, false));
       queuedBytes += size;
       if (writing) {
+        items.addLast(new Entry<>(item, size, false));
         return Offer.QUEUED;
       }
+      // Idle (so nothing is queued): this thread becomes the writer and writes the item at once.
       writing = true;
+      startLocked(size);
     } finally {
       lock.unlock();
     }
-    drain();
+    writeLoop(item);
     return Offer.QUEUED;
   }
 
@@ -225,52 +251,80 @@ public final class WriteQueue<T> {
   public long inFlightSince() {
     lock.lock();
     try {
-      return writing && !held && phase.get() != DONE ? writeStartedAt : -1;
+      return writing && !held && phase != DONE ? writeStartedAt : -1;
     } finally {
       lock.unlock();
     }
   }
 
+  /** Becomes the writer's loop for what is queued (the caller owns the drain loop). */
   private void drain() {
+    T next;
+    lock.lock();
+    try {
+      next = takeNextLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (next != null) {
+      writeLoop(next);
+    }
+  }
+
+  /**
+   * Writes {@code item}, already started by {@link #startLocked}, and whatever is queued behind it
+   * while the sink completes synchronously; returns when the queue is empty or a write is pending
+   * (its completion then continues the loop).
+   */
+  private void writeLoop(T item) {
     while (true) {
-      Entry<T> entry;
-      lock.lock();
+      listener.writeStarted(writeStartedAt); // set by this writer under the lock
       try {
-        entry = closed ? null : items.pollFirst();
-        if (entry == null) {
-          writing = false;
-          return;
-        }
-        if (entry.last()) {
-          closed = true; // the last item is the last thing written
-        }
-        inFlightBytes = entry.size();
-        writeStartedAt = clock.nanoTime();
-        phase.set(WRITING);
-      } finally {
-        lock.unlock();
-      }
-      listener.writeStarted(writeStartedAt);
-      try {
-        sink.write(entry.item(), completion);
+        sink.write(item, completion);
       } catch (RuntimeException e) {
         completion.failed(e);
         return;
       }
-      if (phase.compareAndSet(WRITING, ASYNC)) {
+      if (PHASE.compareAndSet(this, WRITING, ASYNC)) {
         return; // completes later; the completion continues the loop
+      }
+      item = finishAndTakeNext(); // completed (or failed) synchronously
+      if (item == null) {
+        return;
       }
     }
   }
 
-  private void finishWrite() {
+  /** Accounts for the completed write and takes the next item, in one lock round-trip. */
+  private T finishAndTakeNext() {
     lock.lock();
     try {
       queuedBytes -= inFlightBytes;
       inFlightBytes = 0;
+      return takeNextLocked();
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Takes and starts the next item, or gives up the writer role when there is none. */
+  private T takeNextLocked() {
+    Entry<T> entry = closed ? null : items.pollFirst();
+    if (entry == null) {
+      writing = false;
+      return null;
+    }
+    if (entry.last()) {
+      closed = true; // the last item is the last thing written
+    }
+    startLocked(entry.size());
+    return entry.item();
+  }
+
+  private void startLocked(int size) {
+    inFlightBytes = size;
+    writeStartedAt = clock.nanoTime();
+    phase = WRITING;
   }
 
   private void fail(Throwable cause) {

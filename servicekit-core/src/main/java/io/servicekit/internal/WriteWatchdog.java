@@ -1,8 +1,9 @@
 package io.servicekit.internal;
 
 import io.servicekit.Scheduler;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -19,7 +20,17 @@ public final class WriteWatchdog {
   private final LongSupplier inFlightSince; // nanoTime of the write in flight, or -1
   private final BooleanSupplier ended;
   private final Runnable onStuck;
-  private final AtomicBoolean armed = new AtomicBoolean();
+  private volatile boolean armed; // a check is scheduled
+  private static final VarHandle ARMED;
+
+  static {
+    try {
+      ARMED = MethodHandles.lookup().findVarHandle(WriteWatchdog.class, "armed", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private volatile long lastWriteStartNanos;
 
   /**
@@ -47,13 +58,14 @@ public final class WriteWatchdog {
   }
 
   private void arm(Duration delay) {
-    if (armed.compareAndSet(false, true)) {
+    // A plain read first: while a check is armed (nearly always under traffic) no CAS is paid.
+    if (!armed && ARMED.compareAndSet(this, false, true)) {
       scheduler.schedule(this::check, delay);
     }
   }
 
   private void check() {
-    armed.set(false);
+    armed = false;
     if (ended.getAsBoolean()) {
       return;
     }

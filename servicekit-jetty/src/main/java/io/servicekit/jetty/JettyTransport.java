@@ -192,32 +192,40 @@ public final class JettyTransport implements Session.Listener, Transport {
 
   // The write queue hands the same completion object to every write of a connection: adapt it
   // once instead of allocating a Jetty callback per frame. (A counted write wraps the completion
-  // anew each time, so it is adapted directly and does not churn this cache.)
-  private record Adapted(WriteCallback from, Callback to) {}
+  // anew each time, so it is adapted directly and does not churn this cache.) The adapter is
+  // itself the Jetty callback, so the cache costs no extra object on the write path; the field is
+  // plain because the adapter is immutable (final fields) and any thread may rebuild it.
+  private static final class Adapted implements Callback {
+    private final WriteCallback from;
 
-  private volatile Adapted lastAdapted;
+    Adapted(WriteCallback from) {
+      this.from = from;
+    }
+
+    @Override
+    public void succeed() {
+      from.succeeded();
+    }
+
+    @Override
+    public void fail(Throwable x) {
+      from.failed(x);
+    }
+  }
+
+  private Adapted lastAdapted;
 
   private Callback adapt(WriteCallback callback) {
     Adapted last = lastAdapted;
-    if (last != null && last.from() == callback) {
-      return last.to();
+    if (last != null && last.from == callback) {
+      return last;
     }
-    Callback adapted = toJetty(callback);
-    lastAdapted = new Adapted(callback, adapted);
+    Adapted adapted = new Adapted(callback);
+    lastAdapted = adapted;
     return adapted;
   }
 
   private static Callback toJetty(WriteCallback callback) {
-    return new Callback() {
-      @Override
-      public void succeed() {
-        callback.succeeded();
-      }
-
-      @Override
-      public void fail(Throwable x) {
-        callback.failed(x);
-      }
-    };
+    return new Adapted(callback);
   }
 }
