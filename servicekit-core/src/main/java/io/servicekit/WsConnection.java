@@ -110,22 +110,16 @@ public final class WsConnection<I> implements WsSession {
             (item, callback) -> write(transport, item, callback),
             scheduler,
             config.maxQueuedBytes(),
-            new WriteQueue.Listener() {
-              @Override
-              public void writeStarted(long nanoTime) {
-                watchdog.writeStarted(nanoTime);
-              }
-
-              @Override
-              public void writeFailed(Throwable cause) {
-                LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
-                // The transport is broken: no close frame can get out, so drop it now.
-                if (localClose == null) {
-                  localClose = CloseStatus.of(CloseStatus.GOING_AWAY, "write failed: " + cause);
-                }
-                abort();
-              }
-            },
+            WriteQueue.Listener.of(
+                watchdog,
+                cause -> {
+                  LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+                  // The transport is broken: no close frame can get out, so drop it now.
+                  if (localClose == null) {
+                    localClose = CloseStatus.of(CloseStatus.GOING_AWAY, "write failed: " + cause);
+                  }
+                  abort();
+                }),
             false);
     if (conn instanceof BaseConn<?, ?> base) {
       base.attach(this);

@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * One connection's outgoing items: a byte budget, a single writer and at most one item in flight.
@@ -54,6 +55,21 @@ public final class WriteQueue<T> {
     void writeStarted(long nanoTime);
 
     void writeFailed(Throwable cause);
+
+    /** Reports each write start to {@code watchdog} and each failure to {@code onFailure}. */
+    static Listener of(WriteWatchdog watchdog, Consumer<Throwable> onFailure) {
+      return new Listener() {
+        @Override
+        public void writeStarted(long nanoTime) {
+          watchdog.writeStarted(nanoTime);
+        }
+
+        @Override
+        public void writeFailed(Throwable cause) {
+          onFailure.accept(cause);
+        }
+      };
+    }
   }
 
   private record Entry<T>(T item, int size, boolean last) {}

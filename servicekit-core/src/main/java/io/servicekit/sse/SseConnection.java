@@ -142,20 +142,14 @@ public final class SseConnection implements SseSession {
             this::write,
             scheduler,
             config.maxQueuedBytes(),
-            new WriteQueue.Listener() {
-              @Override
-              public void writeStarted(long nanoTime) {
-                watchdog.writeStarted(nanoTime);
-              }
-
-              @Override
-              public void writeFailed(Throwable cause) {
-                LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
-                fail(
-                    SseCloseStatus.of(
-                        SseCloseStatus.Reason.DISCONNECTED, "write failed: " + cause));
-              }
-            },
+            WriteQueue.Listener.of(
+                watchdog,
+                cause -> {
+                  LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+                  fail(
+                      SseCloseStatus.of(
+                          SseCloseStatus.Reason.DISCONNECTED, "write failed: " + cause));
+                }),
             true);
     // The first write commits the status and headers, so the client sees the stream open at once.
     byte[] first =

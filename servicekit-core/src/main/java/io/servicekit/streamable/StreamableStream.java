@@ -119,18 +119,12 @@ public final class StreamableStream implements EventSink {
             this::write,
             scheduler,
             Long.MAX_VALUE, // the sink's own budget, enforced by blocking, bounds the queue
-            new WriteQueue.Listener() {
-              @Override
-              public void writeStarted(long nanoTime) {
-                watchdog.writeStarted(nanoTime);
-              }
-
-              @Override
-              public void writeFailed(Throwable cause) {
-                LOG.debug("{}: write failed", name, cause);
-                fail("write failed: " + cause);
-              }
-            },
+            WriteQueue.Listener.of(
+                watchdog,
+                cause -> {
+                  LOG.debug("{}: write failed", name, cause);
+                  fail("write failed: " + cause);
+                }),
             false);
     // The keepalive period starts before the first write commits the response: whoever sees the
     // headers may count on it (a test advancing a fake clock does).
