@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *       open (so an SSE hub can send a final event). Each runs on its own virtual thread and is
  *       given {@link #callbackTimeout} (default 10 s); one that throws or overruns is reported and
  *       the next one runs (upstream had no bound and no isolation: W-46).
- *   <li>Refuse new requests and WebSocket upgrades with 503 (Jetty's {@code GracefulHandler}).
+ *   <li>Refuse new requests and WebSocket upgrades at once with 503 {@code server shutting down}
+ *       and {@code Connection: close} (the connector keeps accepting during the drain, so a client
+ *       gets this answer rather than a refused connection).
  *   <li>Close every open WebSocket with <b>1001</b> {@code server shutting down} (upstream never
  *       told hijacked connections: W-45).
  *   <li>Wait up to the {@linkplain #drainTimeout drain timeout} (default 30 s) for in-flight

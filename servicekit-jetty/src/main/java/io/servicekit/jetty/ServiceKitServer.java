@@ -113,7 +113,12 @@ public final class ServiceKitServer implements AutoCloseable {
     server.join();
   }
 
-  /** Stops the server (open connections are closed by Jetty). */
+  /**
+   * Stops the server (open connections are closed by Jetty). While it stops, new connections are
+   * refused and a request on an already open connection is answered 503 with {@code Connection:
+   * close} (or finds that connection closed); requests in flight get up to the {@linkplain
+   * Builder#stopTimeout stop timeout}.
+   */
   public void stop() throws Exception {
     server.stop();
   }
