@@ -2,10 +2,12 @@ package io.servicekit.mcp;
 
 import io.servicekit.jetty.StreamableServe;
 import io.servicekit.streamable.StreamableConfig;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
  * Mounts an {@link McpTransport} on Jetty: {@code ServiceKitServer.builder().route("/mcp",
- * McpServe.handler(transport))}.
+ * McpServe.handler(transport))}. When the handler stops (with the server), the transport's sessions
+ * end and its idle sweep stops ({@link McpTransport#closeAll}).
  */
 public final class McpServe {
   private McpServe() {}
@@ -15,11 +17,19 @@ public final class McpServe {
    * keepalive comments every 15 s).
    */
   public static StreamableServe handler(McpTransport transport) {
-    return StreamableServe.handler(transport, StreamableConfig.defaults());
+    return handler(transport, StreamableConfig.defaults());
   }
 
   /** A Jetty handler for {@code transport} with {@code config}. */
   public static StreamableServe handler(McpTransport transport, StreamableConfig config) {
-    return StreamableServe.handler(transport, config);
+    StreamableServe serve = StreamableServe.handler(transport, config);
+    serve.addEventListener(
+        new LifeCycle.Listener() {
+          @Override
+          public void lifeCycleStopped(LifeCycle event) {
+            transport.closeAll();
+          }
+        });
+    return serve;
   }
 }

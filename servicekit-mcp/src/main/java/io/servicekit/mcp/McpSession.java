@@ -1,5 +1,6 @@
 package io.servicekit.mcp;
 
+import io.servicekit.Scheduler;
 import io.servicekit.sse.EventStore;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,8 @@ final class McpSession {
   private volatile McpStream standalone;
   volatile int minLevel; // index in LEVELS; 0 = everything
   volatile boolean initialized;
-  volatile long lastActiveNanos = System.nanoTime();
+  private final Scheduler clock;
+  private long lastActiveNanos; // guarded by this
   private volatile boolean ended;
 
   McpSession(
@@ -38,18 +40,22 @@ final class McpSession {
       String protocolVersion,
       JsonNode clientCapabilities,
       JsonNode clientInfo,
-      EventStore store) {
+      EventStore store,
+      Scheduler clock) {
     this.id = id;
     this.protocolVersion = protocolVersion;
     this.clientCapabilities = clientCapabilities;
     this.clientInfo = clientInfo;
     this.store = store;
+    this.clock = clock;
+    this.lastActiveNanos = clock.nanoTime();
   }
 
   /** A new POST stream owing {@code responses} responses. */
   McpStream newStream(int responses) {
     McpStream s =
-        new McpStream(id, Long.toString(streamIds.incrementAndGet()), store, responses, false);
+        new McpStream(
+            id, Long.toString(streamIds.incrementAndGet()), store, responses, false, this::touch);
     streams.put(s.id, s);
     return s;
   }
@@ -57,7 +63,7 @@ final class McpSession {
   /** The standalone GET stream, created on first use. */
   synchronized McpStream standalone() {
     if (standalone == null) {
-      standalone = new McpStream(id, "0", store, 0, true);
+      standalone = new McpStream(id, "0", store, 0, true, this::touch);
       streams.put(standalone.id, standalone);
     }
     return standalone;
@@ -83,8 +89,29 @@ final class McpSession {
     return "sk-" + requestIds.incrementAndGet();
   }
 
-  void touch() {
-    lastActiveNanos = System.nanoTime();
+  /**
+   * Marks the session active now (a request arrived, a request finished, a stream was detached):
+   * its idle time counts from here. Returns false if the session has already ended.
+   */
+  synchronized boolean touch() {
+    lastActiveNanos = clock.nanoTime();
+    return !ended;
+  }
+
+  /**
+   * Marks the session ended if it has been idle at least {@code limitNanos} (no request since, no
+   * stream attached, no request running); the caller then removes and {@link #end}s it. Atomic with
+   * {@link #touch}, so a request that found the session is never answered by an expired one.
+   */
+  synchronized boolean expireIfIdle(long limitNanos) {
+    if (ended
+        || clock.nanoTime() - lastActiveNanos < limitNanos
+        || !running.isEmpty()
+        || hasAttachedStreams()) {
+      return false;
+    }
+    ended = true;
+    return true;
   }
 
   boolean isEnded() {

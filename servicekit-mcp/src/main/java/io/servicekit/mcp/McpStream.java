@@ -32,6 +32,7 @@ final class McpStream {
   final String storeKey;
   final boolean standalone;
   private final EventStore store;
+  private final Runnable onDetach;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private long seq; // last event id assigned, guarded by lock
@@ -46,8 +47,18 @@ final class McpStream {
   private volatile long delivered; // highest sequence number written to some connection
   private final List<JsonNode> jsonResponses = new ArrayList<>(); // before switching to SSE
 
-  McpStream(String sessionId, String id, EventStore store, int owed, boolean standalone) {
+  /**
+   * @param onDetach run (outside the stream's lock) each time a connection leaves the stream
+   */
+  McpStream(
+      String sessionId,
+      String id,
+      EventStore store,
+      int owed,
+      boolean standalone,
+      Runnable onDetach) {
     this.id = id;
+    this.onDetach = onDetach;
     this.storeKey = sessionId + "/" + id;
     this.store = store;
     this.owed = owed;
@@ -307,14 +318,19 @@ final class McpStream {
   }
 
   private void detach(EventSink sink) {
+    boolean detached = false;
     lock.lock();
     try {
       if (attached == sink) {
         attached = null;
+        detached = true;
         changed.signalAll();
       }
     } finally {
       lock.unlock();
+    }
+    if (detached) {
+      onDetach.run();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.servicekit.mcp;
 
+import io.servicekit.Scheduler;
 import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.MemoryEventStore;
@@ -13,6 +14,7 @@ import io.servicekit.streamable.StreamResponse;
 import io.servicekit.streamable.StreamableHandler;
 import io.servicekit.streamable.StreamableRequest;
 import io.servicekit.streamable.StreamableResponse;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +49,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <tr><td>body not JSON / not JSON-RPC</td><td>400, error -32700 / -32600</td></tr>
  * <tr><td>a batch from a client not on 2025-03-26, or {@code initialize} in a batch</td><td>400, -32600</td></tr>
  * <tr><td>no {@code Mcp-Session-Id} (other than on {@code initialize})</td><td>400, -32000</td></tr>
- * <tr><td>unknown or ended session</td><td>404, -32001</td></tr>
+ * <tr><td>unknown, ended or expired session</td><td>404, -32001</td></tr>
  * <tr><td>unsupported {@code MCP-Protocol-Version}</td><td>400, -32000</td></tr>
  * <tr><td>only notifications and/or responses</td><td>202, no body</td></tr>
  * <tr><td>requests</td><td>200 JSON, or 200 {@code text/event-stream} once the handler sends anything before its result</td></tr>
@@ -60,6 +62,15 @@ import tools.jackson.databind.node.ObjectNode;
  * initialize} negotiated for its session (2025-03-26 when there is none, as the spec says). Clients
  * that negotiated 2025-11-25 or later get a priming event (an id and empty data) with a {@code
  * retry} hint first on every event stream, so they can resume even before the first message.
+ *
+ * <p>A session expires once it has been idle for {@link Builder#sessionIdleTimeout}: no request of
+ * it has arrived, none is running and no stream of it has had a connection attached for that long.
+ * While any session lives, a sweep runs every {@code min(sessionIdleTimeout / 2, 60 s)} (at least
+ * every 100 ms) on the {@link Builder#scheduler}, so an idle session ends at most one period late
+ * whether or not new sessions start; its next request is answered 404 (-32001). The sweep timer is
+ * armed only while sessions exist, is cancelled by {@link #closeAll}, and reaches the transport
+ * through a weak reference, so a transport that is dropped without {@code closeAll} is not kept
+ * alive by it. {@link McpServe#handler} calls {@link #closeAll} when its Jetty handler stops.
  */
 public final class McpTransport implements StreamableHandler {
   private static final Logger LOG = LoggerFactory.getLogger(McpTransport.class);
@@ -87,8 +98,13 @@ public final class McpTransport implements StreamableHandler {
   private final Duration retry;
   private final Duration requestTimeout;
   private final Duration sessionIdleTimeout;
+  private final Duration sweepPeriod;
+  private final Scheduler scheduler;
   private final int maxSessions;
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
+  private final Object sweepLock = new Object();
+  private Sweeper sweeper; // the armed sweep task, guarded by sweepLock; null when not armed
+  private Scheduler.Cancellable sweepTimer; // its handle, guarded by sweepLock
 
   private McpTransport(Builder b) {
     this.server = b.server;
@@ -99,7 +115,17 @@ public final class McpTransport implements StreamableHandler {
     this.retry = b.retry;
     this.requestTimeout = b.requestTimeout;
     this.sessionIdleTimeout = b.sessionIdleTimeout;
+    this.sweepPeriod = sweepPeriod(b.sessionIdleTimeout);
+    this.scheduler = b.scheduler;
     this.maxSessions = b.maxSessions;
+  }
+
+  /** How often idle sessions are looked for: half the timeout, between 100 ms and 60 s. */
+  static Duration sweepPeriod(Duration idleTimeout) {
+    Duration half = idleTimeout.dividedBy(2);
+    Duration max = Duration.ofSeconds(60);
+    Duration min = Duration.ofMillis(100);
+    return half.compareTo(max) > 0 ? max : half.compareTo(min) < 0 ? min : half;
   }
 
   /** A builder serving {@code server}. */
@@ -110,6 +136,12 @@ public final class McpTransport implements StreamableHandler {
   /** The number of live sessions. */
   public int sessionCount() {
     return sessions.size();
+  }
+
+  /** Whether session {@code id} lives and has a connection attached to one of its streams. */
+  boolean hasAttachedStream(String id) {
+    McpSession s = sessions.get(id);
+    return s != null && s.hasAttachedStreams();
   }
 
   /**
@@ -128,8 +160,18 @@ public final class McpTransport implements StreamableHandler {
     }
   }
 
-  /** Ends every session (e.g. on shutdown). */
+  /**
+   * Ends every session (e.g. on shutdown) and stops the idle sweep. The transport stays usable: a
+   * later {@code initialize} starts a session (and the sweep) again.
+   */
   public void closeAll() {
+    synchronized (sweepLock) {
+      if (sweepTimer != null) {
+        sweepTimer.cancel();
+      }
+      sweeper = null;
+      sweepTimer = null;
+    }
     for (McpSession s : sessions.values()) {
       sessions.remove(s.id);
       s.end("the server is shutting down");
@@ -193,17 +235,19 @@ public final class McpTransport implements StreamableHandler {
     }
     McpSession s = sessions.get(id.get().trim());
     if (s == null || s.isEnded()) {
-      return new SessionOrError(
-          null,
-          error(
-              404,
-              McpError.SESSION_NOT_FOUND,
-              "Session not found: "
-                  + abbreviate(id.get())
-                  + " (unknown or ended; initialize again)"));
+      return new SessionOrError(null, sessionNotFound(id.get()));
     }
-    s.touch();
+    if (!s.touch()) { // expired between the lookup and now
+      return new SessionOrError(null, sessionNotFound(id.get()));
+    }
     return new SessionOrError(s, null);
+  }
+
+  private static SingleResponse sessionNotFound(String id) {
+    return error(
+        404,
+        McpError.SESSION_NOT_FOUND,
+        "Session not found: " + abbreviate(id) + " (unknown, ended or expired; initialize again)");
   }
 
   private record SessionOrError(McpSession session, SingleResponse error) {}
@@ -384,7 +428,9 @@ public final class McpTransport implements StreamableHandler {
             : SUPPORTED_VERSIONS.get(0);
     JsonNode caps = params.path("capabilities");
     JsonNode info = params.path("clientInfo");
-    sweep();
+    if (sessions.size() >= maxSessions) {
+      sweep(); // make room if some are overdue (the timer may not have run yet)
+    }
     if (sessions.size() >= maxSessions) {
       return error(
           503,
@@ -398,8 +444,10 @@ public final class McpTransport implements StreamableHandler {
             version,
             caps.isObject() ? caps : McpJson.object(),
             info.isObject() ? info : McpJson.object(),
-            store);
+            store,
+            scheduler);
     sessions.put(id, session);
+    armSweep();
     ObjectNode response = McpJson.object().put("jsonrpc", "2.0");
     response.set("id", message.get("id"));
     response.set("result", server.initializeResult(version));
@@ -407,14 +455,64 @@ public final class McpTransport implements StreamableHandler {
     return SingleResponse.json(200, response.toString()).withHeader(SESSION_HEADER, id);
   }
 
-  /** Ends sessions idle longer than the timeout with no connection attached. */
+  /** Ends sessions idle for the timeout: no request, no running request, no attached stream. */
   private void sweep() {
-    long now = System.nanoTime();
     long limit = sessionIdleTimeout.toNanos();
     for (McpSession s : sessions.values()) {
-      if (now - s.lastActiveNanos > limit && !s.hasAttachedStreams() && s.running.isEmpty()) {
-        sessions.remove(s.id);
+      if (s.expireIfIdle(limit)) {
+        sessions.remove(s.id, s);
         s.end("session expired");
+        LOG.debug("MCP session {} expired after {} idle", s.id, sessionIdleTimeout);
+      }
+    }
+  }
+
+  /** Schedules the next sweep unless one is scheduled. */
+  private void armSweep() {
+    synchronized (sweepLock) {
+      if (sweeper == null) {
+        sweeper = new Sweeper(this);
+        sweepTimer = scheduler.schedule(sweeper, sweepPeriod);
+      }
+    }
+  }
+
+  /** The sweep timer fired: sweep, then schedule the next one while sessions remain. */
+  private void onSweepTimer(Sweeper fired) {
+    synchronized (sweepLock) {
+      if (sweeper != fired) {
+        return; // cancelled by closeAll as it fired (and possibly re-armed since)
+      }
+      sweeper = null;
+      sweepTimer = null;
+    }
+    try {
+      sweep();
+    } catch (RuntimeException e) {
+      LOG.warn("MCP session sweep failed", e);
+    } finally {
+      if (!sessions.isEmpty()) {
+        armSweep();
+      }
+    }
+  }
+
+  /**
+   * The sweep task. It holds the transport weakly: the scheduler keeps a pending task alive, and a
+   * transport dropped without {@link #closeAll} must not be kept alive (and swept forever) by it.
+   */
+  private static final class Sweeper implements Runnable {
+    private final WeakReference<McpTransport> transport;
+
+    Sweeper(McpTransport transport) {
+      this.transport = new WeakReference<>(transport);
+    }
+
+    @Override
+    public void run() {
+      McpTransport t = transport.get();
+      if (t != null) {
+        t.onSweepTimer(this);
       }
     }
   }
@@ -481,6 +579,7 @@ public final class McpTransport implements StreamableHandler {
       response =
           errorResponse(id, McpError.INTERNAL_ERROR, "Internal error: " + e.getMessage(), null);
     } finally {
+      session.touch(); // idle time counts from the end of the request
       session.running.remove(key);
       Thread.interrupted(); // clear a late cancellation
     }
@@ -762,6 +861,7 @@ public final class McpTransport implements StreamableHandler {
     private Duration requestTimeout = Duration.ofSeconds(60);
     private Duration sessionIdleTimeout = Duration.ofMinutes(30);
     private int maxSessions = 10_000;
+    private Scheduler scheduler = Scheduler.system();
 
     private Builder(McpServer server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -817,8 +917,10 @@ public final class McpTransport implements StreamableHandler {
     }
 
     /**
-     * After how long without requests a session with no open stream may be ended (checked when new
-     * sessions start; default 30 min).
+     * After how long without activity a session ends (default 30 min): no request of it arrived,
+     * none ran and none of its streams had a connection attached for that long. Checked by a
+     * periodic sweep every {@code min(timeout / 2, 60 s)} (at least 100 ms apart), so a session
+     * ends at most one period after its deadline.
      */
     public Builder sessionIdleTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
@@ -834,6 +936,15 @@ public final class McpTransport implements StreamableHandler {
         throw new IllegalArgumentException("maxSessions must be positive: " + max);
       }
       this.maxSessions = max;
+      return this;
+    }
+
+    /**
+     * The clock and timer for session expiry (default {@link Scheduler#system()}; tests pass the
+     * test kit's {@code FakeScheduler}).
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 
