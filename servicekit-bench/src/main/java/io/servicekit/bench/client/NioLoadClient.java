@@ -172,7 +172,7 @@ abstract class NioLoadClient implements AutoCloseable {
             if (c.early != null) {
               byte[] early = c.early;
               c.early = null;
-              c.decode(early, early.length, System.nanoTime());
+              feed(c, early, early.length);
             }
           } catch (IOException | RuntimeException e) {
             c.closeQuietly();
@@ -211,23 +211,34 @@ abstract class NioLoadClient implements AutoCloseable {
         if (n == 0) {
           return;
         }
-        c.decode(readArray, n, System.nanoTime());
-        if (c.ended()) {
-          closedByPeer.increment();
-          c.closeQuietly();
-          return;
-        }
-        if (n < readArray.length) {
+        if (!feed(c, readArray, n) || n < readArray.length) {
           return;
         }
       }
     } catch (IOException e) {
       closedByPeer.increment();
       c.closeQuietly();
+    }
+  }
+
+  /**
+   * Decodes {@code len} bytes that {@code c} received (read from the socket, or with the response
+   * head); false when that closed it: the server ended it in-band, or the bytes were malformed.
+   */
+  private boolean feed(Connection c, byte[] buf, int len) {
+    try {
+      c.decode(buf, len, System.nanoTime());
     } catch (IllegalStateException e) {
       protocolErrors.increment();
       c.closeQuietly();
+      return false;
     }
+    if (c.ended()) {
+      closedByPeer.increment();
+      c.closeQuietly();
+      return false;
+    }
+    return true;
   }
 
   /** Stops the selector thread and closes every connection it reads. */
