@@ -10,6 +10,7 @@ import io.servicekit.bench.client.BroadcastLoad;
 import io.servicekit.bench.client.EchoLoad;
 import io.servicekit.bench.client.WsLoadClient;
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.sse.SseHub;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -27,14 +28,7 @@ class WsEchoPeersTest {
   @Test
   void echoesAndBroadcastsReachTheClientAndARefusedUpgradeIsNamed() throws Exception {
     Hub<Frame> hub = new Hub<>();
-    ServiceKitServer server =
-        ServiceKitServer.builder()
-            .host("127.0.0.1")
-            .port(0)
-            .ws("/echo", request -> new ServiceKitBenchServer.RawEcho())
-            .ws("/broadcast", request -> new ServiceKitBenchServer.Subscriber(hub))
-            .build()
-            .start();
+    ServiceKitServer server = ServiceKitBenchServer.start(0, hub, new SseHub<>());
     InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
     try (WsLoadClient client = new WsLoadClient()) {
       List<WsLoadClient.Conn> conns = client.connect(address, "/echo", CONNECTIONS, 4, true, 0);
