@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -268,8 +270,30 @@ public final class BenchRunner {
   private record EchoTarget(
       String label, String path, ServerProcess process, List<WsLoadClient.Conn> conns) {}
 
+  /**
+   * What all measured slices of one target add up to: time, server CPU (the total, and the lowest
+   * and highest per item of one slice) and the latency histogram.
+   */
+  private abstract static class SliceSum {
+    double seconds;
+    double cpu;
+    double cpuMin = Double.MAX_VALUE;
+    double cpuMax;
+    final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+
+    /** Adds a slice of {@code sliceSeconds} that cost {@code cpuMicros} for {@code items}. */
+    void addSlice(double sliceSeconds, double cpuMicros, long items, Histogram h) {
+      seconds += sliceSeconds;
+      cpu += cpuMicros;
+      double perItem = cpuMicros / Math.max(1, items);
+      cpuMin = Math.min(cpuMin, perItem);
+      cpuMax = Math.max(cpuMax, perItem);
+      latency.add(h);
+    }
+  }
+
   /** Sums of one target's measured slices at one rate. */
-  private static final class EchoSum {
+  private static final class EchoSum extends SliceSum {
     long sent;
     long received;
     long lost;
@@ -277,12 +301,7 @@ public final class BenchRunner {
     long foreign;
     long stalls;
     long maxLag;
-    double seconds;
-    double cpu;
     long switches;
-    double cpuMin = Double.MAX_VALUE;
-    double cpuMax;
-    final Histogram rtt = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
 
     void add(EchoLoad.Result r, Histogram h, double cpuMicros, long cs) {
       sent += r.sent();
@@ -292,13 +311,8 @@ public final class BenchRunner {
       foreign += r.foreign();
       stalls += r.sendStalls();
       maxLag = Math.max(maxLag, r.maxSendLagNanos());
-      seconds += r.seconds();
-      cpu += cpuMicros;
       switches += cs;
-      double perMessage = cpuMicros / Math.max(1, r.received());
-      cpuMin = Math.min(cpuMin, perMessage);
-      cpuMax = Math.max(cpuMax, perMessage);
-      rtt.add(h);
+      addSlice(r.seconds(), cpuMicros, r.received(), h);
     }
 
     EchoRow row(String label, String path, int rate) {
@@ -309,9 +323,9 @@ public final class BenchRunner {
               lost,
               duplicates,
               foreign,
-              rtt.getValueAtPercentile(50),
-              rtt.getValueAtPercentile(99),
-              rtt.getMaxValue(),
+              latency.getValueAtPercentile(50),
+              latency.getValueAtPercentile(99),
+              latency.getMaxValue(),
               stalls,
               maxLag,
               seconds);
@@ -326,38 +340,33 @@ public final class BenchRunner {
    * rather than on one.
    */
   private void echo() throws Exception {
-    List<ServerProcess> processes = new ArrayList<>();
-    try (WsLoadClient client = new WsLoadClient()) {
-      try {
-        ServerProcess sk = start(SERVICEKIT, "echo");
-        processes.add(sk);
-        ServerProcess jetty = start(JETTY, "echo");
-        processes.add(jetty);
-        ServerProcess node = start(NODE, "echo");
-        processes.add(node);
-        List<EchoTarget> targets = new ArrayList<>();
-        targets.add(echoTarget(client, sk, "/echo", SERVICEKIT + " BaseConn + Codec.raw()"));
-        targets.add(echoTarget(client, sk, "/json", SERVICEKIT + " JsonConn (JsonCodec)"));
-        targets.add(echoTarget(client, jetty, "/echo", JETTY));
-        targets.add(echoTarget(client, node, "/echo", NODE));
+    try (WsLoadClient client = new WsLoadClient();
+        Servers servers = new Servers()) {
+      ServerProcess sk = servers.start(SERVICEKIT, "echo");
+      ServerProcess jetty = servers.start(JETTY, "echo");
+      ServerProcess node = servers.start(NODE, "echo");
+      List<EchoTarget> targets = new ArrayList<>();
+      targets.add(echoTarget(client, sk, "/echo", SERVICEKIT + " BaseConn + Codec.raw()"));
+      targets.add(echoTarget(client, sk, "/json", SERVICEKIT + " JsonConn (JsonCodec)"));
+      targets.add(echoTarget(client, jetty, "/echo", JETTY));
+      targets.add(echoTarget(client, node, "/echo", NODE));
+      for (EchoTarget t : targets) {
+        EchoLoad warm = new EchoLoad(runIds++, t.conns());
+        client.handler(warm.handler());
+        EchoLoad.Result w = warm.run(ECHO_RATES[1], settings.warmupSeconds(), 10_000);
+        log(
+            "echo warm-up %s: %d msgs, p50 %s p99 %s lost %d",
+            t.label(), w.sent(), ms(w.p50()), ms(w.p99()), w.lost());
+      }
+      int repeats = settings.repeats();
+      for (int rate : ECHO_RATES) {
+        Map<EchoTarget, EchoSum> sums = new LinkedHashMap<>();
         for (EchoTarget t : targets) {
-          EchoLoad warm = new EchoLoad(runIds++, t.conns());
-          client.handler(warm.handler());
-          EchoLoad.Result w = warm.run(ECHO_RATES[1], settings.warmupSeconds(), 10_000);
-          log(
-              "echo warm-up %s: %d msgs, p50 %s p99 %s lost %d",
-              t.label(), w.sent(), ms(w.p50()), ms(w.p99()), w.lost());
+          sums.put(t, new EchoSum());
         }
-        int repeats = settings.repeats();
-        for (int rate : ECHO_RATES) {
-          Map<EchoTarget, EchoSum> sums = new LinkedHashMap<>();
-          for (EchoTarget t : targets) {
-            sums.put(t, new EchoSum());
-          }
-          for (int rep = 0; rep < repeats; rep++) {
-            for (int i = 0; i < targets.size(); i++) {
-              EchoTarget t = targets.get((i + rep) % targets.size());
-              sampleLoad();
+        inRotatingSlices(
+            targets,
+            t -> {
               EchoLoad load = new EchoLoad(runIds++, t.conns());
               client.handler(load.handler());
               long pid = t.process().pid();
@@ -367,37 +376,31 @@ public final class BenchRunner {
               long cpu1 = ProcStats.cpuMicros(pid);
               long cs1 = ProcStats.contextSwitches(pid);
               sums.get(t).add(r, load.histogram(), cpu1 - cpu0, cs1 - cs0);
-            }
-          }
-          for (EchoTarget t : targets) {
-            EchoRow row = sums.get(t).row(t.label(), t.path(), rate);
-            echoRows.add(row);
-            EchoLoad.Result r = row.result();
-            log(
-                "echo %s %d/s: sent %d lost %d p50 %s p99 %s max %s cpu %.1f us/msg (%.1f-%.1f),"
-                    + " %.2f ctx sw/msg, send lag max %s",
-                t.label(),
-                rate,
-                r.sent(),
-                r.lost(),
-                ms(r.p50()),
-                ms(r.p99()),
-                ms(r.max()),
-                row.cpuPerMessage(),
-                row.cpuMin(),
-                row.cpuMax(),
-                row.switchesPerMessage(),
-                ms(r.maxSendLagNanos()));
-          }
-        }
+            });
         for (EchoTarget t : targets) {
-          for (WsLoadClient.Conn c : t.conns()) {
-            c.close();
-          }
+          EchoRow row = sums.get(t).row(t.label(), t.path(), rate);
+          echoRows.add(row);
+          EchoLoad.Result r = row.result();
+          log(
+              "echo %s %d/s: sent %d lost %d p50 %s p99 %s max %s cpu %.1f us/msg (%.1f-%.1f),"
+                  + " %.2f ctx sw/msg, send lag max %s",
+              t.label(),
+              rate,
+              r.sent(),
+              r.lost(),
+              ms(r.p50()),
+              ms(r.p99()),
+              ms(r.max()),
+              row.cpuPerMessage(),
+              row.cpuMin(),
+              row.cpuMax(),
+              row.switchesPerMessage(),
+              ms(r.maxSendLagNanos()));
         }
-      } finally {
-        for (ServerProcess p : processes) {
-          p.close();
+      }
+      for (EchoTarget t : targets) {
+        for (WsLoadClient.Conn c : t.conns()) {
+          c.close();
         }
       }
     }
@@ -425,28 +428,16 @@ public final class BenchRunner {
       }
       client.handler((c, b, o, l, n) -> {});
       settle(2);
-      long closed0 = client.closedByPeer();
-      long heap0 = s.heapAfterGc();
-      long rss0 = ProcStats.rssBytes(s.pid());
+      IdleBaseline base = IdleBaseline.take(s, client::closedByPeer);
       List<WsLoadClient.Conn> all = new ArrayList<>();
-      int open = 0;
       for (int target : new int[] {IDLE_SMALL, IDLE_LARGE}) {
-        long t0 = System.nanoTime();
-        all.addAll(client.connect(s.address(), "/echo", target - open, 16, true, 0));
-        double secs = (System.nanoTime() - t0) / 1e9;
-        open = target;
-        settle(3);
-        long heap = s.heapAfterGc();
-        long rss = ProcStats.rssBytes(s.pid());
+        int more = target - all.size();
         IdleRow row =
-            new IdleRow(
+            base.step(
                 server,
                 target,
-                rss - rss0,
-                heap - heap0,
                 server.equals(NODE),
-                secs,
-                client.closedByPeer() - closed0);
+                () -> all.addAll(client.connect(s.address(), "/echo", more, 16, true, 0)));
         idleRows.add(row);
         log(
             "  %d conns: rss +%s heap +%s => %.1f KiB/conn (connect %.1f s, closed by server %d)",
@@ -454,7 +445,7 @@ public final class BenchRunner {
             mib(row.rssDelta()),
             mib(row.heapDelta()),
             row.totalPerConnection() / 1024,
-            secs,
+            row.connectSeconds(),
             row.closedByPeer());
         sampleLoad();
       }
@@ -464,27 +455,78 @@ public final class BenchRunner {
     }
   }
 
-  // -------------------------------------------------------------------------------- broadcast
+  /** Opens the connections of one idle-memory step. */
+  @FunctionalInterface
+  private interface Opening {
+    void open() throws IOException;
+  }
 
-  private record BroadcastTarget(
-      String server, ServerProcess process, List<WsLoadClient.Conn> subscribers, long openedAt) {
-    WsLoadClient.Conn sender() {
-      return subscribers.get(0);
+  /**
+   * The baseline of an idle-memory measurement on one server (connections closed by the server so
+   * far, heap after a full GC, RSS), taken after the warm-up round.
+   */
+  private record IdleBaseline(
+      ServerProcess server, LongSupplier closedByPeer, long closed, long heap, long rss) {
+    static IdleBaseline take(ServerProcess s, LongSupplier closedByPeer) throws IOException {
+      long closed0 = closedByPeer.getAsLong();
+      long heap0 = s.heapAfterGc();
+      long rss0 = ProcStats.rssBytes(s.pid());
+      return new IdleBaseline(s, closedByPeer, closed0, heap0, rss0);
+    }
+
+    /**
+     * Opens connections with {@code opening} (timed), lets the server settle for 3 s, then reads
+     * the heap after a full GC and the RSS: the row of {@code connections} open connections.
+     */
+    IdleRow step(String label, int connections, boolean heapInRss, Opening opening)
+        throws IOException {
+      long t0 = System.nanoTime();
+      opening.open();
+      double secs = (System.nanoTime() - t0) / 1e9;
+      settle(3);
+      long heap = server.heapAfterGc();
+      long rss = ProcStats.rssBytes(server.pid());
+      return new IdleRow(
+          label,
+          connections,
+          rss - this.rss,
+          heap - this.heap,
+          heapInRss,
+          secs,
+          closedByPeer.getAsLong() - closed);
     }
   }
 
-  /** Sums of one server's measured slices in one scenario. */
-  private static final class BroadcastSum {
+  // -------------------------------------------------------------------------------- broadcast
+
+  /** A server whose broadcasts are measured: who hands it each message, and its process. */
+  private interface FanOutTarget {
+    /** The server's name in the report. */
+    String label();
+
+    ServerProcess process();
+
+    /** Hands the server one message to broadcast. */
+    BroadcastLoad.Sender sender();
+  }
+
+  private record BroadcastTarget(
+      String label, ServerProcess process, List<WsLoadClient.Conn> subscribers, long openedAt)
+      implements FanOutTarget {
+    /** The first subscriber sends every message (and receives its own copy). */
+    @Override
+    public BroadcastLoad.Sender sender() {
+      return subscribers.get(0)::sendText;
+    }
+  }
+
+  /** Sums of one server's measured slices in one scenario (latency: the fan-out time). */
+  private static final class BroadcastSum extends SliceSum {
     int broadcasts;
     long expected;
     long delivered;
     long lost;
     int incomplete;
-    double seconds;
-    double cpu;
-    double cpuMin = Double.MAX_VALUE;
-    double cpuMax;
-    final Histogram fanOut = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
 
     void add(BroadcastLoad.Result r, Histogram h, double cpuMicros) {
       broadcasts += r.broadcasts();
@@ -492,12 +534,7 @@ public final class BenchRunner {
       delivered += r.delivered();
       lost += r.lostDeliveries();
       incomplete += r.incomplete();
-      seconds += r.seconds();
-      cpu += cpuMicros;
-      double perDelivery = cpuMicros / Math.max(1, r.delivered());
-      cpuMin = Math.min(cpuMin, perDelivery);
-      cpuMax = Math.max(cpuMax, perDelivery);
-      fanOut.add(h);
+      addSlice(r.seconds(), cpuMicros, r.delivered(), h);
     }
 
     BroadcastRow row(String server, String scenario, String extra) {
@@ -508,9 +545,9 @@ public final class BenchRunner {
               delivered,
               lost,
               incomplete,
-              fanOut.getValueAtPercentile(50),
-              fanOut.getValueAtPercentile(99),
-              fanOut.getMaxValue(),
+              latency.getValueAtPercentile(50),
+              latency.getValueAtPercentile(99),
+              latency.getMaxValue(),
               seconds);
       return new BroadcastRow(server, scenario, r, cpu, extra, cpuMin, cpuMax);
     }
@@ -521,78 +558,71 @@ public final class BenchRunner {
    * subscribers each, then with one more subscriber per server that never reads.
    */
   private void broadcast() throws Exception {
-    List<ServerProcess> processes = new ArrayList<>();
-    try (WsLoadClient client = new WsLoadClient()) {
-      try {
-        List<BroadcastTarget> targets = new ArrayList<>();
-        for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
-          ServerProcess p = start(server, "broadcast");
-          processes.add(p);
-          List<WsLoadClient.Conn> subscribers =
-              client.connect(p.address(), "/broadcast", SUBSCRIBERS, 16, true, 0);
-          targets.add(new BroadcastTarget(server, p, subscribers, System.nanoTime()));
-        }
-        // Each server: the warm-up broadcasts, then more until its subscribers have been open for
-        // broadcastWarmupOpen (ServiceKit first, so that its first heartbeat wave falls in there).
-        for (BroadcastTarget t : targets) {
-          int broadcasts = 0;
-          int incomplete = 0;
-          int batch = settings.broadcastWarmup();
-          do {
-            BroadcastLoad warm = new BroadcastLoad(runIds++, batch, SUBSCRIBERS);
-            client.handler(warm.handler());
-            BroadcastLoad.Result w = warm.run(t.sender(), 20, 10_000);
-            broadcasts += w.broadcasts();
-            incomplete += w.incomplete();
-            batch = 20;
-          } while (System.nanoTime() - t.openedAt() < settings.broadcastWarmupOpen().toNanos());
-          log(
-              "broadcast warm-up %s: %d broadcasts, %d incomplete, subscribers open %.0f s",
-              t.server(), broadcasts, incomplete, (System.nanoTime() - t.openedAt()) / 1e9);
-        }
-        measureBroadcasts(client, targets, "1,000 subscribers", Map.of());
+    try (WsLoadClient client = new WsLoadClient();
+        Servers servers = new Servers()) {
+      List<BroadcastTarget> targets = new ArrayList<>();
+      for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
+        ServerProcess p = servers.start(server, "broadcast");
+        List<WsLoadClient.Conn> subscribers =
+            client.connect(p.address(), "/broadcast", SUBSCRIBERS, 16, true, 0);
+        targets.add(new BroadcastTarget(server, p, subscribers, System.nanoTime()));
+      }
+      // Each server: the warm-up broadcasts, then more until its subscribers have been open for
+      // broadcastWarmupOpen (ServiceKit first, so that its first heartbeat wave falls in there).
+      for (BroadcastTarget t : targets) {
+        int broadcasts = 0;
+        int incomplete = 0;
+        int batch = settings.broadcastWarmup();
+        do {
+          BroadcastLoad warm = new BroadcastLoad(runIds++, batch, SUBSCRIBERS);
+          client.handler(warm.handler());
+          BroadcastLoad.Result w = warm.run(t.sender(), 20, 10_000);
+          broadcasts += w.broadcasts();
+          incomplete += w.incomplete();
+          batch = 20;
+        } while (System.nanoTime() - t.openedAt() < settings.broadcastWarmupOpen().toNanos());
+        log(
+            "broadcast warm-up %s: %d broadcasts, %d incomplete, subscribers open %.0f s",
+            t.label(), broadcasts, incomplete, (System.nanoTime() - t.openedAt()) / 1e9);
+      }
+      measureBroadcasts(client, targets, "1,000 subscribers", Map.of());
 
-        // One more subscriber per server that never reads, with a small receive window. It asks
-        // the server for 8 MiB (more than loopback's kernel buffers hold), so the server is left
-        // with writes pending towards it; wait until the kernel send queue stops growing.
-        Map<String, String> extras = new LinkedHashMap<>();
-        List<WsLoadClient.Conn> stalledConns = new ArrayList<>();
-        for (BroadcastTarget t : targets) {
-          WsLoadClient.Conn stalled =
-              client.connect(t.process().address(), "/broadcast", 1, 1, false, 4096).get(0);
-          stalledConns.add(stalled);
-          int stalledPort = stalled.localPort();
-          byte[] fill = ServerControl.FILL_REQUEST.getBytes(StandardCharsets.US_ASCII);
-          stalled.sendText(fill, fill.length);
-          long queue = -1;
-          int steady = 0;
-          long fillDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-          while (steady < 10 && System.nanoTime() < fillDeadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-            long q = ProcStats.sendQueue(t.process().port(), stalledPort);
-            steady = q > 0 && q == queue ? steady + 1 : 0;
-            queue = q;
-          }
-          String extra =
-              format(
-                  "stalled peer: 8 MiB requested, %s held in the server's kernel send queue"
-                      + " (steady: %s)",
-                  queue < 0 ? "?" : mib(queue), steady >= 10 ? "yes" : "no");
-          extras.put(t.server(), extra);
-          log("broadcast %s: %s", t.server(), extra);
+      // One more subscriber per server that never reads, with a small receive window. It asks
+      // the server for 8 MiB (more than loopback's kernel buffers hold), so the server is left
+      // with writes pending towards it; wait until the kernel send queue stops growing.
+      Map<String, String> extras = new LinkedHashMap<>();
+      List<WsLoadClient.Conn> stalledConns = new ArrayList<>();
+      for (BroadcastTarget t : targets) {
+        WsLoadClient.Conn stalled =
+            client.connect(t.process().address(), "/broadcast", 1, 1, false, 4096).get(0);
+        stalledConns.add(stalled);
+        int stalledPort = stalled.localPort();
+        byte[] fill = ServerControl.FILL_REQUEST.getBytes(StandardCharsets.US_ASCII);
+        stalled.sendText(fill, fill.length);
+        long queue = -1;
+        int steady = 0;
+        long fillDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (steady < 10 && System.nanoTime() < fillDeadline) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+          long q = ProcStats.sendQueue(t.process().port(), stalledPort);
+          steady = q > 0 && q == queue ? steady + 1 : 0;
+          queue = q;
         }
-        measureBroadcasts(client, targets, "+1 stalled subscriber", extras);
-        for (WsLoadClient.Conn c : stalledConns) {
+        String extra =
+            format(
+                "stalled peer: 8 MiB requested, %s held in the server's kernel send queue"
+                    + " (steady: %s)",
+                queue < 0 ? "?" : mib(queue), steady >= 10 ? "yes" : "no");
+        extras.put(t.label(), extra);
+        log("broadcast %s: %s", t.label(), extra);
+      }
+      measureBroadcasts(client, targets, "+1 stalled subscriber", extras);
+      for (WsLoadClient.Conn c : stalledConns) {
+        c.close();
+      }
+      for (BroadcastTarget t : targets) {
+        for (WsLoadClient.Conn c : t.subscribers()) {
           c.close();
-        }
-        for (BroadcastTarget t : targets) {
-          for (WsLoadClient.Conn c : t.subscribers()) {
-            c.close();
-          }
-        }
-      } finally {
-        for (ServerProcess p : processes) {
-          p.close();
         }
       }
     }
@@ -603,47 +633,97 @@ public final class BenchRunner {
       List<BroadcastTarget> targets,
       String scenario,
       Map<String, String> extras)
-      throws Exception {
-    Map<BroadcastTarget, BroadcastSum> sums = new LinkedHashMap<>();
-    for (BroadcastTarget t : targets) {
+      throws IOException, InterruptedException {
+    for (BroadcastRow row :
+        measureFanOut(
+            targets,
+            settings.broadcastCount(),
+            load -> client.handler(load.handler()),
+            scenario,
+            extras)) {
+      broadcastRows.add(row);
+      logFanOut("broadcast " + row.server() + ", " + scenario, row);
+    }
+  }
+
+  /**
+   * Measures {@code count} broadcasts per target (a new run installed by {@code install} per
+   * slice), in rotating slices, {@link Settings#broadcastRate} a second: fan-out time per
+   * broadcast, server CPU over each slice. Returns one row per target, in the order of {@code
+   * targets}.
+   */
+  private <T extends FanOutTarget> List<BroadcastRow> measureFanOut(
+      List<T> targets,
+      int count,
+      Consumer<BroadcastLoad> install,
+      String scenario,
+      Map<String, String> extras)
+      throws IOException, InterruptedException {
+    Map<T, BroadcastSum> sums = new LinkedHashMap<>();
+    for (T t : targets) {
       sums.put(t, new BroadcastSum());
     }
+    int perSlice = Math.max(1, count / settings.repeats());
+    inRotatingSlices(
+        targets,
+        t -> {
+          BroadcastLoad load = new BroadcastLoad(runIds++, perSlice, SUBSCRIBERS);
+          install.accept(load);
+          long cpu0 = ProcStats.cpuMicros(t.process().pid());
+          BroadcastLoad.Result r = load.run(t.sender(), settings.broadcastRate(), 15_000);
+          long cpu1 = ProcStats.cpuMicros(t.process().pid());
+          sums.get(t).add(r, load.histogram(), cpu1 - cpu0);
+        });
+    List<BroadcastRow> rows = new ArrayList<>();
+    for (T t : targets) {
+      rows.add(sums.get(t).row(t.label(), scenario, extras.getOrDefault(t.label(), "")));
+    }
+    return rows;
+  }
+
+  private static void logFanOut(String what, BroadcastRow row) {
+    log(
+        "%s: p50 %s p99 %s max %s, %.1f us/delivery (%.1f-%.1f), lost %d",
+        what,
+        ms(row.result().p50()),
+        ms(row.result().p99()),
+        ms(row.result().max()),
+        row.cpuPerDelivery(),
+        row.cpuMin(),
+        row.cpuMax(),
+        row.result().lostDeliveries());
+  }
+
+  /** One measured slice on one target. */
+  @FunctionalInterface
+  private interface Slice<T> {
+    void run(T target) throws IOException, InterruptedException;
+  }
+
+  /**
+   * Runs {@code slice} {@link Settings#repeats} times on every target, the targets taking turns in
+   * an order that rotates by one each round (so that bursts of outside load are shared out); the
+   * load average is sampled before every slice.
+   */
+  private <T> void inRotatingSlices(List<T> targets, Slice<T> slice)
+      throws IOException, InterruptedException {
     int repeats = settings.repeats();
-    int perSlice = Math.max(1, settings.broadcastCount() / repeats);
     for (int rep = 0; rep < repeats; rep++) {
       for (int i = 0; i < targets.size(); i++) {
-        BroadcastTarget t = targets.get((i + rep) % targets.size());
+        T t = targets.get((i + rep) % targets.size());
         sampleLoad();
-        BroadcastLoad load = new BroadcastLoad(runIds++, perSlice, SUBSCRIBERS);
-        client.handler(load.handler());
-        long cpu0 = ProcStats.cpuMicros(t.process().pid());
-        BroadcastLoad.Result r = load.run(t.sender(), settings.broadcastRate(), 15_000);
-        long cpu1 = ProcStats.cpuMicros(t.process().pid());
-        sums.get(t).add(r, load.histogram(), cpu1 - cpu0);
+        slice.run(t);
       }
-    }
-    for (BroadcastTarget t : targets) {
-      BroadcastRow row = sums.get(t).row(t.server(), scenario, extras.getOrDefault(t.server(), ""));
-      broadcastRows.add(row);
-      log(
-          "broadcast %s, %s: p50 %s p99 %s max %s, %.1f us/delivery (%.1f-%.1f), lost %d",
-          t.server(),
-          scenario,
-          ms(row.result().p50()),
-          ms(row.result().p99()),
-          ms(row.result().max()),
-          row.cpuPerDelivery(),
-          row.cpuMin(),
-          row.cpuMax(),
-          row.result().lostDeliveries());
     }
   }
 
   // -------------------------------------------------------------------------------------- SSE
 
-  private record SseTarget(
-      String label, ServerProcess process, List<SseLoadClient.Stream> streams) {
-    BroadcastLoad.Sender trigger() {
+  private record SseTarget(String label, ServerProcess process, List<SseLoadClient.Stream> streams)
+      implements FanOutTarget {
+    /** Asks the server over its control channel to broadcast the message. */
+    @Override
+    public BroadcastLoad.Sender sender() {
       return (payload, len) ->
           process.publish(new String(payload, 0, len, StandardCharsets.US_ASCII));
     }
@@ -656,75 +736,46 @@ public final class BenchRunner {
    * channel, measured in rotating slices as for the WebSocket broadcast.
    */
   private void sse() throws Exception {
-    List<ServerProcess> processes = new ArrayList<>();
-    try (SseLoadClient client = new SseLoadClient()) {
-      try {
-        List<SseTarget> targets = new ArrayList<>();
-        for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
-          ServerProcess p = start(server, "sse");
-          processes.add(p);
-          targets.add(new SseTarget(server.equals(NODE) ? NODE_SSE : server, p, new ArrayList<>()));
-        }
-        for (SseTarget t : targets) {
-          sseIdle(client, t);
-        }
-        for (SseTarget t : targets) {
-          BroadcastLoad warm = new BroadcastLoad(runIds++, settings.sseWarmup(), SUBSCRIBERS);
-          client.handler(warm.sseHandler());
-          // A cold server on a busy machine may lag far behind: wait for it (up to 30 s), so that
-          // the backlog does not spill into the first measured slice.
-          BroadcastLoad.Result w = warm.run(t.trigger(), 20, 30_000);
-          log(
-              "sse warm-up %s: %d events, %d incomplete, %d not delivered in time, streams"
-                  + " closed by servers so far %d",
-              t.label(), w.broadcasts(), w.incomplete(), w.lostDeliveries(), client.closedByPeer());
-        }
-        Map<SseTarget, BroadcastSum> sums = new LinkedHashMap<>();
-        for (SseTarget t : targets) {
-          sums.put(t, new BroadcastSum());
-        }
-        int repeats = settings.repeats();
-        int perSlice = Math.max(1, settings.sseCount() / repeats);
-        for (int rep = 0; rep < repeats; rep++) {
-          for (int i = 0; i < targets.size(); i++) {
-            SseTarget t = targets.get((i + rep) % targets.size());
-            sampleLoad();
-            BroadcastLoad load = new BroadcastLoad(runIds++, perSlice, SUBSCRIBERS);
-            client.handler(load.sseHandler());
-            long cpu0 = ProcStats.cpuMicros(t.process().pid());
-            BroadcastLoad.Result r = load.run(t.trigger(), settings.broadcastRate(), 15_000);
-            long cpu1 = ProcStats.cpuMicros(t.process().pid());
-            sums.get(t).add(r, load.histogram(), cpu1 - cpu0);
-          }
-        }
-        for (SseTarget t : targets) {
-          BroadcastRow row = sums.get(t).row(t.label(), "1,000 streams", "");
-          sseRows.add(row);
-          log(
-              "sse %s: p50 %s p99 %s max %s, %.1f us/delivery (%.1f-%.1f), lost %d",
-              t.label(),
-              ms(row.result().p50()),
-              ms(row.result().p99()),
-              ms(row.result().max()),
-              row.cpuPerDelivery(),
-              row.cpuMin(),
-              row.cpuMax(),
-              row.result().lostDeliveries());
-        }
-        if (client.closedByPeer() > 0) {
-          notes.add("SSE: " + client.closedByPeer() + " streams were ended by their server");
-        }
-        if (client.protocolErrors() > 0) {
-          notes.add("SSE: " + client.protocolErrors() + " streams dropped on a malformed body");
-        }
-        for (SseTarget t : targets) {
-          for (SseLoadClient.Stream s : t.streams()) {
-            s.close();
-          }
-        }
-      } finally {
-        for (ServerProcess p : processes) {
-          p.close();
+    try (SseLoadClient client = new SseLoadClient();
+        Servers servers = new Servers()) {
+      List<SseTarget> targets = new ArrayList<>();
+      for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
+        ServerProcess p = servers.start(server, "sse");
+        targets.add(new SseTarget(server.equals(NODE) ? NODE_SSE : server, p, new ArrayList<>()));
+      }
+      for (SseTarget t : targets) {
+        sseIdle(client, t);
+      }
+      for (SseTarget t : targets) {
+        BroadcastLoad warm = new BroadcastLoad(runIds++, settings.sseWarmup(), SUBSCRIBERS);
+        client.handler(warm.sseHandler());
+        // A cold server on a busy machine may lag far behind: wait for it (up to 30 s), so that
+        // the backlog does not spill into the first measured slice.
+        BroadcastLoad.Result w = warm.run(t.sender(), 20, 30_000);
+        log(
+            "sse warm-up %s: %d events, %d incomplete, %d not delivered in time, streams"
+                + " closed by servers so far %d",
+            t.label(), w.broadcasts(), w.incomplete(), w.lostDeliveries(), client.closedByPeer());
+      }
+      for (BroadcastRow row :
+          measureFanOut(
+              targets,
+              settings.sseCount(),
+              load -> client.handler(load.sseHandler()),
+              "1,000 streams",
+              Map.of())) {
+        sseRows.add(row);
+        logFanOut("sse " + row.server(), row);
+      }
+      if (client.closedByPeer() > 0) {
+        notes.add("SSE: " + client.closedByPeer() + " streams were ended by their server");
+      }
+      if (client.protocolErrors() > 0) {
+        notes.add("SSE: " + client.protocolErrors() + " streams dropped on a malformed body");
+      }
+      for (SseTarget t : targets) {
+        for (SseLoadClient.Stream s : t.streams()) {
+          s.close();
         }
       }
     }
@@ -737,7 +788,7 @@ public final class BenchRunner {
     List<SseLoadClient.Stream> warm = client.connect(s.address(), "/sse", 50, 10);
     BroadcastLoad round = new BroadcastLoad(runIds++, 20, warm.size());
     client.handler(round.sseHandler());
-    round.run(t.trigger(), 50, 5_000);
+    round.run(t.sender(), 50, 5_000);
     for (SseLoadClient.Stream w : warm) {
       w.close();
     }
@@ -749,24 +800,13 @@ public final class BenchRunner {
     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     s.publish("{\"type\":\"flush\"}");
     settle(1);
-    long closed0 = client.closedByPeer();
-    long heap0 = s.heapAfterGc();
-    long rss0 = ProcStats.rssBytes(s.pid());
-    long t0 = System.nanoTime();
-    t.streams().addAll(client.connect(s.address(), "/sse", SUBSCRIBERS, 16));
-    double secs = (System.nanoTime() - t0) / 1e9;
-    settle(3);
-    long heap = s.heapAfterGc();
-    long rss = ProcStats.rssBytes(s.pid());
     IdleRow row =
-        new IdleRow(
-            t.label(),
-            SUBSCRIBERS,
-            rss - rss0,
-            heap - heap0,
-            t.label().equals(NODE_SSE),
-            secs,
-            client.closedByPeer() - closed0);
+        IdleBaseline.take(s, client::closedByPeer)
+            .step(
+                t.label(),
+                SUBSCRIBERS,
+                t.label().equals(NODE_SSE),
+                () -> t.streams().addAll(client.connect(s.address(), "/sse", SUBSCRIBERS, 16)));
     sseIdleRows.add(row);
     log(
         "sse idle %s: %d streams: rss +%s heap +%s => %.1f KiB/stream (connect %.1f s, closed %d)",
@@ -775,7 +815,7 @@ public final class BenchRunner {
         mib(row.rssDelta()),
         mib(row.heapDelta()),
         row.totalPerConnection() / 1024,
-        secs,
+        row.connectSeconds(),
         row.closedByPeer());
     sampleLoad();
   }
@@ -843,6 +883,27 @@ public final class BenchRunner {
   }
 
   // ----------------------------------------------------------------------------- processes
+
+  /**
+   * The server processes of one part of the suite, all up at once and stopped together at its end
+   * (before its load client closes).
+   */
+  private final class Servers implements AutoCloseable {
+    private final List<ServerProcess> processes = new ArrayList<>();
+
+    ServerProcess start(String server, String phase) throws IOException {
+      ServerProcess p = BenchRunner.this.start(server, phase);
+      processes.add(p);
+      return p;
+    }
+
+    @Override
+    public void close() {
+      for (ServerProcess p : processes) {
+        p.close();
+      }
+    }
+  }
 
   private ServerProcess start(String server, String phase) throws IOException {
     List<String> cmd = new ArrayList<>(pinPrefix());

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** Renders the runner's measurements as Markdown tables, with ratios and the targets. */
 final class Report {
@@ -43,7 +44,7 @@ final class Report {
         .append(" of measuring.\n\n");
     b.append("| machine | |\n|---|---|\n");
     for (Map.Entry<String, String> e : BenchRunner.machine().entrySet()) {
-      b.append("| ").append(e.getKey()).append(" | ").append(e.getValue()).append(" |\n");
+      line(b, e.getKey(), e.getValue());
     }
     b.append("| ws (npm) | ").append(wsVersion(r.moduleDir())).append(" |\n");
     b.append("| pinning | ")
@@ -69,11 +70,21 @@ final class Report {
 
     if (!r.echoRows().isEmpty()) {
       b.append("\n### Echo: 100 connections, open loop, 200-byte JSON\n\n");
-      b.append(
-          "| server | rate | sent | lost | RTT p50 | RTT p99 | RTT max | server CPU µs/msg |"
-              + " CPU vs Jetty | p99 vs Jetty | server context switches/msg |"
-              + " load generator's worst send lag |\n");
-      b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      head(
+          b,
+          1,
+          "server",
+          "rate",
+          "sent",
+          "lost",
+          "RTT p50",
+          "RTT p99",
+          "RTT max",
+          "server CPU µs/msg",
+          "CPU vs Jetty",
+          "p99 vs Jetty",
+          "server context switches/msg",
+          "load generator's worst send lag");
       for (EchoRow e : r.echoRows()) {
         Optional<EchoRow> jetty = echo(r, JETTY, e.rate());
         b.append(
@@ -110,33 +121,15 @@ final class Report {
 
     if (!r.idleRows().isEmpty()) {
       b.append("\n### Idle WebSocket connections: memory per connection\n\n");
-      b.append(
-          "| server | connections | RSS Δ | heap after GC Δ | per connection | vs Jetty |"
-              + " connect time |\n");
-      b.append("|---|---:|---:|---:|---:|---:|---:|\n");
-      for (IdleRow i : r.idleRows()) {
-        Optional<IdleRow> jetty =
-            r.idleRows().stream()
-                .filter(j -> j.server().equals(JETTY) && j.connections() == i.connections())
-                .findFirst();
-        b.append(
-            BenchRunner.format(
-                "| %s | %,d | %s | %s | **%.1f KiB** | %s | %.1f s%s |\n",
-                i.server(),
-                i.connections(),
-                BenchRunner.mib(i.rssDelta()),
-                BenchRunner.mib(i.heapDelta()),
-                i.totalPerConnection() / 1024,
-                jetty
-                    .map(
-                        j ->
-                            BenchRunner.format(
-                                "%+.1f KiB",
-                                (i.totalPerConnection() - j.totalPerConnection()) / 1024))
-                    .orElse("–"),
-                i.connectSeconds(),
-                i.closedByPeer() > 0 ? " (" + i.closedByPeer() + " closed by server!)" : ""));
-      }
+      idleTable(
+          b,
+          "connections",
+          "per connection",
+          r.idleRows(),
+          i ->
+              r.idleRows().stream()
+                  .filter(j -> j.server().equals(JETTY) && j.connections() == i.connections())
+                  .findFirst());
       b.append(
           "\nPer connection = (RSS Δ + heap Δ) / connections for the JVMs, whose 1 GiB heap is"
               + " pre-touched (so heap growth does not show in RSS); RSS Δ / connections for"
@@ -146,26 +139,25 @@ final class Report {
 
     if (!r.broadcastRows().isEmpty()) {
       b.append("\n### Broadcast: one message to 1,000 subscribers\n\n");
-      b.append(
-          "| server | scenario | broadcasts | lost deliveries | fan-out p50 | fan-out p99 |"
-              + " fan-out max | server CPU µs/delivery | CPU vs Jetty |\n");
-      b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+      head(
+          b,
+          2,
+          "server",
+          "scenario",
+          "broadcasts",
+          "lost deliveries",
+          "fan-out p50",
+          "fan-out p99",
+          "fan-out max",
+          "server CPU µs/delivery",
+          "CPU vs Jetty");
       for (BroadcastRow x : r.broadcastRows()) {
-        Optional<BroadcastRow> jetty = broadcast(r, JETTY, x.scenario());
-        b.append(
-            BenchRunner.format(
-                "| %s | %s | %d | %d | %s | %s | %s | %.1f (%.1f–%.1f) | %s |\n",
-                x.server(),
-                x.scenario(),
-                x.result().broadcasts(),
-                x.result().lostDeliveries(),
-                ms(x.result().p50()),
-                ms(x.result().p99()),
-                ms(x.result().max()),
-                x.cpuPerDelivery(),
-                x.cpuMin(),
-                x.cpuMax(),
-                jetty.map(j -> ratio(x.cpuPerDelivery(), j.cpuPerDelivery())).orElse("–")));
+        b.append("| ")
+            .append(x.server())
+            .append(" | ")
+            .append(x.scenario())
+            .append(" | ")
+            .append(fanOutCells(x, broadcast(r, JETTY, x.scenario())));
       }
       b.append(
           BenchRunner.format(
@@ -189,7 +181,7 @@ final class Report {
 
     if (!r.jmhRows().isEmpty()) {
       b.append("\n### JMH: codecs, the ping envelope and SSE framing (`-prof gc`)\n\n");
-      b.append("| benchmark | time per op | allocated per op |\n|---|---:|---:|\n");
+      head(b, 1, "benchmark", "time per op", "allocated per op");
       for (JmhRow j : r.jmhRows()) {
         b.append(
             BenchRunner.format(
@@ -205,9 +197,10 @@ final class Report {
               + " pretty-printed JSON payload of 10 lines (one `data:` line each).\n");
     }
 
-    b.append("\n### Targets (issue 9)\n\n| target | measured | result |\n|---|---|---|\n");
+    b.append("\n### Targets (issue 9)\n\n");
+    head(b, 3, "target", "measured", "result");
     for (String[] t : targets(r)) {
-      b.append("| ").append(String.join(" | ", t)).append(" |\n");
+      line(b, t);
     }
     return b.toString();
   }
@@ -215,54 +208,27 @@ final class Report {
   private static void sse(BenchRunner r, StringBuilder b) {
     b.append("\n### SSE: 1,000 streams\n\n");
     if (!r.sseIdleRows().isEmpty()) {
-      b.append(
-          "| server | idle streams | RSS Δ | heap after GC Δ | per stream | vs Jetty |"
-              + " connect time |\n");
-      b.append("|---|---:|---:|---:|---:|---:|---:|\n");
       Optional<IdleRow> jetty =
           r.sseIdleRows().stream().filter(j -> j.server().equals(JETTY)).findFirst();
-      for (IdleRow i : r.sseIdleRows()) {
-        b.append(
-            BenchRunner.format(
-                "| %s | %,d | %s | %s | **%.1f KiB** | %s | %.1f s%s |\n",
-                i.server(),
-                i.connections(),
-                BenchRunner.mib(i.rssDelta()),
-                BenchRunner.mib(i.heapDelta()),
-                i.totalPerConnection() / 1024,
-                jetty
-                    .map(
-                        j ->
-                            BenchRunner.format(
-                                "%+.1f KiB",
-                                (i.totalPerConnection() - j.totalPerConnection()) / 1024))
-                    .orElse("–"),
-                i.connectSeconds(),
-                i.closedByPeer() > 0 ? " (" + i.closedByPeer() + " closed by server!)" : ""));
-      }
+      idleTable(b, "idle streams", "per stream", r.sseIdleRows(), i -> jetty);
       b.append("\n");
     }
     if (!r.sseRows().isEmpty()) {
-      b.append(
-          "| server | events | lost deliveries | fan-out p50 | fan-out p99 | fan-out max |"
-              + " server CPU µs/delivered event | CPU vs Jetty |\n");
-      b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+      head(
+          b,
+          1,
+          "server",
+          "events",
+          "lost deliveries",
+          "fan-out p50",
+          "fan-out p99",
+          "fan-out max",
+          "server CPU µs/delivered event",
+          "CPU vs Jetty");
       Optional<BroadcastRow> jetty =
           r.sseRows().stream().filter(j -> j.server().equals(JETTY)).findFirst();
       for (BroadcastRow x : r.sseRows()) {
-        b.append(
-            BenchRunner.format(
-                "| %s | %d | %d | %s | %s | %s | %.1f (%.1f–%.1f) | %s |\n",
-                x.server(),
-                x.result().broadcasts(),
-                x.result().lostDeliveries(),
-                ms(x.result().p50()),
-                ms(x.result().p99()),
-                ms(x.result().max()),
-                x.cpuPerDelivery(),
-                x.cpuMin(),
-                x.cpuMax(),
-                jetty.map(j -> ratio(x.cpuPerDelivery(), j.cpuPerDelivery())).orElse("–")));
+        b.append("| ").append(x.server()).append(" | ").append(fanOutCells(x, jetty));
       }
     }
     b.append(
@@ -434,6 +400,76 @@ final class Report {
                 ms(stalled.result().p50()), ms(plain.result().p50()), ratio, peers),
             stalled.result().p50()
                 <= Math.max(1.25 * plain.result().p50(), plain.result().p50() + 1_000_000)));
+  }
+
+  /**
+   * Appends a Markdown table head: the column names, then the separator line that aligns the first
+   * {@code left} columns to the left and the others (numbers) to the right.
+   */
+  static void head(StringBuilder b, int left, String... columns) {
+    line(b, columns);
+    for (int c = 0; c < columns.length; c++) {
+      b.append(c < left ? "|---" : "|---:");
+    }
+    b.append("|\n");
+  }
+
+  /** Appends one Markdown table row of {@code cells}. */
+  static void line(StringBuilder b, String... cells) {
+    b.append("| ").append(String.join(" | ", cells)).append(" |\n");
+  }
+
+  /**
+   * Appends an idle-memory table (WebSocket connections or SSE streams): {@code count} and {@code
+   * per} name the count and per-item columns; {@code jettyOf} finds the Jetty raw row to compare a
+   * row with.
+   */
+  static void idleTable(
+      StringBuilder b,
+      String count,
+      String per,
+      List<IdleRow> rows,
+      Function<IdleRow, Optional<IdleRow>> jettyOf) {
+    head(b, 1, "server", count, "RSS Δ", "heap after GC Δ", per, "vs Jetty", "connect time");
+    for (IdleRow i : rows) {
+      b.append(
+          BenchRunner.format(
+              "| %s | %,d | %s | %s | **%.1f KiB** | %s | %.1f s%s |\n",
+              i.server(),
+              i.connections(),
+              BenchRunner.mib(i.rssDelta()),
+              BenchRunner.mib(i.heapDelta()),
+              i.totalPerConnection() / 1024,
+              jettyOf
+                  .apply(i)
+                  .map(
+                      j ->
+                          BenchRunner.format(
+                              "%+.1f KiB",
+                              (i.totalPerConnection() - j.totalPerConnection()) / 1024))
+                  .orElse("–"),
+              i.connectSeconds(),
+              i.closedByPeer() > 0 ? " (" + i.closedByPeer() + " closed by server!)" : ""));
+    }
+  }
+
+  /**
+   * The cells of a fan-out row (WebSocket broadcast or SSE) from the count of broadcasts on, to the
+   * end of the line: broadcasts, lost deliveries, fan-out p50/p99/max, CPU per delivery (lowest–
+   * highest slice) and the CPU ratio to {@code jetty}.
+   */
+  static String fanOutCells(BroadcastRow x, Optional<BroadcastRow> jetty) {
+    return BenchRunner.format(
+        "%d | %d | %s | %s | %s | %.1f (%.1f–%.1f) | %s |\n",
+        x.result().broadcasts(),
+        x.result().lostDeliveries(),
+        ms(x.result().p50()),
+        ms(x.result().p99()),
+        ms(x.result().max()),
+        x.cpuPerDelivery(),
+        x.cpuMin(),
+        x.cpuMax(),
+        jetty.map(j -> ratio(x.cpuPerDelivery(), j.cpuPerDelivery())).orElse("–"));
   }
 
   private static String[] row(String target, String measured, boolean pass) {

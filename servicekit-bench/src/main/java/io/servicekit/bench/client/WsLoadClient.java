@@ -4,23 +4,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -30,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
  * number of connections. Written for the benchmark, not as a general client: it speaks just enough
  * of RFC 6455 for servers that behave (no extensions, answers pings, drops on close).
  */
-public final class WsLoadClient implements AutoCloseable {
+public final class WsLoadClient extends NioLoadClient {
   /** Receives every whole data message, on the selector thread. */
   public interface Handler {
     /**
@@ -42,35 +33,15 @@ public final class WsLoadClient implements AutoCloseable {
 
   private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-  private final Selector selector;
-  private final Thread loop;
-  private final ConcurrentLinkedQueue<Conn> toRegister = new ConcurrentLinkedQueue<>();
-  private final byte[] readArray = new byte[64 * 1024];
-  private final ByteBuffer readBuf = ByteBuffer.wrap(readArray);
-  private final AtomicInteger ids = new AtomicInteger();
-  private final LongAdder closedByPeer = new LongAdder();
-  private final LongAdder protocolErrors = new LongAdder();
   private volatile Handler handler = (c, b, o, l, n) -> {};
-  private volatile boolean running = true;
 
   public WsLoadClient() throws IOException {
-    selector = Selector.open();
-    loop = Thread.ofPlatform().name("ws-load-selector").daemon().start(this::selectLoop);
+    super("ws-load-selector");
   }
 
   /** Replaces the message handler (between runs). */
   public void handler(Handler h) {
     handler = h;
-  }
-
-  /** Connections closed by the server (close frame or end of stream) so far. */
-  public long closedByPeer() {
-    return closedByPeer.sum();
-  }
-
-  /** Connections dropped after a malformed frame or handshake so far. */
-  public long protocolErrors() {
-    return protocolErrors.sum();
   }
 
   /**
@@ -88,39 +59,11 @@ public final class WsLoadClient implements AutoCloseable {
       boolean read,
       int receiveBuffer)
       throws IOException {
-    List<Conn> conns = Collections.synchronizedList(new ArrayList<>(count));
-    AtomicInteger next = new AtomicInteger();
-    try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<Future<?>> tasks = new ArrayList<>();
-      for (int w = 0; w < Math.min(parallelism, count); w++) {
-        tasks.add(
-            workers.submit(
-                () -> {
-                  while (next.getAndIncrement() < count) {
-                    conns.add(open(address, path, read, receiveBuffer));
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : tasks) {
-        try {
-          f.get();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while connecting", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-          for (Conn c : conns) {
-            c.closeQuietly();
-          }
-          throw new IOException(
-              "connecting to ws://" + hostPort(address) + path + " failed: " + e.getCause(),
-              e.getCause());
-        }
-      }
-    }
-    List<Conn> sorted = new ArrayList<>(conns);
-    sorted.sort((a, b) -> Integer.compare(a.id, b.id));
-    return sorted;
+    return openAll(
+        count,
+        parallelism,
+        "connecting to ws://" + hostPort(address) + path,
+        () -> open(address, path, read, receiveBuffer));
   }
 
   private Conn open(InetSocketAddress address, String path, boolean read, int receiveBuffer)
@@ -143,52 +86,28 @@ public final class WsLoadClient implements AutoCloseable {
               + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
               + key
               + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
-      ByteBuffer req = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII));
-      while (req.hasRemaining()) {
-        ch.write(req);
-      }
-      ByteBuffer in = ByteBuffer.allocate(2048);
-      int headerEnd = -1;
-      while (headerEnd < 0) {
-        if (!in.hasRemaining() || ch.read(in) < 0) {
-          throw new IOException("handshake response too long or connection closed");
-        }
-        headerEnd = indexOfHeaderEnd(in.array(), in.position());
-      }
-      String head = new String(in.array(), 0, headerEnd, StandardCharsets.ISO_8859_1);
+      Head response =
+          exchange(ch, request, 2048, "handshake response too long or connection closed");
+      String head = response.text();
       if (!head.startsWith("HTTP/1.1 101")) {
         throw new IOException("upgrade refused: " + head.lines().findFirst().orElse(head));
       }
       String accept = accept(key);
-      if (!head.toLowerCase(java.util.Locale.ROOT)
-          .contains("sec-websocket-accept: " + accept.toLowerCase(java.util.Locale.ROOT))) {
+      if (!head.toLowerCase(Locale.ROOT)
+          .contains("sec-websocket-accept: " + accept.toLowerCase(Locale.ROOT))) {
         throw new IOException("wrong Sec-WebSocket-Accept in " + head);
       }
-      Conn conn = new Conn(ids.getAndIncrement(), ch, address);
-      int extra = in.position() - (headerEnd + 4);
+      Conn conn = new Conn(nextId(), ch, address);
       ch.configureBlocking(false);
-      if (extra > 0) {
-        byte[] early = java.util.Arrays.copyOfRange(in.array(), headerEnd + 4, in.position());
-        conn.early = early;
-      }
+      conn.early = response.early();
       if (read) {
-        toRegister.add(conn);
-        selector.wakeup();
+        register(conn);
       }
       return conn;
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
     }
-  }
-
-  private static int indexOfHeaderEnd(byte[] b, int len) {
-    for (int i = 0; i + 3 < len; i++) {
-      if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
-        return i;
-      }
-    }
-    return -1;
   }
 
   private static String accept(String key) {
@@ -201,102 +120,12 @@ public final class WsLoadClient implements AutoCloseable {
     }
   }
 
-  private static String hostPort(InetSocketAddress a) {
-    return a.getHostString() + ":" + a.getPort();
-  }
-
-  private void selectLoop() {
-    try {
-      while (running) {
-        Conn c;
-        while ((c = toRegister.poll()) != null) {
-          try {
-            c.key = c.channel.register(selector, SelectionKey.OP_READ, c);
-            if (c.early != null) {
-              byte[] early = c.early;
-              c.early = null;
-              c.decoder.feed(early, 0, early.length, c.sink(System.nanoTime()));
-            }
-          } catch (IOException | RuntimeException e) {
-            c.closeQuietly();
-          }
-        }
-        selector.select(50);
-        var keys = selector.selectedKeys();
-        if (keys.isEmpty()) {
-          continue;
-        }
-        for (var it = keys.iterator(); it.hasNext(); ) {
-          SelectionKey key = it.next();
-          it.remove();
-          Conn conn = (Conn) key.attachment();
-          if (key.isValid() && key.isReadable()) {
-            readFrom(conn);
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      if (running) {
-        throw new IllegalStateException("selector loop failed", e);
-      }
-    }
-  }
-
-  private void readFrom(Conn conn) {
-    try {
-      for (int rounds = 0; rounds < 4; rounds++) {
-        readBuf.clear();
-        int n = conn.channel.read(readBuf);
-        if (n < 0) {
-          closedByPeer.increment();
-          conn.closeQuietly();
-          return;
-        }
-        if (n == 0) {
-          return;
-        }
-        conn.decoder.feed(readArray, 0, n, conn.sink(System.nanoTime()));
-        if (n < readArray.length) {
-          return;
-        }
-      }
-    } catch (IOException e) {
-      closedByPeer.increment();
-      conn.closeQuietly();
-    } catch (IllegalStateException e) {
-      protocolErrors.increment();
-      conn.closeQuietly();
-    }
-  }
-
-  @Override
-  public void close() throws IOException {
-    running = false;
-    selector.wakeup();
-    try {
-      loop.join(2000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    for (SelectionKey key : selector.keys()) {
-      ((Conn) key.attachment()).closeQuietly();
-    }
-    selector.close();
-  }
-
   /** One client connection. Sends may come from any thread; reads happen on the selector. */
-  public final class Conn {
-    /** Index in the order of creation within this client. */
-    public final int id;
-
-    final SocketChannel channel;
+  public final class Conn extends Connection {
     final InetSocketAddress server;
     final FrameDecoder decoder = new FrameDecoder();
-    SelectionKey key;
-    byte[] early;
     private ByteBuffer out = ByteBuffer.allocate(0);
     private int mask = ThreadLocalRandom.current().nextInt() | 1;
-    private volatile boolean open = true;
     private long sendStalls;
     private long now; // read time of the frames being decoded (selector thread)
     private final FrameDecoder.Sink sink =
@@ -322,18 +151,14 @@ public final class WsLoadClient implements AutoCloseable {
         };
 
     Conn(int id, SocketChannel channel, InetSocketAddress server) {
-      this.id = id;
-      this.channel = channel;
+      super(id, channel);
       this.server = server;
     }
 
-    FrameDecoder.Sink sink(long nanos) {
+    @Override
+    void decode(byte[] buf, int len, long nanos) {
       now = nanos;
-      return sink;
-    }
-
-    public boolean isOpen() {
-      return open;
+      decoder.feed(buf, 0, len, sink);
     }
 
     /** The local port of this connection (to find it in /proc/net/tcp). */
@@ -413,15 +238,6 @@ public final class WsLoadClient implements AutoCloseable {
         // closing anyway
       }
       closeQuietly();
-    }
-
-    void closeQuietly() {
-      open = false;
-      try {
-        channel.close();
-      } catch (IOException e) {
-        // already gone
-      }
     }
   }
 }

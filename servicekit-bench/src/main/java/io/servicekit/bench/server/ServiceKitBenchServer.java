@@ -35,18 +35,8 @@ public final class ServiceKitBenchServer {
 
   public static void main(String[] args) throws Exception {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
-    Hub<Frame> hub = new Hub<>();
     SseHub<Frame> sseHub = new SseHub<>();
-    ServiceKitServer server =
-        ServiceKitServer.builder()
-            .host("127.0.0.1")
-            .port(port)
-            .ws("/echo", request -> new RawEcho())
-            .ws("/json", request -> new JsonEcho())
-            .ws("/broadcast", request -> new Subscriber(hub))
-            .sse("/sse", request -> new SseSubscriber(sseHub))
-            .build()
-            .start();
+    ServiceKitServer server = start(port, new Hub<>(), sseHub);
     ServerControl.serve(
         server.port(),
         () -> {
@@ -57,6 +47,22 @@ public final class ServiceKitBenchServer {
           }
         },
         text -> sseHub.broadcast(Frame.text(text)));
+  }
+
+  /**
+   * Starts the server under test on 127.0.0.1:{@code port} (0 = any free one), with its routes;
+   * {@code /broadcast} members join {@code hub}, {@code /sse} streams join {@code sseHub}.
+   */
+  static ServiceKitServer start(int port, Hub<Frame> hub, SseHub<Frame> sseHub) throws Exception {
+    return ServiceKitServer.builder()
+        .host("127.0.0.1")
+        .port(port)
+        .ws("/echo", request -> new RawEcho())
+        .ws("/json", request -> new JsonEcho())
+        .ws("/broadcast", request -> new Subscriber(hub))
+        .sse("/sse", request -> new SseSubscriber(sseHub))
+        .build()
+        .start();
   }
 
   /** An SSE stream that joins the hub when it starts (and leaves it by itself when it ends). */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.Frame;
+import io.servicekit.Hub;
 import io.servicekit.bench.client.BroadcastLoad;
 import io.servicekit.bench.client.SseLoadClient;
 import io.servicekit.jetty.ServiceKitServer;
@@ -78,13 +79,7 @@ class SsePeersTest {
   @Test
   void serviceKitStreamsReceiveEveryBroadcast() throws Exception {
     SseHub<Frame> hub = new SseHub<>();
-    ServiceKitServer server =
-        ServiceKitServer.builder()
-            .host("127.0.0.1")
-            .port(0)
-            .sse("/sse", request -> new ServiceKitBenchServer.SseSubscriber(hub))
-            .build()
-            .start();
+    ServiceKitServer server = ServiceKitBenchServer.start(0, new Hub<>(), hub);
     try {
       broadcastToAll(server.port(), text -> hub.broadcast(Frame.text(text)), hub::count);
     } finally {
