@@ -167,16 +167,11 @@ public final class WriteQueue<T> {
               dropped++;
               return Offer.DROPPED;
             }
-            while (queuedBytes + size > maxBytes
-                && items.peekFirst() != null
-                && !items.peekFirst().last()) {
-              Entry<T> old = items.pollFirst();
-              queuedBytes -= old.size();
+            // queuedBytes is the in-flight item plus the queued ones, and no last item is queued
+            // (offers end before it), so dropping from the head makes room before it runs dry.
+            while (queuedBytes + size > maxBytes) {
+              queuedBytes -= items.pollFirst().size();
               dropped++;
-            }
-            if (queuedBytes + size > maxBytes) {
-              dropped++;
-              return Offer.DROPPED; // bigger than the budget left beside the in-flight item
             }
           }
         }
