@@ -129,14 +129,16 @@ public final class JettyTransport implements Session.Listener, Transport {
   public void sendText(String text, WriteCallback callback) {
     session.sendText(
         text,
-        observer == Observer.NONE ? adapt(callback) : toJetty(counted(callback, utf8Length(text))));
+        observer == Observer.NONE
+            ? adapt(callback)
+            : new Adapted(counted(callback, utf8Length(text))));
   }
 
   @Override
   public void sendBinary(byte[] bytes, WriteCallback callback) {
     session.sendBinary(
         ByteBuffer.wrap(bytes),
-        observer == Observer.NONE ? adapt(callback) : toJetty(counted(callback, bytes.length)));
+        observer == Observer.NONE ? adapt(callback) : new Adapted(counted(callback, bytes.length)));
   }
 
   private WriteCallback counted(WriteCallback callback, long bytes) {
@@ -223,9 +225,5 @@ public final class JettyTransport implements Session.Listener, Transport {
     Adapted adapted = new Adapted(callback);
     lastAdapted = adapted;
     return adapted;
-  }
-
-  private static Callback toJetty(WriteCallback callback) {
-    return new Adapted(callback);
   }
 }
