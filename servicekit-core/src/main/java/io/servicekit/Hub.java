@@ -1,6 +1,7 @@
 package io.servicekit;
 
 import io.servicekit.broker.Broker;
+import io.servicekit.broker.BrokerUnavailableException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -8,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -125,7 +128,14 @@ public final class Hub<O> {
    *   <li>Delivery to other nodes is the broker's: at most once. {@link #broadcastIf} stays local.
    *   <li>A message whose envelope exceeds the broker's {@link Broker#maxPayloadBytes()} is refused
    *       with {@link io.servicekit.broker.PayloadTooLargeException} before anyone receives it.
-   *   <li>If publishing fails (broker down), local delivery has happened; the failure is logged.
+   *   <li>While the broker is known to be down, {@link #broadcast}, {@link #broadcastToRoom} and a
+   *       remote {@link #send} throw {@link BrokerUnavailableException} before any member gets the
+   *       message. If the broker fails after local delivery, the failure is counted and logged, and
+   *       reported by {@link #broadcastAsync} / {@link #broadcastToRoomAsync}.
+   *   <li>When this node's subscription was lost and is back ({@link Broker#onGap}), every local
+   *       member is sent {@code {"outageMs":n,"reason":"...","topic":"<topic>","type":"resync"}}
+   *       (bypassing the codec, like pings): it may have missed messages from other nodes and
+   *       should reload its state.
    * </ul>
    *
    * @return closing it detaches the hub from the broker (it becomes local again)
@@ -154,21 +164,68 @@ public final class Hub<O> {
     }
   }
 
-  /** Sends {@code message} to every member; returns how many queued it (on this node). */
+  /**
+   * Sends {@code message} to every member; returns how many queued it (on this node).
+   *
+   * @throws BrokerUnavailableException on a clustered hub whose broker is known to be down: the
+   *     message was refused before any member got it
+   */
   public int broadcast(O message) {
     return broadcast(message, null);
   }
 
-  /** Sends to every member except the one with id {@code excludeConnId} (may be null). */
+  /**
+   * Sends to every member except the one with id {@code excludeConnId} (may be null).
+   *
+   * @throws BrokerUnavailableException as {@link #broadcast(Object)}
+   */
   public int broadcast(O message, String excludeConnId) {
+    return broadcastAll(message, excludeConnId).local;
+  }
+
+  /**
+   * {@link #broadcast(Object)} with the message's fate: completes with the number of local members
+   * that queued it once the broker (on a clustered hub) has accepted it for the other nodes; fails
+   * with {@link BrokerUnavailableException} when it was refused ({@code deliveredLocally()} false:
+   * nobody got it) or when the broker failed after local delivery ({@code deliveredLocally()}
+   * true). Never blocks.
+   */
+  public CompletionStage<Integer> broadcastAsync(O message) {
+    try {
+      return broadcastAll(message, null).fate();
+    } catch (BrokerUnavailableException e) {
+      return CompletableFuture.failedStage(e);
+    }
+  }
+
+  /**
+   * {@link #broadcastToRoom(String, Object)} with the message's fate, as {@link #broadcastAsync}.
+   */
+  public CompletionStage<Integer> broadcastToRoomAsync(String room, O message) {
+    try {
+      return roomBroadcast(room, message, null).fate();
+    } catch (BrokerUnavailableException e) {
+      return CompletableFuture.failedStage(e);
+    }
+  }
+
+  private record Sent(int local, CompletionStage<Void> remote) {
+    CompletionStage<Integer> fate() {
+      return remote.thenApply(v -> local);
+    }
+  }
+
+  private static final CompletionStage<Void> LOCAL = CompletableFuture.completedStage(null);
+
+  private Sent broadcastAll(O message, String excludeConnId) {
     HubRelay<O> r = relay;
     if (r == null) {
-      return deliver(members.values(), message, excludeConnId, null);
+      return new Sent(deliver(members.values(), message, excludeConnId, null), LOCAL);
     }
     byte[] bytes = r.serialize("all", r.envelope(HubRelay.ALL, null, excludeConnId, message));
+    r.checkAvailable();
     int n = deliver(members.values(), message, excludeConnId, null);
-    r.publish("all", bytes);
-    return n;
+    return new Sent(n, r.publish("all", bytes));
   }
 
   /** Sends to the members of {@code room}. */
@@ -176,20 +233,26 @@ public final class Hub<O> {
     return broadcastToRoom(room, message, null);
   }
 
-  /** Sends to the members of {@code room} except {@code excludeConnId} (may be null). */
+  /**
+   * Sends to the members of {@code room} except {@code excludeConnId} (may be null).
+   *
+   * @throws BrokerUnavailableException as {@link #broadcast(Object)}
+   */
   public int broadcastToRoom(String room, O message, String excludeConnId) {
+    return roomBroadcast(room, message, excludeConnId).local;
+  }
+
+  private Sent roomBroadcast(String room, O message, String excludeConnId) {
     HubRelay<O> r = relay;
     byte[] bytes = null;
     if (r != null) {
       Objects.requireNonNull(room, "room");
       bytes = r.serialize("room." + room, r.envelope(HubRelay.ROOM, room, excludeConnId, message));
+      r.checkAvailable();
     }
     Set<BaseConn<?, O>> set = rooms.get(room);
     int n = set == null ? 0 : deliver(set, message, excludeConnId, null);
-    if (r != null) {
-      r.publish("room." + room, bytes);
-    }
-    return n;
+    return new Sent(n, r == null ? LOCAL : r.publish("room." + room, bytes));
   }
 
   /** Sends to the members for which {@code filter} is true. */
@@ -211,7 +274,9 @@ public final class Hub<O> {
     if (r == null) {
       return false;
     }
-    r.publish("send", r.serialize("send", r.envelope(HubRelay.SEND, connId, null, message)));
+    byte[] bytes = r.serialize("send", r.envelope(HubRelay.SEND, connId, null, message));
+    r.checkAvailable();
+    r.publish("send", bytes);
     return true;
   }
 

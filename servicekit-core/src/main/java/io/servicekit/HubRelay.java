@@ -1,9 +1,14 @@
 package io.servicekit;
 
 import io.servicekit.broker.Broker;
+import io.servicekit.broker.BrokerGap;
+import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.internal.BrokerEnvelope;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +29,8 @@ final class HubRelay<O> implements Broker.Subscription {
   private final Broker.Subscription subscription;
   private final LongAdder publishFailures = new LongAdder();
   private final LongAdder received = new LongAdder();
+  private final LongAdder gaps = new LongAdder();
+  private final Broker.Subscription gapSubscription;
 
   HubRelay(Hub<O> hub, Broker broker, String topic, Codec<?, O> codec) {
     this.hub = hub;
@@ -31,6 +38,7 @@ final class HubRelay<O> implements Broker.Subscription {
     this.topic = Broker.checkTopicPrefix("hub topic", topic);
     this.codec = Objects.requireNonNull(codec, "codec");
     this.subscription = broker.subscribePattern(topic + ".*", this::onMessage);
+    this.gapSubscription = broker.onGap(this::onGap);
   }
 
   String nodeId() {
@@ -58,15 +66,62 @@ final class HubRelay<O> implements Broker.Subscription {
     return bytes;
   }
 
-  /** Publishes after local delivery; a broker failure is logged and counted, never thrown. */
-  void publish(String topicSuffix, byte[] bytes) {
-    try {
-      broker.publish(topic + "." + topicSuffix, bytes);
-    } catch (RuntimeException e) {
+  /**
+   * Refuses a message before anything is delivered when the broker is known to be down.
+   *
+   * @throws BrokerUnavailableException then
+   */
+  void checkAvailable() {
+    if (!broker.available()) {
       publishFailures.increment();
-      LOG.warn(
-          "hub {}: publishing to the broker failed, other nodes miss it: {}", topic, e.toString());
+      throw new BrokerUnavailableException(
+          "hub " + topic + ": the broker " + broker + " is unavailable; message not sent",
+          false,
+          null);
     }
+  }
+
+  /**
+   * Publishes after local delivery; a failure is counted and logged here and reported through the
+   * returned stage as a {@link BrokerUnavailableException} with {@code deliveredLocally()} true.
+   */
+  CompletionStage<Void> publish(String topicSuffix, byte[] bytes) {
+    CompletionStage<Void> sent;
+    try {
+      sent = broker.publish(topic + "." + topicSuffix, bytes);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedStage(e);
+    }
+    return sent.exceptionallyCompose(
+        e -> {
+          Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+          publishFailures.increment();
+          LOG.warn(
+              "hub {}: delivered on this node, but the broker did not take it; other nodes may miss"
+                  + " it: {}",
+              topic,
+              cause.toString());
+          return CompletableFuture.failedStage(
+              new BrokerUnavailableException(
+                  "hub "
+                      + topic
+                      + ": delivered on this node, but not handed to the other nodes: "
+                      + cause.getMessage(),
+                  true,
+                  cause));
+        });
+  }
+
+  /** The broker lost this node's subscription: members may have missed other nodes' messages. */
+  private void onGap(BrokerGap gap) {
+    gaps.increment();
+    LOG.warn("hub {}: {}; telling {} members to resync", topic, gap.reason(), hub.size());
+    hub.deliverRemote(
+        null, null, null, Frame.text(Json.resync(topic, gap.reason(), gap.outage().toMillis())));
+  }
+
+  long gaps() {
+    return gaps.sum();
   }
 
   long publishFailures() {
@@ -115,6 +170,7 @@ final class HubRelay<O> implements Broker.Subscription {
   @Override
   public void close() {
     subscription.close();
+    gapSubscription.close();
     hub.detach(this);
   }
 }

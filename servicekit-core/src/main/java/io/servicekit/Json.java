@@ -51,6 +51,20 @@ final class Json {
   }
 
   /**
+   * The resync envelope a clustered hub sends its members after a broker gap, keys in alphabetical
+   * order like the others: {@code {"outageMs":n,"reason":"...","topic":"...","type":"resync"}}.
+   */
+  static String resync(String topic, String reason, long outageMs) {
+    return "{\"outageMs\":"
+        + outageMs
+        + ",\"reason\":"
+        + quote(reason)
+        + ",\"topic\":"
+        + quote(topic)
+        + ",\"type\":\"resync\"}";
+  }
+
+  /**
    * Whether {@code text} is a client heartbeat answer {@code {"type":"pong",...}}. Cheap for other
    * messages: only short objects that mention {@code "pong"} are parsed.
    */

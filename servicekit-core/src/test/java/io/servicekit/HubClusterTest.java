@@ -84,7 +84,7 @@ class HubClusterTest {
     Broker failing =
         new Broker() {
           @Override
-          public void publish(String topic, byte[] payload) {
+          public java.util.concurrent.CompletionStage<Void> publish(String topic, byte[] payload) {
             throw new IllegalStateException("broker down");
           }
 

@@ -1,6 +1,8 @@
 package io.servicekit.broker;
 
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -39,7 +41,7 @@ public final class MemoryBroker implements Broker {
   }
 
   @Override
-  public void publish(String topic, byte[] payload) {
+  public CompletionStage<Void> publish(String topic, byte[] payload) {
     Broker.checkTopic("topic", topic);
     Objects.requireNonNull(payload, "payload");
     Broker.checkSize(topic, payload.length, maxPayloadBytes);
@@ -55,7 +57,10 @@ public final class MemoryBroker implements Broker {
         }
       }
     }
+    return DONE;
   }
+
+  private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
 
   @Override
   public Subscription subscribe(String topic, Listener listener) {

@@ -2,6 +2,8 @@ package io.servicekit.sse;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Keeps recent events per stream so that a client reconnecting with {@code Last-Event-ID} can be
@@ -9,8 +11,13 @@ import java.util.Optional;
  * equality only (no ordering by value). If an id occurs twice in a stream, the first occurrence
  * anchors a replay.
  *
- * <p>Implementations must be thread-safe. {@link ResumableStreams} calls {@link #store} and {@link
- * #eventsAfter} for one stream under that stream's lock, so per-stream order is the call order.
+ * <p>Implementations must be thread-safe. {@link ResumableStreams} uses only the asynchronous
+ * methods ({@link #append}, {@link #readAfter}, {@link #readAll}) and never waits on them: it calls
+ * {@link #append} and {@link #readAfter} for one stream under that stream's lock, and an
+ * implementation must complete them <em>in call order</em> and let a read see every append called
+ * before it (one ordered connection to a server does; an in-memory store completes at once). The
+ * defaults run the synchronous methods and complete at once: right for stores in memory, wrong for
+ * one that does I/O, which must override them.
  */
 public interface EventStore {
   /** Appends {@code event} to {@code streamId}, possibly evicting the oldest events. */
@@ -28,6 +35,49 @@ public interface EventStore {
 
   /** Forgets {@code streamId} and its events; an unknown stream is not an error. */
   void trim(String streamId);
+
+  /**
+   * Appends {@code event} without blocking. Completes when it is stored; fails (e.g. with {@link
+   * io.servicekit.broker.BrokerUnavailableException}) when it could not be.
+   */
+  default CompletionStage<Void> append(String streamId, StoredEvent event) {
+    try {
+      store(streamId, event);
+      return CompletableFuture.completedStage(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedStage(e);
+    }
+  }
+
+  /**
+   * {@link #eventsAfter} without blocking. Fails when the store cannot be read (which is not the
+   * same as an unknown id: the caller should let the client retry, not resync).
+   */
+  default CompletionStage<Optional<List<StoredEvent>>> readAfter(
+      String streamId, String lastEventId) {
+    try {
+      return CompletableFuture.completedStage(eventsAfter(streamId, lastEventId));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedStage(e);
+    }
+  }
+
+  /** {@link #events} without blocking; fails when the store cannot be read. */
+  default CompletionStage<List<StoredEvent>> readAll(String streamId) {
+    try {
+      return CompletableFuture.completedStage(events(streamId));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedStage(e);
+    }
+  }
+
+  /**
+   * Whether an append now is expected to succeed: false while a remote store is known to be
+   * unreachable or stalled. Default true.
+   */
+  default boolean available() {
+    return true;
+  }
 
   /**
    * Whether every node of a cluster sees the same store (e.g. Redis Streams). {@link

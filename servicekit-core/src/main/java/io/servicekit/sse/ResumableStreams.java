@@ -6,16 +6,20 @@ import io.servicekit.HandshakeRequest;
 import io.servicekit.Ids;
 import io.servicekit.JsonCodec;
 import io.servicekit.broker.Broker;
+import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.internal.BrokerEnvelope;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
@@ -41,13 +45,24 @@ import org.slf4j.LoggerFactory;
  *       broadcast publishes once per stream, however many of its members share it.
  *   <li>A connection that arrives with {@code Last-Event-ID: X} is sent, before any live event, the
  *       stored events after X, then joins the live set — atomically with respect to publishing, so
- *       nothing is lost or repeated between replay and live delivery.
+ *       nothing is lost or repeated between replay and live delivery. The store is read
+ *       asynchronously; events published meanwhile are held for the connection. A replay larger
+ *       than half the connection's {@code maxQueuedBytes} is replaced by a {@code resync} event
+ *       (queuing it would close the stream as a slow consumer, and the client would ask for it
+ *       again forever); a store that cannot be read ends the stream, so the client retries later
+ *       with the same {@code Last-Event-ID}.
  *   <li>If X is not in the stream — never issued there, evicted, issued by another stream, or the
  *       server restarted — the {@link UnknownIdPolicy} decides: by default ({@link
  *       UnknownIdPolicy#RESYNC}) the client gets one {@code resync} event (see {@link
  *       Builder#resyncEvent}) and then live events, never another stream's events and never a
  *       silent replay of everything.
  *   <li>Comments, keepalives, retry hints and {@link SseSession#sendDirect} events are not stored.
+ *   <li>Nothing here blocks: the store and the broker are called asynchronously, so publishing from
+ *       a scheduler task is fine. With a broker or a shared store that is known to be down, {@link
+ *       #publish} refuses the event ({@link BrokerUnavailableException}) before anyone gets it;
+ *       {@link #publishAsync} tells each event's fate.
+ *   <li>When the broker reports a gap (this node's subscription was lost), live clients are ended
+ *       so they resume from a shared store, or sent a {@code resync} without one.
  * </ul>
  *
  * <p>Thread-safe. One instance may serve several endpoints; they then share streams.
@@ -81,6 +96,9 @@ public final class ResumableStreams {
     // once the connection has had LATE_WINDOW newer events through the broker (pub/sub delivers
     // each node's events in order, so late copies come first) or has left.
     final Map<SseConnection, LateCopies> replayed = new HashMap<>(); // guarded by lock
+    // Connections whose replay is being read from the store: the live events published meanwhile,
+    // sent after the replay (without those the read already saw). Guarded by lock.
+    final Map<SseConnection, List<SseEvent>> joining = new HashMap<>();
     boolean dead; // removed from the map; guarded by lock
 
     Stream(String id) {
@@ -114,12 +132,14 @@ public final class ResumableStreams {
   private final String topic;
   private final String nodeId = Ids.random();
   private final LongAdder publishFailures = new LongAdder();
+  private final LongAdder storeFailures = new LongAdder();
+  private final LongAdder gaps = new LongAdder();
 
   private ResumableStreams(Builder b) {
     this.broker = b.broker;
     this.topic = b.topic;
     this.store = b.store != null ? b.store : new MemoryEventStore();
-    this.ids = b.ids != null ? b.ids : new AtomicIdGen();
+    this.ids = b.ids != null ? b.ids : new EpochIdGen();
     this.streamIdOf = Objects.requireNonNull(b.streamIdOf, "streamId");
     this.unknownIdPolicy = Objects.requireNonNull(b.unknownIdPolicy, "unknownIdPolicy");
     SseFormat.checkField("event name", b.resyncEvent);
@@ -129,10 +149,13 @@ public final class ResumableStreams {
     this.resyncEvent = b.resyncEvent;
     if (broker != null) {
       broker.subscribePattern(topic + ".*", this::onBrokerMessage);
+      broker.onGap(this::onGap);
     }
   }
 
-  /** Resumable streams with the defaults: memory store (1000 per stream), ids "1", "2", ... */
+  /**
+   * Resumable streams with the defaults: memory store (1000 per stream), {@link EpochIdGen} ids.
+   */
   public static ResumableStreams inMemory() {
     return builder().build();
   }
@@ -165,17 +188,75 @@ public final class ResumableStreams {
   }
 
   /**
-   * Publishes {@code event} to {@code streamId}: assigns an id if it has none, stores it, queues it
-   * to every live connection of the stream. Works with no connection live (the event waits in the
-   * store for a reconnect).
+   * Publishes {@code event} to {@code streamId}: assigns an id if it has none, appends it to the
+   * store, queues it to every live connection of the stream, and hands it to the broker if there is
+   * one. Works with no connection live (the event waits in the store for a reconnect). Never
+   * blocks: the store and the broker are asynchronous; use {@link #publishAsync} to learn whether
+   * they accepted it (failures here are counted and logged).
    *
    * @return the event's id
+   * @throws BrokerUnavailableException if the broker or a shared store is known to be unreachable:
+   *     the event was refused before anyone received it
    */
   public String publish(String streamId, SseEvent event) {
+    return dispatch(streamId, event).id;
+  }
+
+  /**
+   * Like {@link #publish(String, SseEvent)}, with the event's fate: the stage completes with the
+   * event's id once the store has it and the broker (if any) has accepted it, and fails with {@link
+   * BrokerUnavailableException} when the event was refused ({@code deliveredLocally()} false:
+   * nobody received it) or when the store or the broker failed after this node's live connections
+   * got it ({@code deliveredLocally()} true: it may be missing from replays and from other nodes).
+   */
+  public CompletionStage<String> publishAsync(String streamId, SseEvent event) {
+    Dispatched d;
+    try {
+      d = dispatch(streamId, event);
+    } catch (BrokerUnavailableException e) {
+      return CompletableFuture.failedStage(e);
+    }
+    return d.stored
+        .thenCombine(d.relayed, (a, b) -> d.id)
+        .exceptionallyCompose(
+            e -> {
+              Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+              return CompletableFuture.failedStage(
+                  new BrokerUnavailableException(
+                      "event "
+                          + d.id
+                          + " of stream "
+                          + streamId
+                          + " reached this node's live clients but not the cluster: "
+                          + cause.getMessage(),
+                      true,
+                      cause));
+            });
+  }
+
+  private record Dispatched(
+      String id, CompletionStage<Void> stored, CompletionStage<Void> relayed) {}
+
+  private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
+
+  private Dispatched dispatch(String streamId, SseEvent event) {
     Objects.requireNonNull(streamId, "streamId");
     Objects.requireNonNull(event, "event");
+    if (broker != null && !broker.available()) {
+      throw new BrokerUnavailableException(
+          "streams " + topic + ": the broker " + broker + " is unavailable; event not published",
+          false,
+          null);
+    }
+    if (store.shared() && !store.available()) {
+      throw new BrokerUnavailableException(
+          "streams: the shared store " + store + " is unavailable; event not published",
+          false,
+          null);
+    }
     SseEvent e;
     byte[] relayed = null;
+    CompletionStage<Void> stored;
     Stream s = lockStream(streamId);
     try {
       e = event.id() != null ? event : event.withId(ids.next());
@@ -193,29 +274,53 @@ public final class ResumableStreams {
                 .toBytes();
         Broker.checkSize(topic + "." + streamId, relayed.length, broker.maxPayloadBytes());
       }
-      store.store(streamId, new StoredEvent(e.id(), e.event(), e.data()));
+      // Under the lock, so the store sees the stream's events (and a joining reader) in order.
+      stored = store.append(streamId, new StoredEvent(e.id(), e.event(), e.data()));
+      byte[] wire = e.wire();
       for (SseConnection c : s.live) {
-        c.enqueue(e.wire());
+        c.enqueue(wire);
+      }
+      for (List<SseEvent> pending : s.joining.values()) {
+        pending.add(e);
       }
     } finally {
       unlockStream(s);
     }
+    stored.whenComplete(
+        (v, ex) -> {
+          if (ex != null) {
+            storeFailures.increment();
+          }
+        });
     // Outside the lock: an in-process broker delivers synchronously into other nodes' locks.
+    CompletionStage<Void> relay = DONE;
     if (relayed != null) {
+      String id = e.id();
       try {
-        broker.publish(topic + "." + streamId, relayed);
+        relay = broker.publish(topic + "." + streamId, relayed);
       } catch (RuntimeException ex) {
-        publishFailures.increment();
-        LOG.warn(
-            "streams {}: publishing event {} of stream {} to the broker failed; other nodes' live"
-                + " clients miss it until they reconnect: {}",
-            topic,
-            e.id(),
-            streamId,
-            ex.toString());
+        relay = CompletableFuture.failedStage(ex);
       }
+      relay.whenComplete(
+          (v, ex) -> {
+            if (ex != null) {
+              publishFailures.increment();
+              LOG.warn(
+                  "streams {}: event {} of stream {} was not handed to the broker; other nodes'"
+                      + " live clients may miss it: {}",
+                  topic,
+                  id,
+                  streamId,
+                  ex.toString());
+            }
+          });
     }
-    return e.id();
+    return new Dispatched(e.id(), stored, relay);
+  }
+
+  /** Events the store failed to keep (they reached live clients but cannot be replayed). */
+  public long storeFailures() {
+    return storeFailures.sum();
   }
 
   /** How many events could not be handed to the broker (other nodes' live clients missed them). */
@@ -255,7 +360,10 @@ public final class ResumableStreams {
         return;
       }
       if (keep) {
-        store.store(streamId, new StoredEvent(e.id(), e.event(), e.data()));
+        store.append(streamId, new StoredEvent(e.id(), e.event(), e.data()));
+      }
+      for (List<SseEvent> pending : s.joining.values()) {
+        pending.add(e);
       }
       boolean anyReplayed = !s.replayed.isEmpty(); // nearly always false: no lookups then
       for (SseConnection c : s.live) {
@@ -294,28 +402,115 @@ public final class ResumableStreams {
 
   // ---------------------------------------------------------------- connections
 
-  /** Queues the replay for {@code lastEventId} (if any) to {@code conn}, then makes it live. */
+  /**
+   * Makes {@code conn} live in {@code streamId}; with a {@code lastEventId}, first reads the stream
+   * (asynchronously) and queues what the client missed. Events published while the read is under
+   * way are held for {@code conn} and queued after the replay, so nothing is lost or repeated.
+   */
   void join(SseConnection conn, String streamId, String lastEventId) {
     Stream s = lockStream(streamId);
+    CompletionStage<List<StoredEvent>> read;
     try {
-      if (lastEventId != null) {
-        Optional<List<StoredEvent>> after = store.eventsAfter(streamId, lastEventId);
-        if (after.isPresent()) {
-          for (StoredEvent e : after.get()) {
-            conn.enqueue(e.toEvent().wire());
-          }
-          if (broker != null && store.shared() && !conn.isFinished()) {
-            s.replayed.put(conn, new LateCopies(replayedTail(lastEventId, after.get())));
-          }
+      if (conn.isFinished()) {
+        return;
+      }
+      if (lastEventId == null) {
+        s.live.add(conn);
+        return;
+      }
+      s.joining.put(conn, new ArrayList<>());
+      // Under the lock: the store completes reads and appends in call order, so this read sees
+      // every event published before it and none published after (those go to the pending list).
+      read = store.readAll(streamId);
+    } finally {
+      unlockStream(s);
+    }
+    read.whenComplete((all, err) -> finishJoin(conn, streamId, lastEventId, all, err));
+  }
+
+  private void finishJoin(
+      SseConnection conn,
+      String streamId,
+      String lastEventId,
+      List<StoredEvent> all,
+      Throwable err) {
+    Stream s = lockStream(streamId);
+    try {
+      List<SseEvent> pending = s.joining.remove(conn);
+      if (pending == null || conn.isFinished()) {
+        return; // left meanwhile
+      }
+      if (err != null) {
+        // Not an unknown id: the store could not be read. End the stream; the client keeps its
+        // Last-Event-ID and tries again after the retry hint.
+        LOG.warn(
+            "streams: could not read stream {} to resume {} after {}; ending it so the client"
+                + " retries: {}",
+            streamId,
+            conn.conn().connId(),
+            lastEventId,
+            err.toString());
+        conn.close();
+        return;
+      }
+      Set<String> seen = new HashSet<>();
+      int anchor = -1;
+      for (int i = 0; i < all.size(); i++) {
+        if (all.get(i).id().equals(lastEventId)) {
+          anchor = i;
+          break;
+        }
+      }
+      if (anchor >= 0) {
+        List<StoredEvent> replay = all.subList(anchor + 1, all.size());
+        long bytes = 0;
+        List<byte[]> wires = new ArrayList<>(replay.size());
+        for (StoredEvent e : replay) {
+          byte[] w = e.toEvent().wire();
+          bytes += w.length;
+          wires.add(w);
+        }
+        long budget = conn.config().maxQueuedBytes() / 2;
+        if (bytes > budget) {
+          // Queuing it would close the stream as a slow consumer, and the client would come back
+          // for the same replay forever: tell it to reload instead.
+          conn.enqueue(
+              resync(
+                      all,
+                      lastEventId,
+                      "the "
+                          + replay.size()
+                          + " missed events ("
+                          + bytes
+                          + " bytes) exceed the replay budget (half of maxQueuedBytes: "
+                          + budget
+                          + " bytes)")
+                  .wire());
         } else {
-          switch (unknownIdPolicy) {
-            case RESYNC -> conn.enqueue(resync(streamId, lastEventId).wire());
-            case REPLAY_ALL -> {
-              for (StoredEvent e : store.events(streamId)) {
-                conn.enqueue(e.toEvent().wire());
-              }
+          for (byte[] w : wires) {
+            conn.enqueue(w);
+          }
+          if (broker != null && store.shared()) {
+            s.replayed.put(conn, new LateCopies(replayedTail(lastEventId, replay)));
+          }
+        }
+      } else {
+        switch (unknownIdPolicy) {
+          case RESYNC ->
+              conn.enqueue(resync(all, lastEventId, "unknown or expired Last-Event-ID").wire());
+          case REPLAY_ALL -> {
+            for (StoredEvent e : all) {
+              conn.enqueue(e.toEvent().wire());
             }
           }
+        }
+      }
+      for (StoredEvent e : all) {
+        seen.add(e.id());
+      }
+      for (SseEvent e : pending) {
+        if (!seen.contains(e.id())) {
+          conn.enqueue(e.wire());
         }
       }
       if (!conn.isFinished()) {
@@ -324,6 +519,43 @@ public final class ResumableStreams {
     } finally {
       unlockStream(s);
     }
+  }
+
+  /**
+   * The broker lost this node's subscription and is back: live clients may have missed other nodes'
+   * events. With a shared store each is ended, so it reconnects with its Last-Event-ID and is sent
+   * exactly what it missed (or a resync if the store lost it too); otherwise each gets a {@code
+   * resync} event.
+   */
+  private void onGap(io.servicekit.broker.BrokerGap gap) {
+    gaps.increment();
+    LOG.warn(
+        "streams {}: {}; {} live clients",
+        topic,
+        gap.reason(),
+        store.shared() ? "ending the streams so they resume from the shared store" : "resyncing");
+    for (Stream s : streams.values()) {
+      s.lock.lock();
+      try {
+        for (SseConnection c : s.live) {
+          if (store.shared()) {
+            c.close();
+          } else {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("reason", "broker outage: " + gap.reason());
+            data.put("outageMs", gap.outage().toMillis());
+            c.enqueue(SseEvent.encode(JsonCodec.INSTANCE, resyncEvent, null, data).wire());
+          }
+        }
+      } finally {
+        unlockStream(s);
+      }
+    }
+  }
+
+  /** How many broker gaps (lost and restored subscriptions) this instance has handled. */
+  public long brokerGaps() {
+    return gaps.sum();
   }
 
   /** Removes {@code conn} from the live set of {@code streamId}. */
@@ -336,6 +568,7 @@ public final class ResumableStreams {
     try {
       s.live.remove(conn);
       s.replayed.remove(conn);
+      s.joining.remove(conn);
     } finally {
       unlockStream(s);
     }
@@ -351,12 +584,11 @@ public final class ResumableStreams {
     return ids;
   }
 
-  private SseEvent resync(String streamId, String lastEventId) {
-    List<StoredEvent> all = store.events(streamId);
+  private SseEvent resync(List<StoredEvent> all, String lastEventId, String reason) {
     String newest = all.isEmpty() ? null : all.get(all.size() - 1).id();
     Map<String, String> data = new LinkedHashMap<>();
     data.put("lastEventId", lastEventId);
-    data.put("reason", "unknown or expired Last-Event-ID");
+    data.put("reason", reason);
     return SseEvent.encode(JsonCodec.INSTANCE, resyncEvent, newest, data);
   }
 
@@ -375,7 +607,7 @@ public final class ResumableStreams {
   /** Unlocks {@code s}, forgetting it once no connection is live (the store keeps its events). */
   private void unlockStream(Stream s) {
     try {
-      if (s.live.isEmpty() && !s.dead) {
+      if (s.live.isEmpty() && s.joining.isEmpty() && !s.dead) {
         s.dead = true;
         streams.remove(s.id, s);
       }
@@ -402,7 +634,13 @@ public final class ResumableStreams {
       return this;
     }
 
-    /** Where ids come from; default a new {@link AtomicIdGen} ("1", "2", ...). */
+    /**
+     * Where ids come from; default a new {@link EpochIdGen} ({@code "<epoch>-1"}, {@code
+     * "<epoch>-2"}, ...: never repeated across restarts, unique across nodes). An {@link
+     * AtomicIdGen} ({@code "1"}, {@code "2"}, ...) starts again at every restart, so a client could
+     * resume from a reissued id: use it only with a store that dies with the process and clients
+     * that do not outlive it.
+     */
     public Builder idGen(IdGen v) {
       ids = v;
       return this;

@@ -146,7 +146,9 @@ public final class SseHub<O> {
       if (r == null) {
         return false;
       }
-      r.publish(SseHubRelay.SEND, r.serialize(SseHubRelay.SEND, connId, event, id, message));
+      byte[] bytes = r.serialize(SseHubRelay.SEND, connId, event, id, message);
+      r.checkAvailable();
+      r.publish(SseHubRelay.SEND, bytes);
       return true;
     }
     SseSession s = conn.session().orElse(null);
@@ -225,6 +227,7 @@ public final class SseHub<O> {
       return deliverLocal(targets, event, id, message);
     }
     byte[] bytes = r.serialize(SseHubRelay.ALL, null, event, id, message);
+    r.checkAvailable();
     int n = deliverLocal(targets, event, id, message);
     r.publish(SseHubRelay.ALL, bytes);
     return n;

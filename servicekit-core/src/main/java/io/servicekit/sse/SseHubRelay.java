@@ -2,10 +2,17 @@ package io.servicekit.sse;
 
 import io.servicekit.Codec;
 import io.servicekit.Ids;
+import io.servicekit.JsonCodec;
 import io.servicekit.broker.Broker;
+import io.servicekit.broker.BrokerGap;
+import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.internal.BrokerEnvelope;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +29,7 @@ final class SseHubRelay<O> implements Broker.Subscription {
   private final Codec<?, O> codec;
   private final String nodeId = Ids.random();
   private final Broker.Subscription subscription;
+  private final Broker.Subscription gapSubscription;
 
   SseHubRelay(SseHub<O> hub, Broker broker, String topic, Codec<?, O> codec) {
     this.hub = hub;
@@ -29,6 +37,7 @@ final class SseHubRelay<O> implements Broker.Subscription {
     this.topic = Broker.checkTopicPrefix("hub topic", topic);
     this.codec = Objects.requireNonNull(codec, "codec");
     this.subscription = broker.subscribePattern(topic + ".*", this::onMessage);
+    this.gapSubscription = broker.onGap(this::onGap);
   }
 
   String nodeId() {
@@ -57,15 +66,48 @@ final class SseHubRelay<O> implements Broker.Subscription {
     return topic + (kind == ALL ? ".all" : ".send");
   }
 
-  void publish(byte kind, byte[] bytes) {
-    try {
-      broker.publish(topic(kind), bytes);
-    } catch (RuntimeException e) {
-      LOG.warn(
-          "SSE hub {}: publishing to the broker failed, other nodes miss it: {}",
-          topic,
-          e.toString());
+  /**
+   * Refuses a message before anything is delivered when the broker is known to be down.
+   *
+   * @throws BrokerUnavailableException then
+   */
+  void checkAvailable() {
+    if (!broker.available()) {
+      throw new BrokerUnavailableException(
+          "SSE hub " + topic + ": the broker " + broker + " is unavailable; message not sent",
+          false,
+          null);
     }
+  }
+
+  /** Publishes after local delivery; a failure is logged (other nodes may miss the message). */
+  void publish(byte kind, byte[] bytes) {
+    CompletionStage<Void> sent;
+    try {
+      sent = broker.publish(topic(kind), bytes);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedStage(e);
+    }
+    sent.whenComplete(
+        (v, e) -> {
+          if (e != null) {
+            LOG.warn(
+                "SSE hub {}: delivered on this node, but the broker did not take it; other nodes"
+                    + " may miss it: {}",
+                topic,
+                e.toString());
+          }
+        });
+  }
+
+  /** The subscription was lost and is back: every local member gets a {@code resync} event. */
+  private void onGap(BrokerGap gap) {
+    LOG.warn("SSE hub {}: {}; sending members a resync event", topic, gap.reason());
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("reason", "broker outage: " + gap.reason());
+    data.put("outageMs", gap.outage().toMillis());
+    data.put("topic", topic);
+    hub.deliverRemote(null, SseEvent.encode(JsonCodec.INSTANCE, "resync", null, data));
   }
 
   private void onMessage(String t, byte[] payload) {
@@ -95,6 +137,7 @@ final class SseHubRelay<O> implements Broker.Subscription {
   @Override
   public void close() {
     subscription.close();
+    gapSubscription.close();
     hub.detach(this);
   }
 }

@@ -13,6 +13,11 @@ import org.junit.jupiter.api.Test;
 
 /** Resumption: ids, storage, replay after Last-Event-ID, resync, isolation, atomic join. */
 class ResumableStreamsTest {
+  /** Readable ids "1", "2", ... for these replay tests; the default ids carry an epoch. */
+  private static ResumableStreams.Builder numbered() {
+    return ResumableStreams.builder().idGen(new AtomicIdGen());
+  }
+
   private final ManualScheduler time = new ManualScheduler();
 
   private record Client(ProbeConn conn, SseConnection connection, RecordingTransport transport) {
@@ -37,7 +42,7 @@ class ResumableStreamsTest {
 
   @Test
   void sendAssignsIdsStoresAndDeliversToTheWholeStream() {
-    ResumableStreams streams = ResumableStreams.inMemory();
+    ResumableStreams streams = numbered().build();
     Client a = connect(streams, "/feed", null);
     Client b = connect(streams, "/feed", null);
     Client other = connect(streams, "/other", null);
@@ -55,7 +60,7 @@ class ResumableStreamsTest {
 
   @Test
   void reconnectReplaysExactlyTheEventsAfterTheLastIdThenLiveOnes() {
-    ResumableStreams streams = ResumableStreams.inMemory();
+    ResumableStreams streams = numbered().build();
     for (int i = 1; i <= 5; i++) {
       streams.publish("/feed", SseEvent.named("tick", "n" + i));
     }
@@ -69,7 +74,7 @@ class ResumableStreamsTest {
 
   @Test
   void newestIdReplaysNothingAndOldestRetainedReplaysTheRest() {
-    ResumableStreams streams = ResumableStreams.builder().store(new MemoryEventStore(3)).build();
+    ResumableStreams streams = numbered().store(new MemoryEventStore(3)).build();
     for (int i = 1; i <= 5; i++) {
       streams.publish("/feed", SseEvent.of("n" + i));
     }
@@ -79,7 +84,7 @@ class ResumableStreamsTest {
 
   @Test
   void anEvictedIdGetsOneResyncEventCarryingTheNewestId() {
-    ResumableStreams streams = ResumableStreams.builder().store(new MemoryEventStore(3)).build();
+    ResumableStreams streams = numbered().store(new MemoryEventStore(3)).build();
     for (int i = 1; i <= 5; i++) {
       streams.publish("/feed", SseEvent.of("n" + i));
     }
@@ -96,7 +101,7 @@ class ResumableStreamsTest {
 
   @Test
   void garbageAndOtherStreamsIdsNeverReplayAnotherStream() {
-    ResumableStreams streams = ResumableStreams.inMemory();
+    ResumableStreams streams = numbered().build();
     String secret = streams.publish("/alice", SseEvent.of("alice's secret"));
     streams.publish("/alice", SseEvent.of("more of alice"));
     Client bob = connect(streams, "/bob", secret);
@@ -117,9 +122,7 @@ class ResumableStreamsTest {
   @Test
   void replayAllPolicyIsTheUpstreamFallback() {
     ResumableStreams streams =
-        ResumableStreams.builder()
-            .unknownIdPolicy(ResumableStreams.UnknownIdPolicy.REPLAY_ALL)
-            .build();
+        numbered().unknownIdPolicy(ResumableStreams.UnknownIdPolicy.REPLAY_ALL).build();
     streams.publish("/feed", SseEvent.of("a"));
     streams.publish("/feed", SseEvent.of("b"));
     assertThat(connect(streams, "/feed", "zzz").ids()).containsExactly("1", "2");
@@ -127,7 +130,7 @@ class ResumableStreamsTest {
 
   @Test
   void twoTabsWithTheSameLastIdGetTheSameReplay() {
-    ResumableStreams streams = ResumableStreams.inMemory();
+    ResumableStreams streams = numbered().build();
     for (int i = 1; i <= 4; i++) {
       streams.publish("/feed", SseEvent.of("n" + i));
     }
@@ -140,7 +143,7 @@ class ResumableStreamsTest {
 
   @Test
   void directSendsCommentsAndRetryAreNotStored() {
-    ResumableStreams streams = ResumableStreams.inMemory();
+    ResumableStreams streams = numbered().build();
     Client c = connect(streams, "/feed", null);
     c.connection().sendDirect(SseEvent.named("hello", "only you"));
     c.conn().sendComment("hi");
@@ -152,7 +155,7 @@ class ResumableStreamsTest {
 
   @Test
   void closedConnectionsLeaveTheLiveSet() {
-    ResumableStreams streams = ResumableStreams.inMemory();
+    ResumableStreams streams = numbered().build();
     Client a = connect(streams, "/feed", null);
     Client b = connect(streams, "/feed", null);
     a.connection().close();
@@ -166,7 +169,7 @@ class ResumableStreamsTest {
   @Test
   void streamIdFunctionCanRefuse() {
     ResumableStreams streams =
-        ResumableStreams.builder()
+        numbered()
             .streamId(r -> r.header("X-User").orElseThrow(() -> HandshakeRejection.of(401, "who?")))
             .build();
     SseConfig config = SseConfig.builder().resumable(streams).build();
@@ -178,7 +181,7 @@ class ResumableStreamsTest {
 
   @Test
   void joinIsAtomicWithPublishingNoLossNoDuplicates() throws Exception {
-    ResumableStreams streams = ResumableStreams.inMemory();
+    ResumableStreams streams = numbered().build();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger published = new AtomicInteger();
     Thread publisher =

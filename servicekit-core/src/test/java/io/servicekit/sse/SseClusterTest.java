@@ -121,8 +121,9 @@ class SseClusterTest {
     Broker slow = // Redis pub/sub can be slower than the store: deliveries wait here
         new Broker() {
           @Override
-          public void publish(String topic, byte[] payload) {
+          public java.util.concurrent.CompletionStage<Void> publish(String topic, byte[] payload) {
             held.add(() -> inner.publish(topic, payload));
+            return java.util.concurrent.CompletableFuture.completedStage(null);
           }
 
           @Override
@@ -175,7 +176,8 @@ class SseClusterTest {
   @Test
   void unsharedStoresKeepACopyOfRemoteEventsAndOversizedEventsAreRefused() {
     MemoryBroker broker = new MemoryBroker(300);
-    ResumableStreams s1 = ResumableStreams.builder().broker(broker, "ev").build();
+    ResumableStreams s1 =
+        ResumableStreams.builder().idGen(new AtomicIdGen()).broker(broker, "ev").build();
     ResumableStreams s2 =
         ResumableStreams.builder().idGen(new AtomicIdGen(1000)).broker(broker, "ev").build();
     s1.publish("/feed", SseEvent.of("x"));

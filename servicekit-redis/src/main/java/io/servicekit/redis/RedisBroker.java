@@ -9,14 +9,19 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.servicekit.broker.Broker;
+import io.servicekit.broker.BrokerGap;
+import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.broker.MemoryBroker;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,13 +37,20 @@ import org.slf4j.LoggerFactory;
  *       RedisUnavailableException} naming the URI and the cause; {@link Builder#connectOrLocal()}
  *       logs a warning and returns an in-memory broker instead (this node then shares nothing with
  *       the others until restarted).
- *   <li><b>Redis goes away mid-run</b>: publishing fails at once (nothing is queued), each failure
- *       is counted ({@link #publishFailures()}) and the first of an outage logged; hubs go on
- *       delivering locally. Lettuce reconnects every {@link Builder#reconnectDelay} and this broker
- *       re-issues every subscription on reconnect. Messages other nodes published meanwhile are
- *       lost for this node (pub/sub is at most once); on reconnect one line is logged with the
- *       outage's length and the number of this node's publishes that failed ({@link
- *       #disconnects()}, {@link #reconnects()}).
+ *   <li><b>Redis goes away mid-run</b>: publishing fails at once (nothing is queued): the stage
+ *       {@link #publish} returns fails with {@link BrokerUnavailableException}, {@link
+ *       #available()} is false, each failure is counted ({@link #publishFailures()}) and the first
+ *       of an outage logged. Clustered hubs then refuse messages before delivering them anywhere.
+ *       Lettuce reconnects every {@link Builder#reconnectDelay} and this broker re-issues every
+ *       subscription on reconnect. Messages other nodes published meanwhile are lost for this node
+ *       (pub/sub is at most once); on reconnect one line is logged with the outage's length and the
+ *       number of this node's publishes that failed ({@link #disconnects()}, {@link
+ *       #reconnects()}), and every {@link #onGap} listener is told, once the subscriptions are
+ *       active again, so hubs can tell their members to resync.
+ *   <li><b>Redis stalls</b> (paused, overloaded): a publish not answered within the command timeout
+ *       (default 5 s) fails its stage as <em>not confirmed</em> — Redis may still run it when it
+ *       resumes — and from then on publishes are refused at once until a {@code PING} is answered.
+ *       No caller's thread waits on Redis.
  *   <li><b>Oversized payloads</b>: {@link #publish} throws {@link
  *       io.servicekit.broker.PayloadTooLargeException} above {@link #maxPayloadBytes()} (default 1
  *       MiB).
@@ -64,6 +76,9 @@ public final class RedisBroker implements Broker {
   private volatile long failuresAtDisconnect;
   private volatile long disconnectedAtNanos;
   private volatile boolean down;
+  private volatile boolean stalled; // a command timed out; cleared by a PING's answer
+  private final AtomicBoolean probing = new AtomicBoolean();
+  private final CopyOnWriteArrayList<GapListener> gapListeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   private RedisBroker(Builder b, RedisURI redisUri) {
@@ -87,6 +102,13 @@ public final class RedisBroker implements Broker {
           @Override
           public void message(byte[] pattern, byte[] channel, byte[] message) {
             dispatch(patterns.get(str(pattern)), str(channel), message);
+          }
+        });
+    pub.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress addr) {
+            stalled = false; // a new connection: whatever stalled the old one is gone
           }
         });
     sub.addListener(
@@ -119,36 +141,100 @@ public final class RedisBroker implements Broker {
   }
 
   @Override
-  public void publish(String topic, byte[] payload) {
+  public CompletionStage<Void> publish(String topic, byte[] payload) {
     Broker.checkTopic("topic", topic);
     Objects.requireNonNull(payload, "payload");
     Broker.checkSize(topic, payload.length, maxPayloadBytes);
     if (closed) {
       throw new IllegalStateException("broker is closed");
     }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (stalled) {
+      publishFailures.incrementAndGet();
+      done.completeExceptionally(
+          new BrokerUnavailableException(
+              "Redis " + uri + " is not answering (a command timed out); not published",
+              false,
+              null));
+      probe();
+      return done;
+    }
     try {
       pub.async()
           .publish(bytes(topic), payload)
           .whenComplete(
               (n, e) -> {
-                if (e != null) {
-                  failed(topic, e);
+                if (e == null) {
+                  done.complete(null);
+                } else {
+                  done.completeExceptionally(failed(topic, e));
                 }
               });
     } catch (RuntimeException e) {
-      failed(topic, e);
+      done.completeExceptionally(failed(topic, e));
+    }
+    return done;
+  }
+
+  private BrokerUnavailableException failed(String topic, Throwable e) {
+    long n = publishFailures.incrementAndGet();
+    boolean timeout = RedisSupport.isTimeout(e);
+    if (timeout) {
+      // Redis may still run it when it resumes: the outcome is unknown, not failed.
+      stalled = true;
+      probe();
+    }
+    String what =
+        timeout
+            ? "not confirmed within the command timeout (Redis may still deliver it when it"
+                + " resumes)"
+            : "failed, other nodes miss it";
+    if (n == failuresAtDisconnect + 1 || !down) {
+      LOG.warn(
+          "Redis {}: publish to {} {} (local delivery is unaffected): {}",
+          uri,
+          topic,
+          what,
+          e.toString());
+    }
+    return new BrokerUnavailableException(
+        "Redis " + uri + ": publish to " + topic + " " + what + ": " + e, false, e);
+  }
+
+  /** While stalled: one PING at a time; its answer means Redis is back. */
+  private void probe() {
+    if (closed || !probing.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      pub.async()
+          .ping()
+          .whenComplete(
+              (pong, e) -> {
+                probing.set(false);
+                if (e == null) {
+                  if (stalled) {
+                    stalled = false;
+                    LOG.warn("Redis {}: answering again; publishing resumes", uri);
+                  }
+                }
+                // On failure the next publish asks again (no loop while Redis is unreachable).
+              });
+    } catch (RuntimeException e) {
+      probing.set(false);
     }
   }
 
-  private void failed(String topic, Throwable e) {
-    long n = publishFailures.incrementAndGet();
-    if (n == failuresAtDisconnect + 1 || !down) {
-      LOG.warn(
-          "Redis {}: publish to {} failed, other nodes miss it (local delivery is unaffected): {}",
-          uri,
-          topic,
-          e.toString());
-    }
+  @Override
+  public boolean available() {
+    return !closed && !stalled && pub.isOpen();
+  }
+
+  @Override
+  public Subscription onGap(GapListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    gapListeners.add(listener);
+    return () -> gapListeners.remove(listener);
   }
 
   @Override
@@ -252,6 +338,17 @@ public final class RedisBroker implements Broker {
             () -> {
               topics.keySet().forEach(t -> issue(t, false));
               patterns.keySet().forEach(p -> issue(p, true));
+              BrokerGap gap =
+                  new BrokerGap(
+                      "Redis subscription connection lost for " + outage.toMillis() + " ms",
+                      outage);
+              for (GapListener l : gapListeners) {
+                try {
+                  l.onGap(gap);
+                } catch (RuntimeException e) {
+                  LOG.warn("broker gap listener failed", e);
+                }
+              }
             });
     LOG.warn(
         "Redis {}: reconnected after {} ms; {} publishes from this node failed meanwhile, and"
@@ -306,6 +403,7 @@ public final class RedisBroker implements Broker {
     }
     closed = true;
     topics.clear();
+    gapListeners.clear();
     patterns.clear();
     try {
       sub.close();

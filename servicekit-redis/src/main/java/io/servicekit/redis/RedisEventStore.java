@@ -5,6 +5,8 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.servicekit.broker.BrokerUnavailableException;
+import io.servicekit.sse.EpochIdGen;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.IdGen;
 import io.servicekit.sse.StoredEvent;
@@ -14,6 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,12 +29,17 @@ import org.slf4j.LoggerFactory;
  * named) and {@code data}, trimmed to the newest {@code maxLen} entries with {@code XADD MAXLEN}. A
  * client can therefore reconnect to any node and resume from its {@code Last-Event-ID}.
  *
- * <p>Use it with {@link #idGen()} (ids from {@code INCR}, unique across nodes) and a broker ({@link
- * io.servicekit.sse.ResumableStreams.Builder#broker}) so live events reach every node.
+ * <p>Use it with a broker ({@link io.servicekit.sse.ResumableStreams.Builder#broker}) so live
+ * events reach every node, and with ids that carry an epoch (the default {@link EpochIdGen}), so an
+ * id from before a Redis restart or flush is never mistaken for a newer one.
  *
- * <p>When Redis is unreachable, {@link #store} logs and counts the event ({@link #storeFailures()})
- * instead of throwing — live delivery continues, but that event cannot be replayed — and {@link
- * #eventsAfter} answers "unknown id", so a reconnecting client gets a {@code resync} event.
+ * <p>Every command is asynchronous, with the command timeout (5 s): nothing waits on Redis but the
+ * synchronous {@link #eventsAfter} and {@link #events}, which {@code ResumableStreams} never calls.
+ * Commands on one connection complete in call order, so a read sees every append made before it.
+ * When Redis is unreachable or does not answer, {@link #append} and the reads fail their stage with
+ * {@link BrokerUnavailableException} (counted: {@link #storeFailures()}, {@link #readFailures()}),
+ * and {@link #available()} is false until Redis answers again; a read failure is never reported as
+ * an unknown id.
  */
 public final class RedisEventStore implements EventStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisEventStore.class);
@@ -44,6 +54,8 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
   private final StatefulRedisConnection<String, String> conn;
   private final AtomicLong storeFailures = new AtomicLong();
   private final AtomicLong readFailures = new AtomicLong();
+  private final AtomicBoolean probing = new AtomicBoolean();
+  private volatile boolean stalled; // a command timed out; cleared by a PING's answer
 
   private RedisEventStore(String uri, String prefix, int maxLen, Duration reconnectDelay) {
     if (maxLen <= 0) {
@@ -64,6 +76,15 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
       RedisSupport.shutdown(client);
       throw new RedisUnavailableException(uri, e);
     }
+    conn.addListener(
+        new io.lettuce.core.RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(
+              io.lettuce.core.RedisChannelHandler<?, ?> connection,
+              java.net.SocketAddress address) {
+            stalled = false;
+          }
+        });
   }
 
   /**
@@ -86,55 +107,150 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
 
   @Override
   public void store(String streamId, StoredEvent event) {
+    append(streamId, event); // never waits: failures are counted and logged by append
+  }
+
+  @Override
+  public CompletionStage<Void> append(String streamId, StoredEvent event) {
     Map<String, String> body = new LinkedHashMap<>();
     body.put("id", event.id());
     if (event.event() != null) {
       body.put("event", event.event());
     }
     body.put("data", event.data());
-    try {
-      conn.sync().xadd(key(streamId), new XAddArgs().maxlen(maxLen).exactTrimming(), body);
-    } catch (RuntimeException e) {
-      long n = storeFailures.incrementAndGet();
-      LOG.warn(
-          "Redis {}: could not store event {} of stream {} ({} so far); it is delivered live but"
-              + " cannot be replayed: {}",
-          uri,
-          event.id(),
-          streamId,
-          n,
-          e.toString());
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (stalled) {
+      probe();
+      done.completeExceptionally(
+          storeFailed(event, streamId, new IllegalStateException("Redis is not answering")));
+      return done;
     }
+    try {
+      conn.async()
+          .xadd(key(streamId), new XAddArgs().maxlen(maxLen).exactTrimming(), body)
+          .whenComplete(
+              (entryId, e) -> {
+                if (e == null) {
+                  done.complete(null);
+                } else {
+                  done.completeExceptionally(storeFailed(event, streamId, e));
+                }
+              });
+    } catch (RuntimeException e) {
+      done.completeExceptionally(storeFailed(event, streamId, e));
+    }
+    return done;
+  }
+
+  private BrokerUnavailableException storeFailed(StoredEvent event, String streamId, Throwable e) {
+    long n = storeFailures.incrementAndGet();
+    noteTimeout(e);
+    String what =
+        RedisSupport.isTimeout(e)
+            ? "not confirmed within the command timeout (Redis may still store it when it"
+                + " resumes)"
+            : "could not be stored";
+    LOG.warn(
+        "Redis {}: event {} of stream {} {} ({} so far); it cannot be replayed: {}",
+        uri,
+        event.id(),
+        streamId,
+        what,
+        n,
+        e.toString());
+    return new BrokerUnavailableException(
+        "Redis " + uri + ": event " + event.id() + " of stream " + streamId + " " + what, false, e);
   }
 
   @Override
   public Optional<List<StoredEvent>> eventsAfter(String streamId, String lastEventId) {
-    List<StoredEvent> all = read(streamId);
-    for (int i = all.size() - 1; i >= 0; i--) {
+    return await(readAfter(streamId, lastEventId));
+  }
+
+  @Override
+  public List<StoredEvent> events(String streamId) {
+    return await(readAll(streamId));
+  }
+
+  @Override
+  public CompletionStage<Optional<List<StoredEvent>>> readAfter(
+      String streamId, String lastEventId) {
+    return readAll(streamId).thenApply(all -> after(all, lastEventId));
+  }
+
+  @Override
+  public CompletionStage<List<StoredEvent>> readAll(String streamId) {
+    CompletableFuture<List<StoredEvent>> done = new CompletableFuture<>();
+    if (stalled) {
+      probe();
+      readFailures.incrementAndGet();
+      done.completeExceptionally(
+          new BrokerUnavailableException(
+              "Redis " + uri + " is not answering; stream " + streamId + " cannot be read",
+              false,
+              null));
+      return done;
+    }
+    try {
+      conn.async()
+          .xrange(key(streamId), Range.create("-", "+"))
+          .whenComplete(
+              (messages, e) -> {
+                if (e == null) {
+                  done.complete(toEvents(messages));
+                } else {
+                  readFailures.incrementAndGet();
+                  noteTimeout(e);
+                  LOG.warn("Redis {}: could not read stream {}: {}", uri, streamId, e.toString());
+                  done.completeExceptionally(
+                      new BrokerUnavailableException(
+                          "Redis " + uri + ": stream " + streamId + " cannot be read: " + e,
+                          false,
+                          e));
+                }
+              });
+    } catch (RuntimeException e) {
+      readFailures.incrementAndGet();
+      done.completeExceptionally(
+          new BrokerUnavailableException(
+              "Redis " + uri + ": stream " + streamId + " cannot be read: " + e, false, e));
+    }
+    return done;
+  }
+
+  private static Optional<List<StoredEvent>> after(List<StoredEvent> all, String lastEventId) {
+    // the first occurrence anchors the replay
+    for (int i = 0; i < all.size(); i++) {
       if (all.get(i).id().equals(lastEventId)) {
-        // the first occurrence anchors the replay
-        int first = i;
-        for (int j = 0; j < i; j++) {
-          if (all.get(j).id().equals(lastEventId)) {
-            first = j;
-            break;
-          }
-        }
-        return Optional.of(new ArrayList<>(all.subList(first + 1, all.size())));
+        return Optional.of(new ArrayList<>(all.subList(i + 1, all.size())));
       }
     }
     return Optional.empty();
   }
 
-  @Override
-  public List<StoredEvent> events(String streamId) {
-    return read(streamId);
+  /** Waits for a read (the synchronous methods only; {@code ResumableStreams} never calls them). */
+  private static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
   }
 
   @Override
   public void trim(String streamId) {
     try {
-      conn.sync().del(key(streamId));
+      conn.async()
+          .del(key(streamId))
+          .whenComplete(
+              (n, e) -> {
+                if (e != null) {
+                  LOG.warn("Redis {}: could not delete stream {}: {}", uri, streamId, e.toString());
+                }
+              });
     } catch (RuntimeException e) {
       LOG.warn("Redis {}: could not delete stream {}: {}", uri, streamId, e.toString());
     }
@@ -145,66 +261,95 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
     return true;
   }
 
+  @Override
+  public boolean available() {
+    return !stalled && conn.isOpen();
+  }
+
   /** Events that could not be stored because Redis failed. */
   public long storeFailures() {
     return storeFailures.get();
   }
 
-  /** Reads that failed (answered as an empty stream). */
+  /** Reads that failed. */
   public long readFailures() {
     return readFailures.get();
   }
 
   /**
-   * Ids {@code "1"}, {@code "2"}, ... from {@code INCR <prefix>ids}, unique across every node on
-   * this Redis. If Redis fails, a node-local id {@code "<random>-<n>"} is issued instead (still
-   * unique, logged) so publishing never stops.
+   * Ids for the streams of this store: an {@link EpochIdGen} ({@code "<epoch>-<n>"}), unique across
+   * nodes without a round trip to Redis, and never repeated after a Redis restart or flush (a
+   * client holding an id from before one is answered with a {@code resync}, never a wrong
+   * continuation).
    */
   public IdGen idGen() {
-    String counter = prefix + "ids";
-    String fallbackPrefix = io.servicekit.Ids.random().substring(0, 12) + "-";
-    AtomicLong local = new AtomicLong();
-    return () -> {
-      try {
-        return Long.toString(conn.sync().incr(counter));
-      } catch (RuntimeException e) {
-        LOG.warn(
-            "Redis {}: INCR {} failed, issuing a node-local id: {}", uri, counter, e.toString());
-        return fallbackPrefix + local.incrementAndGet();
-      }
-    };
+    return new EpochIdGen();
   }
 
   /**
-   * Claims {@code name} for {@code ttl} ({@code SET <prefix>claim:<name> NX PX}): true for exactly
-   * one caller across all nodes until the claim expires, e.g. so that one node per second publishes
-   * a periodic event. False as well when Redis cannot be reached.
+   * Claims {@code name} for {@code ttl} ({@code SET <prefix>claim:<name> NX PX}) without blocking:
+   * completes with true for exactly one caller across all nodes until the claim expires, e.g. so
+   * that one node per second publishes a periodic event; with false when another node has it or
+   * Redis does not answer within the command timeout (never fails).
    */
-  public boolean claim(String name, Duration ttl) {
+  public CompletionStage<Boolean> claim(String name, Duration ttl) {
     RedisSupport.checkPositive("ttl", ttl);
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    if (stalled) {
+      probe();
+      done.complete(false);
+      return done;
+    }
     try {
-      return "OK"
-          .equals(
-              conn.sync()
-                  .set(
-                      prefix + "claim:" + name,
-                      "1",
-                      io.lettuce.core.SetArgs.Builder.nx().px(ttl.toMillis())));
+      conn.async()
+          .set(
+              prefix + "claim:" + name,
+              "1",
+              io.lettuce.core.SetArgs.Builder.nx().px(ttl.toMillis()))
+          .whenComplete(
+              (ok, e) -> {
+                if (e != null) {
+                  noteTimeout(e);
+                  LOG.debug("Redis {}: claim {} failed: {}", uri, name, e.toString());
+                }
+                done.complete(e == null && "OK".equals(ok));
+              });
     } catch (RuntimeException e) {
       LOG.debug("Redis {}: claim {} failed: {}", uri, name, e.toString());
-      return false;
+      done.complete(false);
+    }
+    return done;
+  }
+
+  private void noteTimeout(Throwable e) {
+    if (RedisSupport.isTimeout(e)) {
+      stalled = true;
+      probe();
     }
   }
 
-  private List<StoredEvent> read(String streamId) {
-    List<StreamMessage<String, String>> messages;
-    try {
-      messages = conn.sync().xrange(key(streamId), Range.create("-", "+"));
-    } catch (RuntimeException e) {
-      readFailures.incrementAndGet();
-      LOG.warn("Redis {}: could not read stream {}: {}", uri, streamId, e.toString());
-      return List.of();
+  /** While stalled: one PING at a time; its answer means Redis is back. */
+  private void probe() {
+    if (!probing.compareAndSet(false, true)) {
+      return;
     }
+    try {
+      conn.async()
+          .ping()
+          .whenComplete(
+              (pong, e) -> {
+                probing.set(false);
+                if (e == null && stalled) {
+                  stalled = false;
+                  LOG.warn("Redis {}: event store answering again", uri);
+                }
+              });
+    } catch (RuntimeException e) {
+      probing.set(false);
+    }
+  }
+
+  private static List<StoredEvent> toEvents(List<StreamMessage<String, String>> messages) {
     List<StoredEvent> out = new ArrayList<>(messages.size());
     for (StreamMessage<String, String> m : messages) {
       Map<String, String> body = m.getBody();

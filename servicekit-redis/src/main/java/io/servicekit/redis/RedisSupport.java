@@ -4,6 +4,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
@@ -45,6 +46,9 @@ final class RedisSupport {
             // At most once: while disconnected, commands fail at once instead of piling up.
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
+            // Asynchronous commands time out too (after the URI's command timeout), so a stalled
+            // Redis fails a caller's future instead of leaving it pending forever.
+            .timeoutOptions(TimeoutOptions.enabled())
             .build());
     return client;
   }
@@ -53,6 +57,17 @@ final class RedisSupport {
     ClientResources resources = client.getResources();
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** Whether {@code e} (or its cause) is a command timeout: the outcome is unknown, not failed. */
+  static boolean isTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof io.lettuce.core.RedisCommandTimeoutException
+          || t instanceof java.util.concurrent.TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static void checkPositive(String what, Duration d) {

@@ -1,0 +1,305 @@
+package io.servicekit.sse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.servicekit.broker.Broker;
+import io.servicekit.broker.BrokerGap;
+import io.servicekit.broker.BrokerUnavailableException;
+import io.servicekit.broker.MemoryBroker;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What resumable streams do when the store or broker is slow, down or reset: epochs in ids, reads
+ * that complete later, refused and failed publishes, broker gaps, replays too big for the queue.
+ */
+class ResumableStreamsFaultTest {
+  private final ManualScheduler time = new ManualScheduler();
+
+  private record Client(SseConnection connection, RecordingTransport transport) {
+    List<SseEventParserLite.Event> events() {
+      return SseEventParserLite.parse(transport.text());
+    }
+
+    List<String> ids() {
+      return events().stream().map(SseEventParserLite.Event::id).toList();
+    }
+  }
+
+  private Client connect(ResumableStreams streams, String lastEventId, long maxQueuedBytes) {
+    SseConfig config =
+        SseConfig.builder()
+            .scheduler(time)
+            .resumable(streams)
+            .maxQueuedBytes(maxQueuedBytes)
+            .build();
+    SseConnection c =
+        new SseConnection(new ProbeConn(), config, TestRequest.get("/feed"), lastEventId);
+    RecordingTransport t = new RecordingTransport();
+    c.open(t);
+    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
+    return new Client(c, t);
+  }
+
+  private Client connect(ResumableStreams streams, String lastEventId) {
+    return connect(streams, lastEventId, 16 << 20);
+  }
+
+  @Test
+  void defaultIdsCarryAnEpochSoAnIdFromBeforeARestartGetsAResyncNotAWrongContinuation() {
+    ResumableStreams before = ResumableStreams.inMemory();
+    String first = before.publish("/feed", SseEvent.of("a"));
+    String second = before.publish("/feed", SseEvent.of("b"));
+    assertThat(first).matches("[0-9a-z]{8}-1");
+    assertThat(second).isEqualTo(first.substring(0, 9) + "2");
+    // "Restart": a new instance over a new memory store issues ids of another epoch...
+    ResumableStreams after = ResumableStreams.inMemory();
+    for (int i = 0; i < 3; i++) {
+      assertThat(after.publish("/feed", SseEvent.of("new" + i)))
+          .doesNotStartWith(first.substring(0, 9));
+    }
+    // ...so a client resuming with a pre-restart id is told to resync, not sent "new1", "new2".
+    Client c = connect(after, first);
+    assertThat(c.events()).hasSize(1);
+    assertThat(c.events().get(0).event()).isEqualTo("resync");
+    assertThat(c.events().get(0).data()).contains("unknown or expired Last-Event-ID");
+  }
+
+  @Test
+  void aReplayLargerThanHalfTheQueueBudgetIsOneResyncAndTheStreamStaysOpen() {
+    ResumableStreams streams = ResumableStreams.inMemory();
+    String anchor = streams.publish("/feed", SseEvent.of("start"));
+    for (int i = 0; i < 100; i++) {
+      streams.publish("/feed", SseEvent.of("x".repeat(100)));
+    }
+    Client c = connect(streams, anchor, 8192); // replay ~11 KB > 4 KiB
+    assertThat(c.events()).hasSize(1);
+    assertThat(c.events().get(0).event()).isEqualTo("resync");
+    assertThat(c.events().get(0).data()).contains("100 missed events").contains("replay budget");
+    assertThat(c.connection().isOpen()).isTrue();
+    String live = streams.publish("/feed", SseEvent.of("live"));
+    assertThat(c.ids()).endsWith(live);
+  }
+
+  /** A store whose reads the test completes by hand; appends complete at once. */
+  private static final class HeldReads extends CopyOnWriteArrayList<CompletableFuture<Void>>
+      implements EventStore {
+    private static final long serialVersionUID = 1L;
+    final transient MemoryEventStore inner = new MemoryEventStore();
+
+    @Override
+    public void store(String streamId, StoredEvent event) {
+      inner.store(streamId, event);
+    }
+
+    @Override
+    public java.util.Optional<List<StoredEvent>> eventsAfter(String streamId, String id) {
+      return inner.eventsAfter(streamId, id);
+    }
+
+    @Override
+    public List<StoredEvent> events(String streamId) {
+      return inner.events(streamId);
+    }
+
+    @Override
+    public void trim(String streamId) {
+      inner.trim(streamId);
+    }
+
+    @Override
+    public CompletionStage<List<StoredEvent>> readAll(String streamId) {
+      List<StoredEvent> snapshot = inner.events(streamId); // what the store had when asked
+      CompletableFuture<Void> gate = new CompletableFuture<>();
+      add(gate);
+      return gate.thenApply(v -> snapshot);
+    }
+  }
+
+  @Test
+  void eventsPublishedWhileTheReplayIsReadFollowItInOrderOnce() {
+    HeldReads store = new HeldReads();
+    ResumableStreams streams =
+        ResumableStreams.builder().store(store).idGen(new AtomicIdGen()).build();
+    for (int i = 0; i < 3; i++) {
+      streams.publish("/feed", SseEvent.of("old" + i));
+    }
+    Client c = connect(streams, "1");
+    assertThat(c.ids()).isEmpty(); // the read is still under way
+    streams.publish("/feed", SseEvent.of("during1"));
+    streams.publish("/feed", SseEvent.of("during2"));
+    assertThat(c.ids()).isEmpty();
+    store.get(0).complete(null);
+    assertThat(c.ids()).containsExactly("2", "3", "4", "5");
+    streams.publish("/feed", SseEvent.of("after"));
+    assertThat(c.ids()).containsExactly("2", "3", "4", "5", "6");
+  }
+
+  @Test
+  void aStoreThatCannotBeReadEndsTheStreamSoTheClientRetriesWithItsIdNoResync() {
+    HeldReads store = new HeldReads();
+    ResumableStreams streams =
+        ResumableStreams.builder().store(store).idGen(new AtomicIdGen()).build();
+    streams.publish("/feed", SseEvent.of("a"));
+    Client c = connect(streams, "1");
+    store.get(0).completeExceptionally(new IllegalStateException("store down"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> c.transport().ended);
+    assertThat(c.events()).noneMatch(e -> "resync".equals(e.event()));
+    assertThat(streams.liveCount("/feed")).isZero();
+  }
+
+  /** A broker the test switches off, fails, and makes report a gap. */
+  private static final class ControlledBroker implements Broker {
+    final MemoryBroker inner = new MemoryBroker();
+    final AtomicBoolean up = new AtomicBoolean(true);
+    final AtomicReference<CompletableFuture<Void>> nextResult = new AtomicReference<>();
+    final CopyOnWriteArrayList<GapListener> gapListeners = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletionStage<Void> publish(String topic, byte[] payload) {
+      CompletableFuture<Void> r = nextResult.getAndSet(null);
+      if (r != null) {
+        return r;
+      }
+      return inner.publish(topic, payload);
+    }
+
+    @Override
+    public boolean available() {
+      return up.get();
+    }
+
+    @Override
+    public Subscription onGap(GapListener listener) {
+      gapListeners.add(listener);
+      return () -> gapListeners.remove(listener);
+    }
+
+    void gap() {
+      gapListeners.forEach(l -> l.onGap(new BrokerGap("test outage", Duration.ofMillis(1234))));
+    }
+
+    @Override
+    public Subscription subscribe(String topic, Listener listener) {
+      return inner.subscribe(topic, listener);
+    }
+
+    @Override
+    public Subscription subscribePattern(String pattern, Listener listener) {
+      return inner.subscribePattern(pattern, listener);
+    }
+
+    @Override
+    public int maxPayloadBytes() {
+      return inner.maxPayloadBytes();
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
+  }
+
+  @Test
+  void aBrokerKnownToBeDownRefusesTheEventBeforeAnyoneGetsIt() {
+    ControlledBroker broker = new ControlledBroker();
+    ResumableStreams streams = ResumableStreams.builder().broker(broker, "ev").build();
+    Client c = connect(streams, null);
+    broker.up.set(false);
+    assertThatThrownBy(() -> streams.publish("/feed", SseEvent.of("x")))
+        .isInstanceOf(BrokerUnavailableException.class)
+        .hasMessageContaining("unavailable")
+        .satisfies(e -> assertThat(((BrokerUnavailableException) e).deliveredLocally()).isFalse());
+    assertThat(streams.publishAsync("/feed", SseEvent.of("y")).toCompletableFuture())
+        .isCompletedExceptionally();
+    assertThat(c.ids()).isEmpty();
+    assertThat(streams.store().events("/feed")).isEmpty();
+    broker.up.set(true);
+    assertThat(streams.publishAsync("/feed", SseEvent.of("z")).toCompletableFuture().join())
+        .isNotNull();
+    assertThat(c.ids()).hasSize(1);
+  }
+
+  @Test
+  void aBrokerFailureAfterLocalDeliveryIsReportedAsDeliveredLocally() {
+    ControlledBroker broker = new ControlledBroker();
+    ResumableStreams streams = ResumableStreams.builder().broker(broker, "ev").build();
+    Client c = connect(streams, null);
+    CompletableFuture<Void> pending = new CompletableFuture<>();
+    broker.nextResult.set(pending);
+    CompletableFuture<String> fate =
+        streams.publishAsync("/feed", SseEvent.of("x")).toCompletableFuture();
+    assertThat(c.ids()).hasSize(1); // live here at once
+    assertThat(fate).isNotDone(); // but not confirmed
+    pending.completeExceptionally(new IllegalStateException("command timed out"));
+    assertThatThrownBy(fate::join)
+        .hasCauseInstanceOf(BrokerUnavailableException.class)
+        .cause()
+        .hasMessageContaining("reached this node's live clients but not the cluster")
+        .satisfies(e -> assertThat(((BrokerUnavailableException) e).deliveredLocally()).isTrue());
+    assertThat(streams.brokerPublishFailures()).isEqualTo(1);
+  }
+
+  @Test
+  void aBrokerGapResyncsLiveClientsOfAnUnsharedStore() {
+    ControlledBroker broker = new ControlledBroker();
+    ResumableStreams streams = ResumableStreams.builder().broker(broker, "ev").build();
+    Client c = connect(streams, null);
+    broker.gap();
+    assertThat(c.events()).hasSize(1);
+    assertThat(c.events().get(0).event()).isEqualTo("resync");
+    assertThat(c.events().get(0).data()).contains("broker outage: test outage").contains("1234");
+    assertThat(c.connection().isOpen()).isTrue();
+    assertThat(streams.brokerGaps()).isEqualTo(1);
+  }
+
+  @Test
+  void aBrokerGapEndsLiveClientsOfASharedStoreSoTheyResumeExactly() {
+    ControlledBroker broker = new ControlledBroker();
+    HeldReads held = new HeldReads();
+    EventStore shared =
+        new EventStore() {
+          @Override
+          public void store(String streamId, StoredEvent event) {
+            held.inner.store(streamId, event);
+          }
+
+          @Override
+          public java.util.Optional<List<StoredEvent>> eventsAfter(String streamId, String id) {
+            return held.inner.eventsAfter(streamId, id);
+          }
+
+          @Override
+          public List<StoredEvent> events(String streamId) {
+            return held.inner.events(streamId);
+          }
+
+          @Override
+          public void trim(String streamId) {
+            held.inner.trim(streamId);
+          }
+
+          @Override
+          public boolean shared() {
+            return true;
+          }
+        };
+    ResumableStreams streams =
+        ResumableStreams.builder().store(shared).broker(broker, "ev").build();
+    Client c = connect(streams, null);
+    String seen = streams.publish("/feed", SseEvent.of("a"));
+    broker.gap();
+    await().atMost(Duration.ofSeconds(5)).until(() -> c.transport().ended);
+    String missed = streams.publish("/feed", SseEvent.of("b"));
+    Client again = connect(streams, seen);
+    assertThat(again.ids()).containsExactly(missed);
+  }
+}
