@@ -5,6 +5,7 @@ import io.servicekit.CloseStatus;
 import io.servicekit.Frame;
 import io.servicekit.JsonConn;
 import io.servicekit.WsSession;
+import io.servicekit.broker.BrokerUnavailableException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +44,8 @@ import java.util.Map;
  * for text that is not JSON at all. Binary frames close with 1003 (the codec's rule).
  */
 public final class ChatConn extends JsonConn {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatConn.class);
+
   private final ChatService service;
   private final String username;
   // Written only by this connection's callbacks, which never run concurrently.
@@ -149,7 +152,14 @@ public final class ChatConn extends JsonConn {
     data.put("username", username);
     data.put("message", message);
     data.put("timestamp", service.now());
-    service.hub().broadcastToRoom(room, event("chat_message", data));
+    service
+        .hub()
+        .broadcastToRoomAsync(room, event("chat_message", data))
+        .exceptionally(
+            e -> {
+              sendError("chat_message not delivered: " + Failures.message(e));
+              return 0;
+            });
   }
 
   private void joinRoom(Object target) {
@@ -184,7 +194,7 @@ public final class ChatConn extends JsonConn {
     joined = true;
     // Tell the room before the welcome: a client holding its welcome knows that every member who
     // joins after that point will not be told about it again.
-    service.hub().broadcastToRoom(name, event("user_joined", user(name)), connId());
+    tellRoom(name, event("user_joined", user(name)));
     synchronized (heldLock) {
       sendOutput(first);
       for (Frame frame : held) {
@@ -197,7 +207,16 @@ public final class ChatConn extends JsonConn {
   private void leave(String name) {
     service.hub().leave(this, name);
     joined = false;
-    service.hub().broadcastToRoom(name, event("user_left", user(name)), connId());
+    tellRoom(name, event("user_left", user(name)));
+  }
+
+  /** A join or leave notice; with the broker down the room is not told (the member still moves). */
+  private void tellRoom(String name, Map<String, Object> notice) {
+    try {
+      service.hub().broadcastToRoom(name, notice, connId());
+    } catch (BrokerUnavailableException e) {
+      LOG.debug("{} {}: {} not sent: {}", name(), connId(), notice.get("type"), e.getMessage());
+    }
   }
 
   private Map<String, Object> user(String inRoom) {

@@ -6,6 +6,7 @@ import io.servicekit.redis.RedisEventStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 
 /**
  * What demo processes share when {@code SERVICEKIT_BROKER=redis://host:port} (or {@code
@@ -59,8 +60,11 @@ public record DemoCluster(Broker broker, RedisEventStore store) implements AutoC
     }
   }
 
-  /** True on exactly one process per wall-clock second: that one publishes the tick. */
-  public boolean claimTick() {
+  /**
+   * Completes with true on exactly one process per wall-clock second: that one publishes the tick.
+   * Never blocks (false when Redis does not answer in time).
+   */
+  public CompletionStage<Boolean> claimTick() {
     return store.claim("tick:" + Instant.now().getEpochSecond(), Duration.ofSeconds(10));
   }
 

@@ -18,6 +18,9 @@ import org.eclipse.jetty.util.Fields;
  *   <li>200 {@code {"delivered":N}}: N subscribers queued the message (0 when there are none);
  *   <li>400 {@code {"error":"..."}}: {@code msg} missing, empty or longer than {@value
  *       TimeService#MAX_MESSAGE_LENGTH} characters, or an unreadable query or form;
+ *   <li>503 {@code {"error":"..."}}: clustered, and the broker is down or did not take the message
+ *       in time ({@code SERVICEKIT_BROKER}); the error says whether this process's subscribers got
+ *       it. A 200 means the broker took it for every other process.
  *   <li>405 with {@code Allow: GET, POST} for any other method.
  * </ul>
  */
@@ -57,8 +60,21 @@ public final class PublishHandler extends Handler.Abstract {
       HttpHandlers.error(response, callback, HttpStatus.BAD_REQUEST_400, problem);
       return true;
     }
-    int delivered = service.publish(msg);
-    Responses.json(response, callback, HttpStatus.OK_200, "{\"delivered\":" + delivered + "}");
+    service
+        .publish(msg)
+        .whenComplete(
+            (delivered, e) -> {
+              if (e == null) {
+                Responses.json(
+                    response, callback, HttpStatus.OK_200, "{\"delivered\":" + delivered + "}");
+              } else {
+                HttpHandlers.error(
+                    response,
+                    callback,
+                    HttpStatus.SERVICE_UNAVAILABLE_503,
+                    "not published: " + Failures.message(e));
+              }
+            });
     return true;
   }
 }

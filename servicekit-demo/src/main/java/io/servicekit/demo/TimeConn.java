@@ -39,7 +39,13 @@ public final class TimeConn extends JsonConn {
       if (problem != null) {
         sendError(problem);
       } else {
-        service.publish(msg);
+        service
+            .publish(msg)
+            .exceptionally(
+                e -> {
+                  sendError("not published: " + Failures.message(e));
+                  return 0;
+                });
       }
       return;
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,13 +111,17 @@ public final class TimeService implements WsHandler<Object, TimeConn> {
   }
 
   /**
-   * Sends {@code {"type":"published","msg":msg}} to every subscriber.
+   * Sends {@code {"type":"published","msg":msg}} to every subscriber, on every process when
+   * clustered. Never blocks.
    *
-   * @return the number of subscribers that queued it
+   * @return completes with the number of this process's subscribers that queued it once the broker
+   *     (if any) has taken it for the other processes; fails with {@link
+   *     io.servicekit.broker.BrokerUnavailableException} when the broker is down (nobody got it) or
+   *     failed after local delivery
    * @throws IllegalArgumentException if {@code msg} is empty or longer than {@value
    *     #MAX_MESSAGE_LENGTH} characters
    */
-  public int publish(String msg) {
+  public CompletionStage<Integer> publish(String msg) {
     String problem = messageProblem(msg);
     if (problem != null) {
       throw new IllegalArgumentException(problem);
@@ -124,7 +129,7 @@ public final class TimeService implements WsHandler<Object, TimeConn> {
     Map<String, Object> event = new LinkedHashMap<>();
     event.put("type", "published");
     event.put("msg", msg);
-    return hub.broadcast(event);
+    return hub.broadcastAsync(event);
   }
 
   /** The hub of subscribers. */

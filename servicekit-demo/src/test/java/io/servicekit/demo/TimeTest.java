@@ -196,7 +196,8 @@ class TimeTest {
       int slowDropped = -1;
       for (int batch = 0; batch < batches; batch++) {
         for (int i = 0; i < perBatch; i++) {
-          int delivered = time.publish(batch + ":" + i + ":" + payload);
+          int delivered =
+              time.publish(batch + ":" + i + ":" + payload).toCompletableFuture().join();
           if (delivered == 1 && slowDropped < 0) {
             slowDropped = batch;
           }

@@ -57,7 +57,8 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
   private final AtomicBoolean probing = new AtomicBoolean();
   private volatile boolean stalled; // a command timed out; cleared by a PING's answer
 
-  private RedisEventStore(String uri, String prefix, int maxLen, Duration reconnectDelay) {
+  private RedisEventStore(
+      String uri, String prefix, int maxLen, Duration reconnectDelay, Duration commandTimeout) {
     if (maxLen <= 0) {
       throw new IllegalArgumentException("maxLen must be positive: " + maxLen);
     }
@@ -69,7 +70,7 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
     this.maxLen = maxLen;
     this.client =
         RedisSupport.client(
-            RedisSupport.uri(uri, Duration.ofSeconds(5)), Duration.ofSeconds(2), reconnectDelay);
+            RedisSupport.uri(uri, commandTimeout), Duration.ofSeconds(2), reconnectDelay);
     try {
       this.conn = client.connect();
     } catch (RuntimeException e) {
@@ -95,14 +96,24 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
    * @throws IllegalArgumentException if an argument is malformed
    */
   public static RedisEventStore connect(String uri, String prefix, int maxLen) {
-    return new RedisEventStore(uri, prefix, maxLen, Duration.ofSeconds(1));
+    return new RedisEventStore(uri, prefix, maxLen, Duration.ofSeconds(1), Duration.ofSeconds(5));
   }
 
   /** Like {@link #connect(String, String, int)}, reconnecting every {@code reconnectDelay}. */
   public static RedisEventStore connect(
       String uri, String prefix, int maxLen, Duration reconnectDelay) {
+    return connect(uri, prefix, maxLen, reconnectDelay, Duration.ofSeconds(5));
+  }
+
+  /**
+   * Like {@link #connect(String, String, int, Duration)}, failing a command that Redis has not
+   * answered within {@code commandTimeout} (default 5 s).
+   */
+  public static RedisEventStore connect(
+      String uri, String prefix, int maxLen, Duration reconnectDelay, Duration commandTimeout) {
     RedisSupport.checkPositive("reconnectDelay", reconnectDelay);
-    return new RedisEventStore(uri, prefix, maxLen, reconnectDelay);
+    RedisSupport.checkPositive("commandTimeout", commandTimeout);
+    return new RedisEventStore(uri, prefix, maxLen, reconnectDelay, commandTimeout);
   }
 
   @Override

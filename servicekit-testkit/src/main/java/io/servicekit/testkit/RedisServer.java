@@ -168,6 +168,13 @@ public final class RedisServer implements AutoCloseable {
     if (p == null) {
       return;
     }
+    if (p.isAlive()) {
+      try {
+        signal("CONT"); // a paused server cannot act on SIGTERM
+      } catch (RuntimeException e) {
+        // exited meanwhile
+      }
+    }
     p.destroy();
     try {
       if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -176,6 +183,68 @@ public final class RedisServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.destroyForcibly();
+    }
+  }
+
+  /**
+   * Freezes the server with SIGSTOP: its connections stay open and it answers nothing, as a hung or
+   * overloaded Redis would. {@link #resume()} lets it go on with what it had received.
+   */
+  public synchronized void pause() {
+    signal("STOP");
+  }
+
+  /** Lets a {@link #pause() paused} server go on (SIGCONT). */
+  public synchronized void resume() {
+    signal("CONT");
+  }
+
+  /**
+   * Kills the server at once (SIGKILL), as a crash would; {@link #restart()} brings it back empty.
+   */
+  public synchronized void kill() {
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    p.destroyForcibly();
+    try {
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Sends {@code FLUSHALL}: every key is gone, as after an operator's flush. */
+  public void flushAll() throws IOException {
+    try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write("*1\r\n$8\r\nFLUSHALL\r\n".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      byte[] reply = new byte[5];
+      int n = s.getInputStream().readNBytes(reply, 0, 5);
+      String answer = new String(reply, 0, n, StandardCharsets.US_ASCII);
+      if (!answer.startsWith("+OK")) {
+        throw new IOException("FLUSHALL answered " + answer);
+      }
+    }
+  }
+
+  private void signal(String name) {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      throw new IllegalStateException("redis-server on port " + port + " is not running");
+    }
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + p.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while signalling redis-server", e);
     }
   }
 

@@ -2,6 +2,7 @@ package io.servicekit.demo.sse;
 
 import io.servicekit.JsonCodec;
 import io.servicekit.Scheduler;
+import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.demo.DemoCluster;
 import io.servicekit.jetty.Responses;
 import io.servicekit.jetty.ServiceKitServer;
@@ -49,6 +50,8 @@ import org.eclipse.jetty.util.Callback;
  * <p>The ticker runs on the given {@link Scheduler} while the server runs.
  */
 public final class EventsDemo {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventsDemo.class);
+
   /** The stream every client of {@code /events} shares. */
   public static final String STREAM = "events";
 
@@ -150,16 +153,35 @@ public final class EventsDemo {
   public record Tick(long seq, String time) {}
 
   private void tick() {
-    if (cluster == null || cluster.claimTick()) { // with several processes, one ticks per second
-      // [START publish]
-      long n = seq.incrementAndGet();
-      streams.publish(STREAM, JsonCodec.INSTANCE, "tick", new Tick(n, Instant.now().toString()));
-      // [END publish]
+    if (cluster == null) {
+      publishTick();
+    } else {
+      // With several processes one ticks per second. Asynchronous: this runs on the shared
+      // scheduler thread, which must never wait on Redis.
+      cluster
+          .claimTick()
+          .thenAccept(
+              won -> {
+                if (won) {
+                  publishTick();
+                }
+              });
     }
     for (var member : hub.members()) {
       if (member instanceof FeedConn feed) {
         feed.countDown();
       }
+    }
+  }
+
+  private void publishTick() {
+    try {
+      // [START publish]
+      long n = seq.incrementAndGet();
+      streams.publish(STREAM, JsonCodec.INSTANCE, "tick", new Tick(n, Instant.now().toString()));
+      // [END publish]
+    } catch (BrokerUnavailableException e) {
+      LOG.debug("tick not published: {}", e.getMessage()); // the next second tries again
     }
   }
 

@@ -1,0 +1,160 @@
+package io.servicekit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.servicekit.broker.Broker;
+import io.servicekit.broker.BrokerGap;
+import io.servicekit.broker.BrokerUnavailableException;
+import io.servicekit.broker.MemoryBroker;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** A clustered hub whose broker is down, fails after delivery, or lost its subscription. */
+class HubFaultTest {
+  private static final WsConnConfig CONFIG =
+      WsConnConfig.builder()
+          .pingPeriod(Duration.ofHours(1))
+          .pongPeriod(Duration.ofHours(1))
+          .build();
+
+  private record Member(BaseConn<Object, Object> conn, FakeTransport transport) {
+    List<Object> received() {
+      return transport.written;
+    }
+  }
+
+  private static Member member(Hub<Object> hub) {
+    JsonConn conn = new JsonConn("M");
+    FakeTransport t = new FakeTransport();
+    WsConnection<Object> c = new WsConnection<>(conn, CONFIG, StubRequest.of("h"), null);
+    t.bind(c);
+    c.open(t);
+    assertThat(hub.register(conn)).isTrue();
+    return new Member(conn, t);
+  }
+
+  /** A broker the test switches off, fails, and makes report a gap. */
+  private static final class ControlledBroker implements Broker {
+    final MemoryBroker inner = new MemoryBroker();
+    final AtomicBoolean up = new AtomicBoolean(true);
+    final AtomicReference<CompletableFuture<Void>> nextResult = new AtomicReference<>();
+    final CopyOnWriteArrayList<GapListener> gapListeners = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletionStage<Void> publish(String topic, byte[] payload) {
+      CompletableFuture<Void> r = nextResult.getAndSet(null);
+      return r != null ? r : inner.publish(topic, payload);
+    }
+
+    @Override
+    public boolean available() {
+      return up.get();
+    }
+
+    @Override
+    public Subscription onGap(GapListener listener) {
+      gapListeners.add(listener);
+      return () -> gapListeners.remove(listener);
+    }
+
+    @Override
+    public Subscription subscribe(String topic, Listener listener) {
+      return inner.subscribe(topic, listener);
+    }
+
+    @Override
+    public Subscription subscribePattern(String pattern, Listener listener) {
+      return inner.subscribePattern(pattern, listener);
+    }
+
+    @Override
+    public int maxPayloadBytes() {
+      return inner.maxPayloadBytes();
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
+  }
+
+  @Test
+  void aBrokerKnownToBeDownRefusesEveryClusteredSendBeforeAnyMemberGetsIt() {
+    ControlledBroker broker = new ControlledBroker();
+    Hub<Object> hub = new Hub<>();
+    hub.cluster(broker, "chat", JsonCodec.INSTANCE);
+    Member a = member(hub);
+    hub.join(a.conn(), "red");
+    broker.up.set(false);
+    assertThatThrownBy(() -> hub.broadcast("x"))
+        .isInstanceOf(BrokerUnavailableException.class)
+        .hasMessageContaining("hub chat")
+        .hasMessageContaining("unavailable");
+    assertThatThrownBy(() -> hub.broadcastToRoom("red", "x"))
+        .isInstanceOf(BrokerUnavailableException.class);
+    assertThatThrownBy(() -> hub.send("not-local", "x"))
+        .isInstanceOf(BrokerUnavailableException.class);
+    CompletableFuture<Integer> fate = hub.broadcastAsync("x").toCompletableFuture();
+    assertThatThrownBy(fate::join)
+        .cause()
+        .isInstanceOf(BrokerUnavailableException.class)
+        .satisfies(e -> assertThat(((BrokerUnavailableException) e).deliveredLocally()).isFalse());
+    assertThat(a.received()).isEmpty();
+    // A local member is still reachable by a targeted send: no broker is involved.
+    assertThat(hub.send(a.conn().connId(), "direct")).isTrue();
+    broker.up.set(true);
+    assertThat(hub.broadcastAsync("back").toCompletableFuture().join()).isEqualTo(1);
+    assertThat(a.received()).containsExactly("\"direct\"", "\"back\"");
+  }
+
+  @Test
+  void aBrokerFailureAfterLocalDeliveryFailsTheFateWithDeliveredLocally() {
+    ControlledBroker broker = new ControlledBroker();
+    Hub<Object> hub = new Hub<>();
+    hub.cluster(broker, "chat", JsonCodec.INSTANCE);
+    Member a = member(hub);
+    hub.join(a.conn(), "red");
+    CompletableFuture<Void> pending = new CompletableFuture<>();
+    broker.nextResult.set(pending);
+    CompletableFuture<Integer> fate = hub.broadcastToRoomAsync("red", "x").toCompletableFuture();
+    assertThat(a.received()).containsExactly("\"x\"");
+    assertThat(fate).isNotDone();
+    pending.completeExceptionally(new IllegalStateException("connection reset"));
+    assertThatThrownBy(fate::join)
+        .isInstanceOf(CompletionException.class)
+        .cause()
+        .isInstanceOf(BrokerUnavailableException.class)
+        .hasMessageContaining("delivered on this node")
+        .satisfies(e -> assertThat(((BrokerUnavailableException) e).deliveredLocally()).isTrue());
+    assertThat(hub.stats()).isNotNull();
+  }
+
+  @Test
+  void aGapSendsEveryLocalMemberOneResyncEnvelopeBypassingTheCodec() {
+    ControlledBroker broker = new ControlledBroker();
+    Hub<Object> hub = new Hub<>();
+    Broker.Subscription clustered = hub.cluster(broker, "chat", JsonCodec.INSTANCE);
+    Member a = member(hub);
+    Member b = member(hub);
+    broker.gapListeners.forEach(
+        l ->
+            l.onGap(
+                new BrokerGap(
+                    "Redis subscription connection lost for 42 ms", Duration.ofMillis(42))));
+    String expected =
+        "{\"outageMs\":42,\"reason\":\"Redis subscription connection lost for 42 ms\","
+            + "\"topic\":\"chat\",\"type\":\"resync\"}";
+    assertThat(a.received()).containsExactly(expected);
+    assertThat(b.received()).containsExactly(expected);
+    clustered.close(); // detached: no more gap listener
+    assertThat(broker.gapListeners).isEmpty();
+  }
+}
