@@ -217,8 +217,10 @@ public final class RedisBroker implements Broker {
                     stalled = false;
                     LOG.warn("Redis {}: answering again; publishing resumes", uri);
                   }
+                } else if (stalled && !closed && RedisSupport.isTimeout(e)) {
+                  probe(); // still frozen: ask again (each try waits the command timeout)
                 }
-                // On failure the next publish asks again (no loop while Redis is unreachable).
+                // Other failures (disconnected): the next publish or available() asks again.
               });
     } catch (RuntimeException e) {
       probing.set(false);
@@ -227,7 +229,11 @@ public final class RedisBroker implements Broker {
 
   @Override
   public boolean available() {
-    return !closed && !stalled && pub.isOpen();
+    if (stalled) {
+      probe(); // so that asking is enough to notice Redis is back
+      return false;
+    }
+    return !closed && pub.isOpen();
   }
 
   @Override

@@ -274,7 +274,11 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
 
   @Override
   public boolean available() {
-    return !stalled && conn.isOpen();
+    if (stalled) {
+      probe(); // so that asking is enough to notice Redis is back
+      return false;
+    }
+    return conn.isOpen();
   }
 
   /** Events that could not be stored because Redis failed. */
@@ -353,6 +357,8 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
                 if (e == null && stalled) {
                   stalled = false;
                   LOG.warn("Redis {}: event store answering again", uri);
+                } else if (e != null && stalled && RedisSupport.isTimeout(e)) {
+                  probe(); // still frozen: ask again (each try waits the command timeout)
                 }
               });
     } catch (RuntimeException e) {
