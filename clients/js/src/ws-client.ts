@@ -1,7 +1,7 @@
 import { type BackoffOptions, backoffDelay, resolveBackoff } from "./backoff.js";
 import { type Codec, JsonCodec } from "./codec.js";
 import { Emitter } from "./emitter.js";
-import { NotConnectedError, SendQueueFullError } from "./errors.js";
+import { FrameDecodeError, NotConnectedError, SendQueueFullError } from "./errors.js";
 
 /** The subset of the WHATWG `WebSocket` the clients use (browsers, Node 22+, or the `ws` package). */
 export interface WebSocketLike {
@@ -55,7 +55,10 @@ export interface WsClientEvents<I> {
   /** An application message, decoded by the codec. */
   message: I;
   close: WsCloseInfo;
-  /** A transport error, a frame the codec could not decode, or a client ping left unanswered. */
+  /**
+   * A transport error, a frame the codec could not decode (a {@link FrameDecodeError}), or a
+   * client ping left unanswered.
+   */
   error: Error;
   /** The next attempt (1 for the first retry) starts after `delay` ms. */
   reconnecting: { attempt: number; delay: number };
@@ -445,7 +448,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
       message = this.codec.decode(data);
     } catch (err) {
       const sample = typeof data === "string" ? JSON.stringify(data.slice(0, 64)) : `${data.byteLength} bytes`;
-      this.emit("error", new Error(`cannot decode a ${kind} frame with the ${this.codec.name} codec (${sample}): ${toError(err, "").message}`));
+      this.emit("error", new FrameDecodeError(`cannot decode a ${kind} frame with the ${this.codec.name} codec (${sample}): ${toError(err, "").message}`));
       return;
     }
     this.emit("message", message);

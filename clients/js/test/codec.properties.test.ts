@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BinaryCodec, JsonCodec, RawCodec, WsClient, createMockWSPair } from "../src/index.js";
+import { BinaryCodec, FrameDecodeError, JsonCodec, RawCodec, WsClient, createMockWSPair } from "../src/index.js";
 
 // Property tests of the codecs and of how WsClient reports frames a codec cannot read. Fixed
 // seeds and run counts: CI runs exactly the cases a local run does.
@@ -153,8 +153,8 @@ describe("codec properties", () => {
     // Invariant: for any sequence of text and binary frames on an open socket with the JSON
     // codec, nothing throws out of the socket's onmessage; each frame yields exactly one of: a
     // `message` equal to JSON.parse of its text, a `ping` (text frames that are JSON objects with
-    // type "ping", answered with a pong when pingId is a number), or an `error` whose message
-    // starts "cannot decode a text|binary frame with the json codec"; the client stays open.
+    // type "ping", answered with a pong when pingId is a number), or a FrameDecodeError `error`
+    // whose message starts "cannot decode a text|binary frame with the json codec"; the client stays open.
     const frameArb = fc.oneof(
       textArb,
       fc.record({ type: fc.constantFrom("ping", "pong", "data"), pingId: fc.oneof(fc.integer(), fc.string({ maxLength: 3 })) }, { requiredKeys: ["type"] }).map((o) => JSON.stringify(o)),
@@ -169,7 +169,7 @@ describe("codec properties", () => {
         const seen: string[] = [];
         client.on("message", (m) => seen.push("message " + JSON.stringify(m)));
         client.on("ping", (p) => seen.push("ping " + JSON.stringify(p.message)));
-        client.on("error", (e) => seen.push("error " + e.message));
+        client.on("error", (e) => seen.push((e instanceof FrameDecodeError ? "error " : "other error ") + e.message));
         void client.connect();
         controller.simulateOpen();
         const expected: RegExp[] = [];
