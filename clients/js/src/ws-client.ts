@@ -296,6 +296,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
         this.connectTimer = null;
         if (socket !== this.socket) return;
         this.emit("error", new Error(`the WebSocket did not open within ${timeout} ms (connectTimeout): giving up on this attempt`));
+        if (socket !== this.socket) return; // an error listener called close(): no retry
         this.detach();
         try {
           socket.close();
@@ -468,7 +469,9 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     if (timeout > 0 && !this.pongTimer) {
       this.pongTimer = setTimeout(() => {
         this.pongTimer = null;
+        const current = this.socket;
         this.emit("error", new Error(`no pong for ping ${pingId} within ${timeout} ms: dropping the connection`));
+        if (current !== this.socket) return; // an error listener called close(): no retry
         const socket = this.detach();
         try {
           socket?.close(4000, "pong timeout");
