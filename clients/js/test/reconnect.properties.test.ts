@@ -302,6 +302,15 @@ class Advance implements Cmd {
   toString = () => `advance ${this.ms} ms`;
 }
 
+class NextTimer implements Cmd {
+  check = () => true;
+  run(m: Model, r: Real): void {
+    vi.advanceTimersToNextTimer();
+    check(m, r);
+  }
+  toString = () => "advance to the next timer";
+}
+
 class Pong implements Cmd {
   check = () => true;
   run(m: Model, r: Real): void {
@@ -316,19 +325,26 @@ class Pong implements Cmd {
   toString = () => "pong to the last ping";
 }
 
+/** `arb` listed `times` times: fc.commands picks among its list uniformly, so this weights it. */
+function weighted<T>(times: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T>[] {
+  return Array.from({ length: times }, () => arb);
+}
+
 const commandsArb = fc.commands(
   [
-    fc.constant(new Connect()),
+    ...weighted(2, fc.constant(new Connect())),
     fc.constant(new Close()),
     fc.constant(new CloseOnNextError()),
-    fc.constant(new SocketOpens()),
-    fc.constantFrom(1000, 1001, 1006, 1011, 1012, 1013, 4000, 4999, ...NON_RETRYABLE_CLOSE_CODES).map((c) => new SocketCloses(c)),
+    ...weighted(4, fc.constant(new SocketOpens())),
+    ...weighted(3, fc.constantFrom(1000, 1001, 1006, 1011, 1012, 1013, 4000, 4999).map((c) => new SocketCloses(c))),
+    fc.constantFrom(...NON_RETRYABLE_CLOSE_CODES).map((c) => new SocketCloses(c)),
     fc.constant(new SocketError()),
-    fc.constant(new Send()),
-    fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 6000 })).map((ms) => new Advance(ms)),
-    fc.constant(new Pong()),
+    ...weighted(3, fc.constant(new Send())),
+    ...weighted(2, fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 6000 })).map((ms) => new Advance(ms))),
+    ...weighted(2, fc.constant(new NextTimer())),
+    ...weighted(2, fc.constant(new Pong())),
   ],
-  { maxCommands: 40 },
+  { maxCommands: 60, size: "medium" },
 );
 
 function start(setup: Setup): { model: Model; real: Real } {
@@ -396,10 +412,15 @@ describe("WsClient reconnection (model-based)", () => {
     //   closed or maxQueue is 0), sends at once when open, and the queue is flushed in order on
     //   open, before the open event; a stop reports the queued frames as dropped.
     fc.assert(
-      fc.property(setupArb, commandsArb, (setup, cmds) => {
-        fc.modelRun(() => start(setup), cmds);
+      // most runs start with connect(), some send first (queued before connect) or never connect
+      fc.property(setupArb, fc.integer({ min: 0, max: 4 }).map((n) => n > 0), commandsArb, (setup, connectFirst, cmds) => {
+        fc.modelRun(() => {
+          const started = start(setup);
+          if (connectFirst) new Connect().run(started.model, started.real);
+          return started;
+        }, cmds);
       }),
-      { numRuns: 300, seed: 0xbac0ff },
+      { numRuns: 500, seed: 0xbac0ff },
     );
   });
 

@@ -71,7 +71,19 @@ interface Ev {
   event?: string;
   id?: string;
   data: string;
+  /** Lines the parser must ignore: an id with NUL, a retry that is not all digits, unknown fields. */
+  ignored?: string[];
 }
+
+const ignoredLineArb = fc.oneof(
+  fc.tuple(fc.string({ unit: sseChar, maxLength: 3 }), fc.string({ unit: sseChar, maxLength: 3 })).map(([a, b]) => "id: " + noLineEnd(a) + "\u0000" + noLineEnd(b)),
+  fc.string({ unit: sseChar, maxLength: 4 }).map((v) => noLineEnd(v)).filter((v) => !/^ ?[0-9]+$/.test(v)).map((v) => "retry:" + v),
+  fc.tuple(fc.string({ unit: sseChar, minLength: 1, maxLength: 5 }), fc.string({ unit: sseChar, maxLength: 4 }))
+    .map(([f, v]) => [noLineEnd(f).replace(/:/g, ""), noLineEnd(v)] as const)
+    // (a leading BOM would be stripped at the start of the stream, turning "\uFEFFdata" into data)
+    .filter(([f]) => f !== "" && !f.startsWith("\uFEFF") && !["data", "event", "id", "retry"].includes(f))
+    .map(([f, v]) => f + ": " + v),
+);
 
 const evArb: fc.Arbitrary<Ev> = fc.record(
   {
@@ -81,6 +93,7 @@ const evArb: fc.Arbitrary<Ev> = fc.record(
     id: fc.string({ unit: sseChar, maxLength: 6 }).map((s) => noLineEnd(s).replace(/\u0000/g, "")),
     // embedded LFs become several data lines; CR cannot be carried by the format
     data: fc.string({ unit: sseChar, maxLength: 12 }).map((s) => s.replace(/\r/g, "")),
+    ignored: fc.array(ignoredLineArb, { minLength: 1, maxLength: 3 }),
   },
   { requiredKeys: ["data"] },
 );
@@ -109,6 +122,7 @@ function format(events: Ev[], style: { eols: string[]; spaced: boolean[] }, bom:
     if (e.retry !== undefined) out += field("retry", String(e.retry));
     if (e.event !== undefined) out += field("event", e.event);
     if (e.id !== undefined) out += field("id", e.id);
+    for (const line of e.ignored ?? []) out += line + eol();
     for (const line of e.data.split("\n")) out += field("data", line);
     out += eol();
   }
@@ -121,7 +135,8 @@ describe("SseParser properties", () => {
   it("format then parse gives back the events, retries and comments", () => {
     // Invariant: for any events written per the WHATWG rules (any mix of LF, CRLF and CR line
     // ends, `field:value` or `field: value`, an optional leading BOM), the parser dispatches
-    // exactly those events in order (event type "message" when none or empty, data lines joined
+    // exactly those events in order, lines it must ignore (an id with NUL, a retry that is not
+    // all digits, unknown fields) changing nothing: (event type "message" when none or empty, data lines joined
     // with "\n", id and lastEventId as sent), reports every retry and every comment (without the
     // colon and one leading space).
     fc.assert(
