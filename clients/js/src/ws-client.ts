@@ -285,6 +285,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     } catch (err) {
       // a malformed URL or a bad protocol: retrying cannot help
       this.emit("error", toError(err, "cannot create the WebSocket"));
+      if (this.stateValue === "closed") return; // an error listener called close(): it reported the close
       this.stop({ code: 1006, reason: "cannot create the WebSocket", wasClean: false }, toError(err, "cannot create the WebSocket"));
       return;
     }

@@ -4,6 +4,7 @@ import {
   NotConnectedError,
   RawCodec,
   SendQueueFullError,
+  type WebSocketConstructor,
   WsClient,
   type WsClientOptions,
   backoffDelay,
@@ -299,6 +300,22 @@ describe("WsClient reconnection", () => {
     const options = resolveBackoff({ initialDelay: 0, maxDelay: 1000, random: () => 0.5 });
     expect([0, 1, 1024, 5000].map((n) => backoffDelay(n, options))).toEqual([0, 0, 0, 0]);
     expect(backoffDelay(5000, resolveBackoff({ initialDelay: 10, maxDelay: 1000, random: () => 0.5 }))).toBe(500);
+  });
+
+  it("close() from an error listener when the WebSocket cannot be created gives one close event (regression)", () => {
+    // found while writing the properties: the failed attempt reported a second close after close()'s own
+    const Failing = class {
+      constructor() {
+        throw new SyntaxError("bad URL");
+      }
+    } as unknown as WebSocketConstructor;
+    const client = new WsClient("not a url", { WebSocket: Failing });
+    const closes: { code: number; willReconnect: boolean }[] = [];
+    client.on("error", () => client.close());
+    client.on("close", (e) => closes.push(e));
+    client.connect().catch(() => {});
+    expect(closes).toEqual([expect.objectContaining({ code: 1000, willReconnect: false })]);
+    expect(client.state).toBe("closed");
   });
 
   it("asks the URL function again for each attempt", () => {
