@@ -50,6 +50,7 @@ export function resolveBackoff(options: BackoffOptions = {}): Required<BackoffOp
  * dropped at once do not come back at once.
  */
 export function backoffDelay(attempt: number, options: Required<BackoffOptions>): number {
-  const bound = Math.min(options.maxDelay, options.initialDelay * Math.pow(options.factor, attempt));
+  // initialDelay 0 means no wait at all: 0 × factor^attempt would be 0 × Infinity = NaN once the power overflows
+  const bound = options.initialDelay === 0 ? 0 : Math.min(options.maxDelay, options.initialDelay * Math.pow(options.factor, attempt));
   return Math.floor(options.random() * bound);
 }

@@ -17,6 +17,17 @@ export class SendQueueFullError extends Error {
   }
 }
 
+/**
+ * A frame the codec could not decode: the message says which kind of frame, which codec and why.
+ * `WsClient` reports it as an `error` event and keeps the connection open.
+ */
+export class FrameDecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FrameDecodeError";
+  }
+}
+
 /** A failed HTTP request of the SSE and Streamable clients: the status and the start of the body. */
 export class HttpError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 import type { BackoffOptions } from "./backoff.js";
 import { JsonCodec } from "./codec.js";
 import { Emitter } from "./emitter.js";
+import { FrameDecodeError } from "./errors.js";
 import { type WebSocketConstructor, type WsCloseInfo, WsClient, type WsState } from "./ws-client.js";
 
 /** Envelope types of gRPC over WebSocket. */
@@ -111,7 +112,8 @@ export class GrpcWsClient<Req = unknown, Resp = unknown> extends Emitter<GrpcWsE
       this.emit("open", e);
     });
     this.ws.on("close", (e) => this.emit("close", e));
-    this.ws.on("error", (e) => this.emit("error", new GrpcWsError(e.message, "transport")));
+    // a frame the JSON codec cannot read is not an envelope: a protocol error, not a socket one
+    this.ws.on("error", (e) => this.emit("error", new GrpcWsError(e.message, e instanceof FrameDecodeError ? "protocol" : "transport")));
     this.ws.on("ping", (e) => this.emit("ping", { pingId: e.pingId }));
     this.ws.on("message", (m) => this.dispatch(m));
   }
@@ -175,9 +177,13 @@ export class GrpcWsClient<Req = unknown, Resp = unknown> extends Emitter<GrpcWsE
         this.ended = true;
         this.emit("streamEnd", undefined);
         break;
-      case MessageType.ERROR:
-        this.emit("error", new GrpcWsError(env.error ?? "unknown error", "server", env.code));
+      case MessageType.ERROR: {
+        // the fields are the server's: only strings are taken as they are, so `code` is a string or absent
+        const error: unknown = env.error;
+        const text = typeof error === "string" ? error : error == null ? "unknown error" : preview(error);
+        this.emit("error", new GrpcWsError(text, "server", typeof env.code === "string" ? env.code : undefined));
         break;
+      }
       case MessageType.PONG:
         break; // an answer to a client ping: nothing to do
       default:

@@ -5,7 +5,7 @@
  */
 export { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay, resolveBackoff } from "./backoff.js";
 export { BinaryCodec, type Codec, JsonCodec, RawCodec, frameText } from "./codec.js";
-export { HttpError, NotConnectedError, SendQueueFullError } from "./errors.js";
+export { FrameDecodeError, HttpError, NotConnectedError, SendQueueFullError } from "./errors.js";
 export {
   type ControlMessage,
   GrpcWsClient,

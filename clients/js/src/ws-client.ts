@@ -1,7 +1,7 @@
 import { type BackoffOptions, backoffDelay, resolveBackoff } from "./backoff.js";
 import { type Codec, JsonCodec } from "./codec.js";
 import { Emitter } from "./emitter.js";
-import { NotConnectedError, SendQueueFullError } from "./errors.js";
+import { FrameDecodeError, NotConnectedError, SendQueueFullError } from "./errors.js";
 
 /** The subset of the WHATWG `WebSocket` the clients use (browsers, Node 22+, or the `ws` package). */
 export interface WebSocketLike {
@@ -55,7 +55,10 @@ export interface WsClientEvents<I> {
   /** An application message, decoded by the codec. */
   message: I;
   close: WsCloseInfo;
-  /** A transport error, a frame the codec could not decode, or a client ping left unanswered. */
+  /**
+   * A transport error, a frame the codec could not decode (a {@link FrameDecodeError}), or a
+   * client ping left unanswered.
+   */
   error: Error;
   /** The next attempt (1 for the first retry) starts after `delay` ms. */
   reconnecting: { attempt: number; delay: number };
@@ -282,6 +285,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     } catch (err) {
       // a malformed URL or a bad protocol: retrying cannot help
       this.emit("error", toError(err, "cannot create the WebSocket"));
+      if (this.stateValue === "closed") return; // an error listener called close(): it reported the close
       this.stop({ code: 1006, reason: "cannot create the WebSocket", wasClean: false }, toError(err, "cannot create the WebSocket"));
       return;
     }
@@ -293,6 +297,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
         this.connectTimer = null;
         if (socket !== this.socket) return;
         this.emit("error", new Error(`the WebSocket did not open within ${timeout} ms (connectTimeout): giving up on this attempt`));
+        if (socket !== this.socket) return; // an error listener called close(): no retry
         this.detach();
         try {
           socket.close();
@@ -445,7 +450,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
       message = this.codec.decode(data);
     } catch (err) {
       const sample = typeof data === "string" ? JSON.stringify(data.slice(0, 64)) : `${data.byteLength} bytes`;
-      this.emit("error", new Error(`cannot decode a ${kind} frame with the ${this.codec.name} codec (${sample}): ${toError(err, "").message}`));
+      this.emit("error", new FrameDecodeError(`cannot decode a ${kind} frame with the ${this.codec.name} codec (${sample}): ${toError(err, "").message}`));
       return;
     }
     this.emit("message", message);
@@ -465,7 +470,9 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     if (timeout > 0 && !this.pongTimer) {
       this.pongTimer = setTimeout(() => {
         this.pongTimer = null;
+        const current = this.socket;
         this.emit("error", new Error(`no pong for ping ${pingId} within ${timeout} ms: dropping the connection`));
+        if (current !== this.socket) return; // an error listener called close(): no retry
         const socket = this.detach();
         try {
           socket?.close(4000, "pong timeout");

@@ -61,10 +61,39 @@ describe("GrpcWsClient", () => {
     controller.simulateMessage([1, 2]);
     controller.simulateMessage({ type: "weird" });
     controller.simulateRawMessage("nope");
-    expect(errors.map((e) => e.source)).toEqual(["protocol", "protocol", "transport"]);
+    expect(errors.map((e) => e.source)).toEqual(["protocol", "protocol", "protocol"]);
     expect(errors[0]!.message).toMatch(/not a grpcws envelope/);
     expect(errors[1]!.message).toBe('unknown grpcws envelope type: "weird"');
     expect(errors[0]).toBeInstanceOf(GrpcWsError);
+  });
+
+  it("a frame the JSON codec cannot read is a protocol error, a socket error a transport one (regression)", () => {
+    // found by grpcws.properties.test.ts: undecodable text and binary frames were "transport"
+    const errors: GrpcWsError[] = [];
+    const { client, controller } = createMockGrpcWsClient("ws://mock/s", { onError: (e) => errors.push(e) });
+    void client.connect();
+    controller.simulateOpen();
+    controller.simulateRawMessage("{not json");
+    controller.simulateRawMessage(new Uint8Array([0xff, 0xfe]).buffer);
+    controller.simulateError();
+    expect(errors.map((e) => e.source)).toEqual(["protocol", "protocol", "transport"]);
+    expect(errors[0]!.message).toMatch(/^cannot decode a text frame with the json codec/);
+    expect(errors[1]!.message).toMatch(/^cannot decode a binary frame with the json codec/);
+    expect(client.state).toBe("open");
+  });
+
+  it("an error envelope's non-string code is dropped and a non-string error shown as JSON (regression)", () => {
+    // found by grpcws.properties.test.ts: `code` passed through as a number, `error` as "[object Object]"
+    const errors: GrpcWsError[] = [];
+    const { client, controller } = createMockGrpcWsClient("ws://mock/s", { onError: (e) => errors.push(e) });
+    void client.connect();
+    controller.simulateOpen();
+    controller.simulateMessage({ type: "error", error: { detail: "x" }, code: 5 });
+    controller.simulateMessage({ type: "error", error: null, code: "NOT_FOUND" });
+    expect(errors.map((e) => [e.source, e.message, e.code])).toEqual([
+      ["server", '{"detail":"x"}', undefined],
+      ["server", "unknown error", "NOT_FOUND"],
+    ]);
   });
 
   it("does not reconnect by default; queues sends made before the open", () => {

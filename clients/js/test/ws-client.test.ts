@@ -4,9 +4,12 @@ import {
   NotConnectedError,
   RawCodec,
   SendQueueFullError,
+  type WebSocketConstructor,
   WsClient,
   type WsClientOptions,
+  backoffDelay,
   createMockWSPair,
+  resolveBackoff,
 } from "../src/index.js";
 
 function setup<I = unknown, O = unknown>(options: WsClientOptions<I, O> = {}) {
@@ -277,6 +280,44 @@ describe("WsClient reconnection", () => {
     expect(client.state).toBe("open");
   });
 
+  it("close() from an error listener on a connect timeout does not reconnect (regression)", () => {
+    // found by reconnect.properties.test.ts: the timeout went on to schedule a retry after close()
+    const { client, controller } = setup({ connectTimeout: 200, reconnect: { initialDelay: 10 } });
+    const closes: { willReconnect: boolean }[] = [];
+    client.on("error", () => client.close());
+    client.on("close", (e) => closes.push(e));
+    client.connect().catch(() => {});
+    vi.advanceTimersByTime(200);
+    vi.advanceTimersByTime(60_000);
+    expect(client.state).toBe("closed");
+    expect(controller.sockets).toHaveLength(1);
+    expect(closes).toEqual([expect.objectContaining({ willReconnect: false, code: 1000 })]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("initialDelay 0 gives delay 0 on every attempt, even past factor^n overflow (regression)", () => {
+    // found by reconnect.properties.test.ts: 0 × Infinity made the delay NaN after ~1000 attempts
+    const options = resolveBackoff({ initialDelay: 0, maxDelay: 1000, random: () => 0.5 });
+    expect([0, 1, 1024, 5000].map((n) => backoffDelay(n, options))).toEqual([0, 0, 0, 0]);
+    expect(backoffDelay(5000, resolveBackoff({ initialDelay: 10, maxDelay: 1000, random: () => 0.5 }))).toBe(500);
+  });
+
+  it("close() from an error listener when the WebSocket cannot be created gives one close event (regression)", () => {
+    // found while writing the properties: the failed attempt reported a second close after close()'s own
+    const Failing = class {
+      constructor() {
+        throw new SyntaxError("bad URL");
+      }
+    } as unknown as WebSocketConstructor;
+    const client = new WsClient("not a url", { WebSocket: Failing });
+    const closes: { code: number; willReconnect: boolean }[] = [];
+    client.on("error", () => client.close());
+    client.on("close", (e) => closes.push(e));
+    client.connect().catch(() => {});
+    expect(closes).toEqual([expect.objectContaining({ code: 1000, willReconnect: false })]);
+    expect(client.state).toBe("closed");
+  });
+
   it("asks the URL function again for each attempt", () => {
     const { WebSocket, controller } = createMockWSPair();
     let n = 0;
@@ -391,6 +432,20 @@ describe("WsClient client pings", () => {
     expect(client.state).toBe("reconnecting");
     vi.advanceTimersByTime(1);
     expect(controller.sockets).toHaveLength(2);
+  });
+
+  it("close() from an error listener on a pong timeout does not reconnect (regression)", () => {
+    // found by reconnect.properties.test.ts: the pong timeout went on to schedule a retry after close()
+    const { client, controller } = setup({ pingInterval: 100, pongTimeout: 50, reconnect: { initialDelay: 10 } });
+    client.on("error", () => client.close());
+    void client.connect();
+    controller.simulateOpen();
+    vi.advanceTimersByTime(150);
+    vi.advanceTimersByTime(60_000);
+    expect(client.state).toBe("closed");
+    expect(controller.sockets).toHaveLength(1);
+    expect(controller.socket.closedWith).toEqual({ code: 1000, reason: "" });
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("stops pinging when the socket closes", () => {
