@@ -388,10 +388,11 @@ class SseServeTest {
     client.awaitOpen();
     SseSession session = poll(started);
     List<String> seen = new ArrayList<>();
+    List<String> expected = new ArrayList<>(); // every id published, in order
     int next = 1;
     for (int round = 0; round < 4; round++) {
       for (int i = 0; i < 5; i++) {
-        streams.publish("/sse", SseEvent.of("n" + next++));
+        expected.add(streams.publish("/sse", SseEvent.of("n" + next++)));
       }
       seen.addAll(client.awaitEvents(5).stream().map(Event::id).toList());
       if (round % 2 == 0) {
@@ -402,16 +403,13 @@ class SseServeTest {
       poll(closes);
       // Published while the client is away: replayed when it comes back.
       for (int i = 0; i < 3; i++) {
-        streams.publish("/sse", SseEvent.of("n" + next++));
+        expected.add(streams.publish("/sse", SseEvent.of("n" + next++)));
       }
       session = poll(started);
       assertThat(session.lastEventId()).hasValue(seen.get(seen.size() - 1));
       seen.addAll(client.awaitEvents(3).stream().map(Event::id).toList());
     }
-    List<String> expected = new ArrayList<>();
-    for (int i = 1; i < next; i++) {
-      expected.add(Integer.toString(i));
-    }
+    assertThat(expected).doesNotHaveDuplicates().hasSize(next - 1);
     assertThat(seen).isEqualTo(expected);
     assertThat(client.drain()).isEmpty();
   }

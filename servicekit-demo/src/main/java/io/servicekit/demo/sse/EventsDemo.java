@@ -100,7 +100,7 @@ public final class EventsDemo {
     this.streams =
         ResumableStreams.builder()
             .streamId(request -> STREAM) // every client shares one stream
-            .build(); // memory store, 1000 events; ids "1", "2", ...
+            .build(); // memory store, 1000 events; ids "<epoch>-1", "<epoch>-2", ...
     this.config =
         SseConfig.builder()
             .retry(retry) // browsers reconnect after this
