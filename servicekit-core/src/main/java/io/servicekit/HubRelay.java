@@ -20,6 +20,7 @@ final class HubRelay<O> implements Broker.Subscription {
   static final byte ALL = 1;
   static final byte ROOM = 2;
   static final byte SEND = 3;
+  static final byte GAP = 4;
 
   private final Hub<O> hub;
   private final Broker broker;
@@ -30,6 +31,7 @@ final class HubRelay<O> implements Broker.Subscription {
   private final LongAdder publishFailures = new LongAdder();
   private final LongAdder received = new LongAdder();
   private final LongAdder gaps = new LongAdder();
+  private volatile boolean owesGap; // a hand-over failed after local delivery; others not told
   private final Broker.Subscription gapSubscription;
 
   HubRelay(Hub<O> hub, Broker broker, String topic, Codec<?, O> codec) {
@@ -72,6 +74,9 @@ final class HubRelay<O> implements Broker.Subscription {
    * @throws BrokerUnavailableException then
    */
   void checkAvailable() {
+    if (broker.available() && owesGap) {
+      sendGapNotice();
+    }
     if (!broker.available()) {
       publishFailures.increment();
       throw new BrokerUnavailableException(
@@ -96,6 +101,9 @@ final class HubRelay<O> implements Broker.Subscription {
         e -> {
           Throwable cause = e instanceof CompletionException ? e.getCause() : e;
           publishFailures.increment();
+          // Nodes whose own subscription stayed up would miss it silently: tell them once the
+          // broker takes messages again (before the next message, or when this node reconnects).
+          owesGap = true;
           LOG.warn(
               "hub {}: delivered on this node, but the broker did not take it; other nodes may miss"
                   + " it: {}",
@@ -112,8 +120,33 @@ final class HubRelay<O> implements Broker.Subscription {
         });
   }
 
+  /**
+   * Publishes a gap notice on {@code <topic>.gap}: every other node tells its members to resync.
+   * Sent ahead of the next message (on the same ordered connection) after a failed hand-over.
+   */
+  private void sendGapNotice() {
+    owesGap = false;
+    byte[] notice =
+        new BrokerEnvelope(nodeId, GAP, "", null, null, null, false, new byte[0]).toBytes();
+    CompletionStage<Void> sent;
+    try {
+      sent = broker.publish(topic + ".gap", notice);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedStage(e);
+    }
+    sent.whenComplete(
+        (v, e) -> {
+          if (e != null) {
+            owesGap = true; // try again with the next message
+          }
+        });
+  }
+
   /** The broker lost this node's subscription: members may have missed other nodes' messages. */
   private void onGap(BrokerGap gap) {
+    if (owesGap) {
+      sendGapNotice(); // this node's own failed hand-overs, if any, are owed to the others
+    }
     gaps.increment();
     LOG.warn("hub {}: {}; telling {} members to resync", topic, gap.reason(), hub.size());
     hub.deliverRemote(
@@ -148,10 +181,18 @@ final class HubRelay<O> implements Broker.Subscription {
           case ALL -> topic + ".all";
           case ROOM -> topic + ".room." + env.target();
           case SEND -> topic + ".send";
+          case GAP -> topic + ".gap";
           default -> null;
         };
     if (!t.equals(expected)) {
       return; // another hub's topic that our pattern also matches (e.g. "chat.room.*")
+    }
+    if (env.kind() == GAP) {
+      gaps.increment();
+      String reason = "another node could not hand messages to the broker";
+      LOG.warn("hub {}: {}; telling {} members to resync", topic, reason, hub.size());
+      hub.deliverRemote(null, null, null, Frame.text(Json.resync(topic, reason, 0)));
+      return;
     }
     received.increment();
     Frame frame =

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
 
 /** Runs the samples of docs/clients.md against real servers and checks the page quotes them. */
 class ClientExamplesTest {
-  private static final ResumableStreams STREAMS = ResumableStreams.inMemory();
+  private static final ResumableStreams STREAMS =
+      ResumableStreams.builder()
+          .idGen(new io.servicekit.sse.AtomicIdGen())
+          .build(); // ids "1", "2", ...
   private static ServiceKitServer server;
 
   @BeforeAll

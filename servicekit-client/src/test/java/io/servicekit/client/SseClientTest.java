@@ -33,7 +33,10 @@ import org.junit.jupiter.api.Test;
 class SseClientTest {
   private final FakeScheduler serverTime = new FakeScheduler();
   private final FakeScheduler clientTime = new FakeScheduler();
-  private final ResumableStreams streams = ResumableStreams.inMemory();
+  private final ResumableStreams streams =
+      ResumableStreams.builder()
+          .idGen(new io.servicekit.sse.AtomicIdGen())
+          .build(); // ids "1", "2", ...
   private final BlockingQueue<SseSession> started = new LinkedBlockingQueue<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger flakyCalls =

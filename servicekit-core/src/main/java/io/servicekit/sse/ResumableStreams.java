@@ -134,6 +134,11 @@ public final class ResumableStreams {
   private final LongAdder publishFailures = new LongAdder();
   private final LongAdder storeFailures = new LongAdder();
   private final LongAdder gaps = new LongAdder();
+  // Streams whose event could not be handed to the broker after local delivery: the other nodes
+  // are owed a gap notice, sent before the stream's next event or when the broker is back.
+  private final Set<String> owedGaps = ConcurrentHashMap.newKeySet();
+  private static final byte EVENT = 1;
+  private static final byte GAP = 2;
 
   private ResumableStreams(Builder b) {
     this.broker = b.broker;
@@ -264,7 +269,7 @@ public final class ResumableStreams {
         relayed =
             new BrokerEnvelope(
                     nodeId,
-                    (byte) 1,
+                    EVENT,
                     streamId,
                     null,
                     e.event(),
@@ -296,6 +301,9 @@ public final class ResumableStreams {
     CompletionStage<Void> relay = DONE;
     if (relayed != null) {
       String id = e.id();
+      if (owedGaps.remove(streamId)) {
+        sendGapNotice(streamId); // ahead of this event, on the same ordered connection
+      }
       try {
         relay = broker.publish(topic + "." + streamId, relayed);
       } catch (RuntimeException ex) {
@@ -305,6 +313,7 @@ public final class ResumableStreams {
           (v, ex) -> {
             if (ex != null) {
               publishFailures.increment();
+              owedGaps.add(streamId); // other nodes are told before this stream's next event
               LOG.warn(
                   "streams {}: event {} of stream {} was not handed to the broker; other nodes'"
                       + " live clients may miss it: {}",
@@ -316,6 +325,24 @@ public final class ResumableStreams {
           });
     }
     return new Dispatched(e.id(), stored, relay);
+  }
+
+  /** Tells the other nodes that live clients of {@code streamId} may have missed an event. */
+  private void sendGapNotice(String streamId) {
+    byte[] notice =
+        new BrokerEnvelope(nodeId, GAP, streamId, null, null, null, false, new byte[0]).toBytes();
+    CompletionStage<Void> sent;
+    try {
+      sent = broker.publish(topic + "." + streamId, notice);
+    } catch (RuntimeException ex) {
+      sent = CompletableFuture.failedStage(ex);
+    }
+    sent.whenComplete(
+        (v, ex) -> {
+          if (ex != null) {
+            owedGaps.add(streamId);
+          }
+        });
   }
 
   /** Events the store failed to keep (they reached live clients but cannot be replayed). */
@@ -344,6 +371,14 @@ public final class ResumableStreams {
     String streamId = env.target();
     if (!t.equals(topic + "." + streamId)) {
       return; // another topic that our pattern also matches
+    }
+    if (env.kind() == GAP) {
+      Stream gapped = streams.get(streamId);
+      if (gapped != null) {
+        gaps.increment();
+        resyncLive(gapped, "another node could not hand an event to the broker", 0);
+      }
+      return;
     }
     SseEvent e =
         SseEvent.of(env.a(), env.b(), 0, new String(env.payload(), StandardCharsets.UTF_8));
@@ -534,22 +569,35 @@ public final class ResumableStreams {
         topic,
         gap.reason(),
         store.shared() ? "ending the streams so they resume from the shared store" : "resyncing");
-    for (Stream s : streams.values()) {
-      s.lock.lock();
-      try {
-        for (SseConnection c : s.live) {
-          if (store.shared()) {
-            c.close();
-          } else {
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("reason", "broker outage: " + gap.reason());
-            data.put("outageMs", gap.outage().toMillis());
-            c.enqueue(SseEvent.encode(JsonCodec.INSTANCE, resyncEvent, null, data).wire());
-          }
-        }
-      } finally {
-        unlockStream(s);
+    for (String owed : List.copyOf(owedGaps)) {
+      if (owedGaps.remove(owed)) {
+        sendGapNotice(owed); // this node's own failed hand-overs are owed to the others
       }
+    }
+    for (Stream s : streams.values()) {
+      resyncLive(s, "broker outage: " + gap.reason(), gap.outage().toMillis());
+    }
+  }
+
+  /**
+   * The live clients of {@code s} may have missed events: with a shared store each is ended so it
+   * resumes exactly from the store; otherwise each gets a {@code resync} event.
+   */
+  private void resyncLive(Stream s, String reason, long outageMs) {
+    s.lock.lock();
+    try {
+      for (SseConnection c : s.live) {
+        if (store.shared()) {
+          c.close();
+        } else {
+          Map<String, Object> data = new LinkedHashMap<>();
+          data.put("reason", reason);
+          data.put("outageMs", outageMs);
+          c.enqueue(SseEvent.encode(JsonCodec.INSTANCE, resyncEvent, null, data).wire());
+        }
+      }
+    } finally {
+      unlockStream(s);
     }
   }
 

@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * When Redis is unreachable or does not answer, {@link #append} and the reads fail their stage with
  * {@link BrokerUnavailableException} (counted: {@link #storeFailures()}, {@link #readFailures()}),
  * and {@link #available()} is false until Redis answers again; a read failure is never reported as
- * an unknown id.
+ * an unknown id. After an event of a stream could not be stored, the stream's next append first
+ * writes a hole marker: a client resuming from an id before the hole gets a {@code resync}, never a
+ * replay that silently skips the lost event.
  */
 public final class RedisEventStore implements EventStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisEventStore.class);
@@ -55,6 +57,10 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
   private final AtomicLong storeFailures = new AtomicLong();
   private final AtomicLong readFailures = new AtomicLong();
   private final AtomicBoolean probing = new AtomicBoolean();
+  // Streams with an event that could not be stored: the next append first writes a hole marker.
+  private final java.util.Set<String> holes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final String HOLE_FIELD = "servicekit-hole";
+  private static final Map<String, String> HOLE = Map.of(HOLE_FIELD, "1");
   private volatile boolean stalled; // a command timed out; cleared by a PING's answer
 
   private RedisEventStore(
@@ -137,6 +143,18 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
       return done;
     }
     try {
+      if (holes.remove(streamId)) {
+        // An earlier event of this stream could not be stored: mark the hole first, on the same
+        // ordered connection, so that no replay runs across it.
+        conn.async()
+            .xadd(key(streamId), new XAddArgs().maxlen(maxLen).exactTrimming(), HOLE)
+            .whenComplete(
+                (entryId, e) -> {
+                  if (e != null) {
+                    holes.add(streamId);
+                  }
+                });
+      }
       conn.async()
           .xadd(key(streamId), new XAddArgs().maxlen(maxLen).exactTrimming(), body)
           .whenComplete(
@@ -155,6 +173,7 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
 
   private BrokerUnavailableException storeFailed(StoredEvent event, String streamId, Throwable e) {
     long n = storeFailures.incrementAndGet();
+    holes.add(streamId);
     noteTimeout(e);
     String what =
         RedisSupport.isTimeout(e)
@@ -370,6 +389,10 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
     List<StoredEvent> out = new ArrayList<>(messages.size());
     for (StreamMessage<String, String> m : messages) {
       Map<String, String> body = m.getBody();
+      if (body.containsKey(HOLE_FIELD)) {
+        out.clear(); // events before a hole cannot anchor a replay: their ids get a resync
+        continue;
+      }
       String id = body.get("id");
       String data = body.get("data");
       if (id == null || id.isEmpty() || data == null) {
