@@ -127,6 +127,8 @@ public final class WsConnection<I> implements WsSession {
     lastReadNanos = scheduler.nanoTime();
     pingTask = scheduler.schedule(this::pingTick, config.pingPeriod());
     timeoutTask = scheduler.schedule(this::timeoutTick, config.pongPeriod());
+    cancelIfFinished(pingTask);
+    cancelIfFinished(timeoutTask);
     LOG.debug("{} {}: open", conn.name(), conn.connId());
     callbacks.execute(
         () -> {
@@ -235,6 +237,7 @@ public final class WsConnection<I> implements WsSession {
     LOG.debug("{} {}: closing with {}", conn.name(), conn.connId(), status);
     queue.offerLast(status); // never dropped nor counted; later offers are refused
     closeTimer = scheduler.schedule(this::abort, config.closeTimeout());
+    cancelIfFinished(closeTimer); // the peer's close may have finished us meanwhile
     return true;
   }
 
@@ -337,6 +340,7 @@ public final class WsConnection<I> implements WsSession {
     }
     if (closeTimer == null) {
       closeTimer = scheduler.schedule(this::abort, config.closeTimeout());
+      cancelIfFinished(closeTimer);
     }
   }
 
@@ -345,9 +349,12 @@ public final class WsConnection<I> implements WsSession {
       return;
     }
     state = State.CLOSED;
+    // Nothing scheduled may keep a finished connection reachable: each task below holds it. A tick
+    // that re-arms concurrently sees CLOSED after storing its handle and cancels it itself.
     cancel(pingTask);
     cancel(timeoutTask);
     cancel(closeTimer);
+    watchdog.stop();
     WriteQueue<Object> q = queue;
     if (q != null) {
       q.clear();
@@ -371,6 +378,16 @@ public final class WsConnection<I> implements WsSession {
     }
   }
 
+  /**
+   * Cancels {@code task}, just stored in its field, if the connection has finished: {@link #finish}
+   * sets CLOSED before it reads the fields, so one of the two sees the other (volatile accesses).
+   */
+  private void cancelIfFinished(Scheduler.Cancellable task) {
+    if (state == State.CLOSED) {
+      task.cancel();
+    }
+  }
+
   private void pingTick() {
     if (state != State.OPEN) {
       return;
@@ -382,6 +399,7 @@ public final class WsConnection<I> implements WsSession {
     }
     if (state == State.OPEN) {
       pingTask = scheduler.schedule(this::pingTick, config.pingPeriod());
+      cancelIfFinished(pingTask);
     }
   }
 
@@ -394,6 +412,7 @@ public final class WsConnection<I> implements WsSession {
     if (silent < pong) {
       // Activity since the check was armed: re-arm for the new deadline, not a full period.
       timeoutTask = scheduler.schedule(this::timeoutTick, Duration.ofNanos(pong - silent));
+      cancelIfFinished(timeoutTask);
       return;
     }
     callbacks.execute(
@@ -419,6 +438,7 @@ public final class WsConnection<I> implements WsSession {
             // Kept alive by the application: look again one full period from now.
             lastReadNanos = scheduler.nanoTime();
             timeoutTask = scheduler.schedule(this::timeoutTick, config.pongPeriod());
+            cancelIfFinished(timeoutTask);
           }
         });
   }

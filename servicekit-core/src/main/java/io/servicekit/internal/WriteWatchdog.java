@@ -12,7 +12,9 @@ import java.util.function.LongSupplier;
  * the WebSocket and SSE state machines; not API.
  *
  * <p>Costs one release store per write started. At most one check is scheduled at a time: one per
- * timeout period while writes happen, none once the connection has been idle for a period.
+ * timeout period while writes happen, none once the connection has been idle for a period. {@link
+ * #stop()} cancels the scheduled check, so that a finished connection is not kept reachable by the
+ * scheduler's queue until the check would have run (a write timeout later).
  */
 public final class WriteWatchdog {
   private final Scheduler scheduler;
@@ -21,6 +23,8 @@ public final class WriteWatchdog {
   private final BooleanSupplier ended;
   private final Runnable onStuck;
   private volatile boolean armed; // a check is scheduled
+  private volatile boolean stopped; // set once by stop(); no check is scheduled after it
+  private volatile Scheduler.Cancellable pending; // the last check scheduled
   private static final VarHandle ARMED;
   private static final VarHandle LAST_WRITE;
 
@@ -63,14 +67,39 @@ public final class WriteWatchdog {
     arm(timeout);
   }
 
+  /**
+   * Cancels the scheduled check, if any, and schedules none from now on; idempotent. Call it when
+   * the connection has finished.
+   */
+  public void stop() {
+    stopped = true;
+    Scheduler.Cancellable c = pending;
+    if (c != null) {
+      c.cancel();
+    }
+  }
+
   private void arm(Duration delay) {
     // A plain read first: while a check is armed (nearly always under traffic) no CAS is paid.
     if (!armed && ARMED.compareAndSet(this, false, true)) {
-      scheduler.schedule(this::check, delay);
+      if (stopped) {
+        return; // armed stays true: later writes pay neither a CAS nor a schedule
+      }
+      Scheduler.Cancellable c = scheduler.schedule(this::check, delay);
+      pending = c;
+      // stop() writes stopped, then reads pending; this wrote pending, then reads stopped: with
+      // volatile accesses one of the two sees the other, so a check armed while stopping is
+      // cancelled by one side or the other.
+      if (stopped) {
+        c.cancel();
+      }
     }
   }
 
   private void check() {
+    if (stopped) {
+      return; // leave armed set: nothing is scheduled any more
+    }
     armed = false;
     if (ended.getAsBoolean()) {
       return;

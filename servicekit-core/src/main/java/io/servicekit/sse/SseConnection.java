@@ -163,7 +163,7 @@ public final class SseConnection implements SseSession {
       streams.join(this, streamId, lastEventId);
     }
     if (!config.keepalivePeriod().isZero()) {
-      keepaliveTask = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
+      scheduleKeepalive();
     }
     LOG.debug("{} {}: open", conn.name(), conn.connId());
     callbacks.execute(
@@ -379,10 +379,12 @@ public final class SseConnection implements SseSession {
       return;
     }
     state.set(State.CLOSED);
+    // Nothing scheduled may keep a finished stream reachable: both tasks hold it.
     Scheduler.Cancellable k = keepaliveTask;
     if (k != null) {
       k.cancel();
     }
+    watchdog.stop();
     WriteQueue<byte[]> q = queue;
     if (q != null) {
       q.clear();
@@ -413,7 +415,20 @@ public final class SseConnection implements SseSession {
     }
     enqueue(KEEPALIVE);
     if (state.get() == State.OPEN) {
-      keepaliveTask = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
+      scheduleKeepalive();
+    }
+  }
+
+  /**
+   * Schedules the next keepalive; cancels it at once if the stream finished meanwhile ({@link
+   * #finish} sets {@code finished} before it reads {@code keepaliveTask}, so one side sees the
+   * other).
+   */
+  private void scheduleKeepalive() {
+    Scheduler.Cancellable k = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
+    keepaliveTask = k;
+    if (finished.get()) {
+      k.cancel();
     }
   }
 

@@ -129,7 +129,7 @@ public final class StreamableStream implements EventSink {
     // The keepalive period starts before the first write commits the response: whoever sees the
     // headers may count on it (a test advancing a fake clock does).
     if (!config.keepalivePeriod().isZero()) {
-      keepaliveTask = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
+      scheduleKeepalive();
     }
     byte[] first = config.retry().map(r -> SseFormat.retry(r.toMillis())).orElse(new byte[0]);
     queue.offer(new Item(first, false), first.length, SlowConsumerPolicy.CLOSE);
@@ -369,10 +369,12 @@ public final class StreamableStream implements EventSink {
     } finally {
       lock.unlock();
     }
+    // Nothing scheduled may keep a finished stream reachable: both tasks hold it.
     Scheduler.Cancellable k = keepaliveTask;
     if (k != null) {
       k.cancel();
     }
+    watchdog.stop();
     WriteQueue<Item> q = queue;
     if (q != null) {
       q.clear();
@@ -402,7 +404,20 @@ public final class StreamableStream implements EventSink {
     WriteQueue<Item> q = queue;
     q.offer(new Item(KEEPALIVE, false), KEEPALIVE.length, SlowConsumerPolicy.CLOSE);
     if (isOpen()) {
-      keepaliveTask = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
+      scheduleKeepalive();
+    }
+  }
+
+  /**
+   * Schedules the next keepalive; cancels it at once if the stream finished meanwhile ({@link
+   * #finish} sets {@code finished} before it reads {@code keepaliveTask}, so one side sees the
+   * other).
+   */
+  private void scheduleKeepalive() {
+    Scheduler.Cancellable k = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
+    keepaliveTask = k;
+    if (finished.get()) {
+      k.cancel();
     }
   }
 

@@ -77,9 +77,14 @@ final class ClientGoneProbe implements Callback {
     }
   }
 
+  /**
+   * Blocking: ending the stream fails the handler's callback, and Jetty then cancels a write in
+   * flight and waits for it. Run on the selector thread (as a non-blocking callback is), that wait
+   * froze the selector and every connection on it, found under connection churn.
+   */
   @Override
   public InvocationType getInvocationType() {
-    return InvocationType.NON_BLOCKING;
+    return InvocationType.BLOCKING;
   }
 
   private void gone(Throwable cause) {

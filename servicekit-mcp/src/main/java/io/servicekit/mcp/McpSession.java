@@ -60,6 +60,15 @@ final class McpSession {
     return s;
   }
 
+  /**
+   * Drops {@code s} from the session: it ended without issuing an event id (its POST was answered
+   * with JSON), so no {@code Last-Event-ID} can name it. Without this a long session would keep
+   * every such stream.
+   */
+  void forget(McpStream s) {
+    streams.remove(s.id, s);
+  }
+
   /** The standalone GET stream, created on first use. */
   synchronized McpStream standalone() {
     if (standalone == null) {

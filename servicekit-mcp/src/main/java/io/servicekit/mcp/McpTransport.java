@@ -365,6 +365,10 @@ public final class McpTransport implements StreamableHandler {
       HANDLERS.newThread(() -> run(session, stream, r)).start();
     }
     List<JsonNode> json = stream.awaitDecision();
+    if (json != null) {
+      // Answered as JSON: the stream issued no event id, so nothing can resume it.
+      session.forget(stream);
+    }
     if (json != null && json.isEmpty()) {
       return SingleResponse.empty(202).withHeader(SESSION_HEADER, session.id); // all cancelled
     }
