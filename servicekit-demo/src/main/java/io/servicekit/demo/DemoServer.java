@@ -200,6 +200,11 @@ public final class DemoServer {
                 time.stop();
                 chat.hub().closeAll(CloseStatus.of(CloseStatus.GOING_AWAY, "server shutting down"));
               }
+
+              @Override
+              public void lifeCycleStopped(LifeCycle event) {
+                ops.metrics().close(); // the GC listener of the JVM binders
+              }
             });
     return new Demo(server, events, ops);
   }

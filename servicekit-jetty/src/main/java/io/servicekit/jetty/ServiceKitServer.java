@@ -79,6 +79,13 @@ public final class ServiceKitServer implements AutoCloseable {
     }
     if (b.metrics != null) {
       server.addBean(b.metrics);
+      for (Route r : b.routes) {
+        if (contains(r.handler, WsServe.class)) {
+          b.metrics.routeAdded(MetricsListener.Kind.WEBSOCKET, r.spec.getDeclaration());
+        } else if (contains(r.handler, SseServe.class)) {
+          b.metrics.routeAdded(MetricsListener.Kind.SSE, r.spec.getDeclaration());
+        }
+      }
     }
     ContextHandler context = new ContextHandler(routes, "/");
     gate.setHandler(context);
@@ -93,6 +100,11 @@ public final class ServiceKitServer implements AutoCloseable {
     this.hostChecked = hostCheck;
     server.setHandler(b.headerTimeout.isZero() ? outer : HeaderDeadline.marker(outer));
     ServerWebSocketContainer.ensure(server, context);
+  }
+
+  private static boolean contains(Handler handler, Class<? extends Handler> type) {
+    return type.isInstance(handler)
+        || (handler instanceof Handler.Container c && !c.getDescendants(type).isEmpty());
   }
 
   public static Builder builder() {

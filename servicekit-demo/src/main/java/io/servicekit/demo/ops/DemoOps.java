@@ -62,7 +62,8 @@ public final class DemoOps {
   private final RateLimitConfig rateLimit;
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final MicrometerMetrics metrics = new MicrometerMetrics(registry);
+  private final MicrometerMetrics metrics =
+      new MicrometerMetrics(registry).bindJvmAndProcessMetrics();
 
   private DemoOps(
       OriginPatterns origins,
@@ -140,7 +141,10 @@ public final class DemoOps {
         SseMetrics.reportingTo(metrics));
   }
 
-  /** The Micrometer listener (WebSocket metrics by route pattern). */
+  /**
+   * The Micrometer listener (WebSocket and SSE metrics by route pattern, registered at zero when
+   * the server is built) with the JVM and process binders bound.
+   */
   public MicrometerMetrics metrics() {
     return metrics;
   }
