@@ -176,6 +176,22 @@ public final class ServiceKitServer implements AutoCloseable {
             .toArray(CompletableFuture[]::new));
   }
 
+  /**
+   * Ends every open SSE stream with {@link SseServe#SHUTDOWN_EVENT} and runs every {@link
+   * StreamableServe#shutdown} (streams opening from now on end as they open); the stage completes
+   * when they have ended.
+   */
+  CompletableFuture<Void> endStreams() {
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    for (SseServe sse : server.getDescendants(SseServe.class)) {
+      all.add(sse.endAll(SseServe.SHUTDOWN_EVENT, true));
+    }
+    for (StreamableServe streamable : server.getDescendants(StreamableServe.class)) {
+      all.add(streamable.shutdown());
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+
   /** HTTP requests in progress (SSE streams included; upgraded WebSockets are not requests). */
   public int inFlightRequests() {
     return gate.inFlight();
