@@ -30,6 +30,12 @@ public interface MetricsListener {
   }
 
   /**
+   * A route of {@code kind} exists: called once per route when the server is built, before any
+   * connection, so that its meters can show zero values from the start.
+   */
+  default void routeAdded(Kind kind, String route) {}
+
+  /**
    * A handshake was refused before the upgrade; {@code reason} is a short stable word such as
    * {@code origin}, {@code method}, {@code version}, {@code bad_key}, {@code rejected}, {@code
    * error}.

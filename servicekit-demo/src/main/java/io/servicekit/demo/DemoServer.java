@@ -10,6 +10,7 @@ import io.servicekit.demo.ops.DemoOps;
 import io.servicekit.demo.sse.EventsDemo;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.WsServe;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <caption>Routes</caption>
  * <tr><th>path</th><th>what</th></tr>
  * <tr><td>{@code /}</td><td>an HTML page exercising the demos from the browser ({@link StaticPageHandler})</td></tr>
- * <tr><td>{@code /echo}</td><td>raw WebSocket echo, text and binary, up to 16 MiB, any origin ({@link EchoConn})</td></tr>
+ * <tr><td>{@code /echo}</td><td>raw WebSocket echo, text and binary, up to 16 MiB, any origin, the guard's connection limits ({@link EchoConn})</td></tr>
  * <tr><td>{@code /ws/chat}</td><td>chat with rooms ({@link ChatService}, {@link ChatConn})</td></tr>
  * <tr><td>{@code /ws/time}</td><td>the time every second plus published messages ({@link TimeService})</td></tr>
  * <tr><td>{@code /publish?msg=}</td><td>publish to every time subscriber ({@link PublishHandler})</td></tr>
@@ -172,12 +173,17 @@ public final class DemoServer {
     TimeService time =
         new TimeService(Scheduler.system(), Clock.systemUTC(), TimeService.DEFAULT_PERIOD, broker);
     // The guard covers every route but /healthz and /metrics, which ops adds, and /echo: the
-    // protocol-conformance endpoint stays open to any origin and any rate. /mcp (McpDemo) checks
-    // Host and Origin itself, as the MCP spec requires, and is not rate limited either.
+    // protocol-conformance endpoint stays open to any origin and any rate, but has the guard's
+    // connection limits (the same limiters: 1000 in all, CONN_LIMIT_PER_IP per address). /mcp
+    // (McpDemo) checks Host and Origin itself, as the MCP spec requires, and is not rate limited
+    // either.
     ServiceKitServer.Builder routes =
         ops.apply(ServiceKitServer.builder().port(port), "/echo", McpDemo.PATH)
             .route("/", new StaticPageHandler())
-            .ws("/echo", request -> new EchoConn(), EchoConn.CONFIG)
+            .route(
+                "/echo",
+                ops.connectionLimits()
+                    .wrap(WsServe.handler(request -> new EchoConn(), EchoConn.CONFIG)))
             .ws("/ws/chat", chat, json)
             .ws("/ws/time", time, json)
             .route("/publish", new PublishHandler(time));
@@ -199,6 +205,11 @@ public final class DemoServer {
               public void lifeCycleStopping(LifeCycle event) {
                 time.stop();
                 chat.hub().closeAll(CloseStatus.of(CloseStatus.GOING_AWAY, "server shutting down"));
+              }
+
+              @Override
+              public void lifeCycleStopped(LifeCycle event) {
+                ops.metrics().close(); // the GC listener of the JVM binders
               }
             });
     return new Demo(server, events, ops);

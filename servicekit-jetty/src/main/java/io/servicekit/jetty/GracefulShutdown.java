@@ -209,9 +209,15 @@ public final class GracefulShutdown {
         alreadyStopped ? CompletableFuture.completedFuture(null) : server.gate().drain();
     int webSockets = server.webSocketSessions().size();
     CompletableFuture<Void> closed = server.closeWebSockets(GOING_AWAY, true);
+    // Streams nobody else ends (SSE outside a hub, Streamable/MCP streams) get their final event
+    // now rather than being cut at the end of the drain; their requests are what drained awaits.
+    CompletableFuture<Void> streamsEnded =
+        alreadyStopped ? CompletableFuture.completedFuture(null) : server.endStreams();
     String forced = null;
     try {
-      CompletableFuture.anyOf(CompletableFuture.allOf(drained, closed), force)
+      CompletableFuture.anyOf(
+              CompletableFuture.allOf(drained, closed, streamsEnded.exceptionally(x -> null)),
+              force)
           .get(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
       forced = force.getNow(null);
     } catch (TimeoutException e) {

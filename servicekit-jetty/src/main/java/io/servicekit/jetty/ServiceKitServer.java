@@ -56,6 +56,7 @@ public final class ServiceKitServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final ShutdownGate gate = new ShutdownGate();
+  private final boolean hostChecked;
 
   private ServiceKitServer(Builder b) {
     QueuedThreadPool threads = new QueuedThreadPool();
@@ -63,7 +64,10 @@ public final class ServiceKitServer implements AutoCloseable {
     threads.setVirtualThreadsExecutor(new VirtualThreadPool());
     server = new Server(threads);
     server.setStopTimeout(b.stopTimeout.toMillis());
-    connector = new ServerConnector(server);
+    connector =
+        b.headerTimeout.isZero()
+            ? new ServerConnector(server)
+            : HeaderDeadline.connector(server, b.headerTimeout);
     connector.setHost(b.host);
     connector.setPort(b.port);
     connector.setIdleTimeout(b.idleTimeout.toMillis());
@@ -75,11 +79,32 @@ public final class ServiceKitServer implements AutoCloseable {
     }
     if (b.metrics != null) {
       server.addBean(b.metrics);
+      for (Route r : b.routes) {
+        if (contains(r.handler, WsServe.class)) {
+          b.metrics.routeAdded(MetricsListener.Kind.WEBSOCKET, r.spec.getDeclaration());
+        } else if (contains(r.handler, SseServe.class)) {
+          b.metrics.routeAdded(MetricsListener.Kind.SSE, r.spec.getDeclaration());
+        }
+      }
     }
     ContextHandler context = new ContextHandler(routes, "/");
     gate.setHandler(context);
-    server.setHandler(gate);
+    Handler outer = gate;
+    boolean hostCheck =
+        b.loopbackHostCheck != null
+            ? b.loopbackHostCheck
+            : LoopbackHostCheck.isLoopbackBind(b.host);
+    if (hostCheck) {
+      outer = new LoopbackHostCheck(outer, b.extraHosts);
+    }
+    this.hostChecked = hostCheck;
+    server.setHandler(b.headerTimeout.isZero() ? outer : HeaderDeadline.marker(outer));
     ServerWebSocketContainer.ensure(server, context);
+  }
+
+  private static boolean contains(Handler handler, Class<? extends Handler> type) {
+    return type.isInstance(handler)
+        || (handler instanceof Handler.Container c && !c.getDescendants(type).isEmpty());
   }
 
   public static Builder builder() {
@@ -151,9 +176,33 @@ public final class ServiceKitServer implements AutoCloseable {
             .toArray(CompletableFuture[]::new));
   }
 
+  /**
+   * Ends every open SSE stream with {@link SseServe#SHUTDOWN_EVENT} and runs every {@link
+   * StreamableServe#shutdown} (streams opening from now on end as they open); the stage completes
+   * when they have ended.
+   */
+  CompletableFuture<Void> endStreams() {
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    for (SseServe sse : server.getDescendants(SseServe.class)) {
+      all.add(sse.endAll(SseServe.SHUTDOWN_EVENT, true));
+    }
+    for (StreamableServe streamable : server.getDescendants(StreamableServe.class)) {
+      all.add(streamable.shutdown());
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+
   /** HTTP requests in progress (SSE streams included; upgraded WebSockets are not requests). */
   public int inFlightRequests() {
     return gate.inFlight();
+  }
+
+  /**
+   * Whether requests are refused unless their {@code Host} is a loopback name ({@link
+   * Builder#loopbackHostCheck}).
+   */
+  public boolean loopbackHostCheck() {
+    return hostChecked;
   }
 
   ShutdownGate gate() {
@@ -173,6 +222,9 @@ public final class ServiceKitServer implements AutoCloseable {
     private int port = 8080;
     private Duration idleTimeout = Duration.ofSeconds(120);
     private Duration stopTimeout = Duration.ofSeconds(30);
+    private Duration headerTimeout = Duration.ofSeconds(10);
+    private Boolean loopbackHostCheck; // null: on when bound to loopback
+    private Set<String> extraHosts = Set.of();
     private final List<Route> routes = new ArrayList<>();
     private Middleware guard;
     private Set<String> unguarded = Set.of();
@@ -189,7 +241,10 @@ public final class ServiceKitServer implements AutoCloseable {
       return this;
     }
 
-    /** Interface to bind; default all. */
+    /**
+     * Interface to bind; default all. A loopback address or name ({@code 127.0.0.1}, {@code ::1},
+     * {@code localhost}) turns on {@link #loopbackHostCheck} unless it is set explicitly.
+     */
     public Builder host(String host) {
       this.host = host;
       return this;
@@ -198,6 +253,55 @@ public final class ServiceKitServer implements AutoCloseable {
     /** HTTP connection idle timeout (WebSocket connections manage their own). Default 120 s. */
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = Objects.requireNonNull(idleTimeout);
+      return this;
+    }
+
+    /**
+     * Longest time from the first byte of an HTTP/1 request to the end of its headers; a client
+     * still sending headers then gets 408 {@code request header timeout} and is disconnected (the
+     * idle timeout restarts on every byte, so it does not stop a client trickling header lines).
+     * Default 10 s; {@link Duration#ZERO} turns the deadline off.
+     *
+     * @throws IllegalArgumentException for a negative duration
+     */
+    public Builder headerTimeout(Duration headerTimeout) {
+      Objects.requireNonNull(headerTimeout, "headerTimeout");
+      if (headerTimeout.isNegative()) {
+        throw new IllegalArgumentException(
+            "headerTimeout must be positive, or zero to turn it off: " + headerTimeout);
+      }
+      this.headerTimeout = headerTimeout;
+      return this;
+    }
+
+    /**
+     * DNS rebinding protection: when on, a request whose {@code Host} is not a loopback name
+     * ({@code localhost}, {@code 127.0.0.0/8}, {@code [::1]}, any port) nor one of {@link
+     * #allowedHosts} is answered 403 {@code Host "..." not allowed (loopbackHostCheck)}, WebSocket
+     * upgrades included. Default: on when {@link #host} is a loopback address or name, off
+     * otherwise (all interfaces, or a public address: put the check in a proxy or use an origin
+     * policy there).
+     */
+    public Builder loopbackHostCheck(boolean enabled) {
+      this.loopbackHostCheck = enabled;
+      return this;
+    }
+
+    /**
+     * Extra {@code Host} names (without port, e.g. {@code myapp.test}) that {@link
+     * #loopbackHostCheck} lets through. Replaces any earlier list.
+     */
+    public Builder allowedHosts(String... hosts) {
+      Set<String> set = new java.util.TreeSet<>();
+      for (String h : hosts) {
+        String v = Objects.requireNonNull(h, "host").strip().toLowerCase(java.util.Locale.ROOT);
+        if (v.isEmpty() || v.contains("/") || (v.contains(":") && !v.startsWith("["))) {
+          throw new IllegalArgumentException(
+              "allowedHosts takes host names without port or scheme, got \"" + h + "\"");
+        }
+        set.add(v);
+      }
+      this.extraHosts = Set.copyOf(set);
       return this;
     }
 

@@ -4,10 +4,15 @@ import io.servicekit.HandshakeRejection;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseConn;
 import io.servicekit.sse.SseConnection;
+import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseHandler;
 import io.servicekit.sse.SseNoContent;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -45,12 +50,25 @@ import org.slf4j.LoggerFactory;
  * client goes away (Jetty reports the failure, or a write fails), or when the server stops. The
  * connector's idle timeout still applies: keep the keepalive period below it (the defaults, 30 s
  * and {@link ServiceKitServer}'s 120 s, do).
+ *
+ * <p>{@link #endAll} ends every open stream with a final event; {@link GracefulShutdown} calls it
+ * with {@link #SHUTDOWN_EVENT} after its callbacks, so streams the application does not track (no
+ * hub) end within the drain instead of being cut at its end.
  */
 public final class SseServe extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(SseServe.class);
 
+  /**
+   * The final event {@link GracefulShutdown} sends: {@code event: shutdown} with {@code data:
+   * {"reason":"server shutting down"}}.
+   */
+  public static final SseEvent SHUTDOWN_EVENT =
+      SseEvent.named("shutdown", "{\"reason\":\"server shutting down\"}");
+
   private final SseHandler<?> handler;
   private final SseConfig config;
+  private final Set<SseConnection> open = ConcurrentHashMap.newKeySet();
+  private volatile SseEvent ending; // set by endAll(…, alsoLater): streams opening now end at once
 
   private SseServe(SseHandler<?> handler, SseConfig config) {
     super(InvocationType.BLOCKING);
@@ -130,7 +148,52 @@ public final class SseServe extends Handler.Abstract {
               request.getConnectionMetaData().getConnection().getEndPoint(),
               connection::onTransportFailure));
     }
+    open.add(connection);
+    connection.closeFuture().whenComplete((status, x) -> open.remove(connection));
     connection.open(transport);
+    SseEvent last = ending;
+    if (last != null) {
+      end(connection, last);
+    }
     return true;
+  }
+
+  /** The streams of this endpoint open now. */
+  public int openStreams() {
+    return open.size();
+  }
+
+  /**
+   * Sends {@code finalEvent} (directly, never stored for replay) to every open stream of this
+   * endpoint, then ends it gracefully (what is queued is written first); with {@code alsoLater},
+   * streams that open from now on are ended the same way as they open. The stage completes when all
+   * of them have ended.
+   */
+  public CompletableFuture<Void> endAll(SseEvent finalEvent, boolean alsoLater) {
+    Objects.requireNonNull(finalEvent, "finalEvent");
+    if (alsoLater) {
+      ending = finalEvent;
+    }
+    List<SseConnection> now = List.copyOf(open);
+    for (SseConnection c : now) {
+      end(c, finalEvent);
+    }
+    return CompletableFuture.allOf(
+        now.stream()
+            .map(c -> c.closeFuture().toCompletableFuture())
+            .toArray(CompletableFuture[]::new));
+  }
+
+  private static void end(SseConnection connection, SseEvent finalEvent) {
+    if (connection.isOpen()) {
+      connection.sendDirect(finalEvent);
+      connection.close();
+    }
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    ending = null;
+    super.doStart();
   }
 }

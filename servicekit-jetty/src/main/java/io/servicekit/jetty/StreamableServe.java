@@ -10,11 +10,18 @@ import io.servicekit.streamable.StreamableResponse;
 import io.servicekit.streamable.StreamableStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -55,6 +62,11 @@ import org.slf4j.LoggerFactory;
  * io.servicekit.streamable.StreamClosedException} and its thread is interrupted, so no producer
  * stays blocked on a stream nobody reads. The connector's idle timeout still applies: keep {@link
  * StreamableConfig#keepalivePeriod()} below it.
+ *
+ * <p>On a graceful shutdown ({@link GracefulShutdown}, after its callbacks) {@link #shutdown} runs
+ * the {@link #onShutdown} hooks (an MCP transport answers its running requests and ends its
+ * sessions' streams there) and, once they are done, ends every stream still open gracefully: what
+ * its producer has sent is written, then the response ends.
  */
 public final class StreamableServe extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(StreamableServe.class);
@@ -64,6 +76,10 @@ public final class StreamableServe extends Handler.Abstract {
 
   private final StreamableHandler handler;
   private final StreamableConfig config;
+  private final Set<StreamableStream> open = ConcurrentHashMap.newKeySet();
+  private final List<Supplier<? extends CompletionStage<?>>> shutdownHooks =
+      new CopyOnWriteArrayList<>();
+  private volatile boolean ending; // shutdown() ran: streams opening now end at once
 
   private StreamableServe(StreamableHandler handler, StreamableConfig config) {
     super(InvocationType.NON_BLOCKING);
@@ -84,6 +100,60 @@ public final class StreamableServe extends Handler.Abstract {
   /** The configuration of this endpoint. */
   public StreamableConfig config() {
     return config;
+  }
+
+  /**
+   * Adds a hook {@link #shutdown} runs before ending the open streams; its stage completes when
+   * what it ended has ended.
+   */
+  public StreamableServe onShutdown(Supplier<? extends CompletionStage<?>> hook) {
+    shutdownHooks.add(Objects.requireNonNull(hook, "hook"));
+    return this;
+  }
+
+  /** The streams of this endpoint open now. */
+  public int openStreams() {
+    return open.size();
+  }
+
+  /**
+   * Runs the {@link #onShutdown} hooks, then ends every stream still open gracefully (and, from
+   * then on, streams as they open). The stage completes when the hooks' stages and those streams
+   * have ended.
+   */
+  public CompletableFuture<Void> shutdown() {
+    List<CompletableFuture<?>> hooks = new ArrayList<>();
+    for (Supplier<? extends CompletionStage<?>> hook : shutdownHooks) {
+      try {
+        hooks.add(hook.get().toCompletableFuture());
+      } catch (RuntimeException e) {
+        LOG.warn("StreamableServe shutdown hook failed", e);
+      }
+    }
+    return CompletableFuture.allOf(hooks.toArray(CompletableFuture[]::new))
+        .handle((r, x) -> null)
+        .thenCompose(
+            ignored -> {
+              ending = true;
+              List<CompletableFuture<Void>> ends = new ArrayList<>();
+              for (StreamableStream s : List.copyOf(open)) {
+                ends.add(ended(s));
+                s.close();
+              }
+              return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new));
+            });
+  }
+
+  private static CompletableFuture<Void> ended(StreamableStream stream) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    stream.onClose(() -> done.complete(null));
+    return done;
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    ending = false;
+    super.doStart();
   }
 
   @Override
@@ -226,7 +296,12 @@ public final class StreamableServe extends Handler.Abstract {
               request.getConnectionMetaData().getConnection().getEndPoint(),
               stream::onTransportFailure));
     }
+    open.add(stream);
+    stream.onClose(() -> open.remove(stream));
     stream.open(transport, answer.producer());
+    if (ending) {
+      stream.close();
+    }
   }
 
   private static void addHeaders(Response response, Map<String, List<String>> headers) {

@@ -34,6 +34,7 @@ final class McpSession {
   private final Scheduler clock;
   private long lastActiveNanos; // guarded by this
   private volatile boolean ended;
+  volatile boolean shuttingDown; // running requests are being answered "server shutting down"
 
   McpSession(
       String id,
@@ -130,6 +131,26 @@ final class McpSession {
   /** Whether any stream has a connection attached. */
   boolean hasAttachedStreams() {
     return streams.values().stream().anyMatch(McpStream::isAttached);
+  }
+
+  /** Its streams now (a snapshot). */
+  List<McpStream> streams() {
+    return List.copyOf(streams.values());
+  }
+
+  /**
+   * The server is stopping gracefully: running handlers are interrupted (each then answers "server
+   * shutting down"), pending server-to-client requests fail, and every stream ends once it owes
+   * nothing more, after sending what it holds.
+   */
+  void beginShutdown(String why) {
+    shuttingDown = true;
+    running.values().forEach(Thread::interrupt);
+    pending
+        .values()
+        .forEach(f -> f.completeExceptionally(new McpError(McpError.INTERNAL_ERROR, why)));
+    pending.clear();
+    streams.values().forEach(McpStream::endWhenAnswered);
   }
 
   /** Ends the session: streams close, running handlers are interrupted, pending requests fail. */

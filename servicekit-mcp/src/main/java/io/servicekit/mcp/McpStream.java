@@ -155,6 +155,43 @@ final class McpStream {
     }
   }
 
+  /**
+   * Graceful end (server shutdown): the stream ends as soon as it owes no response — at once for
+   * the standalone stream and a POST stream that has answered everything — and its attached
+   * connection is sent what the stream holds before it closes.
+   */
+  void endWhenAnswered() {
+    lock.lock();
+    try {
+      if (owed <= 0 || standalone) {
+        ended = true;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits until the stream has ended and no connection is attached (its pump has sent what it held
+   * and closed), or until {@code deadlineNanos} ({@link System#nanoTime}); returns whether it did.
+   */
+  boolean awaitFinished(long deadlineNanos) throws InterruptedException {
+    lock.lock();
+    try {
+      while (!ended || attached != null) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        changed.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Ends the stream (session over): the attached connection closes. */
   void end() {
     EventSink sink;

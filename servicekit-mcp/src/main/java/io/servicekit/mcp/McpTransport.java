@@ -178,6 +178,46 @@ public final class McpTransport implements StreamableHandler {
     }
   }
 
+  /**
+   * Graceful end of every session, for a server shutdown ({@link McpServe#handler} registers it
+   * with {@code StreamableServe.onShutdown}): running requests are interrupted and answered with
+   * error -32603 {@code server shutting down} (pending server-to-client requests fail the same
+   * way), every stream sends what it holds — those answers included — to its attached connection
+   * and then ends, closing that connection. Streams that have not finished after {@code grace} (a
+   * handler ignoring the interrupt, a client not reading) are ended at once; then {@link #closeAll}
+   * runs. The stage completes when all that is done.
+   */
+  public CompletableFuture<Void> shutdown(Duration grace) {
+    Objects.requireNonNull(grace, "grace");
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    List<McpSession> all = List.copyOf(sessions.values());
+    for (McpSession s : all) {
+      s.beginShutdown("server shutting down");
+    }
+    Thread.ofVirtual()
+        .name("servicekit-mcp-shutdown")
+        .start(
+            () -> {
+              long deadline = System.nanoTime() + grace.toNanos();
+              try {
+                for (McpSession s : all) {
+                  for (McpStream stream : s.streams()) {
+                    if (!stream.awaitFinished(deadline)) {
+                      LOG.warn("{} did not finish within {}: ending it", stream, grace);
+                      stream.end();
+                    }
+                  }
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } finally {
+                closeAll();
+                done.complete(null);
+              }
+            });
+    return done;
+  }
+
   @Override
   public StreamableResponse handle(StreamableRequest request) throws Exception {
     Optional<SingleResponse> refused = checkHostAndOrigin(request);
@@ -577,7 +617,8 @@ public final class McpTransport implements StreamableHandler {
     } catch (McpError e) {
       response = errorResponse(id, e.code(), e.getMessage(), e.data());
     } catch (InterruptedException e) {
-      response = errorResponse(id, McpError.INTERNAL_ERROR, "request cancelled", null);
+      String why = session.shuttingDown ? "server shutting down" : "request cancelled";
+      response = errorResponse(id, McpError.INTERNAL_ERROR, why, null);
     } catch (Exception e) {
       LOG.warn("MCP session {}: handler of {} failed", session.id, request.path("method"), e);
       response =

@@ -50,7 +50,10 @@ import org.eclipse.jetty.util.Callback;
  * default {@code localhost}), {@code TRUSTED_PROXIES} (CIDRs whose {@code X-Forwarded-For} is
  * believed, default none), {@code DRAIN_TIMEOUT_SECONDS} (default 30), {@code RATE_LIMIT_PER_IP}
  * (requests and upgrades per second per client IP, burst twice that, default 20; the Go library's
- * 5/s with a burst of 3 would refuse the demo page's own four connections on load).
+ * 5/s with a burst of 3 would refuse the demo page's own four connections on load), {@code
+ * CONN_LIMIT_PER_IP} (concurrent requests, streams and WebSockets per client IP, default 100, on
+ * every route but {@code /healthz}, {@code /metrics} and {@code /mcp}, {@code /echo} included; 1000
+ * for all clients together).
  */
 public final class DemoOps {
   /** Paths left outside the guard: probes and scrapes skip limits and logging. */
@@ -60,15 +63,20 @@ public final class DemoOps {
   private final ClientIpResolver clientIps;
   private final Duration drainTimeout;
   private final RateLimitConfig rateLimit;
+  private final ConnLimiter connLimit = ConnLimiter.of(1000);
+  private final ConnLimiter connLimitPerIp;
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final MicrometerMetrics metrics = new MicrometerMetrics(registry);
+  private final MicrometerMetrics metrics =
+      new MicrometerMetrics(registry).bindJvmAndProcessMetrics();
 
   private DemoOps(
       OriginPatterns origins,
       ClientIpResolver clientIps,
       Duration drainTimeout,
-      RateLimitConfig rateLimit) {
+      RateLimitConfig rateLimit,
+      int connLimitPerIp) {
+    this.connLimitPerIp = ConnLimiter.perAddress(connLimitPerIp);
     this.origins = origins;
     this.clientIps = clientIps;
     this.drainTimeout = drainTimeout;
@@ -99,7 +107,9 @@ public final class DemoOps {
             (int) (2 * perIp),
             Duration.ofMinutes(5),
             100_000);
-    return new DemoOps(origins, ips, Duration.ofSeconds(drain), rate);
+    long perIpConns = number(env, "CONN_LIMIT_PER_IP", 100);
+    return new DemoOps(
+        origins, ips, Duration.ofSeconds(drain), rate, (int) Math.min(perIpConns, 1_000_000));
   }
 
   private static long number(Map<String, String> env, String name, long fallback) {
@@ -124,7 +134,8 @@ public final class DemoOps {
   /**
    * The demo's guard, outermost first: client IP, request id, request log, recovery, CORS, origin
    * check, 1 MiB body limit, rate limit ({@code RATE_LIMIT_PER_IP} per client IP, 50 times that for
-   * all clients), 1000 concurrent connections, SSE metrics.
+   * all clients), 1000 concurrent connections ({@code CONN_LIMIT_PER_IP} per client IP), SSE
+   * metrics. The connection limiters are this object's, shared with {@link #connectionLimits()}.
    */
   public Guard guard() {
     return Guard.of(
@@ -136,11 +147,30 @@ public final class DemoOps {
         OriginChecker.allowing(origins),
         BodyLimiter.of(1 << 20),
         RateLimiter.of(rateLimit),
-        ConnLimiter.of(1000),
+        connLimit,
+        connLimitPerIp,
         SseMetrics.reportingTo(metrics));
   }
 
-  /** The Micrometer listener (WebSocket metrics by route pattern). */
+  /**
+   * Only the guard's connection limits (client IP, then the same 1000-in-all and {@code
+   * CONN_LIMIT_PER_IP} limiters, so the counts are shared): for routes that stay outside the guard
+   * for origin and rate reasons ({@code /echo}) but must not let one address take every slot.
+   * Refusals are the guard's 503.
+   */
+  public Guard connectionLimits() {
+    return Guard.of(ClientIpExtractor.of(clientIps), connLimit, connLimitPerIp);
+  }
+
+  /** The per-client-IP connection limiter ({@code CONN_LIMIT_PER_IP}). */
+  public ConnLimiter connLimitPerIp() {
+    return connLimitPerIp;
+  }
+
+  /**
+   * The Micrometer listener (WebSocket and SSE metrics by route pattern, registered at zero when
+   * the server is built) with the JVM and process binders bound.
+   */
   public MicrometerMetrics metrics() {
     return metrics;
   }

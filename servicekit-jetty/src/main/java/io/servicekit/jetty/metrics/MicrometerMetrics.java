@@ -5,6 +5,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.servicekit.spi.MetricsListener;
 import java.time.Duration;
 import java.util.Map;
@@ -36,13 +43,24 @@ import java.util.function.LongSupplier;
  *       (no {@code kind})</td></tr>
  * </table>
  *
- * Meters are looked up once per tag combination and cached. Thread-safe.
+ * The meters without a per-event tag ({@code active}, {@code opened}, {@code duration}, {@code
+ * messages}, {@code bytes}, {@code messages.dropped}, {@code slow_consumer.closes}) are registered
+ * with zero values for every WebSocket and SSE route when the server is built ({@link
+ * #routeAdded}), so a scrape shows them before the first connection; those tagged by event ({@code
+ * closed} by code, {@code errors} by type, {@code handshake.rejections} by reason) appear with
+ * their first occurrence.
+ *
+ * <p>{@link #bindJvmAndProcessMetrics()} adds Micrometer's JVM and process binders (memory, GC,
+ * threads, class loading, CPU, uptime, open files); {@link #close()} releases the GC listener.
+ *
+ * <p>Meters are looked up once per tag combination and cached. Thread-safe.
  */
-public final class MicrometerMetrics implements MetricsListener {
+public final class MicrometerMetrics implements MetricsListener, AutoCloseable {
   private final MeterRegistry registry;
   private final Map<String, AtomicLong> active = new ConcurrentHashMap<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private volatile JvmGcMetrics gc;
 
   /** Records into {@code registry}. */
   public MicrometerMetrics(MeterRegistry registry) {
@@ -52,6 +70,51 @@ public final class MicrometerMetrics implements MetricsListener {
   /** The registry meters go to. */
   public MeterRegistry registry() {
     return registry;
+  }
+
+  /**
+   * Binds Micrometer's {@link JvmMemoryMetrics}, {@link JvmGcMetrics}, {@link JvmThreadMetrics},
+   * {@link ClassLoaderMetrics}, {@link ProcessorMetrics}, {@link UptimeMetrics} and {@link
+   * FileDescriptorMetrics} to the registry ({@code jvm_memory_used_bytes}, {@code
+   * process_cpu_usage}, {@code process_files_open_files}...). Once per instance; returns this.
+   */
+  public synchronized MicrometerMetrics bindJvmAndProcessMetrics() {
+    if (gc != null) {
+      return this;
+    }
+    new JvmMemoryMetrics().bindTo(registry);
+    JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    gc = gcMetrics;
+    return this;
+  }
+
+  /** Stops the GC listener of {@link #bindJvmAndProcessMetrics()} (if bound); meters remain. */
+  @Override
+  public synchronized void close() {
+    JvmGcMetrics g = gc;
+    if (g != null) {
+      g.close();
+    }
+  }
+
+  @Override
+  public void routeAdded(Kind kind, String route) {
+    activeGauge(kind, route);
+    counter("servicekit.connections.opened", tags(kind, route));
+    for (String direction : new String[] {"in", "out"}) {
+      Tags t = tags(kind, route).and("direction", direction);
+      counter("servicekit.messages", t);
+      counter("servicekit.bytes", t);
+    }
+    counter("servicekit.messages.dropped", tags(kind, route));
+    counter("servicekit.slow_consumer.closes", tags(kind, route));
+    timer(kind, route);
   }
 
   @Override
@@ -71,15 +134,17 @@ public final class MicrometerMetrics implements MetricsListener {
     activeGauge(kind, route).decrementAndGet();
     counter("servicekit.connections.closed", tags(kind, route).and("code", Integer.toString(code)))
         .increment();
-    timers
-        .computeIfAbsent(
-            "duration|" + kind + "|" + route,
-            k ->
-                Timer.builder("servicekit.connection.duration")
-                    .description("How long connections and streams stayed open")
-                    .tags(tags(kind, route))
-                    .register(registry))
-        .record(lifetime);
+    timer(kind, route).record(lifetime);
+  }
+
+  private Timer timer(Kind kind, String route) {
+    return timers.computeIfAbsent(
+        "duration|" + kind + "|" + route,
+        k ->
+            Timer.builder("servicekit.connection.duration")
+                .description("How long connections and streams stayed open")
+                .tags(tags(kind, route))
+                .register(registry));
   }
 
   @Override

@@ -173,6 +173,8 @@ class MiddlewareParityTest {
     @Test
     void disabledValueIsAClearError() {
       assertThatThrownBy(() -> ConnLimiter.of(0)).hasMessageContaining("max must be >= 1");
+      assertThatThrownBy(() -> ConnLimiter.perAddress(0))
+          .hasMessageContaining("perAddress max must be >= 1: 0");
     }
 
     @Test
