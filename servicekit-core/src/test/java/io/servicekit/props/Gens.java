@@ -227,7 +227,7 @@ public final class Gens {
     };
   }
 
-  /** Shrinks text: halves, then single characters (pairs kept whole) removed. */
+  /** Shrinks text: runs of characters, then single ones (pairs kept whole), removed. */
   public static List<String> shrinkString(String s) {
     List<String> out = new ArrayList<>();
     int n = s.length();
@@ -235,11 +235,16 @@ public final class Gens {
       return out;
     }
     out.add("");
-    if (n > 1) {
-      out.add(s.substring(0, n / 2));
-      out.add(s.substring(n / 2));
+    // Remove runs of n/2, n/4, ... chars, then single characters.
+    for (int k = n / 2; k > 1 && out.size() < 150; k /= 2) {
+      for (int i = 0; i + k <= n && out.size() < 150; i += k) {
+        if (!Character.isLowSurrogate(s.charAt(i))
+            && (i + k == n || !Character.isLowSurrogate(s.charAt(i + k)))) {
+          out.add(s.substring(0, i) + s.substring(i + k));
+        }
+      }
     }
-    for (int i = 0; i < n && out.size() < 200; ) {
+    for (int i = 0; i < n && out.size() < 300; ) {
       int len = Character.charCount(s.codePointAt(i));
       out.add(s.substring(0, i) + s.substring(i + len));
       i += len;
@@ -247,7 +252,7 @@ public final class Gens {
     return out;
   }
 
-  /** Shrinks bytes: halves, then single bytes removed. */
+  /** Shrinks bytes: runs of bytes, then single bytes, removed. */
   public static List<byte[]> shrinkBytes(byte[] b) {
     List<byte[]> out = new ArrayList<>();
     int n = b.length;
@@ -255,11 +260,16 @@ public final class Gens {
       return out;
     }
     out.add(new byte[0]);
-    if (n > 1) {
-      out.add(java.util.Arrays.copyOfRange(b, 0, n / 2));
-      out.add(java.util.Arrays.copyOfRange(b, n / 2, n));
+    // Remove runs of n/2, n/4, ... bytes, then single bytes.
+    for (int k = n / 2; k > 1 && out.size() < 150; k /= 2) {
+      for (int i = 0; i + k <= n && out.size() < 150; i += k) {
+        byte[] c = new byte[n - k];
+        System.arraycopy(b, 0, c, 0, i);
+        System.arraycopy(b, i + k, c, i, n - k - i);
+        out.add(c);
+      }
     }
-    for (int i = 0; i < n && out.size() < 200; i++) {
+    for (int i = 0; i < n && out.size() < 300; i++) {
       byte[] c = new byte[n - 1];
       System.arraycopy(b, 0, c, 0, i);
       System.arraycopy(b, i + 1, c, i, n - 1 - i);
