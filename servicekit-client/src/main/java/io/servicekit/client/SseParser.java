@@ -24,6 +24,7 @@ final class SseParser {
   private boolean lastWasCr;
   private boolean first = true;
   private final StringBuilder data = new StringBuilder();
+  private long dataBytes; // UTF-8 length of data
   private boolean hasData;
   private String type = "";
   private String id; // this block's own id field
@@ -115,7 +116,9 @@ final class SseParser {
     switch (field) {
       case "event" -> type = value;
       case "data" -> {
-        if (data.length() + value.length() + 1 > maxEventBytes) {
+        // The limit is on the data as delivered: UTF-8 bytes, with one LF between lines.
+        long added = (long) utf8Length(value) + (hasData ? 1 : 0);
+        if (dataBytes + added > maxEventBytes) {
           throw new SseLimitException(
               "SSE event data larger than maxEventBytes=" + maxEventBytes + "; stream abandoned");
         }
@@ -123,6 +126,7 @@ final class SseParser {
           data.append('\n');
         }
         data.append(value);
+        dataBytes += added;
         hasData = true;
       }
       case "id" -> {
@@ -161,9 +165,20 @@ final class SseParser {
 
   private void reset() {
     data.setLength(0);
+    dataBytes = 0;
     hasData = false;
     type = "";
     id = null;
+  }
+
+  /** UTF-8 length of {@code s} (decoded text: surrogates come in pairs, 4 bytes a pair). */
+  private static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+    }
+    return n;
   }
 
   /** The end of the stream: an unfinished event is discarded. */

@@ -63,4 +63,27 @@ class SseParserTest {
         .isInstanceOf(SseLimitException.class)
         .hasMessageContaining("maxEventBytes=10");
   }
+
+  /** Found by SseParserPropertyTest: data of exactly maxEventBytes was refused (off by one). */
+  @Test
+  void dataOfExactlyMaxEventBytesIsDelivered() {
+    SseParser p = parser(100, 1);
+    feed(p, "event: t\nretry: 5\ndata: \"\n\n");
+    assertThat(events).containsExactly(new ServerSentEvent("t", "\"", null, ""));
+    SseParser q = parser(100, 11);
+    feed(q, "data: 12345\ndata: 67890\n\n"); // 5 + LF + 5 = 11 bytes
+    assertThat(events.get(1).data()).isEqualTo("12345\n67890");
+  }
+
+  /** maxEventBytes counts UTF-8 bytes, not chars: two euro signs are 6 bytes. */
+  @Test
+  void maxEventBytesCountsUtf8Bytes() {
+    SseParser p = parser(100, 5);
+    assertThatThrownBy(() -> feed(p, "data: \u20ac\u20ac\n"))
+        .isInstanceOf(SseLimitException.class)
+        .hasMessageContaining("maxEventBytes=5");
+    SseParser q = parser(100, 6);
+    feed(q, "data: \u20ac\u20ac\n\n");
+    assertThat(events).extracting(ServerSentEvent::data).containsExactly("\u20ac\u20ac");
+  }
 }

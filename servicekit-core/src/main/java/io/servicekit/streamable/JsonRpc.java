@@ -65,18 +65,30 @@ public final class JsonRpc {
   }
 
   private static boolean hasBom(byte[] b) {
-    return b.length >= 3 && (b[0] & 0xFF) == 0xEF && (b[1] & 0xFF) == 0xBB && (b[2] & 0xFF) == 0xBF;
+    return hasBomAt(b, 0);
+  }
+
+  private static boolean hasBomAt(byte[] b, int i) {
+    return b.length >= i + 3
+        && (b[i] & 0xFF) == 0xEF
+        && (b[i + 1] & 0xFF) == 0xBB
+        && (b[i + 2] & 0xFF) == 0xBF;
   }
 
   /**
    * Parses {@code body} (one message or a batch; a leading UTF-8 BOM is skipped) as JSON.
    *
-   * @throws JsonRpcException {@link JsonRpcException#PARSE_ERROR} if it is not one JSON value,
-   *     {@link JsonRpcException#INVALID_REQUEST} if it is {@code null}
+   * @throws JsonRpcException {@link JsonRpcException#PARSE_ERROR} if it is not one JSON value (a
+   *     second BOM included), {@link JsonRpcException#INVALID_REQUEST} if it is {@code null}
    */
   public static JsonNode parse(byte[] body) {
     Objects.requireNonNull(body, "body");
     int offset = hasBom(body) ? 3 : 0;
+    if (offset == 3 && hasBomAt(body, 3)) {
+      // Jackson would skip this second BOM too; isBatch does not, so the two would disagree.
+      throw new JsonRpcException(
+          JsonRpcException.PARSE_ERROR, "invalid JSON-RPC body: more than one byte order mark");
+    }
     JsonNode node;
     try {
       node = MAPPER.readTree(body, offset, body.length - offset);

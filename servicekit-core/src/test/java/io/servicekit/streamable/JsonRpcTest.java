@@ -111,4 +111,18 @@ class JsonRpcTest {
         .extracting(e -> ((JsonRpcException) e).code())
         .isEqualTo(JsonRpcException.INVALID_REQUEST);
   }
+
+  /** Found by JsonRpcPropertyTest: a second BOM made parse see an array that isBatch did not. */
+  @Test
+  void aSecondBomIsAParseError() {
+    byte[] body = b("\uFEFF\uFEFF[1]");
+    assertThat(JsonRpc.isBatch(body)).isFalse();
+    assertThatThrownBy(() -> JsonRpc.parse(body))
+        .isInstanceOfSatisfying(
+            JsonRpcException.class,
+            e -> assertThat(e.code()).isEqualTo(JsonRpcException.PARSE_ERROR))
+        .hasMessageContaining("more than one byte order mark");
+    assertThatThrownBy(() -> JsonRpc.splitBatch(body)).isInstanceOf(JsonRpcException.class);
+    assertThat(JsonRpc.parse(b("\uFEFF[1]")).isArray()).isTrue();
+  }
 }

@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * Incremental decoder of one Server-Sent Events response body, fed whatever each read returned:
  * first the HTTP/1.1 chunked transfer coding (when the response uses it), then the event stream
- * (WHATWG HTML §9.2): lines end with LF, CRLF or CR; a blank line ends an event; {@code data:}
- * lines are joined with LF; comments ({@code ": ..."}) and the other fields are skipped. An event
- * is handed on only if it had at least one {@code data} line, as a browser does.
+ * (WHATWG HTML §9.2): one leading UTF-8 BOM is ignored; lines end with LF, CRLF or CR; a blank line
+ * ends an event; {@code data:} lines are joined with LF; comments ({@code ": ..."}) and the other
+ * fields are skipped. An event is handed on only if it had at least one {@code data} line, as a
+ * browser does.
  *
  * <p>Not thread-safe: one decoder per stream, fed by the selector thread.
  */
@@ -33,6 +34,7 @@ public final class SseDecoder {
   private byte[] line = new byte[512];
   private int lineLen;
   private boolean lastWasCr;
+  private boolean firstLine = true;
   private byte[] data = new byte[512];
   private int dataLen;
   private boolean hasData;
@@ -161,6 +163,13 @@ public final class SseDecoder {
   private void line(Sink sink) {
     int len = lineLen;
     lineLen = 0;
+    if (firstLine) {
+      firstLine = false;
+      if (len >= 3 && line[0] == (byte) 0xEF && line[1] == (byte) 0xBB && line[2] == (byte) 0xBF) {
+        len -= 3; // one leading UTF-8 BOM is ignored
+        System.arraycopy(line, 3, line, 0, len);
+      }
+    }
     if (len == 0) {
       if (hasData) {
         events++;
