@@ -4,17 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.broker.Broker;
-import io.servicekit.broker.BrokerGap;
 import io.servicekit.broker.BrokerUnavailableException;
-import io.servicekit.broker.MemoryBroker;
+import io.servicekit.broker.ControlledBroker;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** A clustered hub whose broker is down, fails after delivery, or lost its subscription. */
@@ -39,51 +34,6 @@ class HubFaultTest {
     c.open(t);
     assertThat(hub.register(conn)).isTrue();
     return new Member(conn, t);
-  }
-
-  /** A broker the test switches off, fails, and makes report a gap. */
-  private static final class ControlledBroker implements Broker {
-    final MemoryBroker inner = new MemoryBroker();
-    final AtomicBoolean up = new AtomicBoolean(true);
-    final AtomicReference<CompletableFuture<Void>> nextResult = new AtomicReference<>();
-    final CopyOnWriteArrayList<GapListener> gapListeners = new CopyOnWriteArrayList<>();
-
-    @Override
-    public CompletionStage<Void> publish(String topic, byte[] payload) {
-      CompletableFuture<Void> r = nextResult.getAndSet(null);
-      return r != null ? r : inner.publish(topic, payload);
-    }
-
-    @Override
-    public boolean available() {
-      return up.get();
-    }
-
-    @Override
-    public Subscription onGap(GapListener listener) {
-      gapListeners.add(listener);
-      return () -> gapListeners.remove(listener);
-    }
-
-    @Override
-    public Subscription subscribe(String topic, Listener listener) {
-      return inner.subscribe(topic, listener);
-    }
-
-    @Override
-    public Subscription subscribePattern(String pattern, Listener listener) {
-      return inner.subscribePattern(pattern, listener);
-    }
-
-    @Override
-    public int maxPayloadBytes() {
-      return inner.maxPayloadBytes();
-    }
-
-    @Override
-    public void close() {
-      inner.close();
-    }
   }
 
   @Test
@@ -144,17 +94,34 @@ class HubFaultTest {
     Broker.Subscription clustered = hub.cluster(broker, "chat", JsonCodec.INSTANCE);
     Member a = member(hub);
     Member b = member(hub);
-    broker.gapListeners.forEach(
-        l ->
-            l.onGap(
-                new BrokerGap(
-                    "Redis subscription connection lost for 42 ms", Duration.ofMillis(42))));
+    broker.gap("Redis subscription connection lost for 42 ms", Duration.ofMillis(42));
     String expected =
         "{\"outageMs\":42,\"reason\":\"Redis subscription connection lost for 42 ms\","
             + "\"topic\":\"chat\",\"type\":\"resync\"}";
     assertThat(a.received()).containsExactly(expected);
     assertThat(b.received()).containsExactly(expected);
     clustered.close(); // detached: no more gap listener
-    assertThat(broker.gapListeners).isEmpty();
+    assertThat(broker.gapListeners()).isEmpty();
+  }
+
+  @Test
+  void aFailedHandOverOwesTheOtherNodesAGapNoticeSentBeforeTheNextMessage() {
+    ControlledBroker broker = new ControlledBroker();
+    Hub<Object> node1 = new Hub<>();
+    Hub<Object> node2 = new Hub<>();
+    node1.cluster(broker, "chat", JsonCodec.INSTANCE);
+    node2.cluster(broker, "chat", JsonCodec.INSTANCE);
+    Member there = member(node2);
+    broker.nextResult.set(CompletableFuture.failedFuture(new IllegalStateException("reset")));
+    node1.broadcast("lost"); // delivered on node 1 only; node 2's subscription never broke
+    assertThat(there.received()).isEmpty();
+    node1.broadcast("next");
+    assertThat(there.received())
+        .containsExactly(
+            "{\"outageMs\":0,\"reason\":\"another node could not hand messages to the broker\","
+                + "\"topic\":\"chat\",\"type\":\"resync\"}",
+            "\"next\"");
+    node1.broadcast("then");
+    assertThat(there.received()).hasSize(3).endsWith("\"then\""); // owed once, not again
   }
 }

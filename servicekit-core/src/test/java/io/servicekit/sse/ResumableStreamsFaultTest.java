@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.broker.Broker;
-import io.servicekit.broker.BrokerGap;
 import io.servicekit.broker.BrokerUnavailableException;
-import io.servicekit.broker.MemoryBroker;
+import io.servicekit.broker.ControlledBroker;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -156,58 +152,6 @@ class ResumableStreamsFaultTest {
     assertThat(streams.liveCount("/feed")).isZero();
   }
 
-  /** A broker the test switches off, fails, and makes report a gap. */
-  private static final class ControlledBroker implements Broker {
-    final MemoryBroker inner = new MemoryBroker();
-    final AtomicBoolean up = new AtomicBoolean(true);
-    final AtomicReference<CompletableFuture<Void>> nextResult = new AtomicReference<>();
-    final CopyOnWriteArrayList<GapListener> gapListeners = new CopyOnWriteArrayList<>();
-
-    @Override
-    public CompletionStage<Void> publish(String topic, byte[] payload) {
-      CompletableFuture<Void> r = nextResult.getAndSet(null);
-      if (r != null) {
-        return r;
-      }
-      return inner.publish(topic, payload);
-    }
-
-    @Override
-    public boolean available() {
-      return up.get();
-    }
-
-    @Override
-    public Subscription onGap(GapListener listener) {
-      gapListeners.add(listener);
-      return () -> gapListeners.remove(listener);
-    }
-
-    void gap() {
-      gapListeners.forEach(l -> l.onGap(new BrokerGap("test outage", Duration.ofMillis(1234))));
-    }
-
-    @Override
-    public Subscription subscribe(String topic, Listener listener) {
-      return inner.subscribe(topic, listener);
-    }
-
-    @Override
-    public Subscription subscribePattern(String pattern, Listener listener) {
-      return inner.subscribePattern(pattern, listener);
-    }
-
-    @Override
-    public int maxPayloadBytes() {
-      return inner.maxPayloadBytes();
-    }
-
-    @Override
-    public void close() {
-      inner.close();
-    }
-  }
-
   @Test
   void aBrokerKnownToBeDownRefusesTheEventBeforeAnyoneGetsIt() {
     ControlledBroker broker = new ControlledBroker();
@@ -253,7 +197,7 @@ class ResumableStreamsFaultTest {
     ControlledBroker broker = new ControlledBroker();
     ResumableStreams streams = ResumableStreams.builder().broker(broker, "ev").build();
     Client c = connect(streams, null);
-    broker.gap();
+    broker.gap("test outage", Duration.ofMillis(1234));
     assertThat(c.events()).hasSize(1);
     assertThat(c.events().get(0).event()).isEqualTo("resync");
     assertThat(c.events().get(0).data()).contains("broker outage: test outage").contains("1234");
@@ -296,7 +240,7 @@ class ResumableStreamsFaultTest {
         ResumableStreams.builder().store(shared).broker(broker, "ev").build();
     Client c = connect(streams, null);
     String seen = streams.publish("/feed", SseEvent.of("a"));
-    broker.gap();
+    broker.gap("test outage", Duration.ofMillis(1234));
     await().atMost(Duration.ofSeconds(5)).until(() -> c.transport().ended);
     String missed = streams.publish("/feed", SseEvent.of("b"));
     Client again = connect(streams, seen);
