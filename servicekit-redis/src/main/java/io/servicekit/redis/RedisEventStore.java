@@ -355,6 +355,34 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
     return done;
   }
 
+  /**
+   * The next value of the counter {@code <prefix><name>} ({@code INCR}) without blocking: numbers
+   * unique across nodes, for applications that want numeric ids. A counter starts again after a
+   * Redis flush or restart, so such ids do not carry an epoch (prefer {@link #idGen()}).
+   */
+  public CompletionStage<Long> next(String name) {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    try {
+      conn.async()
+          .incr(prefix + name)
+          .whenComplete(
+              (n, e) -> {
+                if (e == null) {
+                  done.complete(n);
+                } else {
+                  noteTimeout(e);
+                  done.completeExceptionally(
+                      new BrokerUnavailableException(
+                          "Redis " + uri + ": INCR " + prefix + name + " failed: " + e, false, e));
+                }
+              });
+    } catch (RuntimeException e) {
+      done.completeExceptionally(
+          new BrokerUnavailableException("Redis " + uri + ": INCR failed: " + e, false, e));
+    }
+    return done;
+  }
+
   private void noteTimeout(Throwable e) {
     if (RedisSupport.isTimeout(e)) {
       stalled = true;

@@ -7,9 +7,11 @@ import io.servicekit.demo.DemoCluster;
 import io.servicekit.jetty.Responses;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.SseServe;
+import io.servicekit.sse.AtomicIdGen;
 import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseHub;
 import io.servicekit.sse.SseSession;
 import java.io.IOException;
@@ -84,7 +86,7 @@ public final class EventsDemo {
           ResumableStreams.builder()
               .streamId(request -> STREAM)
               .store(cluster.store())
-              .idGen(cluster.store().idGen())
+              // The page counts gaps by id: numeric ids, "1", "2", ... from Redis (see publishTick)
               .broker(cluster.broker(), "servicekit.demo.events")
               .build();
       this.config =
@@ -100,7 +102,8 @@ public final class EventsDemo {
     this.streams =
         ResumableStreams.builder()
             .streamId(request -> STREAM) // every client shares one stream
-            .build(); // memory store, 1000 events; ids "<epoch>-1", "<epoch>-2", ...
+            .idGen(new AtomicIdGen()) // ids "1", "2", ...: the page counts gaps by id
+            .build(); // memory store, 1000 events
     this.config =
         SseConfig.builder()
             .retry(retry) // browsers reconnect after this
@@ -154,16 +157,23 @@ public final class EventsDemo {
 
   private void tick() {
     if (cluster == null) {
-      publishTick();
+      publishTick(null);
     } else {
       // With several processes one ticks per second. Asynchronous: this runs on the shared
       // scheduler thread, which must never wait on Redis.
       cluster
           .claimTick()
-          .thenAccept(
-              won -> {
-                if (won) {
-                  publishTick();
+          .thenCompose(
+              won ->
+                  won
+                      ? cluster.store().next("ids").thenApply(n -> Long.toString(n))
+                      : java.util.concurrent.CompletableFuture.completedStage((String) null))
+          .whenComplete(
+              (id, e) -> {
+                if (e == null && id != null) {
+                  publishTick(id);
+                } else if (e != null) {
+                  LOG.debug("tick not published: {}", e.toString());
                 }
               });
     }
@@ -174,8 +184,15 @@ public final class EventsDemo {
     }
   }
 
-  private void publishTick() {
+  private void publishTick(String id) {
     try {
+      if (id != null) {
+        long n = seq.incrementAndGet();
+        streams.publish(
+            STREAM,
+            SseEvent.encode(JsonCodec.INSTANCE, "tick", id, new Tick(n, Instant.now().toString())));
+        return;
+      }
       // [START publish]
       long n = seq.incrementAndGet();
       streams.publish(STREAM, JsonCodec.INSTANCE, "tick", new Tick(n, Instant.now().toString()));
