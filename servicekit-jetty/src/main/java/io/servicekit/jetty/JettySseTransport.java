@@ -5,6 +5,10 @@ import io.servicekit.spi.Transport;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
@@ -13,27 +17,45 @@ import org.eclipse.jetty.util.Callback;
  * Adapts one Jetty {@link Response} to ServiceKit's {@link SseTransport}. Every write is flushed
  * (Jetty's core {@code Response.write} does not aggregate); the handler's callback is completed
  * exactly once: by {@link #end}, {@link #reject} or {@link #abort}.
+ *
+ * <p>On HTTP/1.x an aborted stream also closes its connection: a half-written chunked response
+ * cannot be continued, and Jetty left such a connection open (input shut by the client, output not)
+ * until its idle timeout when the client had gone while a write was in flight — holding the stream
+ * and everything it references for two minutes (found under connection churn).
  */
 final class JettySseTransport implements SseTransport {
   private final Response response;
   private final Callback callback;
+  private final EndPoint endPoint; // HTTP/1.x only: closed on abort
   private final AtomicBoolean completed = new AtomicBoolean();
-  private volatile ClientGoneProbe probe;
+  private final ClientGoneProbe probe;
 
-  JettySseTransport(Response response, Callback callback) {
+  private JettySseTransport(
+      Request request, Response response, Callback callback, Consumer<Throwable> onGone) {
     this.response = response;
     this.callback = callback;
+    HttpVersion version = request.getConnectionMetaData().getHttpVersion();
+    if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) {
+      this.endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+      this.probe = ClientGoneProbe.arm(endPoint, onGone);
+    } else {
+      this.endPoint = null;
+      this.probe = null;
+    }
   }
 
-  /** The probe to withdraw before the response completes normally. */
-  void probe(ClientGoneProbe probe) {
-    this.probe = probe;
+  /**
+   * A transport for the streamed response of {@code request}; on HTTP/1.x a {@link ClientGoneProbe}
+   * reports a client that leaves to {@code onGone}.
+   */
+  static JettySseTransport open(
+      Request request, Response response, Callback callback, Consumer<Throwable> onGone) {
+    return new JettySseTransport(request, response, callback, onGone);
   }
 
   private void cancelProbe() {
-    ClientGoneProbe p = probe;
-    if (p != null) {
-      p.cancel();
+    if (probe != null) {
+      probe.cancel();
     }
   }
 
@@ -87,6 +109,10 @@ final class JettySseTransport implements SseTransport {
   @Override
   public void abort(Throwable cause) {
     if (completed.compareAndSet(false, true)) {
+      cancelProbe();
+      if (endPoint != null) {
+        endPoint.close(cause); // fails a write in flight at once, so the failure below never waits
+      }
       callback.failed(cause);
     }
   }

@@ -141,13 +141,8 @@ public final class SseServe extends Handler.Abstract {
     }
     response.getHeaders().put("X-Accel-Buffering", "no");
     request.addFailureListener(connection::onTransportFailure);
-    JettySseTransport transport = new JettySseTransport(response, callback);
-    if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) {
-      transport.probe(
-          ClientGoneProbe.arm(
-              request.getConnectionMetaData().getConnection().getEndPoint(),
-              connection::onTransportFailure));
-    }
+    JettySseTransport transport =
+        JettySseTransport.open(request, response, callback, connection::onTransportFailure);
     open.add(connection);
     connection.closeFuture().whenComplete((status, x) -> open.remove(connection));
     connection.open(transport);

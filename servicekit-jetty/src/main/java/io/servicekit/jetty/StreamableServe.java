@@ -289,13 +289,8 @@ public final class StreamableServe extends Handler.Abstract {
             stream.onTransportFailure(x);
           }
         });
-    JettySseTransport transport = new JettySseTransport(response, callback);
-    if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) {
-      transport.probe(
-          ClientGoneProbe.arm(
-              request.getConnectionMetaData().getConnection().getEndPoint(),
-              stream::onTransportFailure));
-    }
+    JettySseTransport transport =
+        JettySseTransport.open(request, response, callback, stream::onTransportFailure);
     open.add(stream);
     stream.onClose(() -> open.remove(stream));
     stream.open(transport, answer.producer());
