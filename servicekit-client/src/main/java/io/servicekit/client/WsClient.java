@@ -304,8 +304,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     if (terminateNow) {
       terminate(status, null);
     } else if (open != null) {
-      Connection c = open;
-      scheduler.schedule(() -> c.abort("close timeout"), closeTimeout);
+      open.armCloseTimer();
       pump();
     }
   }
@@ -575,6 +574,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     boolean writing; // guarded by lock
     boolean ended; // guarded by lock
     volatile CloseStatus closeStatus;
+    private Scheduler.Cancellable closeTimer; // guarded by lock
     private final StringBuilder text = new StringBuilder();
     private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
     private boolean tooBig;
@@ -606,7 +606,7 @@ public final class WsClient<I, O> implements AutoCloseable {
             firstOpen.complete(null);
           });
       if (closing) {
-        scheduler.schedule(() -> abort("close timeout"), closeTimeout);
+        armCloseTimer();
       }
       ws.request(1);
       pump();
@@ -736,15 +736,42 @@ public final class WsClient<I, O> implements AutoCloseable {
       ended(CloseStatus.received(CloseStatus.ABNORMAL, why), null);
     }
 
+    /**
+     * Aborts this connection if the close handshake has not ended it within {@code closeTimeout};
+     * the timer is cancelled when it ends, so it never keeps a closed client reachable.
+     */
+    void armCloseTimer() {
+      Scheduler.Cancellable timer = scheduler.schedule(() -> abort("close timeout"), closeTimeout);
+      boolean cancel;
+      lock.lock();
+      try {
+        cancel = ended;
+        if (!ended) {
+          closeTimer = timer;
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (cancel) {
+        timer.cancel();
+      }
+    }
+
     void ended(CloseStatus status, Throwable error) {
+      Scheduler.Cancellable timer;
       lock.lock();
       try {
         if (ended) {
           return;
         }
         ended = true;
+        timer = closeTimer;
+        closeTimer = null;
       } finally {
         lock.unlock();
+      }
+      if (timer != null) {
+        timer.cancel();
       }
       afterEnd(
           this, status == null ? CloseStatus.received(CloseStatus.ABNORMAL, "") : status, error);

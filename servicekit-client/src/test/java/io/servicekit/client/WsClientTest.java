@@ -263,6 +263,8 @@ class WsClientTest {
     assertThat(poll(rec.closes).code()).isEqualTo(CloseStatus.NORMAL);
     assertThat(rec.reconnects).isEmpty();
     assertThat(client.state()).isEqualTo(WsClient.State.CLOSED);
+    // The close timer (abort if the handshake never ends) was cancelled: it held the client.
+    assertThat(clientTime.pendingTasks()).as("tasks left on the client's scheduler").isZero();
     assertThatThrownBy(() -> client.send("more"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
