@@ -26,7 +26,7 @@ export {
   createMockWSPair,
 } from "./mock.js";
 export { type FetchLike, SseClient, type SseClientEvents, type SseClientOptions, type SseState, readText } from "./sse-client.js";
-export { type SseMessage, SseParser, type SseParserCallbacks } from "./sse-parser.js";
+export { SseLimitError, type SseMessage, SseParser, type SseParserCallbacks, type SseParserLimits } from "./sse-parser.js";
 export { StreamableClient, type StreamableClientOptions, type StreamableResult, iterateEvents } from "./streamable-client.js";
 export {
   NON_RETRYABLE_CLOSE_CODES,

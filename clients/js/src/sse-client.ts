@@ -1,7 +1,7 @@
 import { type BackoffOptions, backoffDelay, resolveBackoff } from "./backoff.js";
 import { Emitter } from "./emitter.js";
 import { HttpError } from "./errors.js";
-import { type SseMessage, SseParser } from "./sse-parser.js";
+import { SseLimitError, type SseMessage, SseParser, type SseParserLimits } from "./sse-parser.js";
 
 /** A `fetch` function (the global one, or a mock in tests). */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -25,8 +25,12 @@ export interface SseClientEvents {
   close: { reason: string };
 }
 
-/** Options of an {@link SseClient}. */
-export interface SseClientOptions {
+/**
+ * Options of an {@link SseClient}. `maxLineLength` / `maxEventLength` bound what one line or one
+ * event may hold (defaults 1 MiB / 16 MiB of text); past them the client reports an
+ * `SseLimitError` and stops without reconnecting.
+ */
+export interface SseClientOptions extends SseParserLimits {
   /** `fetch` to use (default the global one). */
   fetch?: FetchLike;
   /** Extra request headers (e.g. `Authorization`). */
@@ -85,6 +89,8 @@ export class SseClient extends Emitter<SseClientEvents> {
     this.fetchFn = f;
     this.backoff = options.reconnect === false ? null : resolveBackoff(options.reconnect === true ? {} : options.reconnect);
     this.lastId = options.lastEventId ?? "";
+    // Checks the limits now (a bad value throws RangeError here, not at the first connect).
+    new SseParser({ onEvent() {} }, "", options);
     if (options.onOpen) this.on("open", options.onOpen);
     if (options.onMessage) this.on("message", options.onMessage);
     if (options.onError) this.on("error", options.onError);
@@ -209,6 +215,7 @@ export class SseClient extends Emitter<SseClientEvents> {
         },
       },
       this.lastId,
+      { maxLineLength: this.options.maxLineLength, maxEventLength: this.options.maxEventLength },
     );
     try {
       await readText(response.body, (text) => parser.feed(text), () => gen !== this.generation);
@@ -220,6 +227,11 @@ export class SseClient extends Emitter<SseClientEvents> {
     } catch (err) {
       if (gen !== this.generation) return;
       this.lastId = parser.lastEventId;
+      if (err instanceof SseLimitError) {
+        void response.body.cancel().catch(() => {});
+        this.fail(err, false);
+        return;
+      }
       this.fail(new Error(`SSE stream from ${this.url} broke: ${message(err)}`), true);
     }
   }

@@ -10,6 +10,25 @@ export interface SseMessage {
   id?: string;
 }
 
+/** Limits of {@link SseParser}, in UTF-16 code units (string length) of the decoded text. */
+export interface SseParserLimits {
+  /** Longest line kept while waiting for its end (default 1 MiB, as the Java client's `maxLineBytes`). */
+  maxLineLength?: number;
+  /** Most data one event may accumulate (default 16 MiB, as the Java client's `maxEventBytes`). */
+  maxEventLength?: number;
+}
+
+/**
+ * Thrown by {@link SseParser.feed} when a line or an event's data passes its limit; the stream
+ * cannot be trusted past that point, so the SSE client ends it without reconnecting.
+ */
+export class SseLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SseLimitError";
+  }
+}
+
 /** Callbacks of {@link SseParser}. */
 export interface SseParserCallbacks {
   onEvent(message: SseMessage): void;
@@ -26,9 +45,14 @@ export interface SseParserCallbacks {
  * ignored; `retry` counts only when it is all ASCII digits; unknown fields are ignored; a blank
  * line dispatches the event unless its data is empty (the id still takes effect); an unterminated
  * event at the end of the stream is discarded.
+ *
+ * Work is linear in the input however it is chunked (only new text is scanned), and memory is
+ * bounded by {@link SseParserLimits}: a longer line or event throws {@link SseLimitError}.
  */
 export class SseParser {
   private buffer = "";
+  private readonly maxLine: number;
+  private readonly maxEvent: number;
   private first = true;
   private data = "";
   private hasData = false;
@@ -40,9 +64,12 @@ export class SseParser {
   constructor(
     private readonly callbacks: SseParserCallbacks,
     lastEventId = "",
+    limits: SseParserLimits = {},
   ) {
     this.lastId = lastEventId;
     this.idBuffer = lastEventId;
+    this.maxLine = positive("maxLineLength", limits.maxLineLength ?? 1 << 20);
+    this.maxEvent = positive("maxEventLength", limits.maxEventLength ?? 16 << 20);
   }
 
   /**
@@ -59,9 +86,11 @@ export class SseParser {
       this.first = false;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
+    // The buffer holds no line end but possibly a trailing CR: scan only from there.
+    const from = this.buffer.endsWith("\r") ? this.buffer.length - 1 : this.buffer.length;
     let text = this.buffer + chunk;
     let start = 0;
-    for (let i = 0; i < text.length; i++) {
+    for (let i = from; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10 /* LF */) {
         this.line(text.slice(start, i));
@@ -75,6 +104,10 @@ export class SseParser {
     }
     this.buffer = text.slice(start);
     text = "";
+    if (this.buffer.length - (this.buffer.endsWith("\r") ? 1 : 0) > this.maxLine) {
+      this.buffer = "";
+      throw new SseLimitError(`SSE line longer than maxLineLength=${this.maxLine}; stream abandoned`);
+    }
   }
 
   /** Ends the stream: a final lone CR ends its line; an event without its blank line is discarded. */
@@ -91,6 +124,9 @@ export class SseParser {
   }
 
   private line(line: string): void {
+    if (line.length > this.maxLine) {
+      throw new SseLimitError(`SSE line longer than maxLineLength=${this.maxLine}; stream abandoned`);
+    }
     if (line === "") {
       this.dispatch();
       return;
@@ -112,6 +148,9 @@ export class SseParser {
     }
     switch (field) {
       case "data":
+        if ((this.hasData ? this.data.length + 1 : 0) + value.length > this.maxEvent) {
+          throw new SseLimitError(`SSE event data longer than maxEventLength=${this.maxEvent}; stream abandoned`);
+        }
         this.data = this.hasData ? this.data + "\n" + value : value;
         this.hasData = true;
         break;
@@ -147,4 +186,9 @@ export class SseParser {
     this.blockId = undefined;
     if (hadData) this.callbacks.onEvent(message);
   }
+}
+
+function positive(name: string, v: number): number {
+  if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  return v;
 }

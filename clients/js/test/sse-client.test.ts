@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { HttpError, type MockRequest, SseClient, type SseMessage, createMockFetch } from "../src/index.js";
+import { HttpError, type MockRequest, SseClient, SseLimitError, type SseMessage, createMockFetch } from "../src/index.js";
 
 /** Lets the client's promise chains run (fetch, body reads). */
 const settle = () => vi.advanceTimersByTimeAsync(0);
@@ -154,5 +154,28 @@ describe("SseClient", () => {
     await settle();
     expect(closes[0]).toMatch(/gave up after 1 reconnection attempts/);
     expect(client.state).toBe("closed");
+  });
+
+  it("a line past maxLineLength ends the client with SseLimitError, without reconnecting", async () => {
+    const { client, controller, events, errors, closes } = setup({ maxLineLength: 64 });
+    client.connect();
+    const r = await controller.request(0);
+    await open(r, "data: fine\n\ndata: " + "x".repeat(40));
+    r.write("x".repeat(40));
+    await settle();
+    expect(events.map((e) => e.data)).toEqual(["fine"]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(SseLimitError);
+    expect(errors[0]?.message).toContain("maxLineLength=64");
+    expect(client.state).toBe("closed");
+    expect(closes).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(controller.requests).toHaveLength(1);
+  });
+
+  it("checks its limits when built", () => {
+    expect(() => new SseClient("http://test/events", { fetch: createMockFetch().fetch, maxEventLength: -1 })).toThrow(
+      /maxEventLength must be a positive integer, got -1/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type SseMessage, SseParser } from "../src/index.js";
+import { SseLimitError, type SseMessage, SseParser } from "../src/index.js";
 
 function parse(chunks: string[], lastEventId = "") {
   const events: SseMessage[] = [];
@@ -99,5 +99,39 @@ describe("SseParser", () => {
   it("a BOM only counts at the very start", () => {
     const { events } = parse(["data: a\n\n", "\ufeffdata: b\n\n"]);
     expect(events.map((e) => e.data)).toEqual(["a"]); // the second line's field is "\ufeffdata": unknown
+  });
+
+  it("bounds a line waiting for its end, however it is chunked", () => {
+    const events: SseMessage[] = [];
+    const p = new SseParser({ onEvent: (e) => events.push(e) }, "", { maxLineLength: 100 });
+    p.feed("data: ok\n\n");
+    p.feed("data: " + "x".repeat(50));
+    expect(() => {
+      for (let i = 0; i < 10; i++) p.feed("y".repeat(10));
+    }).toThrow(SseLimitError);
+    expect(() => p.feed("data: " + "z".repeat(200) + "\n")).toThrow(/maxLineLength=100/);
+    expect(events.map((e) => e.data)).toEqual(["ok"]);
+  });
+
+  it("a line of exactly the limit passes, split at every CR/LF boundary", () => {
+    const line = "data: " + "a".repeat(94); // 100 code units
+    for (const eol of ["\n", "\r\n", "\r"]) {
+      const events: SseMessage[] = [];
+      const p = new SseParser({ onEvent: (e) => events.push(e) }, "", { maxLineLength: 100 });
+      for (const ch of line + eol + eol) p.feed(ch); // one code unit at a time
+      p.end();
+      expect(events.map((e) => e.data.length)).toEqual([94]);
+    }
+  });
+
+  it("bounds the data one event accumulates", () => {
+    const p = new SseParser({ onEvent() {} }, "", { maxEventLength: 10 });
+    p.feed("data: 12345\ndata: 1234\n\n"); // 5 + 1 + 4 = 10: fits
+    expect(() => p.feed("data: 12345\ndata: 12345\n")).toThrow(/maxEventLength=10/);
+  });
+
+  it("refuses limits that are not positive integers", () => {
+    expect(() => new SseParser({ onEvent() {} }, "", { maxLineLength: 0 })).toThrow(RangeError);
+    expect(() => new SseParser({ onEvent() {} }, "", { maxEventLength: 1.5 })).toThrow(/maxEventLength must be a positive integer, got 1.5/);
   });
 });
