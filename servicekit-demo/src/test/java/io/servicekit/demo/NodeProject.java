@@ -31,8 +31,10 @@ public final class NodeProject {
   }
 
   /**
-   * The project in {@code src/test/<name>}, with its dependencies installed; {@code marker} is a
-   * package whose presence in {@code node_modules} means they are.
+   * The project in {@code src/test/<name>}, with its dependencies installed: {@code npm ci} runs
+   * when {@code marker} (a package of the project) is missing from {@code node_modules} or when
+   * {@code package-lock.json} changed since the last install (a stamp with its SHA-256 is kept in
+   * {@code node_modules}), so a dependency bump takes effect in a working copy too.
    */
   public static NodeProject installed(String name, String marker) throws Exception {
     Path base = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
@@ -41,13 +43,30 @@ public final class NodeProject {
     Path logs = Files.createDirectories(base.resolve("target/node-logs").resolve(name));
     NodeProject project = new NodeProject(dir, logs);
     onPath("node"); // fail early and clearly when Node is missing
-    if (!Files.isRegularFile(dir.resolve("node_modules").resolve(marker).resolve("package.json"))) {
+    Path stamp = dir.resolve("node_modules/.servicekit-lock-sha256");
+    String lock = sha256(dir.resolve("package-lock.json"));
+    boolean current =
+        Files.isRegularFile(dir.resolve("node_modules").resolve(marker).resolve("package.json"))
+            && Files.isRegularFile(stamp)
+            && Files.readString(stamp).equals(lock);
+    if (!current) {
       Result install =
           project.exec(
               List.of(onPath("npm"), "ci", "--no-audit", "--no-fund"), NPM_TIMEOUT, "npm-ci");
       assertThat(install.exit()).as("npm ci in %s failed:%n%s", dir, install.output()).isZero();
+      Files.writeString(stamp, lock);
     }
     return project;
+  }
+
+  private static String sha256(Path file) throws IOException {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 
   /** The project directory. */
