@@ -53,12 +53,18 @@ import org.eclipse.jetty.util.Callback;
  * 5/s with a burst of 3 would refuse the demo page's own four connections on load), {@code
  * CONN_LIMIT_PER_IP} (concurrent requests, streams and WebSockets per client IP, default 100, on
  * every route but {@code /healthz}, {@code /metrics} and {@code /mcp}, {@code /echo} included; 1000
- * for all clients together).
+ * for all clients together), {@code BIND} (the interface to listen on, default {@code 127.0.0.1}:
+ * the demo is for this machine; {@code 0.0.0.0} or {@code ::} for every interface, which also turns
+ * off the loopback {@code Host} check).
  */
 public final class DemoOps {
   /** Paths left outside the guard: probes and scrapes skip limits and logging. */
   public static final List<String> UNGUARDED = List.of("/healthz", "/metrics");
 
+  /** The interface the demo listens on when {@code BIND} is not set. */
+  public static final String DEFAULT_BIND = "127.0.0.1";
+
+  private final String bind;
   private final OriginPatterns origins;
   private final ClientIpResolver clientIps;
   private final Duration drainTimeout;
@@ -71,12 +77,14 @@ public final class DemoOps {
       new MicrometerMetrics(registry).bindJvmAndProcessMetrics();
 
   private DemoOps(
+      String bind,
       OriginPatterns origins,
       ClientIpResolver clientIps,
       Duration drainTimeout,
       RateLimitConfig rateLimit,
       int connLimitPerIp) {
     this.connLimitPerIp = ConnLimiter.perAddress(connLimitPerIp);
+    this.bind = bind;
     this.origins = origins;
     this.clientIps = clientIps;
     this.drainTimeout = drainTimeout;
@@ -109,7 +117,59 @@ public final class DemoOps {
             100_000);
     long perIpConns = number(env, "CONN_LIMIT_PER_IP", 100);
     return new DemoOps(
-        origins, ips, Duration.ofSeconds(drain), rate, (int) Math.min(perIpConns, 1_000_000));
+        bind(env.getOrDefault("BIND", DEFAULT_BIND)),
+        origins,
+        ips,
+        Duration.ofSeconds(drain),
+        rate,
+        (int) Math.min(perIpConns, 1_000_000));
+  }
+
+  /**
+   * A {@code BIND} value: an IPv4 or IPv6 literal or a host name (letters, digits, dots, hyphens).
+   *
+   * @throws IllegalArgumentException naming the rule and the value
+   */
+  static String bind(String value) {
+    String v = value.strip();
+    if (!(isIpv4(v) || isIpv6(v) || isHostName(v))) {
+      throw new IllegalArgumentException(
+          "BIND must be an IP address or a host name (e.g. 127.0.0.1, ::1, 0.0.0.0), got \""
+              + value
+              + "\"");
+    }
+    return v;
+  }
+
+  private static boolean isIpv4(String v) {
+    if (!v.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+      return false;
+    }
+    return Arrays.stream(v.split("\\.")).allMatch(p -> Integer.parseInt(p) <= 255);
+  }
+
+  private static boolean isIpv6(String v) {
+    if (!v.matches("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+      return false;
+    }
+    try {
+      return java.net.InetAddress.getByName(v)
+          instanceof java.net.Inet6Address; // a literal: no DNS
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static boolean isHostName(String v) {
+    return v.length() <= 253
+        && v.matches(
+            "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")
+        && !v.matches("[0-9.]+"); // digits and dots only: an IPv4 address or nothing
+  }
+
+  /** The interface to listen on ({@code BIND}). */
+  public String bind() {
+    return bind;
   }
 
   private static long number(Map<String, String> env, String name, long fallback) {
@@ -203,14 +263,15 @@ public final class DemoOps {
   }
 
   /**
-   * Adds the guard (all routes but {@link #UNGUARDED} and {@code alsoUnguarded}), metrics, {@code
-   * /healthz} and {@code /metrics} to {@code builder}.
+   * Binds {@code builder} to {@link #bind()} and adds the guard (all routes but {@link #UNGUARDED}
+   * and {@code alsoUnguarded}), metrics, {@code /healthz} and {@code /metrics}.
    */
   public ServiceKitServer.Builder apply(ServiceKitServer.Builder builder, String... alsoUnguarded) {
     HealthCheck health = HealthCheck.liveness();
     List<String> unguarded = new ArrayList<>(UNGUARDED);
     unguarded.addAll(List.of(alsoUnguarded));
     return builder
+        .host(bind)
         .guard(guard(), unguarded.toArray(String[]::new))
         .metrics(metrics)
         .route(health.path(), health)
