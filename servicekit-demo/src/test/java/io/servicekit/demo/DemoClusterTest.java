@@ -179,4 +179,48 @@ class DemoClusterTest {
       assertThat(before == null || before < n).as("%s after %s-%s", id, epoch(id), before).isTrue();
     }
   }
+
+  /**
+   * Issue 14: a Redis flush starts the tick counter again, but not the ids (each process's epoch id
+   * generator goes on), so a client holding an id from before the flush is told to resync, even
+   * once the new ticks have numbers the old id had (with ids from the counter, its resume would
+   * have continued from the new tick of that number).
+   */
+  @Test
+  void afterARedisFlushAnIdFromBeforeItGetsAResyncNotAWrongContinuation() throws Exception {
+    redis.flushAll(); // the counter starts at 1 for this test
+    SseEventParser.Event held;
+    try (SseClient a =
+        SseClient.connect(n1.uri().resolve("/events"), SseClient.options().reconnect(false))) {
+      held = a.awaitEvents(2, Duration.ofSeconds(30)).get(1);
+      redis.flushAll();
+      // wait until the counter, started again, has gone past the held tick's number
+      boolean restarted = false;
+      long before = seq(held);
+      while (true) {
+        SseEventParser.Event e = a.awaitEvent(Duration.ofSeconds(30));
+        restarted |= seq(e) < before;
+        before = seq(e);
+        if (restarted && seq(e) > seq(held)) {
+          break;
+        }
+      }
+    }
+    try (SseClient b =
+        SseClient.connect(
+            n2.uri().resolve("/events"),
+            SseClient.options().reconnect(false).lastEventId(held.id()))) {
+      SseEventParser.Event first = b.awaitEvent(Duration.ofSeconds(30));
+      assertThat(first.type()).isEqualTo("resync");
+      assertThat(first.data())
+          .isEqualTo(
+              "{\"lastEventId\":\""
+                  + held.id()
+                  + "\",\"reason\":\"unknown or expired Last-Event-ID\"}");
+      SseEventParser.Event live = b.awaitEvent(Duration.ofSeconds(30));
+      assertThat(live.type()).isEqualTo("tick");
+      assertThat(live.id()).isNotEqualTo(held.id());
+      epoch(live.id());
+    }
+  }
 }
