@@ -114,8 +114,10 @@ try {
     await logHas(home, "time-log", "published: news for everyone");
   });
 
+  let eventsPage = null;
   await check("sse: the events page survives a server-side drop without gaps or duplicates", async () => {
     const events = await newPage("/events.html");
+    eventsPage = events;
     const num = async (id) => Number(await events.textContent("#" + id));
     await events.waitForFunction(() => Number(document.getElementById("count").textContent) >= 2);
     const before = await num("count");
@@ -127,6 +129,8 @@ try {
     const gaps = await num("gaps");
     const dups = await num("dups");
     if (gaps !== 0 || dups !== 0) throw new Error(`gaps=${gaps} duplicates=${dups} after resume`);
+    const id = await events.textContent("#last");
+    if (!/^[0-9a-z]{8}-[1-9][0-9]*$/.test(id)) throw new Error(`the page shows id ${id}, not <epoch>-<n>`);
   });
 
   await check("game: two tabs share events, commands and live state over gRPC", async () => {
@@ -177,6 +181,19 @@ try {
     await home.fill("#echo-input", "echo after the restart");
     await home.press("#echo-input", "Enter");
     await logHas(home, "echo-log", "\u2190 echo after the restart");
+  });
+
+  // After the restart check: the new server's ids carry a new epoch, so the page's Last-Event-ID is unknown there.
+  await check("sse: after the restart the events page shows a resync, then counts ticks again without gaps", async () => {
+    if (!eventsPage) throw new Error("the sse check did not open the events page");
+    const events = eventsPage;
+    await events.waitForFunction(() => Number(document.getElementById("resyncs").textContent) >= 1);
+    await logHas(events, "log", "resync: unknown or expired Last-Event-ID");
+    const count = Number(await events.textContent("#count"));
+    await events.waitForFunction((n) => Number(document.getElementById("count").textContent) >= n + 2, count);
+    const gaps = Number(await events.textContent("#gaps"));
+    const dups = Number(await events.textContent("#dups"));
+    if (gaps !== 0 || dups !== 0) throw new Error(`gaps=${gaps} duplicates=${dups} after the resync`);
   });
 } finally {
   await browser.close();

@@ -29,8 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
  * server-side drop without gaps or duplicates, the gRPC game across two pages (events, commands,
  * live state), and reconnection after a server restart: the script asks this test (a small control
  * endpoint, {@code POST /restart}) to stop the demo server and start a new one on the same port,
- * and the pages' clients must reconnect and work. Screenshots of the pages at a failing check are
- * kept in {@code target/browser-screenshots} (CI copies them to its artifacts).
+ * and the pages' clients must reconnect and work; the SSE page, whose Last-Event-ID is of the old
+ * server's epoch, must show a {@code resync} and then count the new server's ticks without gaps.
+ * Screenshots of the pages at a failing check are kept in {@code target/browser-screenshots} (CI
+ * copies them to its artifacts).
  *
  * <p>Without a {@code chromium} on the {@code PATH} the test is skipped with a message, so a bare
  * {@code mvn test} works anywhere; CI installs Chromium and sets {@code
@@ -81,7 +83,7 @@ class BrowserE2ETest {
           .isZero();
       Map<String, Object> summary = JSON.readValue(result.lastLine(), Map.class);
       List<Map<String, Object>> checks = (List<Map<String, Object>>) summary.get("checks");
-      assertThat(checks).extracting(c -> c.get("name")).hasSize(7);
+      assertThat(checks).extracting(c -> c.get("name")).hasSize(8);
       assertThat(checks).allSatisfy(c -> assertThat(c).as(c.toString()).containsEntry("ok", true));
     } finally {
       control.stop(0);

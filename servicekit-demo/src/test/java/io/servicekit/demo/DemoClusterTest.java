@@ -10,16 +10,23 @@ import io.servicekit.testkit.SseEventParser;
 import io.servicekit.testkit.TestWsClient;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Two demo servers on one Redis (SERVICEKIT_BROKER) behave as one for chat, time and /events. */
 class DemoClusterTest {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Pattern EPOCH_ID = Pattern.compile("([0-9a-z]{8})-[1-9][0-9]*");
   private static RedisServer redis;
   private DemoCluster c1;
   private DemoCluster c2;
@@ -105,25 +112,115 @@ class DemoClusterTest {
     }
   }
 
+  private static long seq(SseEventParser.Event e) {
+    return JSON.readTree(e.data()).get("seq").asLong();
+  }
+
+  /** The epoch of an id {@code "<epoch>-<n>"}, failing the test on any other form. */
+  private static String epoch(String id) {
+    Matcher m = EPOCH_ID.matcher(id);
+    assertThat(m.matches()).as("id %s is <8 base-36 epoch>-<n>", id).isTrue();
+    return m.group(1);
+  }
+
+  /**
+   * One feed across both processes: a tick has the same epoch id on both (each process issues ids
+   * with its own epoch, so they never collide), its seq comes from Redis and counts both processes'
+   * ticks, and a client that moves to the other process resumes with no gap in seq.
+   */
   @Test
   void theEventsFeedResumesOnTheOtherProcessWithoutGaps() {
     SseEventParser.Event last;
+    List<String> ids = new ArrayList<>();
     try (SseClient a =
-        SseClient.connect(n1.uri().resolve("/events"), SseClient.options().reconnect(false))) {
-      List<SseEventParser.Event> ticks = a.awaitEvents(2);
+            SseClient.connect(n1.uri().resolve("/events"), SseClient.options().reconnect(false));
+        SseClient other =
+            SseClient.connect(n2.uri().resolve("/events"), SseClient.options().reconnect(false))) {
+      List<SseEventParser.Event> ticks = a.awaitEvents(3, Duration.ofSeconds(30));
       assertThat(ticks).extracting(SseEventParser.Event::type).containsOnly("tick");
-      assertThat(Long.parseLong(ticks.get(1).id()))
-          .isEqualTo(Long.parseLong(ticks.get(0).id()) + 1); // one tick per second in all
-      last = ticks.get(1);
+      assertThat(ticks) // one tick per second in all, numbered by the shared counter
+          .extracting(DemoClusterTest::seq)
+          .containsExactly(seq(ticks.get(0)), seq(ticks.get(0)) + 1, seq(ticks.get(0)) + 2);
+      // the client of the other process saw the same ticks under the same ids
+      Map<Long, String> idBySeq = new HashMap<>();
+      ticks.forEach(t -> idBySeq.put(seq(t), t.id()));
+      SseEventParser.Event seen;
+      do {
+        seen = other.awaitEvent(Duration.ofSeconds(30));
+        if (idBySeq.containsKey(seq(seen))) {
+          assertThat(seen.id())
+              .as("tick %d on the other process", seq(seen))
+              .isEqualTo(idBySeq.get(seq(seen)));
+        }
+      } while (seq(seen) < seq(ticks.get(2)));
+      assertThat(seen.id()).isEqualTo(ticks.get(2).id());
+      ticks.forEach(t -> ids.add(t.id()));
+      last = ticks.get(2);
     }
     try (SseClient b =
         SseClient.connect(
             n2.uri().resolve("/events"),
             SseClient.options().reconnect(false).lastEventId(last.id()))) {
-      List<SseEventParser.Event> next = b.awaitEvents(2);
+      List<SseEventParser.Event> next = b.awaitEvents(2, Duration.ofSeconds(30));
+      assertThat(next).extracting(SseEventParser.Event::type).containsOnly("tick");
       assertThat(next)
-          .extracting(e -> Long.parseLong(e.id()))
-          .containsExactly(Long.parseLong(last.id()) + 1, Long.parseLong(last.id()) + 2);
+          .extracting(DemoClusterTest::seq)
+          .containsExactly(seq(last) + 1, seq(last) + 2);
+      next.forEach(t -> ids.add(t.id()));
+    }
+    assertThat(ids).doesNotHaveDuplicates();
+    // every id is an epoch id, of one of the two processes; ids are opaque across processes (no
+    // common order), and within one process's epoch they rise with the ticks
+    assertThat(ids.stream().map(DemoClusterTest::epoch).distinct().count()).isBetween(1L, 2L);
+    Map<String, Long> lastN = new HashMap<>();
+    for (String id : ids) {
+      long n = Long.parseLong(id.substring(id.indexOf('-') + 1));
+      Long before = lastN.put(epoch(id), n);
+      assertThat(before == null || before < n).as("%s after %s-%s", id, epoch(id), before).isTrue();
+    }
+  }
+
+  /**
+   * Issue 14: a Redis flush starts the tick counter again, but not the ids (each process's epoch id
+   * generator goes on), so a client holding an id from before the flush is told to resync, even
+   * once the new ticks have numbers the old id had (with ids from the counter, its resume would
+   * have continued from the new tick of that number).
+   */
+  @Test
+  void afterARedisFlushAnIdFromBeforeItGetsAResyncNotAWrongContinuation() throws Exception {
+    redis.flushAll(); // the counter starts at 1 for this test
+    SseEventParser.Event held;
+    try (SseClient a =
+        SseClient.connect(n1.uri().resolve("/events"), SseClient.options().reconnect(false))) {
+      held = a.awaitEvents(2, Duration.ofSeconds(30)).get(1);
+      redis.flushAll();
+      // wait until the counter, started again, has gone past the held tick's number
+      boolean restarted = false;
+      long before = seq(held);
+      while (true) {
+        SseEventParser.Event e = a.awaitEvent(Duration.ofSeconds(30));
+        restarted |= seq(e) < before;
+        before = seq(e);
+        if (restarted && seq(e) > seq(held)) {
+          break;
+        }
+      }
+    }
+    try (SseClient b =
+        SseClient.connect(
+            n2.uri().resolve("/events"),
+            SseClient.options().reconnect(false).lastEventId(held.id()))) {
+      SseEventParser.Event first = b.awaitEvent(Duration.ofSeconds(30));
+      assertThat(first.type()).isEqualTo("resync");
+      assertThat(first.data())
+          .isEqualTo(
+              "{\"lastEventId\":\""
+                  + held.id()
+                  + "\",\"reason\":\"unknown or expired Last-Event-ID\"}");
+      SseEventParser.Event live = b.awaitEvent(Duration.ofSeconds(30));
+      assertThat(live.type()).isEqualTo("tick");
+      assertThat(live.id()).isNotEqualTo(held.id());
+      epoch(live.id());
     }
   }
 }

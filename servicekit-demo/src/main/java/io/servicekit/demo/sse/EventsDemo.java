@@ -7,11 +7,9 @@ import io.servicekit.demo.DemoCluster;
 import io.servicekit.jetty.Responses;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.SseServe;
-import io.servicekit.sse.AtomicIdGen;
 import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
-import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseHub;
 import io.servicekit.sse.SseSession;
 import java.io.IOException;
@@ -32,14 +30,16 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The SSE demo: one shared, resumable feed of {@code tick} events with ids at {@code /events}, and
- * a page at {@code /events.html} that shows them with the JavaScript client's {@code SseClient}.
+ * The SSE demo: one shared, resumable feed of {@code tick} events with epoch ids ({@code
+ * "<epoch>-<n>"}, see {@link io.servicekit.sse.EpochIdGen}) at {@code /events}, and a page at
+ * {@code /events.html} that shows them with the JavaScript client's {@code SseClient}.
  *
  * <ul>
  *   <li>{@code GET /events} — the feed. A client that sends {@code Last-Event-ID: X} first gets
  *       exactly the ticks after X (from the last 1000), then live ones; an id the server no longer
- *       has gets one {@code resync} event. {@code ?closeAfter=N} makes the server end that stream
- *       after N live ticks, to watch a client reconnect and resume.
+ *       has (evicted, or issued before a restart: ids carry an epoch) gets one {@code resync}
+ *       event. {@code ?closeAfter=N} makes the server end that stream after N live ticks, to watch
+ *       a client reconnect and resume.
  *   <li>{@code POST /events/drop} — ends every open stream; browsers reconnect after the {@code
  *       retry} hint (2 s) and resume where they were.
  *   <li>{@code GET /events.html} — the page.
@@ -56,6 +56,9 @@ public final class EventsDemo {
 
   /** The stream every client of {@code /events} shares. */
   public static final String STREAM = "events";
+
+  /** The Redis counter (under the cluster's key prefix) that numbers the ticks of a cluster. */
+  static final String SEQ_COUNTER = "tick-seq";
 
   private final Duration period;
   private final Scheduler scheduler;
@@ -74,8 +77,9 @@ public final class EventsDemo {
 
   /**
    * Like {@link #EventsDemo(Duration, Duration, Scheduler)}, sharing the feed with every process of
-   * {@code cluster} (null: this process only): events are stored in Redis with ids from Redis, go
-   * live to every process's clients, and one process per second publishes the tick.
+   * {@code cluster} (null: this process only): events are stored in Redis, go live to every
+   * process's clients, and one process per second publishes the tick, numbered by a counter in
+   * Redis (its id carries the publishing process's epoch).
    */
   public EventsDemo(Duration period, Duration retry, Scheduler scheduler, DemoCluster cluster) {
     this.period = Objects.requireNonNull(period, "period");
@@ -86,7 +90,10 @@ public final class EventsDemo {
           ResumableStreams.builder()
               .streamId(request -> STREAM)
               .store(cluster.store())
-              // The page counts gaps by id: numeric ids, "1", "2", ... from Redis (see publishTick)
+              // Ids "<epoch>-<n>" with this process's epoch: unique across processes with no round
+              // trip, never repeated after a restart or a Redis flush. The page counts missed ticks
+              // by the tick's seq, which comes from Redis (see tick()).
+              .idGen(cluster.store().idGen())
               .broker(cluster.broker(), "servicekit.demo.events")
               .build();
       this.config =
@@ -102,8 +109,7 @@ public final class EventsDemo {
     this.streams =
         ResumableStreams.builder()
             .streamId(request -> STREAM) // every client shares one stream
-            .idGen(new AtomicIdGen()) // ids "1", "2", ...: the page counts gaps by id
-            .build(); // memory store, 1000 events
+            .build(); // memory store, 1000 events; ids "<epoch>-1", "<epoch>-2", ...
     this.config =
         SseConfig.builder()
             .retry(retry) // browsers reconnect after this
@@ -152,26 +158,31 @@ public final class EventsDemo {
     return hub.count();
   }
 
-  /** The payload of one tick. */
+  /**
+   * The payload of one tick. {@code seq} counts the ticks from 1 (this process's, or with a cluster
+   * every process's, from a counter in Redis), so a client sees a missed tick as a jump in {@code
+   * seq}; the event's id is opaque ({@code "<epoch>-<n>"}) and only good for {@code Last-Event-ID}.
+   */
   public record Tick(long seq, String time) {}
 
   private void tick() {
     if (cluster == null) {
-      publishTick(null);
+      publishTick(seq.incrementAndGet());
     } else {
-      // With several processes one ticks per second. Asynchronous: this runs on the shared
-      // scheduler thread, which must never wait on Redis.
+      // With several processes one ticks per second, and the tick's seq comes from a counter in
+      // Redis, so it counts every process's ticks. Asynchronous: this runs on the shared scheduler
+      // thread, which must never wait on Redis.
       cluster
           .claimTick()
           .thenCompose(
               won ->
                   won
-                      ? cluster.store().next("ids").thenApply(n -> Long.toString(n))
-                      : java.util.concurrent.CompletableFuture.completedStage((String) null))
+                      ? cluster.store().next(SEQ_COUNTER)
+                      : java.util.concurrent.CompletableFuture.completedStage((Long) null))
           .whenComplete(
-              (id, e) -> {
-                if (e == null && id != null) {
-                  publishTick(id);
+              (n, e) -> {
+                if (e == null && n != null) {
+                  publishTick(n);
                 } else if (e != null) {
                   LOG.debug("tick not published: {}", e.toString());
                 }
@@ -184,17 +195,9 @@ public final class EventsDemo {
     }
   }
 
-  private void publishTick(String id) {
+  private void publishTick(long n) {
     try {
-      if (id != null) {
-        long n = seq.incrementAndGet();
-        streams.publish(
-            STREAM,
-            SseEvent.encode(JsonCodec.INSTANCE, "tick", id, new Tick(n, Instant.now().toString())));
-        return;
-      }
       // [START publish]
-      long n = seq.incrementAndGet();
       streams.publish(STREAM, JsonCodec.INSTANCE, "tick", new Tick(n, Instant.now().toString()));
       // [END publish]
     } catch (BrokerUnavailableException e) {
