@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runnable demo server: {@code PORT=8080 mvn -q -pl servicekit-demo -am compile exec:exec}.
+ * The runnable demo server: {@code PORT=8080 mvn -q -pl servicekit-demo -am test-compile exec:exec}.
  *
  * <table>
  * <caption>Routes</caption>
