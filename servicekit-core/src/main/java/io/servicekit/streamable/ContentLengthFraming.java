@@ -166,7 +166,12 @@ public final class ContentLengthFraming {
         }
         if (b == '\n') {
           String s = text(line);
-          return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+          s = s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+          if (s.length() > MAX_HEADER_LINE_BYTES) { // room was left for a CR, not for a byte more
+            throw new FramingException(
+                "header line longer than " + MAX_HEADER_LINE_BYTES + " bytes");
+          }
+          return s;
         }
         if (line.size() >= MAX_HEADER_LINE_BYTES + 1) {
           throw new FramingException("header line longer than " + MAX_HEADER_LINE_BYTES + " bytes");

@@ -148,6 +148,12 @@ public final class Prop {
       }
       return parts.toString();
     }
+    if (value instanceof int[] ints) {
+      return Arrays.toString(ints);
+    }
+    if (value instanceof long[] longs) {
+      return Arrays.toString(longs);
+    }
     if (value instanceof Object[] arr) {
       return describe(Arrays.asList(arr));
     }

@@ -110,6 +110,17 @@ class ContentLengthFramingTest {
     assertFraming("X: y\r\n".repeat(33), "more than 32 header lines");
   }
 
+  /** Found by ContentLengthFramingPropertyTest: a 1025-byte line ending in a bare LF passed. */
+  @Test
+  void headerLineLimitIsTheSameForLfAndCrlf() throws Exception {
+    String at = "X: " + "y".repeat(1021); // 1024 bytes
+    assertThat(reader("Content-Length: 1\n" + at + "\n\na").read()).isEqualTo(b("a"));
+    assertThat(reader("Content-Length: 1\r\n" + at + "\r\n\r\na").read()).isEqualTo(b("a"));
+    assertFraming("Content-Length: 1\n" + at + "y\n\na", "header line longer than 1024 bytes");
+    assertFraming(
+        "Content-Length: 1\r\n" + at + "y\r\n\r\na", "header line longer than 1024 bytes");
+  }
+
   @Test
   void truncationIsNotACleanEnd() {
     assertFraming("Content-Len", "end of stream inside the header section (partial line");

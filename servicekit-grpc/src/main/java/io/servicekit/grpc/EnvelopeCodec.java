@@ -41,6 +41,10 @@ public final class EnvelopeCodec implements Codec<Envelope, Envelope> {
       node = MAPPER.readTree(text.text());
     } catch (JacksonException e) {
       throw new MessageRejectedException("invalid envelope: not JSON: " + e.getOriginalMessage());
+    } catch (NumberFormatException e) {
+      // a number Jackson tokenizes but BigDecimal cannot hold (an exponent beyond the int range)
+      throw new MessageRejectedException(
+          "invalid envelope: not JSON: number out of range: " + e.getMessage());
     }
     if (node == null || !node.isObject()) {
       throw new MessageRejectedException(

@@ -84,6 +84,31 @@ class CodecTest {
         .hasMessageContaining("\"type\" must be a non-empty string, got number 1");
   }
 
+  /**
+   * Found by EnvelopeCodecPropertyTest: a number with an exponent beyond BigDecimal's range threw
+   * NumberFormatException out of decode, so the bridge closed the session instead of answering an
+   * error envelope.
+   */
+  @Test
+  void numberBeyondBigDecimalRangeIsRejected() {
+    for (String json :
+        List.of(
+            "{\"type\":\"data\",\"data\":8e3026596450}",
+            "{\"type\":\"data\",\"data\":{\"x\":[-1E-3000000000]}}",
+            "{\"type\":\"ping\",\"pingId\":9e9999999999}")) {
+      assertThatThrownBy(() -> EnvelopeCodec.INSTANCE.decode(Frame.text(json)))
+          .as(json)
+          .isInstanceOf(MessageRejectedException.class)
+          .hasMessageStartingWith("invalid envelope: not JSON: number out of range: ");
+    }
+    // big but representable exponents are kept exactly
+    assertThat(
+            EnvelopeCodec.INSTANCE
+                .decode(Frame.text("{\"type\":\"data\",\"data\":[1e999999999]}"))
+                .data())
+        .isEqualTo("[1E+999999999]");
+  }
+
   @Test
   void bigIntegerDataReachesTheMessageExactly() throws Exception {
     Envelope d =
