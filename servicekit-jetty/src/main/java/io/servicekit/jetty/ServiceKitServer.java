@@ -118,7 +118,7 @@ public final class ServiceKitServer implements AutoCloseable {
       if (b.http2) {
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
         h2.setConnectProtocolEnabled(true); // RFC 8441: WebSocket over HTTP/2
-        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", h1.getProtocol());
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
         alpn.setDefaultProtocol(h1.getProtocol());
         tls = sslFactory(b, ssl, alpn.getProtocol());
         after = new ConnectionFactory[] {tls, alpn, h2, h1};

@@ -179,6 +179,13 @@ public final class TlsConfig {
 
   private KeyStore loadPem() {
     byte[] certBytes = read(certificateChain, "TLS certificate chain");
+    if (!new String(certBytes, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
+      throw problem(
+          certificateChain,
+          "TLS certificate chain",
+          "holds no certificate (expected -----BEGIN CERTIFICATE-----)",
+          null);
+    }
     List<X509Certificate> chain;
     try {
       Collection<? extends Certificate> certs =
