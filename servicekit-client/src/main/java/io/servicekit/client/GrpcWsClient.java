@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -146,6 +147,9 @@ public final class GrpcWsClient<Req, Resp> implements AutoCloseable {
     if (b.httpClient != null) {
       wb.httpClient(b.httpClient);
     }
+    if (b.sslContext != null) {
+      wb.sslContext(b.sslContext);
+    }
     this.ws = wb.build();
   }
 
@@ -276,6 +280,7 @@ public final class GrpcWsClient<Req, Resp> implements AutoCloseable {
     private int maxQueuedMessages = 1000;
     private Scheduler scheduler = Scheduler.system();
     private HttpClient httpClient;
+    private SSLContext sslContext;
 
     private Builder(URI uri, PayloadCodec<Req, Resp> payloads) {
       this.uri = Objects.requireNonNull(uri, "uri");
@@ -317,7 +322,22 @@ public final class GrpcWsClient<Req, Resp> implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whom to trust on {@code wss:} (e.g. a private CA): the HTTP client this client makes uses it.
+     * Default: the JDK's trust store. Not combinable with {@link #httpClient} (configure that
+     * client instead).
+     */
+    public Builder<Req, Resp> sslContext(SSLContext v) {
+      sslContext = Objects.requireNonNull(v, "sslContext");
+      return this;
+    }
+
     public GrpcWsClient<Req, Resp> build() {
+      if (httpClient != null && sslContext != null) {
+        throw new IllegalStateException(
+            "sslContext applies to the HttpClient this client makes; with httpClient(...) set the"
+                + " SSLContext on that HttpClient instead");
+      }
       return new GrpcWsClient<>(this);
     }
   }

@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * A Server-Sent Events client on the JDK's {@link HttpClient}, with the reconnect rules of a
@@ -104,14 +105,25 @@ public final class SseClient implements AutoCloseable {
     this.policy = b.reconnect;
     this.scheduler = b.scheduler;
     this.ownsHttp = b.httpClient == null;
-    this.http =
-        b.httpClient != null
-            ? b.httpClient
-            : HttpClient.newBuilder().connectTimeout(b.connectTimeout).build();
+    this.http = b.httpClient != null ? b.httpClient : ownHttpClient(b.connectTimeout, b.sslContext);
     this.random = b.random;
     this.maxLineBytes = b.maxLineBytes;
     this.maxEventBytes = b.maxEventBytes;
     this.lastEventId = b.lastEventId;
+  }
+
+  /**
+   * HTTP/2 where the JDK offers it: over {@code https} through ALPN (falling back to HTTP/1.1);
+   * over plain {@code http} the JDK asks for an {@code h2c} upgrade, which servers without h2c
+   * ignore.
+   */
+  static HttpClient ownHttpClient(Duration connectTimeout, SSLContext ssl) {
+    HttpClient.Builder hb =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(connectTimeout);
+    if (ssl != null) {
+      hb.sslContext(ssl);
+    }
+    return hb.build();
   }
 
   /** A builder for a client of {@code uri} ({@code http:} or {@code https:}). */
@@ -414,6 +426,7 @@ public final class SseClient implements AutoCloseable {
         ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(3)).build();
     private Scheduler scheduler = Scheduler.system();
     private HttpClient httpClient;
+    private SSLContext sslContext;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
     private Duration connectTimeout = Duration.ofSeconds(10);
     private int maxLineBytes = 1 << 20;
@@ -472,6 +485,16 @@ public final class SseClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whom to trust on {@code https:} (e.g. a private CA): the HTTP client this client makes uses
+     * it. Default: the JDK's trust store. Not combinable with {@link #httpClient} (configure that
+     * client instead).
+     */
+    public Builder sslContext(SSLContext v) {
+      sslContext = Objects.requireNonNull(v, "sslContext");
+      return this;
+    }
+
     /** Source of jitter, numbers in {@code [0, 1)}. */
     public Builder random(DoubleSupplier v) {
       random = Objects.requireNonNull(v, "random");
@@ -507,6 +530,11 @@ public final class SseClient implements AutoCloseable {
     }
 
     public SseClient build() {
+      if (httpClient != null && sslContext != null) {
+        throw new IllegalStateException(
+            "sslContext applies to the HttpClient this client makes; with httpClient(...) set the"
+                + " SSLContext on that HttpClient instead");
+      }
       return new SseClient(this);
     }
   }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -51,7 +52,7 @@ public final class StreamableClient {
     this.http =
         b.httpClient != null
             ? b.httpClient
-            : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            : SseClient.ownHttpClient(Duration.ofSeconds(10), b.sslContext);
     this.headers = Map.copyOf(b.headers);
     this.timeout = b.timeout;
     this.mapper = b.mapper;
@@ -150,6 +151,7 @@ public final class StreamableClient {
   /** Configures a {@link StreamableClient}; everything has a default. */
   public static final class Builder {
     private HttpClient httpClient;
+    private SSLContext sslContext;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private Duration timeout;
     private JsonMapper mapper = JsonMapper.builder().build();
@@ -161,6 +163,16 @@ public final class StreamableClient {
     /** The HTTP client to use (default: a new one). */
     public Builder httpClient(HttpClient v) {
       httpClient = Objects.requireNonNull(v, "httpClient");
+      return this;
+    }
+
+    /**
+     * Whom to trust on {@code https:} (e.g. a private CA): the HTTP client this client makes uses
+     * it. Default: the JDK's trust store. Not combinable with {@link #httpClient} (configure that
+     * client instead).
+     */
+    public Builder sslContext(SSLContext v) {
+      sslContext = Objects.requireNonNull(v, "sslContext");
       return this;
     }
 
@@ -197,6 +209,11 @@ public final class StreamableClient {
     }
 
     public StreamableClient build() {
+      if (httpClient != null && sslContext != null) {
+        throw new IllegalStateException(
+            "sslContext applies to the HttpClient this client makes; with httpClient(...) set the"
+                + " SSLContext on that HttpClient instead");
+      }
       return new StreamableClient(this);
     }
   }

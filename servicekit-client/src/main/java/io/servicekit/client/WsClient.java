@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * A typed WebSocket client for ServiceKit endpoints (and any RFC 6455 server), on the JDK's {@link
@@ -151,9 +152,17 @@ public final class WsClient<I, O> implements AutoCloseable {
     this.listener = b.listener;
     this.scheduler = b.scheduler;
     this.ownsHttp = b.httpClient == null;
-    this.http = ownsHttp ? HttpClient.newHttpClient() : b.httpClient;
+    this.http = ownsHttp ? ownHttpClient(b.sslContext) : b.httpClient;
     this.random = b.random;
     this.callbacks = new SerialRunner("ws-client " + uri);
+  }
+
+  private static HttpClient ownHttpClient(SSLContext ssl) {
+    HttpClient.Builder hb = HttpClient.newBuilder();
+    if (ssl != null) {
+      hb.sslContext(ssl);
+    }
+    return hb.build();
   }
 
   /** A builder for a client of {@code uri} ({@code ws:} or {@code wss:}) using {@code codec}. */
@@ -799,6 +808,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     private Listener<I> listener = new Listener<>() {};
     private Scheduler scheduler = Scheduler.system();
     private HttpClient httpClient;
+    private SSLContext sslContext;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
     private Builder(URI uri, Codec<I, O> codec) {
@@ -890,6 +900,16 @@ public final class WsClient<I, O> implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whom to trust on {@code wss:} (e.g. a private CA): the HTTP client this client makes uses it.
+     * Default: the JDK's trust store. Not combinable with {@link #httpClient} (configure that
+     * client instead).
+     */
+    public Builder<I, O> sslContext(SSLContext v) {
+      sslContext = Objects.requireNonNull(v, "sslContext");
+      return this;
+    }
+
     /** Source of jitter, numbers in {@code [0, 1)} (default: random; tests pass a constant). */
     public Builder<I, O> random(DoubleSupplier v) {
       random = Objects.requireNonNull(v, "random");
@@ -897,6 +917,11 @@ public final class WsClient<I, O> implements AutoCloseable {
     }
 
     public WsClient<I, O> build() {
+      if (httpClient != null && sslContext != null) {
+        throw new IllegalStateException(
+            "sslContext applies to the HttpClient this client makes; with httpClient(...) set the"
+                + " SSLContext on that HttpClient instead");
+      }
       return new WsClient<>(this);
     }
 

@@ -8,16 +8,23 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLEngine;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.ConnectionMetaData;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * connection is closed. Bytes that arrive while a request is handled (its body) and bytes of an
  * upgraded connection (WebSocket frames) are not watched. An idle keep-alive connection sends no
  * bytes and stays under the idle timeout alone.
+ *
+ * <p>On a TLS connector the decrypted end point is watched the same way ({@link #sslFactory}), so
+ * the 408 goes out encrypted. HTTP/2 connections (h2 and h2c) are not watched: their heads arrive
+ * in HEADERS frames, bounded by Jetty's HTTP/2 limits and the idle timeout.
  */
 final class HeaderDeadline {
   private static final Logger LOG = LoggerFactory.getLogger(HeaderDeadline.class);
@@ -44,10 +55,11 @@ final class HeaderDeadline {
   private HeaderDeadline() {}
 
   /** A connector whose end points enforce {@code timeout} on request heads. */
-  static ServerConnector connector(Server server, Duration timeout) {
+  static ServerConnector connector(
+      Server server, Duration timeout, ConnectionFactory... factories) {
     long nanos = timeout.toNanos();
     String text = text(timeout);
-    return new ServerConnector(server) {
+    return new ServerConnector(server, factories) {
       @Override
       protected SocketChannelEndPoint newEndPoint(
           SocketChannel channel, ManagedSelector selector, SelectionKey key) {
@@ -58,15 +70,27 @@ final class HeaderDeadline {
     };
   }
 
+  /**
+   * A TLS connection factory whose decrypted end points enforce {@code timeout} on request heads
+   * (the encrypted socket end point below sees only TLS records). The TLS handshake itself is
+   * bounded by the idle timeout only.
+   */
+  static SslConnectionFactory sslFactory(
+      SslContextFactory.Server ssl, String next, Duration timeout) {
+    return new WatchingSslFactory(ssl, next, timeout.toNanos(), text(timeout));
+  }
+
   /** The outermost handler: tells the end point that a head is complete, and when it is served. */
   static Handler marker(Handler next) {
     return new Handler.Wrapper(next) {
       @Override
       public boolean handle(Request request, Response response, Callback callback)
           throws Exception {
-        if (!(request.getConnectionMetaData().getConnection().getEndPoint() instanceof Watched w)) {
+        if (!(request.getConnectionMetaData().getConnection().getEndPoint()
+            instanceof Watching watching)) {
           return super.handle(request, response, callback);
         }
+        HeadWatch w = watching.headWatch();
         w.headReceived();
         Callback done =
             new Callback.Nested(callback) {
@@ -101,19 +125,14 @@ final class HeaderDeadline {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
-  /** An end point that times the request head it reads. */
-  static final class Watched extends SocketChannelEndPoint {
-    private static final int WAITING = 0; // for the first byte of a head
-    private static final int HEAD = 1; // head bytes arrived, timer armed
-    private static final int HANDLING = 2; // a request is being served
-    private static final int UPGRADED = 3; // not HTTP/1 any more: nothing to watch
-    private static final int EXPIRED = 4;
+  /** An end point that times the request heads read through it. */
+  interface Watching {
+    HeadWatch headWatch();
+  }
 
-    private final Scheduler scheduler;
-    private final long nanos;
-    private final String text;
-    private final AtomicInteger state = new AtomicInteger(WAITING);
-    private volatile Scheduler.Task timer;
+  /** A plain socket end point that times the request head it reads. */
+  static final class Watched extends SocketChannelEndPoint implements Watching {
+    private final HeadWatch watch;
 
     Watched(
         SocketChannel channel,
@@ -123,16 +142,110 @@ final class HeaderDeadline {
         long nanos,
         String text) {
       super(channel, selector, key, scheduler);
-      this.scheduler = scheduler;
-      this.nanos = nanos;
-      this.text = text;
+      this.watch = new HeadWatch(this, scheduler, nanos, text);
     }
 
     @Override
     public int fill(ByteBuffer buffer) throws IOException {
       int n = super.fill(buffer);
+      watch.filled(n);
+      return n;
+    }
+
+    @Override
+    public HeadWatch headWatch() {
+      return watch;
+    }
+  }
+
+  /** Makes TLS connections whose decrypted end point is watched. */
+  private static final class WatchingSslFactory extends SslConnectionFactory {
+    private final long nanos;
+    private final String text;
+
+    WatchingSslFactory(SslContextFactory.Server ssl, String next, long nanos, String text) {
+      super(ssl, next);
+      this.nanos = nanos;
+      this.text = text;
+    }
+
+    @Override
+    protected SslConnection newSslConnection(
+        Connector connector, EndPoint endPoint, SSLEngine engine) {
+      Scheduler scheduler = connector.getScheduler();
+      return new SslConnection(
+          connector.getByteBufferPool(),
+          connector.getExecutor(),
+          getSslContextFactory(),
+          endPoint,
+          engine,
+          isDirectBuffersForEncryption(),
+          isDirectBuffersForDecryption()) {
+        @Override
+        protected SslEndPoint newSslEndPoint() {
+          return new WatchedSsl(this);
+        }
+
+        final class WatchedSsl extends SslEndPoint implements Watching {
+          // Made on first use: the connection's super constructor makes this end point before the
+          // connection's own state is set.
+          private final AtomicReference<HeadWatch> watch = new AtomicReference<>();
+
+          WatchedSsl(SslConnection outer) {
+            outer.super();
+          }
+
+          @Override
+          public int fill(ByteBuffer buffer) throws IOException {
+            int n = super.fill(buffer);
+            headWatch().filled(n);
+            return n;
+          }
+
+          @Override
+          public HeadWatch headWatch() {
+            HeadWatch w = watch.get();
+            if (w == null) {
+              watch.compareAndSet(null, new HeadWatch(this, scheduler, nanos, text));
+              w = watch.get();
+            }
+            return w;
+          }
+        }
+      };
+    }
+  }
+
+  /** The head timer of one end point. */
+  static final class HeadWatch {
+    private static final int WAITING = 0; // for the first byte of a head
+    private static final int HEAD = 1; // head bytes arrived, timer armed
+    private static final int HANDLING = 2; // a request is being served
+    private static final int UPGRADED = 3; // not HTTP/1 any more: nothing to watch
+    private static final int EXPIRED = 4;
+
+    private final EndPoint endPoint;
+    private final Scheduler scheduler;
+    private final long nanos;
+    private final String text;
+    private final AtomicInteger state = new AtomicInteger(WAITING);
+    private volatile Scheduler.Task timer;
+
+    HeadWatch(EndPoint endPoint, Scheduler scheduler, long nanos, String text) {
+      this.endPoint = endPoint;
+      this.scheduler = scheduler;
+      this.nanos = nanos;
+      this.text = text;
+    }
+
+    /** An HTTP/1 connection reads request heads; anything else (h2, WebSocket, TLS) does not. */
+    private boolean http1() {
+      return endPoint.getConnection() instanceof ConnectionMetaData;
+    }
+
+    void filled(int n) {
       if (n > 0 && state.get() == WAITING) {
-        if (!(getConnection() instanceof ConnectionMetaData)) {
+        if (!http1()) {
           state.set(UPGRADED);
         } else if (state.compareAndSet(WAITING, HEAD)) {
           timer = scheduler.schedule(this::expire, nanos, TimeUnit.NANOSECONDS);
@@ -141,7 +254,6 @@ final class HeaderDeadline {
           }
         }
       }
-      return n;
     }
 
     void headReceived() {
@@ -155,8 +267,7 @@ final class HeaderDeadline {
 
     void requestDone() {
       // A WebSocket upgrade replaced the HTTP connection: its frames are not request heads.
-      int next = getConnection() instanceof ConnectionMetaData ? WAITING : UPGRADED;
-      state.compareAndSet(HANDLING, next);
+      state.compareAndSet(HANDLING, http1() ? WAITING : UPGRADED);
     }
 
     private void cancelTimer() {
@@ -167,12 +278,18 @@ final class HeaderDeadline {
     }
 
     private void expire() {
+      if (!http1()) {
+        // HTTP/1 gave way to another protocol without a request reaching the handlers (the h2c
+        // prior-knowledge preface): its bytes are frames, not a head.
+        state.compareAndSet(HEAD, UPGRADED);
+        return;
+      }
       if (!state.compareAndSet(HEAD, EXPIRED)) {
         return;
       }
       LOG.atDebug()
           .setMessage("request header timeout")
-          .addKeyValue("remote", getRemoteSocketAddress())
+          .addKeyValue("remote", endPoint.getRemoteSocketAddress())
           .addKeyValue("headerTimeout", text)
           .log();
       byte[] body =
@@ -185,8 +302,8 @@ final class HeaderDeadline {
                   + body.length
                   + "\r\nConnection: close\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII);
-      EndPoint self = this;
-      write(
+      EndPoint self = endPoint;
+      self.write(
           Callback.from(self::close, x -> self.close(x)),
           ByteBuffer.wrap(head),
           ByteBuffer.wrap(body));

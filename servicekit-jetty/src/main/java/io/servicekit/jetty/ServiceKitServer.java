@@ -11,19 +11,30 @@ import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseConn;
 import io.servicekit.sse.SseHandler;
 import java.net.URI;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.pathmap.PathSpec;
 import org.eclipse.jetty.http.pathmap.UriTemplatePathSpec;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.PathMappingsHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
@@ -54,24 +65,81 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
  */
 public final class ServiceKitServer implements AutoCloseable {
   private final Server server;
-  private final ServerConnector connector;
+  private final ServerConnector connector; // null with plainHttp(false)
+  private final ServerConnector tlsConnector; // null without tls(...)
+  private final TlsReloader tlsReloader; // null without tls(...)
   private final ShutdownGate gate = new ShutdownGate();
   private final boolean hostChecked;
 
   private ServiceKitServer(Builder b) {
+    if (!b.plainHttp && b.tls == null) {
+      throw new IllegalStateException(
+          "plainHttp(false) needs tls(...): the server would have no connector");
+    }
+    // Read and check the certificate first: a bad file fails here, naming itself.
+    KeyStore keyStore = b.tls == null ? null : b.tls.load();
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("servicekit");
     threads.setVirtualThreadsExecutor(new VirtualThreadPool());
     server = new Server(threads);
     server.setStopTimeout(b.stopTimeout.toMillis());
-    connector =
-        b.headerTimeout.isZero()
-            ? new ServerConnector(server)
-            : HeaderDeadline.connector(server, b.headerTimeout);
-    connector.setHost(b.host);
-    connector.setPort(b.port);
-    connector.setIdleTimeout(b.idleTimeout.toMillis());
-    server.addConnector(connector);
+    HttpConfiguration http = new HttpConfiguration();
+    if (b.tls != null) {
+      http.setSecureScheme("https");
+      http.setSecurePort(b.tlsPort);
+    }
+    if (b.plainHttp) {
+      List<ConnectionFactory> factories = new ArrayList<>();
+      factories.add(new HttpConnectionFactory(http));
+      if (b.h2c) {
+        HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(http);
+        h2c.setConnectProtocolEnabled(true); // RFC 8441: WebSocket over HTTP/2
+        factories.add(h2c);
+      }
+      connector = newConnector(b, b.port, null, factories.toArray(ConnectionFactory[]::new));
+      server.addConnector(connector);
+    } else {
+      connector = null;
+    }
+    if (b.tls != null) {
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl.setKeyStore(keyStore);
+      ssl.setKeyManagerPassword(b.tls.keyPassword());
+      ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+      ssl.setSniRequired(false);
+      if (b.http2) {
+        ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+      }
+      HttpConfiguration https = new HttpConfiguration(http);
+      https.addCustomizer(new SecureRequestCustomizer());
+      HttpConnectionFactory h1 = new HttpConnectionFactory(https);
+      SslConnectionFactory tls;
+      ConnectionFactory[] after;
+      if (b.http2) {
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+        h2.setConnectProtocolEnabled(true); // RFC 8441: WebSocket over HTTP/2
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+        alpn.setDefaultProtocol(h1.getProtocol());
+        tls = sslFactory(b, ssl, alpn.getProtocol());
+        after = new ConnectionFactory[] {tls, alpn, h2, h1};
+      } else {
+        tls = sslFactory(b, ssl, h1.getProtocol());
+        after = new ConnectionFactory[] {tls, h1};
+      }
+      tlsConnector = newConnector(b, b.tlsPort, "tls", after);
+      server.addConnector(tlsConnector);
+      byte[] fingerprint;
+      try {
+        fingerprint = b.tls.fingerprint();
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("TLS files " + b.tls.files() + ": " + e, e);
+      }
+      tlsReloader = new TlsReloader(b.tls, ssl, fingerprint);
+      server.addBean(tlsReloader, true);
+    } else {
+      tlsConnector = null;
+      tlsReloader = null;
+    }
     PathMappingsHandler routes = new PathMappingsHandler();
     for (Route r : b.routes) {
       boolean guarded = b.guard != null && !b.unguarded.contains(r.path);
@@ -102,6 +170,28 @@ public final class ServiceKitServer implements AutoCloseable {
     ServerWebSocketContainer.ensure(server, context);
   }
 
+  private ServerConnector newConnector(
+      Builder b, int port, String name, ConnectionFactory... factories) {
+    ServerConnector c =
+        b.headerTimeout.isZero()
+            ? new ServerConnector(server, factories)
+            : HeaderDeadline.connector(server, b.headerTimeout, factories);
+    c.setHost(b.host);
+    c.setPort(port);
+    c.setIdleTimeout(b.idleTimeout.toMillis());
+    if (name != null) {
+      c.setName(name);
+    }
+    return c;
+  }
+
+  private static SslConnectionFactory sslFactory(
+      Builder b, SslContextFactory.Server ssl, String next) {
+    return b.headerTimeout.isZero()
+        ? new SslConnectionFactory(ssl, next)
+        : HeaderDeadline.sslFactory(ssl, next, b.headerTimeout);
+  }
+
   private static boolean contains(Handler handler, Class<? extends Handler> type) {
     return type.isInstance(handler)
         || (handler instanceof Handler.Container c && !c.getDescendants(type).isEmpty());
@@ -117,20 +207,73 @@ public final class ServiceKitServer implements AutoCloseable {
     return this;
   }
 
-  /** The bound port (useful with port 0). */
+  /**
+   * The bound port of the plain HTTP connector (useful with port 0).
+   *
+   * @throws IllegalStateException with {@link Builder#plainHttp plainHttp(false)}
+   */
   public int port() {
+    if (connector == null) {
+      throw new IllegalStateException("no plain HTTP connector (plainHttp(false)): use tlsPort()");
+    }
     return connector.getLocalPort();
   }
 
   /** {@code http://host:port} of the running server (localhost when bound to all interfaces). */
   public URI uri() {
-    String host = connector.getHost() == null ? "localhost" : connector.getHost();
-    return URI.create("http://" + host + ":" + port());
+    return URI.create(
+        "http://" + authority(connector == null ? null : connector.getHost(), port()));
   }
 
   /** {@code ws://host:port} + {@code path}. */
   public URI wsUri(String path) {
     return URI.create("ws://" + uri().getAuthority() + path);
+  }
+
+  /**
+   * The bound port of the TLS connector (useful with {@link Builder#tlsPort tlsPort(0)}).
+   *
+   * @throws IllegalStateException without {@link Builder#tls}
+   */
+  public int tlsPort() {
+    if (tlsConnector == null) {
+      throw new IllegalStateException("no TLS connector: configure Builder.tls(...)");
+    }
+    return tlsConnector.getLocalPort();
+  }
+
+  /** {@code https://host:port} of the TLS connector (localhost when bound to all interfaces). */
+  public URI tlsUri() {
+    return URI.create(
+        "https://" + authority(tlsConnector == null ? null : tlsConnector.getHost(), tlsPort()));
+  }
+
+  /** {@code wss://host:port} + {@code path}. */
+  public URI wssUri(String path) {
+    return URI.create("wss://" + tlsUri().getAuthority() + path);
+  }
+
+  private static String authority(String host, int port) {
+    String h =
+        host == null
+            ? "localhost"
+            : host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return h + ":" + port;
+  }
+
+  /**
+   * Reads the TLS files now and, if they load, uses the certificate for new connections (open ones
+   * keep theirs); they are also {@linkplain TlsConfig#reloadInterval watched}. Returns whether the
+   * files had changed since they were last loaded (they are loaded either way).
+   *
+   * @throws IllegalArgumentException naming the file and the problem (the old certificate stays)
+   * @throws IllegalStateException without {@link Builder#tls}
+   */
+  public boolean reloadTls() {
+    if (tlsReloader == null) {
+      throw new IllegalStateException("no TLS connector: configure Builder.tls(...)");
+    }
+    return tlsReloader.reload(true);
   }
 
   /** Blocks until the server stops. */
@@ -229,8 +372,62 @@ public final class ServiceKitServer implements AutoCloseable {
     private Middleware guard;
     private Set<String> unguarded = Set.of();
     private MetricsListener metrics;
+    private TlsConfig tls;
+    private int tlsPort = 8443;
+    private boolean plainHttp = true;
+    private boolean http2 = true;
+    private boolean h2c;
 
     private Builder() {}
+
+    /**
+     * Serves HTTPS and WSS on {@link #tlsPort} with the certificate of {@code config}, beside the
+     * plain connector (see {@link #plainHttp}). TLS 1.3 and 1.2 only; HTTP/2 through ALPN unless
+     * {@link #http2 http2(false)}.
+     */
+    public Builder tls(TlsConfig config) {
+      this.tls = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /** Port of the TLS connector; 0 picks a free one. Default 8443. */
+    public Builder tlsPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("tlsPort must be 0-65535: " + port);
+      }
+      this.tlsPort = port;
+      return this;
+    }
+
+    /**
+     * Whether the plain HTTP connector on {@link #port} is served. Default true; false (allowed
+     * only with {@link #tls}) serves TLS alone, so that nothing can reach the routes unencrypted.
+     */
+    public Builder plainHttp(boolean enabled) {
+      this.plainHttp = enabled;
+      return this;
+    }
+
+    /**
+     * HTTP/2 on the TLS connector, chosen through ALPN ({@code h2}, else {@code http/1.1}), with
+     * WebSocket over HTTP/2 (RFC 8441). Default true.
+     */
+    public Builder http2(boolean enabled) {
+      this.http2 = enabled;
+      return this;
+    }
+
+    /**
+     * Cleartext HTTP/2 on the plain connector: prior knowledge (the client starts with the HTTP/2
+     * preface) and {@code Upgrade: h2c}; WebSocket over it (RFC 8441). HTTP/1.1 clients are not
+     * affected. Default false: the JDK's HttpClient (default version HTTP/2) asks every plain-HTTP
+     * server for an h2c upgrade, so turning it on moves existing Java clients onto HTTP/2; turn it
+     * on for a proxy or client that speaks h2c (RFC 8441 over cleartext needs it).
+     */
+    public Builder h2c(boolean enabled) {
+      this.h2c = enabled;
+      return this;
+    }
 
     /** Port to listen on; 0 picks a free one. Default 8080. */
     public Builder port(int port) {

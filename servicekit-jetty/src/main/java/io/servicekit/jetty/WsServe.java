@@ -155,7 +155,23 @@ public final class WsServe extends Handler.Abstract {
 
   /** Handles the request; returns the refusal reason, or null if it was upgraded. */
   private String refuse(Request request, Response response, Callback callback, String route) {
-    if (!HttpMethod.GET.is(request.getMethod())) {
+    HttpVersion httpVersion = request.getConnectionMetaData().getHttpVersion();
+    boolean h1 = httpVersion == HttpVersion.HTTP_1_1 || httpVersion == HttpVersion.HTTP_1_0;
+    if (!h1) {
+      // RFC 8441: over HTTP/2 a WebSocket opens with an extended CONNECT (no Upgrade, no key).
+      if (!HttpMethod.CONNECT.is(request.getMethod())) {
+        Responses.text(
+            response,
+            callback,
+            HttpStatus.METHOD_NOT_ALLOWED_405,
+            "WebSocket endpoint over "
+                + httpVersion
+                + ": method must be CONNECT with :protocol websocket (RFC 8441), was "
+                + request.getMethod(),
+            Map.of("Allow", "CONNECT"));
+        return "method";
+      }
+    } else if (!HttpMethod.GET.is(request.getMethod())) {
       Responses.text(
           response,
           callback,
@@ -185,7 +201,7 @@ public final class WsServe extends Handler.Abstract {
       return "version";
     }
     List<String> keys = request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_KEY);
-    if (keys.size() != 1 || !isValidKey(keys.get(0))) {
+    if (h1 && (keys.size() != 1 || !isValidKey(keys.get(0)))) {
       Responses.text(
           response,
           callback,
