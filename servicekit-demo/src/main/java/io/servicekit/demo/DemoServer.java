@@ -20,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runnable demo server: {@code PORT=8080 mvn -q -pl servicekit-demo -am test-compile exec:exec}.
+ * The runnable demo server: {@code PORT=8080 mvn -q -pl servicekit-demo -am test-compile
+ * exec:exec}.
  *
  * <table>
  * <caption>Routes</caption>
@@ -88,7 +89,15 @@ public final class DemoServer {
     Demo demo = build(port, WsConnConfig.defaults().pingPeriod(), ops, cluster);
     ServiceKitServer server = demo.server().start();
     GracefulShutdown shutdown = ops.shutdown(server).onShutdown(demo.events()::closeAll);
-    shutdown.ready().thenRun(() -> LOG.info("ServiceKit demo listening on {}/", server.uri()));
+    shutdown
+        .ready()
+        .thenRun(
+            () -> {
+              LOG.info("ServiceKit demo listening on {}/", server.uri());
+              if (ops.tlsPort().isPresent()) {
+                LOG.info("HTTPS with HTTP/2 on {}/ ({})", server.tlsUri(), ops.tlsSource());
+              }
+            });
     int status;
     try {
       GracefulShutdown.Report report = shutdown.run();

@@ -44,19 +44,7 @@ class BrowserE2ETest {
   @Test
   @SuppressWarnings("unchecked")
   void theDemoWorksInChromium() throws Exception {
-    String chromium =
-        NodeProject.findOnPath("chromium", "chromium-browser")
-            .orElseGet(
-                () -> {
-                  String why =
-                      "no chromium on the PATH: install Debian's chromium package to run the browser"
-                          + " tests";
-                  if (Boolean.getBoolean("servicekit.requireBrowser")) {
-                    return fail(why + " (servicekit.requireBrowser is set)");
-                  }
-                  Assumptions.abort(why);
-                  return null;
-                });
+    String chromium = chromium();
     NodeProject project = NodeProject.installed("browser", "playwright-core");
     Path shots =
         Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
@@ -89,6 +77,25 @@ class BrowserE2ETest {
       control.stop(0);
       current.get().close();
     }
+  }
+
+  /**
+   * The Chromium binary; without one the test is skipped, or fails with {@code
+   * -Dservicekit.requireBrowser=true}.
+   */
+  static String chromium() {
+    return NodeProject.findOnPath("chromium", "chromium-browser")
+        .orElseGet(
+            () -> {
+              String why =
+                  "no chromium on the PATH: install Debian's chromium package to run the browser"
+                      + " tests";
+              if (Boolean.getBoolean("servicekit.requireBrowser")) {
+                return fail(why + " (servicekit.requireBrowser is set)");
+              }
+              Assumptions.abort(why);
+              return null;
+            });
   }
 
   private static void deleteScreenshots(Path dir) throws IOException {

@@ -65,6 +65,8 @@ public final class DemoOps {
   public static final String DEFAULT_BIND = "127.0.0.1";
 
   private final String bind;
+  private final Integer tlsPort; // null: no TLS
+  private final DemoTls.Cert tls; // null: no TLS
   private final OriginPatterns origins;
   private final ClientIpResolver clientIps;
   private final Duration drainTimeout;
@@ -78,6 +80,8 @@ public final class DemoOps {
 
   private DemoOps(
       String bind,
+      Integer tlsPort,
+      DemoTls.Cert tls,
       OriginPatterns origins,
       ClientIpResolver clientIps,
       Duration drainTimeout,
@@ -85,6 +89,8 @@ public final class DemoOps {
       int connLimitPerIp) {
     this.connLimitPerIp = ConnLimiter.perAddress(connLimitPerIp);
     this.bind = bind;
+    this.tlsPort = tlsPort;
+    this.tls = tls;
     this.origins = origins;
     this.clientIps = clientIps;
     this.drainTimeout = drainTimeout;
@@ -116,8 +122,20 @@ public final class DemoOps {
             Duration.ofMinutes(5),
             100_000);
     long perIpConns = number(env, "CONN_LIMIT_PER_IP", 100);
+    String bind = bind(env.getOrDefault("BIND", DEFAULT_BIND));
+    String tlsPortValue = env.get("TLS_PORT");
+    Integer tlsPort = null;
+    DemoTls.Cert tls = null;
+    if (tlsPortValue != null && !tlsPortValue.isBlank()) {
+      tlsPort = port("TLS_PORT", tlsPortValue);
+      tls = DemoTls.config(env.get("TLS_CERT"), env.get("TLS_KEY"), bind);
+    } else if (env.containsKey("TLS_CERT") || env.containsKey("TLS_KEY")) {
+      throw new IllegalArgumentException("TLS_CERT and TLS_KEY need TLS_PORT (the HTTPS port)");
+    }
     return new DemoOps(
-        bind(env.getOrDefault("BIND", DEFAULT_BIND)),
+        bind,
+        tlsPort,
+        tls,
         origins,
         ips,
         Duration.ofSeconds(drain),
@@ -165,6 +183,25 @@ public final class DemoOps {
         && v.matches(
             "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")
         && !v.matches("[0-9.]+"); // digits and dots only: an IPv4 address or nothing
+  }
+
+  private static int port(String name, String value) {
+    String v = value.strip();
+    if (!v.matches("[0-9]{1,5}") || Integer.parseInt(v) > 65535) {
+      throw new IllegalArgumentException(
+          name + " must be a decimal number from 0 to 65535, got \"" + value + "\"");
+    }
+    return Integer.parseInt(v);
+  }
+
+  /** The HTTPS port ({@code TLS_PORT}), if TLS is on. */
+  public java.util.OptionalInt tlsPort() {
+    return tlsPort == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(tlsPort);
+  }
+
+  /** Where the TLS certificate comes from, for the start-up log line. */
+  public String tlsSource() {
+    return tls == null ? "no TLS" : tls.description();
   }
 
   /** The interface to listen on ({@code BIND}). */
@@ -263,13 +300,19 @@ public final class DemoOps {
   }
 
   /**
-   * Binds {@code builder} to {@link #bind()} and adds the guard (all routes but {@link #UNGUARDED}
-   * and {@code alsoUnguarded}), metrics, {@code /healthz} and {@code /metrics}.
+   * Binds {@code builder} to {@link #bind()} (and, with {@code TLS_PORT}, adds HTTPS on that port)
+   * and adds the guard (all routes but {@link #UNGUARDED} and {@code alsoUnguarded}), metrics,
+   * {@code /healthz} and {@code /metrics}.
    */
   public ServiceKitServer.Builder apply(ServiceKitServer.Builder builder, String... alsoUnguarded) {
     HealthCheck health = HealthCheck.liveness();
     List<String> unguarded = new ArrayList<>(UNGUARDED);
     unguarded.addAll(List.of(alsoUnguarded));
+    if (tls != null) {
+      builder
+          .tls(tls.config())
+          .tlsPort(tlsPort); // HTTP/2 through ALPN, WebSocket over HTTP/2 (RFC 8441)
+    }
     return builder
         .host(bind)
         .guard(guard(), unguarded.toArray(String[]::new))
