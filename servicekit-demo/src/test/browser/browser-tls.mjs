@@ -70,16 +70,25 @@ try {
     wsHandshakes,
   );
 
+  // The demo's home page: its bundled JavaScript WsClient connects to wss:// unchanged (the URL follows the page).
+  await page.goto(base + "/");
+  await page.waitForFunction(() => document.getElementById("echo-status").textContent === "connected");
+  await page.fill("#echo-input", "hello over wss");
+  await page.press("#echo-input", "Enter");
+  await page.waitForFunction(() => document.getElementById("echo-log").textContent.includes("\u2190 hello over wss"));
+  check("the page's JavaScript WsClient echoes over wss", true, { handshakes: wsHandshakes.length });
+
   const server = await (await fetch(control + "/connections")).json();
   check(
     "every open TLS connection on the server is HTTP/2",
     server.protocols.length >= 1 && server.protocols.every((p) => p === "h2"),
     server,
   );
-  await page.evaluate(() => {
-    window.__es.close();
-    window.__ws.close(1000, "done");
-  });
+  check(
+    "every WebSocket of the run (raw and WsClient) opened by RFC 8441",
+    wsHandshakes.length >= 2 && wsHandshakes.every((h) => h.status === 200),
+    wsHandshakes,
+  );
 } catch (err) {
   check("ran to the end", false, String(err && err.message ? err.message : err));
 } finally {

@@ -24,8 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The demo started as {@code TLS_PORT} starts it (HTTPS beside HTTP, its self-signed development
  * certificate) in a real Chromium through {@code src/test/browser/browser-tls.mjs}: the page, an
  * {@code EventSource} and a {@code wss://} WebSocket all ride HTTP/2, the WebSocket by RFC 8441
- * (Chromium's own view of each response, read through the DevTools protocol), and every TLS
- * connection the server holds meanwhile is HTTP/2. Skipped without Chromium unless {@code
+ * (Chromium's own view of each response, read through the DevTools protocol), the home page's
+ * bundled JavaScript {@code WsClient} works unchanged over {@code wss://}, and every TLS connection
+ * the server holds meanwhile is HTTP/2. Skipped without Chromium unless {@code
  * -Dservicekit.requireBrowser=true}.
  */
 class BrowserTlsTest {
@@ -66,7 +67,7 @@ class BrowserTlsTest {
       assertThat(result.exit()).as("browser-tls.mjs failed:%n%s", result.output()).isZero();
       Map<String, Object> summary = JSON.readValue(result.lastLine(), Map.class);
       List<Map<String, Object>> checks = (List<Map<String, Object>>) summary.get("checks");
-      assertThat(checks).extracting(c -> c.get("name")).hasSize(6);
+      assertThat(checks).extracting(c -> c.get("name")).hasSize(8);
       System.out.println("browser-tls: " + result.lastLine());
       assertThat(checks).allSatisfy(c -> assertThat(c).as(c.toString()).containsEntry("ok", true));
     } finally {
