@@ -59,7 +59,10 @@ import org.slf4j.LoggerFactory;
  *   <li>a header Jetty cannot parse during the upgrade (e.g. a {@code Sec-WebSocket-Extensions}
  *       value with an unterminated quote): 400 naming the problem; offered extensions that are
  *       merely unknown are ignored;
- *   <li>upgrade (101), then the connection's lifecycle runs.
+ *   <li>upgrade (101), then the connection's lifecycle runs. With {@link
+ *       WsConnConfig#compression()} on, the first permessage-deflate offer the server can honour is
+ *       accepted and the others are declined (see {@code DeflateNegotiation}); no other extension
+ *       is ever accepted.
  * </ol>
  *
  * <p>Open connections are tracked: {@link #sessions()} lists them and {@link #closeAll} closes them
@@ -235,13 +238,7 @@ public final class WsServe extends Handler.Abstract {
           if (chosen != null) {
             upgradeResponse.setAcceptedSubProtocol(chosen);
           }
-          List<ExtensionConfig> extensions =
-              config.compression()
-                  ? upgradeResponse.getExtensions().stream()
-                      .filter(e -> e.getName().equals("permessage-deflate"))
-                      .toList()
-                  : List.of();
-          upgradeResponse.setExtensions(extensions);
+          upgradeResponse.setExtensions(extensions(upgradeRequest.getExtensions()));
           WsConnection<?> connection = newConnection(accepted, handshake, chosen);
           created.set(connection);
           track(connection, route, ended);
@@ -279,6 +276,22 @@ public final class WsServe extends Handler.Abstract {
       Responses.text(response, callback, status, failure, Map.of());
     }
     return "upgrade_failed";
+  }
+
+  /** The extensions answered: permessage-deflate when on and acceptable, nothing else. */
+  private List<ExtensionConfig> extensions(List<ExtensionConfig> offered) {
+    if (!config.compression() || offered.isEmpty()) {
+      return List.of();
+    }
+    StringBuilder why = new StringBuilder();
+    ExtensionConfig answer = DeflateNegotiation.answer(offered, config, why);
+    if (answer == null) {
+      if (!why.isEmpty()) {
+        LOG.debug("permessage-deflate declined: {}", why);
+      }
+      return List.of();
+    }
+    return List.of(answer);
   }
 
   private void afterOpen(WsConnection<?> connection) {
