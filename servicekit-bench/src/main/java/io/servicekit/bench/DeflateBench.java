@@ -96,8 +96,8 @@ public final class DeflateBench {
       bench.rows.add("");
       bench.rows.add(
           "| memory (fresh server per row) | deflate | RSS Δ/conn after one 200 B echo"
-              + " | after one 64 KiB echo more |");
-      bench.rows.add("|---|---|---:|---:|");
+              + " | after one 64 KiB echo more | Jetty pools: size/in use |");
+      bench.rows.add("|---|---|---:|---:|---|");
       for (Mode m : MODES) {
         try (ServerProcess fresh =
             ServerProcess.start(
@@ -340,17 +340,19 @@ public final class DeflateBench {
       await(listeners.get(i));
     }
     long large = ProcStats.rssBytes(server.pid()) - rss0;
+    String pools = server.ask("pools", "POOLS ");
     for (Session s : sessions) {
       s.close();
     }
     rows.add(
         String.format(
             Locale.ROOT,
-            "| %d connections | %s | %.1f KiB | %.1f KiB |",
+            "| %d connections | %s | %.1f KiB | %.1f KiB | %s |",
             conns,
             mode.name(),
             small / 1024.0 / conns,
-            large / 1024.0 / conns));
+            large / 1024.0 / conns,
+            pools));
   }
 
   private static void await(Listener l) throws InterruptedException {

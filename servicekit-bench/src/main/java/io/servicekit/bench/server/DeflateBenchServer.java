@@ -12,6 +12,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.io.ConnectionStatistics;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.util.Pool;
+import org.eclipse.jetty.websocket.core.WebSocketComponents;
 
 /**
  * The server of {@code DeflateBench}: ServiceKit with permessage-deflate off and on, side by side.
@@ -26,8 +28,9 @@ import org.eclipse.jetty.server.Connector;
  *
  * <p>Prints {@code PORT n}, then answers {@code bytes} with {@code BYTES <sent> <received> <open>}
  * (TCP payload bytes of the connections closed so far, and the number open, from Jetty's {@link
- * ConnectionStatistics}, which adds a connection's bytes when it closes) and stops on {@code quit}
- * or the end of input.
+ * ConnectionStatistics}, which adds a connection's bytes when it closes), {@code pools} with {@code
+ * POOLS deflaters=<size>/<in use> inflaters=<size>/<in use>} (Jetty's compression pools) and stops
+ * on {@code quit} or the end of input.
  */
 public final class DeflateBenchServer {
   private DeflateBenchServer() {}
@@ -57,6 +60,20 @@ public final class DeflateBenchServer {
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
     String line;
     while ((line = in.readLine()) != null && !line.trim().equals("quit")) {
+      if (line.trim().equals("pools")) {
+        // Deflaters and inflaters pooled by Jetty (size = created and kept, in use = held now).
+        StringBuilder out = new StringBuilder("POOLS");
+        for (WebSocketComponents c : server.jetty().getContainedBeans(WebSocketComponents.class)) {
+          Pool<?> d = c.getDeflaterPool().getPool();
+          Pool<?> i = c.getInflaterPool().getPool();
+          out.append(" deflaters=")
+              .append(d == null ? "-" : d.size() + "/" + d.getInUseCount())
+              .append(" inflaters=")
+              .append(i == null ? "-" : i.size() + "/" + i.getInUseCount());
+        }
+        System.out.println(out);
+        System.out.flush();
+      }
       if (line.trim().equals("bytes")) {
         System.out.println(
             "BYTES "
