@@ -23,6 +23,7 @@ import java.util.Objects;
  * <tr><td>{@link #compression()}</td><td>off (permessage-deflate, RFC 7692)</td></tr>
  * <tr><td>{@link #serverNoContextTakeover()} / {@link #clientNoContextTakeover()}</td><td>off /
  *     off: both directions keep their compression context across messages</td></tr>
+ * <tr><td>{@link #maxCompressedConnections()}</td><td>unlimited</td></tr>
  * <tr><td>{@link #subprotocols()}</td><td>none</td></tr>
  * <tr><td>{@link #absorbPongs()}</td><td>on: client {@code {"type":"pong"}} messages never reach the codec</td></tr>
  * </table>
@@ -43,6 +44,7 @@ public final class WsConnConfig {
   private final boolean compression;
   private final boolean serverNoContextTakeover;
   private final boolean clientNoContextTakeover;
+  private final int maxCompressedConnections;
   private final List<String> subprotocols;
   private final boolean absorbPongs;
   private final Scheduler scheduler;
@@ -61,6 +63,8 @@ public final class WsConnConfig {
     this.compression = b.compression;
     this.serverNoContextTakeover = b.serverNoContextTakeover;
     this.clientNoContextTakeover = b.clientNoContextTakeover;
+    this.maxCompressedConnections =
+        (int) positive("maxCompressedConnections", b.maxCompressedConnections);
     this.subprotocols = List.copyOf(b.subprotocols);
     this.absorbPongs = b.absorbPongs;
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
@@ -91,6 +95,7 @@ public final class WsConnConfig {
     b.compression = compression;
     b.serverNoContextTakeover = serverNoContextTakeover;
     b.clientNoContextTakeover = clientNoContextTakeover;
+    b.maxCompressedConnections = maxCompressedConnections;
     b.subprotocols = subprotocols;
     b.absorbPongs = absorbPongs;
     b.scheduler = scheduler;
@@ -160,6 +165,15 @@ public final class WsConnConfig {
     return clientNoContextTakeover;
   }
 
+  /**
+   * How many connections of one endpoint may have permessage-deflate at once; beyond it the offer
+   * is declined and the connection proceeds uncompressed. Each compressed connection holds up to
+   * about 300 KiB of native zlib state, so this bounds the endpoint's compression memory.
+   */
+  public int maxCompressedConnections() {
+    return maxCompressedConnections;
+  }
+
   public List<String> subprotocols() {
     return subprotocols;
   }
@@ -202,6 +216,7 @@ public final class WsConnConfig {
     private boolean compression;
     private boolean serverNoContextTakeover;
     private boolean clientNoContextTakeover;
+    private long maxCompressedConnections = Integer.MAX_VALUE;
     private List<String> subprotocols = List.of();
     private boolean absorbPongs = true;
     private Scheduler scheduler = Scheduler.system();
@@ -290,6 +305,15 @@ public final class WsConnConfig {
      */
     public Builder clientNoContextTakeover(boolean v) {
       clientNoContextTakeover = v;
+      return this;
+    }
+
+    /**
+     * With compression: at most {@code v} connections of the endpoint compressed at once (the
+     * others are served uncompressed). Unlimited by default; must be positive.
+     */
+    public Builder maxCompressedConnections(int v) {
+      maxCompressedConnections = v;
       return this;
     }
 

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
@@ -81,6 +82,7 @@ public final class WsServe extends Handler.Abstract {
   private final Map<WsConnection<?>, String> open = new ConcurrentHashMap<>();
   private final Set<String> gaugedRoutes = ConcurrentHashMap.newKeySet();
   private volatile CloseStatus closingAll;
+  private final AtomicInteger compressed = new AtomicInteger();
 
   private WsServe(WsHandler<?, ?> handler, WsConnConfig config) {
     super(InvocationType.BLOCKING);
@@ -238,7 +240,7 @@ public final class WsServe extends Handler.Abstract {
           if (chosen != null) {
             upgradeResponse.setAcceptedSubProtocol(chosen);
           }
-          upgradeResponse.setExtensions(extensions(upgradeRequest.getExtensions()));
+          upgradeResponse.setExtensions(extensions(upgradeRequest.getExtensions(), ended));
           WsConnection<?> connection = newConnection(accepted, handshake, chosen);
           created.set(connection);
           track(connection, route, ended);
@@ -279,7 +281,8 @@ public final class WsServe extends Handler.Abstract {
   }
 
   /** The extensions answered: permessage-deflate when on and acceptable, nothing else. */
-  private List<ExtensionConfig> extensions(List<ExtensionConfig> offered) {
+  private List<ExtensionConfig> extensions(
+      List<ExtensionConfig> offered, CompletableFuture<Void> ended) {
     if (!config.compression() || offered.isEmpty()) {
       return List.of();
     }
@@ -291,7 +294,21 @@ public final class WsServe extends Handler.Abstract {
       }
       return List.of();
     }
+    if (compressed.incrementAndGet() > config.maxCompressedConnections()) {
+      compressed.decrementAndGet();
+      LOG.debug(
+          "permessage-deflate declined: maxCompressedConnections {} reached",
+          config.maxCompressedConnections());
+      return List.of();
+    }
+    // Counted until the connection ends, or until the upgrade fails (forget completes it too).
+    ended.whenComplete((v, x) -> compressed.decrementAndGet());
     return List.of(answer);
+  }
+
+  /** Connections of this endpoint that negotiated permessage-deflate and have not ended. */
+  int compressedConnections() {
+    return compressed.get();
   }
 
   private void afterOpen(WsConnection<?> connection) {

@@ -2,6 +2,8 @@ package io.servicekit.jetty;
 
 import static io.servicekit.testkit.RawFrame.RSV1;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
@@ -15,6 +17,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +47,7 @@ public class PerMessageDeflateTest {
   private static final byte[] TAIL = {0, 0, (byte) 0xff, (byte) 0xff};
 
   private static ServiceKitServer server;
+  private static WsServe capped;
   private static WebSocketClient jetty;
 
   /** Echoes every frame as it came. */
@@ -70,6 +74,11 @@ public class PerMessageDeflateTest {
                 r -> new Echo(),
                 on.toBuilder().serverNoContextTakeover(true).clientNoContextTakeover(true).build())
             .ws("/plain", r -> new Echo(), on.toBuilder().compression(false).build())
+            .route(
+                "/capped",
+                capped =
+                    WsServe.handler(
+                        r -> new Echo(), on.toBuilder().maxCompressedConnections(1).build()))
             .build()
             .start();
     jetty = new WebSocketClient();
@@ -319,6 +328,37 @@ public class PerMessageDeflateTest {
                 + " permessage-deflate; client_no_context_takeover");
     assertThat(r.header("Sec-WebSocket-Extensions"))
         .contains("permessage-deflate;client_no_context_takeover");
+  }
+
+  // ------------------------------------------------------------------ memory bound
+
+  @Test
+  void beyondMaxCompressedConnectionsTheOfferIsDeclinedUntilACompressedOneEnds() throws Exception {
+    Received first = new Received();
+    Session one = connect("/capped", "permessage-deflate", first);
+    assertThat(negotiated(one)).isEqualTo("permessage-deflate");
+    Received second = new Received();
+    try (Session two = connect("/capped", "permessage-deflate", second)) {
+      assertThat(negotiated(two)).as("over the limit: uncompressed").isEmpty();
+      two.sendText(chatty(10_000), Callback.NOOP);
+      assertThat(second.next()).isEqualTo(chatty(10_000));
+    }
+    one.close();
+    assertThat(first.closed.get(TIMEOUT_S, TimeUnit.SECONDS)).isEqualTo(1000);
+    await().atMost(Duration.ofSeconds(TIMEOUT_S)).until(() -> capped.compressedConnections() == 0);
+    Received third = new Received();
+    try (Session three = connect("/capped", "permessage-deflate", third)) {
+      assertThat(negotiated(three)).isEqualTo("permessage-deflate");
+      three.sendText("again", Callback.NOOP);
+      assertThat(third.next()).isEqualTo("again");
+    }
+  }
+
+  @Test
+  void maxCompressedConnectionsMustBePositive() {
+    assertThatThrownBy(() -> WsConnConfig.builder().maxCompressedConnections(0).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxCompressedConnections must be positive: 0");
   }
 
   // ------------------------------------------------------------------ inflated size limit
