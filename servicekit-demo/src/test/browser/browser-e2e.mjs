@@ -82,6 +82,27 @@ try {
     if (!ok) throw new Error("binary echo differed");
   });
 
+  await check("echo: the browser's permessage-deflate offer is accepted, large text round-trips", async () => {
+    const r = await home.evaluate(async () => {
+      const ws = new WebSocket("ws://" + location.host + "/echo");
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = () => reject(new Error("websocket error"));
+      });
+      const text = Array.from({ length: 3000 }, (_, i) => `{"type":"chat","seq":${i}}`).join(",");
+      const reply = new Promise((resolve) => { ws.onmessage = (e) => resolve(e.data); });
+      ws.send(text);
+      const got = await reply;
+      ws.close(1000);
+      return { extensions: ws.extensions, same: got === text, length: text.length };
+    });
+    if (!r.extensions.startsWith("permessage-deflate")) {
+      throw new Error(`negotiated extensions "${r.extensions}"`);
+    }
+    if (!r.same) throw new Error("compressed echo differed");
+    return `${r.extensions}, ${r.length} characters`;
+  });
+
   let annChat = null;
   await check("chat: two chat pages in one room see each other", async () => {
     const ann = await newPage("/chat.html");

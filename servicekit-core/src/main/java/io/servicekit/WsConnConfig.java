@@ -20,7 +20,10 @@ import java.util.Objects;
  * <tr><td>{@link #writeTimeout()}</td><td>30 s for one frame to be written, else the connection is aborted</td></tr>
  * <tr><td>{@link #closeTimeout()}</td><td>5 s for the peer to answer a close frame</td></tr>
  * <tr><td>{@link #originPolicy()}</td><td>{@link OriginPolicy#sameOrigin()}</td></tr>
- * <tr><td>{@link #compression()}</td><td>off (permessage-deflate)</td></tr>
+ * <tr><td>{@link #compression()}</td><td>off (permessage-deflate, RFC 7692)</td></tr>
+ * <tr><td>{@link #serverNoContextTakeover()} / {@link #clientNoContextTakeover()}</td><td>off /
+ *     off: both directions keep their compression context across messages</td></tr>
+ * <tr><td>{@link #maxCompressedConnections()}</td><td>unlimited</td></tr>
  * <tr><td>{@link #subprotocols()}</td><td>none</td></tr>
  * <tr><td>{@link #absorbPongs()}</td><td>on: client {@code {"type":"pong"}} messages never reach the codec</td></tr>
  * </table>
@@ -39,6 +42,9 @@ public final class WsConnConfig {
   private final Duration closeTimeout;
   private final OriginPolicy originPolicy;
   private final boolean compression;
+  private final boolean serverNoContextTakeover;
+  private final boolean clientNoContextTakeover;
+  private final int maxCompressedConnections;
   private final List<String> subprotocols;
   private final boolean absorbPongs;
   private final Scheduler scheduler;
@@ -55,6 +61,10 @@ public final class WsConnConfig {
     this.closeTimeout = positive("closeTimeout", b.closeTimeout);
     this.originPolicy = Objects.requireNonNull(b.originPolicy, "originPolicy");
     this.compression = b.compression;
+    this.serverNoContextTakeover = b.serverNoContextTakeover;
+    this.clientNoContextTakeover = b.clientNoContextTakeover;
+    this.maxCompressedConnections =
+        (int) positive("maxCompressedConnections", b.maxCompressedConnections);
     this.subprotocols = List.copyOf(b.subprotocols);
     this.absorbPongs = b.absorbPongs;
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
@@ -83,6 +93,9 @@ public final class WsConnConfig {
     b.closeTimeout = closeTimeout;
     b.originPolicy = originPolicy;
     b.compression = compression;
+    b.serverNoContextTakeover = serverNoContextTakeover;
+    b.clientNoContextTakeover = clientNoContextTakeover;
+    b.maxCompressedConnections = maxCompressedConnections;
     b.subprotocols = subprotocols;
     b.absorbPongs = absorbPongs;
     b.scheduler = scheduler;
@@ -129,8 +142,36 @@ public final class WsConnConfig {
     return originPolicy;
   }
 
+  /** Whether permessage-deflate is negotiated when the client offers it. */
   public boolean compression() {
     return compression;
+  }
+
+  /**
+   * Whether the server answers with {@code server_no_context_takeover} even when the client did not
+   * ask: the server then compresses every message on its own (Jetty 12.1.14 still keeps a deflater
+   * per connection between messages; docs/websocket.md).
+   */
+  public boolean serverNoContextTakeover() {
+    return serverNoContextTakeover;
+  }
+
+  /**
+   * Whether the server answers with {@code client_no_context_takeover} even when the client did not
+   * ask: the client then compresses every message on its own, and the server holds no inflater
+   * between messages (Jetty's own WebSocket client does not honour it: docs/websocket.md).
+   */
+  public boolean clientNoContextTakeover() {
+    return clientNoContextTakeover;
+  }
+
+  /**
+   * How many connections of one endpoint may have permessage-deflate at once; beyond it the offer
+   * is declined and the connection proceeds uncompressed. Each compressed connection holds up to
+   * about 300 KiB of native zlib state, so this bounds the endpoint's compression memory.
+   */
+  public int maxCompressedConnections() {
+    return maxCompressedConnections;
   }
 
   public List<String> subprotocols() {
@@ -173,6 +214,9 @@ public final class WsConnConfig {
     private Duration closeTimeout = Duration.ofSeconds(5);
     private OriginPolicy originPolicy = OriginPolicy.sameOrigin();
     private boolean compression;
+    private boolean serverNoContextTakeover;
+    private boolean clientNoContextTakeover;
+    private long maxCompressedConnections = Integer.MAX_VALUE;
     private List<String> subprotocols = List.of();
     private boolean absorbPongs = true;
     private Scheduler scheduler = Scheduler.system();
@@ -235,9 +279,41 @@ public final class WsConnConfig {
       return this;
     }
 
-    /** Negotiate permessage-deflate when the client offers it. */
+    /**
+     * Negotiate permessage-deflate (RFC 7692) when the client offers it. Off by default; {@code
+     * false} on one route is its off switch. See docs/websocket.md for the measured costs.
+     */
     public Builder compression(boolean v) {
       compression = v;
+      return this;
+    }
+
+    /**
+     * With compression: reset the server's compression context after every message (answer with
+     * {@code server_no_context_takeover}). Costs ratio on similar messages and saves some CPU; it
+     * does not save memory on Jetty 12.1.14, which keeps the deflater per connection anyway.
+     */
+    public Builder serverNoContextTakeover(boolean v) {
+      serverNoContextTakeover = v;
+      return this;
+    }
+
+    /**
+     * With compression: ask the client to reset its compression context after every message (answer
+     * with {@code client_no_context_takeover}), so the server holds no inflater (its 32 KiB window)
+     * between messages. Clients must honour it; Jetty 12.1.14's own client does not (1007).
+     */
+    public Builder clientNoContextTakeover(boolean v) {
+      clientNoContextTakeover = v;
+      return this;
+    }
+
+    /**
+     * With compression: at most {@code v} connections of the endpoint compressed at once (the
+     * others are served uncompressed). Unlimited by default; must be positive.
+     */
+    public Builder maxCompressedConnections(int v) {
+      maxCompressedConnections = v;
       return this;
     }
 

@@ -157,6 +157,10 @@ public final class BenchRunner {
   }
 
   public static void main(String[] args) throws Exception {
+    if (List.of(args).contains("--deflate")) {
+      DeflateBench.main(args); // permessage-deflate off vs on, a separate short run
+      return;
+    }
     Settings settings = parse(args);
     BenchRunner runner = new BenchRunner(settings);
     runner.arguments = String.join(" ", args).replace("--full", "").trim();

@@ -90,6 +90,15 @@ final class ServerProcess implements AutoCloseable {
     send(ServerControl.PUBLISH + text);
   }
 
+  /**
+   * Sends {@code command} and returns the rest of the first answer line starting {@code prefix}.
+   */
+  String ask(String command, String prefix) throws IOException {
+    lines.clear();
+    send(command);
+    return await(prefix, 60).substring(prefix.length()).trim();
+  }
+
   private synchronized void send(String command) throws IOException {
     OutputStream out = process.getOutputStream();
     out.write((command + "\n").getBytes(StandardCharsets.US_ASCII));

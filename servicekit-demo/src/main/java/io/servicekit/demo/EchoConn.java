@@ -17,7 +17,9 @@ import io.servicekit.WsConnConfig;
  *   <li>client {@code {"type":"pong"}} texts are echoed like any other text ({@link
  *       WsConnConfig#absorbPongs()} is off);
  *   <li>messages up to {@link #MAX_MESSAGE_SIZE} (16 MiB); a bigger one closes with 1009;
- *   <li>every origin may connect ({@link OriginPolicy#allowAll()}).
+ *   <li>every origin may connect ({@link OriginPolicy#allowAll()});
+ *   <li>permessage-deflate is negotiated when the client offers it ({@link
+ *       WsConnConfig#compression()}), the limit applying to the inflated size.
  * </ul>
  */
 public final class EchoConn extends BaseConn<Frame, Frame> {
@@ -34,6 +36,9 @@ public final class EchoConn extends BaseConn<Frame, Frame> {
           .writeBufferSize(16 * 1024)
           .originPolicy(OriginPolicy.allowAll())
           .absorbPongs(false)
+          // permessage-deflate when the client offers it (the library default is off), so the
+          // Node ws and browser checks exercise compression; context takeover on both ways.
+          .compression(true)
           .build();
 
   /** A new echo connection. */

@@ -25,14 +25,15 @@ import tools.jackson.databind.json.JsonMapper;
  * The demo in a real browser: Debian's Chromium driven by {@code playwright-core} (no browser
  * download) through {@code src/test/browser/browser-e2e.mjs}. The pages use the JavaScript client
  * bundle ({@code clients/js}, served at {@code /js/servicekit.js}). Covers the echo page (text and
- * binary), chat between two chat pages, the live clock with publish, the SSE page surviving a
- * server-side drop without gaps or duplicates, the gRPC game across two pages (events, commands,
- * live state), and reconnection after a server restart: the script asks this test (a small control
- * endpoint, {@code POST /restart}) to stop the demo server and start a new one on the same port,
- * and the pages' clients must reconnect and work; the SSE page, whose Last-Event-ID is of the old
- * server's epoch, must show a {@code resync} and then count the new server's ticks without gaps.
- * Screenshots of the pages at a failing check are kept in {@code target/browser-screenshots} (CI
- * copies them to its artifacts).
+ * binary, and a large text echoed over the browser's own permessage-deflate offer), chat between
+ * two chat pages, the live clock with publish, the SSE page surviving a server-side drop without
+ * gaps or duplicates, the gRPC game across two pages (events, commands, live state), and
+ * reconnection after a server restart: the script asks this test (a small control endpoint, {@code
+ * POST /restart}) to stop the demo server and start a new one on the same port, and the pages'
+ * clients must reconnect and work; the SSE page, whose Last-Event-ID is of the old server's epoch,
+ * must show a {@code resync} and then count the new server's ticks without gaps. Screenshots of the
+ * pages at a failing check are kept in {@code target/browser-screenshots} (CI copies them to its
+ * artifacts).
  *
  * <p>Without a {@code chromium} on the {@code PATH} the test is skipped with a message, so a bare
  * {@code mvn test} works anywhere; CI installs Chromium and sets {@code
@@ -71,7 +72,7 @@ class BrowserE2ETest {
           .isZero();
       Map<String, Object> summary = JSON.readValue(result.lastLine(), Map.class);
       List<Map<String, Object>> checks = (List<Map<String, Object>>) summary.get("checks");
-      assertThat(checks).extracting(c -> c.get("name")).hasSize(8);
+      assertThat(checks).extracting(c -> c.get("name")).hasSize(9);
       assertThat(checks).allSatisfy(c -> assertThat(c).as(c.toString()).containsEntry("ok", true));
     } finally {
       control.stop(0);

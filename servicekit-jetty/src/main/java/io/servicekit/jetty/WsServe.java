@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
@@ -59,7 +60,10 @@ import org.slf4j.LoggerFactory;
  *   <li>a header Jetty cannot parse during the upgrade (e.g. a {@code Sec-WebSocket-Extensions}
  *       value with an unterminated quote): 400 naming the problem; offered extensions that are
  *       merely unknown are ignored;
- *   <li>upgrade (101), then the connection's lifecycle runs.
+ *   <li>upgrade (101), then the connection's lifecycle runs. With {@link
+ *       WsConnConfig#compression()} on, the first permessage-deflate offer the server can honour is
+ *       accepted and the others are declined (see {@code DeflateNegotiation}); no other extension
+ *       is ever accepted.
  * </ol>
  *
  * <p>Open connections are tracked: {@link #sessions()} lists them and {@link #closeAll} closes them
@@ -78,6 +82,7 @@ public final class WsServe extends Handler.Abstract {
   private final Map<WsConnection<?>, String> open = new ConcurrentHashMap<>();
   private final Set<String> gaugedRoutes = ConcurrentHashMap.newKeySet();
   private volatile CloseStatus closingAll;
+  private final AtomicInteger compressed = new AtomicInteger();
 
   private WsServe(WsHandler<?, ?> handler, WsConnConfig config) {
     super(InvocationType.BLOCKING);
@@ -251,13 +256,7 @@ public final class WsServe extends Handler.Abstract {
           if (chosen != null) {
             upgradeResponse.setAcceptedSubProtocol(chosen);
           }
-          List<ExtensionConfig> extensions =
-              config.compression()
-                  ? upgradeResponse.getExtensions().stream()
-                      .filter(e -> e.getName().equals("permessage-deflate"))
-                      .toList()
-                  : List.of();
-          upgradeResponse.setExtensions(extensions);
+          upgradeResponse.setExtensions(extensions(upgradeRequest.getExtensions(), ended));
           WsConnection<?> connection = newConnection(accepted, handshake, chosen);
           created.set(connection);
           track(connection, route, ended);
@@ -295,6 +294,37 @@ public final class WsServe extends Handler.Abstract {
       Responses.text(response, callback, status, failure, Map.of());
     }
     return "upgrade_failed";
+  }
+
+  /** The extensions answered: permessage-deflate when on and acceptable, nothing else. */
+  private List<ExtensionConfig> extensions(
+      List<ExtensionConfig> offered, CompletableFuture<Void> ended) {
+    if (!config.compression() || offered.isEmpty()) {
+      return List.of();
+    }
+    StringBuilder why = new StringBuilder();
+    ExtensionConfig answer = DeflateNegotiation.answer(offered, config, why);
+    if (answer == null) {
+      if (!why.isEmpty()) {
+        LOG.debug("permessage-deflate declined: {}", why);
+      }
+      return List.of();
+    }
+    if (compressed.incrementAndGet() > config.maxCompressedConnections()) {
+      compressed.decrementAndGet();
+      LOG.debug(
+          "permessage-deflate declined: maxCompressedConnections {} reached",
+          config.maxCompressedConnections());
+      return List.of();
+    }
+    // Counted until the connection ends, or until the upgrade fails (forget completes it too).
+    ended.whenComplete((v, x) -> compressed.decrementAndGet());
+    return List.of(answer);
+  }
+
+  /** Connections of this endpoint that negotiated permessage-deflate and have not ended. */
+  int compressedConnections() {
+    return compressed.get();
   }
 
   private void afterOpen(WsConnection<?> connection) {
