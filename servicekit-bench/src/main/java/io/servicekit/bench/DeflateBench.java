@@ -39,7 +39,12 @@ public final class DeflateBench {
               + "server client test ok great sure lunch coffee review merge branch release")
           .split(" ");
 
-  private record Mode(String name, String offer) {}
+  /** A way to connect: permessage-deflate offer (null: none), over TLS or not. */
+  private record Mode(String name, String offer, boolean tls) {
+    Mode(String name, String offer) {
+      this(name, offer, false);
+    }
+  }
 
   private static final List<Mode> MODES =
       List.of(
@@ -47,7 +52,8 @@ public final class DeflateBench {
           new Mode("on", "permessage-deflate"),
           new Mode(
               "fresh",
-              "permessage-deflate; server_no_context_takeover; client_no_context_takeover"));
+              "permessage-deflate; server_no_context_takeover; client_no_context_takeover"),
+          new Mode("wss", null, true)); // no deflate, TLS 1.3 (HTTP/1.1 upgrade)
 
   private final ServerProcess server;
   private final WebSocketClient client;
@@ -84,7 +90,13 @@ public final class DeflateBench {
             "-cp",
             System.getProperty("java.class.path"),
             "io.servicekit.bench.server.DeflateBenchServer");
-    WebSocketClient client = new WebSocketClient();
+    // Trusts any certificate: the server's is a throw-away self-signed one made at its start.
+    org.eclipse.jetty.io.ClientConnector connector = new org.eclipse.jetty.io.ClientConnector();
+    connector.setSslContextFactory(new org.eclipse.jetty.util.ssl.SslContextFactory.Client(true));
+    WebSocketClient client =
+        new WebSocketClient(
+            new org.eclipse.jetty.client.HttpClient(
+                new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector)));
     client.setMaxTextMessageSize(1 << 20);
     client.setIdleTimeout(Duration.ofMinutes(10));
     client.start();
@@ -95,7 +107,7 @@ public final class DeflateBench {
       bench.run();
       bench.rows.add("");
       bench.rows.add(
-          "| memory (fresh server per row) | deflate | RSS Δ/conn after one 200 B echo"
+          "| memory (fresh server per row) | mode | RSS Δ/conn after one 200 B echo"
               + " | after one 64 KiB echo more | Jetty pools: size/in use |");
       bench.rows.add("|---|---|---:|---:|---|");
       for (Mode m : MODES) {
@@ -133,8 +145,7 @@ public final class DeflateBench {
       echo(m, echoConns, echoMessages / 5, false);
       broadcast(m, 100, broadcasts / 4, false);
     }
-    rows.add(
-        "| scenario | deflate | messages | server CPU µs/msg | server bytes out/msg | in/msg |");
+    rows.add("| scenario | mode | messages | server CPU µs/msg | server bytes out/msg | in/msg |");
     rows.add("|---|---|---:|---:|---:|---:|");
     for (Mode m : MODES) {
       echo(m, echoConns, echoMessages, true);
@@ -179,7 +190,12 @@ public final class DeflateBench {
   }
 
   private Session open(String path, Mode mode, Listener listener) throws Exception {
-    URI uri = URI.create("ws://127.0.0.1:" + server.port() + path + "/" + mode.name());
+    URI uri =
+        URI.create(
+            (mode.tls() ? "wss://127.0.0.1:" + tlsPort() : "ws://127.0.0.1:" + server.port())
+                + path
+                + "/"
+                + mode.name());
     ClientUpgradeRequest request = new ClientUpgradeRequest(uri);
     if (mode.offer() != null) {
       request.addExtensions(mode.offer());
@@ -190,6 +206,10 @@ public final class DeflateBench {
       throw new IllegalStateException(mode + ": answered " + answer);
     }
     return s;
+  }
+
+  private int tlsPort() throws IOException {
+    return Integer.parseInt(server.ask("tlsport", "TLSPORT "));
   }
 
   /**

@@ -8,8 +8,12 @@ import io.servicekit.WsConnConfig;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import org.eclipse.jetty.io.ConnectionStatistics;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.util.Pool;
@@ -23,7 +27,10 @@ import org.eclipse.jetty.websocket.core.WebSocketComponents;
  *       on (context takeover, the offer decides), and on with both {@code no_context_takeover}
  *       forced by the route;
  *   <li>{@code /broadcast/off}, {@code /broadcast/on}, {@code /broadcast/fresh}: members of one hub
- *       per route; a message received is broadcast to every member of its hub.
+ *       per route; a message received is broadcast to every member of its hub;
+ *   <li>{@code /echo/wss}, {@code /broadcast/wss}: the same without compression on the TLS port (a
+ *       self-signed certificate made with {@code keytool} at start; {@code tlsport} answers {@code
+ *       TLSPORT n}).
  * </ul>
  *
  * <p>Prints {@code PORT n}, then answers {@code bytes} with {@code BYTES <sent> <received> <open>}
@@ -33,6 +40,8 @@ import org.eclipse.jetty.websocket.core.WebSocketComponents;
  * on {@code quit} or the end of input.
  */
 public final class DeflateBenchServer {
+  private static final String PASSWORD = "bench-tls"; // keytool wants 6 characters at least
+
   private DeflateBenchServer() {}
 
   public static void main(String[] args) throws Exception {
@@ -41,15 +50,34 @@ public final class DeflateBenchServer {
     WsConnConfig fresh =
         on.toBuilder().serverNoContextTakeover(true).clientNoContextTakeover(true).build();
     ServiceKitServer.Builder b = ServiceKitServer.builder().host("127.0.0.1").port(0);
-    String[] names = {"off", "on", "fresh"};
-    WsConnConfig[] configs = {off, on, fresh};
+    b.tls(io.servicekit.jetty.TlsConfig.pkcs12(keyStore(), PASSWORD).reloadInterval(Duration.ZERO))
+        .tlsPort(0);
+    String[] names = {"off", "on", "fresh", "wss"};
+    WsConnConfig[] configs = {off, on, fresh, off};
     for (int i = 0; i < names.length; i++) {
       Hub<Frame> hub = new Hub<>();
       b.ws("/echo/" + names[i], r -> new Echo(), configs[i]);
       b.ws("/broadcast/" + names[i], r -> new Member(hub), configs[i]);
     }
     ServiceKitServer server = b.build();
-    ConnectionStatistics stats = new ConnectionStatistics();
+    // On the TLS port Jetty opens two connections per socket: the encrypted one and, inside it, the
+    // decrypted one. Only the outer one's bytes are on the wire.
+    ConnectionStatistics stats =
+        new ConnectionStatistics() {
+          @Override
+          public void onOpened(org.eclipse.jetty.io.Connection c) {
+            if (!(c.getEndPoint() instanceof org.eclipse.jetty.io.ssl.SslConnection.SslEndPoint)) {
+              super.onOpened(c);
+            }
+          }
+
+          @Override
+          public void onClosed(org.eclipse.jetty.io.Connection c) {
+            if (!(c.getEndPoint() instanceof org.eclipse.jetty.io.ssl.SslConnection.SslEndPoint)) {
+              super.onClosed(c);
+            }
+          }
+        };
     for (Connector c : server.jetty().getConnectors()) {
       c.addBean(stats);
     }
@@ -63,7 +91,11 @@ public final class DeflateBenchServer {
       if (line.trim().equals("pools")) {
         // Deflaters and inflaters pooled by Jetty (size = created and kept, in use = held now).
         StringBuilder out = new StringBuilder("POOLS");
-        for (WebSocketComponents c : server.jetty().getContainedBeans(WebSocketComponents.class)) {
+        // The same components are reachable along more than one path of the bean tree: once each.
+        java.util.Set<WebSocketComponents> components =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        components.addAll(server.jetty().getContainedBeans(WebSocketComponents.class));
+        for (WebSocketComponents c : components) {
           Pool<?> d = c.getDeflaterPool().getPool();
           Pool<?> i = c.getInflaterPool().getPool();
           out.append(" deflaters=")
@@ -72,6 +104,10 @@ public final class DeflateBenchServer {
               .append(i == null ? "-" : i.size() + "/" + i.getInUseCount());
         }
         System.out.println(out);
+        System.out.flush();
+      }
+      if (line.trim().equals("tlsport")) {
+        System.out.println("TLSPORT " + server.tlsPort());
         System.out.flush();
       }
       if (line.trim().equals("bytes")) {
@@ -87,6 +123,45 @@ public final class DeflateBenchServer {
     }
     server.stop();
     System.exit(0);
+  }
+
+  /** A throw-away PKCS#12 keystore (password "bench-tls") for 127.0.0.1, made with keytool. */
+  private static Path keyStore() throws IOException, InterruptedException {
+    Path dir = Files.createTempDirectory("deflate-bench-tls");
+    Path store = dir.resolve("bench.p12");
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "bench",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-keystore",
+                store.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                PASSWORD,
+                "-keypass",
+                PASSWORD)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IOException("keytool failed: " + out);
+    }
+    store.toFile().deleteOnExit();
+    dir.toFile().deleteOnExit();
+    return store;
   }
 
   static final class Echo extends BaseConn<Frame, Frame> {
