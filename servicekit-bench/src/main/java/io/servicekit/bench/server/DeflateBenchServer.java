@@ -1,11 +1,8 @@
 package io.servicekit.bench.server;
 
-import io.servicekit.BaseConn;
-import io.servicekit.Codec;
 import io.servicekit.Frame;
 import io.servicekit.Hub;
 import io.servicekit.WsConnConfig;
-import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -56,8 +53,8 @@ public final class DeflateBenchServer {
     WsConnConfig[] configs = {off, on, fresh, off};
     for (int i = 0; i < names.length; i++) {
       Hub<Frame> hub = new Hub<>();
-      b.ws("/echo/" + names[i], r -> new Echo(), configs[i]);
-      b.ws("/broadcast/" + names[i], r -> new Member(hub), configs[i]);
+      b.ws("/echo/" + names[i], r -> new ServiceKitBenchServer.RawEcho(), configs[i]);
+      b.ws("/broadcast/" + names[i], r -> new ServiceKitBenchServer.Subscriber(hub), configs[i]);
     }
     ServiceKitServer server = b.build();
     // On the TLS port Jetty opens two connections per socket: the encrypted one and, inside it, the
@@ -162,35 +159,5 @@ public final class DeflateBenchServer {
     store.toFile().deleteOnExit();
     dir.toFile().deleteOnExit();
     return store;
-  }
-
-  static final class Echo extends BaseConn<Frame, Frame> {
-    Echo() {
-      super(Codec.raw(), "Echo");
-    }
-
-    @Override
-    public void handleMessage(Frame message) {
-      sendOutput(message);
-    }
-  }
-
-  static final class Member extends BaseConn<Frame, Frame> {
-    private final Hub<Frame> hub;
-
-    Member(Hub<Frame> hub) {
-      super(Codec.raw(), "Member");
-      this.hub = hub;
-    }
-
-    @Override
-    public void onStart(WsSession session) {
-      hub.register(this);
-    }
-
-    @Override
-    public void handleMessage(Frame message) {
-      hub.broadcast(message);
-    }
   }
 }
