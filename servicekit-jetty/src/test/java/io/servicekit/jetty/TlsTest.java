@@ -234,8 +234,14 @@ class TlsTest {
       for (CompletableFuture<HttpClient.Version> v : versions) {
         assertThat(v.get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(HttpClient.Version.HTTP_2);
       }
-      // All 50 streams are open now, on one TCP connection to the TLS connector.
-      assertThat(tlsConnector(server).getConnectedEndPoints()).hasSize(1);
+      // All 50 streams are open now, on one TCP connection to the TLS connector. (A connection the
+      // client has already shut, e.g. the first request's when the JDK client replaced it, may
+      // still be closing on the server: it carries no stream, so it is not counted.)
+      assertThat(
+              tlsConnector(server).getConnectedEndPoints().stream()
+                  .filter(e -> e.isOpen() && !e.isInputShutdown())
+                  .toList())
+          .hasSize(1);
       release.countDown();
       for (Thread t : readers) {
         t.join(Duration.ofSeconds(WAIT_S));
