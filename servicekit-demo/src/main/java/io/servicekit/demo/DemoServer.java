@@ -183,7 +183,8 @@ public final class DemoServer {
         new TimeService(Scheduler.system(), Clock.systemUTC(), TimeService.DEFAULT_PERIOD, broker);
     // The guard covers every route but /healthz and /metrics, which ops adds, and /echo: the
     // protocol-conformance endpoint stays open to any origin and any rate, but has the guard's
-    // connection limits (the same limiters: 1000 in all, CONN_LIMIT_PER_IP per address). /mcp
+    // connection limits (the same limiters: MAX_CONNECTIONS in all, CONN_LIMIT_PER_IP per address).
+    // /mcp
     // (McpDemo) checks Host and Origin itself, as the MCP spec requires, and is not rate limited
     // either.
     ServiceKitServer.Builder routes =

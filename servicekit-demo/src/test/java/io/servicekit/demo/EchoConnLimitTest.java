@@ -72,4 +72,25 @@ class EchoConnLimitTest {
     assertThat(again.awaitText()).isEqualTo("back");
     assertThat(ops.connLimitPerIp().active("127.0.0.1")).isEqualTo(LIMIT);
   }
+
+  @Test
+  void maxConnectionsCapsAllClientsTogetherAndIsValidated() throws Exception {
+    server.stop();
+    ops = DemoOps.from(Map.of("RATE_LIMIT_PER_IP", "1000", "MAX_CONNECTIONS", "2"));
+    server = DemoServer.build(0, WsConnConfig.defaults().pingPeriod(), ops, null).server().start();
+    clients.add(TestWsClient.connect(server.wsUri("/echo")));
+    clients.add(TestWsClient.connect(server.wsUri("/echo")));
+    assertThatThrownBy(() -> clients.add(TestWsClient.connect(server.wsUri("/echo"))))
+        .isInstanceOfSatisfying(
+            TestWsClient.HandshakeFailed.class,
+            f -> {
+              assertThat(f.status()).isEqualTo(503);
+              assertThat(f.body()).contains("too many connections");
+            });
+    for (String bad : new String[] {"0", "-1", "many"}) {
+      assertThatThrownBy(() -> DemoOps.from(Map.of("MAX_CONNECTIONS", bad)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("MAX_CONNECTIONS must be a positive whole number, got \"" + bad + "\"");
+    }
+  }
 }

@@ -52,10 +52,10 @@ import org.eclipse.jetty.util.Callback;
  * (requests and upgrades per second per client IP, burst twice that, default 20; the Go library's
  * 5/s with a burst of 3 would refuse the demo page's own four connections on load), {@code
  * CONN_LIMIT_PER_IP} (concurrent requests, streams and WebSockets per client IP, default 100, on
- * every route but {@code /healthz}, {@code /metrics} and {@code /mcp}, {@code /echo} included; 1000
- * for all clients together), {@code BIND} (the interface to listen on, default {@code 127.0.0.1}:
- * the demo is for this machine; {@code 0.0.0.0} or {@code ::} for every interface, which also turns
- * off the loopback {@code Host} check).
+ * every route but {@code /healthz}, {@code /metrics} and {@code /mcp}, {@code /echo} included),
+ * {@code MAX_CONNECTIONS} (the same for all clients together, default 1000), {@code BIND} (the
+ * interface to listen on, default {@code 127.0.0.1}: the demo is for this machine; {@code 0.0.0.0}
+ * or {@code ::} for every interface, which also turns off the loopback {@code Host} check).
  */
 public final class DemoOps {
   /** Paths left outside the guard: probes and scrapes skip limits and logging. */
@@ -71,7 +71,11 @@ public final class DemoOps {
   private final ClientIpResolver clientIps;
   private final Duration drainTimeout;
   private final RateLimitConfig rateLimit;
-  private final ConnLimiter connLimit = ConnLimiter.of(1000);
+
+  /** Concurrent connections for all clients together when {@code MAX_CONNECTIONS} is not set. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+
+  private final ConnLimiter connLimit;
   private final ConnLimiter connLimitPerIp;
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -86,7 +90,9 @@ public final class DemoOps {
       ClientIpResolver clientIps,
       Duration drainTimeout,
       RateLimitConfig rateLimit,
-      int connLimitPerIp) {
+      int connLimitPerIp,
+      int maxConnections) {
+    this.connLimit = ConnLimiter.of(maxConnections);
     this.connLimitPerIp = ConnLimiter.perAddress(connLimitPerIp);
     this.bind = bind;
     this.tlsPort = tlsPort;
@@ -140,7 +146,8 @@ public final class DemoOps {
         ips,
         Duration.ofSeconds(drain),
         rate,
-        (int) Math.min(perIpConns, 1_000_000));
+        (int) Math.min(perIpConns, 1_000_000),
+        (int) Math.min(number(env, "MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS), 10_000_000));
   }
 
   /**
@@ -231,8 +238,9 @@ public final class DemoOps {
   /**
    * The demo's guard, outermost first: client IP, request id, request log, recovery, CORS, origin
    * check, 1 MiB body limit, rate limit ({@code RATE_LIMIT_PER_IP} per client IP, 50 times that for
-   * all clients), 1000 concurrent connections ({@code CONN_LIMIT_PER_IP} per client IP), SSE
-   * metrics. The connection limiters are this object's, shared with {@link #connectionLimits()}.
+   * all clients), {@code MAX_CONNECTIONS} concurrent connections ({@code CONN_LIMIT_PER_IP} per
+   * client IP), SSE metrics. The connection limiters are this object's, shared with {@link
+   * #connectionLimits()}.
    */
   public Guard guard() {
     return Guard.of(
@@ -250,7 +258,7 @@ public final class DemoOps {
   }
 
   /**
-   * Only the guard's connection limits (client IP, then the same 1000-in-all and {@code
+   * Only the guard's connection limits (client IP, then the same {@code MAX_CONNECTIONS} and {@code
    * CONN_LIMIT_PER_IP} limiters, so the counts are shared): for routes that stay outside the guard
    * for origin and rate reasons ({@code /echo}) but must not let one address take every slot.
    * Refusals are the guard's 503.
