@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * bytes and stays under the idle timeout alone.
  *
  * <p>On a TLS connector the decrypted end point is watched the same way ({@link #sslFactory}), so
- * the 408 goes out encrypted. HTTP/2 connections (h2 and h2c) are not watched: their heads arrive
- * in HEADERS frames, bounded by Jetty's HTTP/2 limits and the idle timeout.
+ * the 408 goes out encrypted, and the TLS handshake must end within the same deadline. HTTP/2
+ * connections (h2 and h2c) are not watched: their heads arrive in HEADERS frames, bounded by
+ * Jetty's HTTP/2 limits and the idle timeout.
  */
 final class HeaderDeadline {
   private static final Logger LOG = LoggerFactory.getLogger(HeaderDeadline.class);
@@ -72,8 +73,8 @@ final class HeaderDeadline {
 
   /**
    * A TLS connection factory whose decrypted end points enforce {@code timeout} on request heads
-   * (the encrypted socket end point below sees only TLS records). The TLS handshake itself is
-   * bounded by the idle timeout only.
+   * (the encrypted socket end point below sees only TLS records). The TLS handshake gets the same
+   * deadline, counted from the connection's accept: a connection still handshaking then is closed.
    */
   static SslConnectionFactory sslFactory(
       SslContextFactory.Server ssl, String next, Duration timeout) {
@@ -173,6 +174,50 @@ final class HeaderDeadline {
     protected SslConnection newSslConnection(
         Connector connector, EndPoint endPoint, SSLEngine engine) {
       Scheduler scheduler = connector.getScheduler();
+      SslConnection connection = newWatchedSslConnection(connector, endPoint, engine, scheduler);
+      handshakeDeadline(connection, endPoint, scheduler);
+      return connection;
+    }
+
+    /**
+     * Closes {@code endPoint} unless its TLS handshake ends (either way) within the deadline: the
+     * idle timeout restarts on every byte, so a client trickling its ClientHello would otherwise
+     * hold the connection for as long as it likes. The timer is cancelled when the handshake ends
+     * or the connection closes, so it keeps nothing reachable.
+     */
+    private void handshakeDeadline(
+        SslConnection connection, EndPoint endPoint, Scheduler scheduler) {
+      Scheduler.Task task =
+          scheduler.schedule(
+              () ->
+                  endPoint.close(
+                      new java.util.concurrent.TimeoutException(
+                          "TLS handshake not complete within " + text + " (headerTimeout)")),
+              nanos,
+              TimeUnit.NANOSECONDS);
+      connection.addHandshakeListener(
+          new org.eclipse.jetty.io.ssl.SslHandshakeListener() {
+            @Override
+            public void handshakeSucceeded(Event event) {
+              task.cancel();
+            }
+
+            @Override
+            public void handshakeFailed(Event event, Throwable failure) {
+              task.cancel();
+            }
+          });
+      connection.addEventListener(
+          new org.eclipse.jetty.io.Connection.Listener() {
+            @Override
+            public void onClosed(org.eclipse.jetty.io.Connection c) {
+              task.cancel();
+            }
+          });
+    }
+
+    private SslConnection newWatchedSslConnection(
+        Connector connector, EndPoint endPoint, SSLEngine engine, Scheduler scheduler) {
       return new SslConnection(
           connector.getByteBufferPool(),
           connector.getExecutor(),

@@ -461,6 +461,33 @@ class TlsTest {
     }
   }
 
+  @Test
+  void aHandshakeThatDoesNotEndWithinTheHeaderTimeoutIsClosed() throws Exception {
+    ServiceKitServer s =
+        serve(
+            ServiceKitServer.builder()
+                .tls(TlsConfig.pem(leaf.chainPem(), leaf.keyPem()))
+                .headerTimeout(Duration.ofSeconds(1)));
+    // Silent after connecting, and a ClientHello that stops after its first bytes: the idle
+    // timeout (120 s) would let both stay; the head deadline closes them.
+    for (byte[] start : new byte[][] {{}, {0x16, 0x03, 0x01, 0x02, 0x00, 0x01}}) {
+      try (java.net.Socket raw = new java.net.Socket("127.0.0.1", s.tlsPort())) {
+        raw.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_S));
+        raw.getOutputStream().write(start);
+        raw.getOutputStream().flush();
+        long t0 = System.nanoTime();
+        assertThat(raw.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0))
+            .as("closed by the deadline, not the idle timeout")
+            .isLessThan(Duration.ofSeconds(60));
+      }
+    }
+    // A client that completes its handshake is not affected.
+    try (SSLSocket socket = tlsSocket(s.tlsPort(), ca.sslContext(), "http/1.1")) {
+      assertThat(get(socket, "/hello", true)).startsWith("HTTP/1.1 200 ");
+    }
+  }
+
   // ---- certificate reload
 
   @Test
