@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.BaseConn;
+import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
 import io.servicekit.Frame;
 import io.servicekit.WsConnConfig;
+import io.servicekit.WsSession;
 import io.servicekit.testkit.RawFrame;
 import io.servicekit.testkit.RawWsClient;
 import io.servicekit.testkit.RawWsClient.Response;
@@ -62,6 +64,26 @@ public class PerMessageDeflateTest {
     }
   }
 
+  /** Close statuses of {@code /observed} connections, as the server ended them. */
+  private static final BlockingQueue<CloseStatus> serverCloses = new LinkedBlockingQueue<>();
+
+  /** An echo that reports how the server ended it. */
+  static final class ObservedEcho extends BaseConn<Frame, Frame> {
+    ObservedEcho() {
+      super(Codec.raw(), "ObservedEcho");
+    }
+
+    @Override
+    public void onStart(WsSession session) {
+      session.closeFuture().thenAccept(serverCloses::add);
+    }
+
+    @Override
+    public void handleMessage(Frame message) {
+      sendOutput(message);
+    }
+  }
+
   @BeforeAll
   static void start() throws Exception {
     WsConnConfig on = WsConnConfig.builder().compression(true).maxMessageSize(LIMIT).build();
@@ -69,6 +91,7 @@ public class PerMessageDeflateTest {
         ServiceKitServer.builder()
             .port(0)
             .ws("/deflate", r -> new Echo(), on)
+            .ws("/observed", r -> new ObservedEcho(), on)
             .ws(
                 "/fresh",
                 r -> new Echo(),
@@ -445,9 +468,16 @@ public class PerMessageDeflateTest {
   @Test
   void jettysClientSendingTenMiBOfZerosIsClosedWith1009() throws Exception {
     Received in = new Received();
-    try (Session session = connect("/deflate", "permessage-deflate", in)) {
+    serverCloses.clear();
+    try (Session session = connect("/observed", "permessage-deflate", in)) {
       session.sendBinary(ByteBuffer.wrap(new byte[10 << 20]), Callback.NOOP);
-      assertThat(in.closed.get(TIMEOUT_S, TimeUnit.SECONDS)).isEqualTo(1009);
+      CloseStatus server = serverCloses.poll(TIMEOUT_S, TimeUnit.SECONDS);
+      assertThat(server).as("the server ended the connection").isNotNull();
+      assertThat(server.code()).isEqualTo(1009);
+      // The client usually reads the 1009 too; but while it is still sending the rest of its
+      // frames, the server's close of the socket can reach it as a reset, which discards the close
+      // frame waiting in its receive buffer: then it can only report 1006.
+      assertThat(in.closed.get(TIMEOUT_S, TimeUnit.SECONDS)).isIn(1009, 1006);
     }
   }
 }
