@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.broker.Broker;
+import io.servicekit.broker.ControlledBroker;
 import io.servicekit.broker.MemoryBroker;
 import io.servicekit.broker.PayloadTooLargeException;
 import java.time.Duration;
@@ -80,34 +81,12 @@ class HubClusterTest {
   @Test
   void aBrokerFailureLeavesLocalDeliveryIntactAndDetachingMakesTheHubLocal() {
     Hub<Object> node1 = new Hub<>();
-    MemoryBroker inner = new MemoryBroker();
     Broker failing =
-        new Broker() {
-          @Override
-          public java.util.concurrent.CompletionStage<Void> publish(String topic, byte[] payload) {
-            throw new IllegalStateException("broker down");
-          }
-
-          @Override
-          public Subscription subscribe(String topic, Listener listener) {
-            return inner.subscribe(topic, listener);
-          }
-
-          @Override
-          public Subscription subscribePattern(String pattern, Listener listener) {
-            return inner.subscribePattern(pattern, listener);
-          }
-
-          @Override
-          public int maxPayloadBytes() {
-            return inner.maxPayloadBytes();
-          }
-
-          @Override
-          public void close() {
-            inner.close();
-          }
-        };
+        new ControlledBroker()
+            .onPublish(
+                (topic, payload, memory) -> {
+                  throw new IllegalStateException("broker down");
+                });
     Broker.Subscription link = node1.cluster(failing, "chat", JsonCodec.INSTANCE);
     assertThatThrownBy(() -> node1.cluster(failing, "chat", JsonCodec.INSTANCE))
         .isInstanceOf(IllegalStateException.class);

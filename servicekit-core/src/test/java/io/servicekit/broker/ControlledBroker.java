@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An in-memory broker a test switches off ({@link #up}), makes answer one publish with a stage of
- * its own ({@link #nextResult}), and makes report a gap ({@link #gap}).
+ * its own ({@link #nextResult}), makes handle every publish its own way ({@link #onPublish}: throw,
+ * hold the delivery...), and makes report a gap ({@link #gap}).
  */
 public final class ControlledBroker implements Broker {
   private final MemoryBroker inner = new MemoryBroker();
@@ -23,10 +24,25 @@ public final class ControlledBroker implements Broker {
 
   private final CopyOnWriteArrayList<GapListener> gapListeners = new CopyOnWriteArrayList<>();
 
+  /** Handles a publish; {@code memory} is the in-memory broker that delivers to subscribers. */
+  @FunctionalInterface
+  public interface PublishHandler {
+    CompletionStage<Void> publish(String topic, byte[] payload, Broker memory);
+  }
+
+  private volatile PublishHandler handler =
+      (topic, payload, memory) -> memory.publish(topic, payload);
+
+  /** Every later publish (but one {@link #nextResult} answers) goes to {@code handler}. */
+  public ControlledBroker onPublish(PublishHandler handler) {
+    this.handler = java.util.Objects.requireNonNull(handler, "handler");
+    return this;
+  }
+
   @Override
   public CompletionStage<Void> publish(String topic, byte[] payload) {
     CompletableFuture<Void> r = nextResult.getAndSet(null);
-    return r != null ? r : inner.publish(topic, payload);
+    return r != null ? r : handler.publish(topic, payload, inner);
   }
 
   @Override

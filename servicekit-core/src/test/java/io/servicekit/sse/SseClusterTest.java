@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.JsonCodec;
 import io.servicekit.broker.Broker;
+import io.servicekit.broker.ControlledBroker;
 import io.servicekit.broker.MemoryBroker;
 import io.servicekit.broker.PayloadTooLargeException;
 import java.time.Duration;
@@ -116,36 +117,14 @@ class SseClusterTest {
 
   @Test
   void anEventReachingTheSharedStoreBeforeTheBrokerIsNotSentTwiceToAResumedClient() {
-    MemoryBroker inner = new MemoryBroker();
     List<Runnable> held = new java.util.ArrayList<>();
     Broker slow = // Redis pub/sub can be slower than the store: deliveries wait here
-        new Broker() {
-          @Override
-          public java.util.concurrent.CompletionStage<Void> publish(String topic, byte[] payload) {
-            held.add(() -> inner.publish(topic, payload));
-            return java.util.concurrent.CompletableFuture.completedStage(null);
-          }
-
-          @Override
-          public Subscription subscribe(String topic, Listener listener) {
-            return inner.subscribe(topic, listener);
-          }
-
-          @Override
-          public Subscription subscribePattern(String pattern, Listener listener) {
-            return inner.subscribePattern(pattern, listener);
-          }
-
-          @Override
-          public int maxPayloadBytes() {
-            return inner.maxPayloadBytes();
-          }
-
-          @Override
-          public void close() {
-            inner.close();
-          }
-        };
+        new ControlledBroker()
+            .onPublish(
+                (topic, payload, memory) -> {
+                  held.add(() -> memory.publish(topic, payload));
+                  return java.util.concurrent.CompletableFuture.completedStage(null);
+                });
     EventStore shared = sharedStore();
     AtomicLong ids = new AtomicLong();
     IdGen clusterIds = () -> Long.toString(ids.incrementAndGet());
