@@ -59,6 +59,7 @@ public final class DeflateBench {
   private final WebSocketClient client;
   private final boolean quick;
   private final List<String> rows;
+  private int tlsPort; // 0 until asked
 
   private DeflateBench(ServerProcess server, WebSocketClient client, boolean quick) {
     this(server, client, quick, new ArrayList<>());
@@ -209,7 +210,10 @@ public final class DeflateBench {
   }
 
   private int tlsPort() throws IOException {
-    return Integer.parseInt(server.ask("tlsport", "TLSPORT "));
+    if (tlsPort == 0) { // asked once per server, not once per connection
+      tlsPort = Integer.parseInt(server.ask("tlsport", "TLSPORT "));
+    }
+    return tlsPort;
   }
 
   /**
