@@ -9,9 +9,9 @@
 // Prints one JSON summary on stdout: {"ok":bool,"node":..,"ws":..,"checks":[{"name","ok","detail"}]}.
 // Exit status: 0 when every check passed, 1 when one failed, 2 for a usage error.
 
-import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
+import { expect, harness } from "./checks.mjs";
 
 const STEP_TIMEOUT_MS = 10_000;
 const OVERALL_TIMEOUT_MS = 50_000;
@@ -24,44 +24,11 @@ if (!base || !/^(https?|wss?):\/\//.test(base)) {
   process.exit(2);
 }
 const wsBase = base.replace(/^http/, "ws").replace(/\/+$/, "");
-const wsVersion = createRequire(import.meta.url)("ws/package.json").version;
 
-const checks = [];
-
-function finish() {
-  const ok = checks.length > 0 && checks.every((c) => c.ok);
-  console.log(JSON.stringify({ ok, node: process.version, ws: wsVersion, checks }));
-  process.exit(ok ? 0 : 1);
-}
-
-setTimeout(() => {
-  checks.push({ name: "overall", ok: false, detail: `not finished within ${OVERALL_TIMEOUT_MS} ms` });
-  finish();
-}, OVERALL_TIMEOUT_MS).unref();
-
-/** Runs one named check; a thrown error or a failed expectation marks it failed. */
-async function check(name, body) {
-  try {
-    const detail = await body();
-    checks.push({ name, ok: true, ...(detail === undefined ? {} : { detail }) });
-    return true;
-  } catch (e) {
-    checks.push({ name, ok: false, detail: String(e && e.message ? e.message : e) });
-    return false;
-  }
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function withTimeout(promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), STEP_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const { checks, check, finish, withTimeout } = harness({
+  stepTimeoutMs: STEP_TIMEOUT_MS,
+  overallTimeoutMs: OVERALL_TIMEOUT_MS,
+});
 
 /**
  * A `ws` client that queues received messages for `next()`. With `answerPings`, server JSON
