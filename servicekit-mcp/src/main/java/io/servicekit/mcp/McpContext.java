@@ -1,6 +1,8 @@
 package io.servicekit.mcp;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
@@ -14,13 +16,22 @@ import tools.jackson.databind.JsonNode;
  * <p>Thread-safe; valid until the handler returns.
  */
 public interface McpContext {
-  /** The session's id ({@code Mcp-Session-Id}). */
+  /**
+   * The session's id ({@code Mcp-Session-Id}); empty on the stateless revision (2026-07-28), which
+   * has no sessions.
+   */
   String sessionId();
 
-  /** The protocol version negotiated by {@code initialize}. */
+  /**
+   * The protocol version of this request: the one {@code initialize} negotiated, or on the
+   * stateless revision the one the request's {@code _meta} names.
+   */
   String protocolVersion();
 
-  /** The {@code capabilities} the client announced in {@code initialize} (an object). */
+  /**
+   * The {@code capabilities} the client announced (an object): in {@code initialize}, or on the
+   * stateless revision in this request's {@code _meta} (valid for this request only).
+   */
   JsonNode clientCapabilities();
 
   /**
@@ -30,7 +41,10 @@ public interface McpContext {
     return clientCapabilities().has(capability);
   }
 
-  /** The {@code clientInfo} of {@code initialize} (an object, possibly empty). */
+  /**
+   * The {@code clientInfo} of {@code initialize} or of the request's {@code _meta} (an object,
+   * possibly empty).
+   */
   JsonNode clientInfo();
 
   /** The {@code _meta.progressToken} of the request, if the client asked for progress. */
@@ -60,6 +74,11 @@ public interface McpContext {
    * Sends the request {@code method} to the client on this stream and waits up to {@code timeout}
    * for its answer (the client POSTs it back).
    *
+   * <p>On the stateless revision (2026-07-28) servers send no requests: {@code elicitation/create},
+   * {@code sampling/createMessage} and {@code roots/list} become {@link #input} under the key
+   * {@code request-<n>} (the n-th request of this call, counting from 1), so code written for
+   * 2025-11-25 keeps working; any other method fails with {@code -32601}.
+   *
    * @return the {@code result} of the client's response
    * @throws McpError the client's error response, or {@link McpError#INTERNAL_ERROR} on timeout or
    *     when the session ends first
@@ -68,6 +87,56 @@ public interface McpContext {
 
   /** {@link #request(String, JsonNode, Duration)} with the transport's default request timeout. */
   JsonNode request(String method, JsonNode params) throws InterruptedException;
+
+  /**
+   * Asks the client for {@code input} under {@code key} and returns its answer (the client's result
+   * object, e.g. an {@code ElicitResult} {@code {"action": "accept", "content": {...}}}). Written
+   * once, it works on both revisions:
+   *
+   * <ul>
+   *   <li>2025-11-25 and older: sends the input's request to the client on this request's stream
+   *       and waits for the answer ({@link #request(String, JsonNode)}); {@code key} is not sent.
+   *   <li>2026-07-28: if the client's retry of this call carries the answer under {@code key} (its
+   *       {@code inputResponses}, or an earlier round's answers kept in the integrity-protected
+   *       {@code requestState}), returns it; otherwise this call ends with an {@code
+   *       input_required} result asking for it, and the handler runs again from the start when the
+   *       client retries. A handler that asks must therefore do nothing before its questions that
+   *       it cannot repeat, and must not catch the {@link Error} this method throws to end the
+   *       round.
+   * </ul>
+   *
+   * <p>Allowed on {@code tools/call}, {@code prompts/get} and {@code resources/read}.
+   *
+   * @throws McpError {@code -32021} (2026-07-28) or {@code -32600} if the client did not declare
+   *     the capability the input needs ({@link McpInput#capability()}); {@code -32602} if the
+   *     client's answer is not an object
+   */
+  default JsonNode input(String key, McpInput input) throws InterruptedException {
+    return inputs(Map.of(key, input)).get(key);
+  }
+
+  /**
+   * Asks for several inputs at once (on 2026-07-28 in one {@code input_required} round) and returns
+   * the answers by key; see {@link #input}. On 2025-11-25 the requests are sent one after another,
+   * in the map's order.
+   */
+  default Map<String, JsonNode> inputs(Map<String, McpInput> inputs) throws InterruptedException {
+    Map<String, JsonNode> answers = new LinkedHashMap<>();
+    for (Map.Entry<String, McpInput> e : inputs.entrySet()) {
+      McpInput in = e.getValue();
+      if (!clientSupports(in.capability())) {
+        throw new McpError(
+            McpError.INVALID_REQUEST,
+            "the client did not declare the '"
+                + in.capability()
+                + "' capability that "
+                + in.method()
+                + " needs");
+      }
+      answers.put(e.getKey(), request(in.method(), in.params()));
+    }
+    return answers;
+  }
 
   /**
    * Closes the current connection of this request's event stream without ending the stream

@@ -29,8 +29,19 @@ public class McpError extends ServiceKitException {
   /** MCP "Session not found" (the SDKs answer it with HTTP 404). */
   public static final int SESSION_NOT_FOUND = -32001;
 
-  /** MCP "Resource not found". */
+  /** MCP "Resource not found" (2025-11-25; the stateless revision answers -32602 instead). */
   public static final int RESOURCE_NOT_FOUND = -32002;
+
+  /** MCP 2026-07-28 "Header mismatch": a required header is missing or differs from the body. */
+  public static final int HEADER_MISMATCH = -32020;
+
+  /** MCP 2026-07-28 "Missing required client capability" ({@code data.requiredCapabilities}). */
+  public static final int MISSING_REQUIRED_CLIENT_CAPABILITY = -32021;
+
+  /**
+   * MCP 2026-07-28 "Unsupported protocol version" ({@code data.supported}, {@code data.requested}).
+   */
+  public static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
   private final int code;
   private final transient JsonNode data;

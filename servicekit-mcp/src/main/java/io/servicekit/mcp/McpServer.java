@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -157,6 +158,46 @@ public final class McpServer {
       out.put("instructions", instructions);
     }
     return out;
+  }
+
+  /** The server's capabilities (shared; copy before changing). */
+  ObjectNode capabilities() {
+    return capabilities;
+  }
+
+  /** {@code {"name": ..., "version": ...}}. */
+  ObjectNode serverInfo() {
+    return McpJson.object().put("name", name).put("version", version);
+  }
+
+  Optional<String> instructions() {
+    return Optional.ofNullable(instructions);
+  }
+
+  /** The input schema of tool {@code name}, or null if there is no such tool. */
+  JsonNode toolSchema(String name) {
+    Tool t = tools.get(name);
+    return t == null ? null : t.descriptor().get("inputSchema");
+  }
+
+  boolean hasTools() {
+    return !tools.isEmpty();
+  }
+
+  boolean hasPrompts() {
+    return !prompts.isEmpty();
+  }
+
+  boolean hasResources() {
+    return !resources.isEmpty() || !templates.isEmpty();
+  }
+
+  boolean hasCompletion() {
+    return completion != null;
+  }
+
+  boolean hasMethod(String method) {
+    return methods.containsKey(method);
   }
 
   /**
@@ -332,6 +373,7 @@ public final class McpServer {
         throw new IllegalArgumentException(
             "tool " + name + ": inputSchema must be a JSON object, got " + inputSchema);
       }
+      McpHeaders.checkToolSchema(name, inputSchema);
       ObjectNode d = McpJson.object().put("name", unique(tools.keySet(), "tool", name));
       d.put("description", description);
       d.set("inputSchema", inputSchema.deepCopy());

@@ -81,6 +81,14 @@ public final class McpTransport implements StreamableHandler {
   public static final List<String> SUPPORTED_VERSIONS =
       List.of("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05");
 
+  /**
+   * Stateless protocol versions served beside the session ones: a POST whose {@code
+   * MCP-Protocol-Version} header or {@code params._meta["io.modelcontextprotocol/protocolVersion"]}
+   * names one takes the stateless path (no {@code initialize}, no session; {@code server/discover},
+   * {@code input_required} results, {@code subscriptions/listen}).
+   */
+  public static final List<String> STATELESS_VERSIONS = List.of("2026-07-28");
+
   /** The version assumed when a request does not say (spec: 2025-03-26). */
   public static final String DEFAULT_VERSION = "2025-03-26";
 
@@ -102,6 +110,8 @@ public final class McpTransport implements StreamableHandler {
   private final Scheduler scheduler;
   private final int maxSessions;
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
+  private final Listens listens;
+  private final StatelessPath stateless;
   private final Object sweepLock = new Object();
   private Sweeper sweeper; // the armed sweep task, guarded by sweepLock; null when not armed
   private Scheduler.Cancellable sweepTimer; // its handle, guarded by sweepLock
@@ -118,6 +128,19 @@ public final class McpTransport implements StreamableHandler {
     this.sweepPeriod = sweepPeriod(b.sessionIdleTimeout);
     this.scheduler = b.scheduler;
     this.maxSessions = b.maxSessions;
+    this.listens = new Listens(b.server, b.maxListens);
+    this.stateless =
+        new StatelessPath(
+            b.server,
+            STATELESS_VERSIONS,
+            new RequestStates(
+                b.requestStateKey != null ? b.requestStateKey : RequestStates.randomKey(),
+                b.requestStateTtl,
+                System::currentTimeMillis),
+            listens,
+            Duration.ofSeconds(1),
+            b.listTtl,
+            b.maxInFlight);
   }
 
   /** How often idle sessions are looked for: half the timeout, between 100 ms and 60 s. */
@@ -146,9 +169,11 @@ public final class McpTransport implements StreamableHandler {
 
   /**
    * Sends {@code notifications/resources/updated} for {@code uri} to every session subscribed to
-   * it, on its standalone GET stream (kept there for a resumption if none is connected).
+   * it, on its standalone GET stream (kept there for a resumption if none is connected), and to
+   * every stateless {@code subscriptions/listen} stream that names it.
    */
   public void resourceUpdated(String uri) {
+    listens.resourceUpdated(uri);
     ObjectNode params = McpJson.object().put("uri", uri);
     for (McpSession s : sessions.values()) {
       if (s.subscriptions.contains(uri)) {
@@ -158,6 +183,49 @@ public final class McpTransport implements StreamableHandler {
         }
       }
     }
+  }
+
+  /**
+   * Tells clients the tool list changed ({@code notifications/tools/list_changed}); see {@link
+   * #listChanged}.
+   */
+  public void toolsListChanged() {
+    listChanged("tools");
+  }
+
+  /** Tells clients the prompt list changed; see {@link #listChanged}. */
+  public void promptsListChanged() {
+    listChanged("prompts");
+  }
+
+  /** Tells clients the resource list changed; see {@link #listChanged}. */
+  public void resourcesListChanged() {
+    listChanged("resources");
+  }
+
+  /**
+   * Sends {@code notifications/<kind>/list_changed} to every session's standalone GET stream (if it
+   * was opened) and to every stateless listen that asked for it. Only meaningful when the server
+   * was built with {@link McpServer.Builder#listChanged listChanged(true)}.
+   */
+  private void listChanged(String kind) {
+    listens.listChanged(kind);
+    for (McpSession s : sessions.values()) {
+      McpStream g = s.standaloneIfOpened();
+      if (g != null) {
+        g.emit(notification("notifications/" + kind + "/list_changed", null), false);
+      }
+    }
+  }
+
+  /** Stateless requests running now (for tests and metrics). */
+  int statelessInFlight() {
+    return stateless.inFlight();
+  }
+
+  /** Open stateless {@code subscriptions/listen} streams. */
+  int listenCount() {
+    return listens.size();
   }
 
   /**
@@ -176,6 +244,7 @@ public final class McpTransport implements StreamableHandler {
       sessions.remove(s.id);
       s.end("the server is shutting down");
     }
+    stateless.closeAll();
   }
 
   /**
@@ -194,12 +263,16 @@ public final class McpTransport implements StreamableHandler {
     for (McpSession s : all) {
       s.beginShutdown("server shutting down");
     }
+    stateless.shutdown();
     Thread.ofVirtual()
         .name("servicekit-mcp-shutdown")
         .start(
             () -> {
               long deadline = System.nanoTime() + grace.toNanos();
               try {
+                if (!stateless.awaitIdle(deadline)) {
+                  LOG.warn("stateless MCP requests did not finish within {}: ending them", grace);
+                }
                 for (McpSession s : all) {
                   for (McpStream stream : s.streams()) {
                     if (!stream.awaitFinished(deadline)) {
@@ -225,9 +298,25 @@ public final class McpTransport implements StreamableHandler {
       return refused.get();
     }
     return switch (request.method().toUpperCase(Locale.ROOT)) {
-      case "POST" -> post(request);
-      case "GET" -> get(request);
-      case "DELETE" -> delete(request);
+      case "POST" ->
+          stateless.claims(request, request.body()) ? stateless.post(request) : post(request);
+      case "GET", "DELETE" -> {
+        if (request.header(SESSION_HEADER).isEmpty()
+            && request
+                .header(VERSION_HEADER)
+                .map(String::trim)
+                .filter(STATELESS_VERSIONS::contains)
+                .isPresent()) {
+          yield error(
+                  405,
+                  McpError.SERVER_ERROR,
+                  "Method Not Allowed: protocol version "
+                      + request.header(VERSION_HEADER).get().trim()
+                      + " uses POST only (no sessions, no GET stream)")
+              .withHeader("Allow", "POST");
+        }
+        yield request.method().equalsIgnoreCase("GET") ? get(request) : delete(request);
+      }
       default ->
           error(
                   405,
@@ -907,6 +996,11 @@ public final class McpTransport implements StreamableHandler {
     private Duration sessionIdleTimeout = Duration.ofMinutes(30);
     private int maxSessions = 10_000;
     private Scheduler scheduler = Scheduler.system();
+    private byte[] requestStateKey;
+    private Duration requestStateTtl = Duration.ofMinutes(10);
+    private int maxListens = 1000;
+    private int maxInFlight = 1000;
+    private Duration listTtl = Duration.ZERO;
 
     private Builder(McpServer server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -990,6 +1084,62 @@ public final class McpTransport implements StreamableHandler {
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * The HMAC-SHA256 key that seals 2026-07-28 {@code requestState}s (at least 32 bytes). Default:
+     * a random key per transport, so a state only comes back valid to the process that issued it;
+     * give every node of a cluster the same key so a retry may land on any of them.
+     */
+    public Builder requestStateKey(byte[] key) {
+      if (key == null || key.length < 32) {
+        throw new IllegalArgumentException(
+            "requestStateKey must be at least 32 bytes, got "
+                + (key == null ? "null" : key.length + " bytes"));
+      }
+      this.requestStateKey = key.clone();
+      return this;
+    }
+
+    /** How long a {@code requestState} stays valid for its retry (default 10 min). */
+    public Builder requestStateTtl(Duration ttl) {
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("requestStateTtl must be positive: " + ttl);
+      }
+      this.requestStateTtl = ttl;
+      return this;
+    }
+
+    /** Most open {@code subscriptions/listen} streams; more are answered 503 (default 1000). */
+    public Builder maxListens(int max) {
+      if (max <= 0) {
+        throw new IllegalArgumentException("maxListens must be positive: " + max);
+      }
+      this.maxListens = max;
+      return this;
+    }
+
+    /** Most stateless requests running at once; more are answered 503 (default 1000). */
+    public Builder maxInFlight(int max) {
+      if (max <= 0) {
+        throw new IllegalArgumentException("maxInFlight must be positive: " + max);
+      }
+      this.maxInFlight = max;
+      return this;
+    }
+
+    /**
+     * The {@code ttlMs} hint on 2026-07-28 list results and {@code server/discover} (default 0:
+     * clients re-ask every time; list changes are announced to listens anyway). {@code
+     * resources/read} results get {@code ttlMs: 0} and {@code cacheScope: "private"} unless the
+     * handler sets them.
+     */
+    public Builder listTtl(Duration ttl) {
+      if (ttl.isNegative()) {
+        throw new IllegalArgumentException("listTtl must be zero or positive: " + ttl);
+      }
+      this.listTtl = ttl;
       return this;
     }
 

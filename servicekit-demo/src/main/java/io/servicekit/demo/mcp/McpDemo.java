@@ -14,6 +14,8 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -42,15 +44,27 @@ public final class McpDemo {
 
   /** Adds {@code /mcp} to {@code routes}; returns the transport (for notifications). */
   public static McpTransport routes(ServiceKitServer.Builder routes) {
-    McpTransport transport = McpTransport.builder(server()).build();
+    AtomicReference<McpTransport> holder = new AtomicReference<>();
+    McpTransport transport = McpTransport.builder(server(holder::get)).build();
+    holder.set(transport);
     routes.route(PATH, McpServe.handler(transport));
     return transport;
   }
 
-  /** The conformance "everything server". */
+  /** The conformance "everything server" (its list-change triggers do nothing). */
   public static McpServer server() {
-    return McpServer.builder("servicekit-mcp-demo", "1.0.0")
-        .instructions("ServiceKit's demo MCP server: the tools the MCP conformance suite calls.")
+    return server(() -> null);
+  }
+
+  /**
+   * The conformance "everything server"; {@code transport} is the transport serving it, told of
+   * list changes by the {@code test_trigger_*} tools.
+   */
+  public static McpServer server(Supplier<McpTransport> transport) {
+    McpServer.Builder b = McpServer.builder("servicekit-mcp-demo", "1.0.0");
+    McpInputFixtures.register(b, transport);
+    return b.instructions(
+            "ServiceKit's demo MCP server: the tools the MCP conformance suite calls.")
         .listChanged(true)
         .tool(
             "test_simple_text",
@@ -190,9 +204,14 @@ public final class McpDemo {
             McpJson.parse(
                 """
                 {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
-                 "$defs":{"address":{"type":"object","properties":{
+                 "$defs":{"address":{"$anchor":"address","type":"object","properties":{
                    "street":{"type":"string"},"city":{"type":"string"}}}},
-                 "properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"}},
+                 "properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},
+                   "contact":{"type":"string"}},
+                 "allOf":[{"anyOf":[{"required":["name"]},{"required":["address"]}]}],
+                 "if":{"properties":{"contact":{"const":"email"}}},
+                 "then":{"required":["name"]},
+                 "else":{"required":[]},
                  "additionalProperties":false}"""),
             (ctx, args) -> McpJson.toolResult(McpJson.text("Received: " + args)))
         .resource(
