@@ -229,7 +229,7 @@ final class Listens {
     private void send(EventSink sink, String method, ObjectNode params)
         throws InterruptedException {
       params.putObject("_meta").set(StatelessPath.META_SUBSCRIPTION, id);
-      sink.send(SseEvent.of(null, null, 0, McpTransport.notification(method, params).toString()));
+      sink.send(SseEvent.of(null, null, 0, Messages.notification(method, params).toString()));
     }
   }
 }

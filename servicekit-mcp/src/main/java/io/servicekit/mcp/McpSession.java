@@ -4,37 +4,21 @@ import io.servicekit.Scheduler;
 import io.servicekit.sse.EventStore;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import tools.jackson.databind.JsonNode;
 
 /** The state of one MCP session: what initialize negotiated, its streams and pending work. */
-final class McpSession {
-  /** Log levels in increasing severity (RFC 5424 names, as MCP uses). */
-  static final List<String> LEVELS =
-      List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency");
-
+final class McpSession extends ClientState {
   final String id;
-  final String protocolVersion;
-  final JsonNode clientCapabilities;
-  final JsonNode clientInfo;
   private final EventStore store;
   private final AtomicLong streamIds = new AtomicLong();
-  private final AtomicLong requestIds = new AtomicLong();
   private final Map<String, McpStream> streams = new ConcurrentHashMap<>();
-  final Map<String, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
-  final Map<String, Thread> running = new ConcurrentHashMap<>();
-  final Set<String> cancelled = ConcurrentHashMap.newKeySet();
-  final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
   private volatile McpStream standalone;
-  volatile int minLevel; // index in LEVELS; 0 = everything
   volatile boolean initialized;
   private final Scheduler clock;
   private long lastActiveNanos; // guarded by this
   private volatile boolean ended;
-  volatile boolean shuttingDown; // running requests are being answered "server shutting down"
 
   McpSession(
       String id,
@@ -43,10 +27,8 @@ final class McpSession {
       JsonNode clientInfo,
       EventStore store,
       Scheduler clock) {
+    super(protocolVersion, clientCapabilities, clientInfo);
     this.id = id;
-    this.protocolVersion = protocolVersion;
-    this.clientCapabilities = clientCapabilities;
-    this.clientInfo = clientInfo;
     this.store = store;
     this.clock = clock;
     this.lastActiveNanos = clock.nanoTime();
@@ -94,15 +76,16 @@ final class McpSession {
     return s != null && s.seqOf(eventId) >= 0 ? s : null;
   }
 
-  /** A fresh id for a server-to-client request. */
-  String nextRequestId() {
-    return "sk-" + requestIds.incrementAndGet();
+  @Override
+  String sessionId() {
+    return id;
   }
 
   /**
    * Marks the session active now (a request arrived, a request finished, a stream was detached):
    * its idle time counts from here. Returns false if the session has already ended.
    */
+  @Override
   synchronized boolean touch() {
     lastActiveNanos = clock.nanoTime();
     return !ended;

@@ -25,7 +25,7 @@ import tools.jackson.databind.JsonNode;
  * go back as plain JSON ({@link #awaitDecision}); the first notification or request switches it to
  * an event stream.
  */
-final class McpStream {
+final class McpStream implements ResponseStream {
   private static final long WAIT_SLICE_MS = 1000;
 
   final String id;
@@ -87,7 +87,8 @@ final class McpStream {
    * Sends {@code message} on this stream; {@code response} marks one of the responses the stream
    * owes. Returns false when the stream has ended (the message is dropped).
    */
-  boolean emit(JsonNode message, boolean response) {
+  @Override
+  public boolean emit(JsonNode message, boolean response) {
     lock.lock();
     try {
       if (ended) {
@@ -113,7 +114,8 @@ final class McpStream {
    * Gives up one owed response without sending anything (its request was cancelled: the spec says
    * not to answer it).
    */
-  void skipResponse() {
+  @Override
+  public void skipResponse() {
     lock.lock();
     try {
       if (!ended && --owed <= 0 && !standalone) {
@@ -144,7 +146,8 @@ final class McpStream {
    * Asks the current connection (or, if none is attached, the next one) to close after what was
    * sent (SEP-1699 polling). A connection that attaches later is not affected.
    */
-  void requestDisconnect() {
+  @Override
+  public void requestDisconnect() {
     lock.lock();
     try {
       switchToSse();

@@ -4,34 +4,19 @@ import io.servicekit.Scheduler;
 import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.MemoryEventStore;
-import io.servicekit.sse.SseEvent;
-import io.servicekit.streamable.AcceptHeader;
-import io.servicekit.streamable.JsonRpc;
 import io.servicekit.streamable.JsonRpcException;
-import io.servicekit.streamable.SessionIds;
 import io.servicekit.streamable.SingleResponse;
-import io.servicekit.streamable.StreamResponse;
 import io.servicekit.streamable.StreamableHandler;
 import io.servicekit.streamable.StreamableRequest;
 import io.servicekit.streamable.StreamableResponse;
-import java.lang.ref.WeakReference;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -74,8 +59,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class McpTransport implements StreamableHandler {
   private static final Logger LOG = LoggerFactory.getLogger(McpTransport.class);
-  private static final ThreadFactory HANDLERS =
-      Thread.ofVirtual().name("servicekit-mcp-request-", 0).factory();
 
   /** Protocol versions served, newest first. */
   public static final List<String> SUPPORTED_VERSIONS =
@@ -98,36 +81,18 @@ public final class McpTransport implements StreamableHandler {
   /** The protocol version header. */
   public static final String VERSION_HEADER = "MCP-Protocol-Version";
 
-  private final McpServer server;
-  private final OriginPatterns allowedOrigins;
-  private final List<String> allowedHosts; // empty = any
-  private final boolean standaloneGet;
-  private final EventStore store;
-  private final Duration retry;
-  private final Duration requestTimeout;
-  private final Duration sessionIdleTimeout;
-  private final Duration sweepPeriod;
-  private final Scheduler scheduler;
-  private final int maxSessions;
-  private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
+  private final HttpFront front;
+  private final SessionStore sessions;
+  private final Dispatcher dispatcher;
+  private final SessionPath sessionPath;
   private final Listens listens;
   private final StatelessPath stateless;
-  private final Object sweepLock = new Object();
-  private Sweeper sweeper; // the armed sweep task, guarded by sweepLock; null when not armed
-  private Scheduler.Cancellable sweepTimer; // its handle, guarded by sweepLock
 
   private McpTransport(Builder b) {
-    this.server = b.server;
-    this.allowedOrigins = b.allowedOrigins;
-    this.allowedHosts = List.copyOf(b.allowedHosts);
-    this.standaloneGet = b.standaloneGet;
-    this.store = b.store;
-    this.retry = b.retry;
-    this.requestTimeout = b.requestTimeout;
-    this.sessionIdleTimeout = b.sessionIdleTimeout;
-    this.sweepPeriod = sweepPeriod(b.sessionIdleTimeout);
-    this.scheduler = b.scheduler;
-    this.maxSessions = b.maxSessions;
+    this.front = new HttpFront(b.allowedOrigins, b.allowedHosts);
+    this.sessions = new SessionStore(b.store, b.scheduler, b.maxSessions, b.sessionIdleTimeout);
+    this.dispatcher = new Dispatcher(b.server, b.requestTimeout);
+    this.sessionPath = new SessionPath(sessions, dispatcher, b.standaloneGet, b.retry);
     this.listens = new Listens(b.server, b.maxListens);
     this.stateless =
         new StatelessPath(
@@ -145,10 +110,7 @@ public final class McpTransport implements StreamableHandler {
 
   /** How often idle sessions are looked for: half the timeout, between 100 ms and 60 s. */
   static Duration sweepPeriod(Duration idleTimeout) {
-    Duration half = idleTimeout.dividedBy(2);
-    Duration max = Duration.ofSeconds(60);
-    Duration min = Duration.ofMillis(100);
-    return half.compareTo(max) > 0 ? max : half.compareTo(min) < 0 ? min : half;
+    return SessionStore.sweepPeriod(idleTimeout);
   }
 
   /** A builder serving {@code server}. */
@@ -175,11 +137,11 @@ public final class McpTransport implements StreamableHandler {
   public void resourceUpdated(String uri) {
     listens.resourceUpdated(uri);
     ObjectNode params = McpJson.object().put("uri", uri);
-    for (McpSession s : sessions.values()) {
+    for (McpSession s : sessions.all()) {
       if (s.subscriptions.contains(uri)) {
         McpStream g = s.standaloneIfOpened();
         if (g != null) {
-          g.emit(notification("notifications/resources/updated", params), false);
+          g.emit(Messages.notification("notifications/resources/updated", params), false);
         }
       }
     }
@@ -210,10 +172,10 @@ public final class McpTransport implements StreamableHandler {
    */
   private void listChanged(String kind) {
     listens.listChanged(kind);
-    for (McpSession s : sessions.values()) {
+    for (McpSession s : sessions.all()) {
       McpStream g = s.standaloneIfOpened();
       if (g != null) {
-        g.emit(notification("notifications/" + kind + "/list_changed", null), false);
+        g.emit(Messages.notification("notifications/" + kind + "/list_changed", null), false);
       }
     }
   }
@@ -233,17 +195,7 @@ public final class McpTransport implements StreamableHandler {
    * later {@code initialize} starts a session (and the sweep) again.
    */
   public void closeAll() {
-    synchronized (sweepLock) {
-      if (sweepTimer != null) {
-        sweepTimer.cancel();
-      }
-      sweeper = null;
-      sweepTimer = null;
-    }
-    for (McpSession s : sessions.values()) {
-      sessions.remove(s.id);
-      s.end("the server is shutting down");
-    }
+    sessions.closeAll();
     stateless.closeAll();
   }
 
@@ -259,7 +211,7 @@ public final class McpTransport implements StreamableHandler {
   public CompletableFuture<Void> shutdown(Duration grace) {
     Objects.requireNonNull(grace, "grace");
     CompletableFuture<Void> done = new CompletableFuture<>();
-    List<McpSession> all = List.copyOf(sessions.values());
+    List<McpSession> all = List.copyOf(sessions.all());
     for (McpSession s : all) {
       s.beginShutdown("server shutting down");
     }
@@ -293,7 +245,7 @@ public final class McpTransport implements StreamableHandler {
 
   @Override
   public StreamableResponse handle(StreamableRequest request) throws Exception {
-    Optional<SingleResponse> refused = checkHostAndOrigin(request);
+    Optional<SingleResponse> refused = front.checkHostAndOrigin(request);
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -301,687 +253,37 @@ public final class McpTransport implements StreamableHandler {
       case "POST" ->
           stateless.claims(request, request.body()) ? stateless.post(request) : post(request);
       case "GET", "DELETE" -> {
-        if (request.header(SESSION_HEADER).isEmpty()
-            && request
-                .header(VERSION_HEADER)
-                .map(String::trim)
-                .filter(STATELESS_VERSIONS::contains)
-                .isPresent()) {
-          yield error(
+        Optional<String> version =
+            request.header(VERSION_HEADER).map(String::trim).filter(STATELESS_VERSIONS::contains);
+        if (request.header(SESSION_HEADER).isEmpty() && version.isPresent()) {
+          yield HttpFront.error(
                   405,
                   McpError.SERVER_ERROR,
                   "Method Not Allowed: protocol version "
-                      + request.header(VERSION_HEADER).get().trim()
+                      + version.get()
                       + " uses POST only (no sessions, no GET stream)")
               .withHeader("Allow", "POST");
         }
-        yield request.method().equalsIgnoreCase("GET") ? get(request) : delete(request);
+        yield request.method().equalsIgnoreCase("GET")
+            ? sessionPath.get(request)
+            : sessionPath.delete(request);
       }
-      default ->
-          error(
-                  405,
-                  McpError.SERVER_ERROR,
-                  "Method Not Allowed: " + request.method() + " (use GET, POST or DELETE)")
-              .withHeader("Allow", "GET, POST, DELETE");
+      default -> HttpFront.methodNotAllowed(request);
     };
   }
 
-  // ---- checks ----
-
-  private Optional<SingleResponse> checkHostAndOrigin(StreamableRequest request) {
-    Optional<String> origin = request.origin().filter(o -> !o.isBlank());
-    if (origin.isPresent() && !allowedOrigins.matches(origin.get())) {
-      return Optional.of(
-          error(403, McpError.SERVER_ERROR, "Forbidden: Origin not allowed: " + origin.get()));
-    }
-    if (!allowedHosts.isEmpty()) {
-      String host = hostName(request.host());
-      if (!allowedHosts.contains(host)) {
-        return Optional.of(
-            error(403, McpError.SERVER_ERROR, "Forbidden: Host not allowed: " + request.host()));
-      }
-    }
-    return Optional.empty();
-  }
-
-  /** The host name of a {@code Host} header value, lower case, IPv6 in brackets, no port. */
-  static String hostName(String hostHeader) {
-    String h = hostHeader == null ? "" : hostHeader.trim().toLowerCase(Locale.ROOT);
-    if (h.startsWith("[")) {
-      int end = h.indexOf(']');
-      return end > 0 ? h.substring(0, end + 1) : h;
-    }
-    int colon = h.indexOf(':');
-    return colon >= 0 && colon == h.lastIndexOf(':') ? h.substring(0, colon) : h;
-  }
-
-  private SessionOrError session(StreamableRequest request) {
-    Optional<String> id = request.header(SESSION_HEADER).filter(s -> !s.isBlank());
-    if (id.isEmpty()) {
-      return new SessionOrError(
-          null,
-          error(400, McpError.SERVER_ERROR, "Bad Request: Mcp-Session-Id header is required"));
-    }
-    McpSession s = sessions.get(id.get().trim());
-    if (s == null || s.isEnded()) {
-      return new SessionOrError(null, sessionNotFound(id.get()));
-    }
-    if (!s.touch()) { // expired between the lookup and now
-      return new SessionOrError(null, sessionNotFound(id.get()));
-    }
-    return new SessionOrError(s, null);
-  }
-
-  private static SingleResponse sessionNotFound(String id) {
-    return error(
-        404,
-        McpError.SESSION_NOT_FOUND,
-        "Session not found: " + abbreviate(id) + " (unknown, ended or expired; initialize again)");
-  }
-
-  private record SessionOrError(McpSession session, SingleResponse error) {}
-
-  /** The request's protocol version, or an error response for an unsupported one. */
-  private Object version(StreamableRequest request, McpSession session) {
-    Optional<String> header = request.header(VERSION_HEADER).map(String::trim);
-    if (header.isPresent()) {
-      if (!SUPPORTED_VERSIONS.contains(header.get())) {
-        return error(
-            400,
-            McpError.SERVER_ERROR,
-            "Bad Request: Unsupported protocol version "
-                + abbreviate(header.get())
-                + " (supported: "
-                + String.join(", ", SUPPORTED_VERSIONS)
-                + ")");
-      }
-      return header.get();
-    }
-    return session != null ? session.protocolVersion : DEFAULT_VERSION;
-  }
-
-  // ---- POST ----
-
   private StreamableResponse post(StreamableRequest request) throws Exception {
-    AcceptHeader accept = request.accept();
-    if (!accept.acceptsJsonAndEventStream()) {
-      return error(
-          406,
-          McpError.SERVER_ERROR,
-          "Not Acceptable: Client must accept both application/json and text/event-stream"
-              + " (Accept: "
-              + request.header("Accept").orElse("absent")
-              + ")");
+    Optional<SingleResponse> bad = HttpFront.checkPost(request);
+    if (bad.isPresent()) {
+      return bad.get();
     }
-    String contentType = request.header("Content-Type").orElse("");
-    String mediaType = contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
-    if (!mediaType.equals("application/json")) {
-      return error(
-          415,
-          McpError.SERVER_ERROR,
-          "Unsupported Media Type: Content-Type must be application/json, got "
-              + (contentType.isEmpty() ? "none" : abbreviate(contentType)));
-    }
-    byte[] body = request.body();
-    boolean batch = JsonRpc.isBatch(body);
-    List<JsonNode> messages = new ArrayList<>();
-    List<JsonRpc.Kind> kinds = new ArrayList<>();
+    PostBody body;
     try {
-      if (batch) {
-        messages.addAll(JsonRpc.splitBatch(body));
-      } else {
-        messages.add(JsonRpc.parse(body));
-      }
-      for (JsonNode m : messages) {
-        kinds.add(JsonRpc.classify(m));
-      }
+      body = PostBody.parse(request.body());
     } catch (JsonRpcException e) {
-      return error(
-          400,
-          e.code(),
-          (e.code() == McpError.PARSE_ERROR ? "Parse error: " : "Invalid Request: ")
-              + e.getMessage());
+      return PostBody.refusal(e);
     }
-    boolean hasInitialize = false;
-    for (int i = 0; i < messages.size(); i++) {
-      if (kinds.get(i) == JsonRpc.Kind.REQUEST
-          && "initialize".equals(messages.get(i).path("method").asString())) {
-        hasInitialize = true;
-      }
-    }
-    if (hasInitialize) {
-      if (batch) {
-        return error(
-            400,
-            McpError.INVALID_REQUEST,
-            "Invalid Request: initialize must not be part of a JSON-RPC batch");
-      }
-      return initialize(request, messages.get(0));
-    }
-    SessionOrError se = session(request);
-    if (se.error() != null) {
-      return se.error();
-    }
-    McpSession session = se.session();
-    Object v = version(request, session);
-    if (v instanceof SingleResponse r) {
-      return r;
-    }
-    String version = (String) v;
-    if (batch && !version.equals("2025-03-26")) {
-      return error(
-          400,
-          McpError.INVALID_REQUEST,
-          "Invalid Request: JSON-RPC batches are only accepted from 2025-03-26 clients; this"
-              + " request is protocol version "
-              + version
-              + " (send one message per POST)");
-    }
-    List<JsonNode> requests = new ArrayList<>();
-    for (int i = 0; i < messages.size(); i++) {
-      JsonNode m = messages.get(i);
-      switch (kinds.get(i)) {
-        case REQUEST -> requests.add(m);
-        case NOTIFICATION -> onNotification(session, m);
-        case RESPONSE -> onResponse(session, m);
-      }
-    }
-    if (requests.isEmpty()) {
-      return SingleResponse.empty(202);
-    }
-    McpStream stream = session.newStream(requests.size());
-    for (JsonNode r : requests) {
-      HANDLERS.newThread(() -> run(session, stream, r)).start();
-    }
-    List<JsonNode> json = stream.awaitDecision();
-    if (json != null) {
-      // Answered as JSON: the stream issued no event id, so nothing can resume it.
-      session.forget(stream);
-    }
-    if (json != null && json.isEmpty()) {
-      return SingleResponse.empty(202).withHeader(SESSION_HEADER, session.id); // all cancelled
-    }
-    if (json != null) {
-      String out;
-      if (batch) {
-        ArrayNode array = McpJson.array();
-        json.forEach(array::add);
-        out = array.toString();
-      } else {
-        out = json.get(0).toString();
-      }
-      return SingleResponse.json(200, out).withHeader(SESSION_HEADER, session.id);
-    }
-    SseEvent priming = priming(session, stream, 0);
-    return StreamResponse.of(sink -> stream.pump(sink, 0, priming, retryFor(session)))
-        .withHeader(SESSION_HEADER, session.id);
-  }
-
-  /** The priming event (resuming from it replays what follows {@code after}), or null. */
-  private SseEvent priming(McpSession session, McpStream stream, long after) {
-    if (!primes(session)) {
-      return null;
-    }
-    return SseEvent.of(null, stream.eventId(after), retry.toMillis(), "");
-  }
-
-  private boolean primes(McpSession session) {
-    return session.protocolVersion.compareTo("2025-11-25") >= 0;
-  }
-
-  private Duration retryFor(McpSession session) {
-    return primes(session) ? retry : null;
-  }
-
-  private StreamableResponse initialize(StreamableRequest request, JsonNode message) {
-    Optional<String> existing = request.header(SESSION_HEADER).filter(s -> !s.isBlank());
-    if (existing.isPresent() && sessions.containsKey(existing.get().trim())) {
-      return error(
-          400,
-          McpError.INVALID_REQUEST,
-          "Invalid Request: Server already initialized (session "
-              + abbreviate(existing.get())
-              + "); initialize without Mcp-Session-Id to start a new session");
-    }
-    JsonNode params = message.path("params");
-    JsonNode requested = params.path("protocolVersion");
-    if (!requested.isString()) {
-      return SingleResponse.json(
-          200,
-          errorResponse(
-                  message.get("id"),
-                  McpError.INVALID_PARAMS,
-                  "initialize needs params.protocolVersion (a string)",
-                  null)
-              .toString());
-    }
-    String version =
-        SUPPORTED_VERSIONS.contains(requested.asString())
-            ? requested.asString()
-            : SUPPORTED_VERSIONS.get(0);
-    JsonNode caps = params.path("capabilities");
-    JsonNode info = params.path("clientInfo");
-    if (sessions.size() >= maxSessions) {
-      sweep(); // make room if some are overdue (the timer may not have run yet)
-    }
-    if (sessions.size() >= maxSessions) {
-      return error(
-          503,
-          McpError.SERVER_ERROR,
-          "Service Unavailable: too many MCP sessions (" + maxSessions + "); try again later");
-    }
-    String id = SessionIds.generate();
-    McpSession session =
-        new McpSession(
-            id,
-            version,
-            caps.isObject() ? caps : McpJson.object(),
-            info.isObject() ? info : McpJson.object(),
-            store,
-            scheduler);
-    sessions.put(id, session);
-    armSweep();
-    ObjectNode response = McpJson.object().put("jsonrpc", "2.0");
-    response.set("id", message.get("id"));
-    response.set("result", server.initializeResult(version));
-    LOG.debug("MCP session {} initialized, protocol {}", id, version);
-    return SingleResponse.json(200, response.toString()).withHeader(SESSION_HEADER, id);
-  }
-
-  /** Ends sessions idle for the timeout: no request, no running request, no attached stream. */
-  private void sweep() {
-    long limit = sessionIdleTimeout.toNanos();
-    for (McpSession s : sessions.values()) {
-      if (s.expireIfIdle(limit)) {
-        sessions.remove(s.id, s);
-        s.end("session expired");
-        LOG.debug("MCP session {} expired after {} idle", s.id, sessionIdleTimeout);
-      }
-    }
-  }
-
-  /** Schedules the next sweep unless one is scheduled. */
-  private void armSweep() {
-    synchronized (sweepLock) {
-      if (sweeper == null) {
-        sweeper = new Sweeper(this);
-        sweepTimer = scheduler.schedule(sweeper, sweepPeriod);
-      }
-    }
-  }
-
-  /** The sweep timer fired: sweep, then schedule the next one while sessions remain. */
-  private void onSweepTimer(Sweeper fired) {
-    synchronized (sweepLock) {
-      if (sweeper != fired) {
-        return; // cancelled by closeAll as it fired (and possibly re-armed since)
-      }
-      sweeper = null;
-      sweepTimer = null;
-    }
-    try {
-      sweep();
-    } catch (RuntimeException e) {
-      LOG.warn("MCP session sweep failed", e);
-    } finally {
-      if (!sessions.isEmpty()) {
-        armSweep();
-      }
-    }
-  }
-
-  /**
-   * The sweep task. It holds the transport weakly: the scheduler keeps a pending task alive, and a
-   * transport dropped without {@link #closeAll} must not be kept alive (and swept forever) by it.
-   */
-  private static final class Sweeper implements Runnable {
-    private final WeakReference<McpTransport> transport;
-
-    Sweeper(McpTransport transport) {
-      this.transport = new WeakReference<>(transport);
-    }
-
-    @Override
-    public void run() {
-      McpTransport t = transport.get();
-      if (t != null) {
-        t.onSweepTimer(this);
-      }
-    }
-  }
-
-  private void onNotification(McpSession session, JsonNode m) {
-    String method = m.path("method").asString();
-    switch (method) {
-      case "notifications/initialized" -> session.initialized = true;
-      case "notifications/cancelled" -> {
-        String key = m.path("params").path("requestId").toString();
-        Thread t = session.running.get(key);
-        if (t != null) {
-          session.cancelled.add(key);
-          t.interrupt();
-        }
-      }
-      default -> LOG.debug("MCP session {}: notification {} ignored", session.id, method);
-    }
-  }
-
-  private void onResponse(McpSession session, JsonNode m) {
-    JsonNode id = m.get("id");
-    CompletableFuture<JsonNode> f =
-        session.pending.remove(id.isString() ? id.asString() : id.toString());
-    if (f == null) {
-      LOG.debug("MCP session {}: response to unknown request {}", session.id, id);
-      return;
-    }
-    if (m.has("error")) {
-      JsonNode e = m.get("error");
-      f.completeExceptionally(
-          new McpError(
-              e.path("code").asInt(McpError.INTERNAL_ERROR),
-              e.path("message").asString("error from the client"),
-              e.get("data")));
-    } else {
-      f.complete(m.get("result"));
-    }
-  }
-
-  private void run(McpSession session, McpStream stream, JsonNode request) {
-    JsonNode id = request.get("id");
-    String key = id.toString();
-    session.running.put(key, Thread.currentThread());
-    JsonNode response;
-    try {
-      String method = request.path("method").asString();
-      JsonNode params = request.path("params");
-      Context ctx = new Context(session, stream, params);
-      JsonNode result = builtIn(session, method, params);
-      if (result == null) {
-        result = server.dispatch(ctx, method, params.isMissingNode() ? null : params);
-      }
-      ObjectNode ok = McpJson.object().put("jsonrpc", "2.0");
-      ok.set("id", id);
-      ok.set("result", result);
-      response = ok;
-    } catch (McpError e) {
-      response = errorResponse(id, e.code(), e.getMessage(), e.data());
-    } catch (InterruptedException e) {
-      String why = session.shuttingDown ? "server shutting down" : "request cancelled";
-      response = errorResponse(id, McpError.INTERNAL_ERROR, why, null);
-    } catch (Exception e) {
-      LOG.warn("MCP session {}: handler of {} failed", session.id, request.path("method"), e);
-      response =
-          errorResponse(id, McpError.INTERNAL_ERROR, "Internal error: " + e.getMessage(), null);
-    } finally {
-      session.touch(); // idle time counts from the end of the request
-      session.running.remove(key);
-      Thread.interrupted(); // clear a late cancellation
-    }
-    if (session.cancelled.remove(key)) {
-      stream.skipResponse(); // cancelled: the spec says not to answer
-    } else {
-      stream.emit(response, true);
-    }
-  }
-
-  /** Methods the transport answers itself (session state), or null to dispatch to the server. */
-  private JsonNode builtIn(McpSession session, String method, JsonNode params) {
-    switch (method) {
-      case "ping" -> {
-        return McpJson.object();
-      }
-      case "logging/setLevel" -> {
-        String level = params.path("level").asString("");
-        int index = McpSession.LEVELS.indexOf(level);
-        if (index < 0) {
-          throw new McpError(
-              McpError.INVALID_PARAMS,
-              "logging/setLevel: unknown level '" + level + "' (one of " + McpSession.LEVELS + ")");
-        }
-        session.minLevel = index;
-        return McpJson.object();
-      }
-      case "resources/subscribe", "resources/unsubscribe" -> {
-        JsonNode uri = params.path("uri");
-        if (!uri.isString()) {
-          throw new McpError(McpError.INVALID_PARAMS, method + " needs params.uri (a string)");
-        }
-        if (method.endsWith("unsubscribe")) {
-          session.subscriptions.remove(uri.asString());
-        } else {
-          session.subscriptions.add(uri.asString());
-        }
-        return McpJson.object();
-      }
-      default -> {
-        return null;
-      }
-    }
-  }
-
-  // ---- GET ----
-
-  private StreamableResponse get(StreamableRequest request) {
-    if (!request.accept().acceptsEventStream()) {
-      return error(
-          406,
-          McpError.SERVER_ERROR,
-          "Not Acceptable: Client must accept text/event-stream (Accept: "
-              + request.header("Accept").orElse("absent")
-              + ")");
-    }
-    SessionOrError se = session(request);
-    if (se.error() != null) {
-      return se.error();
-    }
-    McpSession session = se.session();
-    Object v = version(request, session);
-    if (v instanceof SingleResponse r) {
-      return r;
-    }
-    Optional<String> lastEventId = request.header("Last-Event-ID").filter(s -> !s.isBlank());
-    if (lastEventId.isPresent()) {
-      McpStream stream = session.streamOf(lastEventId.get().trim());
-      if (stream == null) {
-        return error(
-            400,
-            McpError.SERVER_ERROR,
-            "Bad Request: Last-Event-ID "
-                + abbreviate(lastEventId.get())
-                + " was not issued on a stream of this session");
-      }
-      long after = stream.seqOf(lastEventId.get().trim());
-      return StreamResponse.of(sink -> stream.pump(sink, after, null, retryFor(session)))
-          .withHeader(SESSION_HEADER, session.id);
-    }
-    if (!standaloneGet) {
-      return error(
-              405,
-              McpError.SERVER_ERROR,
-              "Method Not Allowed: this server offers no standalone GET stream")
-          .withHeader("Allow", "POST, DELETE");
-    }
-    McpStream stream = session.standalone();
-    if (!stream.tryReserve()) {
-      return error(
-          409,
-          McpError.SERVER_ERROR,
-          "Conflict: Only one standalone SSE stream is allowed per session");
-    }
-    long after = stream.delivered();
-    SseEvent priming = priming(session, stream, after);
-    return StreamResponse.of(sink -> stream.pump(sink, after, priming, retryFor(session)))
-        .withHeader(SESSION_HEADER, session.id);
-  }
-
-  // ---- DELETE ----
-
-  private StreamableResponse delete(StreamableRequest request) {
-    SessionOrError se = session(request);
-    if (se.error() != null) {
-      return se.error();
-    }
-    Object v = version(request, se.session());
-    if (v instanceof SingleResponse r) {
-      return r;
-    }
-    McpSession session = se.session();
-    sessions.remove(session.id);
-    session.end("session deleted by the client");
-    LOG.debug("MCP session {} deleted", session.id);
-    return SingleResponse.empty(200);
-  }
-
-  // ---- messages ----
-
-  static ObjectNode notification(String method, JsonNode params) {
-    ObjectNode n = McpJson.object().put("jsonrpc", "2.0").put("method", method);
-    if (params != null) {
-      n.set("params", params);
-    }
-    return n;
-  }
-
-  static ObjectNode errorResponse(JsonNode id, int code, String message, JsonNode data) {
-    ObjectNode out = McpJson.object().put("jsonrpc", "2.0");
-    out.set("id", id == null ? McpJson.MAPPER.nullNode() : id);
-    ObjectNode e = out.putObject("error").put("code", code).put("message", message);
-    if (data != null) {
-      e.set("data", data);
-    }
-    return out;
-  }
-
-  private static SingleResponse error(int status, int code, String message) {
-    return SingleResponse.json(status, errorResponse(null, code, message, null).toString());
-  }
-
-  private static String abbreviate(String s) {
-    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
-  }
-
-  /** The context of one request. */
-  private final class Context implements McpContext {
-    private final McpSession session;
-    private final McpStream stream;
-    private final JsonNode progressToken;
-
-    Context(McpSession session, McpStream stream, JsonNode params) {
-      this.session = session;
-      this.stream = stream;
-      JsonNode token = params.path("_meta").path("progressToken");
-      this.progressToken = token.isString() || token.isNumber() ? token : null;
-    }
-
-    @Override
-    public String sessionId() {
-      return session.id;
-    }
-
-    @Override
-    public String protocolVersion() {
-      return session.protocolVersion;
-    }
-
-    @Override
-    public JsonNode clientCapabilities() {
-      return session.clientCapabilities;
-    }
-
-    @Override
-    public JsonNode clientInfo() {
-      return session.clientInfo;
-    }
-
-    @Override
-    public Optional<JsonNode> progressToken() {
-      return Optional.ofNullable(progressToken);
-    }
-
-    @Override
-    public void progress(double progress, Double total, String message) {
-      if (progressToken == null) {
-        return;
-      }
-      ObjectNode p = McpJson.object();
-      p.set("progressToken", progressToken);
-      p.put("progress", progress);
-      if (total != null) {
-        p.put("total", total);
-      }
-      if (message != null) {
-        p.put("message", message);
-      }
-      stream.emit(notification("notifications/progress", p), false);
-    }
-
-    @Override
-    public void log(String level, String logger, JsonNode data) {
-      int index = McpSession.LEVELS.indexOf(level);
-      if (index < 0) {
-        throw new IllegalArgumentException(
-            "unknown MCP log level '" + level + "' (one of " + McpSession.LEVELS + ")");
-      }
-      if (index < session.minLevel) {
-        return;
-      }
-      ObjectNode p = McpJson.object().put("level", level);
-      if (logger != null) {
-        p.put("logger", logger);
-      }
-      p.set("data", data);
-      stream.emit(notification("notifications/message", p), false);
-    }
-
-    @Override
-    public void log(String level, String logger, String message) {
-      log(level, logger, McpJson.MAPPER.getNodeFactory().stringNode(message));
-    }
-
-    @Override
-    public void notify(String method, JsonNode params) {
-      Objects.requireNonNull(method, "method");
-      stream.emit(notification(method, params), false);
-    }
-
-    @Override
-    public JsonNode request(String method, JsonNode params) throws InterruptedException {
-      return request(method, params, requestTimeout);
-    }
-
-    @Override
-    public JsonNode request(String method, JsonNode params, Duration timeout)
-        throws InterruptedException {
-      String id = session.nextRequestId();
-      CompletableFuture<JsonNode> answer = new CompletableFuture<>();
-      session.pending.put(id, answer);
-      ObjectNode r = McpJson.object().put("jsonrpc", "2.0").put("id", id).put("method", method);
-      if (params != null) {
-        r.set("params", params);
-      }
-      if (!stream.emit(r, false)) {
-        session.pending.remove(id);
-        throw new McpError(McpError.INTERNAL_ERROR, "the request's stream has ended");
-      }
-      try {
-        return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof McpError m) {
-          throw m;
-        }
-        throw new McpError(McpError.INTERNAL_ERROR, String.valueOf(e.getCause()));
-      } catch (TimeoutException e) {
-        throw new McpError(
-            McpError.INTERNAL_ERROR, "the client did not answer " + method + " within " + timeout);
-      } finally {
-        session.pending.remove(id);
-      }
-    }
-
-    @Override
-    public void closeStream() {
-      stream.requestDisconnect();
-    }
+    return sessionPath.post(request, body);
   }
 
   /** Builds a {@link McpTransport}. */

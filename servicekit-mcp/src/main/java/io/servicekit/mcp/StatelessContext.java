@@ -44,7 +44,7 @@ final class StatelessContext implements McpContext {
   private final JsonNode params;
   private final JsonNode meta;
   private final JsonNode progressToken;
-  private final int logLevel; // index in McpSession.LEVELS, -1 = the client asked for no logs
+  private final int logLevel; // index in ClientState.LEVELS, -1 = the client asked for no logs
   private final String subject;
   private ObjectNode answers = McpJson.object(); // what the client has answered (all rounds)
   private final ObjectNode used = McpJson.object(); // the answers this run asked for
@@ -64,7 +64,8 @@ final class StatelessContext implements McpContext {
     this.meta = params.path("_meta");
     JsonNode token = meta.path("progressToken");
     this.progressToken = token.isString() || token.isNumber() ? token : null;
-    this.logLevel = McpSession.LEVELS.indexOf(meta.path(StatelessPath.META_LOG_LEVEL).asString(""));
+    this.logLevel =
+        ClientState.LEVELS.indexOf(meta.path(StatelessPath.META_LOG_LEVEL).asString(""));
     this.subject = subject;
   }
 
@@ -205,15 +206,15 @@ final class StatelessContext implements McpContext {
     if (message != null) {
       p.put("message", message);
     }
-    exchange.emit(McpTransport.notification("notifications/progress", p));
+    exchange.emit(Messages.notification("notifications/progress", p));
   }
 
   @Override
   public void log(String level, String logger, JsonNode data) throws InterruptedException {
-    int index = McpSession.LEVELS.indexOf(level);
+    int index = ClientState.LEVELS.indexOf(level);
     if (index < 0) {
       throw new IllegalArgumentException(
-          "unknown MCP log level '" + level + "' (one of " + McpSession.LEVELS + ")");
+          "unknown MCP log level '" + level + "' (one of " + ClientState.LEVELS + ")");
     }
     if (logLevel < 0 || index < logLevel) {
       return; // 2026-07-28: logs only when the request asked, at or above its level
@@ -223,7 +224,7 @@ final class StatelessContext implements McpContext {
       p.put("logger", logger);
     }
     p.set("data", data);
-    exchange.emit(McpTransport.notification("notifications/message", p));
+    exchange.emit(Messages.notification("notifications/message", p));
   }
 
   @Override
@@ -234,7 +235,7 @@ final class StatelessContext implements McpContext {
   @Override
   public void notify(String method, JsonNode params) throws InterruptedException {
     Objects.requireNonNull(method, "method");
-    exchange.emit(McpTransport.notification(method, params));
+    exchange.emit(Messages.notification(method, params));
   }
 
   @Override

@@ -349,7 +349,7 @@ final class StatelessPath {
               data));
     }
     JsonNode level = meta.path(META_LOG_LEVEL);
-    if (!level.isMissingNode() && !McpSession.LEVELS.contains(level.asString(""))) {
+    if (!level.isMissingNode() && !ClientState.LEVELS.contains(level.asString(""))) {
       return Optional.of(
           error(
               400,
@@ -358,7 +358,7 @@ final class StatelessPath {
               "Invalid params: params._meta[\""
                   + META_LOG_LEVEL
                   + "\"] must be one of "
-                  + McpSession.LEVELS
+                  + ClientState.LEVELS
                   + ", got "
                   + brief(level)));
     }
@@ -417,16 +417,16 @@ final class StatelessPath {
     } catch (McpError e) {
       if (e.code() == McpError.RESOURCE_NOT_FOUND) {
         // 2026-07-28 (SEP-2164): resource not found is -32602 with data.uri
-        return McpTransport.errorResponse(id, McpError.INVALID_PARAMS, e.getMessage(), e.data());
+        return Messages.errorResponse(id, McpError.INVALID_PARAMS, e.getMessage(), e.data());
       }
-      return McpTransport.errorResponse(id, e.code(), e.getMessage(), e.data());
+      return Messages.errorResponse(id, e.code(), e.getMessage(), e.data());
     } catch (InterruptedException e) {
       String why = shuttingDown ? "server shutting down" : "request cancelled";
-      return McpTransport.errorResponse(id, McpError.INTERNAL_ERROR, why, null);
+      return Messages.errorResponse(id, McpError.INTERNAL_ERROR, why, null);
     } catch (Exception e) {
       String ref = UUID.randomUUID().toString().substring(0, 8);
       LOG.warn("MCP 2026-07-28 handler of {} failed (error id {})", method, ref, e);
-      return McpTransport.errorResponse(
+      return Messages.errorResponse(
           id, McpError.INTERNAL_ERROR, "Internal error (error id " + ref + ")", null);
     } finally {
       Thread.interrupted(); // clear a late cancellation
@@ -527,8 +527,7 @@ final class StatelessPath {
   }
 
   static SingleResponse error(int status, JsonNode id, int code, String message, JsonNode data) {
-    return SingleResponse.json(
-        status, McpTransport.errorResponse(id, code, message, data).toString());
+    return SingleResponse.json(status, Messages.errorResponse(id, code, message, data).toString());
   }
 
   /** A short form of a JSON value for an error message. */

@@ -1,0 +1,134 @@
+package io.servicekit.mcp;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The {@link McpContext} of one request: its client's state and the stream it answers on. */
+final class RequestContext implements McpContext {
+  private final ClientState client;
+  private final ResponseStream stream;
+  private final JsonNode progressToken;
+  private final Duration requestTimeout;
+
+  RequestContext(
+      ClientState client, ResponseStream stream, JsonNode params, Duration requestTimeout) {
+    this.client = client;
+    this.stream = stream;
+    this.requestTimeout = requestTimeout;
+    JsonNode token = params.path("_meta").path("progressToken");
+    this.progressToken = token.isString() || token.isNumber() ? token : null;
+  }
+
+  @Override
+  public String sessionId() {
+    return client.sessionId();
+  }
+
+  @Override
+  public String protocolVersion() {
+    return client.protocolVersion;
+  }
+
+  @Override
+  public JsonNode clientCapabilities() {
+    return client.clientCapabilities;
+  }
+
+  @Override
+  public JsonNode clientInfo() {
+    return client.clientInfo;
+  }
+
+  @Override
+  public Optional<JsonNode> progressToken() {
+    return Optional.ofNullable(progressToken);
+  }
+
+  @Override
+  public void progress(double progress, Double total, String message) {
+    if (progressToken == null) {
+      return;
+    }
+    ObjectNode p = McpJson.object();
+    p.set("progressToken", progressToken);
+    p.put("progress", progress);
+    if (total != null) {
+      p.put("total", total);
+    }
+    if (message != null) {
+      p.put("message", message);
+    }
+    stream.emit(Messages.notification("notifications/progress", p), false);
+  }
+
+  @Override
+  public void log(String level, String logger, JsonNode data) {
+    int index = ClientState.LEVELS.indexOf(level);
+    if (index < 0) {
+      throw new IllegalArgumentException(
+          "unknown MCP log level '" + level + "' (one of " + ClientState.LEVELS + ")");
+    }
+    if (index < client.minLevel) {
+      return;
+    }
+    ObjectNode p = McpJson.object().put("level", level);
+    if (logger != null) {
+      p.put("logger", logger);
+    }
+    p.set("data", data);
+    stream.emit(Messages.notification("notifications/message", p), false);
+  }
+
+  @Override
+  public void log(String level, String logger, String message) {
+    log(level, logger, McpJson.MAPPER.getNodeFactory().stringNode(message));
+  }
+
+  @Override
+  public void notify(String method, JsonNode params) {
+    Objects.requireNonNull(method, "method");
+    stream.emit(Messages.notification(method, params), false);
+  }
+
+  @Override
+  public JsonNode request(String method, JsonNode params) throws InterruptedException {
+    return request(method, params, requestTimeout);
+  }
+
+  @Override
+  public JsonNode request(String method, JsonNode params, Duration timeout)
+      throws InterruptedException {
+    String id = client.nextRequestId();
+    CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+    client.pending.put(id, answer);
+    if (!stream.emit(Messages.request(id, method, params), false)) {
+      client.pending.remove(id);
+      throw new McpError(McpError.INTERNAL_ERROR, "the request's stream has ended");
+    }
+    try {
+      return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof McpError m) {
+        throw m;
+      }
+      throw new McpError(McpError.INTERNAL_ERROR, String.valueOf(e.getCause()));
+    } catch (TimeoutException e) {
+      throw new McpError(
+          McpError.INTERNAL_ERROR, "the client did not answer " + method + " within " + timeout);
+    } finally {
+      client.pending.remove(id);
+    }
+  }
+
+  @Override
+  public void closeStream() {
+    stream.requestDisconnect();
+  }
+}

@@ -1,0 +1,56 @@
+package io.servicekit.mcp;
+
+import io.servicekit.streamable.SingleResponse;
+import io.servicekit.streamable.StreamableRequest;
+import java.util.Optional;
+
+/** The protocol revisions served and the revision of a request. */
+final class Revisions {
+  private Revisions() {}
+
+  /** The supported version {@code initialize} agrees on for {@code requested}. */
+  static String negotiate(String requested) {
+    return McpTransport.SUPPORTED_VERSIONS.contains(requested)
+        ? requested
+        : McpTransport.SUPPORTED_VERSIONS.get(0);
+  }
+
+  /**
+   * The request's protocol version: its {@code MCP-Protocol-Version} header, else {@code
+   * sessionVersion} (the one {@code initialize} negotiated), else the default; or a 400 answer for
+   * an unsupported header value.
+   */
+  static VersionOrError of(StreamableRequest request, String sessionVersion) {
+    Optional<String> header = request.header(McpTransport.VERSION_HEADER).map(String::trim);
+    if (header.isPresent()) {
+      if (!McpTransport.SUPPORTED_VERSIONS.contains(header.get())) {
+        return new VersionOrError(
+            null,
+            HttpFront.error(
+                400,
+                McpError.SERVER_ERROR,
+                "Bad Request: Unsupported protocol version "
+                    + HttpFront.abbreviate(header.get())
+                    + " (supported: "
+                    + String.join(", ", McpTransport.SUPPORTED_VERSIONS)
+                    + ")"));
+      }
+      return new VersionOrError(header.get(), null);
+    }
+    return new VersionOrError(
+        sessionVersion != null ? sessionVersion : McpTransport.DEFAULT_VERSION, null);
+  }
+
+  /** A version, or the answer refusing the request. */
+  record VersionOrError(String version, SingleResponse error) {}
+
+  /** Whether {@code version} accepts JSON-RPC batches (2025-03-26 only). */
+  static boolean acceptsBatches(String version) {
+    return version.equals("2025-03-26");
+  }
+
+  /** Whether clients of {@code version} get a priming event and retry hints (2025-11-25 on). */
+  static boolean primes(String version) {
+    return version.compareTo("2025-11-25") >= 0;
+  }
+}
