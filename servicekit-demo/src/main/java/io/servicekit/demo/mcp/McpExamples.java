@@ -2,6 +2,7 @@ package io.servicekit.demo.mcp;
 
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.mcp.McpError;
+import io.servicekit.mcp.McpInput;
 import io.servicekit.mcp.McpJson;
 import io.servicekit.mcp.McpServe;
 import io.servicekit.mcp.McpServer;
@@ -89,6 +90,35 @@ public final class McpExamples {
                 })
             .build();
     // [END sampling]
+    return server;
+  }
+
+  /** Asks the user a question, written once for both protocol revisions. */
+  public static McpServer askOnce() {
+    // [START ask]
+    McpServer server =
+        McpServer.builder("concierge", "1.0.0")
+            .tool(
+                "book",
+                "Books a table after asking for the time",
+                McpJson.parse("{\"type\":\"object\"}"),
+                (ctx, args) -> {
+                  JsonNode schema =
+                      McpJson.parse(
+                          """
+                          {"type":"object","properties":{"time":{"type":"string"}},
+                           "required":["time"]}""");
+                  // 2025-11-25: an elicitation request on this call's stream, answered by POST;
+                  // 2026-07-28: an input_required result, answered by the client's retry
+                  JsonNode answer = ctx.input("time", McpInput.elicit("What time?", schema));
+                  if (!answer.path("action").asString().equals("accept")) {
+                    return McpJson.toolResult(McpJson.text("Not booked"));
+                  }
+                  String time = answer.path("content").path("time").asString();
+                  return McpJson.toolResult(McpJson.text("Booked for " + time));
+                })
+            .build();
+    // [END ask]
     return server;
   }
 

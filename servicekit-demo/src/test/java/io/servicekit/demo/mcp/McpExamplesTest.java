@@ -99,10 +99,82 @@ class McpExamplesTest {
     }
   }
 
+  @Test
+  void askOnceWorksOnBothRevisions() throws Exception {
+    try (ServiceKitServer http = McpExamples.mount(McpExamples.askOnce(), 0).start()) {
+      URI uri = URI.create("http://127.0.0.1:" + http.port() + "/mcp");
+      // 2026-07-28: round 1 asks, the retry with the answer and the sealed state books
+      String meta =
+          "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+              + "\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{}}}";
+      HttpResponse<String> round1 =
+          postModern(
+              uri,
+              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"book\","
+                  + "\"arguments\":{},"
+                  + meta
+                  + "}}");
+      assertThat(round1.body())
+          .contains("\"resultType\":\"input_required\"")
+          .contains("What time?");
+      String state =
+          io.servicekit.mcp.McpJson.parse(round1.body())
+              .path("result")
+              .path("requestState")
+              .asString();
+      HttpResponse<String> round2 =
+          postModern(
+              uri,
+              "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"book\","
+                  + "\"arguments\":{},\"inputResponses\":{\"time\":{\"action\":\"accept\","
+                  + "\"content\":{\"time\":\"19:30\"}}},\"requestState\":\""
+                  + state
+                  + "\","
+                  + meta
+                  + "}}");
+      assertThat(round2.body())
+          .contains("Booked for 19:30")
+          .contains("\"resultType\":\"complete\"");
+
+      // 2025-11-25: the same tool sends elicitation/create on the call's stream
+      HttpResponse<String> init =
+          post(
+              uri,
+              null,
+              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                  + "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                  + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+      String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+      HttpResponse<String> legacy =
+          post(
+              uri,
+              session,
+              "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"book\"}}");
+      assertThat(legacy.body())
+          .as("this client declared no elicitation capability")
+          .contains("elicitation")
+          .contains("\"code\":-32600");
+    }
+  }
+
+  private HttpResponse<String> postModern(URI uri, String body) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(20))
+            .header("Accept", "application/json, text/event-stream")
+            .header("Content-Type", "application/json")
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", "tools/call")
+            .header("Mcp-Name", "book")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   /** Every java block of docs/mcp.md is a region of a compiled source file. */
   @Test
   void docsQuoteCompiledCode() {
     DocSnippets.assertJavaBlocksCompiled(
-        Path.of("../docs/mcp.md"), 3, Path.of("src/main/java/io/servicekit/demo/mcp"));
+        Path.of("../docs/mcp.md"), 4, Path.of("src/main/java/io/servicekit/demo/mcp"));
   }
 }
