@@ -74,26 +74,13 @@ public final class SseParser {
   public static final class LimitException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
-    /** The limit's name: {@code maxLineBytes} or {@code maxEventBytes}. */
     private final String limit;
+    private final int max;
 
-    private final long max;
-    private final long size;
-
-    LimitException(String what, String limit, long max, long size) {
-      super(
-          "SSE "
-              + what
-              + " of "
-              + size
-              + " bytes or more is over "
-              + limit
-              + "="
-              + max
-              + "; stream abandoned");
+    LimitException(String message, String limit, int max) {
+      super(message);
       this.limit = limit;
       this.max = max;
-      this.size = size;
     }
 
     /** The limit passed: {@code "maxLineBytes"} or {@code "maxEventBytes"}. */
@@ -102,13 +89,8 @@ public final class SseParser {
     }
 
     /** The limit's value in bytes. */
-    public long max() {
+    public int max() {
       return max;
-    }
-
-    /** The size reached when the parser stopped, in bytes (more than {@link #max()}). */
-    public long size() {
-      return size;
     }
   }
 
@@ -231,7 +213,10 @@ public final class SseParser {
       return;
     }
     if (lineLen + len > maxLineBytes) {
-      throw new LimitException("line", "maxLineBytes", maxLineBytes, (long) lineLen + len);
+      throw new LimitException(
+          "SSE line longer than maxLineBytes=" + maxLineBytes + " bytes; stream abandoned",
+          "maxLineBytes",
+          maxLineBytes);
     }
     if (lineLen + len > line.length) {
       line = Arrays.copyOf(line, Math.min(maxLineBytes, Math.max(lineLen + len, line.length * 2)));
@@ -288,7 +273,14 @@ public final class SseParser {
     // The limit is on the data as delivered: UTF-8 bytes, with one LF between lines.
     long size = (long) dataLen + n + (hasData ? 1 : 0);
     if (size > maxEventBytes) {
-      throw new LimitException("event data", "maxEventBytes", maxEventBytes, size);
+      throw new LimitException(
+          "SSE event data of "
+              + size
+              + " bytes or more is over maxEventBytes="
+              + maxEventBytes
+              + "; stream abandoned",
+          "maxEventBytes",
+          maxEventBytes);
     }
     if (size > data.length) {
       data = Arrays.copyOf(data, (int) Math.min(maxEventBytes, Math.max(size, data.length * 2L)));
