@@ -277,7 +277,7 @@ export async function readText(
   stopped: () => boolean = () => false,
 ): Promise<void> {
   const reader = body.getReader();
-  const decoder = new TextDecoder("utf-8");
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // the parser skips the one BOM
   try {
     for (;;) {
       const { done, value } = await reader.read();

@@ -96,7 +96,7 @@ export class StreamableClient {
 /** The events of a `text/event-stream` body as an async iterator; `return()` cancels the body. */
 export function iterateEvents(body: ReadableStream<Uint8Array>): AsyncIterableIterator<SseMessage> {
   const reader = body.getReader();
-  const decoder = new TextDecoder("utf-8");
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // the parser skips the one BOM
   const ready: SseMessage[] = [];
   const parser = new SseParser({ onEvent: (m) => ready.push(m) });
   let done = false;

@@ -1,6 +1,7 @@
 package io.servicekit.client;
 
 import io.servicekit.Scheduler;
+import io.servicekit.sse.SseParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -33,7 +34,7 @@ import javax.net.ssl.SSLContext;
  *   <li>it stops for good on {@link #close()}, on HTTP 204 (the server's "do not reconnect"), on a
  *       response that is not {@code text/event-stream}, on HTTP statuses other than 408, 429 and
  *       5xx, and on a line or event over {@link Builder#maxLineBytes}/{@link Builder#maxEventBytes}
- *       ({@link SseLimitException});
+ *       ({@link SseParser.LimitException});
  *   <li>events go to the handler registered for their type ({@link Builder#on}), others to {@link
  *       Listener#onEvent}. Callbacks never overlap: they run on the client's reader thread (a
  *       virtual thread), so a slow listener slows reading (TCP backpressure).
@@ -56,11 +57,12 @@ public final class SseClient implements AutoCloseable {
     default void onOpen() {}
 
     /** An event of a type with no handler of its own. */
-    default void onEvent(ServerSentEvent event) {}
+    default void onEvent(SseParser.Event event) {}
 
     /**
-     * A failure: {@link HttpStatusException} (an unacceptable answer), {@link SseLimitException},
-     * or an I/O error of the stream (followed by a reconnect when allowed).
+     * A failure: {@link HttpStatusException} (an unacceptable answer), {@link
+     * SseParser.LimitException}, or an I/O error of the stream (followed by a reconnect when
+     * allowed).
      */
     default void onError(Throwable error) {}
 
@@ -73,7 +75,7 @@ public final class SseClient implements AutoCloseable {
 
   private final URI uri;
   private final Map<String, String> headers;
-  private final Map<String, Consumer<ServerSentEvent>> handlers;
+  private final Map<String, Consumer<SseParser.Event>> handlers;
   private final Listener listener;
   private final ReconnectPolicy policy;
   private final Scheduler scheduler;
@@ -281,7 +283,20 @@ public final class SseClient implements AutoCloseable {
       firstOpen.complete(null);
       SseParser parser =
           new SseParser(
-              lastEventId, maxLineBytes, maxEventBytes, this::deliver, ms -> retryMillis = ms);
+              new SseParser.Listener() {
+                @Override
+                public void onEvent(SseParser.Event event) {
+                  deliver(event);
+                }
+
+                @Override
+                public void onRetry(long millis) {
+                  retryMillis = millis;
+                }
+              },
+              lastEventId,
+              maxLineBytes,
+              maxEventBytes);
       byte[] buf = new byte[8192];
       try (in) {
         int n;
@@ -292,7 +307,7 @@ public final class SseClient implements AutoCloseable {
       }
       parser.end();
       retry = true; // the server ended the stream: reconnect, as EventSource does
-    } catch (SseLimitException e) {
+    } catch (SseParser.LimitException e) {
       error = e;
       retry = false;
     } catch (IOException e) {
@@ -307,12 +322,12 @@ public final class SseClient implements AutoCloseable {
     finish(error, retry);
   }
 
-  private void deliver(ServerSentEvent event) {
+  private void deliver(SseParser.Event event) {
     lastEventId = event.lastEventId();
-    Consumer<ServerSentEvent> handler = handlers.get(event.type());
+    Consumer<SseParser.Event> handler = handlers.get(event.type());
     callback(
         () ->
-            (handler != null ? handler : (Consumer<ServerSentEvent>) listener::onEvent)
+            (handler != null ? handler : (Consumer<SseParser.Event>) listener::onEvent)
                 .accept(event));
   }
 
@@ -420,7 +435,7 @@ public final class SseClient implements AutoCloseable {
   public static final class Builder {
     private final URI uri;
     private final Map<String, String> headers = new LinkedHashMap<>();
-    private final Map<String, Consumer<ServerSentEvent>> handlers = new LinkedHashMap<>();
+    private final Map<String, Consumer<SseParser.Event>> handlers = new LinkedHashMap<>();
     private Listener listener = new Listener() {};
     private ReconnectPolicy reconnect =
         ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(3)).build();
@@ -448,7 +463,7 @@ public final class SseClient implements AutoCloseable {
     }
 
     /** Handles events of type {@code type} (instead of {@link Listener#onEvent}). */
-    public Builder on(String type, Consumer<ServerSentEvent> handler) {
+    public Builder on(String type, Consumer<SseParser.Event> handler) {
       if (type == null || type.isEmpty()) {
         throw new IllegalArgumentException("event type must not be empty");
       }

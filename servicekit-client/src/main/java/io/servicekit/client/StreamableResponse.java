@@ -1,5 +1,6 @@
 package io.servicekit.client;
 
+import io.servicekit.sse.SseParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -80,12 +81,12 @@ public sealed interface StreamableResponse extends AutoCloseable
    * the next event arrives; {@link #hasNext()} is false once the server ends the stream. Close it
    * to abandon the stream early (try-with-resources). Not thread-safe; one reader.
    */
-  final class Events implements StreamableResponse, Iterator<ServerSentEvent> {
+  final class Events implements StreamableResponse, Iterator<SseParser.Event> {
     private final int status;
     private final HttpHeaders headers;
     private final InputStream in;
     private final SseParser parser;
-    private final ArrayDeque<ServerSentEvent> ready = new ArrayDeque<>();
+    private final ArrayDeque<SseParser.Event> ready = new ArrayDeque<>();
     private final byte[] buf = new byte[8192];
     private boolean eof;
 
@@ -93,7 +94,7 @@ public sealed interface StreamableResponse extends AutoCloseable
       this.status = status;
       this.headers = headers;
       this.in = in;
-      this.parser = new SseParser("", maxLineBytes, maxEventBytes, ready::add, ms -> {});
+      this.parser = new SseParser(ready::add, "", maxLineBytes, maxEventBytes);
     }
 
     @Override
@@ -110,7 +111,7 @@ public sealed interface StreamableResponse extends AutoCloseable
      * Whether another event follows, reading the stream as needed (blocks).
      *
      * @throws UncheckedIOException if reading fails
-     * @throws SseLimitException if a line or event is over the client's limits
+     * @throws SseParser.LimitException if a line or event is over the client's limits
      */
     @Override
     public boolean hasNext() {
@@ -134,7 +135,7 @@ public sealed interface StreamableResponse extends AutoCloseable
     }
 
     @Override
-    public ServerSentEvent next() {
+    public SseParser.Event next() {
       if (!hasNext()) {
         throw new NoSuchElementException("the event stream has ended");
       }
@@ -142,7 +143,7 @@ public sealed interface StreamableResponse extends AutoCloseable
     }
 
     /** The remaining events as a sequential stream (closing it closes the response). */
-    public Stream<ServerSentEvent> stream() {
+    public Stream<SseParser.Event> stream() {
       return StreamSupport.stream(
               Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED | Spliterator.NONNULL),
               false)

@@ -1,6 +1,7 @@
 package io.servicekit.client;
 
 import io.servicekit.TypedJsonCodec;
+import io.servicekit.sse.SseParser;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ final class ClientExamples {
             .listener(
                 new SseClient.Listener() {
                   @Override
-                  public void onEvent(ServerSentEvent event) {
+                  public void onEvent(SseParser.Event event) {
                     System.out.println(event.type() + " " + event.data());
                   }
                 })

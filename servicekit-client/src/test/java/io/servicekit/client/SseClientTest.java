@@ -10,6 +10,7 @@ import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseNoContent;
+import io.servicekit.sse.SseParser;
 import io.servicekit.sse.SseSession;
 import io.servicekit.testkit.FakeScheduler;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class SseClientTest {
   /** Records every callback of an {@link SseClient}. */
   static final class Rec implements SseClient.Listener {
     final BlockingQueue<String> opens = new LinkedBlockingQueue<>();
-    final BlockingQueue<ServerSentEvent> events = new LinkedBlockingQueue<>();
+    final BlockingQueue<SseParser.Event> events = new LinkedBlockingQueue<>();
     final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
     final BlockingQueue<Recorder.Reconnecting> reconnects = new LinkedBlockingQueue<>();
     final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
@@ -57,7 +58,7 @@ class SseClientTest {
     }
 
     @Override
-    public void onEvent(ServerSentEvent event) {
+    public void onEvent(SseParser.Event event) {
       events.add(event);
     }
 
@@ -170,8 +171,8 @@ class SseClientTest {
     return Recorder.poll(q);
   }
 
-  private static ServerSentEvent data(String data, String id) {
-    return new ServerSentEvent("message", data, id, id);
+  private static SseParser.Event data(String data, String id) {
+    return new SseParser.Event("message", data, id, id, -1);
   }
 
   @Test
@@ -278,7 +279,7 @@ class SseClientTest {
     SseClient client = track(client("/huge", rec).maxLineBytes(1000).build());
     client.connect();
     assertThat(poll(rec.errors))
-        .isInstanceOf(SseLimitException.class)
+        .isInstanceOf(SseParser.LimitException.class)
         .hasMessageContaining("maxLineBytes=1000");
     client.closed().get(20, TimeUnit.SECONDS);
     assertThat(rec.reconnects).isEmpty();
@@ -292,12 +293,12 @@ class SseClientTest {
   @Test
   void namedEventsGoToTheirHandlersAndAnEndedStreamIsReconnected() throws Exception {
     Rec rec = new Rec();
-    BlockingQueue<ServerSentEvent> ticks = new LinkedBlockingQueue<>();
+    BlockingQueue<SseParser.Event> ticks = new LinkedBlockingQueue<>();
     SseClient client = track(client("/named", rec).on("tick", ticks::add).build());
     client.connect().get(20, TimeUnit.SECONDS);
-    assertThat(poll(ticks)).isEqualTo(new ServerSentEvent("tick", "1", "t1", "t1"));
-    assertThat(poll(rec.events)).isEqualTo(new ServerSentEvent("tock", "2", null, "t1"));
-    assertThat(poll(rec.events)).isEqualTo(new ServerSentEvent("message", "plain", null, "t1"));
+    assertThat(poll(ticks)).isEqualTo(new SseParser.Event("tick", "1", "t1", "t1", -1));
+    assertThat(poll(rec.events)).isEqualTo(new SseParser.Event("tock", "2", null, "t1", -1));
+    assertThat(poll(rec.events)).isEqualTo(new SseParser.Event("message", "plain", null, "t1", -1));
     // The response ended: reconnect after the policy's initial delay (no retry hint here).
     assertThat(poll(rec.reconnects)).isEqualTo(new Recorder.Reconnecting(1, Duration.ofSeconds(3)));
     clientTime.advanceBy(Duration.ofSeconds(3));

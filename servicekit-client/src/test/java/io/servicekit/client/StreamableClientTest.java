@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.sse.SseParser;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -149,14 +150,14 @@ class StreamableClientTest {
     try (StreamableResponse r = client.post(uri("/stream"), Map.of("method", "run"))) {
       StreamableResponse.Events events = (StreamableResponse.Events) r;
       assertThat(events.next())
-          .isEqualTo(new ServerSentEvent("progress", "{\"pct\":50}", null, ""));
+          .isEqualTo(new SseParser.Event("progress", "{\"pct\":50}", null, "", -1));
       assertThat(events.next())
-          .isEqualTo(new ServerSentEvent("message", "{\"result\":\n42}", "r1", "r1"));
+          .isEqualTo(new SseParser.Event("message", "{\"result\":\n42}", "r1", "r1", -1));
       assertThat(events.hasNext()).isFalse();
     }
     try (StreamableResponse.Events again =
         (StreamableResponse.Events) client.post(uri("/stream"), Map.of())) {
-      assertThat(again.stream().map(ServerSentEvent::type)).containsExactly("progress", "message");
+      assertThat(again.stream().map(SseParser.Event::type)).containsExactly("progress", "message");
     }
   }
 

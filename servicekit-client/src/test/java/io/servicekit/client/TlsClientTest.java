@@ -9,6 +9,7 @@ import io.servicekit.Frame;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.TlsConfig;
 import io.servicekit.sse.JsonSseConn;
+import io.servicekit.sse.SseParser;
 import io.servicekit.sse.SseSession;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamableConfig;
@@ -91,14 +92,14 @@ class TlsClientTest {
 
   @Test
   void sseClientNegotiatesHttp2OverTls() throws Exception {
-    BlockingQueue<ServerSentEvent> events = new LinkedBlockingQueue<>();
+    BlockingQueue<SseParser.Event> events = new LinkedBlockingQueue<>();
     try (SseClient client =
         SseClient.builder(server.tlsUri().resolve("/events"))
             .sslContext(ca.sslContext())
             .on("hello", events::add)
             .build()) {
       client.connect();
-      ServerSentEvent e = events.poll(30, TimeUnit.SECONDS);
+      SseParser.Event e = events.poll(30, TimeUnit.SECONDS);
       assertThat(e).isNotNull();
       assertThat(e.data()).isEqualTo("{\"n\":1}");
       // The server's TLS connector holds one connection, and it speaks HTTP/2.

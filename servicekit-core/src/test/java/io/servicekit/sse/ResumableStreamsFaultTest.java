@@ -21,12 +21,12 @@ class ResumableStreamsFaultTest {
   private final ManualScheduler time = new ManualScheduler();
 
   private record Client(SseConnection connection, RecordingTransport transport) {
-    List<SseEventParserLite.Event> events() {
-      return SseEventParserLite.parse(transport.text());
+    List<SseParser.Event> events() {
+      return SseParser.parse(transport.text());
     }
 
     List<String> ids() {
-      return events().stream().map(SseEventParserLite.Event::id).toList();
+      return events().stream().map(SseParser.Event::id).toList();
     }
   }
 
@@ -65,7 +65,7 @@ class ResumableStreamsFaultTest {
     // ...so a client resuming with a pre-restart id is told to resync, not sent "new1", "new2".
     Client c = connect(after, first);
     assertThat(c.events()).hasSize(1);
-    assertThat(c.events().get(0).event()).isEqualTo("resync");
+    assertThat(c.events().get(0).type()).isEqualTo("resync");
     assertThat(c.events().get(0).data()).contains("unknown or expired Last-Event-ID");
   }
 
@@ -78,7 +78,7 @@ class ResumableStreamsFaultTest {
     }
     Client c = connect(streams, anchor, 8192); // replay ~11 KB > 4 KiB
     assertThat(c.events()).hasSize(1);
-    assertThat(c.events().get(0).event()).isEqualTo("resync");
+    assertThat(c.events().get(0).type()).isEqualTo("resync");
     assertThat(c.events().get(0).data()).contains("100 missed events").contains("replay budget");
     assertThat(c.connection().isOpen()).isTrue();
     String live = streams.publish("/feed", SseEvent.of("live"));
@@ -148,7 +148,7 @@ class ResumableStreamsFaultTest {
     Client c = connect(streams, "1");
     store.get(0).completeExceptionally(new IllegalStateException("store down"));
     await().atMost(Duration.ofSeconds(5)).until(() -> c.transport().ended);
-    assertThat(c.events()).noneMatch(e -> "resync".equals(e.event()));
+    assertThat(c.events()).noneMatch(e -> "resync".equals(e.type()));
     assertThat(streams.liveCount("/feed")).isZero();
   }
 
@@ -199,7 +199,7 @@ class ResumableStreamsFaultTest {
     Client c = connect(streams, null);
     broker.gap("test outage", Duration.ofMillis(1234));
     assertThat(c.events()).hasSize(1);
-    assertThat(c.events().get(0).event()).isEqualTo("resync");
+    assertThat(c.events().get(0).type()).isEqualTo("resync");
     assertThat(c.events().get(0).data()).contains("broker outage: test outage").contains("1234");
     assertThat(c.connection().isOpen()).isTrue();
     assertThat(streams.brokerGaps()).isEqualTo(1);

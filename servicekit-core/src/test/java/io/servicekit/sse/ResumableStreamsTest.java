@@ -21,12 +21,12 @@ class ResumableStreamsTest {
   private final ManualScheduler time = new ManualScheduler();
 
   private record Client(ProbeConn conn, SseConnection connection, RecordingTransport transport) {
-    List<SseEventParserLite.Event> events() {
-      return SseEventParserLite.parse(transport.text());
+    List<SseParser.Event> events() {
+      return SseParser.parse(transport.text());
     }
 
     List<String> ids() {
-      return events().stream().map(SseEventParserLite.Event::id).toList();
+      return events().stream().map(SseParser.Event::id).toList();
     }
   }
 
@@ -68,7 +68,7 @@ class ResumableStreamsTest {
     streams.publish("/feed", SseEvent.named("tick", "n6"));
     assertThat(c.ids()).containsExactly("3", "4", "5", "6");
     assertThat(c.events())
-        .extracting(SseEventParserLite.Event::data)
+        .extracting(SseParser.Event::data)
         .containsExactly("n3", "n4", "n5", "n6");
   }
 
@@ -91,10 +91,12 @@ class ResumableStreamsTest {
     Client c = connect(streams, "/feed", "1");
     assertThat(c.events())
         .containsExactly(
-            new SseEventParserLite.Event(
+            new SseParser.Event(
                 "resync",
                 "{\"lastEventId\":\"1\",\"reason\":\"unknown or expired Last-Event-ID\"}",
-                "5"));
+                "5",
+                "5",
+                -1));
     streams.publish("/feed", SseEvent.of("n6"));
     assertThat(c.ids()).containsExactly("5", "6");
   }
@@ -110,13 +112,11 @@ class ResumableStreamsTest {
         .singleElement()
         .satisfies(
             e -> {
-              assertThat(e.event()).isEqualTo("resync");
+              assertThat(e.type()).isEqualTo("resync");
               assertThat(e.id()).as("bob's stream is empty").isNull();
             });
     assertThat(bob.transport().text()).doesNotContain("alice");
-    assertThat(garbage.events())
-        .extracting(SseEventParserLite.Event::event)
-        .containsExactly("resync");
+    assertThat(garbage.events()).extracting(SseParser.Event::type).containsExactly("resync");
   }
 
   @Test

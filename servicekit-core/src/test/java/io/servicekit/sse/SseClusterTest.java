@@ -30,8 +30,8 @@ class SseClusterTest {
   private final java.util.Map<ProbeConn, RecordingTransport> transports =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  private List<SseEventParserLite.Event> events(ProbeConn conn) {
-    return SseEventParserLite.parse(transports.get(conn).text());
+  private List<SseParser.Event> events(ProbeConn conn) {
+    return SseParser.parse(transports.get(conn).text());
   }
 
   /** A MemoryEventStore both "nodes" see, as Redis would be. */
@@ -83,9 +83,9 @@ class SseClusterTest {
     assertThat(node1.broadcastEvent("alert", 1)).isEqualTo(1);
     assertThat(node1.sendEvent(b.connId(), "direct", 2)).isTrue();
     assertThat(node2.send("nobody-anywhere", 3)).isTrue(); // handed to the broker
-    assertThat(events(a)).extracting(SseEventParserLite.Event::event).containsExactly("alert");
+    assertThat(events(a)).extracting(SseParser.Event::type).containsExactly("alert");
     assertThat(events(b))
-        .extracting(e -> e.event() + ":" + e.data())
+        .extracting(e -> e.type() + ":" + e.data())
         .containsExactly("alert:1", "direct:2");
   }
 
@@ -105,14 +105,14 @@ class SseClusterTest {
     connect(b, SseConfig.builder().scheduler(time).resumable(s2).build(), null);
     s1.publish("/feed", SseEvent.named("tick", "one"));
     s2.publish("/feed", SseEvent.named("tick", "two"));
-    assertThat(events(a)).extracting(SseEventParserLite.Event::id).containsExactly("1", "2");
-    assertThat(events(b)).extracting(SseEventParserLite.Event::id).containsExactly("1", "2");
+    assertThat(events(a)).extracting(SseParser.Event::id).containsExactly("1", "2");
+    assertThat(events(b)).extracting(SseParser.Event::id).containsExactly("1", "2");
     assertThat(shared.events("/feed")).hasSize(2); // stored once each
 
     // a resumes on node 2 from id 1
     ProbeConn again = new ProbeConn();
     connect(again, SseConfig.builder().scheduler(time).resumable(s2).build(), "1");
-    assertThat(events(again)).extracting(SseEventParserLite.Event::data).containsExactly("two");
+    assertThat(events(again)).extracting(SseParser.Event::data).containsExactly("two");
   }
 
   @Test
@@ -146,10 +146,8 @@ class SseClusterTest {
     held.clear();
     s1.publish("/feed", SseEvent.named("tick", "four"));
     held.remove(0).run();
-    assertThat(events(resumed)).extracting(SseEventParserLite.Event::id).containsExactly("3", "4");
-    assertThat(events(watcher))
-        .extracting(SseEventParserLite.Event::id)
-        .containsExactly("1", "2", "3", "4");
+    assertThat(events(resumed)).extracting(SseParser.Event::id).containsExactly("3", "4");
+    assertThat(events(watcher)).extracting(SseParser.Event::id).containsExactly("1", "2", "3", "4");
   }
 
   @Test

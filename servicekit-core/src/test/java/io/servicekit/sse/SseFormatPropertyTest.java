@@ -19,7 +19,7 @@ class SseFormatPropertyTest {
    * end with exactly one blank line and have none before it, every line is {@code event: }, {@code
    * id: }, {@code retry: } or {@code data: } (each of the first three at most once), and the data
    * lines joined with LF are the data with its line breaks as LF; {@link SseEvent} frames the same
-   * bytes, and the core tests' {@code SseEventParserLite} reads the event back. 500 tries.
+   * bytes, and {@link SseParser} reads the event back. 500 tries.
    */
   @Test
   void eventFramingIsSafeAndReadsBack() {
@@ -61,10 +61,14 @@ class SseFormatPropertyTest {
           assertThat(ids).isEqualTo(e.parsedId() == null ? 0 : 1);
           assertThat(retries).isEqualTo(e.retry() > 0 ? 1 : 0);
           assertThat(String.join("\n", dataLines)).isEqualTo(e.parsedData());
-          assertThat(SseEventParserLite.parse(text))
+          assertThat(SseParser.parse(text))
               .containsExactly(
-                  new SseEventParserLite.Event(
-                      hasName ? e.event() : null, e.parsedData(), e.parsedId()));
+                  new SseParser.Event(
+                      hasName ? e.event() : SseParser.Event.MESSAGE,
+                      e.parsedData(),
+                      e.parsedId(),
+                      e.parsedId() == null ? "" : e.parsedId(),
+                      e.retry() > 0 ? e.retry() : -1));
         });
   }
 

@@ -157,7 +157,7 @@ class SseHubTest {
       hub.broadcast("event-" + i + "-" + "x".repeat(40));
     }
     for (Member m : healthy) {
-      assertThat(SseEventParserLite.parse(m.transport().text())).hasSize(100);
+      assertThat(SseParser.parse(m.transport().text())).hasSize(100);
     }
     await().until(() -> stalled.conn().closes.size() == 1);
     assertThat(stalled.conn().closes.get(0).reason())
@@ -184,7 +184,7 @@ class SseHubTest {
     assertThat(streams.store().events("/a")).hasSize(1);
     assertThat(streams.store().events("/b")).hasSize(1);
     for (Member m : members) {
-      assertThat(SseEventParserLite.parse(m.transport().text()))
+      assertThat(SseParser.parse(m.transport().text()))
           .as("each connection gets the event once")
           .hasSize(1);
     }

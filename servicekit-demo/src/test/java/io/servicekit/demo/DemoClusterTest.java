@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.sse.SseParser;
 import io.servicekit.testkit.RedisServer;
 import io.servicekit.testkit.SseClient;
-import io.servicekit.testkit.SseEventParser;
 import io.servicekit.testkit.TestWsClient;
 import java.net.URI;
 import java.time.Duration;
@@ -112,7 +112,7 @@ class DemoClusterTest {
     }
   }
 
-  private static long seq(SseEventParser.Event e) {
+  private static long seq(SseParser.Event e) {
     return JSON.readTree(e.data()).get("seq").asLong();
   }
 
@@ -130,21 +130,21 @@ class DemoClusterTest {
    */
   @Test
   void theEventsFeedResumesOnTheOtherProcessWithoutGaps() {
-    SseEventParser.Event last;
+    SseParser.Event last;
     List<String> ids = new ArrayList<>();
     try (SseClient a =
             SseClient.connect(n1.uri().resolve("/events"), SseClient.options().reconnect(false));
         SseClient other =
             SseClient.connect(n2.uri().resolve("/events"), SseClient.options().reconnect(false))) {
-      List<SseEventParser.Event> ticks = a.awaitEvents(3, Duration.ofSeconds(30));
-      assertThat(ticks).extracting(SseEventParser.Event::type).containsOnly("tick");
+      List<SseParser.Event> ticks = a.awaitEvents(3, Duration.ofSeconds(30));
+      assertThat(ticks).extracting(SseParser.Event::type).containsOnly("tick");
       assertThat(ticks) // one tick per second in all, numbered by the shared counter
           .extracting(DemoClusterTest::seq)
           .containsExactly(seq(ticks.get(0)), seq(ticks.get(0)) + 1, seq(ticks.get(0)) + 2);
       // the client of the other process saw the same ticks under the same ids
       Map<Long, String> idBySeq = new HashMap<>();
       ticks.forEach(t -> idBySeq.put(seq(t), t.id()));
-      SseEventParser.Event seen;
+      SseParser.Event seen;
       do {
         seen = other.awaitEvent(Duration.ofSeconds(30));
         if (idBySeq.containsKey(seq(seen))) {
@@ -161,8 +161,8 @@ class DemoClusterTest {
         SseClient.connect(
             n2.uri().resolve("/events"),
             SseClient.options().reconnect(false).lastEventId(last.id()))) {
-      List<SseEventParser.Event> next = b.awaitEvents(2, Duration.ofSeconds(30));
-      assertThat(next).extracting(SseEventParser.Event::type).containsOnly("tick");
+      List<SseParser.Event> next = b.awaitEvents(2, Duration.ofSeconds(30));
+      assertThat(next).extracting(SseParser.Event::type).containsOnly("tick");
       assertThat(next)
           .extracting(DemoClusterTest::seq)
           .containsExactly(seq(last) + 1, seq(last) + 2);
@@ -189,7 +189,7 @@ class DemoClusterTest {
   @Test
   void afterARedisFlushAnIdFromBeforeItGetsAResyncNotAWrongContinuation() throws Exception {
     redis.flushAll(); // the counter starts at 1 for this test
-    SseEventParser.Event held;
+    SseParser.Event held;
     try (SseClient a =
         SseClient.connect(n1.uri().resolve("/events"), SseClient.options().reconnect(false))) {
       held = a.awaitEvents(2, Duration.ofSeconds(30)).get(1);
@@ -198,7 +198,7 @@ class DemoClusterTest {
       boolean restarted = false;
       long before = seq(held);
       while (true) {
-        SseEventParser.Event e = a.awaitEvent(Duration.ofSeconds(30));
+        SseParser.Event e = a.awaitEvent(Duration.ofSeconds(30));
         restarted |= seq(e) < before;
         before = seq(e);
         if (restarted && seq(e) > seq(held)) {
@@ -210,14 +210,14 @@ class DemoClusterTest {
         SseClient.connect(
             n2.uri().resolve("/events"),
             SseClient.options().reconnect(false).lastEventId(held.id()))) {
-      SseEventParser.Event first = b.awaitEvent(Duration.ofSeconds(30));
+      SseParser.Event first = b.awaitEvent(Duration.ofSeconds(30));
       assertThat(first.type()).isEqualTo("resync");
       assertThat(first.data())
           .isEqualTo(
               "{\"lastEventId\":\""
                   + held.id()
                   + "\",\"reason\":\"unknown or expired Last-Event-ID\"}");
-      SseEventParser.Event live = b.awaitEvent(Duration.ofSeconds(30));
+      SseParser.Event live = b.awaitEvent(Duration.ofSeconds(30));
       assertThat(live.type()).isEqualTo("tick");
       assertThat(live.id()).isNotEqualTo(held.id());
       epoch(live.id());

@@ -7,9 +7,9 @@ import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseHub;
+import io.servicekit.sse.SseParser;
 import io.servicekit.sse.SseSession;
 import io.servicekit.testkit.SseClient;
-import io.servicekit.testkit.SseEventParser;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -99,7 +99,7 @@ class SseStalledReaderTest {
             .until(() -> healthy.stream().allMatch(c -> c.receivedCount() >= expected));
       }
       for (SseClient c : healthy) {
-        List<SseEventParser.Event> got = c.drain();
+        List<SseParser.Event> got = c.drain();
         assertThat(got).hasSize(EVENTS);
         for (int i = 0; i < EVENTS; i++) {
           assertThat(got.get(i).data()).startsWith("{\"n\":" + i + ",");
@@ -115,8 +115,8 @@ class SseStalledReaderTest {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       in.transferTo(body);
       String response = body.toString(StandardCharsets.UTF_8);
-      List<SseEventParser.Event> events =
-          SseEventParser.parse(response.substring(response.indexOf("\r\n\r\n") + 4));
+      List<SseParser.Event> events =
+          SseParser.parse(response.substring(response.indexOf("\r\n\r\n") + 4));
       assertThat(events).isNotEmpty().hasSizeLessThan(EVENTS);
       for (int i = 0; i < events.size(); i++) {
         assertThat(events.get(i).data()).startsWith("{\"n\":" + i + ",");

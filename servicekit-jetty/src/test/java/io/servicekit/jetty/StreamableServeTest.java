@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.HandshakeRejection;
+import io.servicekit.sse.SseParser;
+import io.servicekit.sse.SseParser.Event;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamClosedException;
 import io.servicekit.streamable.StreamResponse;
@@ -11,8 +13,6 @@ import io.servicekit.streamable.StreamableConfig;
 import io.servicekit.streamable.StreamableHandler;
 import io.servicekit.streamable.StreamableRequest;
 import io.servicekit.testkit.FakeScheduler;
-import io.servicekit.testkit.SseEventParser;
-import io.servicekit.testkit.SseEventParser.Event;
 import io.servicekit.testkit.StreamableTestClient;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -139,7 +139,7 @@ class StreamableServeTest {
     assertThat(response.headers().firstValue("X-Accel-Buffering")).hasValue("no");
     assertThat(response.headers().firstValue("Mcp-Session-Id")).hasValue("abc");
     assertThat(response.body()).startsWith("retry: 2000\n\n");
-    List<Event> events = SseEventParser.parse(response.body());
+    List<Event> events = SseParser.parse(response.body());
     assertThat(events).hasSize(4);
     assertThat(events.subList(0, 3))
         .extracting(Event::type, Event::id, Event::data)
@@ -162,9 +162,7 @@ class StreamableServeTest {
                     }),
             config().build());
     HttpResponse<String> response = post(uri, "{}");
-    assertThat(SseEventParser.parse(response.body()))
-        .extracting(Event::data)
-        .containsExactly("before");
+    assertThat(SseParser.parse(response.body())).extracting(Event::data).containsExactly("before");
   }
 
   @Test
@@ -433,9 +431,7 @@ class StreamableServeTest {
                     }),
             config().build());
     HttpResponse<String> response = post(uri, "{}");
-    assertThat(SseEventParser.parse(response.body()))
-        .extracting(Event::data)
-        .containsExactly("one");
+    assertThat(SseParser.parse(response.body())).extracting(Event::data).containsExactly("one");
     List<Object> seen = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       seen.add(results.poll(10, TimeUnit.SECONDS));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.JsonSseConn;
-import io.servicekit.testkit.SseEventParser;
+import io.servicekit.sse.SseParser;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -107,14 +107,14 @@ class McpGracefulShutdownTest {
     shutdown.trigger("test");
 
     assertThat(sse.awaitEnd()).as("SSE stream ended").isTrue();
-    List<SseEventParser.Event> sseEvents = drain(sse);
+    List<SseParser.Event> sseEvents = drain(sse);
     assertThat(sseEvents).isNotEmpty();
-    SseEventParser.Event last = sseEvents.get(sseEvents.size() - 1);
+    SseParser.Event last = sseEvents.get(sseEvents.size() - 1);
     assertThat(last.type()).isEqualTo("shutdown");
     assertThat(last.data()).isEqualTo("{\"reason\":\"server shutting down\"}");
 
     assertThat(post.awaitEnd()).as("MCP POST stream ended").isTrue();
-    List<SseEventParser.Event> postEvents = drain(post);
+    List<SseParser.Event> postEvents = drain(post);
     assertThat(postEvents).hasSize(2);
     assertThat(postEvents.get(0).data()).contains("interrupted"); // sent before the answer
     JsonNode answer = McpHttp.json(postEvents.get(1).data());
@@ -129,8 +129,8 @@ class McpGracefulShutdownTest {
     assertThat(report.took()).isLessThan(DRAIN.dividedBy(2));
   }
 
-  private static List<SseEventParser.Event> drain(McpHttp.Events events) {
-    List<SseEventParser.Event> all = new ArrayList<>();
+  private static List<SseParser.Event> drain(McpHttp.Events events) {
+    List<SseParser.Event> all = new ArrayList<>();
     events.events.drainTo(all);
     return all;
   }

@@ -1,6 +1,6 @@
 package io.servicekit.mcp;
 
-import io.servicekit.testkit.SseEventParser;
+import io.servicekit.sse.SseParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -94,7 +94,7 @@ final class McpHttp {
   /** An open event stream read on a thread of its own into a queue. */
   static final class Events implements AutoCloseable {
     final HttpResponse<InputStream> response;
-    final BlockingQueue<SseEventParser.Event> events = new LinkedBlockingQueue<>();
+    final BlockingQueue<SseParser.Event> events = new LinkedBlockingQueue<>();
     final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
     Events(HttpResponse<InputStream> response) {
@@ -102,7 +102,7 @@ final class McpHttp {
       Thread.ofVirtual()
           .start(
               () -> {
-                SseEventParser parser = new SseEventParser(events::add);
+                SseParser parser = new SseParser(events::add);
                 byte[] buf = new byte[8192];
                 try (InputStream in = response.body()) {
                   int n;
@@ -118,8 +118,8 @@ final class McpHttp {
     }
 
     /** The next event; fails after {@link #WAIT}. */
-    SseEventParser.Event next() throws InterruptedException {
-      SseEventParser.Event e = events.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    SseParser.Event next() throws InterruptedException {
+      SseParser.Event e = events.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
       if (e == null) {
         throw new AssertionError("no SSE event within " + WAIT);
       }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.middleware.OriginPatterns;
-import io.servicekit.testkit.SseEventParser;
+import io.servicekit.sse.SseParser;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -300,7 +300,7 @@ class McpTransportTest {
         .startsWith("application/json");
     assertThat(plain.body()).contains("\"text\":\"plain\"");
     try (McpHttp.Events events = http.postStream(McpHttp.call(2, "chatty"), session(id))) {
-      SseEventParser.Event priming = events.next();
+      SseParser.Event priming = events.next();
       assertThat(priming.data()).isEmpty();
       assertThat(priming.id()).isNotEmpty();
       assertThat(priming.retry()).isEqualTo(1000);
@@ -348,7 +348,7 @@ class McpTransportTest {
         http.postStream(
             McpHttp.call(1, "chatty"),
             Map.of("Mcp-Session-Id", id, "MCP-Protocol-Version", "2025-06-18"))) {
-      SseEventParser.Event first = events.next();
+      SseParser.Event first = events.next();
       assertThat(first.data()).contains("notifications/message");
       assertThat(first.retry()).isEqualTo(-1);
       assertThat(first.id()).isNotEmpty();
@@ -467,9 +467,9 @@ class McpTransportTest {
     }
     String lastId;
     try (McpHttp.Events events = http.postStream(McpHttp.call(1, "reconnect"), session(id))) {
-      SseEventParser.Event priming = events.next();
+      SseParser.Event priming = events.next();
       assertThat(priming.retry()).isEqualTo(1000);
-      SseEventParser.Event log = events.next();
+      SseParser.Event log = events.next();
       assertThat(log.data()).contains("before");
       lastId = log.id();
       assertThat(events.awaitEnd()).as("the server closes the connection mid-call").isTrue();

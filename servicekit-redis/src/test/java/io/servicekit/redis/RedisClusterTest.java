@@ -16,9 +16,9 @@ import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseParser;
 import io.servicekit.testkit.RedisServer;
 import io.servicekit.testkit.SseClient;
-import io.servicekit.testkit.SseEventParser;
 import io.servicekit.testkit.TestWsClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,7 +169,7 @@ class RedisClusterTest {
     for (int i = 1; i <= 4; i++) {
       ResumableStreams on = i % 2 == 1 ? n1.streams : n2.streams; // both nodes publish
       on.publish("feed", SseEvent.named("tick", "\"e" + i + "\""));
-      SseEventParser.Event e = a.awaitEvent();
+      SseParser.Event e = a.awaitEvent();
       assertThat(e.data()).isEqualTo("\"e" + i + "\"");
       ids.add(e.id());
     }
@@ -188,7 +188,7 @@ class RedisClusterTest {
     open.add(b);
     b.awaitOpen();
     assertThat(b.awaitEvents(3))
-        .extracting(SseEventParser.Event::data)
+        .extracting(SseParser.Event::data)
         .containsExactly("\"e4\"", "\"e5\"", "\"e6\"");
     n1.streams.publish("feed", SseEvent.named("tick", "\"e7\"")); // live, from the other node
     assertThat(b.awaitEvent().data()).isEqualTo("\"e7\"");

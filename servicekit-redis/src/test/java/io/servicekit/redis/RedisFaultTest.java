@@ -16,9 +16,9 @@ import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseParser;
 import io.servicekit.testkit.RedisServer;
 import io.servicekit.testkit.SseClient;
-import io.servicekit.testkit.SseEventParser;
 import io.servicekit.testkit.TestWsClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -274,12 +274,12 @@ class RedisFaultTest {
               .get());
     }
     // The open client sees six distinct ids, in order: none goes back or repeats.
-    List<SseEventParser.Event> seen = live.awaitEvents(6);
+    List<SseParser.Event> seen = live.awaitEvents(6);
     Set<String> ids = new HashSet<>();
     seen.forEach(e -> ids.add(e.id()));
     assertThat(ids).hasSize(6);
     assertThat(seen)
-        .extracting(SseEventParser.Event::id)
+        .extracting(SseParser.Event::id)
         .containsExactlyElementsOf(concat(before, after));
     // A client resuming from before the flush is told to resync, not given a wrong continuation.
     SseClient resumed =
@@ -288,7 +288,7 @@ class RedisFaultTest {
             SseClient.options().reconnect(false).lastEventId(before.get(1)));
     open.add(resumed);
     resumed.awaitOpen();
-    SseEventParser.Event first = resumed.awaitEvent();
+    SseParser.Event first = resumed.awaitEvent();
     assertThat(first.type()).isEqualTo("resync");
     assertThat(first.data()).contains(before.get(1)).contains("unknown or expired");
     // A client resuming from after the flush gets exactly what it missed.
@@ -299,7 +299,7 @@ class RedisFaultTest {
     open.add(exact);
     exact.awaitOpen();
     assertThat(exact.awaitEvents(2))
-        .extracting(SseEventParser.Event::id)
+        .extracting(SseParser.Event::id)
         .containsExactly(after.get(1), after.get(2));
   }
 

@@ -1,6 +1,7 @@
 package io.servicekit.testkit;
 
 import io.servicekit.Scheduler;
+import io.servicekit.sse.SseParser;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -24,14 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Server-Sent Events client for tests that behaves like a browser's {@code EventSource}: it
- * parses with {@link SseEventParser}, reconnects when a stream ends or drops — after the last
- * {@code retry:} the server sent, else the initial delay — and sends {@code Last-Event-ID} with the
- * last id seen. A response other than 200 with {@code text/event-stream} (e.g. 204) ends it for
- * good, as in browsers.
+ * parses with {@link SseParser}, reconnects when a stream ends or drops — after the last {@code
+ * retry:} the server sent, else the initial delay — and sends {@code Last-Event-ID} with the last
+ * id seen. A response other than 200 with {@code text/event-stream} (e.g. 204) ends it for good, as
+ * in browsers.
  *
  * <pre>{@code
  * try (SseClient client = SseClient.connect(server.uri().resolve("/events"))) {
- *   SseEventParser.Event e = client.awaitEvent();
+ *   SseParser.Event e = client.awaitEvent();
  *   assertThat(e.data()).isEqualTo("{\"n\":1}");
  * }
  * }</pre>
@@ -113,13 +114,13 @@ public final class SseClient implements AutoCloseable {
 
   private final URI uri;
   private final Options options;
-  private final BlockingQueue<SseEventParser.Event> events = new LinkedBlockingQueue<>();
+  private final BlockingQueue<SseParser.Event> events = new LinkedBlockingQueue<>();
   private final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
   private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
   private final BlockingQueue<Attempt> opened = new LinkedBlockingQueue<>();
   private final AtomicInteger received = new AtomicInteger();
   private final CompletableFuture<String> closed = new CompletableFuture<>();
-  private final SseEventParser parser; // guarded by itself; fed by one connection at a time
+  private final SseParser parser; // guarded by itself; fed by one connection at a time
   private volatile State state = State.CONNECTING;
   private volatile long retryMillis;
   private volatile Connection current;
@@ -129,10 +130,10 @@ public final class SseClient implements AutoCloseable {
     this.options = options;
     this.retryMillis = options.initialRetry.toMillis();
     this.parser =
-        new SseEventParser(
-            new SseEventParser.Listener() {
+        new SseParser(
+            new SseParser.Listener() {
               @Override
-              public void onEvent(SseEventParser.Event event) {
+              public void onEvent(SseParser.Event event) {
                 received.incrementAndGet();
                 events.add(event);
               }
@@ -146,10 +147,10 @@ public final class SseClient implements AutoCloseable {
               public void onRetry(long millis) {
                 retryMillis = millis;
               }
-            });
-    if (options.lastEventId != null) {
-      parser.setLastEventId(options.lastEventId);
-    }
+            },
+            options.lastEventId,
+            SseParser.DEFAULT_MAX_LINE_BYTES,
+            SseParser.DEFAULT_MAX_EVENT_BYTES);
   }
 
   public static Options options() {
@@ -206,23 +207,23 @@ public final class SseClient implements AutoCloseable {
   }
 
   /** Waits for the next event. */
-  public SseEventParser.Event awaitEvent() {
+  public SseParser.Event awaitEvent() {
     return awaitEvent(TIMEOUT);
   }
 
-  public SseEventParser.Event awaitEvent(Duration timeout) {
+  public SseParser.Event awaitEvent(Duration timeout) {
     return poll(events, timeout, "no event");
   }
 
   /** Waits for the next {@code n} events. */
-  public List<SseEventParser.Event> awaitEvents(int n) {
+  public List<SseParser.Event> awaitEvents(int n) {
     return awaitEvents(n, TIMEOUT);
   }
 
   /** Waits up to {@code timeout} in all for the next {@code n} events. */
-  public List<SseEventParser.Event> awaitEvents(int n, Duration timeout) {
+  public List<SseParser.Event> awaitEvents(int n, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<SseEventParser.Event> out = new ArrayList<>(n);
+    List<SseParser.Event> out = new ArrayList<>(n);
     while (out.size() < n) {
       long left = Math.max(1, deadline - System.nanoTime());
       out.add(poll(events, Duration.ofNanos(left), "only " + out.size() + " of " + n + " events"));
@@ -240,8 +241,8 @@ public final class SseClient implements AutoCloseable {
   }
 
   /** Events received and not yet awaited. */
-  public List<SseEventParser.Event> drain() {
-    List<SseEventParser.Event> out = new ArrayList<>();
+  public List<SseParser.Event> drain() {
+    List<SseParser.Event> out = new ArrayList<>();
     events.drainTo(out);
     return out;
   }

@@ -1,5 +1,6 @@
 package io.servicekit.testkit;
 
+import io.servicekit.sse.SseParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -31,10 +32,10 @@ import java.util.concurrent.TimeUnit;
  * StreamableTestClient client = StreamableTestClient.of(server.uri().resolve("/mcp"));
  * StreamableTestClient.Response r = client.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
  * if (r.isEventStream()) {
- *   List<SseEventParser.Event> events = r.events();
+ *   List<SseParser.Event> events = r.events();
  * }
  * try (StreamableTestClient.Stream s = client.open("POST", "{...}")) {
- *   SseEventParser.Event first = s.awaitEvent(); // while the stream goes on
+ *   SseParser.Event first = s.awaitEvent(); // while the stream goes on
  * }
  * }</pre>
  *
@@ -93,7 +94,7 @@ public final class StreamableTestClient {
      *
      * @throws AssertionError if the response is not an event stream
      */
-    public List<SseEventParser.Event> events() {
+    public List<SseParser.Event> events() {
       if (!isEventStream()) {
         throw new AssertionError(
             "not an event stream: "
@@ -103,7 +104,7 @@ public final class StreamableTestClient {
                 + " "
                 + body);
       }
-      return SseEventParser.parse(body);
+      return SseParser.parse(body);
     }
   }
 
@@ -138,9 +139,9 @@ public final class StreamableTestClient {
   }
 
   /** A response read incrementally on a thread of its own; close it to hang up. */
-  public static final class Stream implements AutoCloseable, SseEventParser.Listener {
+  public static final class Stream implements AutoCloseable, SseParser.Listener {
     private final HttpResponse<InputStream> response;
-    private final BlockingQueue<SseEventParser.Event> events = new LinkedBlockingQueue<>();
+    private final BlockingQueue<SseParser.Event> events = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
     private final CountDownLatch ended = new CountDownLatch(1);
     private final List<Throwable> failures = new ArrayList<>();
@@ -151,7 +152,7 @@ public final class StreamableTestClient {
     }
 
     private void read() {
-      SseEventParser parser = new SseEventParser(this);
+      SseParser parser = new SseParser(this);
       try (InputStream in = response.body()) {
         byte[] buf = new byte[8192];
         int n;
@@ -179,7 +180,7 @@ public final class StreamableTestClient {
     }
 
     @Override
-    public void onEvent(SseEventParser.Event event) {
+    public void onEvent(SseParser.Event event) {
       events.add(event);
     }
 
@@ -189,8 +190,8 @@ public final class StreamableTestClient {
     }
 
     /** The next event, waiting at most {@link #TIMEOUT}. */
-    public SseEventParser.Event awaitEvent() throws InterruptedException {
-      SseEventParser.Event e = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    public SseParser.Event awaitEvent() throws InterruptedException {
+      SseParser.Event e = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       if (e == null) {
         throw new AssertionError("no event within " + TIMEOUT);
       }
@@ -198,8 +199,8 @@ public final class StreamableTestClient {
     }
 
     /** The next {@code n} events. */
-    public List<SseEventParser.Event> awaitEvents(int n) throws InterruptedException {
-      List<SseEventParser.Event> out = new ArrayList<>(n);
+    public List<SseParser.Event> awaitEvents(int n) throws InterruptedException {
+      List<SseParser.Event> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         out.add(awaitEvent());
       }
@@ -216,11 +217,11 @@ public final class StreamableTestClient {
     }
 
     /** Waits until the server ended the response; returns the events not yet taken. */
-    public List<SseEventParser.Event> awaitEnd() throws InterruptedException {
+    public List<SseParser.Event> awaitEnd() throws InterruptedException {
       if (!ended.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError("the response did not end within " + TIMEOUT);
       }
-      List<SseEventParser.Event> rest = new ArrayList<>();
+      List<SseParser.Event> rest = new ArrayList<>();
       events.drainTo(rest);
       return rest;
     }

@@ -1,21 +1,20 @@
 package io.servicekit.bench.client;
 
-import java.util.Arrays;
+import io.servicekit.sse.SseParser;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Incremental decoder of one Server-Sent Events response body, fed whatever each read returned:
- * first the HTTP/1.1 chunked transfer coding (when the response uses it), then the event stream
- * (WHATWG HTML §9.2): one leading UTF-8 BOM is ignored; lines end with LF, CRLF or CR; a blank line
- * ends an event; {@code data:} lines are joined with LF; comments ({@code ": ..."}) and the other
- * fields are skipped. An event is handed on only if it had at least one {@code data} line, as a
- * browser does.
+ * first the HTTP/1.1 chunked transfer coding (when the response uses it), then the event stream,
+ * read by the library's {@link SseParser} (with its default limits). An event is handed on only if
+ * it had at least one {@code data} line, as a browser does.
  *
  * <p>Not thread-safe: one decoder per stream, fed by the selector thread.
  */
 public final class SseDecoder {
   /** Receives the data of each whole event. */
   public interface Sink {
-    /** An event's data ({@code len} bytes at {@code off}), valid only during the call. */
+    /** An event's data ({@code len} bytes of UTF-8 at {@code off}), valid only during the call. */
     void event(byte[] buf, int off, int len);
   }
 
@@ -31,19 +30,29 @@ public final class SseDecoder {
   private long size;
   private int sizeDigits;
 
-  private byte[] line = new byte[512];
-  private int lineLen;
-  private boolean lastWasCr;
-  private boolean firstLine = true;
-  private byte[] data = new byte[512];
-  private int dataLen;
-  private boolean hasData;
+  private final SseParser parser;
+  private Sink sink; // the sink of the feed in progress
   private long events;
   private long comments;
 
   /** A decoder for a body with ({@code chunked}) or without a transfer coding. */
   public SseDecoder(boolean chunked) {
     this.chunked = chunked;
+    this.parser =
+        new SseParser(
+            new SseParser.Listener() {
+              @Override
+              public void onEvent(SseParser.Event e) {
+                events++;
+                byte[] data = e.data().getBytes(StandardCharsets.UTF_8);
+                sink.event(data, 0, data.length);
+              }
+
+              @Override
+              public void onComment(String comment) {
+                comments++;
+              }
+            });
   }
 
   /** Events handed to a sink so far. */
@@ -64,11 +73,13 @@ public final class SseDecoder {
   /**
    * Decodes {@code len} bytes at {@code off}, calling {@code sink} for each event they complete.
    *
-   * @throws IllegalStateException on a malformed chunk header
+   * @throws IllegalStateException on a malformed chunk header, or a line or event over the parser's
+   *     limits ({@link SseParser.LimitException})
    */
   public void feed(byte[] buf, int off, int len, Sink sink) {
+    this.sink = sink;
     if (!chunked) {
-      stream(buf, off, len, sink);
+      parser.feed(buf, off, len);
       return;
     }
     int end = off + len;
@@ -106,7 +117,7 @@ public final class SseDecoder {
         }
         case DATA -> {
           int n = (int) Math.min(chunkLeft, end - i);
-          stream(buf, i, n, sink);
+          parser.feed(buf, i, n);
           i += n;
           chunkLeft -= n;
           if (chunkLeft == 0) {
@@ -135,74 +146,5 @@ public final class SseDecoder {
     }
     size = 0;
     sizeDigits = 0;
-  }
-
-  /** The event-stream layer. */
-  private void stream(byte[] buf, int off, int len, Sink sink) {
-    for (int i = off, end = off + len; i < end; i++) {
-      byte b = buf[i];
-      if (b == '\n') {
-        if (lastWasCr) {
-          lastWasCr = false; // the LF of a CRLF
-        } else {
-          line(sink);
-        }
-      } else if (b == '\r') {
-        lastWasCr = true;
-        line(sink);
-      } else {
-        lastWasCr = false;
-        if (lineLen == line.length) {
-          line = Arrays.copyOf(line, line.length * 2);
-        }
-        line[lineLen++] = b;
-      }
-    }
-  }
-
-  private void line(Sink sink) {
-    int len = lineLen;
-    lineLen = 0;
-    if (firstLine) {
-      firstLine = false;
-      if (len >= 3 && line[0] == (byte) 0xEF && line[1] == (byte) 0xBB && line[2] == (byte) 0xBF) {
-        len -= 3; // one leading UTF-8 BOM is ignored
-        System.arraycopy(line, 3, line, 0, len);
-      }
-    }
-    if (len == 0) {
-      if (hasData) {
-        events++;
-        sink.event(data, 0, dataLen);
-      }
-      hasData = false;
-      dataLen = 0;
-      return;
-    }
-    if (line[0] == ':') {
-      comments++;
-      return;
-    }
-    int colon = 0;
-    while (colon < len && line[colon] != ':') {
-      colon++;
-    }
-    if (colon != 4 || line[0] != 'd' || line[1] != 'a' || line[2] != 't' || line[3] != 'a') {
-      return; // event, id, retry or an unknown field: not needed here
-    }
-    int value = colon + 1;
-    if (value < len && line[value] == ' ') {
-      value++;
-    }
-    int n = Math.max(0, len - value);
-    if (dataLen + n + 1 > data.length) {
-      data = Arrays.copyOf(data, Math.max(data.length * 2, dataLen + n + 1));
-    }
-    if (hasData) {
-      data[dataLen++] = '\n';
-    }
-    System.arraycopy(line, value, data, dataLen, n);
-    dataLen += n;
-    hasData = true;
   }
 }

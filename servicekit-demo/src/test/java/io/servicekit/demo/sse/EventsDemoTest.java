@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.Scheduler;
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.sse.SseParser.Event;
 import io.servicekit.sse.StoredEvent;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.SseClient;
-import io.servicekit.testkit.SseEventParser.Event;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

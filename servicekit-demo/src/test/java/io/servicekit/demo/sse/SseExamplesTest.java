@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.BaseSseConn;
+import io.servicekit.sse.SseParser.Event;
 import io.servicekit.testkit.DocSnippets;
 import io.servicekit.testkit.SseClient;
-import io.servicekit.testkit.SseEventParser.Event;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
+import io.servicekit.sse.SseParser;
+import io.servicekit.sse.SseParser.Event;
 import io.servicekit.streamable.ContentLengthFraming;
 import io.servicekit.testkit.DocSnippets;
-import io.servicekit.testkit.SseEventParser;
-import io.servicekit.testkit.SseEventParser.Event;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -44,7 +44,7 @@ class StreamableExamplesTest {
 
       HttpResponse<String> stream = post(uri, "{}", "application/json, text/event-stream");
       assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream");
-      assertThat(SseEventParser.parse(stream.body()))
+      assertThat(SseParser.parse(stream.body()))
           .extracting(Event::type, Event::data)
           .containsExactly(
               org.assertj.core.groups.Tuple.tuple("progress", "{\"pct\":0}"),
@@ -129,7 +129,7 @@ class StreamableExamplesTest {
       updates.add("done");
       HttpResponse<String> response =
           post(server.uri().resolve("/watch"), "{}", "text/event-stream");
-      assertThat(SseEventParser.parse(response.body()))
+      assertThat(SseParser.parse(response.body()))
           .extracting(Event::data)
           .containsExactly("a", "b");
       assertThat(updates.poll(10, TimeUnit.SECONDS)).isEqualTo("unsubscribed");
