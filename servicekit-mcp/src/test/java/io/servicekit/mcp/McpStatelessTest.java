@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.testkit.SseEventParser;
+import io.servicekit.sse.SseParser;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -477,7 +477,7 @@ class McpStatelessTest {
           .as("debug is below the requested info level")
           .isEqualTo("warning");
       assertThat(McpHttp.json(s.next().data()).has("result")).isTrue();
-      SseEventParser.Event e = s.events.poll(1, TimeUnit.SECONDS);
+      SseParser.Event e = s.events.poll(1, TimeUnit.SECONDS);
       assertThat(e).as("nothing after the response").isNull();
       assertThat(s.awaitEnd()).isTrue();
     }
@@ -645,7 +645,7 @@ class McpStatelessTest {
 
   private static JsonNode nextMessage(McpHttp.Events s) throws InterruptedException {
     while (true) {
-      SseEventParser.Event e = s.next();
+      SseParser.Event e = s.next();
       if (!e.data().isEmpty()) {
         return McpHttp.json(e.data());
       }
