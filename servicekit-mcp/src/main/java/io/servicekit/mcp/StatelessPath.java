@@ -225,6 +225,18 @@ final class StatelessPath {
             () -> {
               try {
                 exchange.complete(run(exchange, message, method, params));
+              } catch (Throwable t) { // an Error out of a handler: answer, never leave it hanging
+                String ref = UUID.randomUUID().toString().substring(0, 8);
+                LOG.error("MCP 2026-07-28 handler of {} failed (error id {})", method, ref, t);
+                exchange.complete(
+                    Messages.errorResponse(
+                        id,
+                        McpError.INTERNAL_ERROR,
+                        "Internal error (error id " + ref + ")",
+                        null));
+                if (t instanceof VirtualMachineError e) {
+                  throw e;
+                }
               } finally {
                 running.remove(exchange);
                 inFlight.decrementAndGet();

@@ -120,6 +120,14 @@ class McpStatelessTest {
                   throw new McpError(McpError.INVALID_PARAMS, "bad thing: " + args);
                 })
             .resource(
+                "test://boom",
+                "boom",
+                "its handler throws an Error with a secret in it",
+                "text/plain",
+                (ctx, uri, vars) -> {
+                  throw new AssertionError("secret-token-123");
+                })
+            .resource(
                 "test://r",
                 "r",
                 "a resource",
@@ -375,6 +383,19 @@ class McpStatelessTest {
     assertThat(e.path("code").asInt()).isEqualTo(McpError.INVALID_PARAMS);
     assertThat(e.path("data").path("uri").asString()).isEqualTo("test://nope");
     assertThat(json(r).has("result")).isFalse();
+  }
+
+  @Test
+  void aHandlerFailureIsAnsweredWithAnErrorIdAndNoneOfItsText() throws Exception {
+    HttpResponse<String> r =
+        http.post(
+            body(5, "resources/read", "{\"uri\":\"test://boom\"}", "{}"),
+            headers("resources/read", "test://boom"));
+    JsonNode e = json(r).path("error");
+    assertThat(e.path("code").asInt()).isEqualTo(McpError.INTERNAL_ERROR);
+    assertThat(e.path("message").asString()).matches("Internal error \\(error id [0-9a-f]{8}\\)");
+    assertThat(r.body()).doesNotContain("secret-token-123");
+    await().atMost(Duration.ofSeconds(20)).until(() -> transport.statelessInFlight() == 0);
   }
 
   @Test
