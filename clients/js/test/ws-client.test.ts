@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   BinaryCodec,
   NotConnectedError,
+  RETRYABLE_CLOSE_CODES,
   RawCodec,
   SendQueueFullError,
   type WebSocketConstructor,
@@ -222,8 +223,8 @@ describe("WsClient reconnection", () => {
     }
   });
 
-  it("retries 1001 going away and 1012 restart; custom non-retryable codes", () => {
-    const { client, controller } = setup({ nonRetryableCloseCodes: [4401], reconnect: { initialDelay: 10 } });
+  it("retries 1001 going away and 1012 restart; 4xxx only when opted in per code", () => {
+    const { client, controller } = setup({ retryableCloseCodes: [...RETRYABLE_CLOSE_CODES, 4000], reconnect: { initialDelay: 10 } });
     void client.connect();
     controller.simulateOpen();
     controller.simulateClose(1001);
@@ -233,10 +234,30 @@ describe("WsClient reconnection", () => {
     vi.advanceTimersByTime(10);
     expect(controller.sockets).toHaveLength(3);
     controller.simulateOpen();
-    controller.simulateClose(4401);
+    controller.simulateClose(4000); // opted in
+    vi.advanceTimersByTime(10);
+    expect(controller.sockets).toHaveLength(4);
+    controller.simulateOpen();
+    controller.simulateClose(4401); // not opted in
     vi.advanceTimersByTime(1000);
-    expect(controller.sockets).toHaveLength(3);
+    expect(controller.sockets).toHaveLength(4);
     expect(client.state).toBe("closed");
+  });
+
+  it("ends on a server's 1000 and on application codes 3000-4999 by default (the contract)", async () => {
+    for (const code of [1000, 3000, 4000, 4999]) {
+      const { client, controller } = setup({ reconnect: { initialDelay: 10 } });
+      const closes: { code: number; willReconnect: boolean }[] = [];
+      client.on("close", (e) => closes.push(e));
+      const opened = client.connect();
+      controller.simulateOpen();
+      await opened;
+      controller.simulateClose(code, "done");
+      vi.advanceTimersByTime(60_000);
+      expect(controller.sockets).toHaveLength(1);
+      expect(client.state).toBe("closed");
+      expect(closes).toEqual([expect.objectContaining({ code, willReconnect: false })]);
+    }
   });
 
   it("gives up after maxAttempts and rejects connect()", async () => {
@@ -298,7 +319,7 @@ describe("WsClient reconnection", () => {
   it("initialDelay 0 gives delay 0 on every attempt, even past factor^n overflow (regression)", () => {
     // found by reconnect.properties.test.ts: 0 × Infinity made the delay NaN after ~1000 attempts
     const options = resolveBackoff({ initialDelay: 0, maxDelay: 1000, random: () => 0.5 });
-    expect([0, 1, 1024, 5000].map((n) => backoffDelay(n, options))).toEqual([0, 0, 0, 0]);
+    expect([1, 2, 1025, 5001].map((n) => backoffDelay(n, options))).toEqual([0, 0, 0, 0]);
     expect(backoffDelay(5000, resolveBackoff({ initialDelay: 10, maxDelay: 1000, random: () => 0.5 }))).toBe(500);
   });
 
