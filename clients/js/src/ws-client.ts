@@ -106,6 +106,11 @@ export interface WsClientOptions<I, O> {
   retryableCloseCodes?: readonly number[];
   /** Messages `send` queues while not open (default 1000; 0: `send` throws while not open). */
   maxQueue?: number;
+  /**
+   * How long `close()` on an open socket waits for the server's close before it reports the
+   * `close` event anyway (default 5000 ms, as the Java client; 0: report at once).
+   */
+  closeTimeout?: number;
   onOpen?: (e: WsClientEvents<I>["open"]) => void;
   onMessage?: (message: I) => void;
   onClose?: (e: WsCloseInfo) => void;
@@ -159,6 +164,8 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingSeq = 0;
+  /** Reports the `close` event of a `close()` whose socket has not answered yet. */
+  private pendingClose: (() => void) | null = null;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
   /** A client for `url` (or a function giving the URL of each attempt); nothing happens before `connect()`. */
@@ -181,7 +188,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     if (!(this.maxQueue >= 0) || !Number.isInteger(this.maxQueue)) {
       throw new RangeError("maxQueue must be an integer >= 0, got " + options.maxQueue);
     }
-    for (const key of ["pingInterval", "pongTimeout", "connectTimeout"] as const) {
+    for (const key of ["pingInterval", "pongTimeout", "connectTimeout", "closeTimeout"] as const) {
       const v = options[key];
       if (v !== undefined && !(v >= 0 && Number.isFinite(v))) {
         throw new RangeError(`${key} must be a finite number of ms >= 0, got ${v}`);
@@ -222,6 +229,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
    */
   connect(): Promise<void> {
     if (this.stateValue === "open") return Promise.resolve();
+    this.pendingClose?.(); // a previous close() is reported before the new connection starts
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.stateValue === "idle" || this.stateValue === "closed") {
       this.attempt = 0;
@@ -246,9 +254,12 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
   }
 
   /**
-   * Closes the connection for good (no reconnect) with `code` (default 1000) and `reason`.
-   * Queued messages are dropped (counted in the close event); a pending `connect()` rejects.
-   * The `close` event is emitted at once. Does nothing when already closed.
+   * Closes the connection for good (no reconnect) with `code` (default 1000) and `reason`; the
+   * state is `closed` at once and a pending `connect()` rejects. On an open socket what was sent
+   * goes out before the close frame, and the `close` event comes with the server's answer, or
+   * after `closeTimeout` ms without one. Otherwise messages queued for a connection are dropped
+   * (counted in the close event's `dropped`) and the event comes at once. Does nothing when
+   * already closed. (docs/clients.md, the client contract.)
    */
   close(code = 1000, reason = ""): void {
     if (this.stateValue === "closed") return;
@@ -257,6 +268,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
       this.stateValue = "closed";
       return;
     }
+    const wasOpen = this.stateValue === "open";
     const socket = this.detach();
     if (socket) {
       try {
@@ -265,7 +277,22 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
         this.emit("error", toError(err, "closing the socket failed"));
       }
     }
-    this.stop({ code, reason, wasClean: true }, new NotConnectedError("the client was closed before the connection opened"));
+    const timeout = this.options.closeTimeout ?? 5000;
+    const deferred = wasOpen && socket !== null && timeout > 0 && (this.stateValue as WsState) !== "closed";
+    this.stop({ code, reason, wasClean: true }, new NotConnectedError("the client was closed before the connection opened"), !deferred);
+    if (!deferred) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const report = (info: { code: number; reason: string; wasClean: boolean }) => {
+      if (this.pendingClose !== finish) return;
+      this.pendingClose = null;
+      if (timer) clearTimeout(timer);
+      socket.onclose = null;
+      this.emit("close", { ...info, willReconnect: false, dropped: 0 });
+    };
+    const finish = () => report({ code, reason, wasClean: false });
+    this.pendingClose = finish;
+    socket.onclose = (ev) => report({ code: ev.code, reason: ev.reason ?? "", wasClean: ev.wasClean });
+    timer = setTimeout(finish, timeout);
   }
 
   private sendFrame(frame: Frame): void {
@@ -377,7 +404,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     return null;
   }
 
-  private stop(info: { code: number; reason: string; wasClean: boolean }, error: Error): void {
+  private stop(info: { code: number; reason: string; wasClean: boolean }, error: Error, emit = true): void {
     if (this.retryTimer) {
       clearTimeout(this.retryTimer);
       this.retryTimer = null;
@@ -388,7 +415,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     const waiters = this.waiters;
     this.waiters = [];
     waiters.forEach((w) => w.reject(error));
-    this.emit("close", { ...info, willReconnect: false, dropped });
+    if (emit) this.emit("close", { ...info, willReconnect: false, dropped });
   }
 
   private clearConnectTimer(): void {

@@ -47,6 +47,7 @@ const setupArb: fc.Arbitrary<Setup> = fc
 /** One observation, in the order the client made it. */
 type Entry =
   | { k: "connect" }
+  | { k: "closing" }
   | { k: "socket"; t: number }
   | { k: "open"; reconnect: boolean; flushed: unknown[] }
   | { k: "close"; info: WsCloseInfo }
@@ -80,6 +81,8 @@ interface Model {
   seen: number;
   /** A willReconnect close must be followed by its reconnecting event. */
   reconnectingDue: boolean;
+  /** close() of an open socket: its close event comes with the socket's answer or the close timeout. */
+  closePending: boolean;
 }
 
 const retryable = new Set(RETRYABLE_CLOSE_CODES);
@@ -113,6 +116,17 @@ function check(m: Model, r: Real): void {
           m.socketDue = true;
         }
         break;
+      case "closing":
+        // close() of an open socket: closed at once, the event waits for the socket or closeTimeout
+        if (m.phase === "active" && m.open) {
+          m.closePending = true;
+          m.phase = "closed";
+          m.open = false;
+          m.retryAt = null;
+          m.socketDue = false;
+          expect(m.queue, "nothing is held while open: " + at).toEqual([]);
+        }
+        break;
       case "socket":
         // never a socket after close() or a non-retryable stop, and only when one is due
         expect(m.phase, "socket while not active: " + at).toBe("active");
@@ -137,6 +151,12 @@ function check(m: Model, r: Real): void {
         m.retries = 0; // the backoff starts over
         break;
       case "close":
+        if (m.closePending && !e.info.willReconnect) {
+          // the deferred report of close(): before any later connect() goes on
+          m.closePending = false;
+          expect(e.info.dropped, at).toBe(0);
+          break;
+        }
         expect(m.phase, "close event while not active: " + at).toBe("active");
         m.open = false;
         if (e.info.willReconnect) {
@@ -179,8 +199,10 @@ function check(m: Model, r: Real): void {
   expect(c.isConnected).toBe(m.open);
   if (m.phase === "closed") {
     expect(c.state).toBe("closed");
-    expect(live.length).toBe(0);
-    expect(vi.getTimerCount(), "no timer left after the client stopped").toBe(0);
+    // a close() of an open socket still listens to that socket, with its close timer
+    const pending = m.closePending ? 1 : 0;
+    expect(live.length).toBe(pending);
+    expect(vi.getTimerCount(), "no timer left after the client stopped").toBe(pending);
   } else if (m.phase === "idle") {
     expect(c.state).toBe("idle");
   } else {
@@ -205,6 +227,7 @@ class Close implements Cmd {
   check = () => true;
   run(m: Model, r: Real): void {
     const before = m.phase;
+    r.log.push({ k: "closing" });
     r.client.close();
     if (before === "idle") {
       m.phase = "closed"; // no event: nothing was connected; queued sends are dropped
@@ -243,7 +266,7 @@ class SocketCloses implements Cmd {
   run(m: Model, r: Real): void {
     const s = attached(r)[0];
     if (!s) return;
-    const stops = !retryable.has(this.code) || m.retries >= m.setup.maxAttempts;
+    const stops = !retryable.has(this.code) || m.retries >= m.setup.maxAttempts || m.closePending;
     s.readyState = ReadyState.CLOSED;
     s.onclose?.({ code: this.code, reason: "", wasClean: this.code !== 1006 });
     check(m, r);
@@ -379,6 +402,7 @@ function start(setup: Setup): { model: Model; real: Real } {
     real.log.push({ k: "error", message: e.message });
     if (real.closeOnNextError) {
       real.closeOnNextError = false;
+      real.log.push({ k: "closing" });
       client.close();
     }
   });
@@ -393,6 +417,7 @@ function start(setup: Setup): { model: Model; real: Real } {
     socketDue: false,
     seen: 0,
     reconnectingDue: false,
+    closePending: false,
   };
   return { model, real };
 }
@@ -412,7 +437,9 @@ describe("WsClient reconnection (model-based)", () => {
     // - at most one socket is listened to (the newest) and at most one is open;
     // - send queues at most maxQueue frames (SendQueueFullError beyond, NotConnectedError when
     //   closed or maxQueue is 0), sends at once when open, and the queue is flushed in order on
-    //   open, before the open event; a stop reports the queued frames as dropped.
+    //   open, before the open event; a stop reports the queued frames as dropped;
+    // - close() of an open socket is "closed" at once, and its one close event comes when the
+    //   socket answers or after closeTimeout, always before a later connect() starts.
     fc.assert(
       // most runs start with connect(), some send first (queued before connect) or never connect
       fc.property(setupArb, fc.integer({ min: 0, max: 4 }).map((n) => n > 0), commandsArb, (setup, connectFirst, cmds) => {

@@ -195,16 +195,48 @@ describe("WsClient reconnection", () => {
     expect(closes[1]).toMatchObject({ willReconnect: false, code: 1000 });
   });
 
-  it("a deliberate close of an open socket does not reconnect", () => {
+  it("a deliberate close of an open socket does not reconnect; its close event waits for the server's answer", () => {
     const { client, controller } = setup();
+    const closes: unknown[] = [];
+    client.on("close", (e) => closes.push(e));
     void client.connect();
     controller.simulateOpen();
+    client.send("last words");
     client.close(1000, "bye");
+    expect(client.state).toBe("closed");
+    expect(controller.socket.sent).toEqual(["\"last words\""]); // sent before the close frame
     expect(controller.socket.closedWith).toEqual({ code: 1000, reason: "bye" });
-    controller.simulateClose(1000, "bye"); // the late close event is ignored
+    expect(() => client.send("x")).toThrow(NotConnectedError);
+    expect(closes).toEqual([]);
+    controller.simulateClose(1000, "bye"); // the server's answer: now the close event
+    expect(closes).toEqual([{ code: 1000, reason: "bye", wasClean: true, willReconnect: false, dropped: 0 }]);
     vi.advanceTimersByTime(60_000);
     expect(controller.sockets).toHaveLength(1);
-    expect(() => client.send("x")).toThrow(NotConnectedError);
+    expect(closes).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("close() of an open socket the server never answers reports after closeTimeout; connect() reports it first", () => {
+    const { client, controller } = setup({ closeTimeout: 2000 });
+    const log: string[] = [];
+    client.on("close", (e) => log.push(`close ${e.code} clean=${e.wasClean}`));
+    client.on("open", () => log.push("open"));
+    void client.connect();
+    controller.simulateOpen();
+    client.close();
+    vi.advanceTimersByTime(1999);
+    expect(log).toEqual(["open"]);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(["open", "close 1000 clean=false"]);
+    controller.simulateClose(1000); // too late: ignored
+    expect(log).toHaveLength(2);
+
+    void client.connect();
+    controller.simulateOpen();
+    client.close(4000, "switching rooms");
+    void client.connect(); // before the server answered: the close is reported first
+    expect(log).toEqual(["open", "close 1000 clean=false", "open", "close 4000 clean=false"]);
+    expect(controller.sockets).toHaveLength(3);
   });
 
   it("stops on a policy-violation close (1008) and other non-retryable codes", async () => {
