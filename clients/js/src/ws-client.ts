@@ -291,7 +291,8 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     };
     const finish = () => report({ code, reason, wasClean: false });
     this.pendingClose = finish;
-    socket.onclose = (ev) => report({ code: ev.code, reason: ev.reason ?? "", wasClean: ev.wasClean });
+    // the code and reason are the client's own (a server may answer with an empty reason)
+    socket.onclose = (ev) => report({ code, reason, wasClean: ev.wasClean });
     timer = setTimeout(finish, timeout);
   }
 

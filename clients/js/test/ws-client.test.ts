@@ -208,7 +208,7 @@ describe("WsClient reconnection", () => {
     expect(controller.socket.closedWith).toEqual({ code: 1000, reason: "bye" });
     expect(() => client.send("x")).toThrow(NotConnectedError);
     expect(closes).toEqual([]);
-    controller.simulateClose(1000, "bye"); // the server's answer: now the close event
+    controller.simulateClose(1000, ""); // the server's answer: now the close event, with the client's code and reason
     expect(closes).toEqual([{ code: 1000, reason: "bye", wasClean: true, willReconnect: false, dropped: 0 }]);
     vi.advanceTimersByTime(60_000);
     expect(controller.sockets).toHaveLength(1);
