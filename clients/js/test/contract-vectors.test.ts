@@ -1,7 +1,16 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
-import { RETRYABLE_CLOSE_CODES, WsClient, backoffDelay, createMockWSPair, isRetryableClose, parseRetryAfter, resolveBackoff } from "../src/index.js";
+import {
+  RETRYABLE_CLOSE_CODES,
+  SendQueueFullError,
+  WsClient,
+  backoffDelay,
+  createMockWSPair,
+  isRetryableClose,
+  parseRetryAfter,
+  resolveBackoff,
+} from "../src/index.js";
 
 // The client contract of docs/clients.md, as data shared with servicekit-client's
 // ClientContractVectorsTest: both read test-vectors/clients/*.json at the repository root.
@@ -21,7 +30,13 @@ interface Backoff {
   cases: { attempt: number; random: number; base: number; cap: number; factor: number; floor?: number; delay: number; note?: string }[];
 }
 
+interface Queue {
+  defaultBound: number;
+  cases: { bound: number | null; sends: number; accepted: number; refused: number; closeDropped: number }[];
+}
+
 const closeCodes = vectors<CloseCodes>("close-codes.json");
+const queue = vectors<Queue>("queue.json");
 const backoff = vectors<Backoff>("backoff.json");
 
 describe("the client contract: close codes (test-vectors/clients/close-codes.json)", () => {
@@ -78,5 +93,31 @@ describe("the client contract: backoff (test-vectors/clients/backoff.json)", () 
     expect(parseRetryAfter("soon", now)).toBe(0);
     expect(parseRetryAfter("-5", now)).toBe(0);
     expect(parseRetryAfter(null, now)).toBe(0);
+  });
+});
+
+describe("the client contract: the send queue (test-vectors/clients/queue.json)", () => {
+  it.each(queue.cases)("bound $bound, $sends sends while connecting: $accepted held, $refused refused, close() drops $closeDropped", (c) => {
+    const { WebSocket, controller } = createMockWSPair();
+    const client = new WsClient("ws://test/queue", { WebSocket, ...(c.bound === null ? {} : { maxQueue: c.bound }) });
+    const closes: { dropped: number; willReconnect: boolean }[] = [];
+    client.on("close", (e) => closes.push(e));
+    client.connect().catch(() => {});
+    expect(client.state).toBe("connecting");
+    let refused = 0;
+    for (let i = 0; i < c.sends; i++) {
+      try {
+        client.send({ n: i });
+      } catch (e) {
+        expect(e).toBeInstanceOf(SendQueueFullError);
+        expect((e as Error).message).toContain(`maxQueue=${c.bound ?? queue.defaultBound}`);
+        refused++;
+      }
+    }
+    expect(client.queued).toBe(c.accepted);
+    expect(refused).toBe(c.refused);
+    client.close();
+    expect(closes).toEqual([expect.objectContaining({ dropped: c.closeDropped, willReconnect: false })]);
+    expect(controller.sockets[0]!.sent).toEqual([]); // nothing held reached a socket
   });
 });

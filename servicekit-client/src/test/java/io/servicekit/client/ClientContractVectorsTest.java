@@ -103,6 +103,53 @@ class ClientContractVectorsTest {
   }
 
   /**
+   * Sends while connecting (to a TCP listener that never answers the upgrade) are held up to the
+   * bound, the rest refused; close() drops the held ones and every dropped future says how many.
+   */
+  @Test
+  void theSendQueueWhileNotOpen() throws Exception {
+    JsonNode v = vectors("queue.json");
+    int defaultBound = v.get("defaultBound").asInt();
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50)) {
+      java.net.URI uri = java.net.URI.create("ws://localhost:" + silent.getLocalPort() + "/q");
+      for (JsonNode c : v.get("cases")) {
+        WsClient.Builder<Object, Object> b =
+            WsClient.builder(uri, JsonCodec.INSTANCE).scheduler(new FakeScheduler());
+        boolean defaults = c.get("bound").isNull();
+        if (!defaults) {
+          b.maxQueuedMessages(c.get("bound").asInt());
+        }
+        int bound = defaults ? defaultBound : c.get("bound").asInt();
+        try (WsClient<Object, Object> client = b.build()) {
+          client.connect();
+          List<java.util.concurrent.CompletableFuture<Void>> held = new ArrayList<>();
+          int refused = 0;
+          for (int i = 0; i < c.get("sends").asInt(); i++) {
+            try {
+              held.add(client.send(i));
+            } catch (SendQueueFullException e) {
+              assertThat(e).hasMessageContaining("maxQueuedMessages=" + bound);
+              refused++;
+            }
+          }
+          assertThat(client.state()).as("%s", c).isNotEqualTo(WsClient.State.OPEN);
+          assertThat(client.queuedMessages()).as("%s", c).isEqualTo(c.get("accepted").asInt());
+          assertThat(refused).as("%s", c).isEqualTo(c.get("refused").asInt());
+          client.close();
+          int dropped = c.get("closeDropped").asInt();
+          assertThat(held).hasSize(dropped);
+          for (var f : held) {
+            assertThatThrownBy(() -> f.get(20, TimeUnit.SECONDS))
+                .as("%s", c)
+                .hasCauseInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("(" + dropped + " queued messages dropped)");
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * The same vectors end to end: a real server closes an open connection with each code it can
    * send, and the client reconnects (announces attempt 1) or ends, as the vectors say.
    */
