@@ -45,12 +45,29 @@ export function resolveBackoff(options: BackoffOptions = {}): Required<BackoffOp
 }
 
 /**
- * The wait before reconnection attempt `attempt` (0 for the first): a uniformly random value in
- * [0, min(maxDelay, initialDelay × factor^attempt)) — "full jitter", so that many clients
- * dropped at once do not come back at once.
+ * The wait before reconnection attempt `attempt` (1 for the first, counted since the last open):
+ * `max(floor, ⌊random × min(maxDelay, initialDelay × factor^(attempt−1))⌋)` ms — "full jitter"
+ * in [0, bound), so that many clients dropped at once do not come back at once. `floor` (default
+ * 0) is a wait the server asked for (an SSE `retry:`, a `Retry-After`). The rule of
+ * docs/clients.md, checked against test-vectors/clients/backoff.json.
  */
-export function backoffDelay(attempt: number, options: Required<BackoffOptions>): number {
-  // initialDelay 0 means no wait at all: 0 × factor^attempt would be 0 × Infinity = NaN once the power overflows
-  const bound = options.initialDelay === 0 ? 0 : Math.min(options.maxDelay, options.initialDelay * Math.pow(options.factor, attempt));
-  return Math.floor(options.random() * bound);
+export function backoffDelay(attempt: number, options: Required<BackoffOptions>, floor = 0): number {
+  if (!(attempt >= 1) || !Number.isInteger(attempt)) {
+    throw new RangeError("backoff attempt must be an integer >= 1 (1-based), got " + attempt);
+  }
+  // initialDelay 0 means no wait at all: 0 × factor^n would be 0 × Infinity = NaN once the power overflows
+  const bound = options.initialDelay === 0 ? 0 : Math.min(options.maxDelay, options.initialDelay * Math.pow(options.factor, attempt - 1));
+  return Math.max(floor, Math.floor(options.random() * bound));
+}
+
+/**
+ * The wait a `Retry-After` header asks for, in ms: delta-seconds or an HTTP date (relative to
+ * `now`); 0 when absent, malformed or in the past.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number {
+  if (value == null) return 0;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - now) : 0;
 }

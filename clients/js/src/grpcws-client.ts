@@ -58,12 +58,14 @@ export interface GrpcWsClientOptions<Resp> {
   WebSocket?: WebSocketConstructor;
   /** Reconnect after an unexpected close (default false: a stream's state is gone with its socket). */
   reconnect?: boolean | BackoffOptions;
-  /** Messages `send` queues before the socket opens (default 100). */
+  /** Messages `send` queues before the socket opens (default 1000, as WsClient). */
   maxQueue?: number;
   /** Answer server pings (default true). */
   autoPong?: boolean;
   /** Give up on a socket that does not open within this many ms (default 10 000; 0: never). */
   connectTimeout?: number;
+  /** How long `close()` waits for the server's close before reporting it (default 5000 ms). */
+  closeTimeout?: number;
   onOpen?: (e: { reconnect: boolean }) => void;
   onData?: (data: Resp) => void;
   onStreamEnd?: () => void;
@@ -100,6 +102,7 @@ export class GrpcWsClient<Req = unknown, Resp = unknown> extends Emitter<GrpcWsE
       maxQueue: options.maxQueue,
       autoPong: options.autoPong,
       connectTimeout: options.connectTimeout,
+      closeTimeout: options.closeTimeout,
     });
     if (options.onOpen) this.on("open", options.onOpen);
     if (options.onData) this.on("data", options.onData);

@@ -3,7 +3,7 @@
  * send queue; gRPC over WebSocket; Server-Sent Events with resumption; Streamable HTTP; mocks.
  * The browser bundle exposes all of this as the global `ServiceKit`.
  */
-export { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay, resolveBackoff } from "./backoff.js";
+export { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay, parseRetryAfter, resolveBackoff } from "./backoff.js";
 export { BinaryCodec, type Codec, JsonCodec, RawCodec, frameText } from "./codec.js";
 export { FrameDecodeError, HttpError, NotConnectedError, SendQueueFullError } from "./errors.js";
 export {
@@ -25,11 +25,11 @@ export {
   createMockGrpcWsClient,
   createMockWSPair,
 } from "./mock.js";
-export { type FetchLike, SseClient, type SseClientEvents, type SseClientOptions, type SseState, readText } from "./sse-client.js";
+export { type FetchLike, SseClient, type SseClientEvents, type SseClientOptions, type SseState, SSE_INITIAL_DELAY, readText } from "./sse-client.js";
 export { SseLimitError, type SseMessage, SseParser, type SseParserCallbacks, type SseParserLimits } from "./sse-parser.js";
 export { StreamableClient, type StreamableClientOptions, type StreamableResult, iterateEvents } from "./streamable-client.js";
 export {
-  NON_RETRYABLE_CLOSE_CODES,
+  RETRYABLE_CLOSE_CODES,
   ReadyState,
   type WebSocketConstructor,
   type WebSocketLike,
@@ -38,4 +38,5 @@ export {
   type WsClientOptions,
   type WsCloseInfo,
   type WsState,
+  isRetryableClose,
 } from "./ws-client.js";

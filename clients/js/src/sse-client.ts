@@ -1,4 +1,4 @@
-import { type BackoffOptions, backoffDelay, resolveBackoff } from "./backoff.js";
+import { type BackoffOptions, backoffDelay, parseRetryAfter, resolveBackoff } from "./backoff.js";
 import { Emitter } from "./emitter.js";
 import { HttpError } from "./errors.js";
 import { SseLimitError, type SseMessage, SseParser, type SseParserLimits } from "./sse-parser.js";
@@ -65,6 +65,9 @@ export interface SseClientOptions extends SseParserLimits {
  * 408 and 429) and a response that is not `text/event-stream`; 5xx, 408, 429, network errors and
  * the end of a stream are retried.
  */
+/** The initial reconnect wait of an {@link SseClient} without a server `retry:` (ms). */
+export const SSE_INITIAL_DELAY = 3000;
+
 export class SseClient extends Emitter<SseClientEvents> {
   private readonly url: string;
   private readonly options: SseClientOptions;
@@ -74,6 +77,7 @@ export class SseClient extends Emitter<SseClientEvents> {
   private stateValue: SseState = "idle";
   private lastId: string;
   private retryHint: number | null = null;
+  private retryAfter = 0;
   private attempt = 0;
   private openedOnce = false;
   private abort: AbortController | null = null;
@@ -87,7 +91,13 @@ export class SseClient extends Emitter<SseClientEvents> {
     const f = options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
     if (!f) throw new TypeError("no fetch available: pass options.fetch");
     this.fetchFn = f;
-    this.backoff = options.reconnect === false ? null : resolveBackoff(options.reconnect === true ? {} : options.reconnect);
+    if (options.reconnect === false) {
+      this.backoff = null;
+    } else {
+      const given = options.reconnect === true || options.reconnect === undefined ? {} : options.reconnect;
+      // 3 s, a browser EventSource's usual wait, as in the Java SseClient (docs/clients.md)
+      this.backoff = resolveBackoff({ ...given, initialDelay: given.initialDelay ?? SSE_INITIAL_DELAY });
+    }
     this.lastId = options.lastEventId ?? "";
     // Checks the limits now (a bad value throws RangeError here, not at the first connect).
     new SseParser({ onEvent() {} }, "", options);
@@ -181,6 +191,7 @@ export class SseClient extends Emitter<SseClientEvents> {
     }
     if (!response.ok) {
       const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
+      this.retryAfter = retryable ? parseRetryAfter(response.headers.get("retry-after"), Date.now()) : 0;
       const body = await response.text().catch(() => "");
       this.fail(new HttpError(response.status, `SSE request to ${this.url} answered HTTP ${response.status}${body ? ": " + body.slice(0, 200) : ""}`), retryable);
       return;
@@ -248,8 +259,8 @@ export class SseClient extends Emitter<SseClientEvents> {
       this.stop(`gave up after ${this.attempt} reconnection attempts: ${error.message}`);
       return;
     }
-    const n = this.attempt++;
-    const delay = this.delay(n);
+    const delay = this.delay(++this.attempt);
+    this.retryAfter = 0;
     this.stateValue = "reconnecting";
     this.emit("reconnecting", { attempt: this.attempt, delay, lastEventId: this.lastId });
     if (this.stateValue !== "reconnecting") return;
@@ -260,13 +271,12 @@ export class SseClient extends Emitter<SseClientEvents> {
     }, delay);
   }
 
-  private delay(n: number): number {
+  /** The contract's wait (docs/clients.md): the server's `retry:` is the base and a floor, a `Retry-After` a floor. */
+  private delay(attempt: number): number {
     const b = this.backoff!;
     const hint = this.retryHint;
-    if (hint !== null && n === 0) return hint;
-    const initial = hint ?? b.initialDelay;
-    const jittered = backoffDelay(n, { ...b, initialDelay: initial, maxDelay: Math.max(b.maxDelay, initial) });
-    return Math.max(hint ?? 0, jittered);
+    const base = hint ?? b.initialDelay;
+    return backoffDelay(attempt, { ...b, initialDelay: base, maxDelay: Math.max(b.maxDelay, base) }, Math.max(hint ?? 0, this.retryAfter));
   }
 }
 

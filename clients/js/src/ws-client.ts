@@ -29,13 +29,20 @@ export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as c
 export type WsState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
 /**
- * Close codes after which the client does not reconnect by default: the server will refuse the
- * same client again. 1002 protocol error, 1003 unsupported data, 1007 invalid payload, 1008 policy
- * violation (e.g. origin or auth), 1009 message too big, 1010 missing extension, 1015 TLS failure.
- * Everything else (1000, 1001 going away, 1006 dropped, 1011, 1012 restart, 1013 try again later,
- * 4xxx) is retried.
+ * Close codes after which the client reconnects by default (docs/clients.md, the client contract):
+ * 1001 going away, 1005 no status, 1006 connection lost, 1011 server error, 1012 restart, 1013 try
+ * again later, 1014 bad gateway. Every other code ends the client: 1000 (the server ended the
+ * conversation), 1002/1003/1007/1009 (the client would send the same again), 1008 policy
+ * violation, 1010, 1015 and all application codes 3000-4999 (opt in per code with
+ * `retryableCloseCodes`).
  */
-export const NON_RETRYABLE_CLOSE_CODES: readonly number[] = [1002, 1003, 1007, 1008, 1009, 1010, 1015];
+export const RETRYABLE_CLOSE_CODES: readonly number[] = [1001, 1005, 1006, 1011, 1012, 1013, 1014];
+
+/** Whether a connection the server closed with `code` is re-established, given the retryable set. */
+export function isRetryableClose(code: number, retryable: Iterable<number> = RETRYABLE_CLOSE_CODES): boolean {
+  for (const c of retryable) if (c === code) return true;
+  return false;
+}
 
 /** The close event of a {@link WsClient}. */
 export interface WsCloseInfo {
@@ -95,10 +102,15 @@ export interface WsClientOptions<I, O> {
   connectTimeout?: number;
   /** Reconnect after an unexpected close (default true), with these backoff settings if an object. */
   reconnect?: boolean | BackoffOptions;
-  /** Close codes that stop reconnecting (default {@link NON_RETRYABLE_CLOSE_CODES}). */
-  nonRetryableCloseCodes?: readonly number[];
-  /** Messages `send` queues while not open (default 100; 0: `send` throws while not open). */
+  /** Close codes after which the client reconnects (default {@link RETRYABLE_CLOSE_CODES}); replaces the set. */
+  retryableCloseCodes?: readonly number[];
+  /** Messages `send` queues while not open (default 1000; 0: `send` throws while not open). */
   maxQueue?: number;
+  /**
+   * How long `close()` on an open socket waits for the server's close before it reports the
+   * `close` event anyway (default 5000 ms, as the Java client; 0: report at once).
+   */
+  closeTimeout?: number;
   onOpen?: (e: WsClientEvents<I>["open"]) => void;
   onMessage?: (message: I) => void;
   onClose?: (e: WsCloseInfo) => void;
@@ -126,10 +138,11 @@ type Frame = string | ArrayBuffer | ArrayBufferView;
  * is emitted as `pong`. Everything else goes to `codec.decode` and then to `message`; a decode
  * failure is an `error` event, and the connection stays open.
  *
- * Reconnection: after an unexpected close, or an attempt that did not open within
- * `connectTimeout`, the client waits a random time in
- * [0, min(maxDelay, initialDelay × factor^n)) and tries again; a successful open resets n. It
- * stops on `close()`, on a close code in `nonRetryableCloseCodes`, and after `maxAttempts`.
+ * Reconnection (docs/clients.md, the client contract): after a close with a code in
+ * `retryableCloseCodes`, a connect timeout or a pong timeout, the client waits a random time in
+ * [0, min(maxDelay, initialDelay × factor^(n−1))) before attempt n and tries again; a successful
+ * open resets n. It stops on `close()`, on any other close code (1000, 4xxx, ...), and after
+ * `maxAttempts`.
  * Messages sent while the socket is down wait in a queue of at most `maxQueue` messages and go
  * out, in order, as soon as the socket opens (before the `open` event).
  */
@@ -139,7 +152,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
   private readonly Ctor: WebSocketConstructor;
   private readonly options: WsClientOptions<I, O>;
   private readonly backoff: Required<BackoffOptions> | null;
-  private readonly nonRetryable: ReadonlySet<number>;
+  private readonly retryable: ReadonlySet<number>;
   private readonly maxQueue: number;
   private socket: WebSocketLike | null = null;
   private stateValue: WsState = "idle";
@@ -151,6 +164,8 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingSeq = 0;
+  /** Reports the `close` event of a `close()` whose socket has not answered yet. */
+  private pendingClose: (() => void) | null = null;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
   /** A client for `url` (or a function giving the URL of each attempt); nothing happens before `connect()`. */
@@ -168,12 +183,12 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     }
     this.Ctor = ctor;
     this.backoff = options.reconnect === false ? null : resolveBackoff(options.reconnect === true ? {} : options.reconnect);
-    this.nonRetryable = new Set(options.nonRetryableCloseCodes ?? NON_RETRYABLE_CLOSE_CODES);
-    this.maxQueue = options.maxQueue ?? 100;
+    this.retryable = new Set(options.retryableCloseCodes ?? RETRYABLE_CLOSE_CODES);
+    this.maxQueue = options.maxQueue ?? 1000;
     if (!(this.maxQueue >= 0) || !Number.isInteger(this.maxQueue)) {
       throw new RangeError("maxQueue must be an integer >= 0, got " + options.maxQueue);
     }
-    for (const key of ["pingInterval", "pongTimeout", "connectTimeout"] as const) {
+    for (const key of ["pingInterval", "pongTimeout", "connectTimeout", "closeTimeout"] as const) {
       const v = options[key];
       if (v !== undefined && !(v >= 0 && Number.isFinite(v))) {
         throw new RangeError(`${key} must be a finite number of ms >= 0, got ${v}`);
@@ -214,6 +229,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
    */
   connect(): Promise<void> {
     if (this.stateValue === "open") return Promise.resolve();
+    this.pendingClose?.(); // a previous close() is reported before the new connection starts
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.stateValue === "idle" || this.stateValue === "closed") {
       this.attempt = 0;
@@ -238,9 +254,12 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
   }
 
   /**
-   * Closes the connection for good (no reconnect) with `code` (default 1000) and `reason`.
-   * Queued messages are dropped (counted in the close event); a pending `connect()` rejects.
-   * The `close` event is emitted at once. Does nothing when already closed.
+   * Closes the connection for good (no reconnect) with `code` (default 1000) and `reason`; the
+   * state is `closed` at once and a pending `connect()` rejects. On an open socket what was sent
+   * goes out before the close frame, and the `close` event comes with the server's answer, or
+   * after `closeTimeout` ms without one. Otherwise messages queued for a connection are dropped
+   * (counted in the close event's `dropped`) and the event comes at once. Does nothing when
+   * already closed. (docs/clients.md, the client contract.)
    */
   close(code = 1000, reason = ""): void {
     if (this.stateValue === "closed") return;
@@ -249,6 +268,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
       this.stateValue = "closed";
       return;
     }
+    const wasOpen = this.stateValue === "open";
     const socket = this.detach();
     if (socket) {
       try {
@@ -257,7 +277,23 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
         this.emit("error", toError(err, "closing the socket failed"));
       }
     }
-    this.stop({ code, reason, wasClean: true }, new NotConnectedError("the client was closed before the connection opened"));
+    const timeout = this.options.closeTimeout ?? 5000;
+    const deferred = wasOpen && socket !== null && timeout > 0 && (this.stateValue as WsState) !== "closed";
+    this.stop({ code, reason, wasClean: true }, new NotConnectedError("the client was closed before the connection opened"), !deferred);
+    if (!deferred) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const report = (info: { code: number; reason: string; wasClean: boolean }) => {
+      if (this.pendingClose !== finish) return;
+      this.pendingClose = null;
+      if (timer) clearTimeout(timer);
+      socket.onclose = null;
+      this.emit("close", { ...info, willReconnect: false, dropped: 0 });
+    };
+    const finish = () => report({ code, reason, wasClean: false });
+    this.pendingClose = finish;
+    // the code and reason are the client's own (a server may answer with an empty reason)
+    socket.onclose = (ev) => report({ code, reason, wasClean: ev.wasClean });
+    timer = setTimeout(finish, timeout);
   }
 
   private sendFrame(frame: Frame): void {
@@ -304,7 +340,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
         } catch {
           // not open yet: closing may throw in some runtimes
         }
-        this.onUnexpectedClose(1006, "connect timeout", false);
+        this.onUnexpectedClose(1006, "connect timeout", false, true);
       }, timeout);
     }
     socket.onopen = () => {
@@ -344,14 +380,15 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     this.emit("open", { reconnect });
   }
 
-  private onUnexpectedClose(code: number, reason: string, wasClean: boolean): void {
-    const why = this.retryRefusal(code);
+  /** `clientSide`: the client itself found the socket dead (connect or pong timeout): retried whatever the code. */
+  private onUnexpectedClose(code: number, reason: string, wasClean: boolean, clientSide = false): void {
+    const why = this.retryRefusal(code, clientSide);
     if (why) {
       this.stop({ code, reason, wasClean }, new NotConnectedError(`WebSocket closed (${code}${reason ? " " + reason : ""}); ${why}`));
       return;
     }
     this.attempt++;
-    const delay = backoffDelay(this.attempt - 1, this.backoff!);
+    const delay = backoffDelay(this.attempt, this.backoff!);
     this.stateValue = "reconnecting";
     this.emit("close", { code, reason, wasClean, willReconnect: true, dropped: 0 });
     if (this.stateValue !== "reconnecting") return; // a listener called close()
@@ -361,14 +398,14 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
   }
 
   /** Why the client does not retry after `code`, or null when it does. */
-  private retryRefusal(code: number): string | null {
+  private retryRefusal(code: number, clientSide: boolean): string | null {
     if (!this.backoff) return "reconnect is off";
-    if (this.nonRetryable.has(code)) return `close code ${code} is not retryable`;
+    if (!clientSide && !this.retryable.has(code)) return `close code ${code} is not retryable (retryableCloseCodes)`;
     if (this.attempt >= this.backoff.maxAttempts) return `gave up after ${this.attempt} reconnection attempts (maxAttempts)`;
     return null;
   }
 
-  private stop(info: { code: number; reason: string; wasClean: boolean }, error: Error): void {
+  private stop(info: { code: number; reason: string; wasClean: boolean }, error: Error, emit = true): void {
     if (this.retryTimer) {
       clearTimeout(this.retryTimer);
       this.retryTimer = null;
@@ -379,7 +416,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
     const waiters = this.waiters;
     this.waiters = [];
     waiters.forEach((w) => w.reject(error));
-    this.emit("close", { ...info, willReconnect: false, dropped });
+    if (emit) this.emit("close", { ...info, willReconnect: false, dropped });
   }
 
   private clearConnectTimer(): void {
@@ -479,7 +516,7 @@ export class WsClient<I = unknown, O = unknown> extends Emitter<WsClientEvents<I
         } catch {
           // already closing
         }
-        this.onUnexpectedClose(4000, "pong timeout", false);
+        this.onUnexpectedClose(4000, "pong timeout", false, true);
       }, timeout);
     }
   }

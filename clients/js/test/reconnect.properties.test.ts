@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   type MockWebSocket,
-  NON_RETRYABLE_CLOSE_CODES,
   NotConnectedError,
+  RETRYABLE_CLOSE_CODES,
   ReadyState,
   SendQueueFullError,
   WsClient,
@@ -47,6 +47,7 @@ const setupArb: fc.Arbitrary<Setup> = fc
 /** One observation, in the order the client made it. */
 type Entry =
   | { k: "connect" }
+  | { k: "closing" }
   | { k: "socket"; t: number }
   | { k: "open"; reconnect: boolean; flushed: unknown[] }
   | { k: "close"; info: WsCloseInfo }
@@ -80,13 +81,17 @@ interface Model {
   seen: number;
   /** A willReconnect close must be followed by its reconnecting event. */
   reconnectingDue: boolean;
+  /** close() of an open socket: its close event comes with the socket's answer or the close timeout. */
+  closePending: boolean;
 }
 
-const nonRetryable = new Set(NON_RETRYABLE_CLOSE_CODES);
+const retryable = new Set(RETRYABLE_CLOSE_CODES);
+/** Close codes that end the client (docs/clients.md): 1000, the client's faults, policy, 3000-4999. */
+const ENDING_CLOSE_CODES = [1000, 1002, 1003, 1007, 1008, 1009, 1010, 1015, 3000, 4000, 4401, 4999];
 
-/** min(maxDelay, initialDelay × factor^n), the documented bound (0 when initialDelay is 0, whatever n). */
-function boundOf(initialDelay: number, maxDelay: number, factor: number, n: number): number {
-  return initialDelay === 0 ? 0 : Math.min(maxDelay, initialDelay * Math.pow(factor, n));
+/** min(maxDelay, initialDelay × factor^(attempt−1)), the documented bound (0 when initialDelay is 0, whatever the attempt). */
+function boundOf(initialDelay: number, maxDelay: number, factor: number, attempt: number): number {
+  return initialDelay === 0 ? 0 : Math.min(maxDelay, initialDelay * Math.pow(factor, attempt - 1));
 }
 
 /** The socket the client listens to (its handlers are removed when it lets go of one). */
@@ -109,6 +114,17 @@ function check(m: Model, r: Real): void {
           m.phase = "active";
           m.retries = 0;
           m.socketDue = true;
+        }
+        break;
+      case "closing":
+        // close() of an open socket: closed at once, the event waits for the socket or closeTimeout
+        if (m.phase === "active" && m.open) {
+          m.closePending = true;
+          m.phase = "closed";
+          m.open = false;
+          m.retryAt = null;
+          m.socketDue = false;
+          expect(m.queue, "nothing is held while open: " + at).toEqual([]);
         }
         break;
       case "socket":
@@ -135,6 +151,12 @@ function check(m: Model, r: Real): void {
         m.retries = 0; // the backoff starts over
         break;
       case "close":
+        if (m.closePending && !e.info.willReconnect) {
+          // the deferred report of close(): before any later connect() goes on
+          m.closePending = false;
+          expect(e.info.dropped, at).toBe(0);
+          break;
+        }
         expect(m.phase, "close event while not active: " + at).toBe("active");
         m.open = false;
         if (e.info.willReconnect) {
@@ -152,7 +174,7 @@ function check(m: Model, r: Real): void {
         expect(m.phase, "reconnecting while not active: " + at).toBe("active");
         expect(e.attempt, "attempts count from 1 after each open: " + at).toBe(m.retries + 1);
         expect(e.attempt, "never more than maxAttempts: " + at).toBeLessThanOrEqual(s.maxAttempts);
-        const bound = boundOf(s.initialDelay, s.maxDelay, s.factor, m.retries);
+        const bound = boundOf(s.initialDelay, s.maxDelay, s.factor, m.retries + 1);
         expect(e.delay, at).toBeGreaterThanOrEqual(0);
         expect(e.delay, "delay within the cap: " + at).toBeLessThanOrEqual(s.maxDelay);
         expect(e.delay, "delay within this attempt's bound: " + at).toBeLessThanOrEqual(bound);
@@ -177,8 +199,10 @@ function check(m: Model, r: Real): void {
   expect(c.isConnected).toBe(m.open);
   if (m.phase === "closed") {
     expect(c.state).toBe("closed");
-    expect(live.length).toBe(0);
-    expect(vi.getTimerCount(), "no timer left after the client stopped").toBe(0);
+    // a close() of an open socket still listens to that socket, with its close timer
+    const pending = m.closePending ? 1 : 0;
+    expect(live.length).toBe(pending);
+    expect(vi.getTimerCount(), "no timer left after the client stopped").toBe(pending);
   } else if (m.phase === "idle") {
     expect(c.state).toBe("idle");
   } else {
@@ -203,6 +227,7 @@ class Close implements Cmd {
   check = () => true;
   run(m: Model, r: Real): void {
     const before = m.phase;
+    r.log.push({ k: "closing" });
     r.client.close();
     if (before === "idle") {
       m.phase = "closed"; // no event: nothing was connected; queued sends are dropped
@@ -241,7 +266,7 @@ class SocketCloses implements Cmd {
   run(m: Model, r: Real): void {
     const s = attached(r)[0];
     if (!s) return;
-    const stops = nonRetryable.has(this.code) || m.retries >= m.setup.maxAttempts;
+    const stops = !retryable.has(this.code) || m.retries >= m.setup.maxAttempts || m.closePending;
     s.readyState = ReadyState.CLOSED;
     s.onclose?.({ code: this.code, reason: "", wasClean: this.code !== 1006 });
     check(m, r);
@@ -337,7 +362,7 @@ const commandsArb = fc.commands(
     fc.constant(new CloseOnNextError()),
     ...weighted(4, fc.constant(new SocketOpens())),
     ...weighted(3, fc.constantFrom(1000, 1001, 1006, 1011, 1012, 1013, 4000, 4999).map((c) => new SocketCloses(c))),
-    fc.constantFrom(...NON_RETRYABLE_CLOSE_CODES).map((c) => new SocketCloses(c)),
+    fc.constantFrom(...ENDING_CLOSE_CODES).map((c) => new SocketCloses(c)),
     fc.constant(new SocketError()),
     ...weighted(3, fc.constant(new Send())),
     ...weighted(2, fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 6000 })).map((ms) => new Advance(ms))),
@@ -377,6 +402,7 @@ function start(setup: Setup): { model: Model; real: Real } {
     real.log.push({ k: "error", message: e.message });
     if (real.closeOnNextError) {
       real.closeOnNextError = false;
+      real.log.push({ k: "closing" });
       client.close();
     }
   });
@@ -391,6 +417,7 @@ function start(setup: Setup): { model: Model; real: Real } {
     socketDue: false,
     seen: 0,
     reconnectingDue: false,
+    closePending: false,
   };
   return { model, real };
 }
@@ -401,16 +428,18 @@ describe("WsClient reconnection (model-based)", () => {
 
   it("keeps its invariants under any sequence of opens, close codes, errors, sends, time and close()", () => {
     // Invariants, after every command:
-    // - every reconnect delay is an integer in [0, min(maxDelay, initialDelay*factor^n)], n the
-    //   attempts since the last open (a successful open resets n: attempts count from 1 again),
+    // - every reconnect delay is an integer in [0, min(maxDelay, initialDelay*factor^(n-1))], n the
+    //   attempt since the last open (a successful open resets n: attempts count from 1 again),
     //   there are never more than maxAttempts in a row, and the next socket comes exactly after it;
     // - no socket and no reconnecting event after close() or after a stop (a code of
-    //   NON_RETRYABLE_CLOSE_CODES, maxAttempts used up) until connect() is called again, and no
+    //   not in RETRYABLE_CLOSE_CODES, maxAttempts used up) until connect() is called again, and no
     //   timer is left running then;
     // - at most one socket is listened to (the newest) and at most one is open;
     // - send queues at most maxQueue frames (SendQueueFullError beyond, NotConnectedError when
     //   closed or maxQueue is 0), sends at once when open, and the queue is flushed in order on
-    //   open, before the open event; a stop reports the queued frames as dropped.
+    //   open, before the open event; a stop reports the queued frames as dropped;
+    // - close() of an open socket is "closed" at once, and its one close event comes when the
+    //   socket answers or after closeTimeout, always before a later connect() starts.
     fc.assert(
       // most runs start with connect(), some send first (queued before connect) or never connect
       fc.property(setupArb, fc.integer({ min: 0, max: 4 }).map((n) => n > 0), commandsArb, (setup, connectFirst, cmds) => {
@@ -425,14 +454,14 @@ describe("WsClient reconnection (model-based)", () => {
   });
 
   it("the backoff bound holds for any options and random source", () => {
-    // Invariant: backoffDelay(n) is an integer in [0, min(maxDelay, initialDelay*factor^n)],
+    // Invariant: backoffDelay(n) is an integer in [0, min(maxDelay, initialDelay*factor^(n-1))],
     // below the bound when the bound is positive, for any valid options and random in [0, 1).
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 100_000 }),
         fc.integer({ min: 0, max: 1_000_000 }),
         fc.double({ min: 1, max: 10, noNaN: true }),
-        fc.nat({ max: 2000 }),
+        fc.integer({ min: 1, max: 2000 }),
         fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
         (initialDelay, extra, factor, n, r) => {
           const options = resolveBackoff({ initialDelay, maxDelay: initialDelay + extra, factor, random: () => r });

@@ -97,6 +97,19 @@ describe("SseClient", () => {
     expect(delays[4]).toBe(50);
   });
 
+  it("a Retry-After on a 503 is a floor of the next wait; without a retry: the wait grows from 3 s", async () => {
+    const { client, controller, delays } = setup({ reconnect: { random: () => 0.5 } });
+    client.connect();
+    (await controller.request(0)).respond(503, "warming up", { "Retry-After": "7" });
+    await settle();
+    await settle();
+    expect(delays).toEqual([7000]); // above the backoff's 1500 (half of 3 s)
+    await vi.advanceTimersByTimeAsync(7000);
+    (await controller.request(1)).respond(503, "still");
+    await settle();
+    expect(delays).toEqual([7000, 3000]); // attempt 2: half of 6 s, no Retry-After this time
+  });
+
   it("stops for good on HTTP 204", async () => {
     const { client, controller, closes } = setup();
     client.connect();

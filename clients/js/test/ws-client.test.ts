@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   BinaryCodec,
   NotConnectedError,
+  RETRYABLE_CLOSE_CODES,
   RawCodec,
   SendQueueFullError,
   type WebSocketConstructor,
@@ -194,16 +195,48 @@ describe("WsClient reconnection", () => {
     expect(closes[1]).toMatchObject({ willReconnect: false, code: 1000 });
   });
 
-  it("a deliberate close of an open socket does not reconnect", () => {
+  it("a deliberate close of an open socket does not reconnect; its close event waits for the server's answer", () => {
     const { client, controller } = setup();
+    const closes: unknown[] = [];
+    client.on("close", (e) => closes.push(e));
     void client.connect();
     controller.simulateOpen();
+    client.send("last words");
     client.close(1000, "bye");
+    expect(client.state).toBe("closed");
+    expect(controller.socket.sent).toEqual(["\"last words\""]); // sent before the close frame
     expect(controller.socket.closedWith).toEqual({ code: 1000, reason: "bye" });
-    controller.simulateClose(1000, "bye"); // the late close event is ignored
+    expect(() => client.send("x")).toThrow(NotConnectedError);
+    expect(closes).toEqual([]);
+    controller.simulateClose(1000, ""); // the server's answer: now the close event, with the client's code and reason
+    expect(closes).toEqual([{ code: 1000, reason: "bye", wasClean: true, willReconnect: false, dropped: 0 }]);
     vi.advanceTimersByTime(60_000);
     expect(controller.sockets).toHaveLength(1);
-    expect(() => client.send("x")).toThrow(NotConnectedError);
+    expect(closes).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("close() of an open socket the server never answers reports after closeTimeout; connect() reports it first", () => {
+    const { client, controller } = setup({ closeTimeout: 2000 });
+    const log: string[] = [];
+    client.on("close", (e) => log.push(`close ${e.code} clean=${e.wasClean}`));
+    client.on("open", () => log.push("open"));
+    void client.connect();
+    controller.simulateOpen();
+    client.close();
+    vi.advanceTimersByTime(1999);
+    expect(log).toEqual(["open"]);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(["open", "close 1000 clean=false"]);
+    controller.simulateClose(1000); // too late: ignored
+    expect(log).toHaveLength(2);
+
+    void client.connect();
+    controller.simulateOpen();
+    client.close(4000, "switching rooms");
+    void client.connect(); // before the server answered: the close is reported first
+    expect(log).toEqual(["open", "close 1000 clean=false", "open", "close 4000 clean=false"]);
+    expect(controller.sockets).toHaveLength(3);
   });
 
   it("stops on a policy-violation close (1008) and other non-retryable codes", async () => {
@@ -222,8 +255,8 @@ describe("WsClient reconnection", () => {
     }
   });
 
-  it("retries 1001 going away and 1012 restart; custom non-retryable codes", () => {
-    const { client, controller } = setup({ nonRetryableCloseCodes: [4401], reconnect: { initialDelay: 10 } });
+  it("retries 1001 going away and 1012 restart; 4xxx only when opted in per code", () => {
+    const { client, controller } = setup({ retryableCloseCodes: [...RETRYABLE_CLOSE_CODES, 4000], reconnect: { initialDelay: 10 } });
     void client.connect();
     controller.simulateOpen();
     controller.simulateClose(1001);
@@ -233,10 +266,30 @@ describe("WsClient reconnection", () => {
     vi.advanceTimersByTime(10);
     expect(controller.sockets).toHaveLength(3);
     controller.simulateOpen();
-    controller.simulateClose(4401);
+    controller.simulateClose(4000); // opted in
+    vi.advanceTimersByTime(10);
+    expect(controller.sockets).toHaveLength(4);
+    controller.simulateOpen();
+    controller.simulateClose(4401); // not opted in
     vi.advanceTimersByTime(1000);
-    expect(controller.sockets).toHaveLength(3);
+    expect(controller.sockets).toHaveLength(4);
     expect(client.state).toBe("closed");
+  });
+
+  it("ends on a server's 1000 and on application codes 3000-4999 by default (the contract)", async () => {
+    for (const code of [1000, 3000, 4000, 4999]) {
+      const { client, controller } = setup({ reconnect: { initialDelay: 10 } });
+      const closes: { code: number; willReconnect: boolean }[] = [];
+      client.on("close", (e) => closes.push(e));
+      const opened = client.connect();
+      controller.simulateOpen();
+      await opened;
+      controller.simulateClose(code, "done");
+      vi.advanceTimersByTime(60_000);
+      expect(controller.sockets).toHaveLength(1);
+      expect(client.state).toBe("closed");
+      expect(closes).toEqual([expect.objectContaining({ code, willReconnect: false })]);
+    }
   });
 
   it("gives up after maxAttempts and rejects connect()", async () => {
@@ -298,7 +351,7 @@ describe("WsClient reconnection", () => {
   it("initialDelay 0 gives delay 0 on every attempt, even past factor^n overflow (regression)", () => {
     // found by reconnect.properties.test.ts: 0 × Infinity made the delay NaN after ~1000 attempts
     const options = resolveBackoff({ initialDelay: 0, maxDelay: 1000, random: () => 0.5 });
-    expect([0, 1, 1024, 5000].map((n) => backoffDelay(n, options))).toEqual([0, 0, 0, 0]);
+    expect([1, 2, 1025, 5001].map((n) => backoffDelay(n, options))).toEqual([0, 0, 0, 0]);
     expect(backoffDelay(5000, resolveBackoff({ initialDelay: 10, maxDelay: 1000, random: () => 0.5 }))).toBe(500);
   });
 

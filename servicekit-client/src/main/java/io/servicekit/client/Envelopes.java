@@ -18,12 +18,16 @@ final class Envelopes {
 
   private static final Set<String> PING_KEYS = Set.of("type", "pingId", "connId", "name");
   private static final Set<String> ERROR_KEYS = Set.of("type", "error", "code");
+  private static final Set<String> PONG_KEYS = Set.of("type", "pingId", "timestamp");
 
   /** A recognised envelope. */
   sealed interface Envelope {}
 
   /** A server heartbeat. */
   record Ping(long pingId) implements Envelope {}
+
+  /** The answer to one of the client's own pings. */
+  record Pong(long pingId) implements Envelope {}
 
   /** A server error report. */
   record Error(String message, String code) implements Envelope {}
@@ -41,8 +45,9 @@ final class Envelopes {
       return null;
     }
     boolean ping = text.contains("\"ping\"");
-    boolean error = !ping && text.contains("\"error\"");
-    if (!ping && !error) {
+    boolean pong = !ping && text.contains("\"pong\"");
+    boolean error = !ping && !pong && text.contains("\"error\"");
+    if (!ping && !pong && !error) {
       return null;
     }
     JsonNode node;
@@ -64,6 +69,10 @@ final class Envelopes {
         return new Ping(id == null ? 0 : id.asLong());
       }
       return null;
+    }
+    if (pong && "pong".equals(type.asString()) && onlyKeys(node, PONG_KEYS)) {
+      JsonNode id = node.get("pingId");
+      return id != null && id.isIntegralNumber() ? new Pong(id.asLong()) : null;
     }
     if ("error".equals(type.asString()) && onlyKeys(node, ERROR_KEYS)) {
       JsonNode message = node.get("error");

@@ -2,24 +2,31 @@ package io.servicekit.client;
 
 import io.servicekit.CloseStatus;
 import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * When and how fast a client reconnects: exponential backoff with jitter, capped, with an optional
- * limit on consecutive failed attempts. The attempt counter is reset by every successful open, so a
- * connection that worked for a while starts again from {@link #initialDelay()}.
+ * When and how fast a client reconnects: exponential backoff with full jitter, capped, with an
+ * optional limit on consecutive failed attempts. The attempt counter is reset by every successful
+ * open, so a connection that worked for a while starts again from {@link #initialDelay()}. This is
+ * the client contract of docs/clients.md, shared with the JavaScript client and checked against
+ * {@code test-vectors/clients/}.
  *
- * <p>Delay of attempt {@code n} (1-based): {@code base = min(maxDelay, initialDelay *
- * multiplier^(n-1))}, then a random {@code jitter} fraction of it is taken off: the delay lies in
- * {@code [base * (1 - jitter), base]} and never exceeds {@code maxDelay}.
+ * <p>Delay of attempt {@code n} (1-based): a uniformly random value in {@code [0, min(maxDelay,
+ * initialDelay * multiplier^(n-1)))}, in whole milliseconds ("full jitter": clients dropped at once
+ * do not come back at once). A wait the server asked for ({@code Retry-After}, an SSE {@code
+ * retry:}) is a floor.
  *
  * <p>WebSocket close codes that are retried by default ({@link #DEFAULT_RETRYABLE_CLOSE_CODES}):
  * 1001 going away, 1005 no status, 1006 abnormal (connection lost), 1011 internal error, 1012
  * service restart, 1013 try again later, 1014 bad gateway. Every other code — in particular 1000
  * (the server ended the conversation), 1002/1003/1007/1009 (the client sent something wrong; it
- * would again) and 1008 (policy violation) — ends the client. Failed handshakes are retried for
- * network errors, timeouts, HTTP 408, 429 and 5xx; any other HTTP status ends the client.
+ * would again), 1008 (policy violation) and the application codes 3000-4999 (opt in per code with
+ * {@link Builder#retryableCloseCodes}) — ends the client. Failed handshakes are retried for network
+ * errors, timeouts, HTTP 408, 429 and 5xx; any other HTTP status ends the client.
  *
  * <p>Immutable and thread-safe.
  */
@@ -41,7 +48,6 @@ public final class ReconnectPolicy {
   private final Duration initialDelay;
   private final Duration maxDelay;
   private final double multiplier;
-  private final double jitter;
   private final int maxAttempts;
   private final Set<Integer> retryableCloseCodes;
 
@@ -50,7 +56,6 @@ public final class ReconnectPolicy {
     this.initialDelay = b.initialDelay;
     this.maxDelay = b.maxDelay;
     this.multiplier = b.multiplier;
-    this.jitter = b.jitter;
     this.maxAttempts = b.maxAttempts;
     this.retryableCloseCodes = Set.copyOf(b.retryableCloseCodes);
   }
@@ -60,7 +65,7 @@ public final class ReconnectPolicy {
     return NONE;
   }
 
-  /** The defaults: 500 ms doubling up to 30 s, 20 % jitter, unlimited attempts. */
+  /** The defaults: 500 ms doubling up to 30 s, full jitter, unlimited attempts. */
   public static ReconnectPolicy exponential() {
     return builder().build();
   }
@@ -83,10 +88,6 @@ public final class ReconnectPolicy {
 
   public double multiplier() {
     return multiplier;
-  }
-
-  public double jitter() {
-    return jitter;
   }
 
   /** Consecutive failed attempts allowed before giving up; 0 means no limit. */
@@ -114,27 +115,70 @@ public final class ReconnectPolicy {
   }
 
   /**
-   * The delay before attempt {@code attempt} (1-based).
+   * The delay before attempt {@code attempt} (1-based): {@code floor(random * min(maxDelay,
+   * initialDelay * multiplier^(attempt-1)))} milliseconds.
    *
-   * @param random a number in {@code [0, 1)} choosing the jitter
+   * @param random a number in {@code [0, 1)} choosing the point in the window
    */
   public Duration delay(int attempt, double random) {
-    return delay(attempt, random, initialDelay);
+    return delay(attempt, random, initialDelay, Duration.ZERO);
   }
 
-  /** {@link #delay(int, double)} growing from {@code base} instead of the initial delay. */
-  Duration delay(int attempt, double random, Duration base) {
+  /**
+   * {@link #delay(int, double)} growing from {@code base} instead of the initial delay (the cap is
+   * raised to {@code base} if lower), and never shorter than {@code floor}.
+   */
+  Duration delay(int attempt, double random, Duration base, Duration floor) {
+    long baseMillis = base.toMillis();
+    return Duration.ofMillis(
+        delayMillis(
+            attempt,
+            random,
+            baseMillis,
+            Math.max(maxDelay.toMillis(), baseMillis),
+            multiplier,
+            floor.toMillis()));
+  }
+
+  /**
+   * The contract's backoff (docs/clients.md, {@code test-vectors/clients/backoff.json}): {@code
+   * max(floor, floor(random * min(cap, base * factor^(attempt-1))))} milliseconds.
+   */
+  static long delayMillis(
+      int attempt, double random, long base, long cap, double factor, long floor) {
     if (attempt < 1) {
-      throw new IllegalArgumentException("attempt must be at least 1: " + attempt);
+      throw new IllegalArgumentException("attempt must be at least 1 (1-based): " + attempt);
     }
-    double cap = Math.max(maxDelay.toNanos(), base.toNanos());
-    double nanos = base.toNanos();
-    for (int i = 1; i < attempt && nanos < cap; i++) {
-      nanos *= multiplier;
+    // a random source outside [0, 1) must not stop a reconnect: clamp it into the window
+    double r = random >= 0 ? Math.min(random, Math.nextDown(1.0)) : 0;
+    // base 0 means no wait: 0 * Infinity would be NaN once the power overflows
+    double bound = base <= 0 ? 0 : Math.min(cap, base * Math.pow(factor, attempt - 1));
+    return Math.max(floor, (long) Math.floor(r * bound));
+  }
+
+  /**
+   * The wait an HTTP {@code Retry-After} asks for, in milliseconds: delta-seconds or an HTTP date
+   * (relative to {@code nowMillis}); 0 when absent, malformed or past.
+   */
+  static long retryAfterMillis(String value, long nowMillis) {
+    if (value == null) {
+      return 0;
     }
-    nanos = Math.min(nanos, cap);
-    nanos -= nanos * jitter * random;
-    return Duration.ofNanos((long) nanos);
+    String v = value.trim();
+    if (!v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      try {
+        return Math.multiplyExact(Long.parseLong(v), 1000L);
+      } catch (ArithmeticException | NumberFormatException e) {
+        return Long.MAX_VALUE / 2;
+      }
+    }
+    try {
+      long at =
+          ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+      return Math.max(0, at - nowMillis);
+    } catch (DateTimeParseException e) {
+      return 0;
+    }
   }
 
   @Override
@@ -146,9 +190,7 @@ public final class ReconnectPolicy {
             + maxDelay
             + ", x"
             + multiplier
-            + ", jitter="
-            + jitter
-            + ", maxAttempts="
+            + ", full jitter, maxAttempts="
             + maxAttempts
             + "]"
         : "ReconnectPolicy[none]";
@@ -160,7 +202,6 @@ public final class ReconnectPolicy {
     private Duration initialDelay = Duration.ofMillis(500);
     private Duration maxDelay = Duration.ofSeconds(30);
     private double multiplier = 2.0;
-    private double jitter = 0.2;
     private int maxAttempts;
     private Set<Integer> retryableCloseCodes = DEFAULT_RETRYABLE_CLOSE_CODES;
 
@@ -192,15 +233,6 @@ public final class ReconnectPolicy {
       return this;
     }
 
-    /** Fraction of the delay taken off at random, 0 (none) to 1 (full jitter); default 0.2. */
-    public Builder jitter(double v) {
-      if (!(v >= 0.0 && v <= 1.0)) {
-        throw new IllegalArgumentException("jitter must be between 0 and 1: " + v);
-      }
-      jitter = v;
-      return this;
-    }
-
     /** Consecutive failed attempts before giving up; 0 (the default) means no limit. */
     public Builder maxAttempts(int v) {
       if (v < 0) {
@@ -212,7 +244,8 @@ public final class ReconnectPolicy {
 
     /**
      * The WebSocket close codes that cause a reconnect (default {@link
-     * #DEFAULT_RETRYABLE_CLOSE_CODES}).
+     * #DEFAULT_RETRYABLE_CLOSE_CODES}). The set replaces the default one: to opt in to an
+     * application code such as 4000, pass the defaults plus that code.
      */
     public Builder retryableCloseCodes(Set<Integer> v) {
       retryableCloseCodes = Set.copyOf(Objects.requireNonNull(v, "retryableCloseCodes"));

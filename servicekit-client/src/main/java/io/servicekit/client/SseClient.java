@@ -29,8 +29,9 @@ import javax.net.ssl.SSLContext;
  *       event id it carries {@code Last-Event-ID}, so a ServiceKit endpoint with {@code
  *       ResumableStreams} replays what was missed;
  *   <li>when a stream ends or breaks, the client reconnects after the server's last {@code retry:}
- *       hint (or the policy's initial delay), growing by the {@link ReconnectPolicy} while attempts
- *       keep failing, reset by every successful open;
+ *       hint (a floor; without one a full-jitter wait from the policy's initial delay), growing by
+ *       the {@link ReconnectPolicy} while attempts keep failing, reset by every successful open
+ *       (the client contract of docs/clients.md);
  *   <li>it stops for good on {@link #close()}, on HTTP 204 (the server's "do not reconnect"), on a
  *       response that is not {@code text/event-stream}, on HTTP statuses other than 408, 429 and
  *       5xx, and on a line or event over {@link Builder#maxLineBytes}/{@link Builder#maxEventBytes}
@@ -96,6 +97,7 @@ public final class SseClient implements AutoCloseable {
   private Scheduler.Cancellable pendingReconnect; // guarded by lock
   private volatile String lastEventId;
   private volatile long retryMillis = -1;
+  private volatile long retryAfterMillis; // the last refused request's Retry-After, in ms
   private final CompletableFuture<Void> firstOpen = new CompletableFuture<>();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
 
@@ -246,7 +248,14 @@ public final class SseClient implements AutoCloseable {
         String text = readSome(in);
         HttpStatusException e =
             new HttpStatusException(uri, status, text, "SSE request not accepted");
-        finish(e, policy.isRetryableStatus(status));
+        boolean retryable = policy.isRetryableStatus(status);
+        if (retryable) {
+          retryAfterMillis =
+              ReconnectPolicy.retryAfterMillis(
+                  response.headers().firstValue("Retry-After").orElse(null),
+                  System.currentTimeMillis());
+        }
+        finish(e, retryable);
         return;
       }
       String contentType = response.headers().firstValue("Content-Type").orElse("");
@@ -344,11 +353,15 @@ public final class SseClient implements AutoCloseable {
       }
       if (retry && policy.allows(attempt + 1)) {
         next = ++attempt;
+        // docs/clients.md: the server's retry: is the base and a floor, a Retry-After a floor
         long hint = retryMillis;
         delay =
-            hint >= 0
-                ? policy.delay(next, random.getAsDouble(), Duration.ofMillis(Math.max(1, hint)))
-                : policy.delay(next, random.getAsDouble());
+            policy.delay(
+                next,
+                random.getAsDouble(),
+                hint >= 0 ? Duration.ofMillis(Math.max(1, hint)) : policy.initialDelay(),
+                Duration.ofMillis(Math.max(hint, retryAfterMillis)));
+        retryAfterMillis = 0;
       } else {
         retry = false;
       }
@@ -477,8 +490,9 @@ public final class SseClient implements AutoCloseable {
     }
 
     /**
-     * Reconnect behaviour (default: 3 s — a browser's usual default — doubling up to 30 s, 20 %
-     * jitter, unlimited attempts). A server {@code retry:} hint replaces the initial delay.
+     * Reconnect behaviour (default: 3 s — a browser's usual default — doubling up to 30 s, full
+     * jitter, unlimited attempts). A server {@code retry:} hint replaces the initial delay and is a
+     * floor of every wait; a {@code Retry-After} on a refused request is a floor of the next one.
      */
     public Builder reconnect(ReconnectPolicy v) {
       reconnect = Objects.requireNonNull(v, "reconnect");

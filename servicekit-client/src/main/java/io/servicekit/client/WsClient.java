@@ -65,6 +65,12 @@ import javax.net.ssl.SSLContext;
  */
 public final class WsClient<I, O> implements AutoCloseable {
   /**
+   * The close code the client sends when its own ping went unanswered ({@link
+   * Builder#pongTimeout}).
+   */
+  public static final int PONG_TIMEOUT = 4000;
+
+  /**
    * Receives what happens to a {@link WsClient}. Every method has an empty default; calls never
    * overlap and come in order. An exception thrown by a callback is logged and otherwise ignored.
    *
@@ -79,6 +85,11 @@ public final class WsClient<I, O> implements AutoCloseable {
 
     /** The server sent a heartbeat; it has already been answered if auto-pong is on. */
     default void onPing(long pingId) {}
+
+    /**
+     * The server answered the client's own heartbeat {@code pingId} ({@link Builder#pingInterval}).
+     */
+    default void onPong(long pingId) {}
 
     /**
      * Something went wrong: a {@link ServerErrorException} (the server's error envelope; the
@@ -118,6 +129,8 @@ public final class WsClient<I, O> implements AutoCloseable {
   private final int maxQueuedMessages;
   private final int maxMessageBytes;
   private final boolean autoPong;
+  private final Duration pingInterval;
+  private final Duration pongTimeout;
   private final Listener<I> listener;
   private final Scheduler scheduler;
   private final HttpClient http;
@@ -149,6 +162,8 @@ public final class WsClient<I, O> implements AutoCloseable {
     this.maxQueuedMessages = b.maxQueuedMessages;
     this.maxMessageBytes = b.maxMessageBytes;
     this.autoPong = b.autoPong;
+    this.pingInterval = b.pingInterval;
+    this.pongTimeout = b.pongTimeout;
     this.listener = b.listener;
     this.scheduler = b.scheduler;
     this.ownsHttp = b.httpClient == null;
@@ -286,6 +301,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     CloseStatus status = CloseStatus.of(code, reason);
     Connection open = null;
     boolean terminateNow = false;
+    List<Pending> dropped = List.of();
     lock.lock();
     try {
       if (closeRequested || state == State.CLOSED) {
@@ -305,11 +321,17 @@ public final class WsClient<I, O> implements AutoCloseable {
           queue.add(new Pending(null, new CompletableFuture<>()));
           open.closeStatus = status;
         }
-        default -> {} // CONNECTING: onOpen sees closeRequested, a failure terminates
+        default -> {
+          // CONNECTING: what waits for the connection is dropped (docs/clients.md); onOpen sees
+          // closeRequested and sends the close frame, a failure terminates
+          dropped = new ArrayList<>(queue);
+          queue.clear();
+        }
       }
     } finally {
       lock.unlock();
     }
+    failDropped(dropped, "close() was called before a connection opened");
     if (terminateNow) {
       terminate(status, null);
     } else if (open != null) {
@@ -421,6 +443,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     handshake.whenComplete(
         (ws, error) -> {
           if (error != null) {
+            c.retryAfterMillis = retryAfter(error);
             c.ended(null, unwrap(error));
           }
         });
@@ -441,6 +464,8 @@ public final class WsClient<I, O> implements AutoCloseable {
         retry = false;
       } else if (!c.opened) {
         retry = isRetryableFailure(error);
+      } else if (c.clientDetected) {
+        retry = policy.enabled(); // the client found the socket dead (pong timeout): always retried
       } else {
         retry = policy.isRetryableClose(status.code());
       }
@@ -448,7 +473,12 @@ public final class WsClient<I, O> implements AutoCloseable {
         // A close frame queued for the lost connection must not close the next one.
         queue.removeIf(p -> p.frame == null && p.done.complete(null));
         next = ++attempt;
-        delay = policy.delay(next, random.getAsDouble());
+        delay =
+            policy.delay(
+                next,
+                random.getAsDouble(),
+                policy.initialDelay(),
+                Duration.ofMillis(c.retryAfterMillis));
         state = State.WAITING;
       } else {
         retry = false;
@@ -505,11 +535,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     if (ownsHttp) {
       http.shutdown(); // its selector thread; nothing is in flight any more
     }
-    IllegalStateException gone =
-        new IllegalStateException("WsClient for " + uri + " ended before the message was sent");
-    for (Pending p : dropped) {
-      p.done.completeExceptionally(gone);
-    }
+    failDropped(dropped, "the client ended before the message was sent");
     dispatch(
         () -> {
           if (!firstOpen.isDone()) {
@@ -524,8 +550,35 @@ public final class WsClient<I, O> implements AutoCloseable {
         });
   }
 
+  /** Fails the futures of messages that never reached a socket, saying how many were dropped. */
+  private void failDropped(List<Pending> dropped, String why) {
+    long n = dropped.stream().filter(p -> p.frame != null).count();
+    IllegalStateException gone =
+        new IllegalStateException(
+            "WsClient for " + uri + ": " + why + " (" + n + " queued messages dropped)");
+    for (Pending p : dropped) {
+      if (p.frame == null) {
+        p.done.complete(null);
+      } else {
+        p.done.completeExceptionally(gone);
+      }
+    }
+  }
+
   private void dispatch(Runnable r) {
     callbacks.execute(r);
+  }
+
+  /** The {@code Retry-After} of a refused handshake, in ms (0 if none). */
+  private static long retryAfter(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t instanceof WebSocketHandshakeException h
+        ? ReconnectPolicy.retryAfterMillis(
+            h.getResponse().headers().firstValue("Retry-After").orElse(null),
+            System.currentTimeMillis())
+        : 0;
   }
 
   private Throwable unwrap(Throwable t) {
@@ -562,6 +615,10 @@ public final class WsClient<I, O> implements AutoCloseable {
       listener.onError(new ServerErrorException(err.message(), err.code()));
       return;
     }
+    if (env instanceof Envelopes.Pong pong && c.answered(pong.pingId())) {
+      listener.onPong(pong.pingId());
+      return;
+    }
     deliver(Frame.text(text));
   }
 
@@ -583,7 +640,12 @@ public final class WsClient<I, O> implements AutoCloseable {
     boolean writing; // guarded by lock
     boolean ended; // guarded by lock
     volatile CloseStatus closeStatus;
+    volatile long retryAfterMillis; // a refused handshake's Retry-After
+    boolean clientDetected; // ended by the client's own pong timeout; guarded by lock
     private Scheduler.Cancellable closeTimer; // guarded by lock
+    private Scheduler.Cancellable pingTimer; // guarded by lock
+    private Scheduler.Cancellable pongTimer; // guarded by lock
+    private long pingSeq; // ids of the client's own pings; guarded by lock
     private final StringBuilder text = new StringBuilder();
     private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
     private boolean tooBig;
@@ -609,6 +671,11 @@ public final class WsClient<I, O> implements AutoCloseable {
       } finally {
         lock.unlock();
       }
+      if (!closing) {
+        // on the clock before onOpen is announced, so a test that reacts by advancing a fake
+        // clock finds the first ping there
+        schedulePing();
+      }
       dispatch(
           () -> {
             listener.onOpen();
@@ -619,6 +686,113 @@ public final class WsClient<I, O> implements AutoCloseable {
       }
       ws.request(1);
       pump();
+    }
+
+    /** Client heartbeat (docs/clients.md): the next ping after {@code pingInterval}. */
+    private void schedulePing() {
+      if (pingInterval.isZero()) {
+        return;
+      }
+      Scheduler.Cancellable timer = scheduler.schedule(this::ping, pingInterval);
+      boolean cancel;
+      lock.lock();
+      try {
+        cancel = ended;
+        if (!ended) {
+          pingTimer = timer;
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (cancel) {
+        timer.cancel();
+      }
+    }
+
+    private void ping() {
+      long id;
+      boolean watch;
+      lock.lock();
+      try {
+        if (ended || current != this || closeRequested) {
+          return;
+        }
+        id = ++pingSeq;
+        watch = !pongTimeout.isZero() && pongTimer == null;
+        if (watch) {
+          pongTimer = scheduler.schedule(() -> pongTimedOut(id), pongTimeout);
+        }
+      } finally {
+        lock.unlock();
+      }
+      try {
+        enqueue(
+            Frame.text(
+                "{\"type\":\"ping\",\"pingId\":"
+                    + id
+                    + ",\"timestamp\":"
+                    + System.currentTimeMillis()
+                    + "}"),
+            true);
+      } catch (IllegalStateException closing) {
+        return;
+      }
+      schedulePing();
+    }
+
+    /** Whether {@code pingId} answers one of this connection's pings; clears the pong deadline. */
+    boolean answered(long pingId) {
+      Scheduler.Cancellable timer;
+      lock.lock();
+      try {
+        if (pingId < 1 || pingId > pingSeq) {
+          return false;
+        }
+        timer = pongTimer;
+        pongTimer = null;
+      } finally {
+        lock.unlock();
+      }
+      if (timer != null) {
+        timer.cancel();
+      }
+      return true;
+    }
+
+    /**
+     * No pong in time: the socket is taken for dead. The client sends close 4000 (best effort),
+     * aborts without waiting for an answer, reports close 4000 and reconnects.
+     */
+    private void pongTimedOut(long pingId) {
+      WebSocket ws;
+      lock.lock();
+      try {
+        if (ended || pongTimer == null) {
+          return;
+        }
+        pongTimer = null;
+        clientDetected = true;
+        ws = socket;
+      } finally {
+        lock.unlock();
+      }
+      String why =
+          "no pong for ping "
+              + pingId
+              + " within "
+              + pongTimeout.toMillis()
+              + " ms: dropping the"
+              + " connection";
+      dispatch(() -> listener.onError(new IllegalStateException(why)));
+      if (ws != null) {
+        try {
+          ws.sendClose(PONG_TIMEOUT, "pong timeout");
+        } catch (RuntimeException e) {
+          // a write is in flight or the output is closed: the abort below ends it anyway
+        }
+        ws.abort();
+      }
+      ended(CloseStatus.of(PONG_TIMEOUT, "pong timeout"), null);
     }
 
     @Override
@@ -767,21 +941,24 @@ public final class WsClient<I, O> implements AutoCloseable {
     }
 
     void ended(CloseStatus status, Throwable error) {
-      Scheduler.Cancellable timer;
+      List<Scheduler.Cancellable> timers = new ArrayList<>(3);
       lock.lock();
       try {
         if (ended) {
           return;
         }
         ended = true;
-        timer = closeTimer;
-        closeTimer = null;
+        for (Scheduler.Cancellable t :
+            new Scheduler.Cancellable[] {closeTimer, pingTimer, pongTimer}) {
+          if (t != null) {
+            timers.add(t);
+          }
+        }
+        closeTimer = pingTimer = pongTimer = null;
       } finally {
         lock.unlock();
       }
-      if (timer != null) {
-        timer.cancel();
-      }
+      timers.forEach(Scheduler.Cancellable::cancel);
       afterEnd(
           this, status == null ? CloseStatus.received(CloseStatus.ABNORMAL, "") : status, error);
     }
@@ -805,6 +982,8 @@ public final class WsClient<I, O> implements AutoCloseable {
     private int maxQueuedMessages = 1000;
     private int maxMessageBytes = 16 << 20;
     private boolean autoPong = true;
+    private Duration pingInterval = Duration.ZERO;
+    private Duration pongTimeout = Duration.ZERO;
     private Listener<I> listener = new Listener<>() {};
     private Scheduler scheduler = Scheduler.system();
     private HttpClient httpClient;
@@ -879,6 +1058,27 @@ public final class WsClient<I, O> implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Client heartbeat: while open, send {@code {"type":"ping","pingId":n,"timestamp":ms}} this
+     * often (default {@link Duration#ZERO}: never). The server's {@code {"type":"pong","pingId":n}}
+     * is reported to {@link Listener#onPong} and not to {@code onMessage}.
+     */
+    public Builder<I, O> pingInterval(Duration v) {
+      pingInterval = notNegative("pingInterval", v);
+      return this;
+    }
+
+    /**
+     * With {@link #pingInterval}: a ping left without its pong this long drops the socket (close
+     * {@value WsClient#PONG_TIMEOUT} "pong timeout", sent without waiting for an answer), is
+     * reported to {@code onError} and {@code onClose}, and is always retried (default {@link
+     * Duration#ZERO}: no check).
+     */
+    public Builder<I, O> pongTimeout(Duration v) {
+      pongTimeout = notNegative("pongTimeout", v);
+      return this;
+    }
+
     /** Receives the client's events. */
     public Builder<I, O> listener(Listener<I> v) {
       listener = Objects.requireNonNull(v, "listener");
@@ -917,6 +1117,10 @@ public final class WsClient<I, O> implements AutoCloseable {
     }
 
     public WsClient<I, O> build() {
+      if (!pongTimeout.isZero() && pingInterval.isZero()) {
+        throw new IllegalStateException(
+            "pongTimeout (" + pongTimeout + ") needs a pingInterval: the client sends no pings");
+      }
       if (httpClient != null && sslContext != null) {
         throw new IllegalStateException(
             "sslContext applies to the HttpClient this client makes; with httpClient(...) set the"
@@ -936,6 +1140,14 @@ public final class WsClient<I, O> implements AutoCloseable {
       Objects.requireNonNull(v, name);
       if (v.isNegative() || v.isZero()) {
         throw new IllegalArgumentException(name + " must be positive: " + v);
+      }
+      return v;
+    }
+
+    static Duration notNegative(String name, Duration v) {
+      Objects.requireNonNull(v, name);
+      if (v.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative: " + v);
       }
       return v;
     }

@@ -33,7 +33,6 @@ final class ClientExamples {
                 ReconnectPolicy.builder()
                     .initialDelay(Duration.ofMillis(500))
                     .maxDelay(Duration.ofSeconds(30))
-                    .jitter(0.2)
                     .build())
             .maxQueuedMessages(1000)
             .listener(

@@ -1,6 +1,7 @@
 package io.servicekit.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -10,26 +11,57 @@ class ReconnectPolicyTest {
       ReconnectPolicy.builder()
           .initialDelay(Duration.ofMillis(100))
           .maxDelay(Duration.ofSeconds(1))
-          .jitter(0.5)
           .maxAttempts(6)
           .build();
 
   @Test
-  void delaysGrowExponentiallyUpToTheCap() {
-    assertThat(policy.delay(1, 0)).isEqualTo(Duration.ofMillis(100));
-    assertThat(policy.delay(2, 0)).isEqualTo(Duration.ofMillis(200));
-    assertThat(policy.delay(4, 0)).isEqualTo(Duration.ofMillis(800));
-    assertThat(policy.delay(5, 0)).isEqualTo(Duration.ofSeconds(1));
-    assertThat(policy.delay(60, 0)).isEqualTo(Duration.ofSeconds(1));
+  void boundsGrowExponentiallyUpToTheCap() {
+    // random just below 1 gives the top of the window: bound - 1 ms
+    double top = Math.nextDown(1.0);
+    assertThat(policy.delay(1, top)).isEqualTo(Duration.ofMillis(99));
+    assertThat(policy.delay(2, top)).isEqualTo(Duration.ofMillis(199));
+    assertThat(policy.delay(4, top)).isEqualTo(Duration.ofMillis(799));
+    assertThat(policy.delay(5, top)).isEqualTo(Duration.ofMillis(999));
+    assertThat(policy.delay(60, top)).isEqualTo(Duration.ofMillis(999));
+    assertThat(policy.delay(5000, 0.5)).isEqualTo(Duration.ofMillis(500));
   }
 
   @Test
-  void jitterTakesOffAtMostItsFraction() {
+  void fullJitterSpansTheWholeWindowFromZero() {
+    assertThat(policy.delay(3, 0)).isEqualTo(Duration.ZERO);
     for (double r = 0; r < 1; r += 0.05) {
       Duration d = policy.delay(3, r);
-      assertThat(d).isBetween(Duration.ofMillis(200), Duration.ofMillis(400));
+      assertThat(d).isBetween(Duration.ZERO, Duration.ofMillis(399));
+      assertThat(d.toMillis()).isEqualTo((long) Math.floor(r * 400));
     }
-    assertThat(policy.delay(10, 0.999)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void aFloorFromTheServerWinsAndARandomOutsideTheWindowIsClamped() {
+    assertThat(policy.delay(1, 0.5, Duration.ofMillis(100), Duration.ofSeconds(2)))
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(policy.delay(1, 0.5, Duration.ofSeconds(3), Duration.ofSeconds(3)))
+        .isEqualTo(Duration.ofSeconds(3)); // base above the cap raises it
+    assertThat(policy.delay(2, 0.5, Duration.ofSeconds(3), Duration.ofSeconds(3)))
+        .isEqualTo(Duration.ofSeconds(3));
+    assertThat(policy.delay(1, 1.5)).isEqualTo(Duration.ofMillis(99));
+    assertThat(policy.delay(1, -1)).isEqualTo(Duration.ZERO);
+    assertThat(policy.delay(1, Double.NaN)).isEqualTo(Duration.ZERO);
+    assertThatThrownBy(() -> policy.delay(0, 0.5))
+        .hasMessageContaining("attempt must be at least 1 (1-based): 0");
+  }
+
+  @Test
+  void retryAfterIsSecondsOrAnHttpDate() {
+    long now = java.time.Instant.parse("2026-12-07T14:00:00Z").toEpochMilli();
+    assertThat(ReconnectPolicy.retryAfterMillis("120", now)).isEqualTo(120_000);
+    assertThat(ReconnectPolicy.retryAfterMillis(" 3 ", now)).isEqualTo(3000);
+    assertThat(ReconnectPolicy.retryAfterMillis("Mon, 07 Dec 2026 14:00:05 GMT", now))
+        .isEqualTo(5000);
+    assertThat(ReconnectPolicy.retryAfterMillis("Mon, 07 Dec 2026 13:00:00 GMT", now)).isZero();
+    assertThat(ReconnectPolicy.retryAfterMillis("soon", now)).isZero();
+    assertThat(ReconnectPolicy.retryAfterMillis("-5", now)).isZero();
+    assertThat(ReconnectPolicy.retryAfterMillis(null, now)).isZero();
   }
 
   @Test

@@ -15,6 +15,7 @@ class Recorder<T> implements WsClient.Listener<T> {
   final BlockingQueue<String> opens = new LinkedBlockingQueue<>();
   final BlockingQueue<T> messages = new LinkedBlockingQueue<>();
   final BlockingQueue<Long> pings = new LinkedBlockingQueue<>();
+  final BlockingQueue<Long> pongs = new LinkedBlockingQueue<>();
   final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
   final BlockingQueue<CloseStatus> closes = new LinkedBlockingQueue<>();
   final BlockingQueue<Reconnecting> reconnects = new LinkedBlockingQueue<>();
@@ -32,6 +33,11 @@ class Recorder<T> implements WsClient.Listener<T> {
   @Override
   public void onPing(long pingId) {
     pings.add(pingId);
+  }
+
+  @Override
+  public void onPong(long pingId) {
+    pongs.add(pingId);
   }
 
   @Override

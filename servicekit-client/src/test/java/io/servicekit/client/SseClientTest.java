@@ -119,6 +119,7 @@ class SseClientTest {
                   public boolean handle(Request request, Response response, Callback callback) {
                     if (flakyCalls.incrementAndGet() == 1) {
                       response.setStatus(503);
+                      response.getHeaders().put("Retry-After", "7");
                       Content.Sink.write(response, true, "warming up", callback);
                     } else {
                       response.getHeaders().put("Content-Type", "text/event-stream");
@@ -159,7 +160,7 @@ class SseClientTest {
     return SseClient.builder(server.uri().resolve(path))
         .listener(rec)
         .scheduler(clientTime)
-        .random(() -> 0.0);
+        .random(() -> 0.5);
   }
 
   private SseClient track(SseClient c) {
@@ -256,7 +257,7 @@ class SseClientTest {
   }
 
   @Test
-  void status503IsRetriedWithBackoff() throws Exception {
+  void status503IsRetriedNoSoonerThanItsRetryAfter() throws Exception {
     Rec rec = new Rec();
     SseClient client = track(client("/flaky", rec).build());
     client.connect();
@@ -267,8 +268,9 @@ class SseClientTest {
               assertThat(e.status()).isEqualTo(503);
               assertThat(e.body()).isEqualTo("warming up");
             });
-    assertThat(poll(rec.reconnects)).isEqualTo(new Recorder.Reconnecting(1, Duration.ofSeconds(3)));
-    clientTime.advanceBy(Duration.ofSeconds(3));
+    // Retry-After: 7 is a floor above the backoff's 1.5 s (half of 3 s with random 0.5)
+    assertThat(poll(rec.reconnects)).isEqualTo(new Recorder.Reconnecting(1, Duration.ofSeconds(7)));
+    clientTime.advanceBy(Duration.ofSeconds(7));
     assertThat(poll(rec.events).data()).isEqualTo("ready");
     client.connect().get(20, TimeUnit.SECONDS);
   }
@@ -299,9 +301,11 @@ class SseClientTest {
     assertThat(poll(ticks)).isEqualTo(new SseParser.Event("tick", "1", "t1", "t1", -1));
     assertThat(poll(rec.events)).isEqualTo(new SseParser.Event("tock", "2", null, "t1", -1));
     assertThat(poll(rec.events)).isEqualTo(new SseParser.Event("message", "plain", null, "t1", -1));
-    // The response ended: reconnect after the policy's initial delay (no retry hint here).
-    assertThat(poll(rec.reconnects)).isEqualTo(new Recorder.Reconnecting(1, Duration.ofSeconds(3)));
-    clientTime.advanceBy(Duration.ofSeconds(3));
+    // The response ended: reconnect within the policy's initial 3 s (no retry hint here), full
+    // jitter with random 0.5: 1.5 s.
+    assertThat(poll(rec.reconnects))
+        .isEqualTo(new Recorder.Reconnecting(1, Duration.ofMillis(1500)));
+    clientTime.advanceBy(Duration.ofMillis(1500));
     assertThat(poll(ticks).type()).isEqualTo("tick");
     assertThat(rec.opens).hasSize(2);
   }

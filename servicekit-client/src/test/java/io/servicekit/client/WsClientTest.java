@@ -23,6 +23,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,7 @@ class WsClientTest {
   private final FakeScheduler clientTime = new FakeScheduler();
   private final BlockingQueue<Object> serverReceived = new LinkedBlockingQueue<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final AtomicBoolean answerPings = new AtomicBoolean(true);
 
   @AfterEach
   void tearDown() throws Exception {
@@ -95,6 +97,23 @@ class WsClientTest {
                     },
                 config.toBuilder().subprotocols(List.of("chat.v2", "chat.v1")).build())
             .ws(
+                "/heartbeat",
+                r ->
+                    new BaseConn<Object, Object>(JsonCodec.INSTANCE, "Heartbeat") {
+                      @Override
+                      public void handleMessage(Object m) {
+                        if (m instanceof Map<?, ?> map && "ping".equals(map.get("type"))) {
+                          serverReceived.add(map.get("pingId"));
+                          if (answerPings.get()) {
+                            sendOutput(Map.of("type", "pong", "pingId", map.get("pingId")));
+                          }
+                        } else {
+                          sendOutput(m);
+                        }
+                      }
+                    },
+                config)
+            .ws(
                 "/forbidden",
                 r -> {
                   throw HandshakeRejection.of(403, "no entry");
@@ -110,12 +129,11 @@ class WsClientTest {
     return WsClient.builder(uri, codec)
         .listener(rec)
         .scheduler(clientTime)
-        .random(() -> 0.0)
+        .random(() -> 0.5)
         .reconnect(
             ReconnectPolicy.builder()
-                .initialDelay(Duration.ofSeconds(1))
-                .maxDelay(Duration.ofSeconds(4))
-                .jitter(0.5)
+                .initialDelay(Duration.ofSeconds(2))
+                .maxDelay(Duration.ofSeconds(8))
                 .build());
   }
 
@@ -219,7 +237,7 @@ class WsClientTest {
     first.stop();
     CloseStatus lost = poll(rec.closes);
     assertThat(lost.code()).isIn(CloseStatus.GOING_AWAY, CloseStatus.ABNORMAL);
-    // jitter 0.5 with random 0.0: the delays are exactly 1 s, 2 s, 4 s, 4 s (capped)
+    // full jitter with random 0.5: half of 2 s, 4 s, 8 s, 8 s (capped) = 1 s, 2 s, 4 s, 4 s
     assertThat(poll(rec.reconnects)).isEqualTo(new Recorder.Reconnecting(1, Duration.ofSeconds(1)));
     assertThat(client.state()).isEqualTo(WsClient.State.WAITING);
     client.send("queued while away");
@@ -400,6 +418,81 @@ class WsClientTest {
   }
 
   @Test
+  void clientHeartbeatPingsAndAnUnansweredPingDropsTheSocketWith4000AndReconnects()
+      throws Exception {
+    ServiceKitServer server = server(0);
+    Recorder<Object> rec = new Recorder<>();
+    WsClient<Object, Object> client =
+        track(
+            client(server.wsUri("/heartbeat"), JsonCodec.INSTANCE, rec)
+                .pingInterval(Duration.ofSeconds(10))
+                .pongTimeout(Duration.ofSeconds(5))
+                .build());
+    client.connect().get(20, TimeUnit.SECONDS);
+    poll(rec.opens);
+
+    clientTime.advanceBy(Duration.ofSeconds(10)); // ping 1, answered
+    assertThat(poll(serverReceived)).isEqualTo(1);
+    assertThat(poll(rec.pongs)).isEqualTo(1L);
+    clientTime.advanceBy(Duration.ofSeconds(5)); // its deadline was cleared by the pong
+    assertThat(client.state()).isEqualTo(WsClient.State.OPEN);
+
+    answerPings.set(false);
+    clientTime.advanceBy(Duration.ofSeconds(5)); // t = 20 s: ping 2, never answered
+    assertThat(poll(serverReceived)).isEqualTo(2);
+    clientTime.advanceBy(Duration.ofSeconds(5)); // t = 25 s: its pong deadline
+    assertThat(poll(rec.errors)).hasMessageContaining("no pong for ping 2 within 5000 ms");
+    CloseStatus dropped = poll(rec.closes);
+    assertThat(dropped.code()).isEqualTo(WsClient.PONG_TIMEOUT);
+    assertThat(dropped.reason()).isEqualTo("pong timeout");
+    // 4000 is not in the retryable set, but the client found the socket dead: it reconnects
+    assertThat(poll(rec.reconnects)).isEqualTo(new Recorder.Reconnecting(1, Duration.ofSeconds(1)));
+
+    answerPings.set(true);
+    clientTime.advanceBy(Duration.ofSeconds(1));
+    poll(rec.opens);
+    client.send("back");
+    assertThat(poll(rec.messages)).isEqualTo("back");
+    assertThat(rec.messages).isEmpty(); // pongs never reached onMessage
+    client.close();
+    assertThat(client.closed().get(20, TimeUnit.SECONDS).code()).isEqualTo(CloseStatus.NORMAL);
+    assertThat(clientTime.pendingTasks()).isZero(); // no ping or pong timer left behind
+  }
+
+  @Test
+  void closeWhileConnectingDropsWhatWaitsAndSaysHowMany() throws Exception {
+    // A TCP listener that never answers the upgrade: the client stays CONNECTING.
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+      Recorder<Object> rec = new Recorder<>();
+      WsClient<Object, Object> client =
+          track(
+              client(
+                      URI.create("ws://localhost:" + silent.getLocalPort() + "/x"),
+                      JsonCodec.INSTANCE,
+                      rec)
+                  .build());
+      client.connect();
+      java.net.Socket accepted = silent.accept();
+      assertThat(client.state()).isEqualTo(WsClient.State.CONNECTING);
+      var first = client.send("one");
+      var second = client.send("two");
+      assertThat(client.queuedMessages()).isEqualTo(2);
+      client.close();
+      assertThat(client.queuedMessages()).isZero();
+      assertThatThrownBy(() -> first.get(20, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("close() was called before a connection opened")
+          .hasMessageContaining("2 queued messages dropped");
+      assertThat(second).isCompletedExceptionally();
+      assertThatThrownBy(() -> client.send("three")).isInstanceOf(IllegalStateException.class);
+      accepted.close(); // the handshake fails now: the client ends without reconnecting
+      client.closed().get(20, TimeUnit.SECONDS);
+      assertThat(client.state()).isEqualTo(WsClient.State.CLOSED);
+      assertThat(rec.reconnects).isEmpty();
+    }
+  }
+
+  @Test
   void builderRejectsBadSettingsWithClearMessages() {
     URI uri = URI.create("ws://localhost:1/x");
     assertThatThrownBy(() -> WsClient.builder(URI.create("http://localhost/x"), JsonCodec.INSTANCE))
@@ -410,8 +503,15 @@ class WsClientTest {
     assertThatThrownBy(() -> c.close(1008, "x"))
         .hasMessageContaining("must be 1000 or 3000-4999")
         .hasMessageContaining("1008");
-    assertThatThrownBy(() -> ReconnectPolicy.builder().jitter(1.5))
-        .hasMessageContaining("jitter must be between 0 and 1: 1.5");
+    assertThatThrownBy(
+            () -> WsClient.builder(uri, JsonCodec.INSTANCE).pingInterval(Duration.ofSeconds(-1)))
+        .hasMessageContaining("pingInterval must not be negative: PT-1S");
+    assertThatThrownBy(
+            () ->
+                WsClient.builder(uri, JsonCodec.INSTANCE)
+                    .pongTimeout(Duration.ofSeconds(1))
+                    .build())
+        .hasMessageContaining("pongTimeout (PT1S) needs a pingInterval");
     assertThatThrownBy(
             () ->
                 ReconnectPolicy.builder()
