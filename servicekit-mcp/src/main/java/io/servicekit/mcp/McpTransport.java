@@ -101,6 +101,7 @@ public final class McpTransport implements StreamableHandler {
   private final Duration sweepPeriod;
   private final Scheduler scheduler;
   private final int maxSessions;
+  private final McpAuth auth; // McpAuth (opt-in): null = no authorization
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
   private final Object sweepLock = new Object();
   private Sweeper sweeper; // the armed sweep task, guarded by sweepLock; null when not armed
@@ -118,6 +119,7 @@ public final class McpTransport implements StreamableHandler {
     this.sweepPeriod = sweepPeriod(b.sessionIdleTimeout);
     this.scheduler = b.scheduler;
     this.maxSessions = b.maxSessions;
+    this.auth = b.auth; // McpAuth
   }
 
   /** How often idle sessions are looked for: half the timeout, between 100 ms and 60 s. */
@@ -224,8 +226,17 @@ public final class McpTransport implements StreamableHandler {
     if (refused.isPresent()) {
       return refused.get();
     }
+    McpAuth.AccessToken token = null; // McpAuth: the request's validated token
+    if (auth != null) {
+      switch (auth.authenticate(request)) {
+        case McpAuth.Refused r -> {
+          return r.response();
+        }
+        case McpAuth.Granted g -> token = g.token();
+      }
+    }
     return switch (request.method().toUpperCase(Locale.ROOT)) {
-      case "POST" -> post(request);
+      case "POST" -> post(request, token);
       case "GET" -> get(request);
       case "DELETE" -> delete(request);
       default ->
@@ -313,7 +324,8 @@ public final class McpTransport implements StreamableHandler {
 
   // ---- POST ----
 
-  private StreamableResponse post(StreamableRequest request) throws Exception {
+  private StreamableResponse post(StreamableRequest request, McpAuth.AccessToken token)
+      throws Exception {
     AcceptHeader accept = request.accept();
     if (!accept.acceptsJsonAndEventStream()) {
       return error(
@@ -352,6 +364,12 @@ public final class McpTransport implements StreamableHandler {
           e.code(),
           (e.code() == McpError.PARSE_ERROR ? "Parse error: " : "Invalid Request: ")
               + e.getMessage());
+    }
+    if (auth != null) { // McpAuth: the scopes of every request of this POST
+      Optional<SingleResponse> forbidden = auth.authorize(token, messages);
+      if (forbidden.isPresent()) {
+        return forbidden.get();
+      }
     }
     boolean hasInitialize = false;
     for (int i = 0; i < messages.size(); i++) {
@@ -402,7 +420,7 @@ public final class McpTransport implements StreamableHandler {
     }
     McpStream stream = session.newStream(requests.size());
     for (JsonNode r : requests) {
-      HANDLERS.newThread(() -> run(session, stream, r)).start();
+      HANDLERS.newThread(() -> run(session, stream, r, token)).start();
     }
     List<JsonNode> json = stream.awaitDecision();
     if (json != null) {
@@ -597,7 +615,8 @@ public final class McpTransport implements StreamableHandler {
     }
   }
 
-  private void run(McpSession session, McpStream stream, JsonNode request) {
+  private void run(
+      McpSession session, McpStream stream, JsonNode request, McpAuth.AccessToken token) {
     JsonNode id = request.get("id");
     String key = id.toString();
     session.running.put(key, Thread.currentThread());
@@ -605,7 +624,7 @@ public final class McpTransport implements StreamableHandler {
     try {
       String method = request.path("method").asString();
       JsonNode params = request.path("params");
-      Context ctx = new Context(session, stream, params);
+      Context ctx = new Context(session, stream, params, token);
       JsonNode result = builtIn(session, method, params);
       if (result == null) {
         result = server.dispatch(ctx, method, params.isMissingNode() ? null : params);
@@ -776,10 +795,12 @@ public final class McpTransport implements StreamableHandler {
     private final McpSession session;
     private final McpStream stream;
     private final JsonNode progressToken;
+    private final McpAuth.AccessToken accessToken; // McpAuth: null without authorization
 
-    Context(McpSession session, McpStream stream, JsonNode params) {
+    Context(McpSession session, McpStream stream, JsonNode params, McpAuth.AccessToken access) {
       this.session = session;
       this.stream = stream;
+      this.accessToken = access;
       JsonNode token = params.path("_meta").path("progressToken");
       this.progressToken = token.isString() || token.isNumber() ? token : null;
     }
@@ -792,6 +813,11 @@ public final class McpTransport implements StreamableHandler {
     @Override
     public String protocolVersion() {
       return session.protocolVersion;
+    }
+
+    @Override
+    public Optional<McpAuth.AccessToken> accessToken() { // McpAuth
+      return Optional.ofNullable(accessToken);
     }
 
     @Override
@@ -907,6 +933,7 @@ public final class McpTransport implements StreamableHandler {
     private Duration sessionIdleTimeout = Duration.ofMinutes(30);
     private int maxSessions = 10_000;
     private Scheduler scheduler = Scheduler.system();
+    private McpAuth auth; // McpAuth
 
     private Builder(McpServer server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -990,6 +1017,16 @@ public final class McpTransport implements StreamableHandler {
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Authorization as an OAuth resource server (default none): every request needs a valid bearer
+     * token for {@link McpAuth#resource()} with the scopes its operations need; see {@link
+     * McpAuth}.
+     */
+    public Builder auth(McpAuth auth) {
+      this.auth = Objects.requireNonNull(auth, "auth");
       return this;
     }
 
