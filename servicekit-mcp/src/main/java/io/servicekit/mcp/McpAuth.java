@@ -56,7 +56,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <tr><td>no {@code Authorization} header, or a scheme other than Bearer</td><td>401</td><td>{@code resource_metadata}, {@code scope} (the required scopes)</td></tr>
  * <tr><td>more than one {@code Authorization} header, {@code Bearer} without a token or with one that is not a b64token, an {@code access_token} query parameter</td><td>400</td><td>{@code error="invalid_request"}</td></tr>
  * <tr><td>token refused by the validator, expired, of another audience or issuer</td><td>401</td><td>{@code error="invalid_token"}</td></tr>
- * <tr><td>a scope the operation needs is missing</td><td>403</td><td>{@code error="insufficient_scope"}, {@code scope} = every scope the operation needs</td></tr>
+ * <tr><td>a required scope ({@link Builder#requiredScopes}) or a scope the operation needs is missing</td><td>403</td><td>{@code error="insufficient_scope"}, {@code scope} = every scope the operation needs</td></tr>
  * </table>
  *
  * <p>Bodies are JSON-RPC error objects (code {@link McpError#SERVER_ERROR}, the request's id when
@@ -290,8 +290,9 @@ public final class McpAuth {
 
   /**
    * Checks the request's bearer token (every MCP request, any HTTP method, both revisions): the
-   * {@code Authorization} header's syntax, then the validator, then audience, expiry and issuer.
-   * Operation scopes are checked afterwards by {@link #authorize}, once the methods are known.
+   * {@code Authorization} header's syntax, then the validator, then audience, expiry, issuer and
+   * the {@link Builder#requiredScopes} (403 when one lacks). Operation scopes are checked
+   * afterwards by {@link #authorize}, once the methods are known.
    */
   public Result authenticate(StreamableRequest request) {
     if (request.queryParam("access_token").isPresent()) {
@@ -394,6 +395,10 @@ public final class McpAuth {
           "invalid_token",
           "the token was issued by an authorization server this resource does not trust",
           scopeList(requiredScopes));
+    }
+    if (!covers(t, requiredScopes)) { // what every request needs, GET and DELETE included
+      String body = insufficient(requestId(request), "this resource", requiredScopes).toString();
+      return new Refused(forbidden(requiredScopes, "this resource", body));
     }
     return new Granted(t);
   }

@@ -387,6 +387,10 @@ class McpAuthTest {
     HttpResponse<String> none = http.post(McpHttp.initializeBody(V), bearer(token("other")));
     assertThat(none.statusCode()).isEqualTo(403);
     assertThat(challenge(none)).containsEntry("scope", "mcp:read");
+    assertThat(
+            http.send("GET", with(bearer(token("other")), Map.of("Accept", "text/event-stream")))
+                .statusCode())
+        .isEqualTo(403);
     // a broader scope (scopeImplies) covers both
     String admin = token("mcp:admin");
     String s2 = initialize(admin);
