@@ -412,6 +412,54 @@ class McpAuthTest {
   }
 
   @Test
+  void aBatchIsRefusedWholeWithOneErrorPerRequestAndTheUnionOfTheirScopes() throws Exception {
+    String token = token("mcp:read");
+    HttpResponse<String> init = http.post(McpHttp.initializeBody("2025-03-26"), bearer(token));
+    String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+    Map<String, String> h =
+        with(
+            bearer(token), Map.of("Mcp-Session-Id", session, "MCP-Protocol-Version", "2025-03-26"));
+    HttpResponse<String> r =
+        http.post("[" + call(1, "whoami") + "," + call(2, "write_file") + "]", h);
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(challenge(r)).containsEntry("scope", "mcp:read files:write");
+    JsonNode body = McpHttp.json(r.body());
+    assertThat(body.isArray()).isTrue();
+    assertThat(body.size()).isEqualTo(2);
+    assertThat(body.get(0).path("id").asInt()).isEqualTo(1);
+    assertThat(body.get(1).path("id").asInt()).isEqualTo(2);
+    assertThat(writes.get()).isZero();
+    // the same batch with whoami alone passes
+    HttpResponse<String> ok = http.post("[" + call(3, "whoami") + "]", h);
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+  }
+
+  @Test
+  void theMetadataDocumentAnswersHeadAndPreflight() throws Exception {
+    URI url = URI.create(auth.metadataUrl());
+    HttpResponse<String> head =
+        http.client.send(
+            HttpRequest.newBuilder(url)
+                .timeout(McpHttp.WAIT)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    HttpResponse<String> preflight =
+        http.client.send(
+            HttpRequest.newBuilder(url)
+                .timeout(McpHttp.WAIT)
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://inspector.example.com")
+                .header("Access-Control-Request-Method", "GET")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).contains("*");
+  }
+
+  @Test
   void aValidatorFailureIsA500WithoutTheToken() throws Exception {
     McpAuth broken =
         McpAuth.builder(resource)
