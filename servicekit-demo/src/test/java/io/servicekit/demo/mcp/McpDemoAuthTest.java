@@ -10,6 +10,7 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.modelcontextprotocol.client.McpClient;
@@ -152,6 +153,58 @@ class McpDemoAuthTest {
         wrongScope.closeGracefully();
       }
     }
+  }
+
+  @Test
+  void theDocsAuthExampleRefusesAMissingToolScopeAndServesAGoodToken() throws Exception {
+    RSAKey key = new RSAKeyGenerator(2048).keyID("docs-1").generate();
+    String resource = "https://weather.example.com/mcp";
+    McpAuth.TokenValidator validator =
+        McpDemoAuth.validator(new ImmutableJWKSet<>(new JWKSet(key.toPublicJWK())), ISSUER);
+    try (ServiceKitServer server =
+        McpExamples.mountWithAuth(McpExamples.server(), 0, resource, validator).start()) {
+      HttpClient http = HttpClient.newHttpClient();
+      URI uri = URI.create("http://localhost:" + server.port() + "/mcp");
+      String reader = sign(key, resource, "mcp:read");
+      HttpResponse<String> init = post(http, uri, reader, null, INITIALIZE);
+      assertThat(init.statusCode()).as(init.body()).isEqualTo(200);
+      String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+      String call =
+          "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":"
+              + "{\"name\":\"forecast\",\"arguments\":{\"city\":\"Oslo\"}}}";
+      HttpResponse<String> refused = post(http, uri, reader, session, call);
+      assertThat(refused.statusCode()).isEqualTo(403);
+      assertThat(refused.headers().firstValue("WWW-Authenticate").orElseThrow())
+          .contains("error=\"insufficient_scope\"")
+          .contains("scope=\"mcp:read weather:read\"")
+          .contains(
+              "resource_metadata=\"https://weather.example.com/.well-known/"
+                  + "oauth-protected-resource/mcp\"");
+      String both = sign(key, resource, "mcp:read weather:read");
+      HttpResponse<String> ok = post(http, uri, both, session, call);
+      assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+      assertThat(ok.body()).contains("Sunny in Oslo");
+    }
+  }
+
+  private static final String INITIALIZE =
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+          + "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+          + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+
+  private static HttpResponse<String> post(
+      HttpClient http, URI uri, String token, String session, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri)
+            .timeout(WAIT)
+            .header("Accept", "application/json, text/event-stream")
+            .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (session != null) {
+      b.header("Mcp-Session-Id", session).header("MCP-Protocol-Version", "2025-11-25");
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static McpSyncClient client(String base, String token, List<String> seen) {
