@@ -27,6 +27,7 @@ class ClientState {
   final Set<String> cancelled = ConcurrentHashMap.newKeySet();
   final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
   volatile int minLevel; // index in LEVELS; 0 = everything
+  volatile String subject; // the token subject that opened the session (authorization on)
   volatile boolean shuttingDown; // running requests are being answered "server shutting down"
 
   ClientState(String protocolVersion, JsonNode clientCapabilities, JsonNode clientInfo) {

@@ -51,9 +51,13 @@ final class Dispatcher {
   }
 
   /** Runs each of {@code requests} on its own thread, answering on {@code stream}. */
-  void start(ClientState client, ResponseStream stream, List<JsonNode> requests) {
+  void start(
+      ClientState client,
+      ResponseStream stream,
+      List<JsonNode> requests,
+      McpAuth.AccessToken token) {
     for (JsonNode r : requests) {
-      HANDLERS.newThread(() -> run(client, stream, r)).start();
+      HANDLERS.newThread(() -> run(client, stream, r, token)).start();
     }
   }
 
@@ -103,7 +107,7 @@ final class Dispatcher {
    * Runs one request on the calling thread and emits its response on {@code stream} (or skips it
    * when the client cancelled the request).
    */
-  void run(ClientState client, ResponseStream stream, JsonNode request) {
+  void run(ClientState client, ResponseStream stream, JsonNode request, McpAuth.AccessToken token) {
     JsonNode id = request.get("id");
     String key = id.toString();
     client.running.put(key, Thread.currentThread());
@@ -111,7 +115,7 @@ final class Dispatcher {
     try {
       String method = request.path("method").asString();
       JsonNode params = request.path("params");
-      RequestContext ctx = new RequestContext(client, stream, params, requestTimeout);
+      RequestContext ctx = new RequestContext(client, stream, params, requestTimeout, token);
       JsonNode result = builtIn(client, method, params);
       if (result == null) {
         result = server.dispatch(ctx, method, params.isMissingNode() ? null : params);

@@ -47,6 +47,14 @@ public interface McpContext {
    */
   JsonNode clientInfo();
 
+  /**
+   * The request's validated access token (subject, scopes) when the transport has {@link McpAuth};
+   * empty otherwise.
+   */
+  default Optional<McpAuth.AccessToken> accessToken() {
+    return Optional.empty();
+  }
+
   /** The {@code _meta.progressToken} of the request, if the client asked for progress. */
   Optional<JsonNode> progressToken();
 

@@ -87,12 +87,14 @@ public final class McpTransport implements StreamableHandler {
   private final SessionPath sessionPath;
   private final Listens listens;
   private final StatelessPath stateless;
+  private final McpAuth auth; // opt-in: null = no authorization
 
   private McpTransport(Builder b) {
     this.front = new HttpFront(b.allowedOrigins, b.allowedHosts);
     this.sessions = new SessionStore(b.store, b.scheduler, b.maxSessions, b.sessionIdleTimeout);
     this.dispatcher = new Dispatcher(b.server, b.requestTimeout);
     this.sessionPath = new SessionPath(sessions, dispatcher, b.standaloneGet, b.retry);
+    this.auth = b.auth;
     this.listens = new Listens(b.server, b.maxListens);
     this.stateless =
         new StatelessPath(
@@ -103,6 +105,7 @@ public final class McpTransport implements StreamableHandler {
                 b.requestStateTtl,
                 System::currentTimeMillis),
             listens,
+            b.auth,
             Duration.ofSeconds(1),
             b.listTtl,
             b.maxInFlight);
@@ -249,9 +252,20 @@ public final class McpTransport implements StreamableHandler {
     if (refused.isPresent()) {
       return refused.get();
     }
+    McpAuth.AccessToken token = null; // the request's validated token, with authorization on
+    if (auth != null) {
+      switch (auth.authenticate(request)) {
+        case McpAuth.Refused r -> {
+          return r.response();
+        }
+        case McpAuth.Granted g -> token = g.token();
+      }
+    }
     return switch (request.method().toUpperCase(Locale.ROOT)) {
       case "POST" ->
-          stateless.claims(request, request.body()) ? stateless.post(request) : post(request);
+          stateless.claims(request, request.body())
+              ? stateless.post(request, token)
+              : post(request, token);
       case "GET", "DELETE" -> {
         Optional<String> version =
             request.header(VERSION_HEADER).map(String::trim).filter(STATELESS_VERSIONS::contains);
@@ -265,14 +279,15 @@ public final class McpTransport implements StreamableHandler {
               .withHeader("Allow", "POST");
         }
         yield request.method().equalsIgnoreCase("GET")
-            ? sessionPath.get(request)
-            : sessionPath.delete(request);
+            ? sessionPath.get(request, token)
+            : sessionPath.delete(request, token);
       }
       default -> HttpFront.methodNotAllowed(request);
     };
   }
 
-  private StreamableResponse post(StreamableRequest request) throws Exception {
+  private StreamableResponse post(StreamableRequest request, McpAuth.AccessToken token)
+      throws Exception {
     Optional<SingleResponse> bad = HttpFront.checkPost(request);
     if (bad.isPresent()) {
       return bad.get();
@@ -283,7 +298,13 @@ public final class McpTransport implements StreamableHandler {
     } catch (JsonRpcException e) {
       return PostBody.refusal(e);
     }
-    return sessionPath.post(request, body);
+    if (auth != null) { // the scopes of every request of this POST
+      Optional<SingleResponse> forbidden = auth.authorize(token, body.messages());
+      if (forbidden.isPresent()) {
+        return forbidden.get();
+      }
+    }
+    return sessionPath.post(request, body, token);
   }
 
   /** Builds a {@link McpTransport}. */
@@ -303,6 +324,7 @@ public final class McpTransport implements StreamableHandler {
     private int maxListens = 1000;
     private int maxInFlight = 1000;
     private Duration listTtl = Duration.ZERO;
+    private McpAuth auth;
 
     private Builder(McpServer server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -442,6 +464,16 @@ public final class McpTransport implements StreamableHandler {
         throw new IllegalArgumentException("listTtl must be zero or positive: " + ttl);
       }
       this.listTtl = ttl;
+      return this;
+    }
+
+    /**
+     * Authorization as an OAuth resource server (default none): every request needs a valid bearer
+     * token for {@link McpAuth#resource()} with the scopes its operations need, on both revisions;
+     * a session is bound to the subject of the token that initialized it. See {@link McpAuth}.
+     */
+    public Builder auth(McpAuth auth) {
+      this.auth = Objects.requireNonNull(auth, "auth");
       return this;
     }
 

@@ -16,10 +16,16 @@ final class RequestContext implements McpContext {
   private final ResponseStream stream;
   private final JsonNode progressToken;
   private final Duration requestTimeout;
+  private final McpAuth.AccessToken accessToken; // null without authorization
 
   RequestContext(
-      ClientState client, ResponseStream stream, JsonNode params, Duration requestTimeout) {
+      ClientState client,
+      ResponseStream stream,
+      JsonNode params,
+      Duration requestTimeout,
+      McpAuth.AccessToken accessToken) {
     this.client = client;
+    this.accessToken = accessToken;
     this.stream = stream;
     this.requestTimeout = requestTimeout;
     JsonNode token = params.path("_meta").path("progressToken");
@@ -29,6 +35,11 @@ final class RequestContext implements McpContext {
   @Override
   public String sessionId() {
     return client.sessionId();
+  }
+
+  @Override
+  public Optional<McpAuth.AccessToken> accessToken() {
+    return Optional.ofNullable(accessToken);
   }
 
   @Override

@@ -34,9 +34,23 @@ final class SessionPath {
     this.retry = retry;
   }
 
+  /**
+   * The request's session, which must belong to the subject of the request's token when
+   * authorization is on: another user's session id is answered like an unknown one (404).
+   */
+  private SessionStore.SessionOrError of(StreamableRequest request, McpAuth.AccessToken token) {
+    SessionStore.SessionOrError se = sessions.of(request);
+    String subject = token == null ? null : token.subject();
+    if (se.error() == null && !java.util.Objects.equals(se.session().subject, subject)) {
+      return new SessionStore.SessionOrError(null, SessionStore.notFound(se.session().id));
+    }
+    return se;
+  }
+
   // ---- POST ----
 
-  StreamableResponse post(StreamableRequest request, PostBody body) throws InterruptedException {
+  StreamableResponse post(StreamableRequest request, PostBody body, McpAuth.AccessToken token)
+      throws InterruptedException {
     if (body.hasInitialize()) {
       if (body.batch()) {
         return HttpFront.error(
@@ -44,9 +58,9 @@ final class SessionPath {
             McpError.INVALID_REQUEST,
             "Invalid Request: initialize must not be part of a JSON-RPC batch");
       }
-      return initialize(request, body.messages().get(0));
+      return initialize(request, body.messages().get(0), token);
     }
-    SessionStore.SessionOrError se = sessions.of(request);
+    SessionStore.SessionOrError se = of(request, token);
     if (se.error() != null) {
       return se.error();
     }
@@ -69,7 +83,7 @@ final class SessionPath {
       return SingleResponse.empty(202);
     }
     McpStream stream = session.newStream(requests.size());
-    dispatcher.start(session, stream, requests);
+    dispatcher.start(session, stream, requests, token);
     List<JsonNode> json = stream.awaitDecision();
     if (json != null) {
       // Answered as JSON: the stream issued no event id, so nothing can resume it.
@@ -94,7 +108,8 @@ final class SessionPath {
         .withHeader(SESSION_HEADER, session.id);
   }
 
-  private StreamableResponse initialize(StreamableRequest request, JsonNode message) {
+  private StreamableResponse initialize(
+      StreamableRequest request, JsonNode message, McpAuth.AccessToken token) {
     Optional<String> existing = request.header(SESSION_HEADER).filter(s -> !s.isBlank());
     if (existing.isPresent() && sessions.contains(existing.get().trim())) {
       return HttpFront.error(
@@ -124,6 +139,9 @@ final class SessionPath {
             version,
             caps.isObject() ? caps : McpJson.object(),
             info.isObject() ? info : McpJson.object());
+    if (session != null) {
+      session.subject = token == null ? null : token.subject();
+    }
     if (session == null) {
       return HttpFront.error(
           503,
@@ -152,12 +170,12 @@ final class SessionPath {
 
   // ---- GET ----
 
-  StreamableResponse get(StreamableRequest request) {
+  StreamableResponse get(StreamableRequest request, McpAuth.AccessToken token) {
     Optional<SingleResponse> bad = HttpFront.checkGet(request);
     if (bad.isPresent()) {
       return bad.get();
     }
-    SessionStore.SessionOrError se = sessions.of(request);
+    SessionStore.SessionOrError se = of(request, token);
     if (se.error() != null) {
       return se.error();
     }
@@ -203,8 +221,8 @@ final class SessionPath {
 
   // ---- DELETE ----
 
-  StreamableResponse delete(StreamableRequest request) {
-    SessionStore.SessionOrError se = sessions.of(request);
+  StreamableResponse delete(StreamableRequest request, McpAuth.AccessToken token) {
+    SessionStore.SessionOrError se = of(request, token);
     if (se.error() != null) {
       return se.error();
     }

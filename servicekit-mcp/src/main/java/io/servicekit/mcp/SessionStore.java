@@ -91,7 +91,7 @@ final class SessionStore {
   /** A session, or the answer refusing the request. */
   record SessionOrError(McpSession session, SingleResponse error) {}
 
-  private static SingleResponse notFound(String id) {
+  static SingleResponse notFound(String id) {
     return HttpFront.error(
         404,
         McpError.SESSION_NOT_FOUND,

@@ -45,6 +45,7 @@ final class StatelessContext implements McpContext {
   private final JsonNode meta;
   private final JsonNode progressToken;
   private final int logLevel; // index in ClientState.LEVELS, -1 = the client asked for no logs
+  private final McpAuth.AccessToken token; // null without authorization
   private final String subject;
   private ObjectNode answers = McpJson.object(); // what the client has answered (all rounds)
   private final ObjectNode used = McpJson.object(); // the answers this run asked for
@@ -56,7 +57,7 @@ final class StatelessContext implements McpContext {
       StatelessExchange exchange,
       String method,
       JsonNode params,
-      String subject) {
+      McpAuth.AccessToken access) {
     this.path = path;
     this.exchange = exchange;
     this.method = method;
@@ -66,7 +67,8 @@ final class StatelessContext implements McpContext {
     this.progressToken = token.isString() || token.isNumber() ? token : null;
     this.logLevel =
         ClientState.LEVELS.indexOf(meta.path(StatelessPath.META_LOG_LEVEL).asString(""));
-    this.subject = subject;
+    this.token = access;
+    this.subject = access == null ? null : access.subject();
   }
 
   /**
@@ -164,6 +166,11 @@ final class StatelessContext implements McpContext {
   @Override
   public JsonNode input(String key, McpInput input) {
     return inputs(Map.of(key, input)).get(key);
+  }
+
+  @Override
+  public Optional<McpAuth.AccessToken> accessToken() {
+    return Optional.ofNullable(token);
   }
 
   @Override

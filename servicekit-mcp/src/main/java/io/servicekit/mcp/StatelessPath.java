@@ -71,6 +71,7 @@ final class StatelessPath {
   private final List<String> versions;
   private final RequestStates states;
   private final Listens listens;
+  private final McpAuth auth; // null: no authorization
   private final Duration jsonWait;
   private final Duration listTtl;
   private final int maxInFlight;
@@ -83,6 +84,7 @@ final class StatelessPath {
       List<String> versions,
       RequestStates states,
       Listens listens,
+      McpAuth auth,
       Duration jsonWait,
       Duration listTtl,
       int maxInFlight) {
@@ -90,6 +92,7 @@ final class StatelessPath {
     this.versions = List.copyOf(versions);
     this.states = states;
     this.listens = listens;
+    this.auth = auth;
     this.jsonWait = jsonWait;
     this.listTtl = listTtl;
     this.maxInFlight = maxInFlight;
@@ -141,7 +144,8 @@ final class StatelessPath {
   }
 
   /** Answers one POST of the stateless revision. */
-  StreamableResponse post(StreamableRequest request) throws InterruptedException {
+  StreamableResponse post(StreamableRequest request, McpAuth.AccessToken token)
+      throws InterruptedException {
     byte[] body = request.body();
     if (JsonRpc.isBatch(body)) {
       return error(
@@ -202,6 +206,13 @@ final class StatelessPath {
               + method
               + (REMOVED.contains(method) ? " (removed in protocol version 2026-07-28)" : ""));
     }
+    if (auth != null) {
+      Optional<SingleResponse> forbidden =
+          auth.authorize(token, id, method, McpAuth.nameOf(method, params));
+      if (forbidden.isPresent()) {
+        return forbidden.get();
+      }
+    }
     if (shuttingDown) {
       return error(503, id, McpError.SERVER_ERROR, "Service Unavailable: server shutting down");
     }
@@ -224,7 +235,7 @@ final class StatelessPath {
         HANDLERS.newThread(
             () -> {
               try {
-                exchange.complete(run(exchange, message, method, params));
+                exchange.complete(run(exchange, message, method, params, token));
               } catch (Throwable t) { // an Error out of a handler: answer, never leave it hanging
                 String ref = UUID.randomUUID().toString().substring(0, 8);
                 LOG.error("MCP 2026-07-28 handler of {} failed (error id {})", method, ref, t);
@@ -408,9 +419,13 @@ final class StatelessPath {
 
   /** Runs one request on its own virtual thread; the JSON-RPC response to send. */
   private JsonNode run(
-      StatelessExchange exchange, JsonNode request, String method, JsonNode params) {
+      StatelessExchange exchange,
+      JsonNode request,
+      String method,
+      JsonNode params,
+      McpAuth.AccessToken token) {
     JsonNode id = request.get("id");
-    StatelessContext ctx = new StatelessContext(this, exchange, method, params, null);
+    StatelessContext ctx = new StatelessContext(this, exchange, method, params, token);
     try {
       JsonNode result;
       if (method.equals("server/discover")) {

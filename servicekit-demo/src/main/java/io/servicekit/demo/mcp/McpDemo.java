@@ -1,6 +1,8 @@
 package io.servicekit.demo.mcp;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
+import io.servicekit.mcp.McpAuth;
 import io.servicekit.mcp.McpContext;
 import io.servicekit.mcp.McpError;
 import io.servicekit.mcp.McpJson;
@@ -14,6 +16,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
@@ -42,12 +45,27 @@ public final class McpDemo {
 
   private McpDemo() {}
 
-  /** Adds {@code /mcp} to {@code routes}; returns the transport (for notifications). */
+  /**
+   * Adds {@code /mcp} to {@code routes}, with authorization when the {@code MCP_AUTH_*} environment
+   * asks for it ({@link McpDemoAuth}); returns the transport (for notifications).
+   */
   public static McpTransport routes(ServiceKitServer.Builder routes) {
+    return routes(routes, McpDemoAuth.fromEnvironment(System::getenv));
+  }
+
+  /**
+   * Adds {@code /mcp} to {@code routes}; with {@code auth}, every request needs a bearer token and
+   * the protected-resource metadata document is served at {@link McpAuth#metadataPath()}.
+   */
+  public static McpTransport routes(ServiceKitServer.Builder routes, Optional<McpAuth> auth) {
     AtomicReference<McpTransport> holder = new AtomicReference<>();
-    McpTransport transport = McpTransport.builder(server(holder::get)).build();
+    McpTransport.Builder b = McpTransport.builder(server(holder::get));
+    auth.ifPresent(b::auth);
+    McpTransport transport = b.build();
     holder.set(transport);
     routes.route(PATH, McpServe.handler(transport));
+    auth.ifPresent(
+        a -> routes.route(a.metadataPath(), StreamableServe.handler(a.metadataHandler())));
     return transport;
   }
 

@@ -1,6 +1,8 @@
 package io.servicekit.demo.mcp;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
+import io.servicekit.mcp.McpAuth;
 import io.servicekit.mcp.McpError;
 import io.servicekit.mcp.McpInput;
 import io.servicekit.mcp.McpJson;
@@ -12,6 +14,7 @@ import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.MemoryEventStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -137,6 +140,37 @@ public final class McpExamples {
     ServiceKitServer http =
         ServiceKitServer.builder().port(port).route("/mcp", McpServe.handler(transport)).build();
     // [END mount]
+    return http;
+  }
+
+  /**
+   * Mounts {@code server} at {@code /mcp} behind OAuth authorization ({@link McpAuth}) for the
+   * resource {@code resource}, with its metadata document.
+   */
+  public static ServiceKitServer mountWithAuth(
+      McpServer server, int port, String resource, McpAuth.TokenValidator validator) {
+    // [START auth]
+    McpAuth auth =
+        McpAuth.builder(resource) // the endpoint's canonical URI
+            .authorizationServer("https://auth.example.com") // issuer(s), at least one
+            .validator(validator) // the application's token check
+            .requiredScopes("mcp:read") // every request
+            .operationScopes("tools/call", "forecast", "weather:read") // one tool (null: any)
+            .operationScopes(
+                (method, name) ->
+                    name != null && name.startsWith("admin_") ? Set.of("mcp:admin") : Set.of())
+            .scopeImplies("mcp:admin", "mcp:read", "weather:read") // a scope hierarchy
+            .resourceName("Weather")
+            .build();
+    McpTransport transport = McpTransport.builder(server).auth(auth).build();
+    ServiceKitServer http =
+        ServiceKitServer.builder()
+            .port(port)
+            .route("/mcp", McpServe.handler(transport))
+            // RFC 9728: /.well-known/oauth-protected-resource/mcp
+            .route(auth.metadataPath(), StreamableServe.handler(auth.metadataHandler()))
+            .build();
+    // [END auth]
     return http;
   }
 }
