@@ -32,14 +32,15 @@ import tools.jackson.databind.node.ObjectNode;
  * <tr><td>POST whose {@code Accept} lacks {@code application/json} or {@code text/event-stream}; GET without {@code text/event-stream}</td><td>406</td></tr>
  * <tr><td>POST whose {@code Content-Type} is not {@code application/json}</td><td>415</td></tr>
  * <tr><td>body not JSON / not JSON-RPC</td><td>400, error -32700 / -32600</td></tr>
- * <tr><td>a batch from a client not on 2025-03-26, or {@code initialize} in a batch</td><td>400, -32600</td></tr>
+ * <tr><td>a batch from a client not on 2025-03-26, or {@code initialize} in a batch, or over {@link Builder#maxBatchSize}</td><td>400, -32600</td></tr>
  * <tr><td>no {@code Mcp-Session-Id} (other than on {@code initialize})</td><td>400, -32000</td></tr>
  * <tr><td>unknown, ended or expired session</td><td>404, -32001</td></tr>
  * <tr><td>unsupported {@code MCP-Protocol-Version}</td><td>400, -32000</td></tr>
  * <tr><td>only notifications and/or responses</td><td>202, no body</td></tr>
+ * <tr><td>requests while the session holds {@link Builder#maxStreamsPerSession} running streams</td><td>429, -32000</td></tr>
  * <tr><td>requests</td><td>200 JSON, or 200 {@code text/event-stream} once the handler sends anything before its result</td></tr>
  * <tr><td>GET: standalone stream disabled / already open</td><td>405 / 409</td></tr>
- * <tr><td>GET with {@code Last-Event-ID}</td><td>that stream's later events, then live ones</td></tr>
+ * <tr><td>GET with {@code Last-Event-ID}</td><td>that stream's later events, then live ones; 400, -32000 when they are no longer stored</td></tr>
  * <tr><td>DELETE</td><td>200; the session and its streams end</td></tr>
  * </table>
  *
@@ -78,11 +79,22 @@ public final class McpTransport implements StreamableHandler {
   private final Dispatcher dispatcher;
   private final SessionPath sessionPath;
 
+  private final Limits limits;
+
   private McpTransport(Builder b) {
+    this.limits =
+        new Limits(b.maxBatchSize, b.maxAnswerBytes, b.maxStreamsPerSession, b.maxStoredEvents);
+    EventStore store = b.store;
+    if (store == null) {
+      // Streams are trimmed when delivered or dropped; the session and stream bounds bound them.
+      long streams = (long) b.maxSessions * (b.maxStreamsPerSession + 1);
+      store = new MemoryEventStore(b.maxStoredEvents, (int) Math.min(Integer.MAX_VALUE, streams));
+    }
     this.front = new HttpFront(b.allowedOrigins, b.allowedHosts);
-    this.sessions = new SessionStore(b.store, b.scheduler, b.maxSessions, b.sessionIdleTimeout);
+    this.sessions =
+        new SessionStore(store, b.scheduler, b.maxSessions, b.sessionIdleTimeout, limits);
     this.dispatcher = new Dispatcher(b.server, b.requestTimeout);
-    this.sessionPath = new SessionPath(sessions, dispatcher, b.standaloneGet, b.retry);
+    this.sessionPath = new SessionPath(sessions, dispatcher, b.standaloneGet, b.retry, limits);
   }
 
   /** How often idle sessions are looked for: half the timeout, between 100 ms and 60 s. */
@@ -104,6 +116,18 @@ public final class McpTransport implements StreamableHandler {
   boolean hasAttachedStream(String id) {
     McpSession s = sessions.get(id);
     return s != null && s.hasAttachedStreams();
+  }
+
+  /** The streams session {@code id} holds (running, or kept for a resumption); -1 if none. */
+  int streamCount(String id) {
+    McpSession s = sessions.get(id);
+    return s == null ? -1 : s.streamCount();
+  }
+
+  /** The streams of session {@code id} that have not ended; -1 if none. */
+  int runningStreamCount(String id) {
+    McpSession s = sessions.get(id);
+    return s == null ? -1 : (int) s.streams().stream().filter(x -> !x.isEnded()).count();
   }
 
   /**
@@ -191,7 +215,7 @@ public final class McpTransport implements StreamableHandler {
     }
     PostBody body;
     try {
-      body = PostBody.parse(request.body());
+      body = PostBody.parse(request.body(), limits.maxBatchSize());
     } catch (JsonRpcException e) {
       return PostBody.refusal(e);
     }
@@ -204,11 +228,15 @@ public final class McpTransport implements StreamableHandler {
     private OriginPatterns allowedOrigins = OriginPatterns.localhost();
     private List<String> allowedHosts = List.of("localhost", "127.0.0.1", "[::1]");
     private boolean standaloneGet = true;
-    private EventStore store = new MemoryEventStore();
+    private EventStore store; // null: a MemoryEventStore sized by the limits
     private Duration retry = Duration.ofSeconds(1);
     private Duration requestTimeout = Duration.ofSeconds(60);
     private Duration sessionIdleTimeout = Duration.ofMinutes(30);
     private int maxSessions = 10_000;
+    private int maxBatchSize = 100;
+    private int maxAnswerBytes = 4 << 20;
+    private int maxStreamsPerSession = 100;
+    private int maxStoredEvents = 1000;
     private Scheduler scheduler = Scheduler.system();
 
     private Builder(McpServer server) {
@@ -240,7 +268,11 @@ public final class McpTransport implements StreamableHandler {
       return this;
     }
 
-    /** Where events are kept for resumption (default a {@link MemoryEventStore}). */
+    /**
+     * Where events are kept for resumption (default a {@link MemoryEventStore} keeping {@link
+     * #maxStoredEvents} per stream). A store given here should keep at least {@code
+     * maxStoredEvents} events per stream.
+     */
     public Builder eventStore(EventStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
@@ -285,6 +317,52 @@ public final class McpTransport implements StreamableHandler {
       }
       this.maxSessions = max;
       return this;
+    }
+
+    /**
+     * Most messages in one JSON-RPC batch (default 100); a larger batch is answered 400, -32600,
+     * naming the limit and the count.
+     */
+    public Builder maxBatchSize(int max) {
+      this.maxBatchSize = positive("maxBatchSize", max);
+      return this;
+    }
+
+    /**
+     * Most bytes (UTF-8) of the responses to one POST, JSON or on its event stream (default 4 MiB).
+     * A response that would go over is replaced by an error response (-32603) with the same id
+     * naming the limit.
+     */
+    public Builder maxAnswerBytes(int max) {
+      this.maxAnswerBytes = positive("maxAnswerBytes", max);
+      return this;
+    }
+
+    /**
+     * Most streams one session holds: POSTs being answered, ended event streams kept because their
+     * last events have not reached a connection yet (for {@code Last-Event-ID}), and the standalone
+     * GET stream (default 100). A new stream first drops the oldest ended one; when all are
+     * running, the POST is answered 429 (-32000) naming the limit.
+     */
+    public Builder maxStreamsPerSession(int max) {
+      this.maxStreamsPerSession = positive("maxStreamsPerSession", max);
+      return this;
+    }
+
+    /**
+     * Most events a stream keeps for resumption (default 1000; the oldest are dropped). A {@code
+     * Last-Event-ID} older than what is kept is answered 400 (-32000) "no longer stored".
+     */
+    public Builder maxStoredEvents(int max) {
+      this.maxStoredEvents = positive("maxStoredEvents", max);
+      return this;
+    }
+
+    private static int positive(String setting, int value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(setting + " must be positive: " + value);
+      }
+      return value;
     }
 
     /**

@@ -28,12 +28,19 @@ final class SessionStore {
   private final int maxSessions;
   private final Duration idleTimeout;
   private final Duration sweepPeriod;
+  private final Limits limits;
   private final Object sweepLock = new Object();
   private Sweeper sweeper; // the armed sweep task, guarded by sweepLock; null when not armed
   private Scheduler.Cancellable sweepTimer; // its handle, guarded by sweepLock
 
-  SessionStore(EventStore events, Scheduler scheduler, int maxSessions, Duration idleTimeout) {
+  SessionStore(
+      EventStore events,
+      Scheduler scheduler,
+      int maxSessions,
+      Duration idleTimeout,
+      Limits limits) {
     this.events = events;
+    this.limits = limits;
     this.scheduler = scheduler;
     this.maxSessions = maxSessions;
     this.idleTimeout = idleTimeout;
@@ -109,7 +116,7 @@ final class SessionStore {
       return null;
     }
     String id = SessionIds.generate();
-    McpSession session = new McpSession(id, version, caps, info, events, scheduler);
+    McpSession session = new McpSession(id, version, caps, info, events, limits, scheduler);
     sessions.put(id, session);
     armSweep();
     return session;
