@@ -4,6 +4,7 @@ import io.servicekit.Scheduler;
 import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.MemoryEventStore;
+import io.servicekit.streamable.GracefulHandler;
 import io.servicekit.streamable.JsonRpcException;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamableHandler;
@@ -22,7 +23,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The MCP Streamable HTTP server transport (protocol versions 2025-03-26, 2025-06-18 and
  * 2025-11-25; 2024-11-05 clients are served too): one endpoint for POST, GET and DELETE, a {@link
- * StreamableHandler} to mount with {@link McpServe#handler}. It serves an {@link McpServer}.
+ * StreamableHandler} to mount with {@code StreamableServe.handler(transport)} (servicekit-jetty),
+ * which runs {@link #shutdown()} on a graceful shutdown and {@link #close} when it stops. It serves
+ * an {@link McpServer}.
  *
  * <table>
  * <caption>Answers</caption>
@@ -56,9 +59,10 @@ import tools.jackson.databind.node.ObjectNode;
  * whether or not new sessions start; its next request is answered 404 (-32001). The sweep timer is
  * armed only while sessions exist, is cancelled by {@link #closeAll}, and reaches the transport
  * through a weak reference, so a transport that is dropped without {@code closeAll} is not kept
- * alive by it. {@link McpServe#handler} calls {@link #closeAll} when its Jetty handler stops.
+ * alive by it. {@code StreamableServe} calls {@link #close} (which is {@link #closeAll}) when its
+ * Jetty handler stops.
  */
-public final class McpTransport implements StreamableHandler {
+public final class McpTransport implements GracefulHandler, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(McpTransport.class);
 
   /** Protocol versions served, newest first. */
@@ -73,6 +77,12 @@ public final class McpTransport implements StreamableHandler {
 
   /** The protocol version header. */
   public static final String VERSION_HEADER = "MCP-Protocol-Version";
+
+  /**
+   * How long {@link #shutdown()} lets running requests answer and streams flush before ending them
+   * at once (formerly {@code McpServe.SHUTDOWN_GRACE}).
+   */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
   private final HttpFront front;
   private final SessionStore sessions;
@@ -154,14 +164,29 @@ public final class McpTransport implements StreamableHandler {
     sessions.closeAll();
   }
 
+  /** {@link #closeAll}: {@code StreamableServe} calls it when its Jetty handler stops. */
+  @Override
+  public void close() {
+    closeAll();
+  }
+
   /**
-   * Graceful end of every session, for a server shutdown ({@link McpServe#handler} registers it
-   * with {@code StreamableServe.onShutdown}): running requests are interrupted and answered with
-   * error -32603 {@code server shutting down} (pending server-to-client requests fail the same
-   * way), every stream sends what it holds — those answers included — to its attached connection
-   * and then ends, closing that connection. Streams that have not finished after {@code grace} (a
-   * handler ignoring the interrupt, a client not reading) are ended at once; then {@link #closeAll}
-   * runs. The stage completes when all that is done.
+   * {@link #shutdown(Duration)} within {@link #SHUTDOWN_GRACE}: {@code StreamableServe} calls it on
+   * a graceful shutdown, before it ends the streams still open.
+   */
+  @Override
+  public CompletableFuture<Void> shutdown() {
+    return shutdown(SHUTDOWN_GRACE);
+  }
+
+  /**
+   * Graceful end of every session, for a server shutdown ({@link #shutdown()} runs it within {@link
+   * #SHUTDOWN_GRACE}): running requests are interrupted and answered with error -32603 {@code
+   * server shutting down} (pending server-to-client requests fail the same way), every stream sends
+   * what it holds — those answers included — to its attached connection and then ends, closing that
+   * connection. Streams that have not finished after {@code grace} (a handler ignoring the
+   * interrupt, a client not reading) are ended at once; then {@link #closeAll} runs. The stage
+   * completes when all that is done.
    */
   public CompletableFuture<Void> shutdown(Duration grace) {
     Objects.requireNonNull(grace, "grace");

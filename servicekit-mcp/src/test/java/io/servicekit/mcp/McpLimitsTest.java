@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.testkit.FakeScheduler;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -96,7 +97,7 @@ class McpLimitsTest {
     server =
         ServiceKitServer.builder()
             .port(0)
-            .route("/mcp", McpServe.handler(transport))
+            .route("/mcp", StreamableServe.handler(transport))
             .build()
             .start();
     http = new McpHttp(URI.create("http://127.0.0.1:" + server.port() + "/mcp"));
@@ -385,5 +386,16 @@ class McpLimitsTest {
           }
           setter.accept(1); // the smallest accepted
         });
+  }
+
+  @Test
+  void stoppingTheJettyHandlerEndsTheSessions() throws Exception {
+    start(b -> {});
+    String id = http.initialize(V);
+    assertThat(transport.sessionCount()).isEqualTo(1);
+    server.close(); // StreamableServe closes the transport (AutoCloseable)
+    server = null;
+    assertThat(transport.sessionCount()).isZero();
+    assertThat(transport.streamCount(id)).isEqualTo(-1);
   }
 }

@@ -3,6 +3,7 @@ package io.servicekit.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.testkit.FakeScheduler;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -72,7 +73,7 @@ class McpMemoryTest {
     server =
         ServiceKitServer.builder()
             .port(0)
-            .route("/mcp", McpServe.handler(transport))
+            .route("/mcp", StreamableServe.handler(transport))
             .build()
             .start();
     http = new McpHttp(URI.create("http://127.0.0.1:" + server.port() + "/mcp"));

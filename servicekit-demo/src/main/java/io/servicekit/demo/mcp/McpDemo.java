@@ -1,10 +1,10 @@
 package io.servicekit.demo.mcp;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.mcp.McpContext;
 import io.servicekit.mcp.McpError;
 import io.servicekit.mcp.McpJson;
-import io.servicekit.mcp.McpServe;
 import io.servicekit.mcp.McpServer;
 import io.servicekit.mcp.McpServer.PromptArgument;
 import io.servicekit.mcp.McpTransport;
@@ -43,7 +43,7 @@ public final class McpDemo {
   /** Adds {@code /mcp} to {@code routes}; returns the transport (for notifications). */
   public static McpTransport routes(ServiceKitServer.Builder routes) {
     McpTransport transport = McpTransport.builder(server()).build();
-    routes.route(PATH, McpServe.handler(transport));
+    routes.route(PATH, StreamableServe.handler(transport));
     return transport;
   }
 

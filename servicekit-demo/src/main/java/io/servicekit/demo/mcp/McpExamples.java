@@ -1,9 +1,9 @@
 package io.servicekit.demo.mcp;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.mcp.McpError;
 import io.servicekit.mcp.McpJson;
-import io.servicekit.mcp.McpServe;
 import io.servicekit.mcp.McpServer;
 import io.servicekit.mcp.McpServer.PromptArgument;
 import io.servicekit.mcp.McpTransport;
@@ -105,7 +105,10 @@ public final class McpExamples {
             .sessionIdleTimeout(Duration.ofMinutes(30))
             .build();
     ServiceKitServer http =
-        ServiceKitServer.builder().port(port).route("/mcp", McpServe.handler(transport)).build();
+        ServiceKitServer.builder()
+            .port(port)
+            .route("/mcp", StreamableServe.handler(transport))
+            .build();
     // [END mount]
     return http;
   }
