@@ -71,7 +71,11 @@ final class Dispatcher {
         Thread t = client.running.get(key);
         if (t != null) {
           client.cancelled.add(key);
-          t.interrupt();
+          if (client.running.get(key) == t) {
+            t.interrupt();
+          } else {
+            client.cancelled.remove(key); // it finished meanwhile: nothing would remove the mark
+          }
         }
       }
       default -> LOG.debug("{}: notification {} ignored", client, method);

@@ -16,8 +16,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -63,8 +61,6 @@ import tools.jackson.databind.node.ObjectNode;
  * Jetty handler stops.
  */
 public final class McpTransport implements GracefulHandler, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(McpTransport.class);
-
   /** Protocol versions served, newest first. */
   public static final List<String> SUPPORTED_VERSIONS =
       List.of("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05");
@@ -190,33 +186,7 @@ public final class McpTransport implements GracefulHandler, AutoCloseable {
    */
   public CompletableFuture<Void> shutdown(Duration grace) {
     Objects.requireNonNull(grace, "grace");
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    List<McpSession> all = List.copyOf(sessions.all());
-    for (McpSession s : all) {
-      s.beginShutdown("server shutting down");
-    }
-    Thread.ofVirtual()
-        .name("servicekit-mcp-shutdown")
-        .start(
-            () -> {
-              long deadline = System.nanoTime() + grace.toNanos();
-              try {
-                for (McpSession s : all) {
-                  for (McpStream stream : s.streams()) {
-                    if (!stream.awaitFinished(deadline)) {
-                      LOG.warn("{} did not finish within {}: ending it", stream, grace);
-                      stream.end();
-                    }
-                  }
-                }
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              } finally {
-                closeAll();
-                done.complete(null);
-              }
-            });
-    return done;
+    return sessions.shutdown(grace);
   }
 
   @Override

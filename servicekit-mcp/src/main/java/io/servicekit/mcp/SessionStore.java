@@ -8,8 +8,10 @@ import io.servicekit.streamable.StreamableRequest;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,6 +147,40 @@ final class SessionStore {
       sessions.remove(s.id);
       s.end("the server is shutting down");
     }
+  }
+
+  /**
+   * Graceful end of every session (see {@link McpTransport#shutdown(Duration)}): running requests
+   * answered, streams flushed within {@code grace}, then {@link #closeAll}.
+   */
+  CompletableFuture<Void> shutdown(Duration grace) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    List<McpSession> all = List.copyOf(sessions.values());
+    for (McpSession s : all) {
+      s.beginShutdown("server shutting down");
+    }
+    Thread.ofVirtual()
+        .name("servicekit-mcp-shutdown")
+        .start(
+            () -> {
+              long deadline = System.nanoTime() + grace.toNanos();
+              try {
+                for (McpSession s : all) {
+                  for (McpStream stream : s.streams()) {
+                    if (!stream.awaitFinished(deadline)) {
+                      LOG.warn("{} did not finish within {}: ending it", stream, grace);
+                      stream.end();
+                    }
+                  }
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } finally {
+                closeAll();
+                done.complete(null);
+              }
+            });
+    return done;
   }
 
   /** Ends sessions idle for the timeout: no request, no running request, no attached stream. */
