@@ -1,6 +1,7 @@
 package io.servicekit.jetty;
 
 import io.servicekit.HandshakeRejection;
+import io.servicekit.streamable.GracefulHandler;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamResponse;
 import io.servicekit.streamable.StreamableConfig;
@@ -64,9 +65,11 @@ import org.slf4j.LoggerFactory;
  * StreamableConfig#keepalivePeriod()} below it.
  *
  * <p>On a graceful shutdown ({@link GracefulShutdown}, after its callbacks) {@link #shutdown} runs
- * the {@link #onShutdown} hooks (an MCP transport answers its running requests and ends its
- * sessions' streams there) and, once they are done, ends every stream still open gracefully: what
- * its producer has sent is written, then the response ends.
+ * the handler's own {@link GracefulHandler#shutdown} if it is a {@link GracefulHandler} (an MCP
+ * transport answers its running requests and ends its sessions' streams there), then the {@link
+ * #onShutdown} hooks, and, once they are done, ends every stream still open gracefully: what its
+ * producer has sent is written, then the response ends. When this Jetty handler stops, a handler
+ * that is {@link AutoCloseable} is closed.
  */
 public final class StreamableServe extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(StreamableServe.class);
@@ -85,6 +88,9 @@ public final class StreamableServe extends Handler.Abstract {
     super(InvocationType.NON_BLOCKING);
     this.handler = Objects.requireNonNull(handler, "handler");
     this.config = Objects.requireNonNull(config, "config");
+    if (handler instanceof GracefulHandler graceful) {
+      shutdownHooks.add(graceful::shutdown); // first, before hooks added later
+    }
   }
 
   /** A handler for {@code handler} with {@link StreamableConfig#defaults()}. */
@@ -154,6 +160,24 @@ public final class StreamableServe extends Handler.Abstract {
   protected void doStart() throws Exception {
     ending = false;
     super.doStart();
+  }
+
+  /**
+   * Stops; a handler that is {@link AutoCloseable} is closed (e.g. an MCP transport's sessions).
+   */
+  @Override
+  protected void doStop() throws Exception {
+    try {
+      super.doStop();
+    } finally {
+      if (handler instanceof AutoCloseable closeable) {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          LOG.warn("StreamableServe: closing {} failed", handler, e);
+        }
+      }
+    }
   }
 
   @Override

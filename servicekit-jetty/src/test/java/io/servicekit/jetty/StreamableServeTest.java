@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.HandshakeRejection;
 import io.servicekit.sse.SseParser;
 import io.servicekit.sse.SseParser.Event;
+import io.servicekit.streamable.GracefulHandler;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamClosedException;
 import io.servicekit.streamable.StreamResponse;
 import io.servicekit.streamable.StreamableConfig;
 import io.servicekit.streamable.StreamableHandler;
 import io.servicekit.streamable.StreamableRequest;
+import io.servicekit.streamable.StreamableResponse;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.StreamableTestClient;
 import java.io.InputStream;
@@ -27,6 +29,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -441,5 +445,53 @@ class StreamableServeTest {
     List<Object> own = seen.stream().filter(o -> !"closed".equals(o)).toList();
     assertThat(own.get(0)).isEqualTo(false);
     assertThat(own.get(1)).isInstanceOf(StreamClosedException.class);
+  }
+
+  /** A handler that records its graceful shutdown and its close. */
+  private static final class Holding implements GracefulHandler, AutoCloseable {
+    final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public StreamableResponse handle(StreamableRequest request) {
+      return SingleResponse.json(200, "{}");
+    }
+
+    @Override
+    public CompletionStage<?> shutdown() {
+      calls.add("shutdown");
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void close() {
+      calls.add("close");
+    }
+  }
+
+  @Test
+  void gracefulHandlerIsShutDownBeforeTheHooksAndAutoCloseableIsClosedOnStop() throws Exception {
+    Holding handler = new Holding();
+    StreamableServe serve =
+        StreamableServe.handler(handler)
+            .onShutdown(
+                () -> {
+                  handler.calls.add("hook");
+                  return CompletableFuture.completedFuture(null);
+                });
+    ServiceKitServer server =
+        ServiceKitServer.builder().port(0).route("/rpc", serve).build().start();
+    assertThat(post(server.uri().resolve("/rpc"), "{}").statusCode()).isEqualTo(200);
+    serve.shutdown().get(20, TimeUnit.SECONDS);
+    assertThat(handler.calls).containsExactly("shutdown", "hook");
+    server.close();
+    assertThat(handler.calls).containsExactly("shutdown", "hook", "close");
+
+    Holding plain = new Holding(); // not closed when wrapped in a handler that is neither
+    StreamableServe wrapped = StreamableServe.handler(plain::handle);
+    ServiceKitServer other =
+        ServiceKitServer.builder().port(0).route("/rpc", wrapped).build().start();
+    wrapped.shutdown().get(20, TimeUnit.SECONDS);
+    other.close();
+    assertThat(plain.calls).isEmpty();
   }
 }

@@ -75,7 +75,11 @@ final class Dispatcher {
         Thread t = client.running.get(key);
         if (t != null) {
           client.cancelled.add(key);
-          t.interrupt();
+          if (client.running.get(key) == t) {
+            t.interrupt();
+          } else {
+            client.cancelled.remove(key); // it finished meanwhile: nothing would remove the mark
+          }
         }
       }
       default -> LOG.debug("{}: notification {} ignored", client, method);
@@ -127,10 +131,16 @@ final class Dispatcher {
       String why = client.shuttingDown ? "server shutting down" : "request cancelled";
       response = Messages.errorResponse(id, McpError.INTERNAL_ERROR, why, null);
     } catch (Exception e) {
-      LOG.warn("{}: handler of {} failed", client, request.path("method"), e);
+      // The exception's text stays in the log: the client gets the id to quote.
+      String errorId = Messages.newErrorId();
+      LOG.warn(
+          "{}: handler of {} failed (error id {})", client, request.path("method"), errorId, e);
       response =
           Messages.errorResponse(
-              id, McpError.INTERNAL_ERROR, "Internal error: " + e.getMessage(), null);
+              id,
+              McpError.INTERNAL_ERROR,
+              "Internal error (error id " + errorId + ")",
+              McpJson.object().put("errorId", errorId));
     } finally {
       client.touch(); // idle time counts from the end of the request
       client.running.remove(key);

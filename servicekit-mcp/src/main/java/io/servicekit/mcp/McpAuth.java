@@ -46,7 +46,7 @@ import tools.jackson.databind.node.ObjectNode;
  *         .build();
  * McpTransport transport = McpTransport.builder(server).auth(auth).build();
  * ServiceKitServer.builder()
- *     .route("/mcp", McpServe.handler(transport))
+ *     .route("/mcp", StreamableServe.handler(transport))
  *     .route(auth.metadataPath(), StreamableServe.handler(auth.metadataHandler()));
  * }</pre>
  *

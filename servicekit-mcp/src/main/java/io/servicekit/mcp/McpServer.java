@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,14 +32,18 @@ import tools.jackson.databind.node.ObjectNode;
  * ({@link McpTransport}); the rest is dispatched here.
  */
 public final class McpServer {
+  private static final Logger LOG = LoggerFactory.getLogger(McpServer.class);
+
   /** Answers {@code tools/call} for one tool. */
   @FunctionalInterface
   public interface ToolHandler {
     /**
      * The {@code CallToolResult} (e.g. {@link McpJson#toolResult}) for {@code arguments} (an
      * object, empty when the client sent none). Throw {@link McpError} for a JSON-RPC error; any
-     * other exception becomes a result with {@code isError: true} and its message, as the MCP SDKs
-     * do.
+     * other exception becomes a result with {@code isError: true} whose text names the tool and a
+     * short error id (not the exception's message, which may tell internals), the id being logged
+     * with the stack trace. Return {@link McpJson#toolError} for an error text the model should
+     * see.
      */
     JsonNode call(McpContext ctx, JsonNode arguments) throws Exception;
   }
@@ -233,7 +239,10 @@ public final class McpServer {
         } catch (McpError | InterruptedException e) {
           throw e;
         } catch (Exception e) {
-          return McpJson.toolError(String.valueOf(e.getMessage()));
+          // Not the exception's text (it may tell internals): an id that is also in the log.
+          String errorId = Messages.newErrorId();
+          LOG.warn("MCP tool {} failed (error id {})", tool, errorId, e);
+          return McpJson.toolError("Tool " + tool + " failed (error id " + errorId + ")");
         }
       }
       case "resources/list" -> {

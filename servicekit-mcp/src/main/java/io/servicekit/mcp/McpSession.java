@@ -2,6 +2,8 @@ package io.servicekit.mcp;
 
 import io.servicekit.Scheduler;
 import io.servicekit.sse.EventStore;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,12 +12,16 @@ import tools.jackson.databind.JsonNode;
 
 /** The state of one MCP session: what initialize negotiated, its streams and pending work. */
 final class McpSession extends ClientState {
+  /** How long an event stream is kept after its last event was written to a connection. */
+  static final Duration DELIVERED_LINGER = Duration.ofSeconds(30);
+
   final String id;
   private final EventStore store;
   private final AtomicLong streamIds = new AtomicLong();
   private final Map<String, McpStream> streams = new ConcurrentHashMap<>();
   private volatile McpStream standalone;
   volatile boolean initialized;
+  private final Limits limits;
   private final Scheduler clock;
   private long lastActiveNanos; // guarded by this
   private volatile boolean ended;
@@ -26,36 +32,115 @@ final class McpSession extends ClientState {
       JsonNode clientCapabilities,
       JsonNode clientInfo,
       EventStore store,
+      Limits limits,
       Scheduler clock) {
     super(protocolVersion, clientCapabilities, clientInfo);
     this.id = id;
     this.store = store;
+    this.limits = limits;
     this.clock = clock;
     this.lastActiveNanos = clock.nanoTime();
   }
 
-  /** A new POST stream owing {@code responses} responses. */
-  McpStream newStream(int responses) {
+  /**
+   * A new POST stream owing {@code responses} responses, or null when the session holds {@link
+   * Limits#maxStreamsPerSession} streams that are all still running (ended streams kept only for a
+   * resumption make room, oldest first).
+   */
+  synchronized McpStream newStream(int responses) {
+    if (!makeRoom()) {
+      return null;
+    }
     McpStream s =
         new McpStream(
-            id, Long.toString(streamIds.incrementAndGet()), store, responses, false, this::touch);
+            id,
+            Long.toString(streamIds.incrementAndGet()),
+            store,
+            responses,
+            false,
+            limits,
+            this::touch,
+            this::delivered);
     streams.put(s.id, s);
     return s;
   }
 
   /**
-   * Drops {@code s} from the session: it ended without issuing an event id (its POST was answered
-   * with JSON), so no {@code Last-Event-ID} can name it. Without this a long session would keep
-   * every such stream.
+   * Whether there is room for one more stream, after dropping an ended stream with no connection if
+   * needed: a delivered one first, else the oldest.
+   */
+  private boolean makeRoom() {
+    if (streams.size() < limits.maxStreamsPerSession()) {
+      return true;
+    }
+    McpStream drop = null;
+    for (McpStream s : streams.values()) {
+      if (s.standalone || !s.isEnded() || s.isAttached()) {
+        continue;
+      }
+      if (drop == null
+          || s.isDelivered() && !drop.isDelivered()
+          || s.isDelivered() == drop.isDelivered()
+              && Long.parseLong(s.id) < Long.parseLong(drop.id)) {
+        drop = s;
+      }
+    }
+    if (drop == null) {
+      return false;
+    }
+    forget(drop);
+    return streams.size() < limits.maxStreamsPerSession();
+  }
+
+  /**
+   * {@code s} has ended and its last event has been written to a connection. It is dropped {@link
+   * #DELIVERED_LINGER} later (or sooner, to make room): a write into a connection the client has
+   * just dropped still succeeds, and that client's resumption must find the events.
+   */
+  private void delivered(McpStream s) {
+    if (ended) {
+      forget(s);
+      return;
+    }
+    WeakReference<McpSession> me = new WeakReference<>(this); // the timer must not keep us alive
+    String streamId = s.id;
+    clock.schedule(
+        () -> {
+          McpSession session = me.get();
+          if (session != null) {
+            session.dropDelivered(streamId);
+          }
+        },
+        DELIVERED_LINGER);
+  }
+
+  private void dropDelivered(String streamId) {
+    McpStream s = streams.get(streamId);
+    if (s != null && s.isEnded() && !s.isAttached()) { // attached: resumed, delivered again later
+      forget(s);
+    }
+  }
+
+  /** The streams the session holds now (running, or ended and kept for a resumption). */
+  int streamCount() {
+    return streams.size();
+  }
+
+  /**
+   * Drops {@code s} and its stored events: it is finished (answered as JSON, or its last event was
+   * written to a connection) or made room for a new one. A {@code Last-Event-ID} of it is then
+   * answered "no longer stored".
    */
   void forget(McpStream s) {
-    streams.remove(s.id, s);
+    if (streams.remove(s.id, s)) {
+      store.trim(s.storeKey);
+    }
   }
 
   /** The standalone GET stream, created on first use. */
   synchronized McpStream standalone() {
     if (standalone == null) {
-      standalone = new McpStream(id, "0", store, 0, true, this::touch);
+      standalone = new McpStream(id, "0", store, 0, true, limits, this::touch, s -> {});
       streams.put(standalone.id, standalone);
     }
     return standalone;
@@ -66,15 +151,33 @@ final class McpSession extends ClientState {
     return standalone;
   }
 
-  /** The stream that issued {@code eventId}, or null. */
-  McpStream streamOf(String eventId) {
+  /** What a {@code Last-Event-ID} names: a stream held, one issued but dropped, or neither. */
+  Resumption resumption(String eventId) {
     int cut = eventId.lastIndexOf('_');
     if (cut <= 0) {
-      return null;
+      return new Resumption(null, false);
     }
-    McpStream s = streams.get(eventId.substring(0, cut));
-    return s != null && s.seqOf(eventId) >= 0 ? s : null;
+    String streamId = eventId.substring(0, cut);
+    McpStream s = streams.get(streamId);
+    if (s != null) {
+      return s.seqOf(eventId) >= 0 ? new Resumption(s, true) : new Resumption(null, false);
+    }
+    long n;
+    try {
+      n = Long.parseLong(streamId);
+      Long.parseLong(eventId.substring(cut + 1));
+    } catch (NumberFormatException e) {
+      return new Resumption(null, false);
+    }
+    boolean issued = n >= 1 && n <= streamIds.get() || n == 0 && standalone != null;
+    return new Resumption(null, issued);
   }
+
+  /**
+   * @param stream the stream held, or null
+   * @param issued whether the id is of a stream of this session (held or dropped)
+   */
+  record Resumption(McpStream stream, boolean issued) {}
 
   @Override
   String sessionId() {

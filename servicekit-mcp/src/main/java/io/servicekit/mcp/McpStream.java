@@ -33,6 +33,8 @@ final class McpStream implements ResponseStream {
   final boolean standalone;
   private final EventStore store;
   private final Runnable onDetach;
+  private final java.util.function.Consumer<McpStream> onDelivered;
+  private final Limits limits;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private long seq; // last event id assigned, guarded by lock
@@ -45,10 +47,14 @@ final class McpStream implements ResponseStream {
   private long disconnectTarget = -1; // generation to close (SEP-1699), guarded by lock
   private EventSink attached; // guarded by lock
   private volatile long delivered; // highest sequence number written to some connection
+  private volatile boolean fullyDelivered; // ended and every event written to a connection
   private final List<JsonNode> jsonResponses = new ArrayList<>(); // before switching to SSE
+  private long answerBytes; // bytes of the responses emitted so far, guarded by lock
 
   /**
    * @param onDetach run (outside the stream's lock) each time a connection leaves the stream
+   * @param onDelivered run (outside the lock) once the stream has ended and its last event has been
+   *     written to a connection: nothing can need it any more
    */
   McpStream(
       String sessionId,
@@ -56,9 +62,13 @@ final class McpStream implements ResponseStream {
       EventStore store,
       int owed,
       boolean standalone,
-      Runnable onDetach) {
+      Limits limits,
+      Runnable onDetach,
+      java.util.function.Consumer<McpStream> onDelivered) {
     this.id = id;
+    this.limits = limits;
     this.onDetach = onDetach;
+    this.onDelivered = onDelivered;
     this.storeKey = sessionId + "/" + id;
     this.store = store;
     this.owed = owed;
@@ -85,20 +95,32 @@ final class McpStream implements ResponseStream {
 
   /**
    * Sends {@code message} on this stream; {@code response} marks one of the responses the stream
-   * owes. Returns false when the stream has ended (the message is dropped).
+   * owes. A response that would take the responses of this stream over {@link
+   * Limits#maxAnswerBytes} is replaced by an error response naming the limit. Returns false when
+   * the stream has ended (the message is dropped).
    */
   @Override
   public boolean emit(JsonNode message, boolean response) {
+    String text = message.toString();
     lock.lock();
     try {
       if (ended) {
         return false;
       }
+      if (response) {
+        long bytes = Limits.utf8Length(text);
+        if (answerBytes + bytes > limits.maxAnswerBytes()) {
+          message = tooLarge(message, bytes);
+          text = message.toString();
+          bytes = Limits.utf8Length(text);
+        }
+        answerBytes += bytes;
+      }
       if (!sse && response) {
         jsonResponses.add(message);
       } else {
         switchToSse();
-        store(message);
+        store(text);
       }
       if (response && --owed <= 0 && !standalone) {
         ended = true;
@@ -108,6 +130,20 @@ final class McpStream implements ResponseStream {
     } finally {
       lock.unlock();
     }
+  }
+
+  private JsonNode tooLarge(JsonNode response, long bytes) {
+    return Messages.errorResponse(
+        response.get("id"),
+        McpError.INTERNAL_ERROR,
+        "Answer too large: this response is "
+            + bytes
+            + " bytes and the responses to this POST already took "
+            + answerBytes
+            + ", over maxAnswerBytes "
+            + limits.maxAnswerBytes()
+            + " (send fewer requests per batch, or ask for less)",
+        null);
   }
 
   /**
@@ -131,15 +167,28 @@ final class McpStream implements ResponseStream {
     if (!sse) {
       sse = true;
       for (JsonNode r : jsonResponses) {
-        store(r);
+        store(r.toString());
       }
       jsonResponses.clear();
     }
   }
 
-  private void store(JsonNode message) {
+  private void store(String message) {
     seq++;
-    store.store(storeKey, new StoredEvent(eventId(seq), null, message.toString()));
+    store.store(storeKey, new StoredEvent(eventId(seq), null, message));
+  }
+
+  /**
+   * The lowest sequence number a resumption can still be sent: the stream keeps its last {@link
+   * Limits#maxStoredEvents} events.
+   */
+  long oldestKept() {
+    lock.lock();
+    try {
+      return Math.max(1, seq - limits.maxStoredEvents() + 1);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -252,6 +301,11 @@ final class McpStream implements ResponseStream {
     }
   }
 
+  /** Whether the stream has ended and its last event has been written to a connection. */
+  boolean isDelivered() {
+    return fullyDelivered;
+  }
+
   /** Whether a connection is attached now. */
   boolean isAttached() {
     lock.lock();
@@ -340,6 +394,8 @@ final class McpStream implements ResponseStream {
         }
         if (endedNow) {
           sink.close();
+          fullyDelivered = true;
+          onDelivered.accept(this); // its last event is written
           return;
         }
         if (disconnect) {

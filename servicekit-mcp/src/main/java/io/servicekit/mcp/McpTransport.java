@@ -4,6 +4,7 @@ import io.servicekit.Scheduler;
 import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.MemoryEventStore;
+import io.servicekit.streamable.GracefulHandler;
 import io.servicekit.streamable.JsonRpcException;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamableHandler;
@@ -15,14 +16,14 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The MCP Streamable HTTP server transport (protocol versions 2025-03-26, 2025-06-18 and
  * 2025-11-25; 2024-11-05 clients are served too): one endpoint for POST, GET and DELETE, a {@link
- * StreamableHandler} to mount with {@link McpServe#handler}. It serves an {@link McpServer}.
+ * StreamableHandler} to mount with {@code StreamableServe.handler(transport)} (servicekit-jetty),
+ * which runs {@link #shutdown()} on a graceful shutdown and {@link #close} when it stops. It serves
+ * an {@link McpServer}.
  *
  * <table>
  * <caption>Answers</caption>
@@ -32,14 +33,15 @@ import tools.jackson.databind.node.ObjectNode;
  * <tr><td>POST whose {@code Accept} lacks {@code application/json} or {@code text/event-stream}; GET without {@code text/event-stream}</td><td>406</td></tr>
  * <tr><td>POST whose {@code Content-Type} is not {@code application/json}</td><td>415</td></tr>
  * <tr><td>body not JSON / not JSON-RPC</td><td>400, error -32700 / -32600</td></tr>
- * <tr><td>a batch from a client not on 2025-03-26, or {@code initialize} in a batch</td><td>400, -32600</td></tr>
+ * <tr><td>a batch from a client not on 2025-03-26, or {@code initialize} in a batch, or over {@link Builder#maxBatchSize}</td><td>400, -32600</td></tr>
  * <tr><td>no {@code Mcp-Session-Id} (other than on {@code initialize})</td><td>400, -32000</td></tr>
  * <tr><td>unknown, ended or expired session</td><td>404, -32001</td></tr>
  * <tr><td>unsupported {@code MCP-Protocol-Version}</td><td>400, -32000</td></tr>
  * <tr><td>only notifications and/or responses</td><td>202, no body</td></tr>
+ * <tr><td>requests while the session holds {@link Builder#maxStreamsPerSession} running streams</td><td>429, -32000</td></tr>
  * <tr><td>requests</td><td>200 JSON, or 200 {@code text/event-stream} once the handler sends anything before its result</td></tr>
  * <tr><td>GET: standalone stream disabled / already open</td><td>405 / 409</td></tr>
- * <tr><td>GET with {@code Last-Event-ID}</td><td>that stream's later events, then live ones</td></tr>
+ * <tr><td>GET with {@code Last-Event-ID}</td><td>that stream's later events, then live ones; 400, -32000 when they are no longer stored</td></tr>
  * <tr><td>DELETE</td><td>200; the session and its streams end</td></tr>
  * </table>
  *
@@ -55,10 +57,11 @@ import tools.jackson.databind.node.ObjectNode;
  * whether or not new sessions start; its next request is answered 404 (-32001). The sweep timer is
  * armed only while sessions exist, is cancelled by {@link #closeAll}, and reaches the transport
  * through a weak reference, so a transport that is dropped without {@code closeAll} is not kept
- * alive by it. {@link McpServe#handler} calls {@link #closeAll} when its Jetty handler stops.
+ * alive by it. {@code StreamableServe} calls {@link #close} (which is {@link #closeAll}) when its
+ * Jetty handler stops.
  */
-public final class McpTransport implements StreamableHandler {
-  private static final Logger LOG = LoggerFactory.getLogger(McpTransport.class);
+public final class McpTransport implements GracefulHandler, AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpTransport.class);
 
   /** Protocol versions served, newest first. */
   public static final List<String> SUPPORTED_VERSIONS =
@@ -81,6 +84,12 @@ public final class McpTransport implements StreamableHandler {
   /** The protocol version header. */
   public static final String VERSION_HEADER = "MCP-Protocol-Version";
 
+  /**
+   * How long {@link #shutdown()} lets running requests answer and streams flush before ending them
+   * at once (formerly {@code McpServe.SHUTDOWN_GRACE}).
+   */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
   private final HttpFront front;
   private final SessionStore sessions;
   private final Dispatcher dispatcher;
@@ -89,11 +98,22 @@ public final class McpTransport implements StreamableHandler {
   private final StatelessPath stateless;
   private final McpAuth auth; // opt-in: null = no authorization
 
+  private final Limits limits;
+
   private McpTransport(Builder b) {
+    this.limits =
+        new Limits(b.maxBatchSize, b.maxAnswerBytes, b.maxStreamsPerSession, b.maxStoredEvents);
+    EventStore store = b.store;
+    if (store == null) {
+      // Streams are trimmed when delivered or dropped; the session and stream bounds bound them.
+      long streams = (long) b.maxSessions * (b.maxStreamsPerSession + 1);
+      store = new MemoryEventStore(b.maxStoredEvents, (int) Math.min(Integer.MAX_VALUE, streams));
+    }
     this.front = new HttpFront(b.allowedOrigins, b.allowedHosts);
-    this.sessions = new SessionStore(b.store, b.scheduler, b.maxSessions, b.sessionIdleTimeout);
+    this.sessions =
+        new SessionStore(store, b.scheduler, b.maxSessions, b.sessionIdleTimeout, limits);
     this.dispatcher = new Dispatcher(b.server, b.requestTimeout);
-    this.sessionPath = new SessionPath(sessions, dispatcher, b.standaloneGet, b.retry);
+    this.sessionPath = new SessionPath(sessions, dispatcher, b.standaloneGet, b.retry, limits);
     this.auth = b.auth;
     this.listens = new Listens(b.server, b.maxListens);
     this.stateless =
@@ -130,6 +150,18 @@ public final class McpTransport implements StreamableHandler {
   boolean hasAttachedStream(String id) {
     McpSession s = sessions.get(id);
     return s != null && s.hasAttachedStreams();
+  }
+
+  /** The streams session {@code id} holds (running, or kept for a resumption); -1 if none. */
+  int streamCount(String id) {
+    McpSession s = sessions.get(id);
+    return s == null ? -1 : s.streamCount();
+  }
+
+  /** The streams of session {@code id} that have not ended; -1 if none. */
+  int runningStreamCount(String id) {
+    McpSession s = sessions.get(id);
+    return s == null ? -1 : (int) s.streams().stream().filter(x -> !x.isEnded()).count();
   }
 
   /**
@@ -202,48 +234,48 @@ public final class McpTransport implements StreamableHandler {
     stateless.closeAll();
   }
 
+  /** {@link #closeAll}: {@code StreamableServe} calls it when its Jetty handler stops. */
+  @Override
+  public void close() {
+    closeAll();
+  }
+
   /**
-   * Graceful end of every session, for a server shutdown ({@link McpServe#handler} registers it
-   * with {@code StreamableServe.onShutdown}): running requests are interrupted and answered with
-   * error -32603 {@code server shutting down} (pending server-to-client requests fail the same
-   * way), every stream sends what it holds — those answers included — to its attached connection
-   * and then ends, closing that connection. Streams that have not finished after {@code grace} (a
-   * handler ignoring the interrupt, a client not reading) are ended at once; then {@link #closeAll}
-   * runs. The stage completes when all that is done.
+   * {@link #shutdown(Duration)} within {@link #SHUTDOWN_GRACE}: {@code StreamableServe} calls it on
+   * a graceful shutdown, before it ends the streams still open.
+   */
+  @Override
+  public CompletableFuture<Void> shutdown() {
+    return shutdown(SHUTDOWN_GRACE);
+  }
+
+  /**
+   * Graceful end of every session, for a server shutdown ({@link #shutdown()} runs it within {@link
+   * #SHUTDOWN_GRACE}): running requests are interrupted and answered with error -32603 {@code
+   * server shutting down} (pending server-to-client requests fail the same way), every stream sends
+   * what it holds — those answers included — to its attached connection and then ends, closing that
+   * connection. Streams that have not finished after {@code grace} (a handler ignoring the
+   * interrupt, a client not reading) are ended at once; then {@link #closeAll} runs. The stage
+   * completes when all that is done.
    */
   public CompletableFuture<Void> shutdown(Duration grace) {
     Objects.requireNonNull(grace, "grace");
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    List<McpSession> all = List.copyOf(sessions.all());
-    for (McpSession s : all) {
-      s.beginShutdown("server shutting down");
-    }
     stateless.shutdown();
-    Thread.ofVirtual()
-        .name("servicekit-mcp-shutdown")
-        .start(
+    long deadline = System.nanoTime() + grace.toNanos();
+    return sessions
+        .shutdown(grace)
+        .thenRun(
             () -> {
-              long deadline = System.nanoTime() + grace.toNanos();
               try {
                 if (!stateless.awaitIdle(deadline)) {
                   LOG.warn("stateless MCP requests did not finish within {}: ending them", grace);
                 }
-                for (McpSession s : all) {
-                  for (McpStream stream : s.streams()) {
-                    if (!stream.awaitFinished(deadline)) {
-                      LOG.warn("{} did not finish within {}: ending it", stream, grace);
-                      stream.end();
-                    }
-                  }
-                }
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               } finally {
-                closeAll();
-                done.complete(null);
+                stateless.closeAll();
               }
             });
-    return done;
   }
 
   @Override
@@ -294,7 +326,7 @@ public final class McpTransport implements StreamableHandler {
     }
     PostBody body;
     try {
-      body = PostBody.parse(request.body());
+      body = PostBody.parse(request.body(), limits.maxBatchSize());
     } catch (JsonRpcException e) {
       return PostBody.refusal(e);
     }
@@ -313,11 +345,15 @@ public final class McpTransport implements StreamableHandler {
     private OriginPatterns allowedOrigins = OriginPatterns.localhost();
     private List<String> allowedHosts = List.of("localhost", "127.0.0.1", "[::1]");
     private boolean standaloneGet = true;
-    private EventStore store = new MemoryEventStore();
+    private EventStore store; // null: a MemoryEventStore sized by the limits
     private Duration retry = Duration.ofSeconds(1);
     private Duration requestTimeout = Duration.ofSeconds(60);
     private Duration sessionIdleTimeout = Duration.ofMinutes(30);
     private int maxSessions = 10_000;
+    private int maxBatchSize = 100;
+    private int maxAnswerBytes = 4 << 20;
+    private int maxStreamsPerSession = 100;
+    private int maxStoredEvents = 1000;
     private Scheduler scheduler = Scheduler.system();
     private byte[] requestStateKey;
     private Duration requestStateTtl = Duration.ofMinutes(10);
@@ -355,7 +391,11 @@ public final class McpTransport implements StreamableHandler {
       return this;
     }
 
-    /** Where events are kept for resumption (default a {@link MemoryEventStore}). */
+    /**
+     * Where events are kept for resumption (default a {@link MemoryEventStore} keeping {@link
+     * #maxStoredEvents} per stream). A store given here should keep at least {@code
+     * maxStoredEvents} events per stream.
+     */
     public Builder eventStore(EventStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
@@ -400,6 +440,52 @@ public final class McpTransport implements StreamableHandler {
       }
       this.maxSessions = max;
       return this;
+    }
+
+    /**
+     * Most messages in one JSON-RPC batch (default 100); a larger batch is answered 400, -32600,
+     * naming the limit and the count.
+     */
+    public Builder maxBatchSize(int max) {
+      this.maxBatchSize = positive("maxBatchSize", max);
+      return this;
+    }
+
+    /**
+     * Most bytes (UTF-8) of the responses to one POST, JSON or on its event stream (default 4 MiB).
+     * A response that would go over is replaced by an error response (-32603) with the same id
+     * naming the limit.
+     */
+    public Builder maxAnswerBytes(int max) {
+      this.maxAnswerBytes = positive("maxAnswerBytes", max);
+      return this;
+    }
+
+    /**
+     * Most streams one session holds: POSTs being answered, ended event streams kept because their
+     * last events have not reached a connection yet (for {@code Last-Event-ID}), and the standalone
+     * GET stream (default 100). A new stream first drops the oldest ended one; when all are
+     * running, the POST is answered 429 (-32000) naming the limit.
+     */
+    public Builder maxStreamsPerSession(int max) {
+      this.maxStreamsPerSession = positive("maxStreamsPerSession", max);
+      return this;
+    }
+
+    /**
+     * Most events a stream keeps for resumption (default 1000; the oldest are dropped). A {@code
+     * Last-Event-ID} older than what is kept is answered 400 (-32000) "no longer stored".
+     */
+    public Builder maxStoredEvents(int max) {
+      this.maxStoredEvents = positive("maxStoredEvents", max);
+      return this;
+    }
+
+    private static int positive(String setting, int value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(setting + " must be positive: " + value);
+      }
+      return value;
     }
 
     /**

@@ -7,6 +7,15 @@ import tools.jackson.databind.node.ObjectNode;
 final class Messages {
   private Messages() {}
 
+  /**
+   * A short random id for one failure, given to the client and written in the server's log line
+   * with the stack trace, so the two can be matched without the exception's text reaching the
+   * client.
+   */
+  static String newErrorId() {
+    return String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt());
+  }
+
   /** A notification {@code method} with {@code params} (none when null). */
   static ObjectNode notification(String method, JsonNode params) {
     ObjectNode n = McpJson.object().put("jsonrpc", "2.0").put("method", method);

@@ -13,12 +13,24 @@ import tools.jackson.databind.JsonNode;
  * @param batch whether the body was a JSON array
  */
 record PostBody(boolean batch, List<JsonNode> messages, List<JsonRpc.Kind> kinds) {
-  /** The messages of {@code body}; throws for a body that is not JSON or not JSON-RPC. */
-  static PostBody parse(byte[] body) throws JsonRpcException {
+  /**
+   * The messages of {@code body}; throws for a body that is not JSON or not JSON-RPC, or a batch of
+   * more than {@code maxBatchSize} messages.
+   */
+  static PostBody parse(byte[] body, int maxBatchSize) throws JsonRpcException {
     boolean batch = JsonRpc.isBatch(body);
     List<JsonNode> messages = new ArrayList<>();
     if (batch) {
       messages.addAll(JsonRpc.splitBatch(body));
+      if (messages.size() > maxBatchSize) {
+        throw new JsonRpcException(
+            JsonRpcException.INVALID_REQUEST,
+            "JSON-RPC batch of "
+                + messages.size()
+                + " messages is over maxBatchSize "
+                + maxBatchSize
+                + " (send smaller batches)");
+      }
     } else {
       messages.add(JsonRpc.parse(body));
     }
@@ -36,6 +48,11 @@ record PostBody(boolean batch, List<JsonNode> messages, List<JsonRpc.Kind> kinds
         e.code(),
         (e.code() == McpError.PARSE_ERROR ? "Parse error: " : "Invalid Request: ")
             + e.getMessage());
+  }
+
+  /** The number of requests among the messages. */
+  int requestCount() {
+    return (int) kinds.stream().filter(k -> k == JsonRpc.Kind.REQUEST).count();
   }
 
   /** Whether one of the messages is an {@code initialize} request. */

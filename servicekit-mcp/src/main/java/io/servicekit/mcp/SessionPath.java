@@ -26,9 +26,16 @@ final class SessionPath {
   private final Dispatcher dispatcher;
   private final boolean standaloneGet;
   private final Duration retry;
+  private final Limits limits;
 
-  SessionPath(SessionStore sessions, Dispatcher dispatcher, boolean standaloneGet, Duration retry) {
+  SessionPath(
+      SessionStore sessions,
+      Dispatcher dispatcher,
+      boolean standaloneGet,
+      Duration retry,
+      Limits limits) {
     this.sessions = sessions;
+    this.limits = limits;
     this.dispatcher = dispatcher;
     this.standaloneGet = standaloneGet;
     this.retry = retry;
@@ -78,11 +85,23 @@ final class SessionPath {
               + v.version()
               + " (send one message per POST)");
     }
+    int count = body.requestCount();
+    McpStream stream = count == 0 ? null : session.newStream(count);
+    if (count > 0 && stream == null) {
+      int max = limits.maxStreamsPerSession();
+      return HttpFront.error(
+          429,
+          McpError.SERVER_ERROR,
+          "Too Many Requests: this session holds "
+              + max
+              + " streams still running or being delivered (maxStreamsPerSession "
+              + max
+              + "); wait for answers before sending more requests");
+    }
     List<JsonNode> requests = dispatcher.accept(session, body.messages(), body.kinds());
     if (requests.isEmpty()) {
       return SingleResponse.empty(202);
     }
-    McpStream stream = session.newStream(requests.size());
     dispatcher.start(session, stream, requests, token);
     List<JsonNode> json = stream.awaitDecision();
     if (json != null) {
@@ -186,8 +205,10 @@ final class SessionPath {
     }
     Optional<String> lastEventId = request.header("Last-Event-ID").filter(s -> !s.isBlank());
     if (lastEventId.isPresent()) {
-      McpStream stream = session.streamOf(lastEventId.get().trim());
-      if (stream == null) {
+      String eventId = lastEventId.get().trim();
+      McpSession.Resumption target = session.resumption(eventId);
+      McpStream stream = target.stream();
+      if (stream == null && !target.issued()) {
         return HttpFront.error(
             400,
             McpError.SERVER_ERROR,
@@ -195,7 +216,23 @@ final class SessionPath {
                 + HttpFront.abbreviate(lastEventId.get())
                 + " was not issued on a stream of this session");
       }
-      long after = stream.seqOf(lastEventId.get().trim());
+      if (stream == null || stream.seqOf(eventId) + 1 < stream.oldestKept()) {
+        return HttpFront.error(
+            400,
+            McpError.SERVER_ERROR,
+            "Bad Request: the events after Last-Event-ID "
+                + HttpFront.abbreviate(lastEventId.get())
+                + " are no longer stored ("
+                + (stream == null
+                    ? "that stream was fully delivered or dropped"
+                    : "a stream keeps its last " + limits.maxStoredEvents() + " events")
+                + "; maxStoredEvents "
+                + limits.maxStoredEvents()
+                + ", maxStreamsPerSession "
+                + limits.maxStreamsPerSession()
+                + ")");
+      }
+      long after = stream.seqOf(eventId);
       return StreamResponse.of(sink -> stream.pump(sink, after, null, retryFor(session)))
           .withHeader(SESSION_HEADER, session.id);
     }

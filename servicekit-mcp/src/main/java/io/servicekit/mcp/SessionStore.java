@@ -8,8 +8,10 @@ import io.servicekit.streamable.StreamableRequest;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,12 +30,19 @@ final class SessionStore {
   private final int maxSessions;
   private final Duration idleTimeout;
   private final Duration sweepPeriod;
+  private final Limits limits;
   private final Object sweepLock = new Object();
   private Sweeper sweeper; // the armed sweep task, guarded by sweepLock; null when not armed
   private Scheduler.Cancellable sweepTimer; // its handle, guarded by sweepLock
 
-  SessionStore(EventStore events, Scheduler scheduler, int maxSessions, Duration idleTimeout) {
+  SessionStore(
+      EventStore events,
+      Scheduler scheduler,
+      int maxSessions,
+      Duration idleTimeout,
+      Limits limits) {
     this.events = events;
+    this.limits = limits;
     this.scheduler = scheduler;
     this.maxSessions = maxSessions;
     this.idleTimeout = idleTimeout;
@@ -109,7 +118,7 @@ final class SessionStore {
       return null;
     }
     String id = SessionIds.generate();
-    McpSession session = new McpSession(id, version, caps, info, events, scheduler);
+    McpSession session = new McpSession(id, version, caps, info, events, limits, scheduler);
     sessions.put(id, session);
     armSweep();
     return session;
@@ -138,6 +147,40 @@ final class SessionStore {
       sessions.remove(s.id);
       s.end("the server is shutting down");
     }
+  }
+
+  /**
+   * Graceful end of every session (see {@link McpTransport#shutdown(Duration)}): running requests
+   * answered, streams flushed within {@code grace}, then {@link #closeAll}.
+   */
+  CompletableFuture<Void> shutdown(Duration grace) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    List<McpSession> all = List.copyOf(sessions.values());
+    for (McpSession s : all) {
+      s.beginShutdown("server shutting down");
+    }
+    Thread.ofVirtual()
+        .name("servicekit-mcp-shutdown")
+        .start(
+            () -> {
+              long deadline = System.nanoTime() + grace.toNanos();
+              try {
+                for (McpSession s : all) {
+                  for (McpStream stream : s.streams()) {
+                    if (!stream.awaitFinished(deadline)) {
+                      LOG.warn("{} did not finish within {}: ending it", stream, grace);
+                      stream.end();
+                    }
+                  }
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } finally {
+                closeAll();
+                done.complete(null);
+              }
+            });
+    return done;
   }
 
   /** Ends sessions idle for the timeout: no request, no running request, no attached stream. */

@@ -637,7 +637,7 @@ class McpAuthTest {
     try (ServiceKitServer other =
         ServiceKitServer.builder()
             .port(0)
-            .route("/mcp", McpServe.handler(McpTransport.builder(asking).auth(auth).build()))
+            .route("/mcp", StreamableServe.handler(McpTransport.builder(asking).auth(auth).build()))
             .build()
             .start()) {
       McpHttp h = new McpHttp(URI.create("http://127.0.0.1:" + other.port() + "/mcp"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.SseParser;
 import java.net.URI;
@@ -68,7 +69,7 @@ class McpGracefulShutdownTest {
         ServiceKitServer.builder()
             .port(0)
             .sse("/events", r -> new JsonSseConn()) // no hub: nobody else would end it
-            .route("/mcp", McpServe.handler(transport))
+            .route("/mcp", StreamableServe.handler(transport))
             .build()
             .start();
     URI base = URI.create("http://127.0.0.1:" + server.port());

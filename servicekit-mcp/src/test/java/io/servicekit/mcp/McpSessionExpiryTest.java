@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.testkit.FakeScheduler;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -54,7 +55,7 @@ class McpSessionExpiryTest {
     server =
         ServiceKitServer.builder()
             .port(0)
-            .route("/mcp", McpServe.handler(transport))
+            .route("/mcp", StreamableServe.handler(transport))
             .build()
             .start();
     http = new McpHttp(URI.create("http://127.0.0.1:" + server.port() + "/mcp"));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.sse.SseParser;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -147,7 +148,7 @@ class McpStatelessTest {
     server =
         ServiceKitServer.builder()
             .port(0)
-            .route("/mcp", McpServe.handler(transport))
+            .route("/mcp", StreamableServe.handler(transport))
             .build()
             .start();
     http = new McpHttp(java.net.URI.create("http://127.0.0.1:" + server.port() + "/mcp"));

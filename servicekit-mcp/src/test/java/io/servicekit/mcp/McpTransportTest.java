@@ -3,6 +3,7 @@ package io.servicekit.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.SseParser;
 import java.io.InputStream;
@@ -112,7 +113,7 @@ class McpTransportTest {
     server =
         ServiceKitServer.builder()
             .port(0)
-            .route("/mcp", McpServe.handler(transport))
+            .route("/mcp", StreamableServe.handler(transport))
             .build()
             .start();
     http = new McpHttp(java.net.URI.create("http://127.0.0.1:" + server.port() + "/mcp"));

@@ -6,7 +6,6 @@ import io.servicekit.mcp.McpAuth;
 import io.servicekit.mcp.McpContext;
 import io.servicekit.mcp.McpError;
 import io.servicekit.mcp.McpJson;
-import io.servicekit.mcp.McpServe;
 import io.servicekit.mcp.McpServer;
 import io.servicekit.mcp.McpServer.PromptArgument;
 import io.servicekit.mcp.McpTransport;
@@ -63,7 +62,7 @@ public final class McpDemo {
     auth.ifPresent(b::auth);
     McpTransport transport = b.build();
     holder.set(transport);
-    routes.route(PATH, McpServe.handler(transport));
+    routes.route(PATH, StreamableServe.handler(transport));
     auth.ifPresent(
         a -> routes.route(a.metadataPath(), StreamableServe.handler(a.metadataHandler())));
     return transport;

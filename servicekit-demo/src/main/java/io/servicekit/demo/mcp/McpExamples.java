@@ -6,7 +6,6 @@ import io.servicekit.mcp.McpAuth;
 import io.servicekit.mcp.McpError;
 import io.servicekit.mcp.McpInput;
 import io.servicekit.mcp.McpJson;
-import io.servicekit.mcp.McpServe;
 import io.servicekit.mcp.McpServer;
 import io.servicekit.mcp.McpServer.PromptArgument;
 import io.servicekit.mcp.McpTransport;
@@ -138,7 +137,10 @@ public final class McpExamples {
             .sessionIdleTimeout(Duration.ofMinutes(30))
             .build();
     ServiceKitServer http =
-        ServiceKitServer.builder().port(port).route("/mcp", McpServe.handler(transport)).build();
+        ServiceKitServer.builder()
+            .port(port)
+            .route("/mcp", StreamableServe.handler(transport))
+            .build();
     // [END mount]
     return http;
   }
@@ -166,7 +168,7 @@ public final class McpExamples {
     ServiceKitServer http =
         ServiceKitServer.builder()
             .port(port)
-            .route("/mcp", McpServe.handler(transport))
+            .route("/mcp", StreamableServe.handler(transport))
             // RFC 9728: /.well-known/oauth-protected-resource/mcp
             .route(auth.metadataPath(), StreamableServe.handler(auth.metadataHandler()))
             .build();

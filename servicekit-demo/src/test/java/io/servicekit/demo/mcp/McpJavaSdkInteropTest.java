@@ -8,7 +8,7 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.mcp.McpServe;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.mcp.McpTransport;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +40,7 @@ class McpJavaSdkInteropTest {
     try (ServiceKitServer server =
         ServiceKitServer.builder()
             .port(0)
-            .route(McpDemo.PATH, McpServe.handler(mcp))
+            .route(McpDemo.PATH, StreamableServe.handler(mcp))
             .build()
             .start()) {
       String base = "http://localhost:" + server.port();
