@@ -23,17 +23,18 @@ public interface Scheduler {
   long nanoTime();
 
   /**
-   * Runs {@code task} on a new thread named {@code name}. The default starts a virtual thread; a
-   * test scheduler may queue the task instead. The task may block.
+   * Runs {@code task} on a new thread named {@code name}. The default starts a virtual thread, on
+   * which the task may block; a test scheduler may instead queue the task and run it later on the
+   * test's thread.
    */
   default void execute(String name, Runnable task) {
     Thread.ofVirtual().name(name).start(task);
   }
 
   /**
-   * An executor that runs its tasks one at a time, in submission order, each on a thread from
-   * {@link #execute}. A task that throws is logged and does not stop the ones after it. No thread
-   * is kept while it is idle.
+   * An executor that runs its tasks one at a time, in submission order, on threads from {@link
+   * #execute}. A task that throws is logged and does not stop the ones after it. No thread is kept
+   * while it is idle.
    *
    * @param name the name of the threads it starts
    */

@@ -387,4 +387,36 @@ class WsConnectionT1Test {
     assertThat(conn.closed.code()).isEqualTo(CloseStatus.ABNORMAL);
     assertThat(conn.session.send(Frame.text("late"))).isFalse();
   }
+
+  @Test
+  void aJsonPongIsAbsorbedAndCountsAsLiveness() {
+    open(config().pongPeriod(Duration.ofSeconds(30)));
+    time.runUntilIdle();
+    time.advanceBy(Duration.ofSeconds(20));
+    ws.peerText("{\"type\":\"pong\",\"id\":1}"); // the deadline moves to 50 s
+    time.advanceBy(Duration.ofSeconds(29));
+    assertThat(conn.timeouts).isZero();
+    assertThat(conn.received).isEmpty(); // the pong never reached the handler
+    assertThat(ws.undelivered()).isZero(); // and did not hold up the next read
+    time.advanceBy(Duration.ofSeconds(1));
+    assertThat(conn.timeouts).isEqualTo(1);
+  }
+
+  @Test
+  void aJsonPongReachesTheHandlerWhenAbsorbingIsOff() {
+    open(config().absorbPongs(false));
+    ws.peerText("{\"type\":\"pong\",\"id\":1}");
+    time.runUntilIdle();
+    assertThat(conn.received).containsExactly("{\"type\":\"pong\",\"id\":1}");
+  }
+
+  @Test
+  void binaryMessagesAreDecodedAndDeliveredInOrderWithText() {
+    open(config());
+    ws.peerBinary(new byte[] {1, 2, 3});
+    ws.peerText("t");
+    time.runUntilIdle();
+    assertThat(conn.received).containsExactly("binary:3", "t");
+    assertThat(ws.sentTexts()).containsExactly("echo:binary:3", "echo:t");
+  }
 }
