@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * An in-memory {@link SseTransport} (for an SSE stream or a streamed Streamable response): records
@@ -29,6 +31,7 @@ public final class MemoryStream implements SseTransport {
   private int rejectStatus;
   private String rejectBody;
   private Map<String, String> rejectHeaders = Map.of();
+  private final CompletableFuture<Void> done = new CompletableFuture<>();
 
   /** A transport that completes every write at once. */
   public MemoryStream() {}
@@ -105,6 +108,15 @@ public final class MemoryStream implements SseTransport {
     return ended || aborted != null || rejectStatus != 0;
   }
 
+  /**
+   * Completes when the response is over (ended, aborted or rejected): for tests whose driver runs
+   * on real threads. On a {@link VirtualScheduler} check {@link #done()} after {@code
+   * runUntilIdle()} instead.
+   */
+  public CompletionStage<Void> whenDone() {
+    return done.minimalCompletionStage();
+  }
+
   // ------------------------------------------------------------------ SseTransport
 
   @Override
@@ -137,6 +149,7 @@ public final class MemoryStream implements SseTransport {
     synchronized (this) {
       ended = true;
     }
+    done.complete(null);
     callback.succeeded();
   }
 
@@ -150,6 +163,7 @@ public final class MemoryStream implements SseTransport {
       rejectBody = body;
       rejectHeaders = Map.copyOf(headers);
     }
+    done.complete(null);
   }
 
   @Override
@@ -162,6 +176,7 @@ public final class MemoryStream implements SseTransport {
       failed = new ArrayList<>(held);
       held.clear();
     }
+    done.complete(null);
     failed.forEach(cb -> cb.failed(cause));
   }
 }
