@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,7 @@ public final class WsConnection<I> implements WsSession {
   private final HandshakeRequest request;
   private final String subprotocol;
   private final Scheduler scheduler;
-  private final SerialExecutor callbacks = new SerialExecutor();
+  private final Executor callbacks;
   private volatile State state = State.NEW;
   private static final VarHandle STATE;
 
@@ -75,6 +76,7 @@ public final class WsConnection<I> implements WsSession {
     this.request = request;
     this.subprotocol = subprotocol;
     this.scheduler = config.scheduler();
+    this.callbacks = scheduler.serial("servicekit-conn-" + conn.connId());
     this.watchdog =
         new WriteWatchdog(
             scheduler,
@@ -151,13 +153,13 @@ public final class WsConnection<I> implements WsSession {
     }
     // On a virtual transport thread with nothing pending, the handler runs right here and its
     // demand() lets the transport go on reading in place (no thread start, no selector wake-up).
-    callbacks.executeInline(() -> deliver(Frame.text(text)));
+    SerialExecutor.executeInline(callbacks, () -> deliver(Frame.text(text)));
   }
 
   /** A binary message arrived; {@code bytes} now belongs to the connection. */
   public void onBinary(byte[] bytes) {
     lastReadNanos = scheduler.nanoTime();
-    callbacks.executeInline(() -> deliver(Frame.binary(bytes)));
+    SerialExecutor.executeInline(callbacks, () -> deliver(Frame.binary(bytes)));
   }
 
   /** A protocol-level ping or pong arrived: liveness only. */

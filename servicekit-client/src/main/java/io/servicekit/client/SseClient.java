@@ -212,11 +212,27 @@ public final class SseClient implements AutoCloseable {
       if (closed) {
         return;
       }
-      reader = Thread.ofVirtual().name("sse-client " + uri).unstarted(this::run);
-      reader.start();
+      scheduler.execute("sse-client " + uri, this::runAttempt);
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * The attempt's thread: becomes the {@link #reader} that {@link #close} interrupts, unless the
+   * client closed before it started (close then saw no reader and has terminated the client).
+   */
+  private void runAttempt() {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      reader = Thread.currentThread();
+    } finally {
+      lock.unlock();
+    }
+    run();
   }
 
   /** One connection: request, read until the end, then decide what comes next. */

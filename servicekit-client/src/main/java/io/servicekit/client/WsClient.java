@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
@@ -136,7 +137,7 @@ public final class WsClient<I, O> implements AutoCloseable {
   private final HttpClient http;
   private final boolean ownsHttp;
   private final DoubleSupplier random;
-  private final SerialRunner callbacks;
+  private final Executor callbacks;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by lock
@@ -169,7 +170,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     this.ownsHttp = b.httpClient == null;
     this.http = ownsHttp ? ownHttpClient(b.sslContext) : b.httpClient;
     this.random = b.random;
-    this.callbacks = new SerialRunner("ws-client " + uri);
+    this.callbacks = scheduler.serial("ws-client " + uri);
   }
 
   private static HttpClient ownHttpClient(SSLContext ssl) {

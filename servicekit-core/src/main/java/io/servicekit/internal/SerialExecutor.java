@@ -1,30 +1,52 @@
 package io.servicekit.internal;
 
+import io.servicekit.Scheduler;
 import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one connection's callbacks one at a time, in submission order, on virtual threads. No thread
- * is kept while the connection is idle: a virtual thread is started for a burst of tasks and ends
- * when the queue is empty.
+ * Runs one connection's callbacks one at a time, in submission order, on threads from {@link
+ * Scheduler#execute} (virtual threads by default). No thread is kept while the connection is idle:
+ * a thread is started for a burst of tasks and ends when the queue is empty.
  *
- * <p>Internal: shared by the WebSocket and SSE connection drivers; not part of the API.
+ * <p>Internal: what {@link Scheduler#serial} returns by default; used by the connection drivers and
+ * the client; not part of the API.
  */
 public final class SerialExecutor implements Executor {
   private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);
-  private static final ThreadFactory THREADS =
-      Thread.ofVirtual().name("servicekit-conn-", 0).factory();
 
+  private final Scheduler scheduler;
+  private final String name;
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Runnable> tasks = new ArrayDeque<>(2);
   private boolean running; // guarded by lock
 
-  /** Creates an idle executor. */
-  public SerialExecutor() {}
+  /** Creates an idle executor on {@link Scheduler#system()}'s threads. */
+  public SerialExecutor() {
+    this(Scheduler.system(), "servicekit-conn");
+  }
+
+  /** Creates an idle executor whose threads, named {@code name}, come from {@code scheduler}. */
+  public SerialExecutor(Scheduler scheduler, String name) {
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.name = Objects.requireNonNull(name, "name");
+  }
+
+  /**
+   * {@link #executeInline} when {@code serial} is a {@code SerialExecutor}, else {@code
+   * serial.execute(task)} (a test scheduler's serial executor queues every task).
+   */
+  public static void executeInline(Executor serial, Runnable task) {
+    if (serial instanceof SerialExecutor s) {
+      s.executeInline(task);
+    } else {
+      serial.execute(task);
+    }
+  }
 
   @Override
   public void execute(Runnable task) {
@@ -38,7 +60,7 @@ public final class SerialExecutor implements Executor {
     } finally {
       lock.unlock();
     }
-    THREADS.newThread(this::runAll).start();
+    scheduler.execute(name, this::runAll);
   }
 
   /**

@@ -3,7 +3,6 @@ package io.servicekit.sse;
 import io.servicekit.HandshakeRejection;
 import io.servicekit.HandshakeRequest;
 import io.servicekit.Scheduler;
-import io.servicekit.internal.SerialExecutor;
 import io.servicekit.internal.WriteQueue;
 import io.servicekit.internal.WriteWatchdog;
 import io.servicekit.spi.SseTransport;
@@ -15,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -57,7 +57,7 @@ public final class SseConnection implements SseSession {
   private final String streamId;
   private final StreamKey streamKey;
   private final Scheduler scheduler;
-  private final SerialExecutor callbacks = new SerialExecutor();
+  private final Executor callbacks;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicBoolean joined = new AtomicBoolean();
@@ -83,6 +83,7 @@ public final class SseConnection implements SseSession {
     this.request = request;
     this.lastEventId = lastEventId;
     this.scheduler = config.scheduler();
+    this.callbacks = scheduler.serial("servicekit-sse-" + conn.connId());
     this.watchdog =
         new WriteWatchdog(
             scheduler,

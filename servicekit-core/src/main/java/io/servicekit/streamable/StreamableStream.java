@@ -2,7 +2,6 @@ package io.servicekit.streamable;
 
 import io.servicekit.Scheduler;
 import io.servicekit.SlowConsumerPolicy;
-import io.servicekit.internal.SerialExecutor;
 import io.servicekit.internal.WriteQueue;
 import io.servicekit.internal.WriteWatchdog;
 import io.servicekit.spi.SseTransport;
@@ -15,8 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -38,8 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamableStream implements EventSink {
   private static final Logger LOG = LoggerFactory.getLogger(StreamableStream.class);
-  private static final ThreadFactory PRODUCERS =
-      Thread.ofVirtual().name("servicekit-streamable-", 0).factory();
+  private static final AtomicLong PRODUCERS = new AtomicLong();
 
   /** One queued write; {@code counted} items take room in the producer's budget. */
   private record Item(byte[] bytes, boolean counted) {}
@@ -57,7 +56,7 @@ public final class StreamableStream implements EventSink {
   private final StreamableConfig config;
   private final String name;
   private final Scheduler scheduler;
-  private final SerialExecutor callbacks = new SerialExecutor();
+  private final Executor callbacks;
   private final WriteWatchdog watchdog;
   private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -84,6 +83,7 @@ public final class StreamableStream implements EventSink {
     this.config = Objects.requireNonNull(config, "config");
     this.name = Objects.requireNonNull(name, "name");
     this.scheduler = config.scheduler();
+    this.callbacks = scheduler.serial("servicekit-streamable-callbacks");
     this.watchdog =
         new WriteWatchdog(
             scheduler,
@@ -133,15 +133,18 @@ public final class StreamableStream implements EventSink {
     }
     byte[] first = config.retry().map(r -> SseFormat.retry(r.toMillis())).orElse(new byte[0]);
     queue.offer(new Item(first, false), first.length, SlowConsumerPolicy.CLOSE);
-    Thread thread = PRODUCERS.newThread(() -> runProducer(producer));
-    lock.lock();
-    try {
-      producerThread = state == State.CLOSED ? null : thread;
-    } finally {
-      lock.unlock();
-    }
     LOG.debug("{}: stream open", name);
-    thread.start();
+    scheduler.execute(
+        "servicekit-streamable-" + PRODUCERS.getAndIncrement(),
+        () -> {
+          lock.lock();
+          try {
+            producerThread = state == State.CLOSED ? null : Thread.currentThread();
+          } finally {
+            lock.unlock();
+          }
+          runProducer(producer);
+        });
   }
 
   /** The response failed underneath: the client went away, or the server is stopping. */

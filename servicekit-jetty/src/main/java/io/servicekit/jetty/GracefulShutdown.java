@@ -1,6 +1,7 @@
 package io.servicekit.jetty;
 
 import io.servicekit.CloseStatus;
+import io.servicekit.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -258,9 +259,10 @@ public final class GracefulShutdown {
 
   private String runCallback(int index, Runnable callback) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Thread.ofVirtual()
-        .name("servicekit-shutdown-callback-" + index)
-        .start(
+    // The wait below is real time: the callbacks run on the system scheduler's threads.
+    Scheduler.system()
+        .execute(
+            "servicekit-shutdown-callback-" + index,
             () -> {
               try {
                 callback.run();

@@ -20,8 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -73,8 +73,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamableServe extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(StreamableServe.class);
-  private static final ThreadFactory HANDLERS =
-      Thread.ofVirtual().name("servicekit-streamable-handler-", 0).factory();
+  private static final AtomicLong HANDLERS = new AtomicLong();
   private static final String INTERNAL_ERROR = "{\"error\":\"internal server error\"}";
 
   private final StreamableHandler handler;
@@ -247,7 +246,11 @@ public final class StreamableServe extends Handler.Abstract {
         chunk.release();
         if (chunk.isLast()) {
           byte[] bytes = body.toByteArray();
-          HANDLERS.newThread(() -> respond(request, response, callback, head, bytes)).start();
+          config
+              .scheduler()
+              .execute(
+                  "servicekit-streamable-handler-" + HANDLERS.getAndIncrement(),
+                  () -> respond(request, response, callback, head, bytes));
           return;
         }
       }

@@ -8,6 +8,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.servicekit.Scheduler;
 import io.servicekit.broker.Broker;
 import io.servicekit.broker.BrokerGap;
 import io.servicekit.broker.BrokerUnavailableException;
@@ -65,6 +66,7 @@ public final class RedisBroker implements Broker {
 
   private final String uri;
   private final int maxPayloadBytes;
+  private final Scheduler scheduler;
   private final RedisClient client;
   private final StatefulRedisConnection<byte[], byte[]> pub;
   private final StatefulRedisPubSubConnection<byte[], byte[]> sub;
@@ -84,6 +86,7 @@ public final class RedisBroker implements Broker {
   private RedisBroker(Builder b, RedisURI redisUri) {
     this.uri = b.uri;
     this.maxPayloadBytes = b.maxPayloadBytes;
+    this.scheduler = b.scheduler;
     this.client = RedisSupport.client(redisUri, b.connectTimeout, b.reconnectDelay);
     try {
       this.pub = client.connect(ByteArrayCodec.INSTANCE);
@@ -325,7 +328,7 @@ public final class RedisBroker implements Broker {
     down = true;
     disconnects.incrementAndGet();
     failuresAtDisconnect = publishFailures.get();
-    disconnectedAtNanos = System.nanoTime();
+    disconnectedAtNanos = scheduler.nanoTime();
     LOG.warn("Redis {}: subscription connection lost; delivering locally only, reconnecting", uri);
   }
 
@@ -335,27 +338,25 @@ public final class RedisBroker implements Broker {
     }
     down = false;
     reconnects.incrementAndGet();
-    Duration outage = Duration.ofNanos(System.nanoTime() - disconnectedAtNanos);
+    Duration outage = Duration.ofNanos(scheduler.nanoTime() - disconnectedAtNanos);
     // Lettuce re-subscribes by itself; re-issuing is harmless and covers subscriptions made while
     // disconnected. Run off the I/O thread, since issue() waits.
-    Thread.ofVirtual()
-        .name("servicekit-redis-resubscribe")
-        .start(
-            () -> {
-              topics.keySet().forEach(t -> issue(t, false));
-              patterns.keySet().forEach(p -> issue(p, true));
-              BrokerGap gap =
-                  new BrokerGap(
-                      "Redis subscription connection lost for " + outage.toMillis() + " ms",
-                      outage);
-              for (GapListener l : gapListeners) {
-                try {
-                  l.onGap(gap);
-                } catch (RuntimeException e) {
-                  LOG.warn("broker gap listener failed", e);
-                }
-              }
-            });
+    scheduler.execute(
+        "servicekit-redis-resubscribe",
+        () -> {
+          topics.keySet().forEach(t -> issue(t, false));
+          patterns.keySet().forEach(p -> issue(p, true));
+          BrokerGap gap =
+              new BrokerGap(
+                  "Redis subscription connection lost for " + outage.toMillis() + " ms", outage);
+          for (GapListener l : gapListeners) {
+            try {
+              l.onGap(gap);
+            } catch (RuntimeException e) {
+              LOG.warn("broker gap listener failed", e);
+            }
+          }
+        });
     LOG.warn(
         "Redis {}: reconnected after {} ms; {} publishes from this node failed meanwhile, and"
             + " messages other nodes published meanwhile were not received (at-most-once)",
@@ -439,6 +440,7 @@ public final class RedisBroker implements Broker {
     private Duration connectTimeout = Duration.ofSeconds(2);
     private Duration commandTimeout = Duration.ofSeconds(5);
     private Duration reconnectDelay = Duration.ofSeconds(1);
+    private Scheduler scheduler = Scheduler.system();
 
     private Builder(String uri) {
       this.uri = uri;
@@ -471,6 +473,15 @@ public final class RedisBroker implements Broker {
     public Builder reconnectDelay(Duration v) {
       RedisSupport.checkPositive("reconnectDelay", v);
       reconnectDelay = v;
+      return this;
+    }
+
+    /**
+     * The clock that measures an outage and the threads that re-subscribe after one; default {@link
+     * Scheduler#system()}.
+     */
+    public Builder scheduler(Scheduler v) {
+      scheduler = Objects.requireNonNull(v, "scheduler");
       return this;
     }
 

@@ -1,14 +1,14 @@
 package io.servicekit.testkit;
 
-import io.servicekit.Scheduler;
-import java.time.Duration;
-import java.util.PriorityQueue;
-import java.util.concurrent.locks.ReentrantLock;
+import io.servicekit.internal.SerialExecutor;
+import java.util.concurrent.Executor;
 
 /**
- * A {@link Scheduler} whose time moves only when a test says so. Tasks run on the thread that calls
- * {@link #advanceBy}, in time order (ties in scheduling order), and may schedule more tasks, which
- * run in the same call if they fall due.
+ * Virtual time with real threads: the {@link VirtualScheduler} clock and timers, but {@link
+ * #execute} and {@link #serial} start virtual threads as {@link io.servicekit.Scheduler#system()}
+ * does. For tests over real sockets (the second tier), where transport threads deliver messages and
+ * connection callbacks must run without the test's help; deterministic tests use {@link
+ * VirtualScheduler}. Timers run on the thread that calls {@link #advanceBy}.
  *
  * <pre>{@code
  * FakeScheduler time = new FakeScheduler();
@@ -28,102 +28,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * and aborts the connection. Tests that jump that far set a longer write timeout, e.g. {@code
  * .writeTimeout(Duration.ofDays(1))}, unless the write timeout is what they test.
  */
-public final class FakeScheduler implements Scheduler {
-  private final ReentrantLock lock = new ReentrantLock();
-  private final PriorityQueue<Task> tasks = new PriorityQueue<>();
-  private long now; // guarded by lock
-  private long sequence; // guarded by lock
+public final class FakeScheduler extends VirtualScheduler {
+  /** A clock at time zero with no timers. */
+  public FakeScheduler() {}
 
-  private static final class Task implements Comparable<Task>, Cancellable {
-    final long at;
-    final long seq;
-    final Runnable runnable;
-    volatile boolean cancelled;
-
-    Task(long at, long seq, Runnable runnable) {
-      this.at = at;
-      this.seq = seq;
-      this.runnable = runnable;
-    }
-
-    @Override
-    public int compareTo(Task o) {
-      int c = Long.compare(at, o.at);
-      return c != 0 ? c : Long.compare(seq, o.seq);
-    }
-
-    @Override
-    public void cancel() {
-      cancelled = true;
-    }
-  }
-
+  /** Starts a virtual thread named {@code name} at once, as the system scheduler does. */
   @Override
-  public Cancellable schedule(Runnable task, Duration delay) {
-    lock.lock();
-    try {
-      Task t = new Task(now + Math.max(0, delay.toNanos()), sequence++, task);
-      tasks.add(t);
-      return t;
-    } finally {
-      lock.unlock();
-    }
+  public void execute(String name, Runnable task) {
+    Thread.ofVirtual().name(name).start(task);
   }
 
+  /** A serial executor on real virtual threads, as the system scheduler's. */
   @Override
-  public long nanoTime() {
-    lock.lock();
-    try {
-      return now;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Moves time forward by {@code duration}, running every task that falls due on the way. */
-  public void advanceBy(Duration duration) {
-    if (duration.isNegative()) {
-      throw new IllegalArgumentException("time cannot go back: " + duration);
-    }
-    long target;
-    lock.lock();
-    try {
-      target = now + duration.toNanos();
-    } finally {
-      lock.unlock();
-    }
-    while (true) {
-      Task next;
-      lock.lock();
-      try {
-        next = tasks.peek();
-        if (next == null || next.at > target) {
-          now = target;
-          return;
-        }
-        tasks.poll();
-        now = next.at;
-      } finally {
-        lock.unlock();
-      }
-      if (!next.cancelled) {
-        next.runnable.run();
-      }
-    }
-  }
-
-  /** Tasks scheduled and neither run nor cancelled. */
-  public int pendingTasks() {
-    lock.lock();
-    try {
-      return (int) tasks.stream().filter(t -> !t.cancelled).count();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Time elapsed since creation. */
-  public Duration elapsed() {
-    return Duration.ofNanos(nanoTime());
+  public Executor serial(String name) {
+    return new SerialExecutor(this, name);
   }
 }

@@ -1,16 +1,31 @@
-package io.servicekit;
+package io.servicekit.tier1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.servicekit.CloseStatus;
+import io.servicekit.Frame;
+import io.servicekit.JsonConn;
+import io.servicekit.SlowConsumerPolicy;
+import io.servicekit.WsConnConfig;
+import io.servicekit.WsConnection;
+import io.servicekit.testkit.FakeRequest;
+import io.servicekit.testkit.MemoryWs;
+import io.servicekit.testkit.MemoryWs.Sent;
+import io.servicekit.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-class OutgoingQueueTest {
+/**
+ * Tier 1: the WebSocket driver's outgoing queue (order, one write in flight, budget, slow-consumer
+ * policies, close flush, write failure) over {@link MemoryWs} on virtual time. Moved from
+ * servicekit-core, where it ran over a private fake transport and real threads.
+ */
+class OutgoingQueueT1Test {
   private static final String KB = "x".repeat(1024);
 
-  private final FakeTransport transport = new FakeTransport();
+  private final VirtualScheduler time = new VirtualScheduler();
+  private MemoryWs transport;
 
   private WsConnection<Object> open(SlowConsumerPolicy policy, long maxQueuedBytes) {
     WsConnConfig config =
@@ -19,10 +34,11 @@ class OutgoingQueueTest {
             .slowConsumerPolicy(policy)
             .pingPeriod(Duration.ofHours(1))
             .pongPeriod(Duration.ofHours(1))
+            .scheduler(time)
             .build();
     WsConnection<Object> c =
-        new WsConnection<>(new JsonConn("T"), config, StubRequest.of("h"), null);
-    transport.bind(c);
+        new WsConnection<>(new JsonConn("T"), config, FakeRequest.builder().build(), null);
+    transport = new MemoryWs(c);
     c.open(transport);
     return c;
   }
@@ -30,17 +46,17 @@ class OutgoingQueueTest {
   @Test
   void framesAreWrittenInOrderWithOneInFlight() {
     WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
-    transport.hold(true);
+    transport.holdWrites();
     for (int i = 0; i < 5; i++) {
       assertThat(c.send(Frame.text("m" + i))).isTrue();
     }
-    assertThat(transport.written).containsExactly("m0");
-    assertThat(transport.pendingWrites()).isEqualTo(1);
+    assertThat(transport.sentTexts()).containsExactly("m0");
+    assertThat(transport.heldWrites()).isEqualTo(1);
     assertThat(c.queuedBytes()).isEqualTo(10);
     for (int i = 0; i < 5; i++) {
-      transport.completeOne();
+      transport.completeWrite();
     }
-    assertThat(transport.written).containsExactly("m0", "m1", "m2", "m3", "m4");
+    assertThat(transport.sentTexts()).containsExactly("m0", "m1", "m2", "m3", "m4");
     assertThat(c.queuedBytes()).isZero();
   }
 
@@ -50,23 +66,24 @@ class OutgoingQueueTest {
     for (int i = 0; i < 100_000; i++) {
       c.send(Frame.text("a"));
     }
-    assertThat(transport.written).hasSize(100_000);
+    assertThat(transport.sent()).hasSize(100_000);
     assertThat(c.queuedBytes()).isZero();
   }
 
   @Test
-  void closePolicyClosesWith1008WhenTheBudgetIsExceeded() throws Exception {
+  void closePolicyClosesWith1008WhenTheBudgetIsExceeded() {
     WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 4 * 1024);
-    transport.hold(true);
+    transport.holdWrites();
     for (int i = 0; i < 4; i++) {
       assertThat(c.send(Frame.text(KB))).isTrue();
     }
     assertThat(c.send(Frame.text(KB))).isFalse();
     assertThat(c.isOpen()).isFalse();
     assertThat(c.send(Frame.text("later"))).isFalse();
-    transport.completeOne(); // the frame in flight when the budget ran out
-    transport.completeOne(); // the close frame, which the peer answers
-    CloseStatus status = c.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    transport.completeWrite(); // the frame in flight when the budget ran out
+    transport.completeWrite(); // the close frame, which the peer answers
+    time.runUntilIdle();
+    CloseStatus status = c.closeFuture().toCompletableFuture().getNow(null);
     assertThat(status.code()).isEqualTo(CloseStatus.POLICY_VIOLATION);
     assertThat(status.reason()).contains("slow consumer").contains("4096");
   }
@@ -74,7 +91,7 @@ class OutgoingQueueTest {
   @Test
   void dropNewestRefusesTheNewFrameAndKeepsTheConnection() {
     WsConnection<Object> c = open(SlowConsumerPolicy.DROP_NEWEST, 3 * 1024);
-    transport.hold(true);
+    transport.holdWrites();
     assertThat(c.send(Frame.text(KB + "1"))).isTrue(); // 1025 bytes in flight
     assertThat(c.send(Frame.text(KB))).isTrue();
     assertThat(c.send(Frame.text(KB))).isFalse();
@@ -85,15 +102,14 @@ class OutgoingQueueTest {
   @Test
   void dropOldestEvictsQueuedFramesButNeverTheOneBeingWritten() {
     WsConnection<Object> c = open(SlowConsumerPolicy.DROP_OLDEST, 3 * 1024);
-    transport.hold(true);
+    transport.holdWrites();
     c.send(Frame.text("A" + KB.substring(1)));
     c.send(Frame.text("B" + KB.substring(1)));
     c.send(Frame.text("C" + KB.substring(1)));
     assertThat(c.send(Frame.text("D" + KB.substring(1)))).isTrue(); // evicts B
     assertThat(c.droppedMessages()).isEqualTo(1);
-    transport.hold(false);
-    transport.completeOne();
-    assertThat(transport.written.stream().map(o -> ((String) o).charAt(0)).toList())
+    transport.completeAllWrites();
+    assertThat(transport.sentTexts().stream().map(t -> t.charAt(0)).toList())
         .isEqualTo(List.of('A', 'C', 'D'));
   }
 
@@ -105,29 +121,31 @@ class OutgoingQueueTest {
   }
 
   @Test
-  void gracefulCloseFlushesQueuedFramesBeforeTheCloseFrame() throws Exception {
+  void gracefulCloseFlushesQueuedFramesBeforeTheCloseFrame() {
     WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
-    transport.hold(true);
+    transport.holdWrites();
     c.send(Frame.text("one"));
     c.send(Frame.text("two"));
     assertThat(c.close(4000, "done")).isTrue();
     assertThat(c.close(4001, "again")).isFalse();
     assertThat(c.send(Frame.text("three"))).isFalse();
-    transport.hold(false);
-    transport.completeOne();
-    assertThat(transport.written).containsExactly("one", "two", CloseStatus.received(4000, "done"));
-    assertThat(c.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS))
+    transport.completeAllWrites();
+    assertThat(transport.sent())
+        .containsExactly(new Sent.Text("one"), new Sent.Text("two"), new Sent.Close(4000, "done"));
+    time.runUntilIdle();
+    assertThat(c.closeFuture().toCompletableFuture().getNow(null))
         .isEqualTo(CloseStatus.of(4000, "done"));
   }
 
   @Test
-  void aWriteFailureClosesTheConnectionWithAReason() throws Exception {
+  void aWriteFailureClosesTheConnectionWithAReason() {
     WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
-    transport.hold(true);
+    transport.holdWrites();
     c.send(Frame.text("one"));
-    transport.failOne(new java.io.IOException("broken pipe"));
-    assertThat(transport.aborts.get()).isEqualTo(1);
-    CloseStatus status = c.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    transport.failWrite(new java.io.IOException("broken pipe"));
+    assertThat(transport.aborts()).isEqualTo(1);
+    time.runUntilIdle();
+    CloseStatus status = c.closeFuture().toCompletableFuture().getNow(null);
     assertThat(status.code()).isEqualTo(CloseStatus.GOING_AWAY);
     assertThat(status.reason()).contains("write failed").contains("broken pipe");
     assertThat(c.send(Frame.text("two"))).isFalse();

@@ -1,46 +1,103 @@
-package io.servicekit.sse;
+package io.servicekit.tier1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.servicekit.HandshakeRejection;
+import io.servicekit.HandshakeRequest;
+import io.servicekit.JsonCodec;
 import io.servicekit.SlowConsumerPolicy;
+import io.servicekit.sse.BaseSseConn;
+import io.servicekit.sse.SseCloseStatus;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseConnection;
+import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseNoContent;
+import io.servicekit.sse.SseSession;
+import io.servicekit.testkit.FakeRequest;
+import io.servicekit.testkit.MemoryStream;
+import io.servicekit.testkit.VirtualScheduler;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** The SSE connection state machine over a recording transport with manual time. */
-class SseConnectionTest {
-  private final ManualScheduler time = new ManualScheduler();
+/**
+ * Tier 1: the SSE driver ({@link SseConnection}) on virtual time over an in-memory transport. Moved
+ * from servicekit-core, where it waited for real threads; here every callback runs on the test
+ * thread inside {@code runUntilIdle}/{@code advanceBy}.
+ */
+class SseConnectionT1Test {
+  private final VirtualScheduler time = new VirtualScheduler();
+
+  /** A JSON SSE connection that records its close statuses and runs a test's onStart. */
+  static final class ProbeConn extends BaseSseConn<Object> {
+    interface Start {
+      void run(SseSession session) throws Exception;
+    }
+
+    final List<SseCloseStatus> closes = new CopyOnWriteArrayList<>();
+    private final Start start;
+
+    ProbeConn() {
+      this(s -> {});
+    }
+
+    ProbeConn(Start start) {
+      super(JsonCodec.INSTANCE, "Probe");
+      this.start = start;
+    }
+
+    @Override
+    public void onStart(SseSession session) throws Exception {
+      start.run(session);
+    }
+
+    @Override
+    public void onClose(SseCloseStatus status) {
+      closes.add(status);
+    }
+  }
+
+  private static HandshakeRequest get(String path) {
+    return FakeRequest.builder().path(path).build();
+  }
+
+  private static HandshakeRequest lastEventId(String... values) {
+    FakeRequest.Builder b = FakeRequest.builder().path("/");
+    for (String v : values) {
+      b.header("Last-Event-ID", v);
+    }
+    return b.build();
+  }
 
   private SseConfig.Builder config() {
     return SseConfig.builder().scheduler(time);
   }
 
-  private static SseConnection open(ProbeConn conn, SseConfig config, RecordingTransport t) {
-    SseConnection c = new SseConnection(conn, config, TestRequest.get("/sse"), null);
+  private static SseConnection open(ProbeConn conn, SseConfig config, MemoryStream t) {
+    SseConnection c = new SseConnection(conn, config, get("/sse"), null);
     c.open(t);
     return c;
   }
 
-  /** Waits until onStart has returned and the first (header-committing) write happened. */
-  private static void awaitStarted(RecordingTransport t) {
-    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
+  /** Runs onStart; the first (header-committing) write has happened after it. */
+  private void started(MemoryStream t) {
+    time.runUntilIdle();
+    assertThat(t.writes()).isGreaterThanOrEqualTo(1);
   }
 
   @Test
   void eventsSentInOnStartAreWrittenInOrderAfterAHeaderFlush() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     ProbeConn conn =
         new ProbeConn(
             s -> {
               s.send(SseEvent.of("one"));
             });
     open(conn, config().build(), t);
-    awaitStarted(t);
+    started(t);
     assertThat(conn.sendEventWithId("update", "evt-1", Map.of("key", "value"))).isTrue();
     assertThat(conn.sendEvent("alert", Map.of("level", "warning"))).isTrue();
     assertThat(conn.sendOutput(Map.of("status", "updated"))).isTrue();
@@ -54,65 +111,64 @@ class SseConnectionTest {
 
   @Test
   void aConfiguredRetryHintIsTheFirstThingWritten() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     open(new ProbeConn(), config().retry(Duration.ofMillis(1500)).build(), t);
-    awaitStarted(t);
+    started(t);
     assertThat(t.text()).isEqualTo("retry: 1500\n\n");
   }
 
   @Test
-  void nothingIsWrittenUntilOnStartReturns() throws Exception {
-    RecordingTransport t = new RecordingTransport();
-    CountDownLatch inStart = new CountDownLatch(1);
-    CountDownLatch letGo = new CountDownLatch(1);
+  void nothingIsWrittenUntilOnStartReturns() {
+    MemoryStream t = new MemoryStream();
+    List<Integer> writesInStart = new CopyOnWriteArrayList<>();
     ProbeConn conn =
         new ProbeConn(
             s -> {
               s.send(SseEvent.of("early"));
-              inStart.countDown();
-              letGo.await();
+              writesInStart.add(t.writes());
             });
     open(conn, config().build(), t);
-    assertThat(inStart.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(t.writes()).isZero();
-    letGo.countDown();
-    await().until(() -> t.text().equals("data: early\n\n"));
+    time.runUntilIdle();
+    assertThat(writesInStart).containsExactly(0);
+    assertThat(t.text()).isEqualTo("data: early\n\n");
   }
 
   @Test
   void keepalivesFollowThePeriodOnTheInjectedScheduler() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     open(new ProbeConn(), config().keepalivePeriod(Duration.ofSeconds(30)).build(), t);
-    awaitStarted(t);
-    time.advance(Duration.ofSeconds(29));
+    started(t);
+    time.advanceBy(Duration.ofSeconds(29));
     assertThat(t.text()).isEmpty();
-    time.advance(Duration.ofSeconds(1));
+    time.advanceBy(Duration.ofSeconds(1));
     assertThat(t.text()).isEqualTo(": keepalive\n\n");
-    time.advance(Duration.ofSeconds(60));
+    time.advanceBy(Duration.ofSeconds(60));
     assertThat(t.text()).isEqualTo(": keepalive\n\n".repeat(3));
   }
 
   @Test
   void keepaliveZeroDisablesIt() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     open(new ProbeConn(), config().keepalivePeriod(Duration.ZERO).build(), t);
-    awaitStarted(t);
-    time.advance(Duration.ofHours(1));
+    started(t);
+    time.advanceBy(Duration.ofHours(1));
     assertThat(t.text()).isEmpty();
   }
 
   @Test
   void closeWritesWhatIsQueuedThenEndsAndRunsOnCloseOnce() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     ProbeConn conn = new ProbeConn();
     SseConnection c = open(conn, config().build(), t);
-    awaitStarted(t);
+    started(t);
     conn.sendOutput("last");
     assertThat(c.close()).isTrue();
     assertThat(c.close()).isFalse();
     assertThat(conn.sendOutput("after")).isFalse();
-    await().until(() -> conn.closes.size() == 1);
-    assertThat(t.ended).isTrue();
+    time.runUntilIdle();
+    assertThat(conn.closes).hasSize(1);
+    assertThat(t.ended()).isTrue();
     assertThat(t.text()).isEqualTo("data: \"last\"\n\n");
     assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.CLOSED);
     c.onTransportFailure(new RuntimeException("late"));
@@ -120,29 +176,30 @@ class SseConnectionTest {
     assertThat(conn.closeFuture().toCompletableFuture().join().reason())
         .isEqualTo(SseCloseStatus.Reason.CLOSED);
     assertThat(conn.closes).hasSize(1);
-    time.advance(Duration.ofMinutes(5));
+    time.advanceBy(Duration.ofMinutes(5));
     assertThat(t.text()).as("no keepalive after close").isEqualTo("data: \"last\"\n\n");
   }
 
   @Test
   void clientGoneRunsOnCloseOnceAndRefusesSends() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     ProbeConn conn = new ProbeConn();
     SseConnection c = open(conn, config().build(), t);
-    awaitStarted(t);
+    started(t);
     c.onTransportFailure(new java.io.EOFException("gone"));
     c.onTransportFailure(new java.io.EOFException("again"));
-    await().until(() -> conn.closes.size() == 1);
+    time.runUntilIdle();
+    assertThat(conn.closes).hasSize(1);
     assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.DISCONNECTED);
     assertThat(conn.closes.get(0).detail()).contains("gone");
-    assertThat(t.aborted).isTrue();
+    assertThat(t.aborted()).isPresent();
     assertThat(conn.sendOutput("x")).isFalse();
     assertThat(c.isOpen()).isFalse();
   }
 
   @Test
   void onStartFailureAnswers500InsteadOfAStreamAndStillRunsOnClose() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     ProbeConn conn =
         new ProbeConn(
             s -> {
@@ -150,34 +207,37 @@ class SseConnectionTest {
               throw new IllegalStateException("boom");
             });
     open(conn, config().build(), t);
-    await().until(() -> conn.closes.size() == 1);
-    assertThat(t.rejectStatus).isEqualTo(500);
+    time.runUntilIdle();
+    assertThat(conn.closes).hasSize(1);
+    assertThat(t.rejectStatus()).isEqualTo(500);
     assertThat(t.writes()).isZero();
     assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.START_FAILED);
   }
 
   @Test
   void onStartRejectionAndNoContentChooseTheStatus() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     ProbeConn conn =
         new ProbeConn(
             s -> {
               throw HandshakeRejection.of(403, "no feed for you");
             });
     open(conn, config().build(), t);
-    await().until(() -> conn.closes.size() == 1);
-    assertThat(t.rejectStatus).isEqualTo(403);
-    assertThat(t.rejectBody).isEqualTo("no feed for you");
+    time.runUntilIdle();
+    assertThat(conn.closes).hasSize(1);
+    assertThat(t.rejectStatus()).isEqualTo(403);
+    assertThat(t.rejectBody()).isEqualTo("no feed for you");
 
-    RecordingTransport t2 = new RecordingTransport();
+    MemoryStream t2 = new MemoryStream();
     ProbeConn conn2 =
         new ProbeConn(
             s -> {
               throw new SseNoContent("feed over");
             });
     open(conn2, config().build(), t2);
-    await().until(() -> conn2.closes.size() == 1);
-    assertThat(t2.rejectStatus).isEqualTo(204);
+    time.runUntilIdle();
+    assertThat(conn2.closes).hasSize(1);
+    assertThat(t2.rejectStatus()).isEqualTo(204);
   }
 
   @Test
@@ -190,96 +250,98 @@ class SseConnectionTest {
 
   @Test
   void slowConsumerIsDroppedWhenTheBudgetIsExceeded() {
-    RecordingTransport t = RecordingTransport.stalled();
+    MemoryStream t = new MemoryStream().holdWrites();
     ProbeConn conn = new ProbeConn();
     open(conn, config().maxQueuedBytes(100).build(), t);
-    awaitStarted(t); // the empty header write is in flight and never completes
+    started(t); // the empty header write is in flight and never completes
     String payload = "x".repeat(30);
     assertThat(conn.send(SseEvent.of(payload))).isTrue(); // 38 bytes
     assertThat(conn.send(SseEvent.of(payload))).isTrue(); // 76
     assertThat(conn.send(SseEvent.of(payload))).isFalse(); // 114 > 100
-    await().until(() -> conn.closes.size() == 1);
+    time.runUntilIdle();
+    assertThat(conn.closes).hasSize(1);
     assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.SLOW_CONSUMER);
     assertThat(conn.closes.get(0).detail()).contains("100 bytes");
-    assertThat(t.aborted).isTrue();
+    assertThat(t.aborted()).isPresent();
   }
 
   @Test
   void dropNewestKeepsTheStreamAndCountsDrops() {
-    RecordingTransport t = RecordingTransport.stalled();
+    MemoryStream t = new MemoryStream().holdWrites();
     ProbeConn conn = new ProbeConn();
     SseConnection c =
         open(
             conn,
             config().maxQueuedBytes(100).slowConsumerPolicy(SlowConsumerPolicy.DROP_NEWEST).build(),
             t);
-    awaitStarted(t);
+    started(t);
     String payload = "x".repeat(30);
     conn.send(SseEvent.of(payload + "1"));
     conn.send(SseEvent.of(payload + "2"));
     assertThat(conn.send(SseEvent.of(payload + "3"))).isFalse();
     assertThat(c.droppedMessages()).isEqualTo(1);
     assertThat(c.queuedBytes()).isLessThanOrEqualTo(100);
-    t.completeAll();
+    t.completeAllWrites();
     assertThat(t.text()).isEqualTo("data: " + payload + "1\n\ndata: " + payload + "2\n\n");
     assertThat(c.isOpen()).isTrue();
   }
 
   @Test
   void dropOldestKeepsTheNewest() {
-    RecordingTransport t = RecordingTransport.stalled();
+    MemoryStream t = new MemoryStream().holdWrites();
     ProbeConn conn = new ProbeConn();
     SseConnection c =
         open(
             conn,
             config().maxQueuedBytes(100).slowConsumerPolicy(SlowConsumerPolicy.DROP_OLDEST).build(),
             t);
-    awaitStarted(t);
+    started(t);
     String payload = "x".repeat(30);
     conn.send(SseEvent.of(payload + "1"));
     conn.send(SseEvent.of(payload + "2"));
     assertThat(conn.send(SseEvent.of(payload + "3"))).isTrue();
     assertThat(c.droppedMessages()).isEqualTo(1);
-    t.completeAll();
+    t.completeAllWrites();
     assertThat(t.text()).isEqualTo("data: " + payload + "2\n\ndata: " + payload + "3\n\n");
   }
 
   @Test
   void aWriteThatNeverCompletesTimesOut() {
-    RecordingTransport t = RecordingTransport.stalled();
+    MemoryStream t = new MemoryStream().holdWrites();
     ProbeConn conn = new ProbeConn();
     open(
         conn,
         config().writeTimeout(Duration.ofSeconds(10)).keepalivePeriod(Duration.ZERO).build(),
         t);
-    awaitStarted(t);
-    time.advance(Duration.ofSeconds(9));
+    started(t);
+    time.advanceBy(Duration.ofSeconds(9));
     assertThat(conn.closes).isEmpty();
-    time.advance(Duration.ofSeconds(1));
-    await().until(() -> conn.closes.size() == 1);
+    time.advanceBy(Duration.ofSeconds(1));
+    time.runUntilIdle();
+    assertThat(conn.closes).hasSize(1);
     assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.WRITE_TIMEOUT);
-    assertThat(t.aborted).isTrue();
+    assertThat(t.aborted()).isPresent();
   }
 
   @Test
   void writesThatKeepCompletingNeverTimeOut() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     ProbeConn conn = new ProbeConn();
     open(conn, config().writeTimeout(Duration.ofSeconds(10)).build(), t);
-    awaitStarted(t);
+    started(t);
     for (int i = 0; i < 10; i++) {
       conn.sendOutput(i);
-      time.advance(Duration.ofSeconds(5));
+      time.advanceBy(Duration.ofSeconds(5));
     }
     assertThat(conn.closes).isEmpty();
   }
 
   @Test
   void injectionIsRejectedWithAClearError() {
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     ProbeConn conn = new ProbeConn();
     open(conn, config().build(), t);
-    awaitStarted(t);
+    started(t);
     assertThatThrownBy(() -> conn.sendEvent("evil\ndata: x", "x"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("event name");
@@ -296,23 +358,14 @@ class SseConnectionTest {
   @Test
   void lastEventIdHeaderIsChecked() {
     SseConfig cfg = config().maxLastEventIdLength(8).build();
-    assertThat(SseConnection.lastEventId(TestRequest.get("/"), cfg)).isNull();
-    assertThat(SseConnection.lastEventId(TestRequest.get("/").with("Last-Event-ID", ""), cfg))
-        .isNull();
-    assertThat(SseConnection.lastEventId(TestRequest.get("/").with("Last-Event-ID", "42"), cfg))
-        .isEqualTo("42");
-    assertThatThrownBy(
-            () ->
-                SseConnection.lastEventId(
-                    TestRequest.get("/").with("Last-Event-ID", "1").with("Last-Event-ID", "2"),
-                    cfg))
+    assertThat(SseConnection.lastEventId(get("/"), cfg)).isNull();
+    assertThat(SseConnection.lastEventId(lastEventId(""), cfg)).isNull();
+    assertThat(SseConnection.lastEventId(lastEventId("42"), cfg)).isEqualTo("42");
+    assertThatThrownBy(() -> SseConnection.lastEventId(lastEventId("1", "2"), cfg))
         .isInstanceOfSatisfying(
             HandshakeRejection.class, r -> assertThat(r.status()).isEqualTo(400))
         .hasMessageContaining("at most once");
-    assertThatThrownBy(
-            () ->
-                SseConnection.lastEventId(
-                    TestRequest.get("/").with("Last-Event-ID", "123456789"), cfg))
+    assertThatThrownBy(() -> SseConnection.lastEventId(lastEventId("123456789"), cfg))
         .isInstanceOfSatisfying(
             HandshakeRejection.class, r -> assertThat(r.status()).isEqualTo(400))
         .hasMessageContaining("at most 8 characters, got 9");

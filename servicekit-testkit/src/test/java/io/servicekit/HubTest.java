@@ -2,6 +2,8 @@ package io.servicekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.servicekit.testkit.FakeRequest;
+import io.servicekit.testkit.MemoryWs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,16 +25,16 @@ class HubTest {
 
   /** A started member over an in-memory transport. */
   private record Member(
-      BaseConn<Object, Object> conn, FakeTransport transport, WsConnection<Object> connection) {
-    List<Object> received() {
-      return transport.written;
+      BaseConn<Object, Object> conn, MemoryWs transport, WsConnection<Object> connection) {
+    List<String> received() {
+      return transport.sentTexts();
     }
   }
 
   private static Member start(BaseConn<Object, Object> conn, WsConnConfig config) {
-    FakeTransport t = new FakeTransport();
-    WsConnection<Object> c = new WsConnection<>(conn, config, StubRequest.of("h"), null);
-    t.bind(c);
+    WsConnection<Object> c =
+        new WsConnection<>(conn, config, FakeRequest.builder().host("h").build(), null);
+    MemoryWs t = new MemoryWs(c);
     c.open(t);
     return new Member(conn, t, c);
   }
@@ -100,7 +102,7 @@ class HubTest {
     Hub<Object> hub = new Hub<>();
     WsConnConfig tiny = CONFIG.toBuilder().maxQueuedBytes(100).build();
     Member slow = start(new JsonConn("slow"), tiny);
-    slow.transport().hold(true); // never completes a write: a peer that does not read
+    slow.transport().holdWrites(); // never completes a write: a peer that does not read
     Member fast = member();
     hub.register(slow.conn());
     hub.register(fast.conn());
@@ -195,8 +197,8 @@ class HubTest {
     assertThat(hub.rooms()).isEmpty();
     // Nothing was written after a member's close frame.
     for (Member m : closedMembers) {
-      List<Object> w = m.received();
-      assertThat(w.get(w.size() - 1)).isInstanceOf(CloseStatus.class);
+      List<MemoryWs.Sent> w = m.transport().sent();
+      assertThat(w.get(w.size() - 1)).isInstanceOf(MemoryWs.Sent.Close.class);
     }
   }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servicekit.broker.Broker;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.broker.ControlledBroker;
+import io.servicekit.testkit.FakeRequest;
+import io.servicekit.testkit.MemoryWs;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,17 +22,17 @@ class HubFaultTest {
           .pongPeriod(Duration.ofHours(1))
           .build();
 
-  private record Member(BaseConn<Object, Object> conn, FakeTransport transport) {
-    List<Object> received() {
-      return transport.written;
+  private record Member(BaseConn<Object, Object> conn, MemoryWs transport) {
+    List<String> received() {
+      return transport.sentTexts();
     }
   }
 
   private static Member member(Hub<Object> hub) {
     JsonConn conn = new JsonConn("M");
-    FakeTransport t = new FakeTransport();
-    WsConnection<Object> c = new WsConnection<>(conn, CONFIG, StubRequest.of("h"), null);
-    t.bind(c);
+    WsConnection<Object> c =
+        new WsConnection<>(conn, CONFIG, FakeRequest.builder().host("h").build(), null);
+    MemoryWs t = new MemoryWs(c);
     c.open(t);
     assertThat(hub.register(conn)).isTrue();
     return new Member(conn, t);

@@ -4,17 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.Scheduler;
-import io.servicekit.spi.SseTransport;
-import io.servicekit.spi.Transport;
-import java.io.ByteArrayOutputStream;
+import io.servicekit.testkit.FakeScheduler;
+import io.servicekit.testkit.MemoryStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -23,117 +16,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** The stream driver against an in-memory transport and manual time. */
+/**
+ * The stream driver against an in-memory transport, on virtual time with real threads (its
+ * producers block on the stream's budget, which tier 1 cannot run yet); the non-blocking cases are
+ * also in {@code io.servicekit.tier1.StreamableStreamT1Test}.
+ */
 class StreamableStreamTest {
-  /** Time that moves only when the test says so. */
-  static final class Clock implements Scheduler {
-    private record Task(long at, Runnable run, boolean[] cancelled) {}
+  private final FakeScheduler clock = new FakeScheduler();
+  private final MemoryStream wire = new MemoryStream();
 
-    private final List<Task> tasks = new ArrayList<>();
-    private long now;
-
-    @Override
-    public synchronized Cancellable schedule(Runnable task, Duration delay) {
-      boolean[] cancelled = new boolean[1];
-      tasks.add(new Task(now + delay.toNanos(), task, cancelled));
-      return () -> cancelled[0] = true;
-    }
-
-    @Override
-    public synchronized long nanoTime() {
-      return now;
-    }
-
-    void advance(Duration d) {
-      long target;
-      synchronized (this) {
-        target = now + d.toNanos();
-      }
-      while (true) {
-        Task next = null;
-        synchronized (this) {
-          for (Task t : tasks) {
-            if (t.at() <= target && (next == null || t.at() < next.at())) {
-              next = t;
-            }
-          }
-          if (next == null) {
-            now = target;
-            return;
-          }
-          tasks.remove(next);
-          now = next.at();
-        }
-        if (!next.cancelled()[0]) {
-          next.run().run();
-        }
-      }
-    }
+  /** Waits (real threads) until the response is over; true if it ended normally. */
+  private boolean ended() throws Exception {
+    wire.whenDone().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return wire.ended();
   }
 
-  /** Records bytes; with {@code stalled} it completes writes only when told. */
-  static final class Wire implements SseTransport {
-    final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    final ArrayDeque<Transport.WriteCallback> pending = new ArrayDeque<>();
-    final CountDownLatch ended = new CountDownLatch(1);
-    final CountDownLatch aborted = new CountDownLatch(1);
-    volatile boolean stalled;
-
-    @Override
-    public void write(byte[] bytes, Transport.WriteCallback cb) {
-      synchronized (this) {
-        out.writeBytes(bytes);
-        if (stalled) {
-          pending.add(cb);
-          return;
-        }
-      }
-      cb.succeeded();
-    }
-
-    @Override
-    public void end(Transport.WriteCallback cb) {
-      ended.countDown();
-      cb.succeeded();
-    }
-
-    @Override
-    public void reject(int status, String body, Map<String, String> headers) {
-      throw new AssertionError("a stream is never rejected");
-    }
-
-    @Override
-    public void abort(Throwable cause) {
-      List<Transport.WriteCallback> failed;
-      synchronized (this) {
-        failed = new ArrayList<>(pending);
-        pending.clear();
-      }
-      aborted.countDown();
-      failed.forEach(cb -> cb.failed(cause));
-    }
-
-    synchronized String text() {
-      return out.toString(StandardCharsets.UTF_8);
-    }
-
-    synchronized int pendingWrites() {
-      return pending.size();
-    }
-
-    void completeAll() {
-      List<Transport.WriteCallback> ok;
-      synchronized (this) {
-        stalled = false;
-        ok = new ArrayList<>(pending);
-        pending.clear();
-      }
-      ok.forEach(Transport.WriteCallback::succeeded);
-    }
+  /** Waits (real threads) until the response is over; true if it was aborted. */
+  private boolean aborted() throws Exception {
+    wire.whenDone().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return wire.aborted().isPresent();
   }
-
-  private final Clock clock = new Clock();
-  private final Wire wire = new Wire();
 
   private StreamableConfig.Builder config() {
     return StreamableConfig.builder().scheduler(clock).keepalivePeriod(Duration.ZERO);
@@ -151,7 +53,7 @@ class StreamableStreamTest {
           sink.comment("note");
           sink.retry(Duration.ofMillis(1500));
         });
-    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(ended()).isTrue();
     assertThat(wire.text()).isEqualTo("event: a\nid: 1\ndata: x\n\n: note\n\nretry: 1500\n\n");
     assertThat(closes.poll(10, TimeUnit.SECONDS)).isEqualTo("closed");
     assertThat(stream.endReason()).hasValue("stream ended");
@@ -166,7 +68,7 @@ class StreamableStreamTest {
 
   @Test
   void sendBlocksOnAFullQueueUntilTheClientReads() throws Exception {
-    wire.stalled = true;
+    wire.holdWrites();
     StreamableStream stream = new StreamableStream(config().queueCapacity(2).build(), "test");
     AtomicInteger sent = new AtomicInteger();
     CountDownLatch release = new CountDownLatch(1);
@@ -184,16 +86,16 @@ class StreamableStreamTest {
     // Two events fit (one in flight counts), the third send blocks.
     await().until(() -> sent.get() == 2 && isWaiting(producer.get()));
     assertThat(sent).hasValue(2);
-    wire.completeAll();
+    wire.completeAllWrites();
     await().until(() -> sent.get() == 5);
     release.countDown();
-    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(ended()).isTrue();
     assertThat(wire.text()).contains("data: e4\n\n");
   }
 
   @Test
   void byteBudgetAlsoBlocksButAnOversizedEventPassesAlone() throws Exception {
-    wire.stalled = true;
+    wire.holdWrites();
     StreamableStream stream =
         new StreamableStream(config().queueCapacity(100).maxQueuedBytes(64).build(), "test");
     AtomicInteger sent = new AtomicInteger();
@@ -208,15 +110,15 @@ class StreamableStreamTest {
           sent.incrementAndGet();
         });
     await().until(() -> sent.get() == 1 && isWaiting(producer.get()));
-    wire.completeAll();
-    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    wire.completeAllWrites();
+    assertThat(ended()).isTrue();
     assertThat(sent).hasValue(2);
   }
 
   /** W-40: the client leaves while the producer is blocked on a full queue. */
   @Test
   void transportFailureWakesABlockedProducerWithStreamClosedException() throws Exception {
-    wire.stalled = true;
+    wire.holdWrites();
     StreamableStream stream = new StreamableStream(config().queueCapacity(1).build(), "test");
     AtomicReference<Thread> producer = new AtomicReference<>();
     AtomicReference<Throwable> outcome = new AtomicReference<>();
@@ -244,7 +146,7 @@ class StreamableStreamTest {
         .isInstanceOf(StreamClosedException.class)
         .hasMessageContaining("client gone");
     assertThat(stream.endReason()).hasValueSatisfying(r -> assertThat(r).contains("client gone"));
-    assertThat(wire.aborted.getCount()).isZero();
+    assertThat(wire.aborted()).isPresent();
   }
 
   @Test
@@ -276,7 +178,7 @@ class StreamableStreamTest {
           sink.send(null, null, "partial");
           throw new IllegalStateException("broken producer (expected by the test)");
         });
-    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(ended()).isTrue();
     assertThat(wire.text()).isEqualTo("data: partial\n\n");
   }
 
@@ -286,12 +188,12 @@ class StreamableStreamTest {
         new StreamableStream(config().keepalivePeriod(Duration.ofSeconds(10)).build(), "test");
     CountDownLatch release = new CountDownLatch(1);
     stream.open(wire, sink -> release.await());
-    clock.advance(Duration.ofSeconds(10));
-    clock.advance(Duration.ofSeconds(10));
+    clock.advanceBy(Duration.ofSeconds(10));
+    clock.advanceBy(Duration.ofSeconds(10));
     assertThat(wire.text()).isEqualTo(": keepalive\n\n: keepalive\n\n");
     release.countDown();
-    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
-    clock.advance(Duration.ofSeconds(30));
+    assertThat(ended()).isTrue();
+    clock.advanceBy(Duration.ofSeconds(30));
     assertThat(wire.text()).isEqualTo(": keepalive\n\n: keepalive\n\n");
   }
 
@@ -300,13 +202,13 @@ class StreamableStreamTest {
     StreamableStream stream =
         new StreamableStream(config().retry(Duration.ofSeconds(3)).build(), "test");
     stream.open(wire, sink -> {});
-    assertThat(wire.ended.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(ended()).isTrue();
     assertThat(wire.text()).isEqualTo("retry: 3000\n\n");
   }
 
   @Test
   void writeTimeoutDropsAStalledClient() throws Exception {
-    wire.stalled = true;
+    wire.holdWrites();
     StreamableStream stream =
         new StreamableStream(config().writeTimeout(Duration.ofSeconds(5)).build(), "test");
     AtomicReference<Throwable> outcome = new AtomicReference<>();
@@ -324,9 +226,9 @@ class StreamableStreamTest {
             done.countDown();
           }
         });
-    await().until(() -> wire.pendingWrites() >= 1);
-    clock.advance(Duration.ofSeconds(5));
-    assertThat(wire.aborted.await(10, TimeUnit.SECONDS)).isTrue();
+    await().until(() -> wire.heldWrites() >= 1);
+    clock.advanceBy(Duration.ofSeconds(5));
+    assertThat(aborted()).isTrue();
     assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(stream.endReason()).hasValueSatisfying(r -> assertThat(r).contains("write timeout"));
     assertThat(outcome.get()).isNotNull();
