@@ -1,7 +1,7 @@
 package io.servicekit.mcp;
 
+import io.servicekit.OriginPolicy;
 import io.servicekit.Scheduler;
-import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.MemoryEventStore;
 import io.servicekit.streamable.JsonRpcException;
@@ -289,7 +289,7 @@ public final class McpTransport implements StreamableHandler {
   /** Builds a {@link McpTransport}. */
   public static final class Builder {
     private final McpServer server;
-    private OriginPatterns allowedOrigins = OriginPatterns.localhost();
+    private OriginPolicy allowedOrigins = OriginPolicy.localhost();
     private List<String> allowedHosts = List.of("localhost", "127.0.0.1", "[::1]");
     private boolean standaloneGet = true;
     private EventStore store = new MemoryEventStore();
@@ -310,9 +310,9 @@ public final class McpTransport implements StreamableHandler {
 
     /**
      * Browser origins allowed (an {@code Origin} header outside them is answered 403); default
-     * {@link OriginPatterns#localhost()}.
+     * {@link OriginPolicy#localhost()}.
      */
-    public Builder allowedOrigins(OriginPatterns origins) {
+    public Builder allowedOrigins(OriginPolicy origins) {
       this.allowedOrigins = Objects.requireNonNull(origins, "origins");
       return this;
     }

@@ -1,5 +1,6 @@
 package io.servicekit.demo.mcp;
 
+import io.servicekit.OriginPolicy;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.mcp.McpError;
 import io.servicekit.mcp.McpInput;
@@ -8,7 +9,6 @@ import io.servicekit.mcp.McpServe;
 import io.servicekit.mcp.McpServer;
 import io.servicekit.mcp.McpServer.PromptArgument;
 import io.servicekit.mcp.McpTransport;
-import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.MemoryEventStore;
 import java.time.Duration;
 import java.util.List;
@@ -128,7 +128,7 @@ public final class McpExamples {
     McpTransport transport =
         McpTransport.builder(server)
             .allowedHosts(List.of("localhost", "127.0.0.1", "[::1]")) // Host check (403)
-            .allowedOrigins(OriginPatterns.localhost()) // Origin check (403)
+            .allowedOrigins(OriginPolicy.localhost()) // Origin check (403)
             .standaloneGet(true) // false: GET without Last-Event-ID → 405
             .eventStore(new MemoryEventStore(1000)) // what resumption replays
             .retry(Duration.ofSeconds(1)) // retry hint for 2025-11-25 clients
