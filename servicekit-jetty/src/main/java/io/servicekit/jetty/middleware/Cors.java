@@ -130,6 +130,18 @@ public final class Cors implements Middleware {
       @Override
       public boolean handle(Request request, Response response, Callback callback)
           throws Exception {
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin != null && origin.strip().indexOf(' ') >= 0) {
+          // A list of origins is not a serialized origin, so the policy refuses it; Jetty would
+          // match each entry of the list on its own: answer as for any refused origin.
+          response.getHeaders().add(HttpHeader.VARY, HttpHeader.ORIGIN.asString());
+          if (isPreflight(request)) {
+            response.setStatus(204);
+            callback.succeeded();
+            return true;
+          }
+          return next.handle(request, response, callback);
+        }
         if (isPreflight(request)) {
           response.setStatus(204); // Jetty completes preflights without setting a status (200)
         }
