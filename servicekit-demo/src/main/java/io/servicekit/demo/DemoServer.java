@@ -173,10 +173,7 @@ public final class DemoServer {
   public static Demo build(int port, Duration heartbeat, DemoOps ops, DemoCluster cluster) {
     Objects.requireNonNull(heartbeat, "heartbeat");
     WsConnConfig json =
-        WsConnConfig.builder()
-            .pingPeriod(heartbeat)
-            .originPolicy(ops.origins().asOriginPolicy())
-            .build();
+        WsConnConfig.builder().pingPeriod(heartbeat).originPolicy(ops.origins()).build();
     Broker broker = cluster == null ? null : cluster.broker();
     ChatService chat = new ChatService(ChatService.DEFAULT_MAX_USERS, Clock.systemUTC(), broker);
     TimeService time =

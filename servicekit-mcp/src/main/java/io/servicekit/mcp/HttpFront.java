@@ -1,6 +1,6 @@
 package io.servicekit.mcp;
 
-import io.servicekit.middleware.OriginPatterns;
+import io.servicekit.OriginPolicy;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamableRequest;
 import java.util.List;
@@ -12,10 +12,10 @@ import java.util.Optional;
  * Accept} and {@code Content-Type}; and the error answers with their statuses.
  */
 final class HttpFront {
-  private final OriginPatterns allowedOrigins;
+  private final OriginPolicy allowedOrigins;
   private final List<String> allowedHosts; // empty = any
 
-  HttpFront(OriginPatterns allowedOrigins, List<String> allowedHosts) {
+  HttpFront(OriginPolicy allowedOrigins, List<String> allowedHosts) {
     this.allowedOrigins = allowedOrigins;
     this.allowedHosts = List.copyOf(allowedHosts);
   }

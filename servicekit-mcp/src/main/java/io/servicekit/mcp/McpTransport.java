@@ -1,7 +1,7 @@
 package io.servicekit.mcp;
 
+import io.servicekit.OriginPolicy;
 import io.servicekit.Scheduler;
-import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.MemoryEventStore;
 import io.servicekit.streamable.GracefulHandler;
@@ -342,7 +342,7 @@ public final class McpTransport implements GracefulHandler, AutoCloseable {
   /** Builds a {@link McpTransport}. */
   public static final class Builder {
     private final McpServer server;
-    private OriginPatterns allowedOrigins = OriginPatterns.localhost();
+    private OriginPolicy allowedOrigins = OriginPolicy.localhost();
     private List<String> allowedHosts = List.of("localhost", "127.0.0.1", "[::1]");
     private boolean standaloneGet = true;
     private EventStore store; // null: a MemoryEventStore sized by the limits
@@ -368,9 +368,9 @@ public final class McpTransport implements GracefulHandler, AutoCloseable {
 
     /**
      * Browser origins allowed (an {@code Origin} header outside them is answered 403); default
-     * {@link OriginPatterns#localhost()}.
+     * {@link OriginPolicy#localhost()}.
      */
-    public Builder allowedOrigins(OriginPatterns origins) {
+    public Builder allowedOrigins(OriginPolicy origins) {
       this.allowedOrigins = Objects.requireNonNull(origins, "origins");
       return this;
     }

@@ -2,9 +2,9 @@ package io.servicekit.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.servicekit.OriginPolicy;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
-import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.SseParser;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -107,7 +107,7 @@ class McpTransportTest {
             .build();
     McpTransport.Builder builder =
         McpTransport.builder(mcp)
-            .allowedOrigins(OriginPatterns.of("localhost", "https://app.example.com"));
+            .allowedOrigins(OriginPolicy.of("localhost", "https://app.example.com"));
     settings.accept(builder);
     transport = builder.build();
     server =

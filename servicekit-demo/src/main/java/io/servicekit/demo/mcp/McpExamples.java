@@ -1,5 +1,6 @@
 package io.servicekit.demo.mcp;
 
+import io.servicekit.OriginPolicy;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
 import io.servicekit.mcp.McpAuth;
@@ -9,7 +10,6 @@ import io.servicekit.mcp.McpJson;
 import io.servicekit.mcp.McpServer;
 import io.servicekit.mcp.McpServer.PromptArgument;
 import io.servicekit.mcp.McpTransport;
-import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.sse.MemoryEventStore;
 import java.time.Duration;
 import java.util.List;
@@ -130,7 +130,7 @@ public final class McpExamples {
     McpTransport transport =
         McpTransport.builder(server)
             .allowedHosts(List.of("localhost", "127.0.0.1", "[::1]")) // Host check (403)
-            .allowedOrigins(OriginPatterns.localhost()) // Origin check (403)
+            .allowedOrigins(OriginPolicy.localhost()) // Origin check (403)
             .standaloneGet(true) // false: GET without Last-Event-ID → 405
             .eventStore(new MemoryEventStore(1000)) // what resumption replays
             .retry(Duration.ofSeconds(1)) // retry hint for 2025-11-25 clients

@@ -2,6 +2,7 @@ package io.servicekit.demo.ops;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.servicekit.OriginPolicy;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.metrics.MicrometerMetrics;
@@ -18,7 +19,6 @@ import io.servicekit.jetty.middleware.RequestId;
 import io.servicekit.jetty.middleware.RequestLogger;
 import io.servicekit.jetty.middleware.SseMetrics;
 import io.servicekit.middleware.ClientIpResolver;
-import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.middleware.RateLimitConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +67,7 @@ public final class DemoOps {
   private final String bind;
   private final Integer tlsPort; // null: no TLS
   private final DemoTls.Cert tls; // null: no TLS
-  private final OriginPatterns origins;
+  private final OriginPolicy origins;
   private final ClientIpResolver clientIps;
   private final Duration drainTimeout;
   private final RateLimitConfig rateLimit;
@@ -86,7 +86,7 @@ public final class DemoOps {
       String bind,
       Integer tlsPort,
       DemoTls.Cert tls,
-      OriginPatterns origins,
+      OriginPolicy origins,
       ClientIpResolver clientIps,
       Duration drainTimeout,
       RateLimitConfig rateLimit,
@@ -110,8 +110,8 @@ public final class DemoOps {
 
   /** Settings from {@code env} (the names above). */
   public static DemoOps from(Map<String, String> env) {
-    OriginPatterns origins =
-        OriginPatterns.of(List.of(env.getOrDefault("ALLOWED_ORIGINS", "localhost").split(",")));
+    OriginPolicy origins =
+        OriginPolicy.of(List.of(env.getOrDefault("ALLOWED_ORIGINS", "localhost").split(",")));
     String proxies = env.getOrDefault("TRUSTED_PROXIES", "");
     ClientIpResolver ips =
         proxies.isBlank()
@@ -231,7 +231,7 @@ public final class DemoOps {
   }
 
   /** The origins browsers may use (also for {@code WsConnConfig.originPolicy}). */
-  public OriginPatterns origins() {
+  public OriginPolicy origins() {
     return origins;
   }
 

@@ -10,7 +10,7 @@ import io.modelcontextprotocol.modern.client.SubscriptionEvent;
 import io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport;
 import io.modelcontextprotocol.modern.client.transport.McpHttpRequestCustomizer;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.mcp.McpServe;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.mcp.McpTransport;
 import java.time.Duration;
 import java.util.List;
@@ -49,7 +49,7 @@ class McpJavaSdkModernInteropTest {
     try (ServiceKitServer server =
         ServiceKitServer.builder()
             .port(0)
-            .route(McpDemo.PATH, McpServe.handler(mcp))
+            .route(McpDemo.PATH, StreamableServe.handler(mcp))
             .build()
             .start()) {
       String url = "http://localhost:" + server.port() + McpDemo.PATH;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.servicekit.demo.DemoServer;
 import io.servicekit.demo.NodeProject;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.mcp.McpServe;
+import io.servicekit.jetty.StreamableServe;
 import io.servicekit.mcp.McpTransport;
 import java.time.Duration;
 import java.util.List;
@@ -99,7 +99,7 @@ class McpNodeModernInteropTest {
     try (ServiceKitServer server =
         ServiceKitServer.builder()
             .port(0)
-            .route(McpDemo.PATH, new LegacyOnly(McpServe.handler(mcp)))
+            .route(McpDemo.PATH, new LegacyOnly(StreamableServe.handler(mcp)))
             .build()
             .start()) {
       NodeProject.Result result =

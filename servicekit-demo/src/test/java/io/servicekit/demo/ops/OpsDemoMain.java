@@ -46,7 +46,7 @@ public final class OpsDemoMain {
                         sendOutput(m);
                       }
                     },
-                WsConnConfig.builder().originPolicy(ops.origins().asOriginPolicy()).build())
+                WsConnConfig.builder().originPolicy(ops.origins()).build())
             .route("/events", hub)
             .route("/upload", new Upload())
             .build()

@@ -1,6 +1,6 @@
 package io.servicekit.jetty.middleware;
 
-import io.servicekit.middleware.OriginPatterns;
+import io.servicekit.OriginPolicy;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,7 +16,9 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * CORS on Jetty's {@link CrossOriginHandler}, configured with the Go library's defaults and origin
- * patterns ({@link OriginPatterns}, turned into the regular expressions Jetty takes).
+ * patterns ({@link OriginPolicy}, turned into the regular expressions Jetty takes, which match
+ * exactly what {@link OriginPolicy#matches} does; the policy's same-origin rule is not used, as a
+ * same-origin request needs no CORS headers).
  *
  * <ul>
  *   <li>An allowed {@code Origin} is reflected in {@code Access-Control-Allow-Origin} (never {@code
@@ -38,7 +40,7 @@ import org.eclipse.jetty.util.Callback;
  * are delivered on so that {@link OriginChecker} can answer 403 with upstream's body.
  */
 public final class Cors implements Middleware {
-  private final OriginPatterns origins;
+  private final OriginPolicy origins;
   private final List<String> methods;
   private final List<String> headers;
   private final List<String> exposed;
@@ -46,7 +48,7 @@ public final class Cors implements Middleware {
   private final Duration maxAge;
 
   private Cors(
-      OriginPatterns origins,
+      OriginPolicy origins,
       List<String> methods,
       List<String> headers,
       List<String> exposed,
@@ -58,6 +60,10 @@ public final class Cors implements Middleware {
     this.exposed = List.copyOf(exposed);
     this.credentials = credentials;
     this.maxAge = maxAge;
+    if (origins.toRegexes().isEmpty()) {
+      throw new IllegalArgumentException(
+          "CORS needs listed origins (" + origins + " has none): use OriginPolicy.of(...)");
+    }
     if (credentials && origins.allowsAny()) {
       throw new IllegalArgumentException(
           "CORS credentials with every origin allowed would let any site read authenticated"
@@ -72,7 +78,7 @@ public final class Cors implements Middleware {
    * CORS for {@code origins} with upstream's defaults: methods {@code GET, POST, OPTIONS}, headers
    * {@code Content-Type, Authorization}, nothing exposed, no credentials, no max-age.
    */
-  public static Cors allowing(OriginPatterns origins) {
+  public static Cors allowing(OriginPolicy origins) {
     return new Cors(
         origins,
         List.of("GET", "POST", "OPTIONS"),
@@ -124,6 +130,18 @@ public final class Cors implements Middleware {
       @Override
       public boolean handle(Request request, Response response, Callback callback)
           throws Exception {
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin != null && origin.strip().indexOf(' ') >= 0) {
+          // A list of origins is not a serialized origin, so the policy refuses it; Jetty would
+          // match each entry of the list on its own: answer as for any refused origin.
+          response.getHeaders().add(HttpHeader.VARY, HttpHeader.ORIGIN.asString());
+          if (isPreflight(request)) {
+            response.setStatus(204);
+            callback.succeeded();
+            return true;
+          }
+          return next.handle(request, response, callback);
+        }
         if (isPreflight(request)) {
           response.setStatus(204); // Jetty completes preflights without setting a status (200)
         }

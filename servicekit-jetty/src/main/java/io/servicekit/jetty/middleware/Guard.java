@@ -16,7 +16,7 @@ import org.eclipse.jetty.server.Handler;
  *     RequestId.create(),
  *     RequestLogger.skipping("/healthz"),
  *     Recovery.create(),
- *     Cors.allowing(OriginPatterns.of("*.example.com")),
+ *     Cors.allowing(OriginPolicy.of("https://*.example.com")),
  *     BodyLimiter.of(1 << 20),
  *     RateLimiter.of(RateLimitConfig.perKey(10, 0)),
  *     ConnLimiter.of(1000));

@@ -1,7 +1,7 @@
 package io.servicekit.jetty.middleware;
 
+import io.servicekit.OriginPolicy;
 import io.servicekit.jetty.Responses;
-import io.servicekit.middleware.OriginPatterns;
 import java.util.Objects;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Refuses WebSocket upgrades from browser origins that are not allowed ({@link OriginPatterns}):
+ * Refuses WebSocket upgrades from browser origins that are not allowed ({@link OriginPolicy}):
  * <b>403</b> {@code {"error":"origin not allowed"}}. Upgrades without an {@code Origin} come from
  * non-browser clients and pass, as with {@code WsConnConfig}'s origin policy; by default other
  * requests pass, as upstream.
@@ -28,18 +28,18 @@ import org.slf4j.LoggerFactory;
 public final class OriginChecker implements Middleware {
   private static final Logger LOG = LoggerFactory.getLogger(OriginChecker.class);
 
-  private final OriginPatterns patterns;
+  private final OriginPolicy patterns;
   private final boolean allRequests;
   private final boolean dnsRebinding;
 
-  private OriginChecker(OriginPatterns patterns, boolean allRequests, boolean dnsRebinding) {
+  private OriginChecker(OriginPolicy patterns, boolean allRequests, boolean dnsRebinding) {
     this.patterns = Objects.requireNonNull(patterns, "patterns");
     this.allRequests = allRequests;
     this.dnsRebinding = dnsRebinding;
   }
 
   /** A checker allowing {@code patterns}. */
-  public static OriginChecker allowing(OriginPatterns patterns) {
+  public static OriginChecker allowing(OriginPolicy patterns) {
     return new OriginChecker(patterns, false, false);
   }
 
@@ -47,7 +47,7 @@ public final class OriginChecker implements Middleware {
    * A checker allowing only local development origins (upstream {@code NewLocalhostOriginChecker}).
    */
   public static OriginChecker localhost() {
-    return allowing(OriginPatterns.localhost());
+    return allowing(OriginPolicy.localhost());
   }
 
   /** This checker applied to every request with an {@code Origin}, not only upgrades. */
@@ -61,7 +61,7 @@ public final class OriginChecker implements Middleware {
   }
 
   /** The allowed patterns. */
-  public OriginPatterns patterns() {
+  public OriginPolicy patterns() {
     return patterns;
   }
 
@@ -79,7 +79,7 @@ public final class OriginChecker implements Middleware {
     if (!upgrade && !allRequests) {
       return true;
     }
-    return patterns.matches(origin);
+    return patterns.allows(origin, request.getHeaders().get(HttpHeader.HOST));
   }
 
   @Override

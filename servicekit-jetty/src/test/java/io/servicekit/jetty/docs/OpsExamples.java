@@ -2,6 +2,7 @@ package io.servicekit.jetty.docs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.servicekit.JsonConn;
+import io.servicekit.OriginPolicy;
 import io.servicekit.WsConnConfig;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
@@ -19,7 +20,6 @@ import io.servicekit.jetty.middleware.RequestId;
 import io.servicekit.jetty.middleware.RequestLogger;
 import io.servicekit.jetty.middleware.RequireContentType;
 import io.servicekit.jetty.middleware.SseMetrics;
-import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.middleware.RateLimitConfig;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -47,7 +47,7 @@ final class OpsExamples {
         Guard.of(
             RequestId.create(),
             RequestLogger.skipping("/healthz"),
-            Cors.allowing(OriginPatterns.of("*.example.com")),
+            Cors.allowing(OriginPolicy.of("https://*.example.com")),
             BodyLimiter.of(1 << 20), // 1 MiB
             RateLimiter.of(RateLimitConfig.perKey(10, 0)),
             ConnLimiter.of(1000),
@@ -80,14 +80,14 @@ final class OpsExamples {
 
   static ServiceKitServer browserFacing(int port) {
     // [origins]
-    OriginPatterns origins = OriginPatterns.of("https://app.example.com", "*.example.org");
+    OriginPolicy origins = OriginPolicy.of("https://app.example.com", "https://*.example.org");
     ServiceKitServer server =
         ServiceKitServer.builder()
             .port(port)
             .ws(
                 "/ws/chat",
                 request -> new EchoConn(),
-                WsConnConfig.builder().originPolicy(origins.asOriginPolicy()).build())
+                WsConnConfig.builder().originPolicy(origins).build())
             .route("/api/*", RequireContentType.of("application/json").wrap(new ApiHandler()))
             .guard(
                 Guard.of(

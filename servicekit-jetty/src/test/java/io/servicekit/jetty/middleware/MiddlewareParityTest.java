@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.JsonConn;
+import io.servicekit.OriginPolicy;
 import io.servicekit.WsConnConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.WsServe;
-import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.middleware.RateLimitConfig;
 import java.io.IOException;
 import java.time.Duration;
@@ -285,14 +285,14 @@ class MiddlewareParityTest {
 
     @Test
     void anyOriginReflectsEvenEvil() throws Exception {
-      int port = cors(Cors.allowing(OriginPatterns.any()), Handlers.ok());
+      int port = cors(Cors.allowing(OriginPolicy.allowAll()), Handlers.ok());
       Http.Reply r = Http.to(port).header("Origin", "https://evil.com").send();
       assertThat(r.header("Access-Control-Allow-Origin")).isEqualTo("https://evil.com");
     }
 
     @Test
     void allowedOriginReflectedWithVary() throws Exception {
-      int port = cors(Cors.allowing(OriginPatterns.of("example.com")), Handlers.ok());
+      int port = cors(Cors.allowing(OriginPolicy.of("https://example.com")), Handlers.ok());
       Http.Reply r = Http.to(port).header("Origin", "https://example.com").send();
       assertThat(r.header("Access-Control-Allow-Origin")).isEqualTo("https://example.com");
       assertThat(String.join(",", r.headers("Vary"))).contains("Origin");
@@ -301,7 +301,7 @@ class MiddlewareParityTest {
     @Test
     void disallowedOriginGetsNoCorsHeadersButVaryW79() throws Exception {
       Handlers.Ok h = Handlers.ok();
-      int port = cors(Cors.allowing(OriginPatterns.of("example.com")), h);
+      int port = cors(Cors.allowing(OriginPolicy.of("https://example.com")), h);
       Http.Reply r = Http.to(port).header("Origin", "https://evil.com").send();
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.header("Access-Control-Allow-Origin")).isNull();
@@ -311,14 +311,14 @@ class MiddlewareParityTest {
 
     @Test
     void noOriginHeader() throws Exception {
-      int port = cors(Cors.allowing(OriginPatterns.of("example.com")), Handlers.ok());
+      int port = cors(Cors.allowing(OriginPolicy.of("https://example.com")), Handlers.ok());
       assertThat(Http.get(port, "/").header("Access-Control-Allow-Origin")).isNull();
     }
 
     @Test
     void preflightAllowedAndDisallowed() throws Exception {
       Handlers.Ok h = Handlers.ok();
-      int port = cors(Cors.allowing(OriginPatterns.of("example.com")), h);
+      int port = cors(Cors.allowing(OriginPolicy.of("https://example.com")), h);
       Http.Reply ok = preflight(port, "https://example.com");
       assertThat(ok.status()).isEqualTo(204);
       assertThat(ok.header("Access-Control-Allow-Origin")).isEqualTo("https://example.com");
@@ -340,7 +340,7 @@ class MiddlewareParityTest {
     @Test
     void onlyRealPreflightsAreAnsweredW79() throws Exception {
       Handlers.Ok h = Handlers.ok();
-      int port = cors(Cors.allowing(OriginPatterns.of("example.com")), h);
+      int port = cors(Cors.allowing(OriginPolicy.of("https://example.com")), h);
       Http.Reply plainOptions =
           Http.to(port).method("OPTIONS").header("Origin", "https://example.com").send();
       assertThat(plainOptions.status()).isEqualTo(200);
@@ -353,12 +353,13 @@ class MiddlewareParityTest {
 
     @Test
     void wildcardOrigins() throws Exception {
-      int port = cors(Cors.allowing(OriginPatterns.of("*.excaliframe.com")), Handlers.ok());
+      int port = cors(Cors.allowing(OriginPolicy.of("https://*.excaliframe.com")), Handlers.ok());
       for (String allowed :
           List.of(
               "https://app.excaliframe.com",
               "https://staging.excaliframe.com",
-              "https://excaliframe.com")) {
+              "https://a.b.excaliframe.com",
+              "HTTPS://App.Excaliframe.COM:443")) {
         assertThat(
                 Http.to(port)
                     .header("Origin", allowed)
@@ -367,7 +368,15 @@ class MiddlewareParityTest {
             .as(allowed)
             .isEqualTo(allowed);
       }
-      for (String refused : List.of("https://evil.com", "https://notexcaliframe.com")) {
+      for (String refused :
+          List.of(
+              "https://evil.com",
+              "https://notexcaliframe.com",
+              "https://excaliframe.com", // the apex is not a subdomain (was allowed before 0.1.0)
+              "http://app.excaliframe.com",
+              "https://app.excaliframe.com/",
+              "https://app.excaliframe.com:8443",
+              "https://evil.com https://app.excaliframe.com")) {
         assertThat(
                 Http.to(port)
                     .header("Origin", refused)
@@ -380,7 +389,7 @@ class MiddlewareParityTest {
 
     @Test
     void localhostOrigins() throws Exception {
-      int port = cors(Cors.allowing(OriginPatterns.localhost()), Handlers.ok());
+      int port = cors(Cors.allowing(OriginPolicy.localhost()), Handlers.ok());
       for (String o :
           List.of("http://localhost:3000", "http://localhost:8080", "http://127.0.0.1:3000")) {
         assertThat(Http.to(port).header("Origin", o).send().header("Access-Control-Allow-Origin"))
@@ -398,7 +407,7 @@ class MiddlewareParityTest {
     void customMethodsHeadersAndExposeHeaders() throws Exception {
       int port =
           cors(
-              Cors.allowing(OriginPatterns.of("example.com"))
+              Cors.allowing(OriginPolicy.of("https://example.com"))
                   .allowMethods("GET", "POST", "DELETE", "OPTIONS")
                   .allowHeaders("Content-Type", "Authorization", "Mcp-Session-Id")
                   .exposeHeaders("Mcp-Session-Id"),
@@ -411,7 +420,7 @@ class MiddlewareParityTest {
       Http.Reply get = Http.to(port).header("Origin", "https://example.com").send();
       assertThat(get.header("Access-Control-Expose-Headers")).isEqualTo("Mcp-Session-Id");
       stop();
-      port = cors(Cors.allowing(OriginPatterns.of("example.com")), Handlers.ok());
+      port = cors(Cors.allowing(OriginPolicy.of("https://example.com")), Handlers.ok());
       assertThat(
               Http.to(port)
                   .header("Origin", "https://example.com")
@@ -424,14 +433,14 @@ class MiddlewareParityTest {
     void credentialsAndMaxAgeOptionsW79() throws Exception {
       int port =
           cors(
-              Cors.allowing(OriginPatterns.of("example.com"))
+              Cors.allowing(OriginPolicy.of("https://example.com"))
                   .allowCredentials()
                   .maxAge(Duration.ofMinutes(10)),
               Handlers.ok());
       Http.Reply pre = preflight(port, "https://example.com");
       assertThat(pre.header("Access-Control-Allow-Credentials")).isEqualTo("true");
       assertThat(pre.header("Access-Control-Max-Age")).isEqualTo("600");
-      assertThatThrownBy(() -> Cors.allowing(OriginPatterns.any()).allowCredentials())
+      assertThatThrownBy(() -> Cors.allowing(OriginPolicy.allowAll()).allowCredentials())
           .hasMessageContaining("credentials");
     }
 
@@ -494,12 +503,11 @@ class MiddlewareParityTest {
   class OriginTests {
     @Test
     void middlewareChecksWebSocketUpgrades() throws Exception {
-      OriginPatterns allowed = OriginPatterns.of("example.com");
+      OriginPolicy allowed = OriginPolicy.of("https://example.com");
       Handlers.Ok h = Handlers.ok();
       Handler ws =
           WsServe.handler(
-              r -> new JsonConn(),
-              WsConnConfig.builder().originPolicy(allowed.asOriginPolicy()).build());
+              r -> new JsonConn(), WsConnConfig.builder().originPolicy(allowed).build());
       server =
           ServiceKitServer.builder()
               .port(0)

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
 import io.servicekit.Frame;
+import io.servicekit.OriginPolicy;
 import io.servicekit.WsConnConfig;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.middleware.OriginPatterns;
 import io.servicekit.middleware.RateLimitConfig;
 import io.servicekit.testkit.TestWsClient;
 import java.time.Duration;
@@ -30,7 +30,7 @@ class MiddlewareStreamsTest {
   private final TestStreams sse = new TestStreams();
 
   static WsConnConfig localOrigins() {
-    return WsConnConfig.builder().originPolicy(OriginPatterns.localhost().asOriginPolicy()).build();
+    return WsConnConfig.builder().originPolicy(OriginPolicy.localhost()).build();
   }
 
   static BaseConn<Frame, Frame> echo() {
@@ -69,7 +69,7 @@ class MiddlewareStreamsTest {
             RequestId::create,
             () -> RequestLogger.skipping("/healthz"),
             Recovery::create,
-            () -> Cors.allowing(OriginPatterns.localhost()),
+            () -> Cors.allowing(OriginPolicy.localhost()),
             OriginChecker::localhost,
             () -> BodyLimiter.of(1024),
             () -> RateLimiter.of(RateLimitConfig.perKey(100, 0)),
@@ -98,7 +98,7 @@ class MiddlewareStreamsTest {
             RequestId.create(),
             RequestLogger.skipping("/healthz").to(log),
             Recovery.create(),
-            Cors.allowing(OriginPatterns.localhost()),
+            Cors.allowing(OriginPolicy.localhost()),
             OriginChecker.localhost(),
             BodyLimiter.of(1 << 20),
             RateLimiter.of(RateLimitConfig.perKey(10, 0)),
