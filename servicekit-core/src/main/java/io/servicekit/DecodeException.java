@@ -22,7 +22,10 @@ public class DecodeException extends CloseException {
   public static DecodeException unsupportedFrame(String codec, Frame frame) {
     return new DecodeException(
         CloseStatus.UNSUPPORTED_DATA,
-        codec + " does not accept " + frame.type().name().toLowerCase() + " frames",
+        codec
+            + " does not accept "
+            + frame.type().name().toLowerCase(java.util.Locale.ROOT)
+            + " frames",
         null);
   }
 }

@@ -30,6 +30,7 @@ final class Envelopes {
   record Pong(long pingId) implements Envelope {}
 
   /** A server error report. */
+  @SuppressWarnings("JavaLangClash") // the wire name; always used qualified as Envelopes.Error
   record Error(String message, String code) implements Envelope {}
 
   private Envelopes() {}

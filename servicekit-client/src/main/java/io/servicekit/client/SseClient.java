@@ -275,7 +275,7 @@ public final class SseClient implements AutoCloseable {
         return;
       }
       String contentType = response.headers().firstValue("Content-Type").orElse("");
-      if (!contentType.toLowerCase().startsWith("text/event-stream")) {
+      if (!contentType.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")) {
         String text = readSome(in);
         finish(
             new HttpStatusException(

@@ -114,7 +114,7 @@ public final class StreamableClient {
     int status = response.statusCode();
     InputStream in = response.body();
     String contentType = response.headers().firstValue("Content-Type").orElse("");
-    String mediaType = contentType.split(";", 2)[0].trim().toLowerCase();
+    String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
     try {
       if (status < 200 || status > 299) {
         throw new HttpStatusException(uri, status, readBody(in), "Streamable HTTP request failed");

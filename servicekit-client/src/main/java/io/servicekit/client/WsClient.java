@@ -351,7 +351,8 @@ public final class WsClient<I, O> implements AutoCloseable {
         throw new IllegalStateException("WsClient for " + uri + " is closed; cannot send");
       }
       if (!control && queuedMessagesLocked() >= maxQueuedMessages) {
-        throw new SendQueueFullException(maxQueuedMessages, state.name().toLowerCase());
+        throw new SendQueueFullException(
+            maxQueuedMessages, state.name().toLowerCase(java.util.Locale.ROOT));
       }
       if (control) {
         queue.addFirst(p);
@@ -599,7 +600,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     return t;
   }
 
-  private void handleText(Connection c, String text) {
+  private void handleText(String text) {
     Envelopes.Envelope env = Envelopes.inspect(text);
     if (env instanceof Envelopes.Ping ping) {
       if (autoPong) {
@@ -820,7 +821,7 @@ public final class WsClient<I, O> implements AutoCloseable {
       dispatch(
           () -> {
             try {
-              handleText(this, message);
+              handleText(message);
             } finally {
               ws.request(1);
             }

@@ -41,6 +41,7 @@ public final class WriteWatchdog {
 
   // Written on every write with release semantics (a plain store on x86, no fence): the check
   // needs a recent value, not a globally ordered one.
+  @SuppressWarnings("UnusedVariable") // read and written through LAST_WRITE
   private long lastWriteStartNanos;
 
   /**

@@ -641,6 +641,7 @@ public final class ResumableStreams {
   }
 
   /** Locks the live stream named {@code id}, creating it if needed. */
+  @SuppressWarnings("LockNotBeforeTry") // returns with the lock held; callers unlock in finally
   private Stream lockStream(String id) {
     while (true) {
       Stream s = streams.computeIfAbsent(id, Stream::new);

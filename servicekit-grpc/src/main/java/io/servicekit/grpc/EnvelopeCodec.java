@@ -84,7 +84,7 @@ public final class EnvelopeCodec implements Codec<Envelope, Envelope> {
       return "nothing";
     }
     String s = node.toString();
-    return node.getNodeType().name().toLowerCase()
+    return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
         + " "
         + (s.length() > 60 ? s.substring(0, 60) + "..." : s);
   }

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -365,7 +366,8 @@ public final class RedisBroker implements Broker {
         publishFailures.get() - failuresAtDisconnect);
   }
 
-  private void dispatch(CopyOnWriteArrayList<Listener> listeners, String channel, byte[] msg) {
+  private void dispatch(
+      @Nullable CopyOnWriteArrayList<Listener> listeners, String channel, byte[] msg) {
     if (listeners == null) {
       return;
     }

@@ -33,7 +33,10 @@ public final class RedisServer implements AutoCloseable {
 
   private final Path binary;
   private final int port;
+
+  @SuppressWarnings("JdkObsolete") // appended by the output thread, read by the test thread
   private final StringBuffer output = new StringBuffer();
+
   private Process process;
 
   private RedisServer(Path binary, int port) {

@@ -379,6 +379,7 @@ public final class SseClient implements AutoCloseable {
       }
     }
 
+    @SuppressWarnings("UnusedVariable") // the reason documents the call sites
     void ended(String why) {
       if (ended.compareAndSet(false, true)) {
         synchronized (parser) {

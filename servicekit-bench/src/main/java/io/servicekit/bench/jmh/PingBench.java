@@ -72,6 +72,7 @@ public class PingBench {
     }
 
     @Override
+    @SuppressWarnings("NonAtomicVolatileUpdate") // one writer thread; volatile only for the reader
     public void sendText(String text, WriteCallback callback) {
       blackhole.consume(text);
       sent++;

@@ -49,7 +49,8 @@ public class SseFrameBench {
     byte[] named = SseEvent.of("tick", id, 0, message).toBytes();
     String expected = "event: tick\nid: " + id + "\ndata: " + message + "\n\n";
     if (!new String(named, StandardCharsets.UTF_8).equals(expected)) {
-      throw new IllegalStateException("unexpected framing: " + new String(named));
+      throw new IllegalStateException(
+          "unexpected framing: " + new String(named, StandardCharsets.UTF_8));
     }
     String lines = new String(SseEvent.of(multiLine).toBytes(), StandardCharsets.UTF_8);
     if (lines.split("data: ", -1).length != LINES + 1) {
