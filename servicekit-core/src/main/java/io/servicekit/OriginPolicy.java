@@ -221,15 +221,15 @@ public final class OriginPolicy {
 
   private static Entry parseEntry(String p) {
     String lower = p.toLowerCase(Locale.ROOT);
-    switch (lower) {
-      case "*":
-        return new AnyOrigin();
-      case "localhost":
-        return new Localhost();
-      case "null":
-        return new NullOrigin();
-      default:
-        break;
+    Entry keyword =
+        switch (lower) {
+          case "*" -> new AnyOrigin();
+          case "localhost" -> new Localhost();
+          case "null" -> new NullOrigin();
+          default -> null;
+        };
+    if (keyword != null) {
+      return keyword;
     }
     int sep = lower.indexOf("://");
     if (sep < 0) {

@@ -600,7 +600,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     return t;
   }
 
-  private void handleText(String text) {
+  private void handleText(Connection c, String text) {
     Envelopes.Envelope env = Envelopes.inspect(text);
     if (env instanceof Envelopes.Ping ping) {
       if (autoPong) {
@@ -821,7 +821,7 @@ public final class WsClient<I, O> implements AutoCloseable {
       dispatch(
           () -> {
             try {
-              handleText(message);
+              handleText(this, message);
             } finally {
               ws.request(1);
             }
