@@ -135,12 +135,7 @@ final class Dispatcher {
       String errorId = Messages.newErrorId();
       LOG.warn(
           "{}: handler of {} failed (error id {})", client, request.path("method"), errorId, e);
-      response =
-          Messages.errorResponse(
-              id,
-              McpError.INTERNAL_ERROR,
-              "Internal error (error id " + errorId + ")",
-              McpJson.object().put("errorId", errorId));
+      response = Messages.internalError(id, errorId);
     } finally {
       client.touch(); // idle time counts from the end of the request
       client.running.remove(key);

@@ -6,6 +6,7 @@ import io.servicekit.streamable.StreamableRequest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The HTTP checks in front of every MCP request: Host and Origin (DNS rebinding), the verb, {@code
@@ -48,10 +49,16 @@ final class HttpFront {
 
   /** 406 / 415 for a POST without the Accept or Content-Type MCP needs, else empty. */
   static Optional<SingleResponse> checkPost(StreamableRequest request) {
+    return checkPost(request, null);
+  }
+
+  /** {@link #checkPost(StreamableRequest)} with errors that echo request {@code id}. */
+  static Optional<SingleResponse> checkPost(StreamableRequest request, JsonNode id) {
     if (!request.accept().acceptsJsonAndEventStream()) {
       return Optional.of(
           error(
               406,
+              id,
               McpError.SERVER_ERROR,
               "Not Acceptable: Client must accept both application/json and text/event-stream"
                   + " (Accept: "
@@ -64,6 +71,7 @@ final class HttpFront {
       return Optional.of(
           error(
               415,
+              id,
               McpError.SERVER_ERROR,
               "Unsupported Media Type: Content-Type must be application/json, got "
                   + (contentType.isEmpty() ? "none" : abbreviate(contentType))));
@@ -97,6 +105,10 @@ final class HttpFront {
   }
 
   /** A JSON-RPC error answer (id null) with HTTP {@code status}. */
+  static SingleResponse error(int status, JsonNode id, int code, String message) {
+    return SingleResponse.json(status, Messages.errorResponse(id, code, message, null).toString());
+  }
+
   static SingleResponse error(int status, int code, String message) {
     return SingleResponse.json(
         status, Messages.errorResponse(null, code, message, null).toString());

@@ -661,8 +661,8 @@ public final class McpAuth {
       }
       String authority = u.getRawAuthority().toLowerCase(Locale.ROOT);
       String scheme = u.getScheme().toLowerCase(Locale.ROOT);
-      if (scheme.equals("https") && authority.endsWith(":443")
-          || scheme.equals("http") && authority.endsWith(":80")) {
+      if ((scheme.equals("https") && authority.endsWith(":443"))
+          || (scheme.equals("http") && authority.endsWith(":80"))) {
         authority = authority.substring(0, authority.lastIndexOf(':'));
       }
       return scheme
@@ -859,7 +859,7 @@ public final class McpAuth {
             setting + " is not a URI: " + value + " (" + e.getReason() + ")", e);
       }
       String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("https") && !scheme.equals("http") || u.getHost() == null) {
+      if ((!scheme.equals("https") && !scheme.equals("http")) || u.getHost() == null) {
         throw new IllegalArgumentException(
             setting + " must be an absolute https URI with a host, got " + value);
       }

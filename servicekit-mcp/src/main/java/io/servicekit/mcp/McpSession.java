@@ -79,9 +79,9 @@ final class McpSession extends ClientState {
         continue;
       }
       if (drop == null
-          || s.isDelivered() && !drop.isDelivered()
-          || s.isDelivered() == drop.isDelivered()
-              && Long.parseLong(s.id) < Long.parseLong(drop.id)) {
+          || (s.isDelivered() && !drop.isDelivered())
+          || (s.isDelivered() == drop.isDelivered()
+              && Long.parseLong(s.id) < Long.parseLong(drop.id))) {
         drop = s;
       }
     }
@@ -169,7 +169,7 @@ final class McpSession extends ClientState {
     } catch (NumberFormatException e) {
       return new Resumption(null, false);
     }
-    boolean issued = n >= 1 && n <= streamIds.get() || n == 0 && standalone != null;
+    boolean issued = (n >= 1 && n <= streamIds.get()) || (n == 0 && standalone != null);
     return new Resumption(null, issued);
   }
 

@@ -16,6 +16,49 @@ final class Messages {
     return String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt());
   }
 
+  /** The index of {@code level} in {@link ClientState#LEVELS}; throws for an unknown level. */
+  static int logLevel(String level) {
+    int index = ClientState.LEVELS.indexOf(level);
+    if (index < 0) {
+      throw new IllegalArgumentException(
+          "unknown MCP log level '" + level + "' (one of " + ClientState.LEVELS + ")");
+    }
+    return index;
+  }
+
+  /** {@code notifications/progress} for {@code token}. */
+  static ObjectNode progress(JsonNode token, double progress, Double total, String message) {
+    ObjectNode p = McpJson.object();
+    p.set("progressToken", token);
+    p.put("progress", progress);
+    if (total != null) {
+      p.put("total", total);
+    }
+    if (message != null) {
+      p.put("message", message);
+    }
+    return notification("notifications/progress", p);
+  }
+
+  /** {@code notifications/message} at {@code level}. */
+  static ObjectNode log(String level, String logger, JsonNode data) {
+    ObjectNode p = McpJson.object().put("level", level);
+    if (logger != null) {
+      p.put("logger", logger);
+    }
+    p.set("data", data);
+    return notification("notifications/message", p);
+  }
+
+  /** An "Internal error (error id X)" response with {@code data.errorId}, for a logged failure. */
+  static ObjectNode internalError(JsonNode id, String errorId) {
+    return errorResponse(
+        id,
+        McpError.INTERNAL_ERROR,
+        "Internal error (error id " + errorId + ")",
+        McpJson.object().put("errorId", errorId));
+  }
+
   /** A notification {@code method} with {@code params} (none when null). */
   static ObjectNode notification(String method, JsonNode params) {
     ObjectNode n = McpJson.object().put("jsonrpc", "2.0").put("method", method);

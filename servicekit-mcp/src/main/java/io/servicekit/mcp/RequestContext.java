@@ -8,7 +8,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /** The {@link McpContext} of one request: its client's state and the stream it answers on. */
 final class RequestContext implements McpContext {
@@ -67,34 +66,15 @@ final class RequestContext implements McpContext {
     if (progressToken == null) {
       return;
     }
-    ObjectNode p = McpJson.object();
-    p.set("progressToken", progressToken);
-    p.put("progress", progress);
-    if (total != null) {
-      p.put("total", total);
-    }
-    if (message != null) {
-      p.put("message", message);
-    }
-    stream.emit(Messages.notification("notifications/progress", p), false);
+    stream.emit(Messages.progress(progressToken, progress, total, message), false);
   }
 
   @Override
   public void log(String level, String logger, JsonNode data) {
-    int index = ClientState.LEVELS.indexOf(level);
-    if (index < 0) {
-      throw new IllegalArgumentException(
-          "unknown MCP log level '" + level + "' (one of " + ClientState.LEVELS + ")");
-    }
-    if (index < client.minLevel) {
+    if (Messages.logLevel(level) < client.minLevel) {
       return;
     }
-    ObjectNode p = McpJson.object().put("level", level);
-    if (logger != null) {
-      p.put("logger", logger);
-    }
-    p.set("data", data);
-    stream.emit(Messages.notification("notifications/message", p), false);
+    stream.emit(Messages.log(level, logger, data), false);
   }
 
   @Override

@@ -204,34 +204,16 @@ final class StatelessContext implements McpContext {
     if (progressToken == null) {
       return;
     }
-    ObjectNode p = McpJson.object();
-    p.set("progressToken", progressToken);
-    p.put("progress", progress);
-    if (total != null) {
-      p.put("total", total);
-    }
-    if (message != null) {
-      p.put("message", message);
-    }
-    exchange.emit(Messages.notification("notifications/progress", p));
+    exchange.emit(Messages.progress(progressToken, progress, total, message));
   }
 
   @Override
   public void log(String level, String logger, JsonNode data) throws InterruptedException {
-    int index = ClientState.LEVELS.indexOf(level);
-    if (index < 0) {
-      throw new IllegalArgumentException(
-          "unknown MCP log level '" + level + "' (one of " + ClientState.LEVELS + ")");
-    }
+    int index = Messages.logLevel(level);
     if (logLevel < 0 || index < logLevel) {
       return; // 2026-07-28: logs only when the request asked, at or above its level
     }
-    ObjectNode p = McpJson.object().put("level", level);
-    if (logger != null) {
-      p.put("logger", logger);
-    }
-    p.set("data", data);
-    exchange.emit(Messages.notification("notifications/message", p));
+    exchange.emit(Messages.log(level, logger, data));
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.servicekit.mcp;
 
-import io.servicekit.streamable.AcceptHeader;
 import io.servicekit.streamable.JsonRpc;
 import io.servicekit.streamable.JsonRpcException;
 import io.servicekit.streamable.SingleResponse;
@@ -10,10 +9,8 @@ import io.servicekit.streamable.StreamableResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -169,7 +166,7 @@ final class StatelessPath {
               + e.getMessage());
     }
     JsonNode id = message.get("id");
-    Optional<StreamableResponse> refused = checkMedia(request, id);
+    Optional<SingleResponse> refused = HttpFront.checkPost(request, id);
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -237,14 +234,9 @@ final class StatelessPath {
               try {
                 exchange.complete(run(exchange, message, method, params, token));
               } catch (Throwable t) { // an Error out of a handler: answer, never leave it hanging
-                String ref = UUID.randomUUID().toString().substring(0, 8);
+                String ref = Messages.newErrorId();
                 LOG.error("MCP 2026-07-28 handler of {} failed (error id {})", method, ref, t);
-                exchange.complete(
-                    Messages.errorResponse(
-                        id,
-                        McpError.INTERNAL_ERROR,
-                        "Internal error (error id " + ref + ")",
-                        null));
+                exchange.complete(Messages.internalError(id, ref));
                 if (t instanceof VirtualMachineError e) {
                   throw e;
                 }
@@ -265,33 +257,6 @@ final class StatelessPath {
       return SingleResponse.json(status, json.toString());
     }
     return StreamResponse.of(exchange::pump);
-  }
-
-  private Optional<StreamableResponse> checkMedia(StreamableRequest request, JsonNode id) {
-    AcceptHeader accept = request.accept();
-    if (!accept.acceptsJsonAndEventStream()) {
-      return Optional.of(
-          error(
-              406,
-              id,
-              McpError.SERVER_ERROR,
-              "Not Acceptable: Client must accept both application/json and text/event-stream"
-                  + " (Accept: "
-                  + request.header("Accept").orElse("absent")
-                  + ")"));
-    }
-    String contentType = request.header("Content-Type").orElse("");
-    String mediaType = contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
-    if (!mediaType.equals("application/json")) {
-      return Optional.of(
-          error(
-              415,
-              id,
-              McpError.SERVER_ERROR,
-              "Unsupported Media Type: Content-Type must be application/json, got "
-                  + (contentType.isEmpty() ? "none" : brief(contentType))));
-    }
-    return Optional.empty();
   }
 
   /** The {@code _meta} and version rules (1-4 of the ladder). */
@@ -434,13 +399,13 @@ final class StatelessPath {
         ctx.openAnswers();
         result = server.dispatch(ctx, method, params.isObject() ? stripInput(params) : null);
       }
-      return ok(id, decorate(method, result));
+      return Messages.result(id, decorate(method, result));
     } catch (StatelessContext.InputRequired ir) {
       ObjectNode result = McpJson.object().put("resultType", "input_required");
       result.set("inputRequests", ir.requests());
       result.put("requestState", ir.state());
       result.putObject("_meta").set(META_SERVER_INFO, server.serverInfo());
-      return ok(id, result);
+      return Messages.result(id, result);
     } catch (McpError e) {
       if (e.code() == McpError.RESOURCE_NOT_FOUND) {
         // 2026-07-28 (SEP-2164): resource not found is -32602 with data.uri
@@ -451,10 +416,9 @@ final class StatelessPath {
       String why = shuttingDown ? "server shutting down" : "request cancelled";
       return Messages.errorResponse(id, McpError.INTERNAL_ERROR, why, null);
     } catch (Exception e) {
-      String ref = UUID.randomUUID().toString().substring(0, 8);
+      String ref = Messages.newErrorId();
       LOG.warn("MCP 2026-07-28 handler of {} failed (error id {})", method, ref, e);
-      return Messages.errorResponse(
-          id, McpError.INTERNAL_ERROR, "Internal error (error id " + ref + ")", null);
+      return Messages.internalError(id, ref);
     } finally {
       Thread.interrupted(); // clear a late cancellation
     }
@@ -507,13 +471,6 @@ final class StatelessPath {
       meta.set(META_SERVER_INFO, server.serverInfo());
     }
     return r;
-  }
-
-  private static ObjectNode ok(JsonNode id, JsonNode result) {
-    ObjectNode out = McpJson.object().put("jsonrpc", "2.0");
-    out.set("id", id);
-    out.set("result", result);
-    return out;
   }
 
   /** Interrupts every running request (they answer "server shutting down") and ends listens. */
