@@ -175,6 +175,6 @@ class McpExamplesTest {
   @Test
   void docsQuoteCompiledCode() {
     DocSnippets.assertJavaBlocksCompiled(
-        Path.of("../docs/mcp.md"), 4, Path.of("src/main/java/io/servicekit/demo/mcp"));
+        Path.of("../docs/mcp.md"), 5, Path.of("src/main/java/io/servicekit/demo/mcp"));
   }
 }
