@@ -206,17 +206,6 @@ public final class McpAuth {
     return Collections.unmodifiableMap(out);
   }
 
-  /** A JSON-RPC error response (id null when unknown). */
-  private static ObjectNode errorBody(JsonNode id, int code, String message, JsonNode data) {
-    ObjectNode out = McpJson.object().put("jsonrpc", "2.0");
-    out.set("id", id == null ? McpJson.MAPPER.nullNode() : id);
-    ObjectNode e = out.putObject("error").put("code", code).put("message", message);
-    if (data != null) {
-      e.set("data", data);
-    }
-    return out;
-  }
-
   /** A builder for the resource identifier {@code resource}: the canonical URI of the endpoint. */
   public static Builder builder(String resource) {
     return new Builder(resource);
@@ -369,7 +358,7 @@ public final class McpAuth {
       return new Refused(
           SingleResponse.json(
               500,
-              errorBody(
+              Messages.errorResponse(
                       requestId(request),
                       McpError.INTERNAL_ERROR,
                       "Internal error: the access token could not be checked",
@@ -534,7 +523,7 @@ public final class McpAuth {
 
   private ObjectNode insufficient(JsonNode id, String what, Set<String> needed) {
     ObjectNode body =
-        errorBody(
+        Messages.errorResponse(
             id,
             McpError.SERVER_ERROR,
             "Forbidden: insufficient scope for "
@@ -574,7 +563,8 @@ public final class McpAuth {
       challenge.append(", scope=\"").append(scope).append('"');
     }
     String message = (status == 400 ? "Bad Request: " : "Unauthorized: ") + description;
-    ObjectNode body = errorBody(requestId(request), McpError.SERVER_ERROR, message, null);
+    ObjectNode body =
+        Messages.errorResponse(requestId(request), McpError.SERVER_ERROR, message, null);
     ObjectNode data = ((ObjectNode) body.path("error")).putObject("data");
     if (error != null) {
       data.put("error", error);

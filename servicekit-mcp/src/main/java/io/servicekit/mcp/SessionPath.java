@@ -41,17 +41,28 @@ final class SessionPath {
     this.retry = retry;
   }
 
+  /** A request's session and protocol version, or the answer refusing it. */
+  private record Caller(McpSession session, String version, SingleResponse error) {}
+
   /**
    * The request's session, which must belong to the subject of the request's token when
-   * authorization is on: another user's session id is answered like an unknown one (404).
+   * authorization is on (another user's session id is answered like an unknown one, 404), and the
+   * request's protocol version (the header's, else the session's).
    */
-  private SessionStore.SessionOrError of(StreamableRequest request, McpAuth.AccessToken token) {
+  private Caller caller(StreamableRequest request, McpAuth.AccessToken token) {
     SessionStore.SessionOrError se = sessions.of(request);
-    String subject = token == null ? null : token.subject();
-    if (se.error() == null && !java.util.Objects.equals(se.session().subject, subject)) {
-      return new SessionStore.SessionOrError(null, SessionStore.notFound(se.session().id));
+    if (se.error() != null) {
+      return new Caller(null, null, se.error());
     }
-    return se;
+    String subject = token == null ? null : token.subject();
+    if (!java.util.Objects.equals(se.session().subject, subject)) {
+      return new Caller(null, null, SessionStore.notFound(se.session().id));
+    }
+    Revisions.VersionOrError v = Revisions.of(request, se.session().protocolVersion);
+    if (v.error() != null) {
+      return new Caller(null, null, v.error());
+    }
+    return new Caller(se.session(), v.version(), null);
   }
 
   // ---- POST ----
@@ -67,22 +78,18 @@ final class SessionPath {
       }
       return initialize(request, body.messages().get(0), token);
     }
-    SessionStore.SessionOrError se = of(request, token);
-    if (se.error() != null) {
-      return se.error();
+    Caller caller = caller(request, token);
+    if (caller.error() != null) {
+      return caller.error();
     }
-    McpSession session = se.session();
-    Revisions.VersionOrError v = Revisions.of(request, session.protocolVersion);
-    if (v.error() != null) {
-      return v.error();
-    }
-    if (body.batch() && !Revisions.acceptsBatches(v.version())) {
+    McpSession session = caller.session();
+    if (body.batch() && !Revisions.acceptsBatches(caller.version())) {
       return HttpFront.error(
           400,
           McpError.INVALID_REQUEST,
           "Invalid Request: JSON-RPC batches are only accepted from 2025-03-26 clients; this"
               + " request is protocol version "
-              + v.version()
+              + caller.version()
               + " (send one message per POST)");
     }
     int count = body.requestCount();
@@ -194,15 +201,11 @@ final class SessionPath {
     if (bad.isPresent()) {
       return bad.get();
     }
-    SessionStore.SessionOrError se = of(request, token);
-    if (se.error() != null) {
-      return se.error();
+    Caller caller = caller(request, token);
+    if (caller.error() != null) {
+      return caller.error();
     }
-    McpSession session = se.session();
-    Revisions.VersionOrError v = Revisions.of(request, session.protocolVersion);
-    if (v.error() != null) {
-      return v.error();
-    }
+    McpSession session = caller.session();
     Optional<String> lastEventId = request.header("Last-Event-ID").filter(s -> !s.isBlank());
     if (lastEventId.isPresent()) {
       String eventId = lastEventId.get().trim();
@@ -259,15 +262,11 @@ final class SessionPath {
   // ---- DELETE ----
 
   StreamableResponse delete(StreamableRequest request, McpAuth.AccessToken token) {
-    SessionStore.SessionOrError se = of(request, token);
-    if (se.error() != null) {
-      return se.error();
+    Caller caller = caller(request, token);
+    if (caller.error() != null) {
+      return caller.error();
     }
-    Revisions.VersionOrError v = Revisions.of(request, se.session().protocolVersion);
-    if (v.error() != null) {
-      return v.error();
-    }
-    McpSession session = se.session();
+    McpSession session = caller.session();
     sessions.end(session, "session deleted by the client");
     LOG.debug("MCP session {} deleted", session.id);
     return SingleResponse.empty(200);
