@@ -106,16 +106,25 @@ final class HttpFront {
 
   /** A JSON-RPC error answer (id null) with HTTP {@code status}. */
   static SingleResponse error(int status, JsonNode id, int code, String message) {
-    return SingleResponse.json(status, Messages.errorResponse(id, code, message, null).toString());
+    return error(status, id, code, message, null);
+  }
+
+  /** A JSON-RPC error answer with HTTP {@code status}, echoing {@code id} (null when unknown). */
+  static SingleResponse error(int status, JsonNode id, int code, String message, JsonNode data) {
+    return SingleResponse.json(status, Messages.errorResponse(id, code, message, data).toString());
   }
 
   static SingleResponse error(int status, int code, String message) {
-    return SingleResponse.json(
-        status, Messages.errorResponse(null, code, message, null).toString());
+    return error(status, null, code, message, null);
   }
 
   /** {@code s}, cut to 80 characters for an error message. */
   static String abbreviate(String s) {
     return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+  }
+
+  /** A JSON value abbreviated for an error message; "(absent)" for a missing one. */
+  static String abbreviate(JsonNode v) {
+    return v.isMissingNode() ? "(absent)" : abbreviate(v.toString());
   }
 }

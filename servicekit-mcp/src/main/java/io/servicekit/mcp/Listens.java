@@ -60,12 +60,12 @@ final class Listens {
   StreamableResponse open(JsonNode id, JsonNode params) {
     JsonNode asked = params.path("notifications");
     if (!asked.isObject()) {
-      return StatelessPath.error(
+      return HttpFront.error(
           400,
           id,
           McpError.INVALID_PARAMS,
           "Invalid params: subscriptions/listen needs params.notifications (an object), got "
-              + StatelessPath.brief(asked));
+              + HttpFront.abbreviate(asked));
     }
     ObjectNode honoured = McpJson.object();
     if (tools && asked.path("toolsListChanged").asBoolean(false)) {
@@ -81,23 +81,23 @@ final class Listens {
     JsonNode subs = asked.path("resourceSubscriptions");
     if (!subs.isMissingNode()) {
       if (!subs.isArray() || subs.size() > MAX_URIS) {
-        return StatelessPath.error(
+        return HttpFront.error(
             400,
             id,
             McpError.INVALID_PARAMS,
             "Invalid params: notifications.resourceSubscriptions must be an array of at most "
                 + MAX_URIS
                 + " URIs, got "
-                + StatelessPath.brief(subs));
+                + HttpFront.abbreviate(subs));
       }
       for (JsonNode u : subs) {
         if (!u.isString()) {
-          return StatelessPath.error(
+          return HttpFront.error(
               400,
               id,
               McpError.INVALID_PARAMS,
               "Invalid params: notifications.resourceSubscriptions holds a non-string "
-                  + StatelessPath.brief(u));
+                  + HttpFront.abbreviate(u));
         }
         uris.add(u.asString());
       }
@@ -110,7 +110,7 @@ final class Listens {
     Listen listen = new Listen(id, honoured, uris);
     synchronized (open) {
       if (open.size() >= max) {
-        return StatelessPath.error(
+        return HttpFront.error(
             503,
             id,
             McpError.SERVER_ERROR,

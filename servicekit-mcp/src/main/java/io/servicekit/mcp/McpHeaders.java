@@ -31,6 +31,7 @@ final class McpHeaders {
   static final String X_MCP_HEADER = "x-mcp-header";
 
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]*={0,2}");
 
   private McpHeaders() {}
 
@@ -51,7 +52,7 @@ final class McpHeaders {
     } else if (!m.get().equals(method)) {
       return Optional.of(
           "the Mcp-Method header '"
-              + brief(m.get())
+              + HttpFront.abbreviate(m.get())
               + "' does not match the body's method '"
               + method
               + "'");
@@ -81,11 +82,11 @@ final class McpHeaders {
       if (!bodyName.isString() || !bodyName.asString().equals(name.value())) {
         return Optional.of(
             "the Mcp-Name header '"
-                + brief(name.value())
+                + HttpFront.abbreviate(name.value())
                 + "' does not match params."
                 + nameField
                 + " "
-                + StatelessPath.brief(bodyName));
+                + HttpFront.abbreviate(bodyName));
       }
     }
     if ("tools/call".equals(method) && toolSchema != null) {
@@ -125,11 +126,11 @@ final class McpHeaders {
             "the "
                 + headerName
                 + " header '"
-                + brief(d.value())
+                + HttpFront.abbreviate(d.value())
                 + "' does not match arguments."
                 + p.getKey()
                 + " "
-                + StatelessPath.brief(value));
+                + HttpFront.abbreviate(value));
       }
     }
     return Optional.empty();
@@ -171,8 +172,9 @@ final class McpHeaders {
       return new Decoded(v, null);
     }
     String b64 = v.substring(9, v.length() - 2);
-    if (b64.length() % 4 != 0 || !b64.matches("[A-Za-z0-9+/]*={0,2}")) {
-      return new Decoded(null, "is not valid base64 (alphabet or padding): '" + brief(b64) + "'");
+    if (b64.length() % 4 != 0 || !BASE64.matcher(b64).matches()) {
+      return new Decoded(
+          null, "is not valid base64 (alphabet or padding): '" + HttpFront.abbreviate(b64) + "'");
     }
     try {
       byte[] bytes = Base64.getDecoder().decode(b64);
@@ -185,7 +187,8 @@ final class McpHeaders {
               .toString();
       return new Decoded(text, null);
     } catch (IllegalArgumentException | CharacterCodingException e) {
-      return new Decoded(null, "is not valid base64-encoded UTF-8: '" + brief(b64) + "'");
+      return new Decoded(
+          null, "is not valid base64-encoded UTF-8: '" + HttpFront.abbreviate(b64) + "'");
     }
   }
 
@@ -219,9 +222,5 @@ final class McpHeaders {
       }
       seen.add(lower);
     }
-  }
-
-  private static String brief(String s) {
-    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 }

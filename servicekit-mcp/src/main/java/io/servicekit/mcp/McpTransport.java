@@ -294,10 +294,10 @@ public final class McpTransport implements GracefulHandler, AutoCloseable {
       }
     }
     return switch (request.method().toUpperCase(Locale.ROOT)) {
-      case "POST" ->
-          stateless.claims(request, request.body())
-              ? stateless.post(request, token)
-              : post(request, token);
+      case "POST" -> {
+        Optional<StreamableResponse> modern = stateless.post(request, token);
+        yield modern.isPresent() ? modern.get() : post(request, token);
+      }
       case "GET", "DELETE" -> {
         Optional<String> version =
             request.header(VERSION_HEADER).map(String::trim).filter(STATELESS_VERSIONS::contains);

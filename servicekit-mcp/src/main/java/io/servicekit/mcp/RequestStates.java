@@ -98,7 +98,7 @@ final class RequestStates {
    */
   ObjectNode open(JsonNode state, String binding) {
     if (!state.isString()) {
-      throw invalid("requestState must be a string, got " + StatelessPath.brief(state));
+      throw invalid("requestState must be a string, got " + HttpFront.abbreviate(state));
     }
     String s = state.asString();
     if (s.length() > MAX_CHARS) {

@@ -94,7 +94,7 @@ final class StatelessContext implements McpContext {
       throw new McpError(
           McpError.INVALID_PARAMS,
           "inputResponses must be an object (key -> the client's result), got "
-              + StatelessPath.brief(responses));
+              + HttpFront.abbreviate(responses));
     }
     if (!state.isMissingNode()) {
       answers = path.states().open(state, binding());
@@ -151,7 +151,7 @@ final class StatelessContext implements McpContext {
                 + " must be an object (the client's result of "
                 + in.method()
                 + "), got "
-                + StatelessPath.brief(answer));
+                + HttpFront.abbreviate(answer));
       } else {
         got.put(key, answer);
         used.set(key, answer);

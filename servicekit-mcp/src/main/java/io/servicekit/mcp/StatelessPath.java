@@ -96,30 +96,36 @@ final class StatelessPath {
   }
 
   /**
-   * Whether a POST takes this path: its {@code MCP-Protocol-Version} header names a stateless
-   * revision, or its body carries {@code params._meta["io.modelcontextprotocol/protocolVersion"]}
-   * (in a batch: in any element). Everything else keeps the session path.
+   * The answer to a POST if it takes this path — its {@code MCP-Protocol-Version} header names a
+   * stateless revision, or its body carries {@code
+   * params._meta["io.modelcontextprotocol/protocolVersion"]} (in a batch: in any element) — or
+   * empty for the session path, which answers everything else. The body is parsed once.
    */
-  boolean claims(StreamableRequest request, byte[] body) {
+  Optional<StreamableResponse> post(StreamableRequest request, McpAuth.AccessToken token)
+      throws InterruptedException {
     Optional<String> header = request.header(McpTransport.VERSION_HEADER).map(String::trim);
     if (header.isPresent() && versions.contains(header.get())) {
-      return true;
+      return Optional.of(answer(request, token, null));
     }
+    byte[] body = request.body();
     if (!contains(body, META_VERSION_BYTES)) {
-      return false; // cheap test first: most session-path bodies never mention the key
+      return Optional.empty(); // cheap test first: most session-path bodies never mention the key
     }
     try {
       if (JsonRpc.isBatch(body)) {
         for (JsonNode m : JsonRpc.splitBatch(body)) {
           if (hasMetaVersion(m)) {
-            return true;
+            return Optional.of(answer(request, token, null)); // refused: one message per POST
           }
         }
-        return false;
+        return Optional.empty();
       }
-      return hasMetaVersion(JsonRpc.parse(body));
+      JsonNode message = JsonRpc.parse(body);
+      return hasMetaVersion(message)
+          ? Optional.of(answer(request, token, message))
+          : Optional.empty();
     } catch (JsonRpcException e) {
-      return false; // the session path reports the parse error as it always has
+      return Optional.empty(); // the session path reports the parse error as it always has
     }
   }
 
@@ -140,12 +146,13 @@ final class StatelessPath {
     return false;
   }
 
-  /** Answers one POST of the stateless revision. */
-  StreamableResponse post(StreamableRequest request, McpAuth.AccessToken token)
+  /** Answers one POST of the stateless revision; {@code parsed} is its body if already parsed. */
+  private StreamableResponse answer(
+      StreamableRequest request, McpAuth.AccessToken token, JsonNode parsed)
       throws InterruptedException {
     byte[] body = request.body();
-    if (JsonRpc.isBatch(body)) {
-      return error(
+    if (parsed == null && JsonRpc.isBatch(body)) {
+      return HttpFront.error(
           400,
           null,
           McpError.INVALID_REQUEST,
@@ -155,10 +162,10 @@ final class StatelessPath {
     JsonNode message;
     JsonRpc.Kind kind;
     try {
-      message = JsonRpc.parse(body);
+      message = parsed != null ? parsed : JsonRpc.parse(body);
       kind = JsonRpc.classify(message);
     } catch (JsonRpcException e) {
-      return error(
+      return HttpFront.error(
           400,
           null,
           e.code(),
@@ -171,7 +178,7 @@ final class StatelessPath {
       return refused.get();
     }
     if (kind == JsonRpc.Kind.RESPONSE) {
-      return error(
+      return HttpFront.error(
           400,
           id,
           McpError.INVALID_REQUEST,
@@ -192,10 +199,11 @@ final class StatelessPath {
         "tools/call".equals(method) ? server.toolSchema(params.path("name").asString("")) : null;
     Optional<String> mismatch = McpHeaders.mismatch(request, message, toolSchema);
     if (mismatch.isPresent()) {
-      return error(400, id, McpError.HEADER_MISMATCH, "Header mismatch: " + mismatch.get());
+      return HttpFront.error(
+          400, id, McpError.HEADER_MISMATCH, "Header mismatch: " + mismatch.get());
     }
     if (!offered(method)) {
-      return error(
+      return HttpFront.error(
           404,
           id,
           McpError.METHOD_NOT_FOUND,
@@ -211,14 +219,15 @@ final class StatelessPath {
       }
     }
     if (shuttingDown) {
-      return error(503, id, McpError.SERVER_ERROR, "Service Unavailable: server shutting down");
+      return HttpFront.error(
+          503, id, McpError.SERVER_ERROR, "Service Unavailable: server shutting down");
     }
     if ("subscriptions/listen".equals(method)) {
       return listens.open(id, params);
     }
     if (inFlight.incrementAndGet() > maxInFlight) {
       inFlight.decrementAndGet();
-      return error(
+      return HttpFront.error(
           503,
           id,
           McpError.SERVER_ERROR,
@@ -265,7 +274,7 @@ final class StatelessPath {
     JsonNode meta = params.path("_meta");
     if (!meta.isObject()) {
       return Optional.of(
-          error(
+          HttpFront.error(
               400,
               id,
               McpError.INVALID_PARAMS,
@@ -279,7 +288,7 @@ final class StatelessPath {
     JsonNode version = meta.path(META_VERSION);
     if (!version.isString()) {
       return Optional.of(
-          error(
+          HttpFront.error(
               400,
               id,
               McpError.INVALID_PARAMS,
@@ -287,19 +296,19 @@ final class StatelessPath {
     }
     if (!meta.path(META_CAPABILITIES).isObject()) {
       return Optional.of(
-          error(
+          HttpFront.error(
               400,
               id,
               McpError.INVALID_PARAMS,
               "Invalid params: params._meta[\""
                   + META_CAPABILITIES
                   + "\"] is required (an object; {} when the client has none), got "
-                  + brief(meta.path(META_CAPABILITIES))));
+                  + HttpFront.abbreviate(meta.path(META_CAPABILITIES))));
     }
     JsonNode info = meta.path(META_CLIENT_INFO);
     if (!info.isMissingNode() && !info.isObject()) {
       return Optional.of(
-          error(
+          HttpFront.error(
               400,
               id,
               McpError.INVALID_PARAMS,
@@ -308,16 +317,16 @@ final class StatelessPath {
     Optional<String> header = request.header(McpTransport.VERSION_HEADER).map(String::trim);
     if (header.isEmpty() || !header.get().equals(version.asString())) {
       return Optional.of(
-          error(
+          HttpFront.error(
               400,
               id,
               McpError.HEADER_MISMATCH,
               "Header mismatch: the MCP-Protocol-Version header "
-                  + header.map(h -> "'" + brief(h) + "'").orElse("(absent)")
+                  + header.map(h -> "'" + HttpFront.abbreviate(h) + "'").orElse("(absent)")
                   + " must equal params._meta[\""
                   + META_VERSION
                   + "\"] '"
-                  + brief(version.asString())
+                  + HttpFront.abbreviate(version.asString())
                   + "'"));
     }
     if (!versions.contains(version.asString())) {
@@ -325,12 +334,12 @@ final class StatelessPath {
       versions.forEach(data.putArray("supported")::add);
       data.put("requested", version.asString());
       return Optional.of(
-          error(
+          HttpFront.error(
               400,
               id,
               McpError.UNSUPPORTED_PROTOCOL_VERSION,
               "Unsupported protocol version: "
-                  + brief(version.asString())
+                  + HttpFront.abbreviate(version.asString())
                   + " (supported: "
                   + String.join(", ", versions)
                   + "; 2025-11-25 and older through initialize)",
@@ -339,7 +348,7 @@ final class StatelessPath {
     JsonNode level = meta.path(META_LOG_LEVEL);
     if (!level.isMissingNode() && !ClientState.LEVELS.contains(level.asString(""))) {
       return Optional.of(
-          error(
+          HttpFront.error(
               400,
               id,
               McpError.INVALID_PARAMS,
@@ -348,7 +357,7 @@ final class StatelessPath {
                   + "\"] must be one of "
                   + ClientState.LEVELS
                   + ", got "
-                  + brief(level)));
+                  + HttpFront.abbreviate(level)));
     }
     return Optional.empty();
   }
@@ -504,22 +513,5 @@ final class StatelessPath {
 
   int inFlight() {
     return inFlight.get();
-  }
-
-  static SingleResponse error(int status, JsonNode id, int code, String message) {
-    return error(status, id, code, message, null);
-  }
-
-  static SingleResponse error(int status, JsonNode id, int code, String message, JsonNode data) {
-    return SingleResponse.json(status, Messages.errorResponse(id, code, message, data).toString());
-  }
-
-  /** A short form of a JSON value for an error message. */
-  static String brief(JsonNode v) {
-    return v.isMissingNode() ? "(absent)" : brief(v.toString());
-  }
-
-  static String brief(String s) {
-    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 }
