@@ -752,6 +752,26 @@ class McpStatelessTest {
     assertThatThrownBy(
             () -> McpTransport.builder(McpServer.builder("x", "1").build()).maxInFlight(0))
         .hasMessageContaining("maxInFlight must be positive: 0");
+
+    start(b -> b.maxInFlight(1));
+    try (McpHttp.Events running =
+        http.postStream(
+            body(
+                3,
+                "tools/call",
+                "{\"name\":\"block\",\"arguments\":{},\"_meta\":{\"progressToken\":1}}",
+                "{}"),
+            headers("tools/call", "block"))) {
+      running.next(); // its progress: the request is running and holds the one slot
+      assertThat(blocked.await(20, TimeUnit.SECONDS)).isTrue();
+      HttpResponse<String> refused = call(4, "plain", "{}", "{}");
+      assertError(refused, 503, McpError.SERVER_ERROR, 4);
+      assertThat(json(refused).path("error").path("message").asString()).contains("maxInFlight");
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> transport.statelessInFlight() == 0);
+    assertThat(call(5, "plain", "{}", "{}").statusCode())
+        .as("the slot is free again once the blocked request was cancelled")
+        .isEqualTo(200);
     assertThatThrownBy(
             () ->
                 McpTransport.builder(McpServer.builder("x", "1").build())
