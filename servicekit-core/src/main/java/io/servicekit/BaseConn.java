@@ -153,7 +153,7 @@ public class BaseConn<I, O> implements WsConn<I> {
   }
 
   @Override
-  public I decode(Frame frame) throws DecodeException {
+  public I decode(Message frame) throws DecodeException {
     return codec.decode(frame);
   }
 
@@ -182,7 +182,7 @@ public class BaseConn<I, O> implements WsConn<I> {
     long id = pingId.incrementAndGet();
     WsSession s = session;
     if (s != null) {
-      s.send(Frame.text(Json.ping(connId, name, id)));
+      s.send(Message.text(Json.ping(connId, name, id)));
     }
   }
 
@@ -198,14 +198,14 @@ public class BaseConn<I, O> implements WsConn<I> {
   }
 
   /** Queues an already encoded frame (e.g. one encoded once for a broadcast). */
-  public boolean sendFrame(Frame frame) {
+  public boolean sendFrame(Message frame) {
     WsSession s = session;
     return s != null && s.send(frame);
   }
 
   /** Queues the error envelope {@code {"error":"<message>","type":"error"}}. */
   public boolean sendError(String message) {
-    return sendFrame(Frame.text(Json.error(message)));
+    return sendFrame(Message.text(Json.error(message)));
   }
 
   /** Queues the error envelope with {@code error}'s message. */

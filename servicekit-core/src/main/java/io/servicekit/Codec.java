@@ -18,17 +18,17 @@ public interface Codec<I, O> {
    * @throws DecodeException if the frame is malformed (close code 1007) or of a type this codec
    *     does not accept (close code 1003)
    */
-  I decode(Frame frame) throws DecodeException;
+  I decode(Message frame) throws DecodeException;
 
   /**
    * Encodes one outgoing message.
    *
    * @throws EncodeException if the value cannot be encoded; nothing is sent
    */
-  Frame encode(O message) throws EncodeException;
+  Message encode(O message) throws EncodeException;
 
   /** A codec that passes frames through unchanged, text and binary alike (an echo server's). */
-  static Codec<Frame, Frame> raw() {
+  static Codec<Message, Message> raw() {
     return RawCodec.INSTANCE;
   }
 }

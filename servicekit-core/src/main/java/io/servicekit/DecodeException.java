@@ -19,7 +19,7 @@ public class DecodeException extends CloseException {
   }
 
   /** A binary frame arrived at a text codec or the other way round (close code 1003). */
-  public static DecodeException unsupportedFrame(String codec, Frame frame) {
+  public static DecodeException unsupportedFrame(String codec, Message frame) {
     return new DecodeException(
         CloseStatus.UNSUPPORTED_DATA,
         codec

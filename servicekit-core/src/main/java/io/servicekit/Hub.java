@@ -281,7 +281,7 @@ public final class Hub<O> {
   }
 
   /** Delivers a frame from another node to the local members of a room, one member, or all. */
-  void deliverRemote(String room, String connId, String excludeConnId, Frame frame) {
+  void deliverRemote(String room, String connId, String excludeConnId, Message frame) {
     Collection<BaseConn<?, O>> targets;
     if (connId != null) {
       BaseConn<?, O> conn = members.get(connId);
@@ -353,8 +353,8 @@ public final class Hub<O> {
       Predicate<? super BaseConn<?, O>> filter) {
     // Encode once per codec; nearly always one codec serves every member.
     Codec<?, O> lastCodec = null;
-    Frame lastFrame = null;
-    Map<Codec<?, O>, Frame> others = null;
+    Message lastFrame = null;
+    Map<Codec<?, O>, Message> others = null;
     int ok = 0;
     int failed = 0;
     for (BaseConn<?, O> conn : targets) {
@@ -363,7 +363,7 @@ public final class Hub<O> {
         continue;
       }
       Codec<?, O> codec = conn.codec();
-      Frame frame;
+      Message frame;
       if (codec == lastCodec) {
         frame = lastFrame;
       } else {

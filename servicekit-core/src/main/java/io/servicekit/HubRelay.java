@@ -49,15 +49,15 @@ final class HubRelay<O> implements Broker.Subscription {
 
   /** Encodes and checks {@code message} before anything is delivered. */
   BrokerEnvelope envelope(byte kind, String target, String exclude, O message) {
-    Frame frame = codec.encode(message);
+    Message frame = codec.encode(message);
     byte[] bytes =
         switch (frame) {
-          case Frame.Text t -> t.bytes();
-          case Frame.Binary b -> b.bytes();
+          case Message.Text t -> t.bytes();
+          case Message.Binary b -> b.bytes();
         };
     BrokerEnvelope env =
         new BrokerEnvelope(
-            nodeId, kind, target, exclude, null, null, frame instanceof Frame.Binary, bytes);
+            nodeId, kind, target, exclude, null, null, frame instanceof Message.Binary, bytes);
     return env;
   }
 
@@ -150,7 +150,7 @@ final class HubRelay<O> implements Broker.Subscription {
     gaps.increment();
     LOG.warn("hub {}: {}; telling {} members to resync", topic, gap.reason(), hub.size());
     hub.deliverRemote(
-        null, null, null, Frame.text(Json.resync(topic, gap.reason(), gap.outage().toMillis())));
+        null, null, null, Message.text(Json.resync(topic, gap.reason(), gap.outage().toMillis())));
   }
 
   long gaps() {
@@ -191,14 +191,14 @@ final class HubRelay<O> implements Broker.Subscription {
       gaps.increment();
       String reason = "another node could not hand messages to the broker";
       LOG.warn("hub {}: {}; telling {} members to resync", topic, reason, hub.size());
-      hub.deliverRemote(null, null, null, Frame.text(Json.resync(topic, reason, 0)));
+      hub.deliverRemote(null, null, null, Message.text(Json.resync(topic, reason, 0)));
       return;
     }
     received.increment();
-    Frame frame =
+    Message frame =
         env.binary()
-            ? Frame.binary(env.payload())
-            : Frame.text(new String(env.payload(), StandardCharsets.UTF_8));
+            ? Message.binary(env.payload())
+            : Message.text(new String(env.payload(), StandardCharsets.UTF_8));
     String exclude = env.exclude().isEmpty() ? null : env.exclude();
     switch (env.kind()) {
       case ALL -> hub.deliverRemote(null, null, exclude, frame);

@@ -19,8 +19,8 @@ public final class JsonCodec implements Codec<Object, Object> {
   public JsonCodec() {}
 
   @Override
-  public Object decode(Frame frame) throws DecodeException {
-    if (!(frame instanceof Frame.Text text)) {
+  public Object decode(Message frame) throws DecodeException {
+    if (!(frame instanceof Message.Text text)) {
       throw DecodeException.unsupportedFrame("JsonCodec", frame);
     }
     try {
@@ -31,9 +31,9 @@ public final class JsonCodec implements Codec<Object, Object> {
   }
 
   @Override
-  public Frame encode(Object message) throws EncodeException {
+  public Message encode(Object message) throws EncodeException {
     try {
-      return Frame.text(Json.MAPPER.writeValueAsString(message));
+      return Message.text(Json.MAPPER.writeValueAsString(message));
     } catch (JacksonException e) {
       throw new EncodeException(
           "cannot encode " + (message == null ? "null" : message.getClass().getName()), e);

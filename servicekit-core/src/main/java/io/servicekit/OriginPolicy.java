@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * Which browser origins may reach an endpoint: the one origin matcher of ServiceKit, used by {@link
- * WsConnConfig#originPolicy()}, the Jetty middleware ({@code OriginChecker}, {@code Cors}) and the
- * MCP endpoint's Host/Origin check. Immutable and thread-safe; patterns are parsed once, when the
+ * WsConfig#originPolicy()}, the Jetty middleware ({@code OriginChecker}, {@code Cors}) and the MCP
+ * endpoint's Host/Origin check. Immutable and thread-safe; patterns are parsed once, when the
  * policy is built, and a bad pattern is an {@link IllegalArgumentException} naming it and the rule.
  *
  * <p>An {@code Origin} header value is matched as an RFC 6454 serialized origin, {@code
@@ -154,7 +154,7 @@ public final class OriginPolicy {
     this.source = source;
   }
 
-  /** Only the origin of the request's {@code Host} header (the default of {@link WsConnConfig}). */
+  /** Only the origin of the request's {@code Host} header (the default of {@link WsConfig}). */
   public static OriginPolicy sameOrigin() {
     return new OriginPolicy(List.of(), true, List.of());
   }
@@ -329,12 +329,12 @@ public final class OriginPolicy {
   }
 
   /** Whether {@code origin} may open {@code request}; see {@link #allows(String, String)}. */
-  public boolean allows(String origin, HandshakeRequest request) {
+  public boolean allows(String origin, Request request) {
     return allows(origin, request.host());
   }
 
   /** Whether the request passes: true without an {@code Origin} header, else {@link #allows}. */
-  public boolean check(HandshakeRequest request) {
+  public boolean check(Request request) {
     return request.origin().map(o -> allows(o, request)).orElse(true);
   }
 

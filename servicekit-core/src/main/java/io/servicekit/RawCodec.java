@@ -1,18 +1,18 @@
 package io.servicekit;
 
 /** The identity codec: every frame is delivered and sent as it is. */
-final class RawCodec implements Codec<Frame, Frame> {
+final class RawCodec implements Codec<Message, Message> {
   static final RawCodec INSTANCE = new RawCodec();
 
   private RawCodec() {}
 
   @Override
-  public Frame decode(Frame frame) {
+  public Message decode(Message frame) {
     return frame;
   }
 
   @Override
-  public Frame encode(Frame message) {
+  public Message encode(Message message) {
     if (message == null) {
       throw new EncodeException("raw codec cannot send null", null);
     }

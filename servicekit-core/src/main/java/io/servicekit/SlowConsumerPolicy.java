@@ -2,7 +2,7 @@ package io.servicekit;
 
 /**
  * What a connection does when a send would push its outgoing queue past {@link
- * WsConnConfig#maxQueuedBytes()}: the peer is not reading as fast as the server writes.
+ * WsConfig#maxQueuedBytes()}: the peer is not reading as fast as the server writes.
  */
 public enum SlowConsumerPolicy {
   /**

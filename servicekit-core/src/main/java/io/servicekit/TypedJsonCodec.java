@@ -38,8 +38,8 @@ public final class TypedJsonCodec<I, O> implements Codec<I, O> {
   }
 
   @Override
-  public I decode(Frame frame) throws DecodeException {
-    if (!(frame instanceof Frame.Text text)) {
+  public I decode(Message frame) throws DecodeException {
+    if (!(frame instanceof Message.Text text)) {
       throw DecodeException.unsupportedFrame("TypedJsonCodec", frame);
     }
     try {
@@ -56,9 +56,9 @@ public final class TypedJsonCodec<I, O> implements Codec<I, O> {
   }
 
   @Override
-  public Frame encode(O message) throws EncodeException {
+  public Message encode(O message) throws EncodeException {
     try {
-      return Frame.text(mapper.writeValueAsString(message));
+      return Message.text(mapper.writeValueAsString(message));
     } catch (JacksonException e) {
       throw new EncodeException(
           "cannot encode " + (message == null ? "null" : message.getClass().getName()), e);

@@ -17,5 +17,5 @@ public interface WsConn<I> extends BiDirStreamConn<I> {
   void onStart(WsSession session) throws Exception;
 
   /** Decodes one received frame into a message for {@link #handleMessage}. */
-  I decode(Frame frame) throws DecodeException;
+  I decode(Message frame) throws DecodeException;
 }

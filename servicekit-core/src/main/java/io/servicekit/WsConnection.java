@@ -38,8 +38,8 @@ public final class WsConnection<I> implements WsSession {
   }
 
   private final WsConn<I> conn;
-  private final WsConnConfig config;
-  private final HandshakeRequest request;
+  private final WsConfig config;
+  private final Request request;
   private final String subprotocol;
   private final Scheduler scheduler;
   private final Executor callbacks;
@@ -69,8 +69,7 @@ public final class WsConnection<I> implements WsSession {
   /**
    * Creates the driver for {@code conn}; call {@link #open(Transport)} once the transport is ready.
    */
-  public WsConnection(
-      WsConn<I> conn, WsConnConfig config, HandshakeRequest request, String subprotocol) {
+  public WsConnection(WsConn<I> conn, WsConfig config, Request request, String subprotocol) {
     this.conn = conn;
     this.config = config;
     this.request = request;
@@ -94,8 +93,8 @@ public final class WsConnection<I> implements WsSession {
   /** The write queue's sink: one frame, or the close frame (the queue's last item). */
   private static void write(Transport transport, Object item, Transport.WriteCallback callback) {
     switch (item) {
-      case Frame.Text t -> transport.sendText(t.text(), callback);
-      case Frame.Binary b -> transport.sendBinary(b.bytes(), callback);
+      case Message.Text t -> transport.sendText(t.text(), callback);
+      case Message.Binary b -> transport.sendBinary(b.bytes(), callback);
       case CloseStatus s -> transport.sendClose(s.code(), s.reason(), callback);
       default -> throw new IllegalStateException("unexpected queue item " + item);
     }
@@ -153,13 +152,13 @@ public final class WsConnection<I> implements WsSession {
     }
     // On a virtual transport thread with nothing pending, the handler runs right here and its
     // demand() lets the transport go on reading in place (no thread start, no selector wake-up).
-    SerialExecutor.executeInline(callbacks, () -> deliver(Frame.text(text)));
+    SerialExecutor.executeInline(callbacks, () -> deliver(Message.text(text)));
   }
 
   /** A binary message arrived; {@code bytes} now belongs to the connection. */
   public void onBinary(byte[] bytes) {
     lastReadNanos = scheduler.nanoTime();
-    SerialExecutor.executeInline(callbacks, () -> deliver(Frame.binary(bytes)));
+    SerialExecutor.executeInline(callbacks, () -> deliver(Message.binary(bytes)));
   }
 
   /** A protocol-level ping or pong arrived: liveness only. */
@@ -184,7 +183,7 @@ public final class WsConnection<I> implements WsSession {
   // ---------------------------------------------------------------- WsSession
 
   @Override
-  public HandshakeRequest request() {
+  public Request request() {
     return request;
   }
 
@@ -194,7 +193,7 @@ public final class WsConnection<I> implements WsSession {
   }
 
   @Override
-  public boolean send(Frame frame) {
+  public boolean send(Message frame) {
     WriteQueue<Object> q = queue;
     if (q == null || state != State.OPEN) {
       return false;
@@ -265,13 +264,13 @@ public final class WsConnection<I> implements WsSession {
   }
 
   /** The configuration this connection runs with. */
-  public WsConnConfig config() {
+  public WsConfig config() {
     return config;
   }
 
   // ---------------------------------------------------------------- internals
 
-  private void deliver(Frame frame) {
+  private void deliver(Message frame) {
     if (state == State.OPEN) {
       try {
         conn.handleMessage(conn.decode(frame));

@@ -16,7 +16,7 @@ public interface WsHandler<I, C extends WsConn<I>> {
   /**
    * Returns a new connection for {@code request}.
    *
-   * @throws HandshakeRejection to refuse the upgrade with an HTTP status and body
+   * @throws Rejection to refuse the upgrade with an HTTP status and body
    */
-  C validate(HandshakeRequest request) throws HandshakeRejection;
+  C validate(Request request) throws Rejection;
 }

@@ -8,19 +8,19 @@ import java.util.concurrent.CompletionStage;
  * methods are thread-safe and none of them blocks.
  *
  * <p>Outgoing frames go through one bounded queue per connection, written by a single writer in
- * order. {@link #send(Frame)} returns at once: {@code true} when the frame was queued, {@code
+ * order. {@link #send(Message)} returns at once: {@code true} when the frame was queued, {@code
  * false} when the connection is closing or closed, or when the {@link SlowConsumerPolicy} refused
  * it.
  */
 public interface WsSession {
   /** The upgrade request that opened this connection. */
-  HandshakeRequest request();
+  Request request();
 
   /** The subprotocol agreed in the handshake, if any. */
   Optional<String> subprotocol();
 
   /** Queues a data frame; never blocks. */
-  boolean send(Frame frame);
+  boolean send(Message frame);
 
   /** Whether the connection is open for sending (not closing, not closed). */
   boolean isOpen();

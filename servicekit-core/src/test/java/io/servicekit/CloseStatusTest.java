@@ -41,9 +41,9 @@ class CloseStatusTest {
 
   @Test
   void configRejectsNonPositiveSettingsNamingThem() {
-    assertThatThrownBy(() -> WsConnConfig.builder().pingPeriod(java.time.Duration.ZERO).build())
+    assertThatThrownBy(() -> WsConfig.builder().pingPeriod(java.time.Duration.ZERO).build())
         .hasMessageContaining("pingPeriod");
-    assertThatThrownBy(() -> WsConnConfig.builder().maxQueuedBytes(-1).build())
+    assertThatThrownBy(() -> WsConfig.builder().maxQueuedBytes(-1).build())
         .hasMessageContaining("maxQueuedBytes must be positive: -1");
   }
 }

@@ -79,11 +79,11 @@ class CodecPropertyTest {
         400,
         CodecPropertyTest::jsonValue,
         v -> {
-          Frame frame = JsonCodec.INSTANCE.encode(v);
-          assertThat(frame).isInstanceOf(Frame.Text.class);
+          Message frame = JsonCodec.INSTANCE.encode(v);
+          assertThat(frame).isInstanceOf(Message.Text.class);
           assertThat(JsonCodec.INSTANCE.decode(frame)).isEqualTo(v);
-          String wire = new String(((Frame.Text) frame).bytes(), StandardCharsets.UTF_8);
-          assertThat(JsonCodec.INSTANCE.decode(Frame.text(wire))).isEqualTo(v);
+          String wire = new String(((Message.Text) frame).bytes(), StandardCharsets.UTF_8);
+          assertThat(JsonCodec.INSTANCE.decode(Message.text(wire))).isEqualTo(v);
         });
   }
 
@@ -106,14 +106,14 @@ class CodecPropertyTest {
         text -> {
           for (Codec<?, ?> codec : List.<Codec<?, ?>>of(JsonCodec.INSTANCE, typed)) {
             try {
-              codec.decode(Frame.text(text));
+              codec.decode(Message.text(text));
               outcomes[0]++;
             } catch (DecodeException e) {
               assertThat(e.status().code()).isEqualTo(CloseStatus.INVALID_PAYLOAD);
               outcomes[1]++;
             }
             byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-            assertThatThrownBy(() -> codec.decode(Frame.binary(bytes)))
+            assertThatThrownBy(() -> codec.decode(Message.binary(bytes)))
                 .isInstanceOfSatisfying(
                     DecodeException.class,
                     e -> assertThat(e.status().code()).isEqualTo(CloseStatus.UNSUPPORTED_DATA));
@@ -130,9 +130,9 @@ class CodecPropertyTest {
       case 0 -> Gens.string(r, size, true);
       case 1 -> Gens.tokenSoup(r, size, JSON_TOKENS);
       case 2 ->
-          JsonCodec.INSTANCE.encode(jsonValue(r, size)) instanceof Frame.Text t ? t.text() : "";
+          JsonCodec.INSTANCE.encode(jsonValue(r, size)) instanceof Message.Text t ? t.text() : "";
       default -> {
-        Frame.Text t = (Frame.Text) JsonCodec.INSTANCE.encode(jsonValue(r, size));
+        Message.Text t = (Message.Text) JsonCodec.INSTANCE.encode(jsonValue(r, size));
         StringBuilder s = new StringBuilder(t.text());
         int at = r.nextInt(s.length() + 1);
         if (r.nextBoolean() && at < s.length()) {
@@ -194,18 +194,18 @@ class CodecPropertyTest {
    */
   @Test
   void rawCodecIsTheIdentity() {
-    Codec<Frame, Frame> raw = Codec.raw();
+    Codec<Message, Message> raw = Codec.raw();
     Prop.forAll(
         "raw codec is the identity",
         0x5EEDC0DEC4L,
         200,
         (r, size) -> {
           if (r.nextBoolean()) {
-            return Frame.text(Gens.string(r, size, true));
+            return Message.text(Gens.string(r, size, true));
           }
           byte[] b = new byte[r.nextInt(size + 1)];
           r.nextBytes(b);
-          return Frame.binary(b);
+          return Message.binary(b);
         },
         f -> {
           assertThat(raw.decode(f)).isSameAs(f);
@@ -273,7 +273,7 @@ class CodecPropertyTest {
           for (int i = 0, n = r.nextInt(3); i < n; i++) {
             pong.putIfAbsent(Gens.string(r, 8), Gens.jsonValue(r, size, 2));
           }
-          return ((Frame.Text) JsonCodec.INSTANCE.encode(pong)).text();
+          return ((Message.Text) JsonCodec.INSTANCE.encode(pong)).text();
         },
         Gens::shrinkString,
         text -> {

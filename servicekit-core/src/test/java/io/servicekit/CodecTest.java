@@ -12,7 +12,7 @@ class CodecTest {
 
   @Test
   void jsonCodecDecodesToPlainJavaValues() {
-    Object v = JsonCodec.INSTANCE.decode(Frame.text("{\"a\":[1,2.5,\"s\",true,null],\"b\":{}}"));
+    Object v = JsonCodec.INSTANCE.decode(Message.text("{\"a\":[1,2.5,\"s\",true,null],\"b\":{}}"));
     assertThat(v).isInstanceOf(Map.class);
     @SuppressWarnings("unchecked")
     Map<String, Object> m = (Map<String, Object>) v;
@@ -22,13 +22,13 @@ class CodecTest {
 
   @Test
   void jsonCodecEncodesCompactText() {
-    Frame f = JsonCodec.INSTANCE.encode(Map.of("k", List.of(1, 2)));
-    assertThat(f).isEqualTo(Frame.text("{\"k\":[1,2]}"));
+    Message f = JsonCodec.INSTANCE.encode(Map.of("k", List.of(1, 2)));
+    assertThat(f).isEqualTo(Message.text("{\"k\":[1,2]}"));
   }
 
   @Test
   void jsonCodecRejectsInvalidJsonWith1007() {
-    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Frame.text("{nope")))
+    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Message.text("{nope")))
         .isInstanceOf(DecodeException.class)
         .satisfies(e -> assertThat(((DecodeException) e).status().code()).isEqualTo(1007))
         .hasMessageContaining("invalid JSON");
@@ -36,18 +36,18 @@ class CodecTest {
 
   @Test
   void jsonCodecRejectsDuplicateKeysDeepNestingAndHugeNumbers() {
-    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Frame.text("{\"a\":1,\"a\":2}")))
+    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Message.text("{\"a\":1,\"a\":2}")))
         .isInstanceOf(DecodeException.class)
         .hasMessageContaining("Duplicate");
-    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Frame.text("[".repeat(10_000))))
+    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Message.text("[".repeat(10_000))))
         .isInstanceOf(DecodeException.class);
-    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Frame.text("1" + "0".repeat(2000))))
+    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Message.text("1" + "0".repeat(2000))))
         .isInstanceOf(DecodeException.class);
   }
 
   @Test
   void jsonCodecRejectsBinaryFramesWith1003() {
-    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Frame.binary(new byte[] {1})))
+    assertThatThrownBy(() -> JsonCodec.INSTANCE.decode(Message.binary(new byte[] {1})))
         .isInstanceOf(DecodeException.class)
         .satisfies(e -> assertThat(((DecodeException) e).status().code()).isEqualTo(1003))
         .hasMessageContaining("binary");
@@ -56,26 +56,26 @@ class CodecTest {
   @Test
   void typedCodecMatchesNamesCaseInsensitivelyAndIgnoresUnknownOnes() {
     TypedJsonCodec<Move, Move> codec = TypedJsonCodec.of(Move.class);
-    assertThat(codec.decode(Frame.text("{\"TYPE\":\"move\",\"x\":1,\"y\":2,\"extra\":true}")))
+    assertThat(codec.decode(Message.text("{\"TYPE\":\"move\",\"x\":1,\"y\":2,\"extra\":true}")))
         .isEqualTo(new Move("move", 1, 2));
     assertThat(codec.encode(new Move("m", 3, 4)))
-        .isEqualTo(Frame.text("{\"type\":\"m\",\"x\":3,\"y\":4}"));
+        .isEqualTo(Message.text("{\"type\":\"m\",\"x\":3,\"y\":4}"));
   }
 
   @Test
   void typedCodecNamesTheTypeWhenInputIsInvalid() {
     TypedJsonCodec<Move, Move> codec = TypedJsonCodec.of(Move.class);
-    assertThatThrownBy(() -> codec.decode(Frame.text("{\"x\":\"not a number\"}")))
+    assertThatThrownBy(() -> codec.decode(Message.text("{\"x\":\"not a number\"}")))
         .isInstanceOf(DecodeException.class)
         .hasMessageContaining("Move");
-    assertThatThrownBy(() -> codec.decode(Frame.text("null")))
+    assertThatThrownBy(() -> codec.decode(Message.text("null")))
         .isInstanceOf(DecodeException.class)
         .hasMessageContaining("Move");
   }
 
   @Test
   void rawCodecPassesFramesThrough() {
-    Frame b = Frame.binary(new byte[] {1, 2});
+    Message b = Message.binary(new byte[] {1, 2});
     assertThat(Codec.raw().decode(b)).isSameAs(b);
     assertThat(Codec.raw().encode(b)).isSameAs(b);
   }

@@ -15,11 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /** Two hubs on one in-memory broker behave as two nodes of one hub. */
 class HubClusterTest {
-  private static final WsConnConfig CONFIG =
-      WsConnConfig.builder()
-          .pingPeriod(Duration.ofHours(1))
-          .pongPeriod(Duration.ofHours(1))
-          .build();
+  private static final WsConfig CONFIG =
+      WsConfig.builder().pingPeriod(Duration.ofHours(1)).pongPeriod(Duration.ofHours(1)).build();
 
   private record Member(BaseConn<Object, Object> conn, MemoryWs transport) {
     List<String> received() {

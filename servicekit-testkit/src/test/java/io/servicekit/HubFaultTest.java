@@ -16,11 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** A clustered hub whose broker is down, fails after delivery, or lost its subscription. */
 class HubFaultTest {
-  private static final WsConnConfig CONFIG =
-      WsConnConfig.builder()
-          .pingPeriod(Duration.ofHours(1))
-          .pongPeriod(Duration.ofHours(1))
-          .build();
+  private static final WsConfig CONFIG =
+      WsConfig.builder().pingPeriod(Duration.ofHours(1)).pongPeriod(Duration.ofHours(1)).build();
 
   private record Member(BaseConn<Object, Object> conn, MemoryWs transport) {
     List<String> received() {

@@ -17,11 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class HubTest {
-  private static final WsConnConfig CONFIG =
-      WsConnConfig.builder()
-          .pingPeriod(Duration.ofHours(1))
-          .pongPeriod(Duration.ofHours(1))
-          .build();
+  private static final WsConfig CONFIG =
+      WsConfig.builder().pingPeriod(Duration.ofHours(1)).pongPeriod(Duration.ofHours(1)).build();
 
   /** A started member over an in-memory transport. */
   private record Member(
@@ -31,7 +28,7 @@ class HubTest {
     }
   }
 
-  private static Member start(BaseConn<Object, Object> conn, WsConnConfig config) {
+  private static Member start(BaseConn<Object, Object> conn, WsConfig config) {
     WsConnection<Object> c =
         new WsConnection<>(conn, config, FakeRequest.builder().host("h").build(), null);
     MemoryWs t = new MemoryWs(c);
@@ -100,7 +97,7 @@ class HubTest {
   @Test
   void aSlowMemberIsClosedByItsOwnPolicyAndNeverDelaysTheOthers() {
     Hub<Object> hub = new Hub<>();
-    WsConnConfig tiny = CONFIG.toBuilder().maxQueuedBytes(100).build();
+    WsConfig tiny = CONFIG.toBuilder().maxQueuedBytes(100).build();
     Member slow = start(new JsonConn("slow"), tiny);
     slow.transport().holdWrites(); // never completes a write: a peer that does not read
     Member fast = member();
@@ -123,12 +120,12 @@ class HubTest {
     Codec<Object, Object> counting =
         new Codec<>() {
           @Override
-          public Object decode(Frame frame) {
+          public Object decode(Message frame) {
             return JsonCodec.INSTANCE.decode(frame);
           }
 
           @Override
-          public Frame encode(Object message) {
+          public Message encode(Object message) {
             encodes.incrementAndGet();
             return JsonCodec.INSTANCE.encode(message);
           }

@@ -18,11 +18,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OriginPolicyTest {
   /** Requests with a Host and maybe an Origin (the test kit's FakeRequest). */
   private static final class StubRequest {
-    static HandshakeRequest of(String host) {
+    static Request of(String host) {
       return FakeRequest.builder().host(host).build();
     }
 
-    static HandshakeRequest withOrigin(String host, String origin) {
+    static Request withOrigin(String host, String origin) {
       return FakeRequest.builder().host(host).header("Origin", origin).build();
     }
   }

@@ -1,6 +1,6 @@
 package io.servicekit.bench;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.bench.client.BroadcastLoad;
 import io.servicekit.bench.client.EchoLoad;
 import io.servicekit.bench.client.Payloads;
@@ -228,7 +228,7 @@ public final class BenchRunner {
             // Warm up until the first heartbeat wave (every connection's first JSON ping, sent
             // at once one ping period after a burst of connects) and the code it compiles are
             // behind us: otherwise that one-time JIT work lands in ServiceKit's measured window.
-            WsConnConfig.defaults().pingPeriod().plusSeconds(5),
+            WsConfig.defaults().pingPeriod().plusSeconds(5),
             200,
             10,
             100,

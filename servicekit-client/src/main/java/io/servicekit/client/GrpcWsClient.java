@@ -4,7 +4,7 @@ import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
 import io.servicekit.DecodeException;
 import io.servicekit.EncodeException;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.Scheduler;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -110,12 +110,12 @@ public final class GrpcWsClient<Req, Resp> implements AutoCloseable {
   private static final Codec<JsonNode, String> ENVELOPES =
       new Codec<>() {
         @Override
-        public JsonNode decode(Frame frame) throws DecodeException {
+        public JsonNode decode(Message frame) throws DecodeException {
           String text =
-              frame instanceof Frame.Text t
+              frame instanceof Message.Text t
                   ? t.text()
                   : new String(
-                      ((Frame.Binary) frame).bytes(), java.nio.charset.StandardCharsets.UTF_8);
+                      ((Message.Binary) frame).bytes(), java.nio.charset.StandardCharsets.UTF_8);
           try {
             return MAPPER.readTree(text);
           } catch (JacksonException e) {
@@ -124,8 +124,8 @@ public final class GrpcWsClient<Req, Resp> implements AutoCloseable {
         }
 
         @Override
-        public Frame encode(String message) {
-          return Frame.text(message);
+        public Message encode(String message) {
+          return Message.text(message);
         }
       };
 

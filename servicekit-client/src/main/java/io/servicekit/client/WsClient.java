@@ -3,7 +3,7 @@ package io.servicekit.client;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
 import io.servicekit.DecodeException;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.Scheduler;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -150,7 +150,7 @@ public final class WsClient<I, O> implements AutoCloseable {
   private final CompletableFuture<CloseStatus> terminated = new CompletableFuture<>();
 
   /** One queued outgoing message; {@code frame == null} is the final close frame. */
-  private record Pending(Frame frame, CompletableFuture<Void> done) {}
+  private record Pending(Message frame, CompletableFuture<Void> done) {}
 
   private WsClient(Builder<I, O> b) {
     this.uri = b.uri;
@@ -270,12 +270,12 @@ public final class WsClient<I, O> implements AutoCloseable {
 
   /** Queues a text frame without the codec (same rules as {@link #send}). */
   public CompletableFuture<Void> sendText(String text) {
-    return enqueue(Frame.text(text), false);
+    return enqueue(Message.text(text), false);
   }
 
   /** Queues a binary frame without the codec (same rules as {@link #send}). */
   public CompletableFuture<Void> sendBinary(byte[] bytes) {
-    return enqueue(Frame.binary(bytes.clone()), false);
+    return enqueue(Message.binary(bytes.clone()), false);
   }
 
   /**
@@ -343,7 +343,7 @@ public final class WsClient<I, O> implements AutoCloseable {
 
   // ---- internals ----
 
-  private CompletableFuture<Void> enqueue(Frame frame, boolean control) {
+  private CompletableFuture<Void> enqueue(Message frame, boolean control) {
     Pending p = new Pending(frame, new CompletableFuture<>());
     lock.lock();
     try {
@@ -391,10 +391,10 @@ public final class WsClient<I, O> implements AutoCloseable {
         CloseStatus s =
             c.closeStatus != null ? c.closeStatus : CloseStatus.of(CloseStatus.NORMAL, "");
         write = c.socket.sendClose(s.code(), s.reason());
-      } else if (p.frame instanceof Frame.Text t) {
+      } else if (p.frame instanceof Message.Text t) {
         write = c.socket.sendText(t.text(), true);
       } else {
-        write = c.socket.sendBinary(ByteBuffer.wrap(((Frame.Binary) p.frame).bytes()), true);
+        write = c.socket.sendBinary(ByteBuffer.wrap(((Message.Binary) p.frame).bytes()), true);
       }
     } catch (RuntimeException e) {
       write = CompletableFuture.failedFuture(e);
@@ -605,7 +605,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     if (env instanceof Envelopes.Ping ping) {
       if (autoPong) {
         try {
-          enqueue(Frame.text(Envelopes.pong(ping.pingId())), true);
+          enqueue(Message.text(Envelopes.pong(ping.pingId())), true);
         } catch (IllegalStateException closed) {
           // closing: no pong needed
         }
@@ -621,10 +621,10 @@ public final class WsClient<I, O> implements AutoCloseable {
       listener.onPong(pong.pingId());
       return;
     }
-    deliver(Frame.text(text));
+    deliver(Message.text(text));
   }
 
-  private void deliver(Frame frame) {
+  private void deliver(Message frame) {
     I message;
     try {
       message = codec.decode(frame);
@@ -729,7 +729,7 @@ public final class WsClient<I, O> implements AutoCloseable {
       }
       try {
         enqueue(
-            Frame.text(
+            Message.text(
                 "{\"type\":\"ping\",\"pingId\":"
                     + id
                     + ",\"timestamp\":"
@@ -856,7 +856,7 @@ public final class WsClient<I, O> implements AutoCloseable {
       dispatch(
           () -> {
             try {
-              deliver(Frame.binary(message));
+              deliver(Message.binary(message));
             } finally {
               ws.request(1);
             }

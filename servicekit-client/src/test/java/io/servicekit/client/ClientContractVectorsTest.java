@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.JsonCodec;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
 import java.nio.file.Files;
@@ -156,7 +156,7 @@ class ClientContractVectorsTest {
   @Test
   void aWsClientDoesWhatTheVectorsSayWhenARealServerCloses() throws Exception {
     FakeScheduler serverTime = new FakeScheduler();
-    WsConnConfig config = WsConnConfig.builder().scheduler(serverTime).build();
+    WsConfig config = WsConfig.builder().scheduler(serverTime).build();
     List<AutoCloseable> closeables = new ArrayList<>();
     try (ServiceKitServer server =
         ServiceKitServer.builder()

@@ -3,7 +3,7 @@ package io.servicekit.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.HandshakeRejection;
+import io.servicekit.Rejection;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
@@ -109,7 +109,7 @@ class SseClientTest {
             .sse(
                 "/forbidden",
                 r -> {
-                  throw HandshakeRejection.of(403, "not yours");
+                  throw Rejection.of(403, "not yours");
                 },
                 plain)
             .route(

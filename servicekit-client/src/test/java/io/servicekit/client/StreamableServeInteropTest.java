@@ -3,7 +3,7 @@ package io.servicekit.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.HandshakeRejection;
+import io.servicekit.Rejection;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
 import io.servicekit.streamable.SingleResponse;
@@ -30,7 +30,7 @@ class StreamableServeInteropTest {
                     request -> {
                       String session = request.header("Mcp-Session-Id").orElse("");
                       if (session.isEmpty()) {
-                        throw HandshakeRejection.of(400, "Mcp-Session-Id required");
+                        throw Rejection.of(400, "Mcp-Session-Id required");
                       }
                       String body = request.bodyAsString();
                       if (body.contains("\"stream\"")) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.TlsConfig;
 import io.servicekit.sse.JsonSseConn;
@@ -46,9 +46,9 @@ class TlsClientTest {
             .ws(
                 "/echo",
                 r ->
-                    new BaseConn<Frame, Frame>(Codec.raw(), "Echo") {
+                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
                       @Override
-                      public void handleMessage(Frame m) {
+                      public void handleMessage(Message m) {
                         sendOutput(m);
                       }
                     })
@@ -77,16 +77,16 @@ class TlsClientTest {
 
   @Test
   void wsClientEchoesOverWssWithACustomTrust() throws Exception {
-    Recorder<Frame> rec = new Recorder<>();
-    try (WsClient<Frame, Frame> client =
+    Recorder<Message> rec = new Recorder<>();
+    try (WsClient<Message, Message> client =
         WsClient.builder(server.wssUri("/echo"), Codec.raw())
             .listener(rec)
             .sslContext(ca.sslContext())
             .reconnect(ReconnectPolicy.none())
             .build()) {
       client.connect().get(30, TimeUnit.SECONDS);
-      client.send(Frame.text("over wss"));
-      assertThat(Recorder.poll(rec.messages)).isEqualTo(Frame.text("over wss"));
+      client.send(Message.text("over wss"));
+      assertThat(Recorder.poll(rec.messages)).isEqualTo(Message.text("over wss"));
     }
   }
 

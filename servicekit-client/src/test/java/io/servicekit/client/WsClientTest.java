@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
-import io.servicekit.HandshakeRejection;
 import io.servicekit.JsonCodec;
+import io.servicekit.Message;
+import io.servicekit.Rejection;
 import io.servicekit.TypedJsonCodec;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
 import java.net.URI;
@@ -49,8 +49,8 @@ class WsClientTest {
    * envelope and "kick" with 1008; /forbidden refuses the handshake with 403.
    */
   private ServiceKitServer server(int port) throws Exception {
-    WsConnConfig config =
-        WsConnConfig.builder()
+    WsConfig config =
+        WsConfig.builder()
             .scheduler(serverTime)
             .writeTimeout(Duration.ofDays(1))
             .absorbPongs(false)
@@ -61,9 +61,9 @@ class WsClientTest {
             .ws(
                 "/echo",
                 r ->
-                    new BaseConn<Frame, Frame>(Codec.raw(), "Echo") {
+                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
                       @Override
-                      public void handleMessage(Frame m) {
+                      public void handleMessage(Message m) {
                         sendOutput(m);
                       }
                     },
@@ -89,9 +89,9 @@ class WsClientTest {
             .ws(
                 "/proto",
                 r ->
-                    new BaseConn<Frame, Frame>(Codec.raw(), "Proto") {
+                    new BaseConn<Message, Message>(Codec.raw(), "Proto") {
                       @Override
-                      public void handleMessage(Frame m) {
+                      public void handleMessage(Message m) {
                         sendOutput(m);
                       }
                     },
@@ -116,7 +116,7 @@ class WsClientTest {
             .ws(
                 "/forbidden",
                 r -> {
-                  throw HandshakeRejection.of(403, "no entry");
+                  throw Rejection.of(403, "no entry");
                 },
                 config)
             .build()
@@ -170,16 +170,16 @@ class WsClientTest {
     client.send(new Msg("after", 1));
     assertThat(poll(rec.messages)).isEqualTo(new Msg("after", 1));
 
-    Recorder<Frame> raw = new Recorder<>();
-    WsClient<Frame, Frame> rawClient =
+    Recorder<Message> raw = new Recorder<>();
+    WsClient<Message, Message> rawClient =
         track(client(server.wsUri("/echo"), Codec.raw(), raw).build());
     rawClient.connect().get(20, TimeUnit.SECONDS);
     byte[] bytes = new byte[200_000];
     for (int i = 0; i < bytes.length; i++) {
       bytes[i] = (byte) i;
     }
-    rawClient.send(Frame.binary(bytes));
-    assertThat(poll(raw.messages)).isEqualTo(Frame.binary(bytes));
+    rawClient.send(Message.binary(bytes));
+    assertThat(poll(raw.messages)).isEqualTo(Message.binary(bytes));
   }
 
   @Test
@@ -395,8 +395,8 @@ class WsClientTest {
   @Test
   void offersSubprotocolsAndReportsTheChosenOne() throws Exception {
     ServiceKitServer server = server(0);
-    Recorder<Frame> rec = new Recorder<>();
-    WsClient<Frame, Frame> client =
+    Recorder<Message> rec = new Recorder<>();
+    WsClient<Message, Message> client =
         track(client(server.wsUri("/proto"), Codec.raw(), rec).subprotocols("chat.v1").build());
     client.connect().get(20, TimeUnit.SECONDS);
     assertThat(client.subprotocol()).isEqualTo("chat.v1");
@@ -405,11 +405,11 @@ class WsClientTest {
   @Test
   void aMessageOverTheSizeLimitIsReportedAndEndsTheClientWith1009() throws Exception {
     ServiceKitServer server = server(0);
-    Recorder<Frame> rec = new Recorder<>();
-    WsClient<Frame, Frame> client =
+    Recorder<Message> rec = new Recorder<>();
+    WsClient<Message, Message> client =
         track(client(server.wsUri("/echo"), Codec.raw(), rec).maxMessageBytes(1000).build());
     client.connect().get(20, TimeUnit.SECONDS);
-    client.send(Frame.text("y".repeat(5000)));
+    client.send(Message.text("y".repeat(5000)));
     assertThat(poll(rec.errors)).hasMessageContaining("maxMessageBytes=1000");
     assertThat(client.closed().get(20, TimeUnit.SECONDS).code())
         .isEqualTo(CloseStatus.MESSAGE_TOO_BIG);

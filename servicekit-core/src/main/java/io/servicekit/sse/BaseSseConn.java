@@ -34,7 +34,7 @@ public class BaseSseConn<O> implements SseConn<O> {
   private final Codec<?, O> codec;
   private final String name;
   private final String connId;
-  private final CompletableFuture<SseCloseStatus> closed = new CompletableFuture<>();
+  private final CompletableFuture<StreamEnd> closed = new CompletableFuture<>();
   private volatile SseSession session;
 
   /** A connection named {@code "SseConn"} with a random id. */
@@ -80,7 +80,7 @@ public class BaseSseConn<O> implements SseConn<O> {
   }
 
   /** Completes with the final status after {@code onClose} has run. */
-  public final CompletionStage<SseCloseStatus> closeFuture() {
+  public final CompletionStage<StreamEnd> closeFuture() {
     return closed.minimalCompletionStage();
   }
 
@@ -92,7 +92,7 @@ public class BaseSseConn<O> implements SseConn<O> {
 
   /** Default: logs at debug level. */
   @Override
-  public void onClose(SseCloseStatus status) {
+  public void onClose(StreamEnd status) {
     LOG.debug("closed {} SSE connection {}: {}", name, connId, status);
   }
 

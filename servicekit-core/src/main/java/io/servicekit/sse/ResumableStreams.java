@@ -1,10 +1,10 @@
 package io.servicekit.sse;
 
 import io.servicekit.Codec;
-import io.servicekit.HandshakeRejection;
-import io.servicekit.HandshakeRequest;
 import io.servicekit.Ids;
 import io.servicekit.JsonCodec;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
 import io.servicekit.broker.Broker;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.internal.BrokerEnvelope;
@@ -124,7 +124,7 @@ public final class ResumableStreams {
 
   private final EventStore store;
   private final IdGen ids;
-  private final Function<HandshakeRequest, String> streamIdOf;
+  private final Function<Request, String> streamIdOf;
   private final UnknownIdPolicy unknownIdPolicy;
   private final String resyncEvent;
   private final ConcurrentHashMap<String, Stream> streams = new ConcurrentHashMap<>();
@@ -181,10 +181,10 @@ public final class ResumableStreams {
   /**
    * The stream a request belongs to.
    *
-   * @throws HandshakeRejection if the stream-id function refuses the request
+   * @throws Rejection if the stream-id function refuses the request
    * @throws IllegalStateException if the function returns null
    */
-  public String streamIdFor(HandshakeRequest request) {
+  public String streamIdFor(Request request) {
     String id = streamIdOf.apply(request);
     if (id == null) {
       throw new IllegalStateException("the stream-id function returned null for " + request);
@@ -669,7 +669,7 @@ public final class ResumableStreams {
   public static final class Builder {
     private EventStore store;
     private IdGen ids;
-    private Function<HandshakeRequest, String> streamIdOf = HandshakeRequest::path;
+    private Function<Request, String> streamIdOf = Request::path;
     private UnknownIdPolicy unknownIdPolicy = UnknownIdPolicy.RESYNC;
     private String resyncEvent = "resync";
     private Broker broker;
@@ -696,10 +696,10 @@ public final class ResumableStreams {
     }
 
     /**
-     * Names the stream of a request; default the request path. May throw {@link HandshakeRejection}
-     * to refuse the request.
+     * Names the stream of a request; default the request path. May throw {@link Rejection} to
+     * refuse the request.
      */
-    public Builder streamId(Function<HandshakeRequest, String> v) {
+    public Builder streamId(Function<Request, String> v) {
       streamIdOf = v;
       return this;
     }

@@ -41,12 +41,12 @@ public interface SseConn<O> {
    *
    * @param session the transport handle
    * @throws Exception to refuse the stream: the client gets 500, or the {@link
-   *     io.servicekit.HandshakeRejection}'s status
+   *     io.servicekit.Rejection}'s status
    */
   void onStart(SseSession session) throws Exception;
 
   /** Called once when the stream has ended. */
-  default void onClose(SseCloseStatus status) {}
+  default void onClose(StreamEnd status) {}
 
   /** The session, once started (a hub uses it to send). */
   Optional<SseSession> session();

@@ -1,7 +1,7 @@
 package io.servicekit.sse;
 
-import io.servicekit.HandshakeRejection;
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
 import io.servicekit.Scheduler;
 import io.servicekit.internal.WriteQueue;
 import io.servicekit.internal.WriteWatchdog;
@@ -51,7 +51,7 @@ public final class SseConnection implements SseSession {
 
   private final SseConn<?> conn;
   private final SseConfig config;
-  private final HandshakeRequest request;
+  private final Request request;
   private final String lastEventId;
   private final ResumableStreams streams;
   private final String streamId;
@@ -61,23 +61,22 @@ public final class SseConnection implements SseSession {
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicBoolean joined = new AtomicBoolean();
-  private final CompletableFuture<SseCloseStatus> closeFuture = new CompletableFuture<>();
+  private final CompletableFuture<StreamEnd> closeFuture = new CompletableFuture<>();
 
   private final WriteWatchdog watchdog;
   private volatile SseTransport transport;
   private volatile WriteQueue<byte[]> queue;
-  private volatile SseCloseStatus localClose;
+  private volatile StreamEnd localClose;
   private volatile Scheduler.Cancellable keepaliveTask;
 
   /**
    * Creates the driver for {@code conn}; call {@link #open} once the response is ready.
    *
    * @param lastEventId the client's {@code Last-Event-ID}, as checked by {@link #lastEventId(
-   *     HandshakeRequest, SseConfig)}, or null
-   * @throws HandshakeRejection if resumption is on and its stream-id function refuses the request
+   *     Request, SseConfig)}, or null
+   * @throws Rejection if resumption is on and its stream-id function refuses the request
    */
-  public SseConnection(
-      SseConn<?> conn, SseConfig config, HandshakeRequest request, String lastEventId) {
+  public SseConnection(SseConn<?> conn, SseConfig config, Request request, String lastEventId) {
     this.conn = conn;
     this.config = config;
     this.request = request;
@@ -102,21 +101,21 @@ public final class SseConnection implements SseSession {
   /**
    * The {@code Last-Event-ID} of {@code request}, or null if absent or empty.
    *
-   * @throws HandshakeRejection 400 if the header is repeated or longer than {@link
+   * @throws Rejection 400 if the header is repeated or longer than {@link
    *     SseConfig#maxLastEventIdLength()}
    */
-  public static String lastEventId(HandshakeRequest request, SseConfig config) {
+  public static String lastEventId(Request request, SseConfig config) {
     List<String> values = request.headers(LAST_EVENT_ID);
     if (values.isEmpty()) {
       return null;
     }
     if (values.size() > 1) {
-      throw HandshakeRejection.of(
+      throw Rejection.of(
           400, "Last-Event-ID must be sent at most once, got " + values.size() + " values");
     }
     String id = values.get(0);
     if (id.length() > config.maxLastEventIdLength()) {
-      throw HandshakeRejection.of(
+      throw Rejection.of(
           400,
           "Last-Event-ID must be at most "
               + config.maxLastEventIdLength()
@@ -147,9 +146,7 @@ public final class SseConnection implements SseSession {
                 watchdog,
                 cause -> {
                   LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
-                  fail(
-                      SseCloseStatus.of(
-                          SseCloseStatus.Reason.DISCONNECTED, "write failed: " + cause));
+                  fail(StreamEnd.of(StreamEnd.Reason.DISCONNECTED, "write failed: " + cause));
                 }),
             true);
     // The first write commits the status and headers, so the client sees the stream open at once.
@@ -181,13 +178,13 @@ public final class SseConnection implements SseSession {
 
   /** The response failed underneath: the client went away, or the server is stopping. */
   public void onTransportFailure(Throwable cause) {
-    fail(SseCloseStatus.of(SseCloseStatus.Reason.DISCONNECTED, "connection ended: " + cause));
+    fail(StreamEnd.of(StreamEnd.Reason.DISCONNECTED, "connection ended: " + cause));
   }
 
   // ---------------------------------------------------------------- SseSession
 
   @Override
-  public HandshakeRequest request() {
+  public Request request() {
     return request;
   }
 
@@ -254,7 +251,7 @@ public final class SseConnection implements SseSession {
     if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
       return false;
     }
-    localClose = SseCloseStatus.of(SseCloseStatus.Reason.CLOSED, "closed by the server");
+    localClose = StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server");
     LOG.debug("{} {}: closing", conn.name(), conn.connId());
     leaveStream();
     queue.offerLast(END);
@@ -267,11 +264,11 @@ public final class SseConnection implements SseSession {
     if (s == State.CLOSED || s == State.NEW) {
       return;
     }
-    fail(SseCloseStatus.of(SseCloseStatus.Reason.ABORTED, "aborted by the server"));
+    fail(StreamEnd.of(StreamEnd.Reason.ABORTED, "aborted by the server"));
   }
 
   @Override
-  public CompletionStage<SseCloseStatus> closeFuture() {
+  public CompletionStage<StreamEnd> closeFuture() {
     return closeFuture.minimalCompletionStage();
   }
 
@@ -294,8 +291,8 @@ public final class SseConnection implements SseSession {
       case OVERFLOW -> {
         LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
         fail(
-            SseCloseStatus.of(
-                SseCloseStatus.Reason.SLOW_CONSUMER,
+            StreamEnd.of(
+                StreamEnd.Reason.SLOW_CONSUMER,
                 "slow consumer: more than " + config.maxQueuedBytes() + " bytes queued"));
         yield false;
       }
@@ -328,11 +325,11 @@ public final class SseConnection implements SseSession {
           @Override
           public void succeeded() {
             callback.succeeded();
-            SseCloseStatus status = localClose;
+            StreamEnd status = localClose;
             finish(
                 status != null
                     ? status
-                    : SseCloseStatus.of(SseCloseStatus.Reason.CLOSED, "closed by the server"));
+                    : StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server"));
           }
 
           @Override
@@ -343,7 +340,7 @@ public final class SseConnection implements SseSession {
   }
 
   private void startFailed(Throwable e) {
-    if (e instanceof HandshakeRejection || e instanceof SseNoContent) {
+    if (e instanceof Rejection || e instanceof SseNoContent) {
       LOG.debug("{} {}: onStart refused the stream: {}", conn.name(), conn.connId(), e.toString());
     } else {
       LOG.warn("{} {}: onStart failed", conn.name(), conn.connId(), e);
@@ -351,13 +348,12 @@ public final class SseConnection implements SseSession {
     if (finished.get()) {
       return; // the client went away meanwhile; onClose is already scheduled
     }
-    SseCloseStatus status =
-        SseCloseStatus.of(SseCloseStatus.Reason.START_FAILED, "onStart threw " + e);
+    StreamEnd status = StreamEnd.of(StreamEnd.Reason.START_FAILED, "onStart threw " + e);
     localClose = status;
     state.set(State.CLOSING);
     queue.clear();
     switch (e) {
-      case HandshakeRejection r -> transport.reject(r.status(), r.body(), r.headers());
+      case Rejection r -> transport.reject(r.status(), r.body(), r.headers());
       case SseNoContent n -> transport.reject(204, "", Map.of());
       default -> transport.reject(500, "internal server error", Map.of());
     }
@@ -365,7 +361,7 @@ public final class SseConnection implements SseSession {
   }
 
   /** Ends the stream at once: nothing more can be written in order. */
-  private void fail(SseCloseStatus status) {
+  private void fail(StreamEnd status) {
     if (finished.get() || state.get() == State.NEW) {
       return;
     }
@@ -375,7 +371,7 @@ public final class SseConnection implements SseSession {
     transport.abort(new IOException("SSE stream dropped: " + status.detail()));
   }
 
-  private void finish(SseCloseStatus status) {
+  private void finish(StreamEnd status) {
     if (!finished.compareAndSet(false, true)) {
       return;
     }
@@ -437,8 +433,8 @@ public final class SseConnection implements SseSession {
   private void onWriteStuck() {
     LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
     fail(
-        SseCloseStatus.of(
-            SseCloseStatus.Reason.WRITE_TIMEOUT,
+        StreamEnd.of(
+            StreamEnd.Reason.WRITE_TIMEOUT,
             "write timeout: client read nothing for " + config.writeTimeout().toMillis() + "ms"));
   }
 

@@ -2,7 +2,7 @@ package io.servicekit.sse;
 
 import io.servicekit.Codec;
 import io.servicekit.EncodeException;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -70,8 +70,8 @@ public final class SseEvent {
    * @throws EncodeException if the codec fails or produces a binary frame
    */
   public static <O> String encodeData(Codec<?, O> codec, O message) {
-    Frame frame = codec.encode(message);
-    if (frame instanceof Frame.Text text) {
+    Message frame = codec.encode(message);
+    if (frame instanceof Message.Text text) {
       return text.text();
     }
     throw new EncodeException(

@@ -1,7 +1,7 @@
 package io.servicekit.sse;
 
-import io.servicekit.HandshakeRejection;
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
 
 /**
  * Validates a Server-Sent Events request and creates its connection object. Runs before anything is
@@ -18,9 +18,9 @@ public interface SseHandler<C extends SseConn<?>> {
   /**
    * Returns a new connection for {@code request}.
    *
-   * @throws HandshakeRejection to refuse with an HTTP status (4xx/5xx) and body
+   * @throws Rejection to refuse with an HTTP status (4xx/5xx) and body
    * @throws SseNoContent to answer 204, which tells a browser's {@code EventSource} to stop
    *     reconnecting
    */
-  C validate(HandshakeRequest request) throws HandshakeRejection, SseNoContent;
+  C validate(Request request) throws Rejection, SseNoContent;
 }

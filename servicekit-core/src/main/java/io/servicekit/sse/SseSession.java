@@ -1,6 +1,6 @@
 package io.servicekit.sse;
 
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Request;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -19,7 +19,7 @@ import java.util.concurrent.CompletionStage;
  */
 public interface SseSession {
   /** The request that opened the stream. */
-  HandshakeRequest request();
+  Request request();
 
   /** The {@code Last-Event-ID} the client sent (on a reconnect), if any. */
   Optional<String> lastEventId();
@@ -62,5 +62,5 @@ public interface SseSession {
   void abort();
 
   /** Completes with the final status once the stream has ended and {@code onClose} has run. */
-  CompletionStage<SseCloseStatus> closeFuture();
+  CompletionStage<StreamEnd> closeFuture();
 }

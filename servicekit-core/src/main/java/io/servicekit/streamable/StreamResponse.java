@@ -10,7 +10,7 @@ import java.util.Objects;
  * keep-alive} on HTTP/1.1) plus {@link #headers()}, then runs the {@link Producer} on a virtual
  * thread of its own. The stream ends when the producer returns (after everything it sent is
  * written), when it throws (logged; what it sent is still written), or when the client goes away —
- * the producer then learns it from {@link EventSink} (see {@link StreamClosedException}).
+ * the producer then learns it from {@link StreamSession} (see {@link StreamClosedException}).
  *
  * @param status 200-299 (the stream is a success response)
  * @param headers extra headers (copied; names and values without CR/LF)
@@ -25,7 +25,7 @@ public record StreamResponse(int status, Map<String, List<String>> headers, Prod
      * Sends events to {@code sink}; returning ends the stream cleanly, throwing ends it too (and is
      * logged). Runs on its own virtual thread; may block.
      */
-    void produce(EventSink sink) throws Exception;
+    void produce(StreamSession sink) throws Exception;
   }
 
   public StreamResponse {

@@ -94,12 +94,12 @@ public final class StreamableConfig {
     return maxBodyBytes;
   }
 
-  /** Unwritten events per stream before {@link EventSink#send} blocks. */
+  /** Unwritten events per stream before {@link StreamSession#send} blocks. */
   public int queueCapacity() {
     return queueCapacity;
   }
 
-  /** Unwritten bytes per stream before {@link EventSink#send} blocks. */
+  /** Unwritten bytes per stream before {@link StreamSession#send} blocks. */
   public long maxQueuedBytes() {
     return maxQueuedBytes;
   }

@@ -15,8 +15,8 @@ package io.servicekit.streamable;
  * };
  * }</pre>
  *
- * <p>Throwing {@link io.servicekit.HandshakeRejection} answers its status, headers and plain-text
- * body; any other exception (or a null result) answers 500 with a JSON error body and is logged.
+ * <p>Throwing {@link io.servicekit.Rejection} answers its status, headers and plain-text body; any
+ * other exception (or a null result) answers 500 with a JSON error body and is logged.
  */
 @FunctionalInterface
 public interface StreamableHandler {

@@ -1,6 +1,6 @@
 package io.servicekit.streamable;
 
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Request;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -9,13 +9,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One request to a Streamable HTTP endpoint: the request line and headers (as a {@link
- * HandshakeRequest}: header names case-insensitive, multi-valued) plus the body, read fully before
- * the handler runs and bounded by {@link StreamableConfig#maxBodyBytes()}.
+ * One request to a Streamable HTTP endpoint: the request line and headers (as a {@link Request}:
+ * header names case-insensitive, multi-valued) plus the body, read fully before the handler runs
+ * and bounded by {@link StreamableConfig#maxBodyBytes()}.
  *
- * <p>Immutable. {@link #of} builds one from any {@link HandshakeRequest} (bindings, tests).
+ * <p>Immutable. {@link #of} builds one from any {@link Request} (bindings, tests).
  */
-public interface StreamableRequest extends HandshakeRequest {
+public interface StreamableRequest extends Request {
   /** The body bytes (a copy; empty if there was none). */
   byte[] body();
 
@@ -52,16 +52,16 @@ public interface StreamableRequest extends HandshakeRequest {
   }
 
   /** A request made of {@code head} (request line, headers, peer) and {@code body} (copied). */
-  static StreamableRequest of(HandshakeRequest head, byte[] body) {
+  static StreamableRequest of(Request head, byte[] body) {
     return new Buffered(head, body);
   }
 
   /** The plain implementation behind {@link #of}. */
   final class Buffered implements StreamableRequest {
-    private final HandshakeRequest head;
+    private final Request head;
     private final byte[] body;
 
-    private Buffered(HandshakeRequest head, byte[] body) {
+    private Buffered(Request head, byte[] body) {
       this.head = Objects.requireNonNull(head, "head");
       this.body = Objects.requireNonNull(body, "body").clone();
     }

@@ -23,12 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver of one {@link StreamResponse} over an {@link SseTransport}: the {@link EventSink} its
- * producer writes to, a bounded queue with one writer (sends block while it is full), keepalive
+ * The driver of one {@link StreamResponse} over an {@link SseTransport}: the {@link StreamSession}
+ * its producer writes to, a bounded queue with one writer (sends block while it is full), keepalive
  * comments, the write timeout, and the producer's virtual thread. Server bindings create one per
  * streamed response, call {@link #open} once the status and headers are set, and report the
  * transport's failure with {@link #onTransportFailure}; applications see it only as the {@link
- * EventSink}.
+ * StreamSession}.
  *
  * <p>States: {@code NEW → OPEN → CLOSING → CLOSED}. {@link #close()} (also when the producer
  * returns or throws) writes what is queued, then ends the response; the client going away, a write
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * StreamClosedException} and interrupt the producer's thread if it is still running. {@code
  * onClose} actions run once on reaching {@code CLOSED}.
  */
-public final class StreamableStream implements EventSink {
+public final class StreamableStream implements StreamSession {
   private static final Logger LOG = LoggerFactory.getLogger(StreamableStream.class);
   private static final AtomicLong PRODUCERS = new AtomicLong();
 
@@ -167,7 +167,7 @@ public final class StreamableStream implements EventSink {
     return finished.get();
   }
 
-  // ---------------------------------------------------------------- EventSink
+  // ---------------------------------------------------------------- StreamSession
 
   @Override
   public void send(SseEvent event) throws InterruptedException {

@@ -10,7 +10,7 @@ class ProbeConn extends BaseSseConn<Object> {
     void run(SseSession session) throws Exception;
   }
 
-  final List<SseCloseStatus> closes = new CopyOnWriteArrayList<>();
+  final List<StreamEnd> closes = new CopyOnWriteArrayList<>();
   private final Start start;
 
   ProbeConn() {
@@ -28,7 +28,7 @@ class ProbeConn extends BaseSseConn<Object> {
   }
 
   @Override
-  public void onClose(SseCloseStatus status) {
+  public void onClose(StreamEnd status) {
     closes.add(status);
   }
 }

@@ -3,7 +3,7 @@ package io.servicekit.sse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.HandshakeRejection;
+import io.servicekit.Rejection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,12 +170,12 @@ class ResumableStreamsTest {
   void streamIdFunctionCanRefuse() {
     ResumableStreams streams =
         numbered()
-            .streamId(r -> r.header("X-User").orElseThrow(() -> HandshakeRejection.of(401, "who?")))
+            .streamId(r -> r.header("X-User").orElseThrow(() -> Rejection.of(401, "who?")))
             .build();
     SseConfig config = SseConfig.builder().resumable(streams).build();
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> new SseConnection(new ProbeConn(), config, TestRequest.get("/"), null))
-        .isInstanceOf(HandshakeRejection.class);
+        .isInstanceOf(Rejection.class);
     assertThat(streams.streamIdFor(TestRequest.get("/").with("X-User", "ann"))).isEqualTo("ann");
   }
 

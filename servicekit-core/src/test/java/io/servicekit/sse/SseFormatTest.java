@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.Codec;
 import io.servicekit.EncodeException;
-import io.servicekit.Frame;
 import io.servicekit.JsonCodec;
+import io.servicekit.Message;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -111,8 +111,8 @@ class SseFormatTest {
 
   @Test
   void binaryCodecOutputIsRefused() {
-    Codec<Frame, Frame> raw = Codec.raw();
-    assertThatThrownBy(() -> SseEvent.encode(raw, null, null, Frame.binary(new byte[] {1, 2})))
+    Codec<Message, Message> raw = Codec.raw();
+    assertThatThrownBy(() -> SseEvent.encode(raw, null, null, Message.binary(new byte[] {1, 2})))
         .isInstanceOf(EncodeException.class)
         .hasMessageContaining("SSE data must be text");
   }

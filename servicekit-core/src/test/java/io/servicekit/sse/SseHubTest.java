@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.Codec;
 import io.servicekit.DecodeException;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,14 +100,14 @@ class SseHubTest {
     Codec<Object, Object> counting =
         new Codec<>() {
           @Override
-          public Object decode(Frame frame) throws DecodeException {
+          public Object decode(Message frame) throws DecodeException {
             throw new DecodeException("write-only");
           }
 
           @Override
-          public Frame encode(Object message) {
+          public Message encode(Object message) {
             encodes.incrementAndGet();
-            return Frame.text(String.valueOf(message));
+            return Message.text(String.valueOf(message));
           }
         };
     SseHub<Object> hub = new SseHub<>();
@@ -135,7 +135,7 @@ class SseHubTest {
       assertThat(m.transport().ended).isTrue();
       assertThat(m.transport().text())
           .isEqualTo("event: shutdown\ndata: {\"reason\":\"restart\"}\n\n");
-      assertThat(m.conn().closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.CLOSED);
+      assertThat(m.conn().closes.get(0).reason()).isEqualTo(StreamEnd.Reason.CLOSED);
       assertThat(m.conn().isOpen()).isFalse();
     }
     Member later = start(hub);
@@ -160,8 +160,7 @@ class SseHubTest {
       assertThat(SseParser.parse(m.transport().text())).hasSize(100);
     }
     await().until(() -> stalled.conn().closes.size() == 1);
-    assertThat(stalled.conn().closes.get(0).reason())
-        .isEqualTo(SseCloseStatus.Reason.SLOW_CONSUMER);
+    assertThat(stalled.conn().closes.get(0).reason()).isEqualTo(StreamEnd.Reason.SLOW_CONSUMER);
     assertThat(hub.count()).isEqualTo(5);
   }
 

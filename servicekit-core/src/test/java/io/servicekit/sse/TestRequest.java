@@ -1,6 +1,6 @@
 package io.servicekit.sse;
 
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Request;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** A hand-made request for driving {@link SseConnection} without a server. */
-record TestRequest(String path, Map<String, List<String>> headerMap) implements HandshakeRequest {
+record TestRequest(String path, Map<String, List<String>> headerMap) implements Request {
   static TestRequest get(String path) {
     return new TestRequest(path, new LinkedHashMap<>());
   }

@@ -2,8 +2,8 @@ package io.servicekit.demo;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
-import io.servicekit.Frame;
 import io.servicekit.JsonConn;
+import io.servicekit.Message;
 import io.servicekit.WsSession;
 import io.servicekit.broker.BrokerUnavailableException;
 import java.util.ArrayList;
@@ -56,7 +56,7 @@ public final class ChatConn extends JsonConn {
   // (or room_changed) is always the first message from the room, and a client that has received
   // it knows it is in the room. Null when nothing is held. Guarded by heldLock.
   private final Object heldLock = new Object();
-  private List<Frame> held;
+  private List<Message> held;
 
   /**
    * A connection for {@code username} (null: a guest name from the connection id) that starts in
@@ -89,7 +89,7 @@ public final class ChatConn extends JsonConn {
 
   /** Queues a frame from the hub, or holds it back while the user is entering a room. */
   @Override
-  public boolean sendFrame(Frame frame) {
+  public boolean sendFrame(Message frame) {
     synchronized (heldLock) {
       if (held != null) {
         held.add(frame);
@@ -197,7 +197,7 @@ public final class ChatConn extends JsonConn {
     tellRoom(name, event("user_joined", user(name)));
     synchronized (heldLock) {
       sendOutput(first);
-      for (Frame frame : held) {
+      for (Message frame : held) {
         super.sendFrame(frame);
       }
       held = null;

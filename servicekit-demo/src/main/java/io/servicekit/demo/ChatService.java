@@ -1,9 +1,9 @@
 package io.servicekit.demo;
 
-import io.servicekit.HandshakeRejection;
-import io.servicekit.HandshakeRequest;
 import io.servicekit.Hub;
 import io.servicekit.JsonCodec;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
 import io.servicekit.WsHandler;
 import io.servicekit.broker.Broker;
 import java.time.Clock;
@@ -67,18 +67,18 @@ public final class ChatService implements WsHandler<Object, ChatConn> {
   }
 
   @Override
-  public ChatConn validate(HandshakeRequest request) throws HandshakeRejection {
+  public ChatConn validate(Request request) throws Rejection {
     String username = request.queryParam("username").orElse(null);
     if (username != null) {
       String problem = nameProblem("username", username);
       if (problem != null) {
-        throw HandshakeRejection.of(400, problem);
+        throw Rejection.of(400, problem);
       }
     }
     String room = request.queryParam("room").orElse(DEFAULT_ROOM);
     String problem = nameProblem("room", room);
     if (problem != null) {
-      throw HandshakeRejection.of(400, problem);
+      throw Rejection.of(400, problem);
     }
     return new ChatConn(this, username, room);
   }

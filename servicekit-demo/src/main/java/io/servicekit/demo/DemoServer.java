@@ -2,7 +2,7 @@ package io.servicekit.demo;
 
 import io.servicekit.CloseStatus;
 import io.servicekit.Scheduler;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.broker.Broker;
 import io.servicekit.demo.game.GameDemo;
 import io.servicekit.demo.mcp.McpDemo;
@@ -86,7 +86,7 @@ public final class DemoServer {
     if (cluster != null) {
       LOG.info("sharing chat, time and /events through {}", cluster.broker());
     }
-    Demo demo = build(port, WsConnConfig.defaults().pingPeriod(), ops, cluster);
+    Demo demo = build(port, WsConfig.defaults().pingPeriod(), ops, cluster);
     ServiceKitServer server = demo.server().start();
     GracefulShutdown shutdown = ops.shutdown(server).onShutdown(demo.events()::closeAll);
     shutdown
@@ -143,7 +143,7 @@ public final class DemoServer {
 
   /** The demo server on {@code port} (0: a free one), built and not started. */
   public static ServiceKitServer create(int port) {
-    return create(port, WsConnConfig.defaults().pingPeriod());
+    return create(port, WsConfig.defaults().pingPeriod());
   }
 
   /**
@@ -172,8 +172,7 @@ public final class DemoServer {
    */
   public static Demo build(int port, Duration heartbeat, DemoOps ops, DemoCluster cluster) {
     Objects.requireNonNull(heartbeat, "heartbeat");
-    WsConnConfig json =
-        WsConnConfig.builder().pingPeriod(heartbeat).originPolicy(ops.origins()).build();
+    WsConfig json = WsConfig.builder().pingPeriod(heartbeat).originPolicy(ops.origins()).build();
     Broker broker = cluster == null ? null : cluster.broker();
     ChatService chat = new ChatService(ChatService.DEFAULT_MAX_USERS, Clock.systemUTC(), broker);
     TimeService time =

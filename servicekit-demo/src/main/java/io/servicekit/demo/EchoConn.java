@@ -2,9 +2,9 @@ package io.servicekit.demo;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.OriginPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 
 /**
  * The {@code /echo} endpoint: every text and binary message is sent back verbatim, as the same
@@ -15,20 +15,20 @@ import io.servicekit.WsConnConfig;
  *   <li>no application heartbeat: a conformance client must not receive unsolicited JSON pings
  *       (liveness comes from protocol pings, answered by the transport, and the idle timeout);
  *   <li>client {@code {"type":"pong"}} texts are echoed like any other text ({@link
- *       WsConnConfig#absorbPongs()} is off);
+ *       WsConfig#absorbPongs()} is off);
  *   <li>messages up to {@link #MAX_MESSAGE_SIZE} (16 MiB); a bigger one closes with 1009;
  *   <li>every origin may connect ({@link OriginPolicy#allowAll()});
  *   <li>permessage-deflate is negotiated when the client offers it ({@link
- *       WsConnConfig#compression()}), the limit applying to the inflated size.
+ *       WsConfig#compression()}), the limit applying to the inflated size.
  * </ul>
  */
-public final class EchoConn extends BaseConn<Frame, Frame> {
+public final class EchoConn extends BaseConn<Message, Message> {
   /** Largest message echoed: 16 MiB. */
   public static final long MAX_MESSAGE_SIZE = 16L << 20;
 
   /** The endpoint configuration described in the class comment. */
-  public static final WsConnConfig CONFIG =
-      WsConnConfig.builder()
+  public static final WsConfig CONFIG =
+      WsConfig.builder()
           .maxMessageSize(MAX_MESSAGE_SIZE)
           // Room for one maximal echo in flight plus one being queued.
           .maxQueuedBytes(2 * MAX_MESSAGE_SIZE)
@@ -47,7 +47,7 @@ public final class EchoConn extends BaseConn<Frame, Frame> {
   }
 
   @Override
-  public void handleMessage(Frame message) {
+  public void handleMessage(Message message) {
     sendOutput(message);
   }
 

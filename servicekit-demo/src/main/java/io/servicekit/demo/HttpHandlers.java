@@ -1,7 +1,7 @@
 package io.servicekit.demo;
 
-import io.servicekit.Frame;
 import io.servicekit.JsonCodec;
+import io.servicekit.Message;
 import io.servicekit.jetty.Responses;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpStatus;
@@ -14,7 +14,7 @@ final class HttpHandlers {
 
   /** {@code value} as compact JSON text. */
   static String json(Object value) {
-    return ((Frame.Text) JsonCodec.INSTANCE.encode(value)).text();
+    return ((Message.Text) JsonCodec.INSTANCE.encode(value)).text();
   }
 
   /** Completes with {@code status} and {@code {"error":message}}. */

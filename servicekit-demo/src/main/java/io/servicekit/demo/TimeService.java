@@ -1,9 +1,9 @@
 package io.servicekit.demo;
 
 import io.servicekit.CloseStatus;
-import io.servicekit.HandshakeRequest;
 import io.servicekit.Hub;
 import io.servicekit.JsonCodec;
+import io.servicekit.Request;
 import io.servicekit.Scheduler;
 import io.servicekit.WsHandler;
 import io.servicekit.broker.Broker;
@@ -83,7 +83,7 @@ public final class TimeService implements WsHandler<Object, TimeConn> {
   }
 
   @Override
-  public TimeConn validate(HandshakeRequest request) {
+  public TimeConn validate(Request request) {
     return new TimeConn(this);
   }
 

@@ -1,10 +1,10 @@
 package io.servicekit.examples;
 
-import io.servicekit.HandshakeRejection;
-import io.servicekit.HandshakeRequest;
 import io.servicekit.JsonConn;
 import io.servicekit.MessageRejectedException;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.jetty.ServiceKitServer;
 import java.util.LinkedHashMap;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * TokenVerifier verifier = token -> myJwtLibrary.verify(token).map(jwt -> new Claims(...));
- * try (ServiceKitServer server = AuthExample.server(8080, verifier, WsConnConfig.defaults())
+ * try (ServiceKitServer server = AuthExample.server(8080, verifier, WsConfig.defaults())
  *     .start()) {
  *   server.join();
  * }
@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *   <li>The JWT check is a pluggable {@link TokenVerifier}: the sample does not depend on a JWT
  *       library, and tests use {@link InMemoryTokenVerifier}. A production verifier checks the
  *       signature, expiry, issuer and audience with a maintained JWT library.
- *   <li>Refusals are {@link HandshakeRejection}s thrown from {@link WsHandler#validate} (401 with a
- *       {@code WWW-Authenticate: Bearer} challenge, {@code error="invalid_token"} when a token was
+ *   <li>Refusals are {@link Rejection}s thrown from {@link WsHandler#validate} (401 with a {@code
+ *       WWW-Authenticate: Bearer} challenge, {@code error="invalid_token"} when a token was
  *       presented, RFC 6750 §3); Go writes the response by hand and returns {@code false}.
  *   <li>Go passes the whole {@code Authorization} value, {@code Bearer} prefix included, to {@code
  *       validateJWT}; here the Bearer scheme is parsed, and other schemes (or a bare token) are
@@ -131,7 +131,7 @@ public final class AuthExample {
     }
 
     @Override
-    public SecureConn validate(HandshakeRequest request) {
+    public SecureConn validate(Request request) {
       String token = token(request);
       Claims claims =
           verifier
@@ -144,7 +144,7 @@ public final class AuthExample {
       return new SecureConn(claims);
     }
 
-    private static String token(HandshakeRequest request) {
+    private static String token(Request request) {
       Optional<String> header = request.header("Authorization");
       if (header.isPresent()) {
         String value = header.get().trim();
@@ -163,8 +163,8 @@ public final class AuthExample {
           .orElseThrow(() -> unauthorized("Missing authentication token", null));
     }
 
-    private static HandshakeRejection unauthorized(String body, String error) {
-      return HandshakeRejection.of(401, body)
+    private static Rejection unauthorized(String body, String error) {
+      return Rejection.of(401, body)
           .header(
               "WWW-Authenticate",
               error == null ? CHALLENGE : CHALLENGE + ", error=\"" + error + "\"");
@@ -217,7 +217,7 @@ public final class AuthExample {
   }
 
   /** A server with the authenticated endpoint at {@link #PATH}; not started. */
-  public static ServiceKitServer server(int port, TokenVerifier verifier, WsConnConfig config) {
+  public static ServiceKitServer server(int port, TokenVerifier verifier, WsConfig config) {
     return ServiceKitServer.builder()
         .port(port)
         .ws(PATH, new AuthenticatedHandler(verifier), config)

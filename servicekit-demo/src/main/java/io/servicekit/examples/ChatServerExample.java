@@ -5,7 +5,7 @@ import io.servicekit.CloseStatus;
 import io.servicekit.Hub;
 import io.servicekit.JsonConn;
 import io.servicekit.MessageRejectedException;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * ChatServerExample.ChatServer chat = new ChatServerExample.ChatServer(InstantSource.system());
- * try (ServiceKitServer server = ChatServerExample.server(8080, chat, WsConnConfig.defaults())
+ * try (ServiceKitServer server = ChatServerExample.server(8080, chat, WsConfig.defaults())
  *     .start()) {
  *   server.join(); // ws://localhost:8080/chat?username=alice
  * }
@@ -158,14 +158,14 @@ public final class ChatServerExample {
   }
 
   /** A server with the chat endpoint at {@link #PATH}; not started. */
-  public static ServiceKitServer server(int port, ChatServer chat, WsConnConfig config) {
+  public static ServiceKitServer server(int port, ChatServer chat, WsConfig config) {
     return ServiceKitServer.builder().port(port).ws(PATH, chat.handler(), config).build();
   }
 
   /** Runs the chat server on port 8080 until the process is stopped. */
   public static void main(String[] args) throws Exception {
     ChatServer chat = new ChatServer(InstantSource.system());
-    try (ServiceKitServer server = server(8080, chat, WsConnConfig.defaults()).start()) {
+    try (ServiceKitServer server = server(8080, chat, WsConfig.defaults()).start()) {
       LOG.info("Chat server listening on {}?username=<name>", server.wsUri(PATH));
       server.join();
     }

@@ -1,7 +1,7 @@
 package io.servicekit.examples;
 
 import io.servicekit.OriginPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.Duration;
 import java.util.List;
@@ -12,16 +12,16 @@ import java.util.Locale;
  * "Environment-specific Configurations" ({@link #forEnvironment(String)}).
  *
  * <pre>{@code
- * WsConnConfig config = ConfigExamples.forEnvironment(System.getenv("ENV"));
+ * WsConfig config = ConfigExamples.forEnvironment(System.getenv("ENV"));
  * ServiceKitServer.builder().ws("/ws", handler, config)...
  * }</pre>
  *
  * <p>What differs from the Go samples, and why:
  *
  * <ul>
- *   <li>{@link WsConnConfig#builder()} replaces struct literals: it validates when built (Go panics
- *       at the first ticker on a zero period or a missing {@code BiDirStreamConfig}) and starts
- *       from secure defaults.
+ *   <li>{@link WsConfig#builder()} replaces struct literals: it validates when built (Go panics at
+ *       the first ticker on a zero period or a missing {@code BiDirStreamConfig}) and starts from
+ *       secure defaults.
  *   <li>{@code CheckOrigin} functions become {@link OriginPolicy#sameOriginOr(String...)}. Go's
  *       {@code origin == "https://yourdomain.com"} also refuses the site's own host when it is
  *       served under another name, and every non-browser client (they send no {@code Origin}); the
@@ -48,8 +48,8 @@ public final class ConfigExamples {
    * The README's "Custom Configuration": ping every 25 s, time out after 5 minutes of silence, 4
    * KiB buffers, and browser pages from {@code https://yourdomain.com} (or the same origin) only.
    */
-  public static WsConnConfig customConfig() {
-    return WsConnConfig.builder()
+  public static WsConfig customConfig() {
+    return WsConfig.builder()
         .pingPeriod(Duration.ofSeconds(25))
         .pongPeriod(Duration.ofSeconds(300))
         .readBufferSize(4096)
@@ -67,12 +67,12 @@ public final class ConfigExamples {
    *     means development
    * @throws IllegalArgumentException for any other name
    */
-  public static WsConnConfig forEnvironment(String environment) {
+  public static WsConfig forEnvironment(String environment) {
     String env =
         environment == null || environment.isBlank()
             ? "development"
             : environment.trim().toLowerCase(Locale.ROOT);
-    WsConnConfig.Builder config = WsConnConfig.defaults().toBuilder();
+    WsConfig.Builder config = WsConfig.defaults().toBuilder();
     switch (env) {
       case "production" ->
           config
@@ -89,7 +89,7 @@ public final class ConfigExamples {
   }
 
   /** {@link #forEnvironment} with the {@code ENV} environment variable. */
-  public static WsConnConfig fromEnv() {
+  public static WsConfig fromEnv() {
     return forEnvironment(System.getenv("ENV"));
   }
 
@@ -97,7 +97,7 @@ public final class ConfigExamples {
    * The README's {@code r.HandleFunc("/ws", gohttp.WSServe(handler, config))}: an echo endpoint at
    * {@code /ws} with {@code config}; not started.
    */
-  public static ServiceKitServer server(int port, WsConnConfig config) {
+  public static ServiceKitServer server(int port, WsConfig config) {
     return ServiceKitServer.builder().port(port).ws("/ws", EchoExample.handler(), config).build();
   }
 }

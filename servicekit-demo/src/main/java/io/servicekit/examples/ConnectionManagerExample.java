@@ -2,11 +2,11 @@ package io.servicekit.examples;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
-import io.servicekit.HandshakeRejection;
 import io.servicekit.Hub;
 import io.servicekit.HubStats;
 import io.servicekit.JsonConn;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Rejection;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.Responses;
@@ -30,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  * ConnectionManagerExample.ConnectionManager manager =
  *     new ConnectionManagerExample.ConnectionManager(10_000);
  * try (ServiceKitServer server =
- *     ConnectionManagerExample.server(8080, manager, WsConnConfig.defaults()).start()) {
+ *     ConnectionManagerExample.server(8080, manager, WsConfig.defaults()).start()) {
  *   server.join(); // ws://localhost:8080/rooms/{roomId}, GET /stats
  * }
  * }</pre>
@@ -122,7 +122,7 @@ public final class ConnectionManagerExample {
         String roomId =
             Messages.requireName(request.pathParam("roomId"), "the room id in the path");
         if (isFull()) {
-          throw HandshakeRejection.of(503, "connection limit reached (" + maxConns + ")")
+          throw Rejection.of(503, "connection limit reached (" + maxConns + ")")
               .header("Retry-After", "5");
         }
         return new ManagedConn(this, roomId);
@@ -190,7 +190,7 @@ public final class ConnectionManagerExample {
    * A server with the room endpoint at {@link #PATH} and statistics at {@link #STATS_PATH}; not
    * started.
    */
-  public static ServiceKitServer server(int port, ConnectionManager manager, WsConnConfig config) {
+  public static ServiceKitServer server(int port, ConnectionManager manager, WsConfig config) {
     return ServiceKitServer.builder()
         .port(port)
         .ws(PATH, manager.handler(), config)
@@ -201,7 +201,7 @@ public final class ConnectionManagerExample {
   /** Runs the server on port 8080 with a limit of 10,000 until the process is stopped. */
   public static void main(String[] args) throws Exception {
     ConnectionManager manager = new ConnectionManager(10_000);
-    try (ServiceKitServer server = server(8080, manager, WsConnConfig.defaults()).start()) {
+    try (ServiceKitServer server = server(8080, manager, WsConfig.defaults()).start()) {
       LOG.info(
           "Listening on {}<roomId>, stats on {}",
           server.wsUri("/rooms/"),

@@ -3,7 +3,7 @@ package io.servicekit.examples;
 import io.servicekit.JsonConn;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.Scheduler;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.Duration;
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>What differs from the Go sample, and why:
  *
  * <ul>
- *   <li>{@link #config} turns {@link WsConnConfig.Builder#absorbPongs(boolean) absorbPongs} off:
+ *   <li>{@link #config} turns {@link WsConfig.Builder#absorbPongs(boolean) absorbPongs} off:
  *       ServiceKit for Java normally absorbs client pongs before the codec (so binary codecs
  *       survive them), but this connection wants to see them to measure latency. Any message, pongs
  *       included, still counts as liveness.
@@ -94,8 +94,8 @@ public final class CustomPingPongExample {
    *
    * @param scheduler the time source ({@link Scheduler#system()}, or a fake in tests)
    */
-  public static WsConnConfig config(Scheduler scheduler) {
-    return WsConnConfig.builder()
+  public static WsConfig config(Scheduler scheduler) {
+    return WsConfig.builder()
         .pingPeriod(PING_PERIOD)
         .pongPeriod(PONG_PERIOD)
         .absorbPongs(false)
@@ -183,13 +183,13 @@ public final class CustomPingPongExample {
   }
 
   /** Creates connections that use {@code config}'s scheduler to measure latency. */
-  public WsHandler<Object, CustomConn> handler(WsConnConfig config) {
+  public WsHandler<Object, CustomConn> handler(WsConfig config) {
     Scheduler scheduler = config.scheduler();
     return request -> new CustomConn(clock, scheduler, listener);
   }
 
   /** A server with the endpoint at {@link #PATH}; not started. */
-  public ServiceKitServer server(int port, WsConnConfig config) {
+  public ServiceKitServer server(int port, WsConfig config) {
     return ServiceKitServer.builder().port(port).ws(PATH, handler(config), config).build();
   }
 

@@ -1,7 +1,7 @@
 package io.servicekit.examples;
 
 import io.servicekit.JsonConn;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.jetty.ServiceKitServer;
 import org.slf4j.Logger;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *       client data into the logs; here a debug line without the payload.
  *   <li>Invalid JSON closes the connection with 1007 and a reason. In Go the decode error stops the
  *       reader and the server answers nothing.
- *   <li>The Go default configuration accepts every {@code Origin}; {@link WsConnConfig#defaults()}
+ *   <li>The Go default configuration accepts every {@code Origin}; {@link WsConfig#defaults()}
  *       accepts same-origin browser pages and non-browser clients (which send no {@code Origin}).
  * </ul>
  */
@@ -64,11 +64,11 @@ public final class EchoExample {
 
   /** A server with the echo endpoint at {@link #PATH}, default configuration; not started. */
   public static ServiceKitServer server(int port) {
-    return server(port, WsConnConfig.defaults());
+    return server(port, WsConfig.defaults());
   }
 
   /** A server with the echo endpoint at {@link #PATH}; not started. */
-  public static ServiceKitServer server(int port, WsConnConfig config) {
+  public static ServiceKitServer server(int port, WsConfig config) {
     return ServiceKitServer.builder().port(port).ws(PATH, handler(), config).build();
   }
 

@@ -8,7 +8,7 @@ import io.servicekit.Codec;
 import io.servicekit.Hub;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.TypedJsonCodec;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * GameConnExample game = new GameConnExample(InstantSource.system());
- * try (ServiceKitServer server = game.server(8080, WsConnConfig.defaults()).start()) {
+ * try (ServiceKitServer server = game.server(8080, WsConfig.defaults()).start()) {
  *   server.join(); // ws://localhost:8080/games/{room}?player=alice
  * }
  * }</pre>
@@ -193,14 +193,14 @@ public final class GameConnExample {
   }
 
   /** A server with the game endpoint at {@link #PATH}; not started. */
-  public ServiceKitServer server(int port, WsConnConfig config) {
+  public ServiceKitServer server(int port, WsConfig config) {
     return ServiceKitServer.builder().port(port).ws(PATH, handler(), config).build();
   }
 
   /** Runs the game server on port 8080 until the process is stopped. */
   public static void main(String[] args) throws Exception {
     GameConnExample game = new GameConnExample(InstantSource.system());
-    try (ServiceKitServer server = game.server(8080, WsConnConfig.defaults()).start()) {
+    try (ServiceKitServer server = game.server(8080, WsConfig.defaults()).start()) {
       LOG.info("Game server listening on {}<room>?player=<id>", server.wsUri("/games/"));
       server.join();
     }

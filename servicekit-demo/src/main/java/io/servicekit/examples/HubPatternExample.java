@@ -4,7 +4,7 @@ import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
 import io.servicekit.Hub;
 import io.servicekit.JsonConn;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * HubPatternExample app = new HubPatternExample();
- * try (ServiceKitServer server = app.server(8080, WsConnConfig.defaults()).start()) {
+ * try (ServiceKitServer server = app.server(8080, WsConfig.defaults()).start()) {
  *   app.broadcast(Map.of("type", "notice", "text", "maintenance at noon"));
  *   server.join();
  * }
@@ -90,7 +90,7 @@ public final class HubPatternExample {
   }
 
   /** A server with the hub endpoint at {@link #PATH}; not started. */
-  public ServiceKitServer server(int port, WsConnConfig config) {
+  public ServiceKitServer server(int port, WsConfig config) {
     return ServiceKitServer.builder().port(port).ws(PATH, handler(), config).build();
   }
 }

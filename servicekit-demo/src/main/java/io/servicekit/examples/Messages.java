@@ -1,7 +1,7 @@
 package io.servicekit.examples;
 
-import io.servicekit.HandshakeRejection;
 import io.servicekit.MessageRejectedException;
+import io.servicekit.Rejection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Helpers shared by the examples for reading dynamic JSON and handshake parameters. The Go samples
  * use unchecked type assertions ({@code msg.(map[string]any)}, {@code msgMap["type"].(string)})
  * that panic on unexpected input; these helpers fail with a {@link MessageRejectedException} or a
- * {@link HandshakeRejection} that names the rule and the value instead.
+ * {@link Rejection} that names the rule and the value instead.
  */
 final class Messages {
   /** Names (users, players, rooms): 1-32 letters, digits, {@code _} or {@code -}. */
@@ -65,7 +65,7 @@ final class Messages {
     if (value.isPresent() && isName(value.get())) {
       return value.get();
     }
-    throw HandshakeRejection.of(
+    throw Rejection.of(
         400,
         what
             + " is required: 1-32 letters, digits, '_' or '-'"

@@ -5,7 +5,7 @@ import io.servicekit.DecodeException;
 import io.servicekit.ErrorAction;
 import io.servicekit.JsonConn;
 import io.servicekit.Scheduler;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.Duration;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * ResilientConnExample app = new ResilientConnExample(5, Duration.ofMinutes(5));
- * try (ServiceKitServer server = app.server(8080, WsConnConfig.defaults()).start()) {
+ * try (ServiceKitServer server = app.server(8080, WsConfig.defaults()).start()) {
  *   server.join();
  * }
  * }</pre>
@@ -133,20 +133,20 @@ public final class ResilientConnExample {
   }
 
   /** Creates connections that measure the error window on {@code config}'s scheduler. */
-  public WsHandler<Object, ResilientConn> handler(WsConnConfig config) {
+  public WsHandler<Object, ResilientConn> handler(WsConfig config) {
     Scheduler clock = config.scheduler();
     return request -> new ResilientConn(maxErrors, errorWindow, clock);
   }
 
   /** A server with the endpoint at {@link #PATH}; not started. */
-  public ServiceKitServer server(int port, WsConnConfig config) {
+  public ServiceKitServer server(int port, WsConfig config) {
     return ServiceKitServer.builder().port(port).ws(PATH, handler(config), config).build();
   }
 
   /** Runs the server on port 8080 (5 errors per 5 minutes) until the process is stopped. */
   public static void main(String[] args) throws Exception {
     ResilientConnExample app = new ResilientConnExample(5, Duration.ofMinutes(5));
-    try (ServiceKitServer server = app.server(8080, WsConnConfig.defaults()).start()) {
+    try (ServiceKitServer server = app.server(8080, WsConfig.defaults()).start()) {
       LOG.info("Resilient echo server listening on {}", server.wsUri(PATH));
       server.join();
     }

@@ -5,7 +5,7 @@ import io.servicekit.CloseStatus;
 import io.servicekit.Hub;
 import io.servicekit.JsonConn;
 import io.servicekit.MessageRejectedException;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <pre>{@code
  * RoomExample rooms = new RoomExample();
- * try (ServiceKitServer server = rooms.server(8080, WsConnConfig.defaults()).start()) {
+ * try (ServiceKitServer server = rooms.server(8080, WsConfig.defaults()).start()) {
  *   server.join();
  * }
  * }</pre>
@@ -159,7 +159,7 @@ public final class RoomExample {
   }
 
   /** A server with the rooms endpoint at {@link #PATH}; not started. */
-  public ServiceKitServer server(int port, WsConnConfig config) {
+  public ServiceKitServer server(int port, WsConfig config) {
     return ServiceKitServer.builder().port(port).ws(PATH, handler(), config).build();
   }
 }

@@ -3,7 +3,7 @@ package io.servicekit.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.demo.ops.DemoOps;
 import io.servicekit.jetty.ServiceKitServer;
 import java.net.InetAddress;
@@ -39,7 +39,7 @@ class BrowserTlsTest {
     NodeProject project = NodeProject.installed("browser", "playwright-core");
     DemoOps ops = DemoOps.from(Map.of("RATE_LIMIT_PER_IP", "1000", "TLS_PORT", "0"));
     ServiceKitServer server =
-        DemoServer.build(0, WsConnConfig.defaults().pingPeriod(), ops, null).server().start();
+        DemoServer.build(0, WsConfig.defaults().pingPeriod(), ops, null).server().start();
     HttpServer control =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     control.createContext(

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.demo.ops.DemoOps;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.TestWsClient;
@@ -31,7 +31,7 @@ class EchoConnLimitTest {
   @BeforeEach
   void start() throws Exception {
     ops = DemoOps.from(Map.of("RATE_LIMIT_PER_IP", "1000", "CONN_LIMIT_PER_IP", "" + LIMIT));
-    server = DemoServer.build(0, WsConnConfig.defaults().pingPeriod(), ops, null).server().start();
+    server = DemoServer.build(0, WsConfig.defaults().pingPeriod(), ops, null).server().start();
   }
 
   @AfterEach
@@ -77,7 +77,7 @@ class EchoConnLimitTest {
   void maxConnectionsCapsAllClientsTogetherAndIsValidated() throws Exception {
     server.stop();
     ops = DemoOps.from(Map.of("RATE_LIMIT_PER_IP", "1000", "MAX_CONNECTIONS", "2"));
-    server = DemoServer.build(0, WsConnConfig.defaults().pingPeriod(), ops, null).server().start();
+    server = DemoServer.build(0, WsConfig.defaults().pingPeriod(), ops, null).server().start();
     clients.add(TestWsClient.connect(server.wsUri("/echo")));
     clients.add(TestWsClient.connect(server.wsUri("/echo")));
     assertThatThrownBy(() -> clients.add(TestWsClient.connect(server.wsUri("/echo"))))

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.TestWsClient;
@@ -180,8 +180,8 @@ class TimeTest {
   void aSlowSubscriberDoesNotHoldUpTheOthers() throws Exception {
     TimeService time =
         new TimeService(new FakeScheduler(), Clock.systemUTC(), Duration.ofSeconds(1));
-    WsConnConfig config =
-        WsConnConfig.builder()
+    WsConfig config =
+        WsConfig.builder()
             .maxQueuedBytes(256 * 1024)
             .closeTimeout(Duration.ofMillis(200)) // its close frame cannot get through either
             .build();

@@ -3,7 +3,7 @@ package io.servicekit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.examples.AuthExample.Claims;
 import io.servicekit.examples.AuthExample.InMemoryTokenVerifier;
 import io.servicekit.jetty.ServiceKitServer;
@@ -19,7 +19,7 @@ class AuthExampleTest {
           .add("user-token", new Claims("u-user", "alice", Set.of("user")));
 
   private ServiceKitServer start() throws Exception {
-    return AuthExample.server(0, verifier, WsConnConfig.defaults()).start();
+    return AuthExample.server(0, verifier, WsConfig.defaults()).start();
   }
 
   private static TestWsClient.HandshakeFailed refusal(Runnable connect) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.examples.ChatServerExample.ChatServer;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.TestWsClient;
@@ -19,7 +19,7 @@ class ChatServerExampleTest {
   private final ChatServer chat = new ChatServer(InstantSource.fixed(Instant.ofEpochSecond(NOW)));
 
   private ServiceKitServer start() throws Exception {
-    return ChatServerExample.server(0, chat, WsConnConfig.defaults()).start();
+    return ChatServerExample.server(0, chat, WsConfig.defaults()).start();
   }
 
   @SuppressWarnings("unchecked")

@@ -3,9 +3,9 @@ package io.servicekit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.HandshakeRequest;
 import io.servicekit.OriginPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Request;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.TestWsClient;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class ConfigExamplesTest {
   /** A handshake to {@code host} carrying {@code origin} (none if null). */
-  private static HandshakeRequest handshake(String host, String origin) {
+  private static Request handshake(String host, String origin) {
     FakeRequest.Builder b = FakeRequest.builder().scheme("https").host(host).path("/ws");
     if (origin != null) {
       b.header("Origin", origin);
@@ -24,16 +24,16 @@ class ConfigExamplesTest {
 
   private static final String HOST = "api.yourdomain.com";
 
-  private static boolean allows(WsConnConfig config, String origin) {
+  private static boolean allows(WsConfig config, String origin) {
     OriginPolicy policy = config.originPolicy();
-    HandshakeRequest request = handshake(HOST, origin);
+    Request request = handshake(HOST, origin);
     assertThat(policy.allows(origin, request)).isEqualTo(policy.check(request));
     return policy.allows(origin, request);
   }
 
   @Test
   void customConfigurationHasTheReadmeValues() {
-    WsConnConfig config = ConfigExamples.customConfig();
+    WsConfig config = ConfigExamples.customConfig();
     assertThat(config.pingPeriod()).isEqualTo(Duration.ofSeconds(25));
     assertThat(config.pongPeriod()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.readBufferSize()).isEqualTo(4096);
@@ -49,7 +49,7 @@ class ConfigExamplesTest {
 
   @Test
   void productionIsConservativeAndAllowsOnlyTheListedOrigins() {
-    WsConnConfig config = ConfigExamples.forEnvironment("production");
+    WsConfig config = ConfigExamples.forEnvironment("production");
     assertThat(config.pingPeriod()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.pongPeriod()).isEqualTo(Duration.ofSeconds(60));
     assertThat(allows(config, "https://yourdomain.com")).isTrue();
@@ -61,12 +61,12 @@ class ConfigExamplesTest {
     assertThat(allows(config, "https://other.yourdomain.com")).isFalse();
     assertThat(allows(config, "null")).isFalse();
     // Everything else keeps the library defaults.
-    assertThat(config.maxMessageSize()).isEqualTo(WsConnConfig.defaults().maxMessageSize());
+    assertThat(config.maxMessageSize()).isEqualTo(WsConfig.defaults().maxMessageSize());
   }
 
   @Test
   void developmentIsLenientOnTimingButKeepsTheSameOriginCheck() {
-    WsConnConfig config = ConfigExamples.forEnvironment("development");
+    WsConfig config = ConfigExamples.forEnvironment("development");
     assertThat(config.pingPeriod()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.pongPeriod()).isEqualTo(Duration.ofSeconds(30));
     assertThat(allows(config, "https://" + HOST)).isTrue();

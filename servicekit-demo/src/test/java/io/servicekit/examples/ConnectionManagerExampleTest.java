@@ -3,7 +3,7 @@ package io.servicekit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.examples.ConnectionManagerExample.ConnectionManager;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.TestWsClient;
@@ -43,7 +43,7 @@ class ConnectionManagerExampleTest {
   void enforcesTheLimitWith503AndFreesASlotWhenAConnectionCloses() throws Exception {
     ConnectionManager manager = new ConnectionManager(2);
     try (ServiceKitServer server =
-        ConnectionManagerExample.server(0, manager, WsConnConfig.defaults()).start()) {
+        ConnectionManagerExample.server(0, manager, WsConfig.defaults()).start()) {
       TestWsClient a = join(server, "lobby");
       TestWsClient b = join(server, "games");
       assertThat(stats(server))
@@ -82,7 +82,7 @@ class ConnectionManagerExampleTest {
     List<TestWsClient> connected = new ArrayList<>();
     AtomicInteger refused503 = new AtomicInteger();
     try (ServiceKitServer server =
-            ConnectionManagerExample.server(0, manager, WsConnConfig.defaults()).start();
+            ConnectionManagerExample.server(0, manager, WsConfig.defaults()).start();
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<TestWsClient>> attempts = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
@@ -131,7 +131,7 @@ class ConnectionManagerExampleTest {
   void broadcastsToOneRoomOnlyAndRelaysMessagesToTheRest() throws Exception {
     ConnectionManager manager = new ConnectionManager(10);
     try (ServiceKitServer server =
-            ConnectionManagerExample.server(0, manager, WsConnConfig.defaults()).start();
+            ConnectionManagerExample.server(0, manager, WsConfig.defaults()).start();
         TestWsClient a = join(server, "lobby");
         TestWsClient b = join(server, "lobby");
         TestWsClient c = join(server, "other")) {

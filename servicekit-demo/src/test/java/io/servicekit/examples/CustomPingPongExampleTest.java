@@ -2,7 +2,7 @@ package io.servicekit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.TestWsClient;
@@ -24,7 +24,7 @@ class CustomPingPongExampleTest {
   private final FakeScheduler time = new FakeScheduler();
   // Fake time jumps while real writes may still be in flight: keep the write timeout out of the
   // way.
-  private final WsConnConfig config =
+  private final WsConfig config =
       CustomPingPongExample.config(time).toBuilder().writeTimeout(Duration.ofDays(1)).build();
   private final CustomPingPongExample app =
       new CustomPingPongExample(

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.TypedJsonCodec;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.examples.GameConnExample.GameInput;
 import io.servicekit.examples.GameConnExample.GameMessage;
 import io.servicekit.jetty.ServiceKitServer;
@@ -29,7 +29,7 @@ class GameConnExampleTest {
 
   @Test
   void welcomesThePlayerFirst() throws Exception {
-    try (ServiceKitServer server = game.server(0, WsConnConfig.defaults()).start();
+    try (ServiceKitServer server = game.server(0, WsConfig.defaults()).start();
         TestWsClient alice = TestWsClient.connect(uri(server, "r1", "alice"))) {
       assertThat(alice.awaitJson())
           .containsEntry("type", "welcome")
@@ -41,7 +41,7 @@ class GameConnExampleTest {
 
   @Test
   void dispatchesMovesToTheRoomAndChatsToTheOthers() throws Exception {
-    try (ServiceKitServer server = game.server(0, WsConnConfig.defaults()).start();
+    try (ServiceKitServer server = game.server(0, WsConfig.defaults()).start();
         TestWsClient alice = TestWsClient.connect(uri(server, "r1", "alice"));
         TestWsClient bob = TestWsClient.connect(uri(server, "r1", "bob"));
         TestWsClient carol = TestWsClient.connect(uri(server, "r2", "carol"))) {
@@ -82,7 +82,7 @@ class GameConnExampleTest {
 
   @Test
   void answersBadMessagesWithAnErrorAndKeepsTheConnection() throws Exception {
-    try (ServiceKitServer server = game.server(0, WsConnConfig.defaults()).start();
+    try (ServiceKitServer server = game.server(0, WsConfig.defaults()).start();
         TestWsClient alice = TestWsClient.connect(uri(server, "r1", "alice"))) {
       assertThat(alice.awaitJson()).containsEntry("type", "welcome");
       await().until(() -> game.players("r1") == 1);
@@ -110,12 +110,12 @@ class GameConnExampleTest {
     // Fields in declaration order, as Go encodes its struct.
     var codec = TypedJsonCodec.<GameInput, GameMessage>of(GameInput.class);
     assertThat(codec.encode(new GameMessage("tick", "alice", null, 5)))
-        .isEqualTo(Frame.text("{\"type\":\"tick\",\"playerId\":\"alice\",\"timestamp\":5}"));
+        .isEqualTo(Message.text("{\"type\":\"tick\",\"playerId\":\"alice\",\"timestamp\":5}"));
   }
 
   @Test
   void refusesAHandshakeWithoutAValidPlayer() throws Exception {
-    try (ServiceKitServer server = game.server(0, WsConnConfig.defaults()).start()) {
+    try (ServiceKitServer server = game.server(0, WsConfig.defaults()).start()) {
       assertThatThrownBy(() -> TestWsClient.connect(server.wsUri("/games/r1")))
           .isInstanceOfSatisfying(
               TestWsClient.HandshakeFailed.class,

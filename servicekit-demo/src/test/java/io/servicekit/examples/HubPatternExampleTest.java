@@ -3,7 +3,7 @@ package io.servicekit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.TestWsClient;
 import java.util.Map;
@@ -14,7 +14,7 @@ class HubPatternExampleTest {
 
   @Test
   void relaysToEveryoneButTheSenderAndForgetsClosedClients() throws Exception {
-    try (ServiceKitServer server = hub.server(0, WsConnConfig.defaults()).start();
+    try (ServiceKitServer server = hub.server(0, WsConfig.defaults()).start();
         TestWsClient a = TestWsClient.connect(server.wsUri(HubPatternExample.PATH));
         TestWsClient b = TestWsClient.connect(server.wsUri(HubPatternExample.PATH))) {
       TestWsClient c = TestWsClient.connect(server.wsUri(HubPatternExample.PATH));

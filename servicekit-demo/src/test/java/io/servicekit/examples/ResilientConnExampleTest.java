@@ -3,7 +3,7 @@ package io.servicekit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.TestWsClient;
@@ -31,7 +31,7 @@ class ResilientConnExampleTest {
 
   @Test
   void toleratesInvalidJsonUpToMaxErrorsThenClosesWithTheDecodeErrorsCode() throws Exception {
-    try (ServiceKitServer server = app.server(0, WsConnConfig.defaults()).start();
+    try (ServiceKitServer server = app.server(0, WsConfig.defaults()).start();
         TestWsClient client = TestWsClient.connect(server.wsUri(ResilientConnExample.PATH))) {
       client.sendText("{not json");
       expectDropped(client, 1);
@@ -51,8 +51,8 @@ class ResilientConnExampleTest {
 
   @Test
   void aQuietErrorWindowRestoresTheBudget() throws Exception {
-    WsConnConfig config =
-        WsConnConfig.builder()
+    WsConfig config =
+        WsConfig.builder()
             .pingPeriod(Duration.ofHours(1))
             .pongPeriod(Duration.ofHours(1))
             .writeTimeout(NO_WRITE_TIMEOUT)
@@ -80,8 +80,8 @@ class ResilientConnExampleTest {
 
   @Test
   void timeoutWarnsTheClientBeforeClosingWith1001() throws Exception {
-    WsConnConfig config =
-        WsConnConfig.builder()
+    WsConfig config =
+        WsConfig.builder()
             .pingPeriod(Duration.ofSeconds(30))
             .pongPeriod(Duration.ofSeconds(60))
             .writeTimeout(NO_WRITE_TIMEOUT)

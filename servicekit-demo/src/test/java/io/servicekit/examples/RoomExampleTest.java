@@ -3,7 +3,7 @@ package io.servicekit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.TestWsClient;
 import java.util.Map;
@@ -33,7 +33,7 @@ class RoomExampleTest {
 
   @Test
   void broadcastsToTheRoomExceptTheSender() throws Exception {
-    try (ServiceKitServer server = rooms.server(0, WsConnConfig.defaults()).start();
+    try (ServiceKitServer server = rooms.server(0, WsConfig.defaults()).start();
         TestWsClient a = TestWsClient.connect(server.wsUri(RoomExample.PATH));
         TestWsClient b = TestWsClient.connect(server.wsUri(RoomExample.PATH));
         TestWsClient c = TestWsClient.connect(server.wsUri(RoomExample.PATH))) {
@@ -68,7 +68,7 @@ class RoomExampleTest {
 
   @Test
   void closedConnectionsLeaveTheirRooms() throws Exception {
-    try (ServiceKitServer server = rooms.server(0, WsConnConfig.defaults()).start();
+    try (ServiceKitServer server = rooms.server(0, WsConfig.defaults()).start();
         TestWsClient a = TestWsClient.connect(server.wsUri(RoomExample.PATH))) {
       TestWsClient b = TestWsClient.connect(server.wsUri(RoomExample.PATH));
       join(a, "r1", 1);
@@ -82,7 +82,7 @@ class RoomExampleTest {
 
   @Test
   void answersBadMessagesWithAnErrorAndKeepsTheConnection() throws Exception {
-    try (ServiceKitServer server = rooms.server(0, WsConnConfig.defaults()).start();
+    try (ServiceKitServer server = rooms.server(0, WsConfig.defaults()).start();
         TestWsClient a = TestWsClient.connect(server.wsUri(RoomExample.PATH))) {
       say(a, "r1", "not a member");
       assertThat(a.awaitJson())

@@ -6,7 +6,6 @@ import com.google.protobuf.Parser;
 import io.servicekit.Codec;
 import io.servicekit.DecodeException;
 import io.servicekit.EncodeException;
-import io.servicekit.Frame;
 import java.util.Objects;
 
 /**
@@ -41,8 +40,8 @@ public final class BinaryProtoCodec<I extends Message, O extends Message> implem
 
   @Override
   @SuppressWarnings("unchecked") // the parser of an I parses an I
-  public I decode(Frame frame) throws DecodeException {
-    if (!(frame instanceof Frame.Binary binary)) {
+  public I decode(io.servicekit.Message frame) throws DecodeException {
+    if (!(frame instanceof io.servicekit.Message.Binary binary)) {
       throw DecodeException.unsupportedFrame("BinaryProtoCodec", frame);
     }
     try {
@@ -54,7 +53,7 @@ public final class BinaryProtoCodec<I extends Message, O extends Message> implem
   }
 
   @Override
-  public Frame encode(O message) throws EncodeException {
-    return Frame.binary(message.toByteArray());
+  public io.servicekit.Message encode(O message) throws EncodeException {
+    return io.servicekit.Message.binary(message.toByteArray());
   }
 }

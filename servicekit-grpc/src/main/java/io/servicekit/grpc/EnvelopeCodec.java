@@ -1,7 +1,7 @@
 package io.servicekit.grpc;
 
 import io.servicekit.Codec;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.MessageRejectedException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
@@ -31,8 +31,8 @@ public final class EnvelopeCodec implements Codec<Envelope, Envelope> {
   private EnvelopeCodec() {}
 
   @Override
-  public Envelope decode(Frame frame) {
-    if (!(frame instanceof Frame.Text text)) {
+  public Envelope decode(Message frame) {
+    if (!(frame instanceof Message.Text text)) {
       throw new MessageRejectedException(
           "invalid envelope: binary frames are not accepted; send JSON text");
     }
@@ -75,8 +75,8 @@ public final class EnvelopeCodec implements Codec<Envelope, Envelope> {
   }
 
   @Override
-  public Frame encode(Envelope message) {
-    return Frame.text(message.toJson());
+  public Message encode(Envelope message) {
+    return Message.text(message.toJson());
   }
 
   private static String describe(JsonNode node) {

@@ -9,7 +9,6 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
-import io.servicekit.Frame;
 import io.servicekit.WsSession;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -266,13 +265,13 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
   /** The Go library's grpcws heartbeat {@code {"type":"ping","pingId":n}} (ids from 1). */
   @Override
   public void sendPing() {
-    sendFrame(Frame.text(Envelope.ping(pings.incrementAndGet()).toJson()));
+    sendFrame(io.servicekit.Message.text(Envelope.ping(pings.incrementAndGet()).toJson()));
   }
 
   /** The grpcws error envelope {@code {"type":"error","error":"..."}}. */
   @Override
   public boolean sendError(String message) {
-    return sendFrame(Frame.text(Envelope.error(message).toJson()));
+    return sendFrame(io.servicekit.Message.text(Envelope.error(message).toJson()));
   }
 
   private static String describe(Status status) {

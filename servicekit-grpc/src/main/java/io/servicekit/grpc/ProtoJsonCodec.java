@@ -6,7 +6,6 @@ import com.google.protobuf.util.JsonFormat;
 import io.servicekit.Codec;
 import io.servicekit.DecodeException;
 import io.servicekit.EncodeException;
-import io.servicekit.Frame;
 import java.util.Objects;
 
 /**
@@ -59,8 +58,8 @@ public final class ProtoJsonCodec<I extends Message, O extends Message> implemen
 
   @Override
   @SuppressWarnings("unchecked") // the builder of an I builds an I
-  public I decode(Frame frame) throws DecodeException {
-    if (!(frame instanceof Frame.Text text)) {
+  public I decode(io.servicekit.Message frame) throws DecodeException {
+    if (!(frame instanceof io.servicekit.Message.Text text)) {
       throw DecodeException.unsupportedFrame("ProtoJsonCodec", frame);
     }
     Message.Builder builder = prototype.newBuilderForType();
@@ -78,9 +77,9 @@ public final class ProtoJsonCodec<I extends Message, O extends Message> implemen
   }
 
   @Override
-  public Frame encode(O message) throws EncodeException {
+  public io.servicekit.Message encode(O message) throws EncodeException {
     try {
-      return Frame.text(printer.print(message));
+      return io.servicekit.Message.text(printer.print(message));
     } catch (InvalidProtocolBufferException e) {
       throw new EncodeException("cannot print " + message.getDescriptorForType().getFullName(), e);
     }

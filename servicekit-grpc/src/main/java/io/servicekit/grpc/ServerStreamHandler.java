@@ -1,8 +1,8 @@
 package io.servicekit.grpc;
 
 import com.google.protobuf.Message;
-import io.servicekit.HandshakeRejection;
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
 import io.servicekit.WsHandler;
 import java.util.Objects;
 
@@ -50,14 +50,14 @@ public final class ServerStreamHandler<Req extends Message, Resp extends Message
   }
 
   @Override
-  public GrpcWsConn<Req, Resp> validate(HandshakeRequest request) throws HandshakeRejection {
+  public GrpcWsConn<Req, Resp> validate(Request request) throws Rejection {
     Req req;
     try {
       req = Objects.requireNonNull(parser.parse(request), "the request parser returned null");
-    } catch (HandshakeRejection e) {
+    } catch (Rejection e) {
       throw e;
     } catch (Exception e) {
-      throw HandshakeRejection.of(
+      throw Rejection.of(
           400, "invalid request: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
     }
     return new GrpcWsConn<Req, Resp>(

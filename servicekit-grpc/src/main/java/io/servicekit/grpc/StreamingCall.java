@@ -1,7 +1,7 @@
 package io.servicekit.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Request;
 
 /**
  * Opens a client-streaming or bidirectional gRPC call, usually with a grpc-java async stub:
@@ -22,6 +22,5 @@ import io.servicekit.HandshakeRequest;
 @FunctionalInterface
 public interface StreamingCall<Req, Resp> {
   /** Starts the call and returns its request stream. */
-  StreamObserver<Req> start(HandshakeRequest request, StreamObserver<Resp> responses)
-      throws Exception;
+  StreamObserver<Req> start(Request request, StreamObserver<Resp> responses) throws Exception;
 }

@@ -1,7 +1,7 @@
 package io.servicekit.grpc;
 
 import com.google.protobuf.Message;
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Request;
 import io.servicekit.WsHandler;
 import java.util.Objects;
 
@@ -31,7 +31,7 @@ abstract class StreamingCallHandler<Req extends Message, Resp extends Message>
   }
 
   @Override
-  public final GrpcWsConn<Req, Resp> validate(HandshakeRequest request) {
+  public final GrpcWsConn<Req, Resp> validate(Request request) {
     return new GrpcWsConn<Req, Resp>(
         kind,
         name,

@@ -10,9 +10,9 @@ import com.google.protobuf.util.JsonFormat;
 import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.DecodeException;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.MessageRejectedException;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.TestWsClient;
@@ -43,44 +43,45 @@ class CodecTest {
   void encodesTypeFirstAndOmitsEmptyFields() {
     EnvelopeCodec codec = EnvelopeCodec.INSTANCE;
     assertThat(codec.encode(Envelope.data("{\"seconds\":\"1\"}")))
-        .isEqualTo(Frame.text("{\"type\":\"data\",\"data\":{\"seconds\":\"1\"}}"));
+        .isEqualTo(Message.text("{\"type\":\"data\",\"data\":{\"seconds\":\"1\"}}"));
     assertThat(codec.encode(Envelope.error("boom \"x\"")))
-        .isEqualTo(Frame.text("{\"type\":\"error\",\"error\":\"boom \\\"x\\\"\"}"));
-    assertThat(codec.encode(Envelope.error(""))).isEqualTo(Frame.text("{\"type\":\"error\"}"));
+        .isEqualTo(Message.text("{\"type\":\"error\",\"error\":\"boom \\\"x\\\"\"}"));
+    assertThat(codec.encode(Envelope.error(""))).isEqualTo(Message.text("{\"type\":\"error\"}"));
     assertThat(codec.encode(Envelope.streamEnd()))
-        .isEqualTo(Frame.text("{\"type\":\"stream_end\"}"));
+        .isEqualTo(Message.text("{\"type\":\"stream_end\"}"));
     assertThat(codec.encode(Envelope.ping(123)))
-        .isEqualTo(Frame.text("{\"type\":\"ping\",\"pingId\":123}"));
+        .isEqualTo(Message.text("{\"type\":\"ping\",\"pingId\":123}"));
     assertThatThrownBy(() -> Envelope.of("")).hasMessageContaining("type must not be empty");
   }
 
   @Test
   void decodesEveryClientMessage() {
     EnvelopeCodec codec = EnvelopeCodec.INSTANCE;
-    Envelope d = codec.decode(Frame.text("{\"type\":\"data\",\"data\":{\"seconds\":1234567890}}"));
+    Envelope d =
+        codec.decode(Message.text("{\"type\":\"data\",\"data\":{\"seconds\":1234567890}}"));
     assertThat(d.type()).isEqualTo("data");
     assertThat(d.data()).isEqualTo("{\"seconds\":1234567890}");
-    assertThat(codec.decode(Frame.text("{\"type\":\"ping\",\"pingId\":42}")).pingId())
+    assertThat(codec.decode(Message.text("{\"type\":\"ping\",\"pingId\":42}")).pingId())
         .isEqualTo(42);
-    assertThat(codec.decode(Frame.text("{\"type\":\"pong\",\"pingId\":42}")).pingId())
+    assertThat(codec.decode(Message.text("{\"type\":\"pong\",\"pingId\":42}")).pingId())
         .isEqualTo(42);
-    assertThat(codec.decode(Frame.text("{\"type\":\"cancel\"}")).type()).isEqualTo("cancel");
-    assertThat(codec.decode(Frame.text("{\"type\":\"end_send\",\"extra\":1}")).type())
+    assertThat(codec.decode(Message.text("{\"type\":\"cancel\"}")).type()).isEqualTo("cancel");
+    assertThat(codec.decode(Message.text("{\"type\":\"end_send\",\"extra\":1}")).type())
         .isEqualTo("end_send");
-    assertThat(codec.decode(Frame.text("{\"type\":\"error\",\"error\":\"e\"}")).error())
+    assertThat(codec.decode(Message.text("{\"type\":\"error\",\"error\":\"e\"}")).error())
         .isEqualTo("e");
     // 64-bit values survive verbatim (upstream lost precision above 2^53)
     assertThat(
             codec
-                .decode(Frame.text("{\"type\":\"data\",\"data\":{\"value\":9007199254740993}}"))
+                .decode(Message.text("{\"type\":\"data\",\"data\":{\"value\":9007199254740993}}"))
                 .data())
         .isEqualTo("{\"value\":9007199254740993}");
-    assertThatThrownBy(() -> codec.decode(Frame.text("{bad")))
+    assertThatThrownBy(() -> codec.decode(Message.text("{bad")))
         .isInstanceOf(MessageRejectedException.class)
         .hasMessageStartingWith("invalid envelope: not JSON");
-    assertThatThrownBy(() -> codec.decode(Frame.text("{\"type\":\"ping\",\"pingId\":\"x\"}")))
+    assertThatThrownBy(() -> codec.decode(Message.text("{\"type\":\"ping\",\"pingId\":\"x\"}")))
         .hasMessageContaining("\"pingId\" must be an integer");
-    assertThatThrownBy(() -> codec.decode(Frame.text("{\"type\":1}")))
+    assertThatThrownBy(() -> codec.decode(Message.text("{\"type\":1}")))
         .hasMessageContaining("\"type\" must be a non-empty string, got number 1");
   }
 
@@ -96,7 +97,7 @@ class CodecTest {
             "{\"type\":\"data\",\"data\":8e3026596450}",
             "{\"type\":\"data\",\"data\":{\"x\":[-1E-3000000000]}}",
             "{\"type\":\"ping\",\"pingId\":9e9999999999}")) {
-      assertThatThrownBy(() -> EnvelopeCodec.INSTANCE.decode(Frame.text(json)))
+      assertThatThrownBy(() -> EnvelopeCodec.INSTANCE.decode(Message.text(json)))
           .as(json)
           .isInstanceOf(MessageRejectedException.class)
           .hasMessageStartingWith("invalid envelope: not JSON: number out of range: ");
@@ -104,7 +105,7 @@ class CodecTest {
     // big but representable exponents are kept exactly
     assertThat(
             EnvelopeCodec.INSTANCE
-                .decode(Frame.text("{\"type\":\"data\",\"data\":[1e999999999]}"))
+                .decode(Message.text("{\"type\":\"data\",\"data\":[1e999999999]}"))
                 .data())
         .isEqualTo("[1E+999999999]");
   }
@@ -112,7 +113,8 @@ class CodecTest {
   @Test
   void bigIntegerDataReachesTheMessageExactly() throws Exception {
     Envelope d =
-        EnvelopeCodec.INSTANCE.decode(Frame.text("{\"type\":\"data\",\"data\":9007199254740993}"));
+        EnvelopeCodec.INSTANCE.decode(
+            Message.text("{\"type\":\"data\",\"data\":9007199254740993}"));
     Int64Value.Builder b = Int64Value.newBuilder();
     JsonFormat.parser().merge(d.data(), b);
     assertThat(b.getValue()).isEqualTo(9007199254740993L);
@@ -122,15 +124,15 @@ class CodecTest {
   void protoJsonCodecRoundTripsWithProtobufsJsonMapping() {
     ProtoJsonCodec<Timestamp, Timestamp> codec =
         new ProtoJsonCodec<>(Timestamp.getDefaultInstance());
-    assertThat(codec.encode(T)).isEqualTo(Frame.text("\"2009-02-13T23:31:30Z\""));
-    assertThat(codec.decode(Frame.text("\"2025-01-15T10:30:00Z\"")).getSeconds())
+    assertThat(codec.encode(T)).isEqualTo(Message.text("\"2009-02-13T23:31:30Z\""));
+    assertThat(codec.decode(Message.text("\"2025-01-15T10:30:00Z\"")).getSeconds())
         .isEqualTo(1736937000L);
-    assertThatThrownBy(() -> codec.decode(Frame.text("\"yesterday\"")))
+    assertThatThrownBy(() -> codec.decode(Message.text("\"yesterday\"")))
         .isInstanceOfSatisfying(
             DecodeException.class,
             e -> assertThat(e.status().code()).isEqualTo(CloseStatus.INVALID_PAYLOAD))
         .hasMessageContaining("invalid protobuf JSON for google.protobuf.Timestamp");
-    assertThatThrownBy(() -> codec.decode(Frame.binary(new byte[] {1})))
+    assertThatThrownBy(() -> codec.decode(Message.binary(new byte[] {1})))
         .isInstanceOfSatisfying(
             DecodeException.class,
             e -> assertThat(e.status().code()).isEqualTo(CloseStatus.UNSUPPORTED_DATA));
@@ -140,20 +142,20 @@ class CodecTest {
             JsonFormat.parser().ignoringUnknownFields(),
             JsonFormat.printer());
     assertThat(lenient.parser()).isNotNull();
-    assertThat(lenient.decode(Frame.text("\"x\"")).getValue()).isEqualTo("x");
+    assertThat(lenient.decode(Message.text("\"x\"")).getValue()).isEqualTo("x");
   }
 
   @Test
   void binaryProtoCodecRoundTripsAndRefusesText() {
     BinaryProtoCodec<Timestamp, Timestamp> codec =
         new BinaryProtoCodec<>(Timestamp.getDefaultInstance());
-    Frame f = codec.encode(T);
-    assertThat(f.type()).isEqualTo(Frame.Type.BINARY);
+    Message f = codec.encode(T);
+    assertThat(f.type()).isEqualTo(Message.Type.BINARY);
     assertThat(codec.decode(f)).isEqualTo(T);
-    assertThatThrownBy(() -> codec.decode(Frame.binary(new byte[] {(byte) 0xff})))
+    assertThatThrownBy(() -> codec.decode(Message.binary(new byte[] {(byte) 0xff})))
         .isInstanceOf(DecodeException.class)
         .hasMessageContaining("invalid protobuf bytes for google.protobuf.Timestamp");
-    assertThatThrownBy(() -> codec.decode(Frame.text("{}")))
+    assertThatThrownBy(() -> codec.decode(Message.text("{}")))
         .isInstanceOfSatisfying(
             DecodeException.class,
             e -> assertThat(e.status().code()).isEqualTo(CloseStatus.UNSUPPORTED_DATA));
@@ -181,8 +183,7 @@ class CodecTest {
   @Test
   void binaryCodecConnectionSurvivesTheTypeScriptClientsPong() throws Exception {
     FakeScheduler time = new FakeScheduler();
-    WsConnConfig config =
-        WsConnConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1)).build();
+    WsConfig config = WsConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1)).build();
     try (ServiceKitServer server =
             ServiceKitServer.builder()
                 .port(0)

@@ -3,7 +3,7 @@ package io.servicekit.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.props.Gens;
 import io.servicekit.props.Prop;
@@ -173,9 +173,9 @@ class EnvelopeCodecPropertyTest {
         2000,
         EnvelopeCodecPropertyTest::envelope,
         e -> {
-          Frame frame = CODEC.encode(e);
-          assertThat(frame).isInstanceOf(Frame.Text.class);
-          String text = ((Frame.Text) frame).text();
+          Message frame = CODEC.encode(e);
+          assertThat(frame).isInstanceOf(Message.Text.class);
+          String text = ((Message.Text) frame).text();
           assertThat(text).startsWith("{\"type\":");
           Envelope back = CODEC.decode(frame);
           assertThat(back.type()).isEqualTo(e.type());
@@ -189,7 +189,7 @@ class EnvelopeCodecPropertyTest {
             assertThat(back.data()).isNotNull();
             assertThat(norm(EXACT.readTree(back.data()))).isEqualTo(norm(EXACT.readTree(e.data())));
           }
-          Frame again = CODEC.encode(back);
+          Message again = CODEC.encode(back);
           assertThat(CODEC.decode(again)).isEqualTo(back);
           assertThat(CODEC.encode(CODEC.decode(again))).isEqualTo(again);
         });
@@ -258,7 +258,7 @@ class EnvelopeCodecPropertyTest {
         text -> {
           Envelope e;
           try {
-            e = CODEC.decode(Frame.text(text));
+            e = CODEC.decode(Message.text(text));
           } catch (MessageRejectedException rejected) {
             assertThat(rejected.getMessage()).startsWith("invalid envelope: ");
             outcomes[1]++;
@@ -288,7 +288,7 @@ class EnvelopeCodecPropertyTest {
                 ? envelope(r, size).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)
                 : Gens.bytes(r, size, TOKENS),
         b ->
-            assertThatThrownBy(() -> CODEC.decode(Frame.binary(b)))
+            assertThatThrownBy(() -> CODEC.decode(Message.binary(b)))
                 .isInstanceOf(MessageRejectedException.class)
                 .hasMessage("invalid envelope: binary frames are not accepted; send JSON text"));
   }
@@ -325,9 +325,9 @@ class EnvelopeCodecPropertyTest {
           }
           String deep = "{\"type\":\"data\",\"data\":" + open + "1" + close.reverse() + "}";
           if (depth <= maxDepth) {
-            assertThat(CODEC.decode(Frame.text(deep)).data()).hasSize(deep.length() - 23);
+            assertThat(CODEC.decode(Message.text(deep)).data()).hasSize(deep.length() - 23);
           } else {
-            assertThatThrownBy(() -> CODEC.decode(Frame.text(deep)))
+            assertThatThrownBy(() -> CODEC.decode(Message.text(deep)))
                 .isInstanceOf(MessageRejectedException.class)
                 .hasMessageStartingWith("invalid envelope: not JSON")
                 .hasMessageContaining("nesting depth");
@@ -335,9 +335,9 @@ class EnvelopeCodecPropertyTest {
           String number = (a[3] == 0 ? "" : "-") + "7".repeat(digits);
           String big = "{\"type\":\"data\",\"data\":[" + number + "]}";
           if (digits <= maxDigits) {
-            assertThat(CODEC.decode(Frame.text(big)).data()).isEqualTo("[" + number + "]");
+            assertThat(CODEC.decode(Message.text(big)).data()).isEqualTo("[" + number + "]");
           } else {
-            assertThatThrownBy(() -> CODEC.decode(Frame.text(big)))
+            assertThatThrownBy(() -> CODEC.decode(Message.text(big)))
                 .isInstanceOf(MessageRejectedException.class)
                 .hasMessageStartingWith("invalid envelope: not JSON")
                 .hasMessageContaining("Number value length");

@@ -6,7 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
@@ -46,8 +46,8 @@ final class Fixture implements AutoCloseable {
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
-    WsConnConfig config =
-        WsConnConfig.builder()
+    WsConfig config =
+        WsConfig.builder()
             .scheduler(time)
             .writeTimeout(Duration.ofDays(1))
             .maxQueuedBytes(MAX_QUEUED_BYTES)

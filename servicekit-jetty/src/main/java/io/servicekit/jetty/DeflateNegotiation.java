@@ -1,13 +1,13 @@
 package io.servicekit.jetty;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.websocket.api.ExtensionConfig;
 
 /**
  * Chooses the permessage-deflate answer (RFC 7692 §7.1) from the client's offers, for a route whose
- * {@link WsConnConfig#compression()} is on.
+ * {@link WsConfig#compression()} is on.
  *
  * <p>Jetty's {@code PerMessageDeflateExtension} compresses with {@code java.util.zip}, whose window
  * is always 15 bits, and drops both window-bits parameters from its answer. Left alone it would
@@ -36,8 +36,7 @@ final class DeflateNegotiation {
   private DeflateNegotiation() {}
 
   /** The answer to {@code offers}, or null to decline them all (the reasons go to {@code why}). */
-  static ExtensionConfig answer(
-      List<ExtensionConfig> offers, WsConnConfig config, StringBuilder why) {
+  static ExtensionConfig answer(List<ExtensionConfig> offers, WsConfig config, StringBuilder why) {
     for (ExtensionConfig offer : offers) {
       if (!offer.getName().equalsIgnoreCase(NAME)) {
         continue;

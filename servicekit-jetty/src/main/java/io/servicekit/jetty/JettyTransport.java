@@ -1,6 +1,6 @@
 package io.servicekit.jetty;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsConnection;
 import io.servicekit.spi.Transport;
 import java.nio.ByteBuffer;
@@ -16,22 +16,22 @@ import org.eclipse.jetty.websocket.api.Session;
  */
 public final class JettyTransport implements Session.Listener, Transport {
   private final WsConnection<?> connection;
-  private final WsConnConfig config;
+  private final WsConfig config;
   private final Observer observer;
   private final java.util.function.Consumer<WsConnection<?>> afterOpen;
   private volatile Session session;
 
-  JettyTransport(WsConnection<?> connection, WsConnConfig config) {
+  JettyTransport(WsConnection<?> connection, WsConfig config) {
     this(connection, config, Observer.NONE);
   }
 
-  JettyTransport(WsConnection<?> connection, WsConnConfig config, Observer observer) {
+  JettyTransport(WsConnection<?> connection, WsConfig config, Observer observer) {
     this(connection, config, observer, c -> {});
   }
 
   JettyTransport(
       WsConnection<?> connection,
-      WsConnConfig config,
+      WsConfig config,
       Observer observer,
       java.util.function.Consumer<WsConnection<?>> afterOpen) {
     this.connection = connection;

@@ -1,8 +1,8 @@
 package io.servicekit.jetty;
 
 import io.servicekit.CloseStatus;
+import io.servicekit.WsConfig;
 import io.servicekit.WsConn;
-import io.servicekit.WsConnConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.middleware.Middleware;
@@ -510,12 +510,12 @@ public final class ServiceKitServer implements AutoCloseable {
 
     /** A WebSocket endpoint with the default configuration. */
     public <I, C extends WsConn<I>> Builder ws(String path, WsHandler<I, C> handler) {
-      return ws(path, handler, WsConnConfig.defaults());
+      return ws(path, handler, WsConfig.defaults());
     }
 
     /** A WebSocket endpoint. */
     public <I, C extends WsConn<I>> Builder ws(
-        String path, WsHandler<I, C> handler, WsConnConfig config) {
+        String path, WsHandler<I, C> handler, WsConfig config) {
       return route(path, WsServe.handler(handler, config));
     }
 

@@ -1,6 +1,6 @@
 package io.servicekit.jetty;
 
-import io.servicekit.HandshakeRejection;
+import io.servicekit.Rejection;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseConn;
 import io.servicekit.sse.SseConnection;
@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  *   <li>not GET (HEAD, POST, PUT, ...): 405 with {@code Allow: GET};
  *   <li>{@code Last-Event-ID} repeated or longer than {@link SseConfig#maxLastEventIdLength()}:
  *       400;
- *   <li>{@link SseHandler#validate} throws {@link HandshakeRejection}: its status, headers and
- *       body; {@link SseNoContent}: 204 (browsers stop reconnecting); anything else or null: 500;
+ *   <li>{@link SseHandler#validate} throws {@link Rejection}: its status, headers and body; {@link
+ *       SseNoContent}: 204 (browsers stop reconnecting); anything else or null: 500;
  *   <li>with resumption, the stream-id function refuses: as for {@code validate};
  *   <li>status 200 with {@code Content-Type: text/event-stream}, {@code Cache-Control: no-cache},
  *       {@code Connection: keep-alive} (HTTP/1.1 only) and {@code X-Accel-Buffering: no}; then
@@ -102,7 +102,7 @@ public final class SseServe extends Handler.Abstract {
           Map.of("Allow", "GET"));
       return true;
     }
-    JettyHandshakeRequest handshake = JettyHandshakeRequest.of(request);
+    JettyRequest handshake = JettyRequest.of(request);
     SseConnection connection;
     try {
       String lastEventId = SseConnection.lastEventId(handshake, config);
@@ -111,7 +111,7 @@ public final class SseServe extends Handler.Abstract {
         throw new IllegalStateException("validate returned null");
       }
       connection = new SseConnection(conn, config, handshake, lastEventId);
-    } catch (HandshakeRejection rejection) {
+    } catch (Rejection rejection) {
       Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
       return true;
     } catch (SseNoContent stop) {

@@ -1,6 +1,6 @@
 package io.servicekit.jetty;
 
-import io.servicekit.HandshakeRejection;
+import io.servicekit.Rejection;
 import io.servicekit.streamable.GracefulHandler;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamResponse;
@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  *       io.servicekit.streamable.AcceptHeader});
  *   <li>a {@link SingleResponse} is written as is; a {@link StreamResponse} gets the SSE headers
  *       {@link SseServe} sends plus its own, and its producer runs on a virtual thread; {@link
- *       HandshakeRejection} answers its status, headers and plain-text body; any other exception
- *       (or null) answers 500 {@code {"error":"internal server error"}} and is logged.
+ *       Rejection} answers its status, headers and plain-text body; any other exception (or null)
+ *       answers 500 {@code {"error":"internal server error"}} and is logged.
  * </ol>
  *
  * <p>A client that goes away under a stream is noticed promptly (Jetty's failure report, a failed
@@ -181,7 +181,7 @@ public final class StreamableServe extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    JettyHandshakeRequest head = JettyHandshakeRequest.of(request);
+    JettyRequest head = JettyRequest.of(request);
     long declared = request.getLength();
     if (declared > config.maxBodyBytes()) {
       tooLarge(response, callback, "Content-Length " + declared);
@@ -208,10 +208,10 @@ public final class StreamableServe extends Handler.Abstract {
     private final Request request;
     private final Response response;
     private final Callback callback;
-    private final JettyHandshakeRequest head;
+    private final JettyRequest head;
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
 
-    BodyReader(Request request, Response response, Callback callback, JettyHandshakeRequest head) {
+    BodyReader(Request request, Response response, Callback callback, JettyRequest head) {
       this.request = request;
       this.response = response;
       this.callback = callback;
@@ -258,18 +258,14 @@ public final class StreamableServe extends Handler.Abstract {
   }
 
   private void respond(
-      Request request,
-      Response response,
-      Callback callback,
-      JettyHandshakeRequest head,
-      byte[] body) {
+      Request request, Response response, Callback callback, JettyRequest head, byte[] body) {
     StreamableResponse answer;
     try {
       answer = handler.handle(StreamableRequest.of(head, body));
       if (answer == null) {
         throw new IllegalStateException("StreamableHandler returned null");
       }
-    } catch (HandshakeRejection rejection) {
+    } catch (Rejection rejection) {
       Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
       return;
     } catch (Throwable e) {
@@ -296,7 +292,7 @@ public final class StreamableServe extends Handler.Abstract {
       Request request,
       Response response,
       Callback callback,
-      JettyHandshakeRequest head,
+      JettyRequest head,
       StreamResponse answer) {
     response.setStatus(answer.status());
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");

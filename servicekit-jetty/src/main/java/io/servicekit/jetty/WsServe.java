@@ -1,9 +1,9 @@
 package io.servicekit.jetty;
 
 import io.servicekit.CloseStatus;
-import io.servicekit.HandshakeRejection;
+import io.servicekit.Rejection;
+import io.servicekit.WsConfig;
 import io.servicekit.WsConn;
-import io.servicekit.WsConnConfig;
 import io.servicekit.WsConnection;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
@@ -55,15 +55,14 @@ import org.slf4j.LoggerFactory;
  *       bytes): 400;
  *   <li>origin refused by the {@link io.servicekit.OriginPolicy}: 403 {@code {"error":"origin not
  *       allowed"}};
- *   <li>{@link WsHandler#validate} throws {@link HandshakeRejection}: its status, headers and body;
- *       any other exception: 500;
+ *   <li>{@link WsHandler#validate} throws {@link Rejection}: its status, headers and body; any
+ *       other exception: 500;
  *   <li>a header Jetty cannot parse during the upgrade (e.g. a {@code Sec-WebSocket-Extensions}
  *       value with an unterminated quote): 400 naming the problem; offered extensions that are
  *       merely unknown are ignored;
- *   <li>upgrade (101), then the connection's lifecycle runs. With {@link
- *       WsConnConfig#compression()} on, the first permessage-deflate offer the server can honour is
- *       accepted and the others are declined (see {@code DeflateNegotiation}); no other extension
- *       is ever accepted.
+ *   <li>upgrade (101), then the connection's lifecycle runs. With {@link WsConfig#compression()}
+ *       on, the first permessage-deflate offer the server can honour is accepted and the others are
+ *       declined (see {@code DeflateNegotiation}); no other extension is ever accepted.
  * </ol>
  *
  * <p>Open connections are tracked: {@link #sessions()} lists them and {@link #closeAll} closes them
@@ -76,7 +75,7 @@ public final class WsServe extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(WsServe.class);
 
   private final WsHandler<?, ?> handler;
-  private final WsConnConfig config;
+  private final WsConfig config;
   private volatile ServerWebSocketContainer fallbackContainer;
   private volatile MetricsListener metrics = MetricsListener.NOOP;
   private final Map<WsConnection<?>, String> open = new ConcurrentHashMap<>();
@@ -84,25 +83,24 @@ public final class WsServe extends Handler.Abstract {
   private volatile CloseStatus closingAll;
   private final AtomicInteger compressed = new AtomicInteger();
 
-  private WsServe(WsHandler<?, ?> handler, WsConnConfig config) {
+  private WsServe(WsHandler<?, ?> handler, WsConfig config) {
     super(InvocationType.BLOCKING);
     this.handler = Objects.requireNonNull(handler, "handler");
     this.config = Objects.requireNonNull(config, "config");
   }
 
-  /** A handler for {@code handler} with {@link WsConnConfig#defaults()}. */
+  /** A handler for {@code handler} with {@link WsConfig#defaults()}. */
   public static <I, C extends WsConn<I>> WsServe handler(WsHandler<I, C> handler) {
-    return new WsServe(handler, WsConnConfig.defaults());
+    return new WsServe(handler, WsConfig.defaults());
   }
 
   /** A handler for {@code handler} with {@code config}. */
-  public static <I, C extends WsConn<I>> WsServe handler(
-      WsHandler<I, C> handler, WsConnConfig config) {
+  public static <I, C extends WsConn<I>> WsServe handler(WsHandler<I, C> handler, WsConfig config) {
     return new WsServe(handler, config);
   }
 
   /** The configuration of this endpoint. */
-  public WsConnConfig config() {
+  public WsConfig config() {
     return config;
   }
 
@@ -216,7 +214,7 @@ public final class WsServe extends Handler.Abstract {
       return "bad_key";
     }
 
-    JettyHandshakeRequest handshake = JettyHandshakeRequest.of(request);
+    JettyRequest handshake = JettyRequest.of(request);
     if (!config.originPolicy().check(handshake)) {
       LOG.debug("origin refused: {}", handshake.origin().orElse(""));
       Responses.json(
@@ -227,7 +225,7 @@ public final class WsServe extends Handler.Abstract {
     WsConn<?> conn;
     try {
       conn = handler.validate(handshake);
-    } catch (HandshakeRejection rejection) {
+    } catch (Rejection rejection) {
       Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
       return "rejected";
     } catch (RuntimeException e) {
@@ -388,7 +386,7 @@ public final class WsServe extends Handler.Abstract {
 
   @SuppressWarnings("unchecked")
   private <I> WsConnection<I> newConnection(
-      WsConn<?> conn, JettyHandshakeRequest handshake, String subprotocol) {
+      WsConn<?> conn, JettyRequest handshake, String subprotocol) {
     return new WsConnection<>((WsConn<I>) conn, config, handshake, subprotocol);
   }
 

@@ -6,11 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
-import io.servicekit.HandshakeRejection;
 import io.servicekit.Hub;
 import io.servicekit.JsonConn;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Message;
+import io.servicekit.Rejection;
+import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.RawWsClient;
 import java.net.InetSocketAddress;
@@ -60,7 +60,7 @@ final class ConformanceServer implements AutoCloseable {
 
   private final ServiceKitServer server;
   private final Map<String, Tracked> conns = new ConcurrentHashMap<>();
-  private final Hub<Frame> feed = new Hub<>();
+  private final Hub<Message> feed = new Hub<>();
 
   /** What a test can observe of a server-side connection. */
   interface Tracked {
@@ -89,7 +89,7 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   /** A raw echo that records its closes. */
-  static final class EchoConn extends BaseConn<Frame, Frame> implements Tracked {
+  static final class EchoConn extends BaseConn<Message, Message> implements Tracked {
     private final CloseLog log = new CloseLog();
 
     EchoConn() {
@@ -97,7 +97,7 @@ final class ConformanceServer implements AutoCloseable {
     }
 
     @Override
-    public void handleMessage(Frame message) {
+    public void handleMessage(Message message) {
       sendOutput(message);
     }
 
@@ -137,7 +137,7 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   /** A hub member: any text message asks for one broadcast of {@link #CHUNK} bytes. */
-  final class FeedConn extends BaseConn<Frame, Frame> implements Tracked {
+  final class FeedConn extends BaseConn<Message, Message> implements Tracked {
     private final CloseLog log = new CloseLog();
 
     FeedConn() {
@@ -150,8 +150,8 @@ final class ConformanceServer implements AutoCloseable {
     }
 
     @Override
-    public void handleMessage(Frame message) {
-      feed.broadcast(Frame.binary(new byte[CHUNK]));
+    public void handleMessage(Message message) {
+      feed.broadcast(Message.binary(new byte[CHUNK]));
     }
 
     @Override
@@ -174,19 +174,16 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   private ConformanceServer(Duration httpIdleTimeout, int acceptedSendBufferSize) throws Exception {
-    WsConnConfig echo =
-        WsConnConfig.builder()
+    WsConfig echo =
+        WsConfig.builder()
             .maxMessageSize(LIMIT)
             .subprotocols(List.of("chat.v2", "chat.v1"))
             .closeTimeout(Duration.ofSeconds(2))
             .build();
-    WsConnConfig feedConfig =
-        WsConnConfig.builder()
-            .maxQueuedBytes(FEED_BUDGET)
-            .closeTimeout(Duration.ofSeconds(1))
-            .build();
-    WsConnConfig idle =
-        WsConnConfig.builder().pingPeriod(Duration.ofMillis(200)).pongPeriod(PONG_PERIOD).build();
+    WsConfig feedConfig =
+        WsConfig.builder().maxQueuedBytes(FEED_BUDGET).closeTimeout(Duration.ofSeconds(1)).build();
+    WsConfig idle =
+        WsConfig.builder().pingPeriod(Duration.ofMillis(200)).pongPeriod(PONG_PERIOD).build();
     server =
         ServiceKitServer.builder()
             .port(0)
@@ -197,7 +194,7 @@ final class ConformanceServer implements AutoCloseable {
                 "/auth",
                 r -> {
                   if (!r.queryParam("token").orElse("").equals("letmein")) {
-                    throw HandshakeRejection.of(401, "missing or wrong token")
+                    throw Rejection.of(401, "missing or wrong token")
                         .header("WWW-Authenticate", "Bearer realm=\"servicekit\"");
                   }
                   return track(r.queryParam("id"), new EchoConn());

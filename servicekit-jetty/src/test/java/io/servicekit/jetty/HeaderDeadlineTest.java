@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.testkit.TestWsClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -61,9 +61,9 @@ class HeaderDeadlineTest {
             .ws(
                 "/ws",
                 r ->
-                    new BaseConn<Frame, Frame>(Codec.raw(), "Echo") {
+                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
                       @Override
-                      public void handleMessage(Frame m) {
+                      public void handleMessage(Message m) {
                         sendOutput(m);
                       }
                     })

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.CloseStatus;
 import io.servicekit.Hub;
 import io.servicekit.JsonConn;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
 import java.net.Socket;
@@ -46,11 +46,8 @@ class HubIntegrationTest {
 
   @Test
   void aStalledMemberIsClosedAndEveryOtherMemberReceivesEveryMessage() throws Exception {
-    WsConnConfig config =
-        WsConnConfig.builder()
-            .maxQueuedBytes(512 * 1024)
-            .closeTimeout(Duration.ofMillis(500))
-            .build();
+    WsConfig config =
+        WsConfig.builder().maxQueuedBytes(512 * 1024).closeTimeout(Duration.ofMillis(500)).build();
     try (ServiceKitServer server =
         ServiceKitServer.builder().port(0).ws("/hub", r -> new Member(), config).build().start()) {
       List<TestWsClient> readers = new ArrayList<>();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,9 +46,9 @@ class LoopbackHostCheckTest {
             .ws(
                 "/ws",
                 r ->
-                    new BaseConn<Frame, Frame>(Codec.raw(), "Echo") {
+                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
                       @Override
-                      public void handleMessage(Frame m) {
+                      public void handleMessage(Message m) {
                         sendOutput(m);
                       }
                     })

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.SlowConsumerPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsConnection;
 import io.servicekit.spi.MetricsListener;
 import io.servicekit.spi.Transport;
@@ -76,11 +76,11 @@ class MetricsObserverTest {
     public void demand() {}
   }
 
-  private static WsConnection<Frame> connection(WsConnConfig config) {
-    BaseConn<Frame, Frame> conn =
+  private static WsConnection<Message> connection(WsConfig config) {
+    BaseConn<Message, Message> conn =
         new BaseConn<>(Codec.raw(), "Stuck") {
           @Override
-          public void handleMessage(Frame m) {}
+          public void handleMessage(Message m) {}
         };
     return new WsConnection<>(conn, config, null, null);
   }
@@ -89,9 +89,9 @@ class MetricsObserverTest {
   void slowConsumerCloseIsReported() {
     Recording metrics = new Recording();
     FakeScheduler time = new FakeScheduler();
-    WsConnection<Frame> c =
+    WsConnection<Message> c =
         connection(
-            WsConnConfig.builder()
+            WsConfig.builder()
                 .scheduler(time)
                 .maxQueuedBytes(10)
                 .slowConsumerPolicy(SlowConsumerPolicy.CLOSE)
@@ -100,8 +100,8 @@ class MetricsObserverTest {
     transport.connection = c;
     new MetricsObserver(metrics, "/r").opened(c);
     c.open(transport);
-    c.send(Frame.text("0123456789"));
-    c.send(Frame.text("overflow"));
+    c.send(Message.text("0123456789"));
+    c.send(Message.text("overflow"));
     time.advanceBy(Duration.ofMinutes(1)); // close timeout: the stuck peer is dropped
     await().until(() -> metrics.events.size() == 3);
     assertThat(metrics.events).containsExactly("opened /r", "slow consumer", "closed /r 1008");
@@ -111,9 +111,9 @@ class MetricsObserverTest {
   void dropsAndInternalErrorsAreReported() {
     Recording metrics = new Recording();
     FakeScheduler time = new FakeScheduler();
-    WsConnection<Frame> c =
+    WsConnection<Message> c =
         connection(
-            WsConnConfig.builder()
+            WsConfig.builder()
                 .scheduler(time)
                 .maxQueuedBytes(10)
                 .slowConsumerPolicy(SlowConsumerPolicy.DROP_NEWEST)
@@ -122,9 +122,9 @@ class MetricsObserverTest {
     transport.connection = c;
     new MetricsObserver(metrics, "/r").opened(c);
     c.open(transport);
-    c.send(Frame.text("0123456789"));
-    c.send(Frame.text("a"));
-    c.send(Frame.text("b"));
+    c.send(Message.text("0123456789"));
+    c.send(Message.text("a"));
+    c.send(Message.text("b"));
     c.close(CloseStatus.of(CloseStatus.INTERNAL_ERROR, "internal error"));
     time.advanceBy(Duration.ofMinutes(1));
     await().until(() -> metrics.events.size() == 4);
@@ -140,9 +140,9 @@ class MetricsObserverTest {
             .ws(
                 "/ws",
                 r ->
-                    new BaseConn<Frame, Frame>(Codec.raw(), "Late") {
+                    new BaseConn<Message, Message>(Codec.raw(), "Late") {
                       @Override
-                      public void handleMessage(Frame m) {}
+                      public void handleMessage(Message m) {}
                     })
             .build()
             .start()) {

@@ -2,10 +2,10 @@ package io.servicekit.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.servicekit.HandshakeRejection;
-import io.servicekit.HandshakeRequest;
 import io.servicekit.JsonConn;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
+import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
 import java.net.http.HttpClient;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class PathParamsTest {
   @Test
   void uriTemplateParametersReachValidate() throws Exception {
-    CompletableFuture<HandshakeRequest> seen = new CompletableFuture<>();
+    CompletableFuture<Request> seen = new CompletableFuture<>();
     try (ServiceKitServer server =
             ServiceKitServer.builder()
                 .port(0)
@@ -30,12 +30,12 @@ class PathParamsTest {
                       seen.complete(request);
                       return new JsonConn();
                     },
-                    WsConnConfig.defaults())
+                    WsConfig.defaults())
                 .build()
                 .start();
         TestWsClient client =
             TestWsClient.connect(server.wsUri("/games/g%201/players/ren%C3%A9e?x=1"))) {
-      HandshakeRequest request = seen.get(10, TimeUnit.SECONDS);
+      Request request = seen.get(10, TimeUnit.SECONDS);
       assertThat(request.pathParams()).isEqualTo(Map.of("game", "g 1", "player", "ren\u00e9e"));
       assertThat(request.pathParam("game")).contains("g 1");
       assertThat(request.queryParam("x")).contains("1");
@@ -50,7 +50,7 @@ class PathParamsTest {
             .sse(
                 "/game/{id}/events",
                 r -> {
-                  throw HandshakeRejection.of(409, "game=" + r.pathParam("id").orElse("(missing)"));
+                  throw Rejection.of(409, "game=" + r.pathParam("id").orElse("(missing)"));
                 })
             .ws(
                 "/rooms/{room}",
@@ -63,7 +63,7 @@ class PathParamsTest {
                     }
                   };
                 },
-                io.servicekit.WsConnConfig.builder()
+                io.servicekit.WsConfig.builder()
                     .originPolicy(io.servicekit.OriginPolicy.allowAll())
                     .build())
             .build()

@@ -8,8 +8,8 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Message;
+import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.RawFrame;
 import io.servicekit.testkit.RawWsClient;
@@ -53,13 +53,13 @@ public class PerMessageDeflateTest {
   private static WebSocketClient jetty;
 
   /** Echoes every frame as it came. */
-  static final class Echo extends BaseConn<Frame, Frame> {
+  static final class Echo extends BaseConn<Message, Message> {
     Echo() {
       super(Codec.raw(), "Echo");
     }
 
     @Override
-    public void handleMessage(Frame message) {
+    public void handleMessage(Message message) {
       sendOutput(message);
     }
   }
@@ -68,7 +68,7 @@ public class PerMessageDeflateTest {
   private static final BlockingQueue<CloseStatus> serverCloses = new LinkedBlockingQueue<>();
 
   /** An echo that reports how the server ended it. */
-  static final class ObservedEcho extends BaseConn<Frame, Frame> {
+  static final class ObservedEcho extends BaseConn<Message, Message> {
     ObservedEcho() {
       super(Codec.raw(), "ObservedEcho");
     }
@@ -79,14 +79,14 @@ public class PerMessageDeflateTest {
     }
 
     @Override
-    public void handleMessage(Frame message) {
+    public void handleMessage(Message message) {
       sendOutput(message);
     }
   }
 
   @BeforeAll
   static void start() throws Exception {
-    WsConnConfig on = WsConnConfig.builder().compression(true).maxMessageSize(LIMIT).build();
+    WsConfig on = WsConfig.builder().compression(true).maxMessageSize(LIMIT).build();
     server =
         ServiceKitServer.builder()
             .port(0)
@@ -381,7 +381,7 @@ public class PerMessageDeflateTest {
 
   @Test
   void maxCompressedConnectionsMustBePositive() {
-    assertThatThrownBy(() -> WsConnConfig.builder().maxCompressedConnections(0).build())
+    assertThatThrownBy(() -> WsConfig.builder().maxCompressedConnections(0).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxCompressedConnections must be positive: 0");
   }

@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servicekit.BaseConn;
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
-import io.servicekit.HandshakeRejection;
 import io.servicekit.Hub;
 import io.servicekit.JsonConn;
 import io.servicekit.OriginPolicy;
+import io.servicekit.Rejection;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.TypedJsonCodec;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
 import java.time.Duration;
@@ -59,8 +59,8 @@ class ReadmeTourTest {
   @Test
   void theTourWorks() throws Exception {
     Hub<ChatOut> hub = new Hub<>();
-    WsConnConfig config =
-        WsConnConfig.builder()
+    WsConfig config =
+        WsConfig.builder()
             .pingPeriod(Duration.ofSeconds(25))
             .pongPeriod(Duration.ofMinutes(2))
             .maxMessageSize(64 * 1024) // bigger messages close with 1009
@@ -79,8 +79,7 @@ class ReadmeTourTest {
                       request
                           .header("Authorization")
                           .or(() -> request.queryParam("token"))
-                          .orElseThrow(
-                              () -> HandshakeRejection.of(401, "Missing authentication token"));
+                          .orElseThrow(() -> Rejection.of(401, "Missing authentication token"));
                   return new EchoConn();
                 })
             .ws("/chat", request -> new ChatConn(hub), config)

@@ -3,10 +3,10 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.HandshakeRejection;
 import io.servicekit.JsonConn;
 import io.servicekit.OriginPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Rejection;
+import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
 import java.net.URI;
@@ -48,16 +48,16 @@ class ServerRoutingTest {
                 "/rooms/{room}",
                 request -> {
                   if (request.queryParam("token").filter("secret"::equals).isEmpty()) {
-                    throw HandshakeRejection.of(401, "Missing or invalid token")
+                    throw Rejection.of(401, "Missing or invalid token")
                         .header("WWW-Authenticate", "Bearer");
                   }
                   return new RequestEcho();
                 },
-                WsConnConfig.builder().subprotocols(List.of("chat.v2", "chat.v1")).build())
+                WsConfig.builder().subprotocols(List.of("chat.v2", "chat.v1")).build())
             .ws(
                 "/partners",
                 request -> new RequestEcho(),
-                WsConnConfig.builder()
+                WsConfig.builder()
                     .originPolicy(OriginPolicy.sameOriginOr("https://partner.example"))
                     .build())
             .route(

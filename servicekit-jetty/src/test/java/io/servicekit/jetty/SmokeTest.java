@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Message;
+import io.servicekit.WsConfig;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.TestWsClient;
 import java.time.Duration;
@@ -15,17 +15,16 @@ class SmokeTest {
   @Test
   void echoesTextAndBinaryAndSendsJsonPings() throws Exception {
     FakeScheduler time = new FakeScheduler();
-    WsConnConfig config =
-        WsConnConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1)).build();
+    WsConfig config = WsConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1)).build();
     try (ServiceKitServer server =
             ServiceKitServer.builder()
                 .port(0)
                 .ws(
                     "/echo",
                     r ->
-                        new BaseConn<Frame, Frame>(Codec.raw(), "Echo") {
+                        new BaseConn<Message, Message>(Codec.raw(), "Echo") {
                           @Override
-                          public void handleMessage(Frame m) {
+                          public void handleMessage(Message m) {
                             sendOutput(m);
                           }
                         },

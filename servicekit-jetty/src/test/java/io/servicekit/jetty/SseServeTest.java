@@ -3,12 +3,11 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.HandshakeRejection;
+import io.servicekit.Rejection;
 import io.servicekit.TypedJsonCodec;
 import io.servicekit.sse.BaseSseConn;
 import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
-import io.servicekit.sse.SseCloseStatus;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseHandler;
@@ -16,6 +15,7 @@ import io.servicekit.sse.SseHub;
 import io.servicekit.sse.SseNoContent;
 import io.servicekit.sse.SseParser.Event;
 import io.servicekit.sse.SseSession;
+import io.servicekit.sse.StreamEnd;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.SseClient;
 import java.io.ByteArrayOutputStream;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class SseServeTest {
   private final FakeScheduler time = new FakeScheduler();
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final BlockingQueue<SseCloseStatus> closes = new LinkedBlockingQueue<>();
+  private final BlockingQueue<StreamEnd> closes = new LinkedBlockingQueue<>();
   private final BlockingQueue<SseSession> started = new LinkedBlockingQueue<>();
 
   @AfterEach
@@ -58,7 +58,7 @@ class SseServeTest {
     }
 
     @Override
-    public void onClose(SseCloseStatus status) {
+    public void onClose(StreamEnd status) {
       closes.add(status);
     }
   }
@@ -193,8 +193,8 @@ class SseServeTest {
     client.awaitOpen();
     poll(started);
     client.close();
-    SseCloseStatus status = poll(closes);
-    assertThat(status.reason()).isEqualTo(SseCloseStatus.Reason.DISCONNECTED);
+    StreamEnd status = poll(closes);
+    assertThat(status.reason()).isEqualTo(StreamEnd.Reason.DISCONNECTED);
     assertThat(closes.poll(200, TimeUnit.MILLISECONDS)).as("onClose exactly once").isNull();
   }
 
@@ -242,7 +242,8 @@ class SseServeTest {
     Event e = client.awaitEvent();
     assertThat(e.type()).isEqualTo("score");
     assertThat(
-            TypedJsonCodec.<Score, Score>of(Score.class).decode(io.servicekit.Frame.text(e.data())))
+            TypedJsonCodec.<Score, Score>of(Score.class)
+                .decode(io.servicekit.Message.text(e.data())))
         .isEqualTo(new Score("ann", 3));
   }
 
@@ -263,8 +264,7 @@ class SseServeTest {
         serve(
             r -> {
               if (r.header("Authorization").isEmpty()) {
-                throw HandshakeRejection.of(401, "Missing token")
-                    .header("WWW-Authenticate", "Bearer");
+                throw Rejection.of(401, "Missing token").header("WWW-Authenticate", "Bearer");
               }
               return new Recorded();
             },
@@ -358,7 +358,7 @@ class SseServeTest {
             config().build());
     SseClient client = client(server, SseClient.options().initialRetry(Duration.ofMillis(10)));
     assertThat(client.awaitClosed()).contains("500");
-    assertThat(poll(closes).reason()).isEqualTo(SseCloseStatus.Reason.START_FAILED);
+    assertThat(poll(closes).reason()).isEqualTo(StreamEnd.Reason.START_FAILED);
   }
 
   // ---------------------------------------------------------------- reconnect and resume
@@ -372,7 +372,7 @@ class SseServeTest {
     first.send(SseEvent.of("a").withId("7"));
     assertThat(client.awaitEvent().id()).isEqualTo("7");
     first.close();
-    assertThat(poll(closes).reason()).isEqualTo(SseCloseStatus.Reason.CLOSED);
+    assertThat(poll(closes).reason()).isEqualTo(StreamEnd.Reason.CLOSED);
     SseClient.Attempt again = client.awaitOpen();
     assertThat(again.lastEventIdSent()).isEqualTo("7");
     assertThat(poll(started).lastEventId()).hasValue("7");
@@ -442,7 +442,7 @@ class SseServeTest {
       assertThat(c.awaitClosed()).contains("reconnecting is off");
     }
     for (int i = 0; i < 3; i++) {
-      assertThat(poll(closes).reason()).isEqualTo(SseCloseStatus.Reason.CLOSED);
+      assertThat(poll(closes).reason()).isEqualTo(StreamEnd.Reason.CLOSED);
     }
   }
 
@@ -453,7 +453,7 @@ class SseServeTest {
     client.awaitOpen();
     poll(started);
     server.stop();
-    assertThat(poll(closes).reason()).isEqualTo(SseCloseStatus.Reason.DISCONNECTED);
+    assertThat(poll(closes).reason()).isEqualTo(StreamEnd.Reason.DISCONNECTED);
     client.awaitClosed();
   }
 }

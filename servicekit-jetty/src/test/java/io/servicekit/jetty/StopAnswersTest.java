@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.sse.JsonSseConn;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.testkit.TestWsClient;
@@ -57,9 +57,9 @@ class StopAnswersTest {
             .ws(
                 "/ws",
                 r ->
-                    new BaseConn<Frame, Frame>(Codec.raw(), "Echo") {
+                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
                       @Override
-                      public void handleMessage(Frame m) {
+                      public void handleMessage(Message m) {
                         sendOutput(m);
                       }
                     })

@@ -3,7 +3,7 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.HandshakeRejection;
+import io.servicekit.Rejection;
 import io.servicekit.sse.SseParser;
 import io.servicekit.sse.SseParser.Event;
 import io.servicekit.streamable.GracefulHandler;
@@ -194,7 +194,7 @@ class StreamableServeTest {
     URI uri =
         serve(
             r -> {
-              throw HandshakeRejection.of(405, "method must be POST").header("Allow", "POST");
+              throw Rejection.of(405, "method must be POST").header("Allow", "POST");
             },
             config().build());
     HttpResponse<String> response = post(uri, "{}");

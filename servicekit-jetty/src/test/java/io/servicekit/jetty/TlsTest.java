@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.SseSession;
 import io.servicekit.streamable.StreamResponse;
@@ -145,13 +145,13 @@ class TlsTest {
     }
   }
 
-  static final class Echo extends BaseConn<Frame, Frame> {
+  static final class Echo extends BaseConn<Message, Message> {
     Echo() {
       super(Codec.raw(), "Echo");
     }
 
     @Override
-    public void handleMessage(Frame m) {
+    public void handleMessage(Message m) {
       sendOutput(m);
     }
   }

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
 import io.servicekit.ErrorAction;
-import io.servicekit.Frame;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Message;
+import io.servicekit.WsConfig;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.TestWsClient;
 import java.net.Socket;
@@ -30,7 +30,7 @@ class WsLifecycleTest {
   private final BlockingQueue<ProbeConn> accepted = new LinkedBlockingQueue<>();
   private ServiceKitServer server;
 
-  private ServiceKitServer start(WsConnConfig config) throws Exception {
+  private ServiceKitServer start(WsConfig config) throws Exception {
     server =
         ServiceKitServer.builder()
             .port(0)
@@ -51,8 +51,8 @@ class WsLifecycleTest {
    * Fake time. A jump of the fake clock makes a real write that is still completing look stuck for
    * the whole jump, so tests that are not about the write timeout make it long.
    */
-  private WsConnConfig.Builder fakeTime() {
-    return WsConnConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1));
+  private WsConfig.Builder fakeTime() {
+    return WsConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1));
   }
 
   private ServiceKitServer start() throws Exception {
@@ -392,7 +392,7 @@ class WsLifecycleTest {
   @Test
   void aWriteThatMakesNoProgressIsAbortedAfterTheWriteTimeout() throws Exception {
     start(
-        WsConnConfig.builder()
+        WsConfig.builder()
             .scheduler(time)
             .maxQueuedBytes(64L << 20)
             .writeTimeout(Duration.ofSeconds(5))
@@ -421,9 +421,9 @@ class WsLifecycleTest {
     ProbeConn conn = serverSide();
     conn.behaviour =
         (c, m) -> {
-          c.sendFrame(Frame.binary(new byte[] {1}));
-          c.sendFrame(Frame.text("t"));
-          c.sendFrame(Frame.binary(new byte[] {2}));
+          c.sendFrame(Message.binary(new byte[] {1}));
+          c.sendFrame(Message.text("t"));
+          c.sendFrame(Message.binary(new byte[] {2}));
         };
     client.sendText("0");
     assertThat(client.awaitBinary()).containsExactly(1);

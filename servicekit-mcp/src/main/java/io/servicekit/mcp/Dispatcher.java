@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
  * ClientState} and stream a message gets is up to the caller (a session's, or a request's own).
  */
 final class Dispatcher {
-  private static final Logger LOG = LoggerFactory.getLogger(McpTransport.class);
+  private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
   private static final ThreadFactory HANDLERS =
       Thread.ofVirtual().name("servicekit-mcp-request-", 0).factory();
 

@@ -1,7 +1,7 @@
 package io.servicekit.mcp;
 
 /**
- * The per-request and per-session bounds of a transport (see {@link McpTransport.Builder}).
+ * The per-request and per-session bounds of a transport (see {@link McpEndpoint.Builder}).
  *
  * @param maxBatchSize most messages in one JSON-RPC batch
  * @param maxAnswerBytes most bytes of the responses to one POST

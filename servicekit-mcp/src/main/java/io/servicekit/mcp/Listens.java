@@ -1,9 +1,9 @@
 package io.servicekit.mcp;
 
 import io.servicekit.sse.SseEvent;
-import io.servicekit.streamable.EventSink;
 import io.servicekit.streamable.StreamClosedException;
 import io.servicekit.streamable.StreamResponse;
+import io.servicekit.streamable.StreamSession;
 import io.servicekit.streamable.StreamableResponse;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -182,7 +182,7 @@ final class Listens {
       }
     }
 
-    void pump(EventSink sink) throws InterruptedException {
+    void pump(StreamSession sink) throws InterruptedException {
       sink.onClose(() -> open.remove(this));
       try {
         ObjectNode ack = McpJson.object();
@@ -226,7 +226,7 @@ final class Listens {
       }
     }
 
-    private void send(EventSink sink, String method, ObjectNode params)
+    private void send(StreamSession sink, String method, ObjectNode params)
         throws InterruptedException {
       params.putObject("_meta").set(StatelessPath.META_SUBSCRIPTION, id);
       sink.send(SseEvent.of(null, null, 0, Messages.notification(method, params).toString()));

@@ -44,7 +44,7 @@ import tools.jackson.databind.node.ObjectNode;
  *         .requiredScopes("mcp:read")
  *         .operationScopes("tools/call", "delete_file", "files:write")
  *         .build();
- * McpTransport transport = McpTransport.builder(server).auth(auth).build();
+ * McpEndpoint transport = McpEndpoint.builder(server).auth(auth).build();
  * ServiceKitServer.builder()
  *     .route("/mcp", StreamableServe.handler(transport))
  *     .route(auth.metadataPath(), StreamableServe.handler(auth.metadataHandler()));

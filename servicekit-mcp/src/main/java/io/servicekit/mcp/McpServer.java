@@ -29,7 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>The lifecycle methods ({@code initialize}, {@code ping}, {@code logging/setLevel}, {@code
  * resources/subscribe}, {@code resources/unsubscribe} and the notifications) are the transport's
- * ({@link McpTransport}); the rest is dispatched here.
+ * ({@link McpEndpoint}); the rest is dispatched here.
  */
 public final class McpServer {
   private static final Logger LOG = LoggerFactory.getLogger(McpServer.class);

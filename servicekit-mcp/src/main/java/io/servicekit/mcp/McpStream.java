@@ -3,8 +3,8 @@ package io.servicekit.mcp;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.StoredEvent;
-import io.servicekit.streamable.EventSink;
 import io.servicekit.streamable.StreamClosedException;
+import io.servicekit.streamable.StreamSession;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +45,7 @@ final class McpStream implements ResponseStream {
   private boolean reserved; // a GET is about to attach, guarded by lock
   private long reservedAt; // its System.nanoTime(), guarded by lock
   private long disconnectTarget = -1; // generation to close (SEP-1699), guarded by lock
-  private EventSink attached; // guarded by lock
+  private StreamSession attached; // guarded by lock
   private volatile long delivered; // highest sequence number written to some connection
   private volatile boolean fullyDelivered; // ended and every event written to a connection
   private final List<JsonNode> jsonResponses = new ArrayList<>(); // before switching to SSE
@@ -246,7 +246,7 @@ final class McpStream implements ResponseStream {
 
   /** Ends the stream (session over): the attached connection closes. */
   void end() {
-    EventSink sink;
+    StreamSession sink;
     lock.lock();
     try {
       ended = true;
@@ -334,9 +334,9 @@ final class McpStream implements ResponseStream {
    * @param first an event to send before anything else (the priming event), or null
    * @param retry the {@code retry} hint to send before a requested disconnect, or null
    */
-  void pump(EventSink sink, long after, SseEvent first, Duration retry)
+  void pump(StreamSession sink, long after, SseEvent first, Duration retry)
       throws InterruptedException {
-    EventSink previous;
+    StreamSession previous;
     long me;
     lock.lock();
     try {
@@ -413,7 +413,7 @@ final class McpStream implements ResponseStream {
     }
   }
 
-  private void detach(EventSink sink) {
+  private void detach(StreamSession sink) {
     boolean detached = false;
     lock.lock();
     try {

@@ -10,9 +10,9 @@ final class Revisions {
 
   /** The supported version {@code initialize} agrees on for {@code requested}. */
   static String negotiate(String requested) {
-    return McpTransport.SUPPORTED_VERSIONS.contains(requested)
+    return McpEndpoint.SUPPORTED_VERSIONS.contains(requested)
         ? requested
-        : McpTransport.SUPPORTED_VERSIONS.get(0);
+        : McpEndpoint.SUPPORTED_VERSIONS.get(0);
   }
 
   /**
@@ -21,9 +21,9 @@ final class Revisions {
    * an unsupported header value.
    */
   static VersionOrError of(StreamableRequest request, String sessionVersion) {
-    Optional<String> header = request.header(McpTransport.VERSION_HEADER).map(String::trim);
+    Optional<String> header = request.header(McpEndpoint.VERSION_HEADER).map(String::trim);
     if (header.isPresent()) {
-      if (!McpTransport.SUPPORTED_VERSIONS.contains(header.get())) {
+      if (!McpEndpoint.SUPPORTED_VERSIONS.contains(header.get())) {
         return new VersionOrError(
             null,
             HttpFront.error(
@@ -32,13 +32,13 @@ final class Revisions {
                 "Bad Request: Unsupported protocol version "
                     + HttpFront.abbreviate(header.get())
                     + " (supported: "
-                    + String.join(", ", McpTransport.SUPPORTED_VERSIONS)
+                    + String.join(", ", McpEndpoint.SUPPORTED_VERSIONS)
                     + ")"));
       }
       return new VersionOrError(header.get(), null);
     }
     return new VersionOrError(
-        sessionVersion != null ? sessionVersion : McpTransport.DEFAULT_VERSION, null);
+        sessionVersion != null ? sessionVersion : McpEndpoint.DEFAULT_VERSION, null);
   }
 
   /** A version, or the answer refusing the request. */

@@ -19,8 +19,8 @@ import tools.jackson.databind.node.ArrayNode;
  * {@code Last-Event-ID} and priming events, and DELETE.
  */
 final class SessionPath {
-  private static final Logger LOG = LoggerFactory.getLogger(McpTransport.class);
-  private static final String SESSION_HEADER = McpTransport.SESSION_HEADER;
+  private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
+  private static final String SESSION_HEADER = McpEndpoint.SESSION_HEADER;
 
   private final SessionStore sessions;
   private final Dispatcher dispatcher;

@@ -22,7 +22,7 @@ import tools.jackson.databind.JsonNode;
  * idle sweep. The sweep timer is armed only while sessions exist and holds the store weakly.
  */
 final class SessionStore {
-  private static final Logger LOG = LoggerFactory.getLogger(McpTransport.class);
+  private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
 
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
   private final EventStore events;
@@ -80,7 +80,7 @@ final class SessionStore {
 
   /** The request's session, or the answer refusing it (400 without the header, 404 unknown). */
   SessionOrError of(StreamableRequest request) {
-    Optional<String> id = request.header(McpTransport.SESSION_HEADER).filter(s -> !s.isBlank());
+    Optional<String> id = request.header(McpEndpoint.SESSION_HEADER).filter(s -> !s.isBlank());
     if (id.isEmpty()) {
       return new SessionOrError(
           null,
@@ -150,7 +150,7 @@ final class SessionStore {
   }
 
   /**
-   * Graceful end of every session (see {@link McpTransport#shutdown(Duration)}): running requests
+   * Graceful end of every session (see {@link McpEndpoint#shutdown(Duration)}): running requests
    * answered, streams flushed within {@code grace}, then {@link #closeAll}.
    */
   CompletableFuture<Void> shutdown(Duration grace) {

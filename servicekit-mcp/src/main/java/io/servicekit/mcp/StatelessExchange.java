@@ -1,8 +1,8 @@
 package io.servicekit.mcp;
 
 import io.servicekit.sse.SseEvent;
-import io.servicekit.streamable.EventSink;
 import io.servicekit.streamable.StreamClosedException;
+import io.servicekit.streamable.StreamSession;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -96,7 +96,7 @@ final class StatelessExchange {
   }
 
   /** Writes the notifications and then the response to {@code sink}; the stream ends after it. */
-  void pump(EventSink sink) throws InterruptedException {
+  void pump(StreamSession sink) throws InterruptedException {
     sink.onClose(this::cancel);
     try {
       while (true) {

@@ -103,7 +103,7 @@ final class StatelessPath {
    */
   Optional<StreamableResponse> post(StreamableRequest request, McpAuth.AccessToken token)
       throws InterruptedException {
-    Optional<String> header = request.header(McpTransport.VERSION_HEADER).map(String::trim);
+    Optional<String> header = request.header(McpEndpoint.VERSION_HEADER).map(String::trim);
     if (header.isPresent() && versions.contains(header.get())) {
       return Optional.of(answer(request, token, null));
     }
@@ -314,7 +314,7 @@ final class StatelessPath {
               McpError.INVALID_PARAMS,
               "Invalid params: params._meta[\"" + META_CLIENT_INFO + "\"] must be an object"));
     }
-    Optional<String> header = request.header(McpTransport.VERSION_HEADER).map(String::trim);
+    Optional<String> header = request.header(McpEndpoint.VERSION_HEADER).map(String::trim);
     if (header.isEmpty() || !header.get().equals(version.asString())) {
       return Optional.of(
           HttpFront.error(

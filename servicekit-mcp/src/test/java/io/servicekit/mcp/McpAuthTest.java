@@ -116,7 +116,7 @@ class McpAuthTest {
             .scopeImplies("mcp:admin", "mcp:read", "files:write")
             .clock(clock)
             .build();
-    McpTransport transport = McpTransport.builder(mcp).auth(auth).build();
+    McpEndpoint transport = McpEndpoint.builder(mcp).auth(auth).build();
     endpoint.set(transport);
     metadata.set(auth.metadataHandler());
     http = new McpHttp(URI.create(resource));
@@ -637,7 +637,7 @@ class McpAuthTest {
     try (ServiceKitServer other =
         ServiceKitServer.builder()
             .port(0)
-            .route("/mcp", StreamableServe.handler(McpTransport.builder(asking).auth(auth).build()))
+            .route("/mcp", StreamableServe.handler(McpEndpoint.builder(asking).auth(auth).build()))
             .build()
             .start()) {
       McpHttp h = new McpHttp(URI.create("http://127.0.0.1:" + other.port() + "/mcp"));

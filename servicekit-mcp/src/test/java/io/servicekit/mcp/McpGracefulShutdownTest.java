@@ -64,7 +64,7 @@ class McpGracefulShutdownTest {
                   return McpJson.toolResult(McpJson.text("never"));
                 })
             .build();
-    McpTransport transport = McpTransport.builder(mcp).build();
+    McpEndpoint transport = McpEndpoint.builder(mcp).build();
     server =
         ServiceKitServer.builder()
             .port(0)

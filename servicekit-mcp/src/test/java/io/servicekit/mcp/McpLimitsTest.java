@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The bounds of {@link McpTransport} (batch size, answer bytes, streams per session, stored
- * events), finished streams being dropped at once, and handler failures never showing their text,
- * each checked both ways against a real Jetty with real HTTP.
+ * The bounds of {@link McpEndpoint} (batch size, answer bytes, streams per session, stored events),
+ * finished streams being dropped at once, and handler failures never showing their text, each
+ * checked both ways against a real Jetty with real HTTP.
  */
 class McpLimitsTest {
   private static final String V = "2025-11-25";
@@ -41,10 +41,10 @@ class McpLimitsTest {
   private final Semaphore running = new Semaphore(0);
   private final CountDownLatch release = new CountDownLatch(1);
   private ServiceKitServer server;
-  private McpTransport transport;
+  private McpEndpoint transport;
   private McpHttp http;
 
-  private void start(Consumer<McpTransport.Builder> settings) throws Exception {
+  private void start(Consumer<McpEndpoint.Builder> settings) throws Exception {
     McpServer mcp =
         McpServer.builder("limits", "1.0")
             .tool(
@@ -91,7 +91,7 @@ class McpLimitsTest {
                   throw new McpError(McpError.INVALID_PARAMS, "on purpose: bad thing");
                 })
             .build();
-    McpTransport.Builder b = McpTransport.builder(mcp);
+    McpEndpoint.Builder b = McpEndpoint.builder(mcp);
     settings.accept(b);
     transport = b.build();
     server =
@@ -369,7 +369,7 @@ class McpLimitsTest {
 
   @Test
   void builderRefusesLimitsThatAreNotPositive() {
-    McpTransport.Builder b = McpTransport.builder(McpServer.builder("x", "1").build());
+    McpEndpoint.Builder b = McpEndpoint.builder(McpServer.builder("x", "1").build());
     Map<String, Consumer<Integer>> setters =
         Map.of(
             "maxBatchSize", b::maxBatchSize,

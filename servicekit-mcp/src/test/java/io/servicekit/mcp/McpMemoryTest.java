@@ -47,7 +47,7 @@ class McpMemoryTest {
 
   private final FakeScheduler time = new FakeScheduler();
   private ServiceKitServer server;
-  private McpTransport transport;
+  private McpEndpoint transport;
   private McpHttp http;
 
   @BeforeEach
@@ -69,7 +69,7 @@ class McpMemoryTest {
                   return McpJson.toolResult(McpJson.text("done"));
                 })
             .build();
-    transport = McpTransport.builder(mcp).scheduler(time).sessionIdleTimeout(IDLE).build();
+    transport = McpEndpoint.builder(mcp).scheduler(time).sessionIdleTimeout(IDLE).build();
     server =
         ServiceKitServer.builder()
             .port(0)

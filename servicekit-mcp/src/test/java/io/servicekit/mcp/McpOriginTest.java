@@ -33,8 +33,8 @@ class McpOriginTest {
                 McpJson.object().put("type", "object"),
                 (ctx, args) -> McpJson.toolResult(McpJson.text("plain")))
             .build();
-    McpTransport transport =
-        McpTransport.builder(mcp)
+    McpEndpoint transport =
+        McpEndpoint.builder(mcp)
             .allowedOrigins(OriginPolicy.of("localhost", "https://app.example.com"))
             .build();
     server =

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Idle session expiry of {@link McpTransport}, on a real Jetty with {@link
- * java.net.http.HttpClient} and a {@link FakeScheduler} for time: sessions expire on a timer of
- * their own, not only when another client initializes.
+ * Idle session expiry of {@link McpEndpoint}, on a real Jetty with {@link java.net.http.HttpClient}
+ * and a {@link FakeScheduler} for time: sessions expire on a timer of their own, not only when
+ * another client initializes.
  */
 class McpSessionExpiryTest {
   private static final String V = "2025-11-25";
@@ -33,10 +33,10 @@ class McpSessionExpiryTest {
   private final CountDownLatch holding = new CountDownLatch(1);
   private final CountDownLatch release = new CountDownLatch(1);
   private ServiceKitServer server;
-  private McpTransport transport;
+  private McpEndpoint transport;
   private McpHttp http;
 
-  private void start(Consumer<McpTransport.Builder> settings) throws Exception {
+  private void start(Consumer<McpEndpoint.Builder> settings) throws Exception {
     McpServer mcp =
         McpServer.builder("expiry", "1.0")
             .tool(
@@ -49,7 +49,7 @@ class McpSessionExpiryTest {
                   return McpJson.toolResult(McpJson.text("released"));
                 })
             .build();
-    McpTransport.Builder b = McpTransport.builder(mcp).scheduler(time).sessionIdleTimeout(TIMEOUT);
+    McpEndpoint.Builder b = McpEndpoint.builder(mcp).scheduler(time).sessionIdleTimeout(TIMEOUT);
     settings.accept(b);
     transport = b.build();
     server =
@@ -214,14 +214,14 @@ class McpSessionExpiryTest {
 
   @Test
   void sweepPeriodIsHalfTheTimeoutWithinBounds() {
-    assertThat(McpTransport.sweepPeriod(Duration.ofMinutes(30))).isEqualTo(Duration.ofSeconds(60));
-    assertThat(McpTransport.sweepPeriod(Duration.ofSeconds(20))).isEqualTo(Duration.ofSeconds(10));
-    assertThat(McpTransport.sweepPeriod(Duration.ofNanos(1))).isEqualTo(Duration.ofMillis(100));
+    assertThat(McpEndpoint.sweepPeriod(Duration.ofMinutes(30))).isEqualTo(Duration.ofSeconds(60));
+    assertThat(McpEndpoint.sweepPeriod(Duration.ofSeconds(20))).isEqualTo(Duration.ofSeconds(10));
+    assertThat(McpEndpoint.sweepPeriod(Duration.ofNanos(1))).isEqualTo(Duration.ofMillis(100));
   }
 
   @Test
   void schedulerMustNotBeNull() {
-    McpTransport.Builder b = McpTransport.builder(McpServer.builder("x", "1").build());
+    McpEndpoint.Builder b = McpEndpoint.builder(McpServer.builder("x", "1").build());
     assertThatThrownBy(() -> b.scheduler(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("scheduler");

@@ -24,7 +24,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The stateless revision (2026-07-28) of {@link McpTransport} over real HTTP on Jetty: the request
+ * The stateless revision (2026-07-28) of {@link McpEndpoint} over real HTTP on Jetty: the request
  * ladder with its codes and statuses, the SEP-2243 headers, results, per-request streams and
  * cancellation, multi-round-trip input with sealed {@code requestState}, listens, and that the same
  * tool code serves a 2025-11-25 session.
@@ -35,14 +35,14 @@ class McpStatelessTest {
   private final CountDownLatch interrupted = new CountDownLatch(1);
   private ServiceKitServer server;
   private McpHttp http;
-  private McpTransport transport;
+  private McpEndpoint transport;
 
   @BeforeEach
   void start() throws Exception {
     start(b -> {});
   }
 
-  private void start(Consumer<McpTransport.Builder> settings) throws Exception {
+  private void start(Consumer<McpEndpoint.Builder> settings) throws Exception {
     if (server != null) {
       server.close();
     }
@@ -142,7 +142,7 @@ class McpStatelessTest {
                 (ctx, args) ->
                     McpJson.promptResult(null, McpJson.message("user", McpJson.text("hi"))))
             .build();
-    McpTransport.Builder builder = McpTransport.builder(mcp);
+    McpEndpoint.Builder builder = McpEndpoint.builder(mcp);
     settings.accept(builder);
     transport = builder.build();
     server =
@@ -750,7 +750,7 @@ class McpStatelessTest {
       assertThat(json(second).path("error").path("message").asString()).contains("maxListens");
     }
     assertThatThrownBy(
-            () -> McpTransport.builder(McpServer.builder("x", "1").build()).maxInFlight(0))
+            () -> McpEndpoint.builder(McpServer.builder("x", "1").build()).maxInFlight(0))
         .hasMessageContaining("maxInFlight must be positive: 0");
 
     start(b -> b.maxInFlight(1));
@@ -774,7 +774,7 @@ class McpStatelessTest {
         .isEqualTo(200);
     assertThatThrownBy(
             () ->
-                McpTransport.builder(McpServer.builder("x", "1").build())
+                McpEndpoint.builder(McpServer.builder("x", "1").build())
                     .requestStateKey(new byte[8]))
         .hasMessageContaining("at least 32 bytes, got 8 bytes");
   }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.servicekit.Hub;
 import io.servicekit.JsonCodec;
 import io.servicekit.JsonConn;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.jetty.ServiceKitServer;
@@ -33,11 +33,8 @@ import org.junit.jupiter.api.Test;
 
 /** Two ServiceKit servers in one JVM sharing one real redis-server. */
 class RedisClusterTest {
-  private static final WsConnConfig WS =
-      WsConnConfig.builder()
-          .pingPeriod(Duration.ofHours(1))
-          .pongPeriod(Duration.ofHours(1))
-          .build();
+  private static final WsConfig WS =
+      WsConfig.builder().pingPeriod(Duration.ofHours(1)).pongPeriod(Duration.ofHours(1)).build();
   private static RedisServer redis;
   private final List<AutoCloseable> open = new ArrayList<>();
 

@@ -8,7 +8,7 @@ import io.servicekit.Hub;
 import io.servicekit.JsonCodec;
 import io.servicekit.JsonConn;
 import io.servicekit.Scheduler;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.jetty.ServiceKitServer;
@@ -96,8 +96,8 @@ class RedisFaultTest {
               .streamId(r -> "feed")
               .broker(broker, "f.sse")
               .build();
-      WsConnConfig ws =
-          WsConnConfig.builder()
+      WsConfig ws =
+          WsConfig.builder()
               .pingPeriod(Duration.ofMillis(200))
               .pongPeriod(Duration.ofSeconds(30))
               .build();

@@ -1,6 +1,6 @@
 package io.servicekit.testkit;
 
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Request;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,11 +11,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A {@link HandshakeRequest} built by hand, to unit-test a handler's {@code validate} or an origin
- * policy without HTTP.
+ * A {@link Request} built by hand, to unit-test a handler's {@code validate} or an origin policy
+ * without HTTP.
  *
  * <pre>{@code
- * HandshakeRequest request = FakeRequest.builder()
+ * Request request = FakeRequest.builder()
  *     .path("/ws/chat").query("room", "lobby").header("Origin", "https://app.example.com")
  *     .build();
  * ChatConn conn = new ChatService().validate(request);
@@ -23,7 +23,7 @@ import java.util.Optional;
  *
  * <p>Defaults: {@code GET http://localhost/}, no headers, peer {@code 127.0.0.1:40000}.
  */
-public final class FakeRequest implements HandshakeRequest {
+public final class FakeRequest implements Request {
   private final String method;
   private final String scheme;
   private final String host;

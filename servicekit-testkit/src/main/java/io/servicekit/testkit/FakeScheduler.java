@@ -12,7 +12,7 @@ import java.util.concurrent.Executor;
  *
  * <pre>{@code
  * FakeScheduler time = new FakeScheduler();
- * WsConnConfig config = WsConnConfig.builder().scheduler(time).build();
+ * WsConfig config = WsConfig.builder().scheduler(time).build();
  * ...
  * time.advanceBy(Duration.ofSeconds(29)); // no ping yet
  * time.advanceBy(Duration.ofSeconds(1));  // the first ping is queued now
@@ -23,9 +23,9 @@ import java.util.concurrent.Executor;
  * message, await the answer) before advancing time, or the first period starts late.
  *
  * <p>Writes to a real socket still complete in real time, and the write watchdog measures them on
- * this clock: a jump past {@code WsConnConfig.writeTimeout()} (30 s by default) while a frame is
- * being written — one queued by the jump itself, or just before it — makes that write look stuck
- * and aborts the connection. Tests that jump that far set a longer write timeout, e.g. {@code
+ * this clock: a jump past {@code WsConfig.writeTimeout()} (30 s by default) while a frame is being
+ * written — one queued by the jump itself, or just before it — makes that write look stuck and
+ * aborts the connection. Tests that jump that far set a longer write timeout, e.g. {@code
  * .writeTimeout(Duration.ofDays(1))}, unless the write timeout is what they test.
  */
 public final class FakeScheduler extends VirtualScheduler {

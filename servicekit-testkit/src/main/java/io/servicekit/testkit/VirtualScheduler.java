@@ -16,7 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <pre>{@code
  * VirtualScheduler time = new VirtualScheduler();
- * WsConnConfig config = WsConnConfig.builder().scheduler(time).build();
+ * WsConfig config = WsConfig.builder().scheduler(time).build();
  * WsConnection<String> connection = new WsConnection<>(conn, config, request, null);
  * MemoryWs ws = new MemoryWs(connection);
  * connection.open(ws);

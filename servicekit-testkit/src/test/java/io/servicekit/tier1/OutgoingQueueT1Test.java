@@ -3,10 +3,10 @@ package io.servicekit.tier1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.CloseStatus;
-import io.servicekit.Frame;
 import io.servicekit.JsonConn;
+import io.servicekit.Message;
 import io.servicekit.SlowConsumerPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsConnection;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryWs;
@@ -28,8 +28,8 @@ class OutgoingQueueT1Test {
   private MemoryWs transport;
 
   private WsConnection<Object> open(SlowConsumerPolicy policy, long maxQueuedBytes) {
-    WsConnConfig config =
-        WsConnConfig.builder()
+    WsConfig config =
+        WsConfig.builder()
             .maxQueuedBytes(maxQueuedBytes)
             .slowConsumerPolicy(policy)
             .pingPeriod(Duration.ofHours(1))
@@ -48,7 +48,7 @@ class OutgoingQueueT1Test {
     WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
     transport.holdWrites();
     for (int i = 0; i < 5; i++) {
-      assertThat(c.send(Frame.text("m" + i))).isTrue();
+      assertThat(c.send(Message.text("m" + i))).isTrue();
     }
     assertThat(transport.sentTexts()).containsExactly("m0");
     assertThat(transport.heldWrites()).isEqualTo(1);
@@ -64,7 +64,7 @@ class OutgoingQueueT1Test {
   void synchronousCompletionsDrainWithoutRecursion() {
     WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1L << 30);
     for (int i = 0; i < 100_000; i++) {
-      c.send(Frame.text("a"));
+      c.send(Message.text("a"));
     }
     assertThat(transport.sent()).hasSize(100_000);
     assertThat(c.queuedBytes()).isZero();
@@ -75,11 +75,11 @@ class OutgoingQueueT1Test {
     WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 4 * 1024);
     transport.holdWrites();
     for (int i = 0; i < 4; i++) {
-      assertThat(c.send(Frame.text(KB))).isTrue();
+      assertThat(c.send(Message.text(KB))).isTrue();
     }
-    assertThat(c.send(Frame.text(KB))).isFalse();
+    assertThat(c.send(Message.text(KB))).isFalse();
     assertThat(c.isOpen()).isFalse();
-    assertThat(c.send(Frame.text("later"))).isFalse();
+    assertThat(c.send(Message.text("later"))).isFalse();
     transport.completeWrite(); // the frame in flight when the budget ran out
     transport.completeWrite(); // the close frame, which the peer answers
     time.runUntilIdle();
@@ -92,9 +92,9 @@ class OutgoingQueueT1Test {
   void dropNewestRefusesTheNewFrameAndKeepsTheConnection() {
     WsConnection<Object> c = open(SlowConsumerPolicy.DROP_NEWEST, 3 * 1024);
     transport.holdWrites();
-    assertThat(c.send(Frame.text(KB + "1"))).isTrue(); // 1025 bytes in flight
-    assertThat(c.send(Frame.text(KB))).isTrue();
-    assertThat(c.send(Frame.text(KB))).isFalse();
+    assertThat(c.send(Message.text(KB + "1"))).isTrue(); // 1025 bytes in flight
+    assertThat(c.send(Message.text(KB))).isTrue();
+    assertThat(c.send(Message.text(KB))).isFalse();
     assertThat(c.isOpen()).isTrue();
     assertThat(c.droppedMessages()).isEqualTo(1);
   }
@@ -103,10 +103,10 @@ class OutgoingQueueT1Test {
   void dropOldestEvictsQueuedFramesButNeverTheOneBeingWritten() {
     WsConnection<Object> c = open(SlowConsumerPolicy.DROP_OLDEST, 3 * 1024);
     transport.holdWrites();
-    c.send(Frame.text("A" + KB.substring(1)));
-    c.send(Frame.text("B" + KB.substring(1)));
-    c.send(Frame.text("C" + KB.substring(1)));
-    assertThat(c.send(Frame.text("D" + KB.substring(1)))).isTrue(); // evicts B
+    c.send(Message.text("A" + KB.substring(1)));
+    c.send(Message.text("B" + KB.substring(1)));
+    c.send(Message.text("C" + KB.substring(1)));
+    assertThat(c.send(Message.text("D" + KB.substring(1)))).isTrue(); // evicts B
     assertThat(c.droppedMessages()).isEqualTo(1);
     transport.completeAllWrites();
     assertThat(transport.sentTexts().stream().map(t -> t.charAt(0)).toList())
@@ -116,7 +116,7 @@ class OutgoingQueueT1Test {
   @Test
   void aFrameBiggerThanTheBudgetIsDroppedUnderDropOldest() {
     WsConnection<Object> c = open(SlowConsumerPolicy.DROP_OLDEST, 1024);
-    assertThat(c.send(Frame.text(KB + KB))).isFalse();
+    assertThat(c.send(Message.text(KB + KB))).isFalse();
     assertThat(c.isOpen()).isTrue();
   }
 
@@ -124,11 +124,11 @@ class OutgoingQueueT1Test {
   void gracefulCloseFlushesQueuedFramesBeforeTheCloseFrame() {
     WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
     transport.holdWrites();
-    c.send(Frame.text("one"));
-    c.send(Frame.text("two"));
+    c.send(Message.text("one"));
+    c.send(Message.text("two"));
     assertThat(c.close(4000, "done")).isTrue();
     assertThat(c.close(4001, "again")).isFalse();
-    assertThat(c.send(Frame.text("three"))).isFalse();
+    assertThat(c.send(Message.text("three"))).isFalse();
     transport.completeAllWrites();
     assertThat(transport.sent())
         .containsExactly(new Sent.Text("one"), new Sent.Text("two"), new Sent.Close(4000, "done"));
@@ -141,13 +141,13 @@ class OutgoingQueueT1Test {
   void aWriteFailureClosesTheConnectionWithAReason() {
     WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
     transport.holdWrites();
-    c.send(Frame.text("one"));
+    c.send(Message.text("one"));
     transport.failWrite(new java.io.IOException("broken pipe"));
     assertThat(transport.aborts()).isEqualTo(1);
     time.runUntilIdle();
     CloseStatus status = c.closeFuture().toCompletableFuture().getNow(null);
     assertThat(status.code()).isEqualTo(CloseStatus.GOING_AWAY);
     assertThat(status.reason()).contains("write failed").contains("broken pipe");
-    assertThat(c.send(Frame.text("two"))).isFalse();
+    assertThat(c.send(Message.text("two"))).isFalse();
   }
 }

@@ -3,17 +3,17 @@ package io.servicekit.tier1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.HandshakeRejection;
-import io.servicekit.HandshakeRequest;
 import io.servicekit.JsonCodec;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.sse.BaseSseConn;
-import io.servicekit.sse.SseCloseStatus;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseConnection;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseNoContent;
 import io.servicekit.sse.SseSession;
+import io.servicekit.sse.StreamEnd;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryStream;
 import io.servicekit.testkit.VirtualScheduler;
@@ -37,7 +37,7 @@ class SseConnectionT1Test {
       void run(SseSession session) throws Exception;
     }
 
-    final List<SseCloseStatus> closes = new CopyOnWriteArrayList<>();
+    final List<StreamEnd> closes = new CopyOnWriteArrayList<>();
     private final Start start;
 
     ProbeConn() {
@@ -55,16 +55,16 @@ class SseConnectionT1Test {
     }
 
     @Override
-    public void onClose(SseCloseStatus status) {
+    public void onClose(StreamEnd status) {
       closes.add(status);
     }
   }
 
-  private static HandshakeRequest get(String path) {
+  private static Request get(String path) {
     return FakeRequest.builder().path(path).build();
   }
 
-  private static HandshakeRequest lastEventId(String... values) {
+  private static Request lastEventId(String... values) {
     FakeRequest.Builder b = FakeRequest.builder().path("/");
     for (String v : values) {
       b.header("Last-Event-ID", v);
@@ -170,11 +170,11 @@ class SseConnectionT1Test {
     assertThat(conn.closes).hasSize(1);
     assertThat(t.ended()).isTrue();
     assertThat(t.text()).isEqualTo("data: \"last\"\n\n");
-    assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.CLOSED);
+    assertThat(conn.closes.get(0).reason()).isEqualTo(StreamEnd.Reason.CLOSED);
     c.onTransportFailure(new RuntimeException("late"));
     c.abort();
     assertThat(conn.closeFuture().toCompletableFuture().join().reason())
-        .isEqualTo(SseCloseStatus.Reason.CLOSED);
+        .isEqualTo(StreamEnd.Reason.CLOSED);
     assertThat(conn.closes).hasSize(1);
     time.advanceBy(Duration.ofMinutes(5));
     assertThat(t.text()).as("no keepalive after close").isEqualTo("data: \"last\"\n\n");
@@ -190,7 +190,7 @@ class SseConnectionT1Test {
     c.onTransportFailure(new java.io.EOFException("again"));
     time.runUntilIdle();
     assertThat(conn.closes).hasSize(1);
-    assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.DISCONNECTED);
+    assertThat(conn.closes.get(0).reason()).isEqualTo(StreamEnd.Reason.DISCONNECTED);
     assertThat(conn.closes.get(0).detail()).contains("gone");
     assertThat(t.aborted()).isPresent();
     assertThat(conn.sendOutput("x")).isFalse();
@@ -211,7 +211,7 @@ class SseConnectionT1Test {
     assertThat(conn.closes).hasSize(1);
     assertThat(t.rejectStatus()).isEqualTo(500);
     assertThat(t.writes()).isZero();
-    assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.START_FAILED);
+    assertThat(conn.closes.get(0).reason()).isEqualTo(StreamEnd.Reason.START_FAILED);
   }
 
   @Test
@@ -220,7 +220,7 @@ class SseConnectionT1Test {
     ProbeConn conn =
         new ProbeConn(
             s -> {
-              throw HandshakeRejection.of(403, "no feed for you");
+              throw Rejection.of(403, "no feed for you");
             });
     open(conn, config().build(), t);
     time.runUntilIdle();
@@ -260,7 +260,7 @@ class SseConnectionT1Test {
     assertThat(conn.send(SseEvent.of(payload))).isFalse(); // 114 > 100
     time.runUntilIdle();
     assertThat(conn.closes).hasSize(1);
-    assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.SLOW_CONSUMER);
+    assertThat(conn.closes.get(0).reason()).isEqualTo(StreamEnd.Reason.SLOW_CONSUMER);
     assertThat(conn.closes.get(0).detail()).contains("100 bytes");
     assertThat(t.aborted()).isPresent();
   }
@@ -319,7 +319,7 @@ class SseConnectionT1Test {
     time.advanceBy(Duration.ofSeconds(1));
     time.runUntilIdle();
     assertThat(conn.closes).hasSize(1);
-    assertThat(conn.closes.get(0).reason()).isEqualTo(SseCloseStatus.Reason.WRITE_TIMEOUT);
+    assertThat(conn.closes.get(0).reason()).isEqualTo(StreamEnd.Reason.WRITE_TIMEOUT);
     assertThat(t.aborted()).isPresent();
   }
 
@@ -362,12 +362,10 @@ class SseConnectionT1Test {
     assertThat(SseConnection.lastEventId(lastEventId(""), cfg)).isNull();
     assertThat(SseConnection.lastEventId(lastEventId("42"), cfg)).isEqualTo("42");
     assertThatThrownBy(() -> SseConnection.lastEventId(lastEventId("1", "2"), cfg))
-        .isInstanceOfSatisfying(
-            HandshakeRejection.class, r -> assertThat(r.status()).isEqualTo(400))
+        .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.status()).isEqualTo(400))
         .hasMessageContaining("at most once");
     assertThatThrownBy(() -> SseConnection.lastEventId(lastEventId("123456789"), cfg))
-        .isInstanceOfSatisfying(
-            HandshakeRejection.class, r -> assertThat(r.status()).isEqualTo(400))
+        .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.status()).isEqualTo(400))
         .hasMessageContaining("at most 8 characters, got 9");
   }
 

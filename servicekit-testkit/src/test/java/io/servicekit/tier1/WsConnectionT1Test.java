@@ -6,10 +6,10 @@ import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
 import io.servicekit.DecodeException;
 import io.servicekit.ErrorAction;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.SlowConsumerPolicy;
+import io.servicekit.WsConfig;
 import io.servicekit.WsConn;
-import io.servicekit.WsConnConfig;
 import io.servicekit.WsConnection;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.FakeRequest;
@@ -67,10 +67,10 @@ class WsConnectionT1Test {
     }
 
     @Override
-    public String decode(Frame frame) throws DecodeException {
+    public String decode(Message frame) throws DecodeException {
       return switch (frame) {
-        case Frame.Text t -> t.text();
-        case Frame.Binary b -> "binary:" + b.bytes().length;
+        case Message.Text t -> t.text();
+        case Message.Binary b -> "binary:" + b.bytes().length;
       };
     }
 
@@ -83,7 +83,7 @@ class WsConnectionT1Test {
       if (message.startsWith("close-me")) {
         throw new CloseException(4001, "told to close");
       }
-      session.send(Frame.text("echo:" + message));
+      session.send(Message.text("echo:" + message));
     }
 
     @Override
@@ -107,12 +107,12 @@ class WsConnectionT1Test {
 
     @Override
     public void sendPing() {
-      session.send(Frame.text("ping"));
+      session.send(Message.text("ping"));
     }
   }
 
-  private WsConnConfig.Builder config() {
-    return WsConnConfig.builder()
+  private WsConfig.Builder config() {
+    return WsConfig.builder()
         .scheduler(time)
         .pingPeriod(HOUR)
         .pongPeriod(HOUR)
@@ -120,7 +120,7 @@ class WsConnectionT1Test {
         .closeTimeout(HOUR);
   }
 
-  private void open(WsConnConfig.Builder config) {
+  private void open(WsConfig.Builder config) {
     connection = new WsConnection<>(conn, config.build(), FakeRequest.builder().build(), null);
     ws = new MemoryWs(connection);
     connection.open(ws);
@@ -299,7 +299,7 @@ class WsConnectionT1Test {
     open(config().writeTimeout(Duration.ofSeconds(5)));
     ws.holdWrites();
     time.runUntilIdle();
-    assertThat(conn.session.send(Frame.text("stuck"))).isTrue();
+    assertThat(conn.session.send(Message.text("stuck"))).isTrue();
     time.advanceBy(Duration.ofMillis(4999));
     assertThat(ws.aborts()).isZero();
     time.advanceBy(Duration.ofMillis(1));
@@ -314,7 +314,7 @@ class WsConnectionT1Test {
     open(config().writeTimeout(Duration.ofSeconds(5)));
     ws.holdWrites();
     time.runUntilIdle();
-    conn.session.send(Frame.text("slow"));
+    conn.session.send(Message.text("slow"));
     time.advanceBy(Duration.ofSeconds(4));
     ws.completeWrite();
     time.advanceBy(Duration.ofSeconds(10));
@@ -327,9 +327,9 @@ class WsConnectionT1Test {
     open(config().maxQueuedBytes(10).slowConsumerPolicy(SlowConsumerPolicy.CLOSE));
     ws.holdWrites();
     time.runUntilIdle();
-    assertThat(conn.session.send(Frame.text("01234"))).isTrue(); // in flight, counted
-    assertThat(conn.session.send(Frame.text("56789"))).isTrue(); // queued: at the budget
-    assertThat(conn.session.send(Frame.text("x"))).isFalse(); // over it
+    assertThat(conn.session.send(Message.text("01234"))).isTrue(); // in flight, counted
+    assertThat(conn.session.send(Message.text("56789"))).isTrue(); // queued: at the budget
+    assertThat(conn.session.send(Message.text("x"))).isFalse(); // over it
     assertThat(connection.isOpen()).isFalse();
     assertThat(ws.sentClose())
         .contains(
@@ -345,7 +345,7 @@ class WsConnectionT1Test {
     ws.holdWrites();
     time.runUntilIdle();
     for (String m : List.of("a", "b", "c", "d")) {
-      assertThat(conn.session.send(Frame.text(m))).isTrue();
+      assertThat(conn.session.send(Message.text(m))).isTrue();
     }
     assertThat(connection.isOpen()).isTrue();
     ws.completeAllWrites();
@@ -358,7 +358,7 @@ class WsConnectionT1Test {
   void abortDropsTheConnectionWithoutACloseFrame() {
     open(config());
     time.runUntilIdle();
-    conn.session.send(Frame.text("queued"));
+    conn.session.send(Message.text("queued"));
     conn.session.abort();
     time.runUntilIdle();
     assertThat(ws.aborts()).isEqualTo(1);
@@ -385,7 +385,7 @@ class WsConnectionT1Test {
     ws.drop();
     time.runUntilIdle();
     assertThat(conn.closed.code()).isEqualTo(CloseStatus.ABNORMAL);
-    assertThat(conn.session.send(Frame.text("late"))).isFalse();
+    assertThat(conn.session.send(Message.text("late"))).isFalse();
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.servicekit.bench.jmh;
 
-import io.servicekit.Frame;
 import io.servicekit.JsonCodec;
+import io.servicekit.Message;
 import io.servicekit.TypedJsonCodec;
 import io.servicekit.bench.client.Payloads;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +34,7 @@ public class CodecBench {
   /** The load message as a typed value. */
   public record LoadMessage(String type, long r, long c, long s, long t, String pad) {}
 
-  private Frame.Text text;
+  private Message.Text text;
   private Object dynamic;
   private LoadMessage typed;
   private final TypedJsonCodec<LoadMessage, LoadMessage> typedCodec =
@@ -44,7 +44,7 @@ public class CodecBench {
   public void setUp() {
     byte[] buf = new byte[Payloads.SIZE];
     int len = Payloads.write(buf, Payloads.SIZE, "echo", 1, 42, 123456, 9876543210L);
-    text = Frame.text(new String(buf, 0, len, StandardCharsets.US_ASCII));
+    text = Message.text(new String(buf, 0, len, StandardCharsets.US_ASCII));
     dynamic = JsonCodec.INSTANCE.decode(text);
     typed = typedCodec.decode(text);
     if (!JsonCodec.INSTANCE.encode(dynamic).equals(text)
@@ -59,7 +59,7 @@ public class CodecBench {
   }
 
   @Benchmark
-  public Frame jsonCodecEncode() {
+  public Message jsonCodecEncode() {
     return JsonCodec.INSTANCE.encode(dynamic);
   }
 
@@ -69,7 +69,7 @@ public class CodecBench {
   }
 
   @Benchmark
-  public Frame typedJsonCodecEncode() {
+  public Message typedJsonCodecEncode() {
     return typedCodec.encode(typed);
   }
 }

@@ -2,10 +2,10 @@ package io.servicekit.bench.jmh;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Message;
+import io.servicekit.Request;
 import io.servicekit.Scheduler;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.WsConnection;
 import io.servicekit.spi.Transport;
 import java.net.InetSocketAddress;
@@ -40,15 +40,15 @@ import org.openjdk.jmh.infra.Blackhole;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class PingBench {
-  private BaseConn<Frame, Frame> conn;
+  private BaseConn<Message, Message> conn;
   private Sink sink;
 
   @Setup
   public void setUp(Blackhole blackhole) throws Exception {
     sink = new Sink(blackhole);
     conn = new BaseConn<>(Codec.raw(), "PingBench");
-    WsConnConfig config = WsConnConfig.builder().scheduler(new NeverScheduler()).build();
-    WsConnection<Frame> connection = new WsConnection<>(conn, config, new Request(), null);
+    WsConfig config = WsConfig.builder().scheduler(new NeverScheduler()).build();
+    WsConnection<Message> connection = new WsConnection<>(conn, config, new StubRequest(), null);
     connection.open(sink);
     conn.sendPing();
     if (sink.sent == 0) {
@@ -110,7 +110,7 @@ public class PingBench {
   }
 
   /** A minimal upgrade request. */
-  static final class Request implements HandshakeRequest {
+  static final class StubRequest implements Request {
     @Override
     public String method() {
       return "GET";

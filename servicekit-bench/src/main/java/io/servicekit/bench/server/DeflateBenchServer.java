@@ -1,8 +1,8 @@
 package io.servicekit.bench.server;
 
-import io.servicekit.Frame;
 import io.servicekit.Hub;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Message;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -42,17 +42,17 @@ public final class DeflateBenchServer {
   private DeflateBenchServer() {}
 
   public static void main(String[] args) throws Exception {
-    WsConnConfig off = WsConnConfig.defaults();
-    WsConnConfig on = off.toBuilder().compression(true).build();
-    WsConnConfig fresh =
+    WsConfig off = WsConfig.defaults();
+    WsConfig on = off.toBuilder().compression(true).build();
+    WsConfig fresh =
         on.toBuilder().serverNoContextTakeover(true).clientNoContextTakeover(true).build();
     ServiceKitServer.Builder b = ServiceKitServer.builder().host("127.0.0.1").port(0);
     b.tls(io.servicekit.jetty.TlsConfig.pkcs12(keyStore(), PASSWORD).reloadInterval(Duration.ZERO))
         .tlsPort(0);
     String[] names = {"off", "on", "fresh", "wss"};
-    WsConnConfig[] configs = {off, on, fresh, off};
+    WsConfig[] configs = {off, on, fresh, off};
     for (int i = 0; i < names.length; i++) {
-      Hub<Frame> hub = new Hub<>();
+      Hub<Message> hub = new Hub<>();
       b.ws("/echo/" + names[i], r -> new ServiceKitBenchServer.RawEcho(), configs[i]);
       b.ws("/broadcast/" + names[i], r -> new ServiceKitBenchServer.Subscriber(hub), configs[i]);
     }

@@ -2,9 +2,9 @@ package io.servicekit.bench.server;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
 import io.servicekit.Hub;
 import io.servicekit.JsonConn;
+import io.servicekit.Message;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.BaseSseConn;
@@ -13,7 +13,7 @@ import io.servicekit.sse.SseSession;
 
 /**
  * ServiceKit under test, configured as a user would: {@link ServiceKitServer} with default {@link
- * io.servicekit.WsConnConfig} (JSON heartbeat every 30 s, 16 MiB outgoing budget, close on slow
+ * io.servicekit.WsConfig} (JSON heartbeat every 30 s, 16 MiB outgoing budget, close on slow
  * consumer).
  *
  * <ul>
@@ -35,7 +35,7 @@ public final class ServiceKitBenchServer {
 
   public static void main(String[] args) throws Exception {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
-    SseHub<Frame> sseHub = new SseHub<>();
+    SseHub<Message> sseHub = new SseHub<>();
     ServiceKitServer server = start(port, new Hub<>(), sseHub);
     ServerControl.serve(
         server.port(),
@@ -46,14 +46,15 @@ public final class ServiceKitBenchServer {
             throw new IllegalStateException(e);
           }
         },
-        text -> sseHub.broadcast(Frame.text(text)));
+        text -> sseHub.broadcast(Message.text(text)));
   }
 
   /**
    * Starts the server under test on 127.0.0.1:{@code port} (0 = any free one), with its routes;
    * {@code /broadcast} members join {@code hub}, {@code /sse} streams join {@code sseHub}.
    */
-  static ServiceKitServer start(int port, Hub<Frame> hub, SseHub<Frame> sseHub) throws Exception {
+  static ServiceKitServer start(int port, Hub<Message> hub, SseHub<Message> sseHub)
+      throws Exception {
     return ServiceKitServer.builder()
         .host("127.0.0.1")
         .port(port)
@@ -66,10 +67,10 @@ public final class ServiceKitBenchServer {
   }
 
   /** An SSE stream that joins the hub when it starts (and leaves it by itself when it ends). */
-  public static final class SseSubscriber extends BaseSseConn<Frame> {
-    private final SseHub<Frame> hub;
+  public static final class SseSubscriber extends BaseSseConn<Message> {
+    private final SseHub<Message> hub;
 
-    public SseSubscriber(SseHub<Frame> hub) {
+    public SseSubscriber(SseHub<Message> hub) {
       super(Codec.raw(), "SseSubscriber");
       this.hub = hub;
     }
@@ -81,13 +82,13 @@ public final class ServiceKitBenchServer {
   }
 
   /** Echoes every frame unchanged. */
-  static final class RawEcho extends BaseConn<Frame, Frame> {
+  static final class RawEcho extends BaseConn<Message, Message> {
     RawEcho() {
       super(Codec.raw(), "Echo");
     }
 
     @Override
-    public void handleMessage(Frame message) {
+    public void handleMessage(Message message) {
       sendOutput(message);
     }
   }
@@ -105,10 +106,10 @@ public final class ServiceKitBenchServer {
   }
 
   /** A hub member; whatever it sends goes to every member. */
-  static final class Subscriber extends BaseConn<Frame, Frame> {
-    private final Hub<Frame> hub;
+  static final class Subscriber extends BaseConn<Message, Message> {
+    private final Hub<Message> hub;
 
-    Subscriber(Hub<Frame> hub) {
+    Subscriber(Hub<Message> hub) {
       super(Codec.raw(), "Subscriber");
       this.hub = hub;
     }
@@ -119,9 +120,9 @@ public final class ServiceKitBenchServer {
     }
 
     @Override
-    public void handleMessage(Frame message) {
-      if (message instanceof Frame.Text t && t.text().equals(ServerControl.FILL_REQUEST)) {
-        Frame big = Frame.text(ServerControl.FILL_CHUNK);
+    public void handleMessage(Message message) {
+      if (message instanceof Message.Text t && t.text().equals(ServerControl.FILL_REQUEST)) {
+        Message big = Message.text(ServerControl.FILL_CHUNK);
         for (int i = 0; i < ServerControl.FILL_CHUNKS; i++) {
           sendFrame(big);
         }

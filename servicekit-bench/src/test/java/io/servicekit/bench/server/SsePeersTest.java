@@ -3,8 +3,8 @@ package io.servicekit.bench.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.Frame;
 import io.servicekit.Hub;
+import io.servicekit.Message;
 import io.servicekit.bench.client.BroadcastLoad;
 import io.servicekit.bench.client.SseLoadClient;
 import io.servicekit.jetty.ServiceKitServer;
@@ -78,10 +78,10 @@ class SsePeersTest {
 
   @Test
   void serviceKitStreamsReceiveEveryBroadcast() throws Exception {
-    SseHub<Frame> hub = new SseHub<>();
+    SseHub<Message> hub = new SseHub<>();
     ServiceKitServer server = ServiceKitBenchServer.start(0, new Hub<>(), hub);
     try {
-      broadcastToAll(server.port(), text -> hub.broadcast(Frame.text(text)), hub::count);
+      broadcastToAll(server.port(), text -> hub.broadcast(Message.text(text)), hub::count);
     } finally {
       server.stop();
     }

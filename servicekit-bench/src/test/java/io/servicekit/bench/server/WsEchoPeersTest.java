@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.Frame;
 import io.servicekit.Hub;
+import io.servicekit.Message;
 import io.servicekit.bench.client.BroadcastLoad;
 import io.servicekit.bench.client.EchoLoad;
 import io.servicekit.bench.client.WsLoadClient;
@@ -27,7 +27,7 @@ class WsEchoPeersTest {
 
   @Test
   void echoesAndBroadcastsReachTheClientAndARefusedUpgradeIsNamed() throws Exception {
-    Hub<Frame> hub = new Hub<>();
+    Hub<Message> hub = new Hub<>();
     ServiceKitServer server = ServiceKitBenchServer.start(0, hub, new SseHub<>());
     InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
     try (WsLoadClient client = new WsLoadClient()) {

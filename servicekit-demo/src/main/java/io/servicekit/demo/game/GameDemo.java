@@ -7,8 +7,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.servicekit.HandshakeRejection;
-import io.servicekit.HandshakeRequest;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
 import io.servicekit.demo.game.v1.CommandSummary;
 import io.servicekit.demo.game.v1.GameCommand;
 import io.servicekit.demo.game.v1.GameServiceGrpc;
@@ -108,8 +108,7 @@ public final class GameDemo {
 
   /** A stub sending the request's game id as the {@code game-id} header. */
   // [START metadata]
-  private GameServiceGrpc.GameServiceStub inGame(HandshakeRequest request)
-      throws HandshakeRejection {
+  private GameServiceGrpc.GameServiceStub inGame(Request request) throws Rejection {
     Metadata headers = new Metadata();
     headers.put(GameService.GAME_ID, gameId(request));
     return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
@@ -117,23 +116,21 @@ public final class GameDemo {
 
   // [END metadata]
 
-  private static String playerId(HandshakeRequest request) throws HandshakeRejection {
+  private static String playerId(Request request) throws Rejection {
     String id =
         request
             .queryParam("player_id")
             .orElseGet(() -> "player-" + ThreadLocalRandom.current().nextInt(10_000));
     if (!ID.matcher(id).matches()) {
-      throw HandshakeRejection.of(
-          400, "player_id must be 1-64 of [A-Za-z0-9._-], got \"" + id + "\"");
+      throw Rejection.of(400, "player_id must be 1-64 of [A-Za-z0-9._-], got \"" + id + "\"");
     }
     return id;
   }
 
-  private static String gameId(HandshakeRequest request) throws HandshakeRejection {
+  private static String gameId(Request request) throws Rejection {
     String id = request.pathParam("gameId").orElse("");
     if (!ID.matcher(id).matches()) {
-      throw HandshakeRejection.of(
-          400, "game id must be 1-64 of [A-Za-z0-9._-], got \"" + id + "\"");
+      throw Rejection.of(400, "game id must be 1-64 of [A-Za-z0-9._-], got \"" + id + "\"");
     }
     return id;
   }

@@ -4,11 +4,11 @@ import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
 import io.servicekit.mcp.McpAuth;
 import io.servicekit.mcp.McpContext;
+import io.servicekit.mcp.McpEndpoint;
 import io.servicekit.mcp.McpError;
 import io.servicekit.mcp.McpJson;
 import io.servicekit.mcp.McpServer;
 import io.servicekit.mcp.McpServer.PromptArgument;
-import io.servicekit.mcp.McpTransport;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,7 +24,7 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The demo's MCP server at {@code /mcp}: the "everything server" that the official conformance
  * suite ({@code @modelcontextprotocol/conformance}, server mode) expects — its tools, resources,
- * prompts, completion and logging — on ServiceKit's {@link McpTransport}. Only local clients are
+ * prompts, completion and logging — on ServiceKit's {@link McpEndpoint}. Only local clients are
  * accepted (Host and Origin must be localhost), as the MCP spec asks of a local server.
  */
 public final class McpDemo {
@@ -48,7 +48,7 @@ public final class McpDemo {
    * Adds {@code /mcp} to {@code routes}, with authorization when the {@code MCP_AUTH_*} environment
    * asks for it ({@link McpDemoAuth}); returns the transport (for notifications).
    */
-  public static McpTransport routes(ServiceKitServer.Builder routes) {
+  public static McpEndpoint routes(ServiceKitServer.Builder routes) {
     return routes(routes, McpDemoAuth.fromEnvironment(System::getenv));
   }
 
@@ -56,11 +56,11 @@ public final class McpDemo {
    * Adds {@code /mcp} to {@code routes}; with {@code auth}, every request needs a bearer token and
    * the protected-resource metadata document is served at {@link McpAuth#metadataPath()}.
    */
-  public static McpTransport routes(ServiceKitServer.Builder routes, Optional<McpAuth> auth) {
-    AtomicReference<McpTransport> holder = new AtomicReference<>();
-    McpTransport.Builder b = McpTransport.builder(server(holder::get));
+  public static McpEndpoint routes(ServiceKitServer.Builder routes, Optional<McpAuth> auth) {
+    AtomicReference<McpEndpoint> holder = new AtomicReference<>();
+    McpEndpoint.Builder b = McpEndpoint.builder(server(holder::get));
     auth.ifPresent(b::auth);
-    McpTransport transport = b.build();
+    McpEndpoint transport = b.build();
     holder.set(transport);
     routes.route(PATH, StreamableServe.handler(transport));
     auth.ifPresent(
@@ -77,7 +77,7 @@ public final class McpDemo {
    * The conformance "everything server"; {@code transport} is the transport serving it, told of
    * list changes by the {@code test_trigger_*} tools.
    */
-  public static McpServer server(Supplier<McpTransport> transport) {
+  public static McpServer server(Supplier<McpEndpoint> transport) {
     McpServer.Builder b = McpServer.builder("servicekit-mcp-demo", "1.0.0");
     McpInputFixtures.register(b, transport);
     return b.instructions(

@@ -4,12 +4,12 @@ import io.servicekit.OriginPolicy;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
 import io.servicekit.mcp.McpAuth;
+import io.servicekit.mcp.McpEndpoint;
 import io.servicekit.mcp.McpError;
 import io.servicekit.mcp.McpInput;
 import io.servicekit.mcp.McpJson;
 import io.servicekit.mcp.McpServer;
 import io.servicekit.mcp.McpServer.PromptArgument;
-import io.servicekit.mcp.McpTransport;
 import io.servicekit.sse.MemoryEventStore;
 import java.time.Duration;
 import java.util.List;
@@ -127,8 +127,8 @@ public final class McpExamples {
   /** Mounts {@code server} at {@code /mcp} with explicit transport settings. */
   public static ServiceKitServer mount(McpServer server, int port) {
     // [START mount]
-    McpTransport transport =
-        McpTransport.builder(server)
+    McpEndpoint transport =
+        McpEndpoint.builder(server)
             .allowedHosts(List.of("localhost", "127.0.0.1", "[::1]")) // Host check (403)
             .allowedOrigins(OriginPolicy.localhost()) // Origin check (403)
             .standaloneGet(true) // false: GET without Last-Event-ID → 405
@@ -164,7 +164,7 @@ public final class McpExamples {
             .scopeImplies("mcp:admin", "mcp:read", "weather:read") // a scope hierarchy
             .resourceName("Weather")
             .build();
-    McpTransport transport = McpTransport.builder(server).auth(auth).build();
+    McpEndpoint transport = McpEndpoint.builder(server).auth(auth).build();
     ServiceKitServer http =
         ServiceKitServer.builder()
             .port(port)

@@ -1,10 +1,10 @@
 package io.servicekit.demo.mcp;
 
 import io.servicekit.mcp.McpContext;
+import io.servicekit.mcp.McpEndpoint;
 import io.servicekit.mcp.McpInput;
 import io.servicekit.mcp.McpJson;
 import io.servicekit.mcp.McpServer;
-import io.servicekit.mcp.McpTransport;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,7 @@ final class McpInputFixtures {
    * Adds the fixtures; {@code transport} gives the transport once it exists (null: no list
    * changes).
    */
-  static McpServer.Builder register(McpServer.Builder b, Supplier<McpTransport> transport) {
+  static McpServer.Builder register(McpServer.Builder b, Supplier<McpEndpoint> transport) {
     return b.tool(
             "test_input_required_result_elicitation",
             "Asks the user's name (key user_name) and greets them",
@@ -151,7 +151,7 @@ final class McpInputFixtures {
             "Announces a tool list change to listeners",
             empty(),
             (ctx, args) -> {
-              McpTransport t = transport.get();
+              McpEndpoint t = transport.get();
               if (t != null) {
                 t.toolsListChanged();
               }
@@ -162,7 +162,7 @@ final class McpInputFixtures {
             "Announces a prompt list change to listeners",
             empty(),
             (ctx, args) -> {
-              McpTransport t = transport.get();
+              McpEndpoint t = transport.get();
               if (t != null) {
                 t.promptsListChanged();
               }

@@ -230,7 +230,7 @@ public final class DemoOps {
         name + " must be a positive whole number, got \"" + v + "\"");
   }
 
-  /** The origins browsers may use (also for {@code WsConnConfig.originPolicy}). */
+  /** The origins browsers may use (also for {@code WsConfig.originPolicy}). */
   public OriginPolicy origins() {
     return origins;
   }

@@ -209,7 +209,7 @@ public final class EventsDemo {
   private final class FeedConn extends JsonSseConn {
     private final AtomicInteger remaining;
 
-    FeedConn(io.servicekit.HandshakeRequest request) {
+    FeedConn(io.servicekit.Request request) {
       super("EventsFeed");
       int closeAfter = 0;
       String value = request.queryParam("closeAfter").orElse(null);
@@ -217,11 +217,11 @@ public final class EventsDemo {
         try {
           closeAfter = Integer.parseInt(value);
         } catch (NumberFormatException e) {
-          throw io.servicekit.HandshakeRejection.of(
+          throw io.servicekit.Rejection.of(
               400, "closeAfter must be a positive integer, was " + value);
         }
         if (closeAfter <= 0) {
-          throw io.servicekit.HandshakeRejection.of(
+          throw io.servicekit.Rejection.of(
               400, "closeAfter must be a positive integer, was " + value);
         }
       }

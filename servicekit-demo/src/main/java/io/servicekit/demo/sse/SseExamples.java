@@ -1,16 +1,16 @@
 package io.servicekit.demo.sse;
 
-import io.servicekit.HandshakeRejection;
 import io.servicekit.JsonCodec;
+import io.servicekit.Rejection;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.BaseSseConn;
 import io.servicekit.sse.ResumableStreams;
-import io.servicekit.sse.SseCloseStatus;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseHub;
 import io.servicekit.sse.SseNoContent;
 import io.servicekit.sse.SseSession;
+import io.servicekit.sse.StreamEnd;
 import java.time.Duration;
 import java.util.Map;
 
@@ -53,9 +53,7 @@ public final class SseExamples {
           "/notifications",
           request -> {
             String user =
-                request
-                    .header("X-User")
-                    .orElseThrow(() -> HandshakeRejection.of(401, "sign in first"));
+                request.header("X-User").orElseThrow(() -> Rejection.of(401, "sign in first"));
             return new BaseSseConn<Object>(JsonCodec.INSTANCE, "Notifications", user) {
               @Override
               public void onStart(SseSession session) {
@@ -63,7 +61,7 @@ public final class SseExamples {
               }
 
               @Override
-              public void onClose(SseCloseStatus status) {
+              public void onClose(StreamEnd status) {
                 System.out.println(connId() + " left: " + status.reason());
               }
             };
@@ -91,7 +89,7 @@ public final class SseExamples {
             throw new SseNoContent("game over"); // 204: EventSource stops reconnecting
           }
           if (request.header("Authorization").isEmpty()) {
-            throw HandshakeRejection.of(401, "Missing token").header("WWW-Authenticate", "Bearer");
+            throw Rejection.of(401, "Missing token").header("WWW-Authenticate", "Bearer");
           }
           return new BaseSseConn<Object>(JsonCodec.INSTANCE, "Game");
         });
@@ -105,9 +103,7 @@ public final class SseExamples {
         ResumableStreams.builder()
             .streamId(
                 request ->
-                    request
-                        .header("X-User")
-                        .orElseThrow(() -> HandshakeRejection.of(401, "sign in first")))
+                    request.header("X-User").orElseThrow(() -> Rejection.of(401, "sign in first")))
             .unknownIdPolicy(ResumableStreams.UnknownIdPolicy.RESYNC) // the default
             .build();
     return SseConfig.builder()

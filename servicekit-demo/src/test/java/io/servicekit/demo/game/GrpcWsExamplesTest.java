@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.stub.StreamObserver;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.demo.game.v1.GameState;
 import io.servicekit.demo.game.v1.PlayerAction;
 import io.servicekit.grpc.BidiStreamHandler;
@@ -23,8 +23,7 @@ class GrpcWsExamplesTest {
   @Test
   void binaryConnSurvivesTheJsonHeartbeatAndPong() throws Exception {
     FakeScheduler time = new FakeScheduler();
-    WsConnConfig config =
-        WsConnConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1)).build();
+    WsConfig config = WsConfig.builder().scheduler(time).writeTimeout(Duration.ofDays(1)).build();
     try (ServiceKitServer server =
             ServiceKitServer.builder()
                 .port(0)

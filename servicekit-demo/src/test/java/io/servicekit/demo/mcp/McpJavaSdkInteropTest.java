@@ -9,7 +9,7 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import io.modelcontextprotocol.spec.McpSchema;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
-import io.servicekit.mcp.McpTransport;
+import io.servicekit.mcp.McpEndpoint;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +39,7 @@ class McpJavaSdkInteropTest {
   // ClientCapabilities.Builder.sampling() since 2.2.0; on 2025-11-25, tested here, it is current.
   @SuppressWarnings("deprecation")
   void javaSdkClientWorksWithTheDemo() throws Exception {
-    McpTransport mcp = McpTransport.builder(McpDemo.server()).build();
+    McpEndpoint mcp = McpEndpoint.builder(McpDemo.server()).build();
     try (ServiceKitServer server =
         ServiceKitServer.builder()
             .port(0)

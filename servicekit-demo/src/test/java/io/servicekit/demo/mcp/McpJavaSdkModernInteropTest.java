@@ -11,7 +11,7 @@ import io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport;
 import io.modelcontextprotocol.modern.client.transport.McpHttpRequestCustomizer;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
-import io.servicekit.mcp.McpTransport;
+import io.servicekit.mcp.McpEndpoint;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +43,8 @@ class McpJavaSdkModernInteropTest {
 
   @Test
   void modernJavaClientSpeaksTheStatelessRevision() throws Exception {
-    McpTransport[] holder = new McpTransport[1];
-    McpTransport mcp = McpTransport.builder(McpDemo.server(() -> holder[0])).build();
+    McpEndpoint[] holder = new McpEndpoint[1];
+    McpEndpoint mcp = McpEndpoint.builder(McpDemo.server(() -> holder[0])).build();
     holder[0] = mcp;
     try (ServiceKitServer server =
         ServiceKitServer.builder()

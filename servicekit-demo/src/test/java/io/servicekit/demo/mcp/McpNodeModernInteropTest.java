@@ -6,7 +6,7 @@ import io.servicekit.demo.DemoServer;
 import io.servicekit.demo.NodeProject;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
-import io.servicekit.mcp.McpTransport;
+import io.servicekit.mcp.McpEndpoint;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -93,8 +93,8 @@ class McpNodeModernInteropTest {
   @Test
   @SuppressWarnings("unchecked")
   void automaticNegotiationFallsBackToInitializeOnALegacyOnlyEndpoint() throws Exception {
-    McpTransport[] holder = new McpTransport[1];
-    McpTransport mcp = McpTransport.builder(McpDemo.server(() -> holder[0])).build();
+    McpEndpoint[] holder = new McpEndpoint[1];
+    McpEndpoint mcp = McpEndpoint.builder(McpDemo.server(() -> holder[0])).build();
     holder[0] = mcp;
     try (ServiceKitServer server =
         ServiceKitServer.builder()

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.demo.EchoConn;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
+import io.servicekit.mcp.McpEndpoint;
 import io.servicekit.mcp.McpJson;
 import io.servicekit.mcp.McpServer;
-import io.servicekit.mcp.McpTransport;
 import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
@@ -61,11 +61,12 @@ import org.junit.jupiter.api.condition.OS;
  * demo's guard (rate limiter, connection limiter, request log, SSE metrics), then the server must
  * hold none of the finished peers. The check is exact: a {@link WeakReference} to the server-side
  * object of every cycle (the WebSocket's {@code EchoConn}, the SSE stream's connection, the
- * Streamable HTTP stream's {@code EventSink}, the MCP session and its POST stream) must be cleared
- * after a GC, within {@link #RELEASE_BOUND} — time for the server to notice each close, far below
- * the 30 s write timeout whose scheduled check used to keep every finished peer reachable. Live
- * threads, open file descriptors and heap after GC are compared with the figures before the cycles
- * (bounds and their reasons at {@link #THREAD_SLACK}, {@link #FD_SLACK}, {@link #HEAP_SLACK_MIB}).
+ * Streamable HTTP stream's {@code StreamSession}, the MCP session and its POST stream) must be
+ * cleared after a GC, within {@link #RELEASE_BOUND} — time for the server to notice each close, far
+ * below the 30 s write timeout whose scheduled check used to keep every finished peer reachable.
+ * Live threads, open file descriptors and heap after GC are compared with the figures before the
+ * cycles (bounds and their reasons at {@link #THREAD_SLACK}, {@link #FD_SLACK}, {@link
+ * #HEAP_SLACK_MIB}).
  *
  * <p>Cycles per kind: {@code -Dservicekit.churn.cycles=N}, default 3 000, which keeps the class
  * under a minute on a loaded 2-core machine (10 000 of each kind take about two minutes there).
@@ -121,7 +122,7 @@ class ConnectionChurnTest {
   private static final Queue<WeakReference<Object>> mcpStreams = new ConcurrentLinkedQueue<>();
 
   private static ServiceKitServer server;
-  private static McpTransport mcp;
+  private static McpEndpoint mcp;
   private static SseHub<Object> hub;
   private static ResumableStreams feed;
   private static HttpClient http;
@@ -154,7 +155,7 @@ class ConnectionChurnTest {
                   return McpJson.toolResult(McpJson.text("ok"));
                 })
             .build();
-    mcp = McpTransport.builder(mcpServer).sessionIdleTimeout(IDLE).maxSessions(100_000).build();
+    mcp = McpEndpoint.builder(mcpServer).sessionIdleTimeout(IDLE).maxSessions(100_000).build();
     StreamableHandler mcpTracked =
         request -> {
           var answer = mcp.handle(request);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.demo.DemoServer;
 import io.servicekit.jetty.ServiceKitServer;
 import java.io.IOException;
@@ -84,7 +84,7 @@ class DemoBindTest {
   }
 
   private static ServiceKitServer start(DemoOps ops) throws Exception {
-    return DemoServer.build(0, WsConnConfig.defaults().pingPeriod(), ops, null).server().start();
+    return DemoServer.build(0, WsConfig.defaults().pingPeriod(), ops, null).server().start();
   }
 
   /** GET /healthz on {@code address} with {@code host} as the Host header; the status line. */

@@ -2,8 +2,8 @@ package io.servicekit.demo.ops;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
-import io.servicekit.WsConnConfig;
+import io.servicekit.Message;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
 import java.nio.ByteBuffer;
@@ -40,13 +40,13 @@ public final class OpsDemoMain {
             .ws(
                 "/ws/echo",
                 r ->
-                    new BaseConn<Frame, Frame>(Codec.raw(), "Echo") {
+                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
                       @Override
-                      public void handleMessage(Frame m) {
+                      public void handleMessage(Message m) {
                         sendOutput(m);
                       }
                     },
-                WsConnConfig.builder().originPolicy(ops.origins()).build())
+                WsConfig.builder().originPolicy(ops.origins()).build())
             .route("/events", hub)
             .route("/upload", new Upload())
             .build()

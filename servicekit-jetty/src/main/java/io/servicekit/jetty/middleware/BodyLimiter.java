@@ -10,7 +10,7 @@ import org.eclipse.jetty.server.handler.SizeLimitHandler;
  * a handler that lets the failure propagate (as Jetty's content helpers do) answers 413. The Go
  * library only failed the read and relied on the handler (W-85). Exactly {@code maxBytes} passes.
  * Responses are not limited, so streams are unaffected; WebSocket frames are not request bodies
- * (their size limit is {@code WsConnConfig.maxMessageSize}).
+ * (their size limit is {@code WsConfig.maxMessageSize}).
  */
 public final class BodyLimiter implements Middleware {
   private final long maxBytes;

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Refuses WebSocket upgrades from browser origins that are not allowed ({@link OriginPolicy}):
  * <b>403</b> {@code {"error":"origin not allowed"}}. Upgrades without an {@code Origin} come from
- * non-browser clients and pass, as with {@code WsConnConfig}'s origin policy; by default other
- * requests pass, as upstream.
+ * non-browser clients and pass, as with {@code WsConfig}'s origin policy; by default other requests
+ * pass, as upstream.
  *
  * <p>Options: {@link #checkingAllRequests()} applies the check to every request that carries an
  * {@code Origin} (the Go library checked upgrades only: W-78); {@link #withDnsRebindingCheck()}

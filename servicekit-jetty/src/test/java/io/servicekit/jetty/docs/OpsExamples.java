@@ -3,7 +3,7 @@ package io.servicekit.jetty.docs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.servicekit.JsonConn;
 import io.servicekit.OriginPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.metrics.MicrometerMetrics;
@@ -87,7 +87,7 @@ final class OpsExamples {
             .ws(
                 "/ws/chat",
                 request -> new EchoConn(),
-                WsConnConfig.builder().originPolicy(origins).build())
+                WsConfig.builder().originPolicy(origins).build())
             .route("/api/*", RequireContentType.of("application/json").wrap(new ApiHandler()))
             .guard(
                 Guard.of(

@@ -1,6 +1,6 @@
 package io.servicekit.jetty.docs;
 
-import io.servicekit.HandshakeRejection;
+import io.servicekit.Rejection;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
 import io.servicekit.streamable.ContentLengthFraming;
@@ -34,7 +34,7 @@ final class StreamableExamples {
     StreamableHandler handler =
         request -> {
           if (!request.method().equals("POST")) {
-            throw HandshakeRejection.of(405, "use POST").header("Allow", "POST");
+            throw Rejection.of(405, "use POST").header("Allow", "POST");
           }
           if (!request.accept().acceptsEventStream()) {
             return SingleResponse.json(200, "{\"result\":42}");

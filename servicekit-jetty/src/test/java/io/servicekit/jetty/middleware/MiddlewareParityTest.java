@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.JsonConn;
 import io.servicekit.OriginPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.WsServe;
 import io.servicekit.middleware.RateLimitConfig;
@@ -506,8 +506,7 @@ class MiddlewareParityTest {
       OriginPolicy allowed = OriginPolicy.of("https://example.com");
       Handlers.Ok h = Handlers.ok();
       Handler ws =
-          WsServe.handler(
-              r -> new JsonConn(), WsConnConfig.builder().originPolicy(allowed).build());
+          WsServe.handler(r -> new JsonConn(), WsConfig.builder().originPolicy(allowed).build());
       server =
           ServiceKitServer.builder()
               .port(0)

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Frame;
+import io.servicekit.Message;
 import io.servicekit.OriginPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.middleware.RateLimitConfig;
 import io.servicekit.testkit.TestWsClient;
@@ -29,14 +29,14 @@ class MiddlewareStreamsTest {
   private ServiceKitServer server;
   private final TestStreams sse = new TestStreams();
 
-  static WsConnConfig localOrigins() {
-    return WsConnConfig.builder().originPolicy(OriginPolicy.localhost()).build();
+  static WsConfig localOrigins() {
+    return WsConfig.builder().originPolicy(OriginPolicy.localhost()).build();
   }
 
-  static BaseConn<Frame, Frame> echo() {
+  static BaseConn<Message, Message> echo() {
     return new BaseConn<>(Codec.raw(), "Echo") {
       @Override
-      public void handleMessage(Frame m) {
+      public void handleMessage(Message m) {
         sendOutput(m);
       }
     };

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.JsonConn;
 import io.servicekit.OriginPolicy;
-import io.servicekit.WsConnConfig;
+import io.servicekit.WsConfig;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.WsServe;
 import java.util.List;
@@ -35,8 +35,8 @@ class OriginServerTest {
             .route(
                 "/ws",
                 WsServe.handler(
-                    r -> new JsonConn(), WsConnConfig.builder().originPolicy(POLICY).build()))
-            .route("/same", WsServe.handler(r -> new JsonConn(), WsConnConfig.defaults()))
+                    r -> new JsonConn(), WsConfig.builder().originPolicy(POLICY).build()))
+            .route("/same", WsServe.handler(r -> new JsonConn(), WsConfig.defaults()))
             .route(
                 "/checked",
                 OriginChecker.allowing(POLICY).checkingAllRequests().wrap(Handlers.ok()))

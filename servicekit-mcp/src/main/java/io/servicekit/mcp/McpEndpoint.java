@@ -60,8 +60,8 @@ import tools.jackson.databind.node.ObjectNode;
  * alive by it. {@code StreamableServe} calls {@link #close} (which is {@link #closeAll}) when its
  * Jetty handler stops.
  */
-public final class McpTransport implements GracefulHandler, AutoCloseable {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpTransport.class);
+public final class McpEndpoint implements GracefulHandler, AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpEndpoint.class);
 
   /** Protocol versions served, newest first. */
   public static final List<String> SUPPORTED_VERSIONS =
@@ -100,7 +100,7 @@ public final class McpTransport implements GracefulHandler, AutoCloseable {
 
   private final Limits limits;
 
-  private McpTransport(Builder b) {
+  private McpEndpoint(Builder b) {
     this.limits =
         new Limits(b.maxBatchSize, b.maxAnswerBytes, b.maxStreamsPerSession, b.maxStoredEvents);
     EventStore store = b.store;
@@ -339,7 +339,7 @@ public final class McpTransport implements GracefulHandler, AutoCloseable {
     return sessionPath.post(request, body, token);
   }
 
-  /** Builds a {@link McpTransport}. */
+  /** Builds a {@link McpEndpoint}. */
   public static final class Builder {
     private final McpServer server;
     private OriginPolicy allowedOrigins = OriginPolicy.localhost();
@@ -564,8 +564,8 @@ public final class McpTransport implements GracefulHandler, AutoCloseable {
     }
 
     /** The transport. */
-    public McpTransport build() {
-      return new McpTransport(this);
+    public McpEndpoint build() {
+      return new McpEndpoint(this);
     }
   }
 }

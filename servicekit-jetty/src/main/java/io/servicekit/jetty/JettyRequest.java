@@ -1,6 +1,5 @@
 package io.servicekit.jetty;
 
-import io.servicekit.HandshakeRequest;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -21,7 +20,7 @@ import org.eclipse.jetty.util.URIUtil;
  * An immutable snapshot of a Jetty {@link Request}: the request object is recycled after the
  * upgrade, while a connection keeps its handshake request for life.
  */
-final class JettyHandshakeRequest implements HandshakeRequest {
+final class JettyRequest implements io.servicekit.Request {
   private final String method;
   private final String scheme;
   private final String host;
@@ -32,7 +31,7 @@ final class JettyHandshakeRequest implements HandshakeRequest {
   private final List<String> subprotocols;
   private final InetSocketAddress remote;
 
-  private JettyHandshakeRequest(Request request) {
+  private JettyRequest(Request request) {
     this.method = request.getMethod();
     this.scheme =
         request.getHttpURI().getScheme() == null ? "http" : request.getHttpURI().getScheme();
@@ -72,8 +71,8 @@ final class JettyHandshakeRequest implements HandshakeRequest {
             : InetSocketAddress.createUnresolved(String.valueOf(remoteAddress), 0);
   }
 
-  static JettyHandshakeRequest of(Request request) {
-    return new JettyHandshakeRequest(request);
+  static JettyRequest of(Request request) {
+    return new JettyRequest(request);
   }
 
   private static Map<String, String> pathParams(Request request) {

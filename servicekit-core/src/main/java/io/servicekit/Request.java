@@ -7,10 +7,10 @@ import java.util.Optional;
 
 /**
  * A read-only view of the HTTP request that asks for an upgrade, as seen by {@link
- * WsHandler#validate(HandshakeRequest)} and later by the connection ({@link WsSession#request()}).
- * Header names are case-insensitive.
+ * WsHandler#validate(Request)} and later by the connection ({@link WsSession#request()}). Header
+ * names are case-insensitive.
  */
-public interface HandshakeRequest {
+public interface Request {
   /** The HTTP method, e.g. {@code GET}. */
   String method();
 

@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param reason the category
  * @param detail a human-readable explanation for logs (never sent to the client)
  */
-public record SseCloseStatus(Reason reason, String detail) {
+public record StreamEnd(Reason reason, String detail) {
   /** The categories of stream ends. */
   public enum Reason {
     /** The application closed it ({@link SseSession#close()}, a hub's {@code closeAll}). */
@@ -26,12 +26,12 @@ public record SseCloseStatus(Reason reason, String detail) {
     ABORTED
   }
 
-  public SseCloseStatus {
+  public StreamEnd {
     Objects.requireNonNull(reason, "reason");
     detail = detail == null ? "" : detail;
   }
 
-  static SseCloseStatus of(Reason reason, String detail) {
-    return new SseCloseStatus(reason, detail);
+  static StreamEnd of(Reason reason, String detail) {
+    return new StreamEnd(reason, detail);
   }
 }

@@ -28,8 +28,8 @@ import java.util.Objects;
  * <tr><td>{@link #absorbPongs()}</td><td>on: client {@code {"type":"pong"}} messages never reach the codec</td></tr>
  * </table>
  */
-public final class WsConnConfig {
-  private static final WsConnConfig DEFAULTS = builder().build();
+public final class WsConfig {
+  private static final WsConfig DEFAULTS = builder().build();
 
   private final Duration pingPeriod;
   private final Duration pongPeriod;
@@ -49,7 +49,7 @@ public final class WsConnConfig {
   private final boolean absorbPongs;
   private final Scheduler scheduler;
 
-  private WsConnConfig(Builder b) {
+  private WsConfig(Builder b) {
     this.pingPeriod = positive("pingPeriod", b.pingPeriod);
     this.pongPeriod = positive("pongPeriod", b.pongPeriod);
     this.readBufferSize = (int) positive("readBufferSize", b.readBufferSize);
@@ -71,7 +71,7 @@ public final class WsConnConfig {
   }
 
   /** The defaults described in the class documentation. */
-  public static WsConnConfig defaults() {
+  public static WsConfig defaults() {
     return DEFAULTS;
   }
 
@@ -201,7 +201,7 @@ public final class WsConnConfig {
     return v;
   }
 
-  /** Builds a {@link WsConnConfig}; unset values take the defaults. */
+  /** Builds a {@link WsConfig}; unset values take the defaults. */
   public static final class Builder {
     private Duration pingPeriod = Duration.ofSeconds(30);
     private Duration pongPeriod = Duration.ofSeconds(300);
@@ -343,8 +343,8 @@ public final class WsConnConfig {
      *
      * @throws IllegalArgumentException naming the first invalid setting and its value
      */
-    public WsConnConfig build() {
-      return new WsConnConfig(this);
+    public WsConfig build() {
+      return new WsConfig(this);
     }
   }
 }

@@ -5,9 +5,9 @@ import java.util.Arrays;
 
 /**
  * One whole WebSocket data message as it travels between a {@link Codec} and the transport: text or
- * binary. Control frames (ping, pong, close) never appear as a {@code Frame}.
+ * binary. Control frames (ping, pong, close) never appear as a {@code Message}.
  */
-public sealed interface Frame {
+public sealed interface Message {
   /** Text or binary, with the same numbers as the RFC 6455 opcodes. */
   enum Type {
     TEXT(1),
@@ -40,7 +40,7 @@ public sealed interface Frame {
   }
 
   /** A text message. {@link #size()} counts UTF-8 bytes (estimated for non-ASCII text). */
-  record Text(String text) implements Frame {
+  record Text(String text) implements Message {
     public Text {
       if (text == null) {
         throw new IllegalArgumentException("text frame payload must not be null");
@@ -66,7 +66,7 @@ public sealed interface Frame {
   }
 
   /** A binary message. */
-  record Binary(byte[] bytes) implements Frame {
+  record Binary(byte[] bytes) implements Message {
     public Binary {
       if (bytes == null) {
         throw new IllegalArgumentException("binary frame payload must not be null");

@@ -16,7 +16,7 @@ import java.time.Duration;
  *
  * <p>Thread-safe; events from concurrent senders are written whole, in the order they got room.
  */
-public interface EventSink {
+public interface StreamSession {
   /**
    * Queues {@code event}, waiting for room.
    *

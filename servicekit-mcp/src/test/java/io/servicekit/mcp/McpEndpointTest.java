@@ -23,15 +23,15 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Every HTTP rule of {@link McpTransport}, each checked both ways (refused and accepted), against a
+ * Every HTTP rule of {@link McpEndpoint}, each checked both ways (refused and accepted), against a
  * real Jetty on port 0 with {@link java.net.http.HttpClient}.
  */
-class McpTransportTest {
+class McpEndpointTest {
   private static final String V = "2025-11-25";
   private final CountDownLatch release = new CountDownLatch(1);
   private ServiceKitServer server;
   private McpHttp http;
-  private McpTransport transport;
+  private McpEndpoint transport;
 
   private final CountDownLatch blocked = new CountDownLatch(1);
 
@@ -40,7 +40,7 @@ class McpTransportTest {
     start(b -> {});
   }
 
-  private void start(java.util.function.Consumer<McpTransport.Builder> settings) throws Exception {
+  private void start(java.util.function.Consumer<McpEndpoint.Builder> settings) throws Exception {
     if (server != null) {
       server.close();
     }
@@ -105,8 +105,8 @@ class McpTransportTest {
                 (ctx, uri, vars) ->
                     McpJson.readResult(McpJson.textContents(uri, "text/plain", "r")))
             .build();
-    McpTransport.Builder builder =
-        McpTransport.builder(mcp)
+    McpEndpoint.Builder builder =
+        McpEndpoint.builder(mcp)
             .allowedOrigins(OriginPolicy.of("localhost", "https://app.example.com"));
     settings.accept(builder);
     transport = builder.build();
@@ -152,7 +152,7 @@ class McpTransportTest {
     // an unknown requested version gets the newest supported one
     HttpResponse<String> other = http.post(McpHttp.initializeBody("1999-01-01"), Map.of());
     assertThat(McpHttp.json(other.body()).path("result").path("protocolVersion").asString())
-        .isEqualTo(McpTransport.SUPPORTED_VERSIONS.get(0));
+        .isEqualTo(McpEndpoint.SUPPORTED_VERSIONS.get(0));
     assertThat(other.headers().firstValue("Mcp-Session-Id").orElseThrow()).isNotEqualTo(id);
     // a second initialize on a live session is refused
     HttpResponse<String> again = http.post(McpHttp.initializeBody(V), Map.of("Mcp-Session-Id", id));
