@@ -55,15 +55,8 @@ final class JettyRequest implements io.servicekit.Request {
     }
     this.query = q;
     this.pathParams = pathParams(request);
-    List<String> protocols = new ArrayList<>();
-    for (String value : request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL)) {
-      for (String p : value.split(",")) {
-        if (!p.isBlank()) {
-          protocols.add(p.trim());
-        }
-      }
-    }
-    this.subprotocols = List.copyOf(protocols);
+    this.subprotocols =
+        List.copyOf(ServeSupport.tokens(request, HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL));
     SocketAddress remoteAddress = request.getConnectionMetaData().getRemoteSocketAddress();
     this.remote =
         remoteAddress instanceof InetSocketAddress isa

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -34,8 +33,7 @@ final class JettySseTransport implements SseTransport {
       Request request, Response response, Callback callback, Consumer<Throwable> onGone) {
     this.response = response;
     this.callback = callback;
-    HttpVersion version = request.getConnectionMetaData().getHttpVersion();
-    if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) {
+    if (ServeSupport.isHttp1(request)) {
       this.endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
       this.probe = ClientGoneProbe.arm(endPoint, onGone);
     } else {
@@ -45,11 +43,13 @@ final class JettySseTransport implements SseTransport {
   }
 
   /**
-   * A transport for the streamed response of {@code request}; on HTTP/1.x a {@link ClientGoneProbe}
-   * reports a client that leaves to {@code onGone}.
+   * A transport for the streamed response of {@code request}, whose head is set; a client that
+   * leaves is reported to {@code onGone} (it may be told more than once): Jetty's failure report,
+   * and on HTTP/1.x a {@link ClientGoneProbe}.
    */
   static JettySseTransport open(
       Request request, Response response, Callback callback, Consumer<Throwable> onGone) {
+    request.addFailureListener(onGone);
     return new JettySseTransport(request, response, callback, onGone);
   }
 
@@ -98,9 +98,7 @@ final class JettySseTransport implements SseTransport {
     cancelProbe();
     response.reset();
     if (status == 204) {
-      response.setStatus(204);
-      headers.forEach((k, v) -> response.getHeaders().put(k, v));
-      response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+      ServeSupport.noContent(response, callback, headers);
       return;
     }
     Responses.text(response, callback, status, body, headers);

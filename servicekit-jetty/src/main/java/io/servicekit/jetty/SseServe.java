@@ -7,21 +7,14 @@ import io.servicekit.sse.SseConnection;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseHandler;
 import io.servicekit.sse.SseNoContent;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,8 +60,7 @@ public final class SseServe extends Handler.Abstract {
 
   private final SseHandler<?> handler;
   private final SseConfig config;
-  private final Set<SseConnection> open = ConcurrentHashMap.newKeySet();
-  private volatile SseEvent ending; // set by endAll(…, alsoLater): streams opening now end at once
+  private final OpenSet<SseConnection, SseEvent> open = new OpenSet<>(SseServe::end);
 
   private SseServe(SseHandler<?> handler, SseConfig config) {
     super(InvocationType.BLOCKING);
@@ -94,12 +86,7 @@ public final class SseServe extends Handler.Abstract {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     if (!HttpMethod.GET.is(request.getMethod())) {
-      Responses.text(
-          response,
-          callback,
-          HttpStatus.METHOD_NOT_ALLOWED_405,
-          "SSE endpoint: method must be GET, was " + request.getMethod(),
-          Map.of("Allow", "GET"));
+      ServeSupport.methodNotAllowed(request, response, callback, "SSE endpoint", "GET", "GET");
       return true;
     }
     JettyRequest handshake = JettyRequest.of(request);
@@ -112,44 +99,24 @@ public final class SseServe extends Handler.Abstract {
       }
       connection = new SseConnection(conn, config, handshake, lastEventId);
     } catch (Rejection rejection) {
-      Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
+      ServeSupport.reject(response, callback, rejection);
       return true;
     } catch (SseNoContent stop) {
       LOG.debug("SSE request answered 204: {}", stop.getMessage());
-      response.setStatus(HttpStatus.NO_CONTENT_204);
-      response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+      ServeSupport.noContent(response, callback, Map.of());
       return true;
     } catch (RuntimeException e) {
       LOG.error("SSE validate failed for {}", handshake, e);
-      Responses.text(
-          response,
-          callback,
-          HttpStatus.INTERNAL_SERVER_ERROR_500,
-          "internal server error",
-          Map.of());
+      ServeSupport.internalError(response, callback);
       return true;
     }
 
-    response.setStatus(HttpStatus.OK_200);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-    HttpVersion version = request.getConnectionMetaData().getHttpVersion();
-    if (version == HttpVersion.HTTP_1_1) {
-      // Informational (keep-alive is HTTP/1.1's default), sent for parity with the Go library.
-      // Jetty drops a CONNECTION field whose only token is keep-alive, so add it as a plain field.
-      response.getHeaders().add(new HttpField(null, "Connection", "keep-alive"));
-    }
-    response.getHeaders().put("X-Accel-Buffering", "no");
-    request.addFailureListener(connection::onTransportFailure);
+    ServeSupport.eventStreamHead(request, response, HttpStatus.OK_200);
     JettySseTransport transport =
         JettySseTransport.open(request, response, callback, connection::onTransportFailure);
-    open.add(connection);
-    connection.closeFuture().whenComplete((status, x) -> open.remove(connection));
+    open.add(connection, "", connection.closeFuture());
     connection.open(transport);
-    SseEvent last = ending;
-    if (last != null) {
-      end(connection, last);
-    }
+    open.endIfEnding(connection);
     return true;
   }
 
@@ -165,18 +132,7 @@ public final class SseServe extends Handler.Abstract {
    * of them have ended.
    */
   public CompletableFuture<Void> endAll(SseEvent finalEvent, boolean alsoLater) {
-    Objects.requireNonNull(finalEvent, "finalEvent");
-    if (alsoLater) {
-      ending = finalEvent;
-    }
-    List<SseConnection> now = List.copyOf(open);
-    for (SseConnection c : now) {
-      end(c, finalEvent);
-    }
-    return CompletableFuture.allOf(
-        now.stream()
-            .map(c -> c.closeFuture().toCompletableFuture())
-            .toArray(CompletableFuture[]::new));
+    return open.endAll(Objects.requireNonNull(finalEvent, "finalEvent"), alsoLater);
   }
 
   private static void end(SseConnection connection, SseEvent finalEvent) {
@@ -188,7 +144,7 @@ public final class SseServe extends Handler.Abstract {
 
   @Override
   protected void doStart() throws Exception {
-    ending = null;
+    open.reset();
     super.doStart();
   }
 }

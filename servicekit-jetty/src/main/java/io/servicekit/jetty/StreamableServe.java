@@ -15,18 +15,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -78,10 +72,10 @@ public final class StreamableServe extends Handler.Abstract {
 
   private final StreamableHandler handler;
   private final StreamableConfig config;
-  private final Set<StreamableStream> open = ConcurrentHashMap.newKeySet();
+  private final OpenSet<StreamableStream, Boolean> open =
+      new OpenSet<>((stream, how) -> stream.close());
   private final List<Supplier<? extends CompletionStage<?>>> shutdownHooks =
       new CopyOnWriteArrayList<>();
-  private volatile boolean ending; // shutdown() ran: streams opening now end at once
 
   private StreamableServe(StreamableHandler handler, StreamableConfig config) {
     super(InvocationType.NON_BLOCKING);
@@ -137,27 +131,12 @@ public final class StreamableServe extends Handler.Abstract {
     }
     return CompletableFuture.allOf(hooks.toArray(CompletableFuture[]::new))
         .handle((r, x) -> null)
-        .thenCompose(
-            ignored -> {
-              ending = true;
-              List<CompletableFuture<Void>> ends = new ArrayList<>();
-              for (StreamableStream s : List.copyOf(open)) {
-                ends.add(ended(s));
-                s.close();
-              }
-              return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new));
-            });
-  }
-
-  private static CompletableFuture<Void> ended(StreamableStream stream) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    stream.onClose(() -> done.complete(null));
-    return done;
+        .thenCompose(ignored -> open.endAll(Boolean.TRUE, true));
   }
 
   @Override
   protected void doStart() throws Exception {
-    ending = false;
+    open.reset();
     super.doStart();
   }
 
@@ -266,7 +245,7 @@ public final class StreamableServe extends Handler.Abstract {
         throw new IllegalStateException("StreamableHandler returned null");
       }
     } catch (Rejection rejection) {
-      Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
+      ServeSupport.reject(response, callback, rejection);
       return;
     } catch (Throwable e) {
       if (e instanceof InterruptedException) {
@@ -294,32 +273,16 @@ public final class StreamableServe extends Handler.Abstract {
       Callback callback,
       JettyRequest head,
       StreamResponse answer) {
-    response.setStatus(answer.status());
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-    HttpVersion version = request.getConnectionMetaData().getHttpVersion();
-    if (version == HttpVersion.HTTP_1_1) {
-      // As SseServe: Jetty drops a CONNECTION field whose only token is keep-alive.
-      response.getHeaders().add(new HttpField(null, "Connection", "keep-alive"));
-    }
-    response.getHeaders().put("X-Accel-Buffering", "no");
+    ServeSupport.eventStreamHead(request, response, answer.status());
     addHeaders(response, answer.headers());
     StreamableStream stream = new StreamableStream(config, head.toString());
-    AtomicBoolean failed = new AtomicBoolean();
-    request.addFailureListener(
-        x -> {
-          if (failed.compareAndSet(false, true)) {
-            stream.onTransportFailure(x);
-          }
-        });
     JettySseTransport transport =
         JettySseTransport.open(request, response, callback, stream::onTransportFailure);
-    open.add(stream);
-    stream.onClose(() -> open.remove(stream));
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    stream.onClose(() -> ended.complete(null));
+    open.add(stream, "", ended);
     stream.open(transport, answer.producer());
-    if (ending) {
-      stream.close();
-    }
+    open.endIfEnding(stream);
   }
 
   private static void addHeaders(Response response, Map<String, List<String>> headers) {

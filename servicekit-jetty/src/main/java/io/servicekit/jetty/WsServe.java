@@ -8,10 +8,8 @@ import io.servicekit.WsConnection;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
 import io.servicekit.spi.MetricsListener;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -78,9 +76,9 @@ public final class WsServe extends Handler.Abstract {
   private final WsConfig config;
   private volatile ServerWebSocketContainer fallbackContainer;
   private volatile MetricsListener metrics = MetricsListener.NOOP;
-  private final Map<WsConnection<?>, String> open = new ConcurrentHashMap<>();
+  private final OpenSet<WsConnection<?>, CloseStatus> open =
+      new OpenSet<>((connection, status) -> connection.close(status));
   private final Set<String> gaugedRoutes = ConcurrentHashMap.newKeySet();
-  private volatile CloseStatus closingAll;
   private final AtomicInteger compressed = new AtomicInteger();
 
   private WsServe(WsHandler<?, ?> handler, WsConfig config) {
@@ -118,7 +116,7 @@ public final class WsServe extends Handler.Abstract {
 
   /** The connections of this endpoint that are open now (a snapshot). */
   public List<WsSession> sessions() {
-    return List.copyOf(open.keySet());
+    return List.copyOf(open.snapshot());
   }
 
   /**
@@ -134,16 +132,7 @@ public final class WsServe extends Handler.Abstract {
    * now on (an upgrade already in progress during a shutdown opens after the loop below).
    */
   CompletableFuture<Void> closeAll(CloseStatus status, boolean alsoLater) {
-    Objects.requireNonNull(status, "status");
-    if (alsoLater) {
-      closingAll = status;
-    }
-    List<CompletableFuture<?>> ends = new ArrayList<>();
-    for (WsConnection<?> c : open.keySet()) {
-      c.close(status);
-      ends.add(c.closeFuture().toCompletableFuture());
-    }
-    return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new));
+    return open.endAll(Objects.requireNonNull(status, "status"), alsoLater);
   }
 
   @Override
@@ -158,29 +147,22 @@ public final class WsServe extends Handler.Abstract {
 
   /** Handles the request; returns the refusal reason, or null if it was upgraded. */
   private String refuse(Request request, Response response, Callback callback, String route) {
-    HttpVersion httpVersion = request.getConnectionMetaData().getHttpVersion();
-    boolean h1 = httpVersion == HttpVersion.HTTP_1_1 || httpVersion == HttpVersion.HTTP_1_0;
+    boolean h1 = ServeSupport.isHttp1(request);
     if (!h1) {
       // RFC 8441: over HTTP/2 a WebSocket opens with an extended CONNECT (no Upgrade, no key).
       if (!HttpMethod.CONNECT.is(request.getMethod())) {
-        Responses.text(
+        ServeSupport.methodNotAllowed(
+            request,
             response,
             callback,
-            HttpStatus.METHOD_NOT_ALLOWED_405,
-            "WebSocket endpoint over "
-                + httpVersion
-                + ": method must be CONNECT with :protocol websocket (RFC 8441), was "
-                + request.getMethod(),
-            Map.of("Allow", "CONNECT"));
+            "WebSocket endpoint over " + request.getConnectionMetaData().getHttpVersion(),
+            "CONNECT",
+            "CONNECT with :protocol websocket (RFC 8441)");
         return "method";
       }
     } else if (!HttpMethod.GET.is(request.getMethod())) {
-      Responses.text(
-          response,
-          callback,
-          HttpStatus.METHOD_NOT_ALLOWED_405,
-          "WebSocket endpoint: method must be GET, was " + request.getMethod(),
-          Map.of("Allow", "GET"));
+      ServeSupport.methodNotAllowed(
+          request, response, callback, "WebSocket endpoint", "GET", "GET");
       return "method";
     }
     String problem = upgradeProblem(request);
@@ -226,7 +208,7 @@ public final class WsServe extends Handler.Abstract {
     try {
       conn = handler.validate(handshake);
     } catch (Rejection rejection) {
-      Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
+      ServeSupport.reject(response, callback, rejection);
       return "rejected";
     } catch (RuntimeException e) {
       LOG.error("validate failed for {}", handshake, e);
@@ -259,7 +241,7 @@ public final class WsServe extends Handler.Abstract {
           created.set(connection);
           track(connection, route, ended);
           StreamLifetime.becameLongLived(request, ended);
-          return new JettyTransport(connection, config, observer(route), this::afterOpen);
+          return new JettyTransport(connection, config, observer(route), open::endIfEnding);
         };
     Callback upgradeCallback =
         new Callback.Nested(callback) {
@@ -325,36 +307,13 @@ public final class WsServe extends Handler.Abstract {
     return compressed.get();
   }
 
-  private void afterOpen(WsConnection<?> connection) {
-    CloseStatus status = closingAll;
-    if (status != null) {
-      connection.close(status);
-    }
-  }
-
   private void track(WsConnection<?> connection, String route, CompletableFuture<Void> ended) {
-    open.put(connection, route);
+    open.add(connection, route, connection.closeFuture())
+        .whenComplete((v, x) -> ended.complete(null));
     if (gaugedRoutes.add(route)) {
       metrics.queuedBytes(
-          MetricsListener.Kind.WEBSOCKET,
-          route,
-          () -> {
-            long sum = 0;
-            for (Map.Entry<WsConnection<?>, String> e : open.entrySet()) {
-              if (e.getValue().equals(route)) {
-                sum += e.getKey().queuedBytes();
-              }
-            }
-            return sum;
-          });
+          MetricsListener.Kind.WEBSOCKET, route, () -> open.sum(route, WsConnection::queuedBytes));
     }
-    connection
-        .closeFuture()
-        .whenComplete(
-            (status, x) -> {
-              open.remove(connection);
-              ended.complete(null);
-            });
   }
 
   /** The upgrade did not happen after the connection object was made: it will never open. */
@@ -406,32 +365,17 @@ public final class WsServe extends Handler.Abstract {
     if (request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_1_1) {
       return null; // HTTP/2 (RFC 8441) is checked by Jetty
     }
-    boolean upgrade = false;
-    for (String v : request.getHeaders().getValuesList(HttpHeader.UPGRADE)) {
-      for (String token : v.split(",")) {
-        upgrade |= token.trim().equalsIgnoreCase("websocket");
-      }
-    }
-    if (!upgrade) {
+    if (!ServeSupport.hasToken(request, HttpHeader.UPGRADE, "websocket")) {
       return "this endpoint speaks WebSocket: send Upgrade: websocket";
     }
-    boolean connection = false;
-    for (String v : request.getHeaders().getValuesList(HttpHeader.CONNECTION)) {
-      for (String token : v.split(",")) {
-        connection |= token.trim().toLowerCase(Locale.ROOT).equals("upgrade");
-      }
-    }
-    return connection ? null : "Connection header must contain the Upgrade token";
+    return ServeSupport.hasToken(request, HttpHeader.CONNECTION, "upgrade")
+        ? null
+        : "Connection header must contain the Upgrade token";
   }
 
   /** The details stay in the log; the client learns only that it was not its fault. */
   private static String internalError(Response response, Callback callback) {
-    Responses.text(
-        response,
-        callback,
-        HttpStatus.INTERNAL_SERVER_ERROR_500,
-        "internal server error",
-        Map.of());
+    ServeSupport.internalError(response, callback);
     return "error";
   }
 
