@@ -237,21 +237,34 @@ public final class Lifecycle<T, E> {
    * connection is new or has ended.
    */
   public boolean beginFail(E end) {
+    return recordFailure(end) != null;
+  }
+
+  /** {@link #beginFail}; returns the end to report, or null if the connection is new or ended. */
+  private E recordFailure(E end) {
     Objects.requireNonNull(end, "end");
     while (true) {
       State s = state;
       if (s == State.NEW || s == State.CLOSED || result != null) {
-        return false;
+        return null;
       }
       if (s == State.CLOSING || STATE.compareAndSet(this, s, State.CLOSING)) {
         break;
       }
     }
-    if (failRule == FailRule.FAILURE_REPLACES_CLOSE || localEnd == null) {
+    E reported = end;
+    if (failRule == FailRule.FAILURE_REPLACES_CLOSE) {
       localEnd = end;
+    } else {
+      E first = localEnd;
+      if (first == null) {
+        localEnd = end;
+      } else {
+        reported = first;
+      }
     }
     queue.clear();
-    return true;
+    return reported;
   }
 
   /**
@@ -260,7 +273,8 @@ public final class Lifecycle<T, E> {
    * connection ended and cannot replace the cause. True if this call ended the connection.
    */
   public boolean fail(E end) {
-    return beginFail(end) && end(localEnd, true);
+    E reported = recordFailure(end);
+    return reported != null && end(reported, true);
   }
 
   /**
@@ -268,11 +282,12 @@ public final class Lifecycle<T, E> {
    * finds the end recorded), then ends, for a transport that never reports it.
    */
   public boolean abort(E end, Runnable dropTransport) {
-    if (!beginFail(end)) {
+    E reported = recordFailure(end);
+    if (reported == null) {
       return false;
     }
     dropTransport.run();
-    return end(localEnd, true);
+    return end(reported, true);
   }
 
   /**
