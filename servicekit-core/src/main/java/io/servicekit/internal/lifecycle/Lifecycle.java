@@ -93,12 +93,14 @@ public final class Lifecycle<T, E> {
   private volatile E localEnd; // the end we closed or failed with, if we ended first
   private static final VarHandle STATE;
   private static final VarHandle RESULT;
+  private static final VarHandle TASK;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       STATE = lookup.findVarHandle(Lifecycle.class, "state", State.class);
       RESULT = lookup.findVarHandle(Lifecycle.class, "result", Object.class);
+      TASK = lookup.findVarHandle(Lifecycle.Timer.class, "task", Scheduler.Cancellable.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -338,10 +340,16 @@ public final class Lifecycle<T, E> {
 
     private Timer() {}
 
-    /** Schedules {@code run} after {@code delay}, replacing the handle of any earlier task. */
+    /**
+     * Schedules {@code run} after {@code delay}, cancelling the task scheduled before, if it has
+     * not run (so that no handle is lost and the end can cancel what is pending).
+     */
     public void schedule(Runnable run, Duration delay) {
       Scheduler.Cancellable c = scheduler.schedule(run, delay);
-      task = c;
+      Scheduler.Cancellable before = (Scheduler.Cancellable) TASK.getAndSet(this, c);
+      if (before != null) {
+        before.cancel();
+      }
       // end() sets CLOSED before it cancels the timers: one of the two sees the other.
       if (state == State.CLOSED) {
         c.cancel();
