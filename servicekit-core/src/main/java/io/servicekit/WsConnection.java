@@ -1,17 +1,12 @@
 package io.servicekit;
 
 import io.servicekit.internal.SerialExecutor;
-import io.servicekit.internal.WriteQueue;
-import io.servicekit.internal.WriteWatchdog;
+import io.servicekit.internal.lifecycle.Lifecycle;
 import io.servicekit.spi.Transport;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,41 +25,20 @@ import org.slf4j.LoggerFactory;
 public final class WsConnection<I> implements WsSession {
   private static final Logger LOG = LoggerFactory.getLogger(WsConnection.class);
 
-  private enum State {
-    NEW,
-    OPEN,
-    CLOSING,
-    CLOSED
-  }
-
   private final WsConn<I> conn;
   private final WsConfig config;
   private final Request request;
   private final String subprotocol;
   private final Scheduler scheduler;
   private final Executor callbacks;
-  private volatile State state = State.NEW;
-  private static final VarHandle STATE;
-
-  static {
-    try {
-      STATE = MethodHandles.lookup().findVarHandle(WsConnection.class, "state", State.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
-  private final AtomicBoolean finished = new AtomicBoolean();
-  private final CompletableFuture<CloseStatus> closeFuture = new CompletableFuture<>();
+  // Queue items: frames, then a CloseStatus as the last one (the close frame).
+  private final Lifecycle<Object, CloseStatus> life;
+  private final Lifecycle<Object, CloseStatus>.Timer pingTimer;
+  private final Lifecycle<Object, CloseStatus>.Timer timeoutTimer;
+  private final Lifecycle<Object, CloseStatus>.Timer closeTimer;
 
   private volatile Transport transport;
-  private volatile WriteQueue<Object> queue; // frames, then a CloseStatus as the last item
-  private final WriteWatchdog watchdog;
   private volatile long lastReadNanos;
-  private volatile CloseStatus localClose; // the status we closed with, if we closed first
-  private volatile Scheduler.Cancellable pingTask;
-  private volatile Scheduler.Cancellable timeoutTask;
-  private volatile Scheduler.Cancellable closeTimer;
 
   /**
    * Creates the driver for {@code conn}; call {@link #open(Transport)} once the transport is ready.
@@ -75,72 +49,86 @@ public final class WsConnection<I> implements WsSession {
     this.request = request;
     this.subprotocol = subprotocol;
     this.scheduler = config.scheduler();
-    this.callbacks = scheduler.serial("servicekit-conn-" + conn.connId());
-    this.watchdog =
-        new WriteWatchdog(
+    this.life =
+        new Lifecycle<>(
+            conn.connId(),
             scheduler,
+            "servicekit-conn-" + conn.connId(),
+            config.maxQueuedBytes(),
+            false,
             config.writeTimeout(),
-            () -> {
-              WriteQueue<Object> q = queue;
-              return q == null ? -1 : q.inFlightSince();
-            },
-            () -> state == State.CLOSED,
-            this::onWriteStuck);
+            Lifecycle.FailRule.FIRST_END_WINS,
+            new Hooks());
+    this.callbacks = life.callbacks();
+    this.pingTimer = life.timer();
+    this.timeoutTimer = life.timer();
+    this.closeTimer = life.timer();
+  }
+
+  /** What the shell asks of the WebSocket protocol. */
+  private final class Hooks implements Lifecycle.Protocol<Object, CloseStatus> {
+    /** The write queue's sink: one frame, or the close frame (the queue's last item). */
+    @Override
+    public void write(Object item, Transport.WriteCallback callback) {
+      switch (item) {
+        case Message.Text t -> transport.sendText(t.text(), callback);
+        case Message.Binary b -> transport.sendBinary(b.bytes(), callback);
+        case CloseStatus s -> transport.sendClose(s.code(), s.reason(), callback);
+        default -> throw new IllegalStateException("unexpected queue item " + item);
+      }
+    }
+
+    @Override
+    public void writeFailed(Throwable cause) {
+      LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+      // The transport is broken: no close frame can get out, so drop it now.
+      abortWith(CloseStatus.of(CloseStatus.GOING_AWAY, "write failed: " + cause));
+    }
+
+    @Override
+    public void writeStuck() {
+      LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+      // A stuck write means a close frame could not get out either.
+      abortWith(
+          CloseStatus.of(
+              CloseStatus.POLICY_VIOLATION,
+              "write timeout: peer read nothing for " + config.writeTimeout().toMillis() + "ms"));
+    }
+
+    @Override
+    public void slowConsumer() {
+      LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
+      failWith(
+          CloseStatus.of(
+              CloseStatus.POLICY_VIOLATION,
+              "slow consumer: more than " + config.maxQueuedBytes() + " bytes queued"));
+    }
+
+    @Override
+    public void ended(CloseStatus status, boolean failed) {
+      LOG.debug("{} {}: closed with {}", conn.name(), conn.connId(), status);
+    }
+
+    @Override
+    public void deliverEnd(CloseStatus status) {
+      deliverClose(status);
+    }
   }
 
   // ---------------------------------------------------------------- events from the binding
 
-  /** The write queue's sink: one frame, or the close frame (the queue's last item). */
-  private static void write(Transport transport, Object item, Transport.WriteCallback callback) {
-    switch (item) {
-      case Message.Text t -> transport.sendText(t.text(), callback);
-      case Message.Binary b -> transport.sendBinary(b.bytes(), callback);
-      case CloseStatus s -> transport.sendClose(s.code(), s.reason(), callback);
-      default -> throw new IllegalStateException("unexpected queue item " + item);
-    }
-  }
-
   /** The upgrade completed: starts the heartbeat and runs {@code onStart}, then reads. */
   public void open(Transport transport) {
-    if (!STATE.compareAndSet(this, State.NEW, State.OPEN)) {
-      throw new IllegalStateException("open() called twice for " + conn.connId());
-    }
+    life.open();
     this.transport = transport;
-    this.queue =
-        new WriteQueue<>(
-            (item, callback) -> write(transport, item, callback),
-            scheduler,
-            config.maxQueuedBytes(),
-            WriteQueue.Listener.of(
-                watchdog,
-                cause -> {
-                  LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
-                  // The transport is broken: no close frame can get out, so drop it now.
-                  if (localClose == null) {
-                    localClose = CloseStatus.of(CloseStatus.GOING_AWAY, "write failed: " + cause);
-                  }
-                  abort();
-                }),
-            false);
     if (conn instanceof BaseConn<?, ?> base) {
       base.attach(this);
     }
     lastReadNanos = scheduler.nanoTime();
-    pingTask = scheduler.schedule(this::pingTick, config.pingPeriod());
-    timeoutTask = scheduler.schedule(this::timeoutTick, config.pongPeriod());
-    cancelIfFinished(pingTask);
-    cancelIfFinished(timeoutTask);
+    pingTimer.repeat(this::sendHeartbeat, config.pingPeriod());
+    timeoutTimer.schedule(this::timeoutTick, config.pongPeriod());
     LOG.debug("{} {}: open", conn.name(), conn.connId());
-    callbacks.execute(
-        () -> {
-          try {
-            conn.onStart(this);
-          } catch (Throwable e) {
-            LOG.debug("{} {}: onStart failed", conn.name(), conn.connId(), e);
-            close(statusFor(e));
-          }
-          demandIfNotClosed();
-        });
+    callbacks.execute(this::deliverOpen);
   }
 
   /** A text message arrived. */
@@ -152,13 +140,13 @@ public final class WsConnection<I> implements WsSession {
     }
     // On a virtual transport thread with nothing pending, the handler runs right here and its
     // demand() lets the transport go on reading in place (no thread start, no selector wake-up).
-    SerialExecutor.executeInline(callbacks, () -> deliver(Message.text(text)));
+    SerialExecutor.executeInline(callbacks, () -> deliverMessage(Message.text(text)));
   }
 
   /** A binary message arrived; {@code bytes} now belongs to the connection. */
   public void onBinary(byte[] bytes) {
     lastReadNanos = scheduler.nanoTime();
-    SerialExecutor.executeInline(callbacks, () -> deliver(Message.binary(bytes)));
+    SerialExecutor.executeInline(callbacks, () -> deliverMessage(Message.binary(bytes)));
   }
 
   /** A protocol-level ping or pong arrived: liveness only. */
@@ -176,8 +164,7 @@ public final class WsConnection<I> implements WsSession {
    * or the transport was aborted. {@code code} is the peer's or the transport's status.
    */
   public void onClosed(int code, String reason) {
-    CloseStatus local = localClose;
-    finish(local != null ? local : CloseStatus.received(code, reason));
+    life.end(life.localEndOr(CloseStatus.received(code, reason)));
   }
 
   // ---------------------------------------------------------------- WsSession
@@ -194,73 +181,43 @@ public final class WsConnection<I> implements WsSession {
 
   @Override
   public boolean send(Message frame) {
-    WriteQueue<Object> q = queue;
-    if (q == null || state != State.OPEN) {
-      return false;
-    }
-    return switch (q.offer(frame, frame.size(), config.slowConsumerPolicy())) {
-      case QUEUED -> true;
-      case DROPPED, CLOSED -> false;
-      case OVERFLOW -> {
-        LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
-        failWith(
-            CloseStatus.of(
-                CloseStatus.POLICY_VIOLATION,
-                "slow consumer: more than " + config.maxQueuedBytes() + " bytes queued"));
-        yield false;
-      }
-    };
+    return life.send(frame, frame.size(), config.slowConsumerPolicy());
   }
 
   @Override
   public boolean isOpen() {
-    return state == State.OPEN;
+    return life.isOpen();
   }
 
   @Override
   public long queuedBytes() {
-    WriteQueue<Object> q = queue;
-    return q == null ? 0 : q.queuedBytes();
+    return life.queue().queuedBytes();
   }
 
   @Override
   public long droppedMessages() {
-    WriteQueue<Object> q = queue;
-    return q == null ? 0 : q.dropped();
+    return life.queue().dropped();
   }
 
   @Override
   public boolean close(CloseStatus status) {
-    if (!STATE.compareAndSet(this, State.OPEN, State.CLOSING)) {
+    if (!life.close(status)) {
       return false;
     }
-    localClose = status;
     LOG.debug("{} {}: closing with {}", conn.name(), conn.connId(), status);
-    queue.offerLast(status); // never dropped nor counted; later offers are refused
-    closeTimer = scheduler.schedule(this::abort, config.closeTimeout());
-    cancelIfFinished(closeTimer); // the peer's close may have finished us meanwhile
+    life.queue().offerLast(status); // never dropped nor counted; later offers are refused
+    closeTimer.schedule(this::abort, config.closeTimeout());
     return true;
   }
 
   @Override
   public void abort() {
-    State s = state;
-    if (s == State.CLOSED || s == State.NEW) {
-      return;
-    }
-    if (localClose == null) {
-      localClose = CloseStatus.received(CloseStatus.ABNORMAL, "aborted");
-    }
-    state = State.CLOSING;
-    queue.clear();
-    transport.abort();
-    // A transport reports the end itself; this covers one that never does.
-    finish(localClose);
+    abortWith(CloseStatus.received(CloseStatus.ABNORMAL, "aborted"));
   }
 
   @Override
   public CompletionStage<CloseStatus> closeFuture() {
-    return closeFuture.minimalCompletionStage();
+    return life.closeFuture();
   }
 
   /** The configuration this connection runs with. */
@@ -268,20 +225,30 @@ public final class WsConnection<I> implements WsSession {
     return config;
   }
 
-  // ---------------------------------------------------------------- internals
+  // ---------------------------------------------------------------- calls into user code
 
-  private void deliver(Message frame) {
-    if (state == State.OPEN) {
+  private void deliverOpen() {
+    try {
+      conn.onStart(this);
+    } catch (Throwable e) {
+      LOG.debug("{} {}: onStart failed", conn.name(), conn.connId(), e);
+      close(statusFor(e));
+    }
+    demandIfNotClosed();
+  }
+
+  private void deliverMessage(Message frame) {
+    if (life.isOpen()) {
       try {
         conn.handleMessage(conn.decode(frame));
       } catch (Throwable e) {
-        handleError(e);
+        deliverError(e);
       }
     }
     demandIfNotClosed();
   }
 
-  private void handleError(Throwable error) {
+  private void deliverError(Throwable error) {
     ErrorAction action;
     try {
       action = conn.onError(error);
@@ -298,6 +265,34 @@ public final class WsConnection<I> implements WsSession {
     }
   }
 
+  /** Whether the application wants the silent connection closed. */
+  private boolean deliverTimeout() {
+    try {
+      return conn.onTimeout();
+    } catch (Throwable e) {
+      LOG.warn("{} {}: onTimeout threw", conn.name(), conn.connId(), e);
+      return true;
+    }
+  }
+
+  private void deliverClose(CloseStatus status) {
+    try {
+      conn.onClose(status);
+    } catch (Throwable e) {
+      LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
+    }
+  }
+
+  private void sendHeartbeat() {
+    try {
+      conn.sendPing();
+    } catch (Throwable e) {
+      LOG.warn("{} {}: sendPing threw", conn.name(), conn.connId(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
   private static CloseStatus statusFor(Throwable error) {
     if (error instanceof CloseException ce) {
       return ce.status();
@@ -307,22 +302,25 @@ public final class WsConnection<I> implements WsSession {
   }
 
   private void demandIfNotClosed() {
-    if (state != State.CLOSED) {
+    if (life.state() != Lifecycle.State.CLOSED) {
       transport.demand();
     }
   }
 
-  /** Ends the connection at once after a failure: nothing more can be written in order. */
+  /** Drops the transport at once; the first local end is the status reported. */
+  private void abortWith(CloseStatus status) {
+    // A transport reports the end itself; the shell's end covers one that never does.
+    life.abort(status, () -> transport.abort());
+  }
+
+  /**
+   * Ends the connection after a failure: nothing more can be written in order, so the close frame
+   * goes out ahead of the queue, which is dropped; CLOSED follows the peer's close or the timer.
+   */
   private void failWith(CloseStatus status) {
-    State s = state;
-    if (s == State.CLOSED || s == State.NEW) {
+    if (!life.beginFail(status)) {
       return;
     }
-    if (localClose == null) {
-      localClose = status;
-    }
-    state = State.CLOSING;
-    queue.clear();
     try {
       transport.sendClose(
           status.code(),
@@ -339,125 +337,42 @@ public final class WsConnection<I> implements WsSession {
     } catch (RuntimeException e) {
       abort();
     }
-    if (closeTimer == null) {
-      closeTimer = scheduler.schedule(this::abort, config.closeTimeout());
-      cancelIfFinished(closeTimer);
-    }
-  }
-
-  private void finish(CloseStatus status) {
-    if (!finished.compareAndSet(false, true)) {
-      return;
-    }
-    state = State.CLOSED;
-    // Nothing scheduled may keep a finished connection reachable: each task below holds it. A tick
-    // that re-arms concurrently sees CLOSED after storing its handle and cancels it itself.
-    cancel(pingTask);
-    cancel(timeoutTask);
-    cancel(closeTimer);
-    watchdog.stop();
-    WriteQueue<Object> q = queue;
-    if (q != null) {
-      q.clear();
-    }
-    LOG.debug("{} {}: closed with {}", conn.name(), conn.connId(), status);
-    callbacks.execute(
-        () -> {
-          try {
-            conn.onClose(status);
-          } catch (Throwable e) {
-            LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
-          } finally {
-            closeFuture.complete(status);
-          }
-        });
-  }
-
-  private static void cancel(Scheduler.Cancellable task) {
-    if (task != null) {
-      task.cancel();
-    }
-  }
-
-  /**
-   * Cancels {@code task}, just stored in its field, if the connection has finished: {@link #finish}
-   * sets CLOSED before it reads the fields, so one of the two sees the other (volatile accesses).
-   */
-  private void cancelIfFinished(Scheduler.Cancellable task) {
-    if (state == State.CLOSED) {
-      task.cancel();
-    }
-  }
-
-  private void pingTick() {
-    if (state != State.OPEN) {
-      return;
-    }
-    try {
-      conn.sendPing();
-    } catch (Throwable e) {
-      LOG.warn("{} {}: sendPing threw", conn.name(), conn.connId(), e);
-    }
-    if (state == State.OPEN) {
-      pingTask = scheduler.schedule(this::pingTick, config.pingPeriod());
-      cancelIfFinished(pingTask);
-    }
+    closeTimer.scheduleOnce(this::abort, config.closeTimeout());
   }
 
   private void timeoutTick() {
-    if (state != State.OPEN) {
+    if (!life.isOpen()) {
       return;
     }
     long pong = config.pongPeriod().toNanos();
     long silent = scheduler.nanoTime() - lastReadNanos;
     if (silent < pong) {
       // Activity since the check was armed: re-arm for the new deadline, not a full period.
-      timeoutTask = scheduler.schedule(this::timeoutTick, Duration.ofNanos(pong - silent));
-      cancelIfFinished(timeoutTask);
+      timeoutTimer.schedule(this::timeoutTick, Duration.ofNanos(pong - silent));
       return;
     }
     callbacks.execute(
         () -> {
-          if (state != State.OPEN) {
+          if (!life.isOpen()) {
             return;
           }
-          boolean closeIt;
-          try {
-            closeIt = conn.onTimeout();
-          } catch (Throwable e) {
-            LOG.warn("{} {}: onTimeout threw", conn.name(), conn.connId(), e);
-            closeIt = true;
-          }
-          if (closeIt) {
+          if (deliverTimeout()) {
             long seconds = config.pongPeriod().toSeconds();
             close(
                 CloseStatus.of(
                     CloseStatus.GOING_AWAY,
                     "heartbeat timeout: nothing received for "
                         + (seconds > 0 ? seconds + "s" : config.pongPeriod().toMillis() + "ms")));
-          } else if (state == State.OPEN) {
+          } else if (life.isOpen()) {
             // Kept alive by the application: look again one full period from now.
             lastReadNanos = scheduler.nanoTime();
-            timeoutTask = scheduler.schedule(this::timeoutTick, config.pongPeriod());
-            cancelIfFinished(timeoutTask);
+            timeoutTimer.schedule(this::timeoutTick, config.pongPeriod());
           }
         });
   }
 
-  /** The write in flight made no progress for the write timeout. */
-  private void onWriteStuck() {
-    LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
-    if (localClose == null) {
-      localClose =
-          CloseStatus.of(
-              CloseStatus.POLICY_VIOLATION,
-              "write timeout: peer read nothing for " + config.writeTimeout().toMillis() + "ms");
-    }
-    abort(); // a stuck write means a close frame could not get out either
-  }
-
   @Override
   public String toString() {
-    return "WsConnection[" + conn.name() + " " + conn.connId() + " " + state + "]";
+    return "WsConnection[" + conn.name() + " " + conn.connId() + " " + life.state() + "]";
   }
 }

@@ -3,8 +3,7 @@ package io.servicekit.sse;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.Scheduler;
-import io.servicekit.internal.WriteQueue;
-import io.servicekit.internal.WriteWatchdog;
+import io.servicekit.internal.lifecycle.Lifecycle;
 import io.servicekit.spi.SseTransport;
 import io.servicekit.spi.Transport;
 import java.io.IOException;
@@ -12,11 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,13 +36,6 @@ public final class SseConnection implements SseSession {
   private static final byte[] END = new byte[0]; // identity marks the end of the stream
   private static final byte[] KEEPALIVE = SseFormat.keepalive();
 
-  private enum State {
-    NEW,
-    OPEN,
-    CLOSING,
-    CLOSED
-  }
-
   /** Identifies a resumable stream across endpoints sharing one {@link ResumableStreams}. */
   record StreamKey(ResumableStreams streams, String streamId) {}
 
@@ -58,16 +48,12 @@ public final class SseConnection implements SseSession {
   private final StreamKey streamKey;
   private final Scheduler scheduler;
   private final Executor callbacks;
-  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
-  private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicBoolean joined = new AtomicBoolean();
-  private final CompletableFuture<StreamEnd> closeFuture = new CompletableFuture<>();
+  // Queue items: encoded events, then END as the last one; held until onStart returns.
+  private final Lifecycle<byte[], StreamEnd> life;
+  private final Lifecycle<byte[], StreamEnd>.Timer keepaliveTimer;
 
-  private final WriteWatchdog watchdog;
   private volatile SseTransport transport;
-  private volatile WriteQueue<byte[]> queue;
-  private volatile StreamEnd localClose;
-  private volatile Scheduler.Cancellable keepaliveTask;
 
   /**
    * Creates the driver for {@code conn}; call {@link #open} once the response is ready.
@@ -82,20 +68,81 @@ public final class SseConnection implements SseSession {
     this.request = request;
     this.lastEventId = lastEventId;
     this.scheduler = config.scheduler();
-    this.callbacks = scheduler.serial("servicekit-sse-" + conn.connId());
-    this.watchdog =
-        new WriteWatchdog(
+    this.life =
+        new Lifecycle<>(
+            conn.connId(),
             scheduler,
+            "servicekit-sse-" + conn.connId(),
+            config.maxQueuedBytes(),
+            true,
             config.writeTimeout(),
-            () -> {
-              WriteQueue<byte[]> q = queue;
-              return q == null ? -1 : q.inFlightSince();
-            },
-            () -> finished.get(),
-            this::onWriteStuck);
+            Lifecycle.FailRule.FAILURE_REPLACES_CLOSE,
+            new Hooks());
+    this.callbacks = life.callbacks();
+    this.keepaliveTimer = life.timer();
     this.streams = config.resumption().orElse(null);
     this.streamId = streams == null ? null : streams.streamIdFor(request);
     this.streamKey = streams == null ? null : new StreamKey(streams, streamId);
+  }
+
+  /** What the shell asks of the SSE protocol. */
+  private final class Hooks implements Lifecycle.Protocol<byte[], StreamEnd> {
+    @Override
+    public void write(byte[] item, Transport.WriteCallback callback) {
+      if (item != END) {
+        transport.write(item, callback);
+        return;
+      }
+      transport.end(
+          new Transport.WriteCallback() {
+            @Override
+            public void succeeded() {
+              callback.succeeded();
+              life.end(
+                  life.localEndOr(StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server")));
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+              callback.failed(cause);
+            }
+          });
+    }
+
+    @Override
+    public void writeFailed(Throwable cause) {
+      LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+      fail(StreamEnd.of(StreamEnd.Reason.DISCONNECTED, "write failed: " + cause));
+    }
+
+    @Override
+    public void writeStuck() {
+      LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+      fail(
+          StreamEnd.of(
+              StreamEnd.Reason.WRITE_TIMEOUT,
+              "write timeout: client read nothing for " + config.writeTimeout().toMillis() + "ms"));
+    }
+
+    @Override
+    public void slowConsumer() {
+      LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
+      fail(
+          StreamEnd.of(
+              StreamEnd.Reason.SLOW_CONSUMER,
+              "slow consumer: more than " + config.maxQueuedBytes() + " bytes queued"));
+    }
+
+    @Override
+    public void ended(StreamEnd status, boolean failed) {
+      leaveStream();
+      LOG.debug("{} {}: closed: {}", conn.name(), conn.connId(), status);
+    }
+
+    @Override
+    public void deliverEnd(StreamEnd status) {
+      deliverClose(status);
+    }
   }
 
   /**
@@ -133,22 +180,8 @@ public final class SseConnection implements SseSession {
    * onStart} returns.
    */
   public void open(SseTransport transport) {
-    if (!state.compareAndSet(State.NEW, State.OPEN)) {
-      throw new IllegalStateException("open() called twice for " + conn.connId());
-    }
+    life.open();
     this.transport = transport;
-    this.queue =
-        new WriteQueue<>(
-            this::write,
-            scheduler,
-            config.maxQueuedBytes(),
-            WriteQueue.Listener.of(
-                watchdog,
-                cause -> {
-                  LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
-                  fail(StreamEnd.of(StreamEnd.Reason.DISCONNECTED, "write failed: " + cause));
-                }),
-            true);
     // The first write commits the status and headers, so the client sees the stream open at once.
     byte[] first =
         config.retry().map(r -> SseFormat.retry(Math.max(1, r.toMillis()))).orElse(new byte[0]);
@@ -161,19 +194,10 @@ public final class SseConnection implements SseSession {
       streams.join(this, streamId, lastEventId);
     }
     if (!config.keepalivePeriod().isZero()) {
-      scheduleKeepalive();
+      keepaliveTimer.repeat(() -> enqueue(KEEPALIVE), config.keepalivePeriod());
     }
     LOG.debug("{} {}: open", conn.name(), conn.connId());
-    callbacks.execute(
-        () -> {
-          try {
-            conn.onStart(this);
-          } catch (Throwable e) {
-            startFailed(e);
-            return;
-          }
-          queue.release();
-        });
+    callbacks.execute(this::deliverOpen);
   }
 
   /** The response failed underneath: the client went away, or the server is stopping. */
@@ -200,7 +224,7 @@ public final class SseConnection implements SseSession {
 
   @Override
   public boolean send(SseEvent event) {
-    if (state.get() != State.OPEN) {
+    if (!life.isOpen()) {
       return false;
     }
     if (streams != null) {
@@ -231,45 +255,38 @@ public final class SseConnection implements SseSession {
 
   @Override
   public boolean isOpen() {
-    return state.get() == State.OPEN;
+    return life.isOpen();
   }
 
   @Override
   public long queuedBytes() {
-    WriteQueue<byte[]> q = queue;
-    return q == null ? 0 : q.queuedBytes();
+    return life.queue().queuedBytes();
   }
 
   @Override
   public long droppedMessages() {
-    WriteQueue<byte[]> q = queue;
-    return q == null ? 0 : q.dropped();
+    return life.queue().dropped();
   }
 
   @Override
   public boolean close() {
-    if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
+    if (!life.close(StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server"))) {
       return false;
     }
-    localClose = StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server");
     LOG.debug("{} {}: closing", conn.name(), conn.connId());
     leaveStream();
-    queue.offerLast(END);
+    life.queue().offerLast(END);
     return true;
   }
 
   @Override
   public void abort() {
-    State s = state.get();
-    if (s == State.CLOSED || s == State.NEW) {
-      return;
-    }
     fail(StreamEnd.of(StreamEnd.Reason.ABORTED, "aborted by the server"));
   }
 
   @Override
   public CompletionStage<StreamEnd> closeFuture() {
-    return closeFuture.minimalCompletionStage();
+    return life.closeFuture();
   }
 
   /** The configuration this stream runs with. */
@@ -281,27 +298,12 @@ public final class SseConnection implements SseSession {
 
   /** Queues framed bytes for this connection; used for direct sends, replays and publishes. */
   boolean enqueue(byte[] bytes) {
-    WriteQueue<byte[]> q = queue;
-    if (q == null || state.get() != State.OPEN) {
-      return false;
-    }
-    return switch (q.offer(bytes, bytes.length, config.slowConsumerPolicy())) {
-      case QUEUED -> true;
-      case DROPPED, CLOSED -> false;
-      case OVERFLOW -> {
-        LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
-        fail(
-            StreamEnd.of(
-                StreamEnd.Reason.SLOW_CONSUMER,
-                "slow consumer: more than " + config.maxQueuedBytes() + " bytes queued"));
-        yield false;
-      }
-    };
+    return life.send(bytes, bytes.length, config.slowConsumerPolicy());
   }
 
   /** Whether {@code onClose} has been scheduled (the stream has ended). */
   boolean isFinished() {
-    return finished.get();
+    return life.isEnded();
   }
 
   /** The resumable stream of this connection, or null. */
@@ -313,31 +315,27 @@ public final class SseConnection implements SseSession {
     return conn;
   }
 
-  // ---------------------------------------------------------------- internals
+  // ---------------------------------------------------------------- calls into user code
 
-  private void write(byte[] item, Transport.WriteCallback callback) {
-    if (item != END) {
-      transport.write(item, callback);
+  private void deliverOpen() {
+    try {
+      conn.onStart(this);
+    } catch (Throwable e) {
+      startFailed(e);
       return;
     }
-    transport.end(
-        new Transport.WriteCallback() {
-          @Override
-          public void succeeded() {
-            callback.succeeded();
-            StreamEnd status = localClose;
-            finish(
-                status != null
-                    ? status
-                    : StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server"));
-          }
-
-          @Override
-          public void failed(Throwable cause) {
-            callback.failed(cause);
-          }
-        });
+    life.queue().release();
   }
+
+  private void deliverClose(StreamEnd status) {
+    try {
+      conn.onClose(status);
+    } catch (Throwable e) {
+      LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
 
   private void startFailed(Throwable e) {
     if (e instanceof Rejection || e instanceof SseNoContent) {
@@ -345,59 +343,25 @@ public final class SseConnection implements SseSession {
     } else {
       LOG.warn("{} {}: onStart failed", conn.name(), conn.connId(), e);
     }
-    if (finished.get()) {
-      return; // the client went away meanwhile; onClose is already scheduled
-    }
-    StreamEnd status = StreamEnd.of(StreamEnd.Reason.START_FAILED, "onStart threw " + e);
-    localClose = status;
-    state.set(State.CLOSING);
-    queue.clear();
-    switch (e) {
-      case Rejection r -> transport.reject(r.status(), r.body(), r.headers());
-      case SseNoContent n -> transport.reject(204, "", Map.of());
-      default -> transport.reject(500, "internal server error", Map.of());
-    }
-    finish(status);
+    // Unless the client went away meanwhile (onClose is then already scheduled): the queue is
+    // still held, so nothing is committed and the request can be answered with a status.
+    life.abort(
+        StreamEnd.of(StreamEnd.Reason.START_FAILED, "onStart threw " + e),
+        () -> {
+          switch (e) {
+            case Rejection r -> transport.reject(r.status(), r.body(), r.headers());
+            case SseNoContent n -> transport.reject(204, "", Map.of());
+            default -> transport.reject(500, "internal server error", Map.of());
+          }
+        });
   }
 
   /** Ends the stream at once: nothing more can be written in order. */
   private void fail(StreamEnd status) {
-    if (finished.get() || state.get() == State.NEW) {
-      return;
+    // End first: aborting fails the write in flight, whose report must not replace the cause.
+    if (life.fail(status)) {
+      transport.abort(new IOException("SSE stream dropped: " + status.detail()));
     }
-    localClose = status;
-    // Finish first: aborting fails the write in flight, whose report must not replace the cause.
-    finish(status);
-    transport.abort(new IOException("SSE stream dropped: " + status.detail()));
-  }
-
-  private void finish(StreamEnd status) {
-    if (!finished.compareAndSet(false, true)) {
-      return;
-    }
-    state.set(State.CLOSED);
-    // Nothing scheduled may keep a finished stream reachable: both tasks hold it.
-    Scheduler.Cancellable k = keepaliveTask;
-    if (k != null) {
-      k.cancel();
-    }
-    watchdog.stop();
-    WriteQueue<byte[]> q = queue;
-    if (q != null) {
-      q.clear();
-    }
-    leaveStream();
-    LOG.debug("{} {}: closed: {}", conn.name(), conn.connId(), status);
-    callbacks.execute(
-        () -> {
-          try {
-            conn.onClose(status);
-          } catch (Throwable e) {
-            LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
-          } finally {
-            closeFuture.complete(status);
-          }
-        });
   }
 
   private void leaveStream() {
@@ -406,40 +370,8 @@ public final class SseConnection implements SseSession {
     }
   }
 
-  private void keepaliveTick() {
-    if (state.get() != State.OPEN) {
-      return;
-    }
-    enqueue(KEEPALIVE);
-    if (state.get() == State.OPEN) {
-      scheduleKeepalive();
-    }
-  }
-
-  /**
-   * Schedules the next keepalive; cancels it at once if the stream finished meanwhile ({@link
-   * #finish} sets {@code finished} before it reads {@code keepaliveTask}, so one side sees the
-   * other).
-   */
-  private void scheduleKeepalive() {
-    Scheduler.Cancellable k = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
-    keepaliveTask = k;
-    if (finished.get()) {
-      k.cancel();
-    }
-  }
-
-  /** The write in flight made no progress for the write timeout. */
-  private void onWriteStuck() {
-    LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
-    fail(
-        StreamEnd.of(
-            StreamEnd.Reason.WRITE_TIMEOUT,
-            "write timeout: client read nothing for " + config.writeTimeout().toMillis() + "ms"));
-  }
-
   @Override
   public String toString() {
-    return "SseConnection[" + conn.name() + " " + conn.connId() + " " + state.get() + "]";
+    return "SseConnection[" + conn.name() + " " + conn.connId() + " " + life.state() + "]";
   }
 }

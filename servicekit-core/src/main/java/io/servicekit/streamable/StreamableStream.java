@@ -3,7 +3,7 @@ package io.servicekit.streamable;
 import io.servicekit.Scheduler;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.internal.WriteQueue;
-import io.servicekit.internal.WriteWatchdog;
+import io.servicekit.internal.lifecycle.Lifecycle;
 import io.servicekit.spi.SseTransport;
 import io.servicekit.spi.Transport;
 import io.servicekit.sse.SseEvent;
@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -46,33 +45,24 @@ public final class StreamableStream implements StreamSession {
   private static final Item END = new Item(new byte[0], false);
   private static final byte[] KEEPALIVE = SseFormat.keepalive();
 
-  private enum State {
-    NEW,
-    OPEN,
-    CLOSING,
-    CLOSED
-  }
-
   private final StreamableConfig config;
   private final String name;
   private final Scheduler scheduler;
   private final Executor callbacks;
-  private final WriteWatchdog watchdog;
-  private final AtomicBoolean finished = new AtomicBoolean();
+  // Queue items: event bytes, then END as the last one; ends with the reason (a string).
+  private final Lifecycle<Item, String> life;
+  private final Lifecycle<Item, String>.Timer keepaliveTimer;
 
+  // The producer's budget: senders wait on room while it is used up.
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition room = lock.newCondition();
   // Guarded by lock.
-  private State state = State.NEW;
   private int queuedCount;
   private long queuedBytes;
-  private String endReason;
   private final List<Runnable> closeActions = new ArrayList<>();
   private Thread producerThread;
 
   private volatile SseTransport transport;
-  private volatile WriteQueue<Item> queue;
-  private volatile Scheduler.Cancellable keepaliveTask;
 
   /**
    * A driver for one stream.
@@ -83,17 +73,88 @@ public final class StreamableStream implements StreamSession {
     this.config = Objects.requireNonNull(config, "config");
     this.name = Objects.requireNonNull(name, "name");
     this.scheduler = config.scheduler();
-    this.callbacks = scheduler.serial("servicekit-streamable-callbacks");
-    this.watchdog =
-        new WriteWatchdog(
+    this.life =
+        new Lifecycle<>(
+            name,
             scheduler,
+            "servicekit-streamable-callbacks",
+            Long.MAX_VALUE, // the budget below, enforced by blocking, bounds the queue
+            false,
             config.writeTimeout(),
-            () -> {
-              WriteQueue<Item> q = queue;
-              return q == null ? -1 : q.inFlightSince();
-            },
-            finished::get,
-            this::onWriteStuck);
+            Lifecycle.FailRule.FAILURE_REPLACES_CLOSE,
+            new Hooks());
+    this.callbacks = life.callbacks();
+    this.keepaliveTimer = life.timer();
+  }
+
+  /** What the shell asks of a streamed response. */
+  private final class Hooks implements Lifecycle.Protocol<Item, String> {
+    @Override
+    public void write(Item item, Transport.WriteCallback callback) {
+      if (item != END) {
+        transport.write(
+            item.bytes(),
+            new Transport.WriteCallback() {
+              @Override
+              public void succeeded() {
+                release(item);
+                callback.succeeded();
+              }
+
+              @Override
+              public void failed(Throwable cause) {
+                callback.failed(cause);
+              }
+            });
+        return;
+      }
+      transport.end(
+          new Transport.WriteCallback() {
+            @Override
+            public void succeeded() {
+              callback.succeeded();
+              life.end(life.localEndOr("stream ended"));
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+              callback.failed(cause);
+            }
+          });
+    }
+
+    @Override
+    public void writeFailed(Throwable cause) {
+      LOG.debug("{}: write failed", name, cause);
+      fail("write failed: " + cause);
+    }
+
+    @Override
+    public void writeStuck() {
+      LOG.debug("{}: write timeout", name);
+      fail("write timeout: client read nothing for " + config.writeTimeout().toMillis() + "ms");
+    }
+
+    @Override
+    public void ended(String reason, boolean failed) {
+      Thread producer;
+      lock.lock();
+      try {
+        room.signalAll();
+        producer = failed ? producerThread : null;
+      } finally {
+        lock.unlock();
+      }
+      if (producer != null) {
+        producer.interrupt();
+      }
+      LOG.debug("{}: stream closed: {}", name, reason);
+    }
+
+    @Override
+    public void deliverEnd(String reason) {
+      deliverClose();
+    }
   }
 
   // ---------------------------------------------------------------- events from the binding
@@ -104,42 +165,26 @@ public final class StreamableStream implements StreamSession {
    */
   public void open(SseTransport transport, StreamResponse.Producer producer) {
     Objects.requireNonNull(producer, "producer");
-    lock.lock();
-    try {
-      if (state != State.NEW) {
-        throw new IllegalStateException("open() called twice for " + name);
-      }
-      state = State.OPEN;
-    } finally {
-      lock.unlock();
-    }
+    life.open();
     this.transport = Objects.requireNonNull(transport, "transport");
-    this.queue =
-        new WriteQueue<>(
-            this::write,
-            scheduler,
-            Long.MAX_VALUE, // the sink's own budget, enforced by blocking, bounds the queue
-            WriteQueue.Listener.of(
-                watchdog,
-                cause -> {
-                  LOG.debug("{}: write failed", name, cause);
-                  fail("write failed: " + cause);
-                }),
-            false);
     // The keepalive period starts before the first write commits the response: whoever sees the
     // headers may count on it (a test advancing a fake clock does).
     if (!config.keepalivePeriod().isZero()) {
-      scheduleKeepalive();
+      keepaliveTimer.repeat(
+          () ->
+              life.queue()
+                  .offer(new Item(KEEPALIVE, false), KEEPALIVE.length, SlowConsumerPolicy.CLOSE),
+          config.keepalivePeriod());
     }
     byte[] first = config.retry().map(r -> SseFormat.retry(r.toMillis())).orElse(new byte[0]);
-    queue.offer(new Item(first, false), first.length, SlowConsumerPolicy.CLOSE);
+    life.queue().offer(new Item(first, false), first.length, SlowConsumerPolicy.CLOSE);
     LOG.debug("{}: stream open", name);
     scheduler.execute(
         "servicekit-streamable-" + PRODUCERS.getAndIncrement(),
         () -> {
           lock.lock();
           try {
-            producerThread = state == State.CLOSED ? null : Thread.currentThread();
+            producerThread = life.state() == Lifecycle.State.CLOSED ? null : Thread.currentThread();
           } finally {
             lock.unlock();
           }
@@ -154,17 +199,12 @@ public final class StreamableStream implements StreamSession {
 
   /** Why the stream ended, once it has. */
   public Optional<String> endReason() {
-    lock.lock();
-    try {
-      return Optional.ofNullable(state == State.CLOSED ? endReason : null);
-    } finally {
-      lock.unlock();
-    }
+    return Optional.ofNullable(life.endValue());
   }
 
   /** Whether the stream has ended (the response is complete or dropped). */
   public boolean isFinished() {
-    return finished.get();
+    return life.isEnded();
   }
 
   // ---------------------------------------------------------------- StreamSession
@@ -191,12 +231,7 @@ public final class StreamableStream implements StreamSession {
 
   @Override
   public boolean isOpen() {
-    lock.lock();
-    try {
-      return state == State.OPEN;
-    } finally {
-      lock.unlock();
-    }
+    return life.isOpen();
   }
 
   @Override
@@ -204,8 +239,8 @@ public final class StreamableStream implements StreamSession {
     Objects.requireNonNull(action, "action");
     lock.lock();
     try {
-      if (state != State.CLOSED) {
-        closeActions.add(action);
+      if (life.state() != Lifecycle.State.CLOSED) {
+        closeActions.add(action); // run by deliverClose
         return;
       }
     } finally {
@@ -216,19 +251,17 @@ public final class StreamableStream implements StreamSession {
 
   @Override
   public void close() {
+    if (!life.close("stream ended")) {
+      return;
+    }
     lock.lock();
     try {
-      if (state != State.OPEN) {
-        return;
-      }
-      state = State.CLOSING;
-      endReason = "stream ended";
-      room.signalAll();
+      room.signalAll(); // blocked senders see CLOSING
     } finally {
       lock.unlock();
     }
     LOG.debug("{}: closing", name);
-    queue.offerLast(END);
+    life.queue().offerLast(END);
   }
 
   // ---------------------------------------------------------------- internals
@@ -238,7 +271,7 @@ public final class StreamableStream implements StreamSession {
     lock.lockInterruptibly();
     try {
       while (true) {
-        if (state != State.OPEN) {
+        if (!life.isOpen()) {
           throw closedException();
         }
         if (queuedCount == 0
@@ -254,15 +287,16 @@ public final class StreamableStream implements StreamSession {
       lock.unlock();
     }
     Item item = new Item(bytes, true);
-    if (queue.offer(item, size, SlowConsumerPolicy.CLOSE) != WriteQueue.Offer.QUEUED) {
+    if (life.queue().offer(item, size, SlowConsumerPolicy.CLOSE) != WriteQueue.Offer.QUEUED) {
       release(item);
       throw closedException();
     }
   }
 
   private StreamClosedException closedException() {
+    String reason = life.localEnd();
     return new StreamClosedException(
-        name + ": stream closed (" + (endReason == null ? "not open" : endReason) + ")");
+        name + ": stream closed (" + (reason == null ? "not open" : reason) + ")");
   }
 
   private void release(Item item) {
@@ -279,46 +313,13 @@ public final class StreamableStream implements StreamSession {
     }
   }
 
-  private void write(Item item, Transport.WriteCallback callback) {
-    if (item != END) {
-      transport.write(
-          item.bytes(),
-          new Transport.WriteCallback() {
-            @Override
-            public void succeeded() {
-              release(item);
-              callback.succeeded();
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-              callback.failed(cause);
-            }
-          });
-      return;
-    }
-    transport.end(
-        new Transport.WriteCallback() {
-          @Override
-          public void succeeded() {
-            callback.succeeded();
-            finish("stream ended", false);
-          }
-
-          @Override
-          public void failed(Throwable cause) {
-            callback.failed(cause);
-          }
-        });
-  }
-
   private void runProducer(StreamResponse.Producer producer) {
     try {
       producer.produce(this);
     } catch (StreamClosedException e) {
       LOG.debug("{}: producer stopped: {}", name, e.getMessage());
     } catch (InterruptedException e) {
-      if (finished.get()) {
+      if (life.isEnded()) {
         LOG.debug("{}: producer interrupted after the stream ended", name);
       } else {
         LOG.warn("{}: producer interrupted", name, e);
@@ -339,57 +340,25 @@ public final class StreamableStream implements StreamSession {
 
   /** Ends the stream at once: nothing more can be written in order. */
   private void fail(String reason) {
-    lock.lock();
-    try {
-      if (state == State.NEW || state == State.CLOSED) {
-        return;
-      }
-    } finally {
-      lock.unlock();
-    }
-    // Finish first: aborting fails the write in flight, whose report must not replace the cause.
-    if (finish(reason, true)) {
+    // End first: aborting fails the write in flight, whose report must not replace the cause.
+    if (life.fail(reason)) {
       transport.abort(new IOException("stream dropped: " + reason));
     }
   }
 
-  private boolean finish(String reason, boolean abnormal) {
-    if (!finished.compareAndSet(false, true)) {
-      return false;
-    }
+  /** Runs the close actions registered before the end, in order. */
+  private void deliverClose() {
     List<Runnable> actions;
-    Thread producer;
     lock.lock();
     try {
-      if (abnormal || endReason == null) {
-        endReason = reason;
-      }
-      state = State.CLOSED;
-      room.signalAll();
       actions = List.copyOf(closeActions);
       closeActions.clear();
-      producer = abnormal ? producerThread : null;
     } finally {
       lock.unlock();
     }
-    // Nothing scheduled may keep a finished stream reachable: both tasks hold it.
-    Scheduler.Cancellable k = keepaliveTask;
-    if (k != null) {
-      k.cancel();
-    }
-    watchdog.stop();
-    WriteQueue<Item> q = queue;
-    if (q != null) {
-      q.clear();
-    }
-    if (producer != null) {
-      producer.interrupt();
-    }
-    LOG.debug("{}: stream closed: {}", name, reason);
     for (Runnable action : actions) {
-      callbacks.execute(() -> runCloseAction(action));
+      runCloseAction(action);
     }
-    return true;
   }
 
   private void runCloseAction(Runnable action) {
@@ -398,36 +367,6 @@ public final class StreamableStream implements StreamSession {
     } catch (Throwable e) {
       LOG.warn("{}: onClose action threw", name, e);
     }
-  }
-
-  private void keepaliveTick() {
-    if (!isOpen()) {
-      return;
-    }
-    WriteQueue<Item> q = queue;
-    q.offer(new Item(KEEPALIVE, false), KEEPALIVE.length, SlowConsumerPolicy.CLOSE);
-    if (isOpen()) {
-      scheduleKeepalive();
-    }
-  }
-
-  /**
-   * Schedules the next keepalive; cancels it at once if the stream finished meanwhile ({@link
-   * #finish} sets {@code finished} before it reads {@code keepaliveTask}, so one side sees the
-   * other).
-   */
-  private void scheduleKeepalive() {
-    Scheduler.Cancellable k = scheduler.schedule(this::keepaliveTick, config.keepalivePeriod());
-    keepaliveTask = k;
-    if (finished.get()) {
-      k.cancel();
-    }
-  }
-
-  /** The write in flight made no progress for the write timeout. */
-  private void onWriteStuck() {
-    LOG.debug("{}: write timeout", name);
-    fail("write timeout: client read nothing for " + config.writeTimeout().toMillis() + "ms");
   }
 
   @Override
