@@ -1,5 +1,6 @@
 package io.servicekit;
 
+import io.servicekit.internal.Check;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -50,21 +51,21 @@ public final class WsConfig {
   private final Scheduler scheduler;
 
   private WsConfig(Builder b) {
-    this.pingPeriod = positive("pingPeriod", b.pingPeriod);
-    this.pongPeriod = positive("pongPeriod", b.pongPeriod);
-    this.readBufferSize = (int) positive("readBufferSize", b.readBufferSize);
-    this.writeBufferSize = (int) positive("writeBufferSize", b.writeBufferSize);
-    this.maxMessageSize = positive("maxMessageSize", b.maxMessageSize);
-    this.maxQueuedBytes = positive("maxQueuedBytes", b.maxQueuedBytes);
+    this.pingPeriod = Check.positive("pingPeriod", b.pingPeriod);
+    this.pongPeriod = Check.positive("pongPeriod", b.pongPeriod);
+    this.readBufferSize = (int) Check.positive("readBufferSize", b.readBufferSize);
+    this.writeBufferSize = (int) Check.positive("writeBufferSize", b.writeBufferSize);
+    this.maxMessageSize = Check.positive("maxMessageSize", b.maxMessageSize);
+    this.maxQueuedBytes = Check.positive("maxQueuedBytes", b.maxQueuedBytes);
     this.slowConsumerPolicy = Objects.requireNonNull(b.slowConsumerPolicy, "slowConsumerPolicy");
-    this.writeTimeout = positive("writeTimeout", b.writeTimeout);
-    this.closeTimeout = positive("closeTimeout", b.closeTimeout);
+    this.writeTimeout = Check.positive("writeTimeout", b.writeTimeout);
+    this.closeTimeout = Check.positive("closeTimeout", b.closeTimeout);
     this.originPolicy = Objects.requireNonNull(b.originPolicy, "originPolicy");
     this.compression = b.compression;
     this.serverNoContextTakeover = b.serverNoContextTakeover;
     this.clientNoContextTakeover = b.clientNoContextTakeover;
     this.maxCompressedConnections =
-        (int) positive("maxCompressedConnections", b.maxCompressedConnections);
+        (int) Check.positive("maxCompressedConnections", b.maxCompressedConnections);
     this.subprotocols = List.copyOf(b.subprotocols);
     this.absorbPongs = b.absorbPongs;
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
@@ -184,21 +185,6 @@ public final class WsConfig {
 
   public Scheduler scheduler() {
     return scheduler;
-  }
-
-  private static Duration positive(String name, Duration d) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-    return d;
-  }
-
-  private static long positive(String name, long v) {
-    if (v <= 0) {
-      throw new IllegalArgumentException(name + " must be positive: " + v);
-    }
-    return v;
   }
 
   /** Builds a {@link WsConfig}; unset values take the defaults. */

@@ -44,6 +44,6 @@ class CloseStatusTest {
     assertThatThrownBy(() -> WsConfig.builder().pingPeriod(java.time.Duration.ZERO).build())
         .hasMessageContaining("pingPeriod");
     assertThatThrownBy(() -> WsConfig.builder().maxQueuedBytes(-1).build())
-        .hasMessageContaining("maxQueuedBytes must be positive: -1");
+        .hasMessageContaining("maxQueuedBytes must be positive, was -1");
   }
 }

@@ -6,6 +6,7 @@ import io.servicekit.DecodeException;
 import io.servicekit.EncodeException;
 import io.servicekit.Message;
 import io.servicekit.Scheduler;
+import io.servicekit.internal.Check;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -300,7 +301,7 @@ public final class GrpcWsClient<Req, Resp> implements AutoCloseable {
 
     /** Handshake timeout (default 10 s). */
     public Builder<Req, Resp> connectTimeout(Duration v) {
-      connectTimeout = WsClient.Builder.positive("connectTimeout", v);
+      connectTimeout = Check.positive("connectTimeout", v);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.servicekit.client;
 
 import io.servicekit.CloseStatus;
+import io.servicekit.internal.Check;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -214,31 +215,25 @@ public final class ReconnectPolicy {
 
     /** Delay before the first attempt after a drop (default 500 ms); must be positive. */
     public Builder initialDelay(Duration v) {
-      initialDelay = positive("initialDelay", v);
+      initialDelay = Check.positive("initialDelay", v);
       return this;
     }
 
     /** Upper bound of every delay (default 30 s); must be positive. */
     public Builder maxDelay(Duration v) {
-      maxDelay = positive("maxDelay", v);
+      maxDelay = Check.positive("maxDelay", v);
       return this;
     }
 
     /** Growth factor per failed attempt (default 2); must be at least 1. */
     public Builder multiplier(double v) {
-      if (!(v >= 1.0) || Double.isInfinite(v)) {
-        throw new IllegalArgumentException("multiplier must be a finite number >= 1: " + v);
-      }
-      multiplier = v;
+      multiplier = Check.finiteAtLeast("multiplier", 1.0, v);
       return this;
     }
 
     /** Consecutive failed attempts before giving up; 0 (the default) means no limit. */
     public Builder maxAttempts(int v) {
-      if (v < 0) {
-        throw new IllegalArgumentException("maxAttempts must be >= 0: " + v);
-      }
-      maxAttempts = v;
+      maxAttempts = Check.notNegative("maxAttempts", v);
       return this;
     }
 
@@ -262,14 +257,6 @@ public final class ReconnectPolicy {
                 + ")");
       }
       return new ReconnectPolicy(this);
-    }
-
-    private static Duration positive(String name, Duration v) {
-      Objects.requireNonNull(v, name);
-      if (v.isNegative() || v.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive: " + v);
-      }
-      return v;
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.servicekit.client;
 
 import io.servicekit.Scheduler;
+import io.servicekit.internal.Check;
 import io.servicekit.sse.SseParser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -548,19 +549,19 @@ public final class SseClient implements AutoCloseable {
 
     /** TCP connect timeout of the default HTTP client (default 10 s). */
     public Builder connectTimeout(Duration v) {
-      connectTimeout = WsClient.Builder.positive("connectTimeout", v);
+      connectTimeout = Check.positive("connectTimeout", v);
       return this;
     }
 
     /** Longest line accepted (default 1 MiB). */
     public Builder maxLineBytes(int v) {
-      maxLineBytes = WsClient.Builder.positive("maxLineBytes", v);
+      maxLineBytes = Check.positive("maxLineBytes", v);
       return this;
     }
 
     /** Largest event data accepted (default 16 MiB). */
     public Builder maxEventBytes(int v) {
-      maxEventBytes = WsClient.Builder.positive("maxEventBytes", v);
+      maxEventBytes = Check.positive("maxEventBytes", v);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.servicekit.client;
 
+import io.servicekit.internal.Check;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -184,7 +185,7 @@ public final class StreamableClient {
 
     /** Time allowed until the response headers arrive (default: none). */
     public Builder timeout(Duration v) {
-      timeout = WsClient.Builder.positive("timeout", v);
+      timeout = Check.positive("timeout", v);
       return this;
     }
 
@@ -198,13 +199,13 @@ public final class StreamableClient {
 
     /** Longest SSE line accepted in an event-stream answer (default 1 MiB). */
     public Builder maxLineBytes(int v) {
-      maxLineBytes = WsClient.Builder.positive("maxLineBytes", v);
+      maxLineBytes = Check.positive("maxLineBytes", v);
       return this;
     }
 
     /** Largest SSE event data accepted in an event-stream answer (default 16 MiB). */
     public Builder maxEventBytes(int v) {
-      maxEventBytes = WsClient.Builder.positive("maxEventBytes", v);
+      maxEventBytes = Check.positive("maxEventBytes", v);
       return this;
     }
 

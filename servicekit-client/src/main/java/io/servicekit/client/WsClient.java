@@ -5,6 +5,7 @@ import io.servicekit.Codec;
 import io.servicekit.DecodeException;
 import io.servicekit.Message;
 import io.servicekit.Scheduler;
+import io.servicekit.internal.Check;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -1022,13 +1023,13 @@ public final class WsClient<I, O> implements AutoCloseable {
 
     /** Timeout of each handshake (default 10 s). */
     public Builder<I, O> connectTimeout(Duration v) {
-      connectTimeout = positive("connectTimeout", v);
+      connectTimeout = Check.positive("connectTimeout", v);
       return this;
     }
 
     /** How long {@link WsClient#close()} waits for the server's close frame (default 5 s). */
     public Builder<I, O> closeTimeout(Duration v) {
-      closeTimeout = positive("closeTimeout", v);
+      closeTimeout = Check.positive("closeTimeout", v);
       return this;
     }
 
@@ -1040,7 +1041,7 @@ public final class WsClient<I, O> implements AutoCloseable {
 
     /** Bound of the send queue (default 1000 messages); must be positive. */
     public Builder<I, O> maxQueuedMessages(int v) {
-      maxQueuedMessages = positive("maxQueuedMessages", v);
+      maxQueuedMessages = Check.positive("maxQueuedMessages", v);
       return this;
     }
 
@@ -1050,7 +1051,7 @@ public final class WsClient<I, O> implements AutoCloseable {
      * onClose} as 1009, which is not retried (the JDK client cannot send 1009 itself).
      */
     public Builder<I, O> maxMessageBytes(int v) {
-      maxMessageBytes = positive("maxMessageBytes", v);
+      maxMessageBytes = Check.positive("maxMessageBytes", v);
       return this;
     }
 
@@ -1066,7 +1067,7 @@ public final class WsClient<I, O> implements AutoCloseable {
      * is reported to {@link Listener#onPong} and not to {@code onMessage}.
      */
     public Builder<I, O> pingInterval(Duration v) {
-      pingInterval = notNegative("pingInterval", v);
+      pingInterval = Check.notNegative("pingInterval", v);
       return this;
     }
 
@@ -1077,7 +1078,7 @@ public final class WsClient<I, O> implements AutoCloseable {
      * Duration#ZERO}: no check).
      */
     public Builder<I, O> pongTimeout(Duration v) {
-      pongTimeout = notNegative("pongTimeout", v);
+      pongTimeout = Check.notNegative("pongTimeout", v);
       return this;
     }
 
@@ -1129,29 +1130,6 @@ public final class WsClient<I, O> implements AutoCloseable {
                 + " SSLContext on that HttpClient instead");
       }
       return new WsClient<>(this);
-    }
-
-    static int positive(String name, int v) {
-      if (v <= 0) {
-        throw new IllegalArgumentException(name + " must be positive: " + v);
-      }
-      return v;
-    }
-
-    static Duration positive(String name, Duration v) {
-      Objects.requireNonNull(v, name);
-      if (v.isNegative() || v.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive: " + v);
-      }
-      return v;
-    }
-
-    static Duration notNegative(String name, Duration v) {
-      Objects.requireNonNull(v, name);
-      if (v.isNegative()) {
-        throw new IllegalArgumentException(name + " must not be negative: " + v);
-      }
-      return v;
     }
   }
 }

@@ -498,14 +498,14 @@ class WsClientTest {
     assertThatThrownBy(() -> WsClient.builder(URI.create("http://localhost/x"), JsonCodec.INSTANCE))
         .hasMessageContaining("ws: or wss:");
     assertThatThrownBy(() -> WsClient.builder(uri, JsonCodec.INSTANCE).maxQueuedMessages(0))
-        .hasMessageContaining("maxQueuedMessages must be positive: 0");
+        .hasMessageContaining("maxQueuedMessages must be positive, was 0");
     WsClient<Object, Object> c = WsClient.builder(uri, JsonCodec.INSTANCE).build();
     assertThatThrownBy(() -> c.close(1008, "x"))
         .hasMessageContaining("must be 1000 or 3000-4999")
         .hasMessageContaining("1008");
     assertThatThrownBy(
             () -> WsClient.builder(uri, JsonCodec.INSTANCE).pingInterval(Duration.ofSeconds(-1)))
-        .hasMessageContaining("pingInterval must not be negative: PT-1S");
+        .hasMessageContaining("pingInterval must be zero or positive, was PT-1S");
     assertThatThrownBy(
             () ->
                 WsClient.builder(uri, JsonCodec.INSTANCE)

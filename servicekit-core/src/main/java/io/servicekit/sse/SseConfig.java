@@ -2,6 +2,7 @@ package io.servicekit.sse;
 
 import io.servicekit.Scheduler;
 import io.servicekit.SlowConsumerPolicy;
+import io.servicekit.internal.Check;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,19 +36,12 @@ public final class SseConfig {
   private final Scheduler scheduler;
 
   private SseConfig(Builder b) {
-    this.keepalivePeriod = nonNegative("keepalivePeriod", b.keepalivePeriod);
-    this.retry = b.retry == null ? null : positive("retry", b.retry);
-    if (b.maxQueuedBytes <= 0) {
-      throw new IllegalArgumentException("maxQueuedBytes must be positive: " + b.maxQueuedBytes);
-    }
-    this.maxQueuedBytes = b.maxQueuedBytes;
+    this.keepalivePeriod = Check.notNegative("keepalivePeriod", b.keepalivePeriod);
+    this.retry = b.retry == null ? null : Check.positive("retry", b.retry);
+    this.maxQueuedBytes = Check.positive("maxQueuedBytes", b.maxQueuedBytes);
     this.slowConsumerPolicy = Objects.requireNonNull(b.slowConsumerPolicy, "slowConsumerPolicy");
-    this.writeTimeout = positive("writeTimeout", b.writeTimeout);
-    if (b.maxLastEventIdLength <= 0) {
-      throw new IllegalArgumentException(
-          "maxLastEventIdLength must be positive: " + b.maxLastEventIdLength);
-    }
-    this.maxLastEventIdLength = b.maxLastEventIdLength;
+    this.writeTimeout = Check.positive("writeTimeout", b.writeTimeout);
+    this.maxLastEventIdLength = Check.positive("maxLastEventIdLength", b.maxLastEventIdLength);
     this.resumption = b.resumption;
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
   }
@@ -108,22 +102,6 @@ public final class SseConfig {
 
   public Scheduler scheduler() {
     return scheduler;
-  }
-
-  private static Duration positive(String name, Duration d) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-    return d;
-  }
-
-  private static Duration nonNegative(String name, Duration d) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(name + " must be zero (off) or positive: " + d);
-    }
-    return d;
   }
 
   /** Builds an {@link SseConfig}; unset values take the defaults. */

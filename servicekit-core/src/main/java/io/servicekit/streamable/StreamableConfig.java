@@ -1,6 +1,7 @@
 package io.servicekit.streamable;
 
 import io.servicekit.Scheduler;
+import io.servicekit.internal.Check;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,39 +33,13 @@ public final class StreamableConfig {
   private final Scheduler scheduler;
 
   private StreamableConfig(Builder b) {
-    if (b.maxBodyBytes < 0 || b.maxBodyBytes > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(
-          "maxBodyBytes must be 0 to " + (Integer.MAX_VALUE - 8) + ": " + b.maxBodyBytes);
-    }
-    this.maxBodyBytes = b.maxBodyBytes;
-    if (b.queueCapacity <= 0) {
-      throw new IllegalArgumentException("queueCapacity must be positive: " + b.queueCapacity);
-    }
-    this.queueCapacity = b.queueCapacity;
-    if (b.maxQueuedBytes <= 0) {
-      throw new IllegalArgumentException("maxQueuedBytes must be positive: " + b.maxQueuedBytes);
-    }
-    this.maxQueuedBytes = b.maxQueuedBytes;
-    Objects.requireNonNull(b.keepalivePeriod, "keepalivePeriod");
-    if (b.keepalivePeriod.isNegative()) {
-      throw new IllegalArgumentException(
-          "keepalivePeriod must be zero (off) or positive: " + b.keepalivePeriod);
-    }
-    this.keepalivePeriod = b.keepalivePeriod;
-    this.writeTimeout = positive("writeTimeout", b.writeTimeout);
-    this.retry = b.retry == null ? null : positive("retry", b.retry);
-    if (retry != null && retry.toMillis() < 1) {
-      throw new IllegalArgumentException("retry must be at least 1 ms: " + retry);
-    }
+    this.maxBodyBytes = Check.inRange("maxBodyBytes", 0, Integer.MAX_VALUE - 8, b.maxBodyBytes);
+    this.queueCapacity = Check.positive("queueCapacity", b.queueCapacity);
+    this.maxQueuedBytes = Check.positive("maxQueuedBytes", b.maxQueuedBytes);
+    this.keepalivePeriod = Check.notNegative("keepalivePeriod", b.keepalivePeriod);
+    this.writeTimeout = Check.positive("writeTimeout", b.writeTimeout);
+    this.retry = b.retry == null ? null : Check.atLeastOneMilli("retry", b.retry);
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
-  }
-
-  private static Duration positive(String name, Duration d) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-    return d;
   }
 
   /** The defaults described in the class documentation. */

@@ -34,7 +34,7 @@ class RateLimitPolicyTest {
 
   @Test
   void bothRatesZeroIsAnError() { // TestRateLimiter_NilFromConstructor, as a clear error
-    assertThatThrownBy(() -> new RateLimitConfig(0, 0, 0, 0, Duration.ofMinutes(1), 10))
+    assertThatThrownBy(() -> RateLimitConfig.builder().globalPerSec(0).perKeyPerSec(0).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("limits nothing");
   }
@@ -46,6 +46,36 @@ class RateLimitPolicyTest {
     assertThat(d.perKeyPerSec()).isEqualTo(5);
     assertThat(d.perKeyBurst()).isEqualTo(3);
     assertThat(d.keyIdleTtl()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(d.globalBurst()).isZero();
+    assertThat(d.maxKeys()).isEqualTo(100_000);
+    assertThat(RateLimitConfig.builder().build()).isEqualTo(d);
+  }
+
+  @Test
+  void toBuilderRoundTrips() {
+    RateLimitConfig c =
+        RateLimitConfig.builder()
+            .globalPerSec(7.5)
+            .globalBurst(4)
+            .perKeyPerSec(0.5)
+            .perKeyBurst(2)
+            .keyIdleTtl(Duration.ofSeconds(9))
+            .maxKeys(12)
+            .build();
+    assertThat(c.toBuilder().build()).isEqualTo(c).hasSameHashCodeAs(c);
+    assertThat(c.toBuilder().maxKeys(13).build().maxKeys()).isEqualTo(13);
+    assertThat(c.maxKeys()).isEqualTo(12);
+    assertThat(RateLimitConfig.perKey(3, 1))
+        .isEqualTo(
+            RateLimitConfig.builder().globalPerSec(0).perKeyPerSec(3).perKeyBurst(1).build());
+    assertThat(RateLimitConfig.global(3, 1))
+        .isEqualTo(
+            RateLimitConfig.builder()
+                .globalPerSec(3)
+                .globalBurst(1)
+                .perKeyPerSec(0)
+                .perKeyBurst(0)
+                .build());
   }
 
   @Test
@@ -78,7 +108,15 @@ class RateLimitPolicyTest {
   @Test
   void perKeyRejectionDoesNotSpendGlobalTokenW76() {
     RateLimitPolicy p =
-        new RateLimitPolicy(new RateLimitConfig(2, 2, 1, 1, Duration.ofMinutes(5), 100), now::get);
+        new RateLimitPolicy(
+            RateLimitConfig.builder()
+                .globalPerSec(2)
+                .globalBurst(2)
+                .perKeyPerSec(1)
+                .perKeyBurst(1)
+                .maxKeys(100)
+                .build(),
+            now::get);
     assertThat(p.allow("noisy")).isTrue(); // global 1 left
     for (int i = 0; i < 5; i++) {
       assertThat(p.check("noisy").limit()).isEqualTo("per-key");
@@ -96,7 +134,8 @@ class RateLimitPolicyTest {
   void idleKeysAreForgottenWithoutABackgroundThread() { // TestRateLimiter_Cleanup, with fake time
     RateLimitPolicy p =
         new RateLimitPolicy(
-            RateLimitConfig.perKey(1, 1).withKeyIdleTtl(Duration.ofMillis(50)), now::get);
+            RateLimitConfig.perKey(1, 1).toBuilder().keyIdleTtl(Duration.ofMillis(50)).build(),
+            now::get);
     p.allow("a");
     p.allow("b");
     assertThat(p.trackedKeys()).isEqualTo(2);
@@ -107,7 +146,8 @@ class RateLimitPolicyTest {
 
   @Test
   void keyBoundEvictsOnlyFullBuckets() {
-    RateLimitPolicy p = new RateLimitPolicy(RateLimitConfig.perKey(1, 1).withMaxKeys(2), now::get);
+    RateLimitPolicy p =
+        new RateLimitPolicy(RateLimitConfig.perKey(1, 1).toBuilder().maxKeys(2).build(), now::get);
     p.allow("a");
     p.allow("b");
     p.allow("c"); // three keys, over the bound, none refilled yet
@@ -119,12 +159,25 @@ class RateLimitPolicyTest {
 
   @Test
   void badSettingsAreNamed() {
-    assertThatThrownBy(() -> new RateLimitConfig(-1, 0, 0, 0, Duration.ofMinutes(1), 1))
-        .hasMessageContaining("globalPerSec");
-    assertThatThrownBy(() -> new RateLimitConfig(1, -2, 0, 0, Duration.ofMinutes(1), 1))
-        .hasMessageContaining("globalBurst");
-    assertThatThrownBy(() -> new RateLimitConfig(1, 0, 0, 0, Duration.ZERO, 1))
-        .hasMessageContaining("keyIdleTtl");
+    RateLimitConfig.Builder b = RateLimitConfig.builder();
+    assertThatThrownBy(() -> b.globalPerSec(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("globalPerSec must be a finite number, zero or positive, was -1.0");
+    assertThatThrownBy(() -> b.globalPerSec(Double.POSITIVE_INFINITY))
+        .hasMessage("globalPerSec must be a finite number, zero or positive, was Infinity");
+    assertThatThrownBy(() -> b.perKeyPerSec(Double.NaN))
+        .hasMessage("perKeyPerSec must be a finite number, zero or positive, was NaN");
+    assertThatThrownBy(() -> b.globalBurst(-2))
+        .hasMessage("globalBurst must be zero or positive, was -2");
+    assertThatThrownBy(() -> b.perKeyBurst(-1))
+        .hasMessage("perKeyBurst must be zero or positive, was -1");
+    assertThatThrownBy(() -> b.keyIdleTtl(Duration.ZERO))
+        .hasMessage("keyIdleTtl must be positive, was PT0S");
+    assertThatThrownBy(() -> b.keyIdleTtl(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("keyIdleTtl");
+    assertThatThrownBy(() -> b.maxKeys(0)).hasMessage("maxKeys must be positive, was 0");
+    assertThat(b.build()).isEqualTo(RateLimitConfig.defaults()); // refused values changed nothing
     assertThatThrownBy(() -> new TokenBucket(Double.NaN, 1, now::get)).hasMessageContaining("rate");
   }
 }

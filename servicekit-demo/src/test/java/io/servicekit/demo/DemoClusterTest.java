@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.SseParser;
 import io.servicekit.testkit.RedisServer;
-import io.servicekit.testkit.SseClient;
+import io.servicekit.testkit.TestSseClient;
 import io.servicekit.testkit.TestWsClient;
 import java.net.URI;
 import java.time.Duration;
@@ -132,10 +132,10 @@ class DemoClusterTest {
   void theEventsFeedResumesOnTheOtherProcessWithoutGaps() {
     SseParser.Event last;
     List<String> ids = new ArrayList<>();
-    try (SseClient a =
-            SseClient.connect(n1.uri().resolve("/events"), SseClient.options().reconnect(false));
-        SseClient other =
-            SseClient.connect(n2.uri().resolve("/events"), SseClient.options().reconnect(false))) {
+    try (TestSseClient a =
+            TestSseClient.builder(n1.uri().resolve("/events")).reconnect(false).connect();
+        TestSseClient other =
+            TestSseClient.builder(n2.uri().resolve("/events")).reconnect(false).connect()) {
       List<SseParser.Event> ticks = a.awaitEvents(3, Duration.ofSeconds(30));
       assertThat(ticks).extracting(SseParser.Event::type).containsOnly("tick");
       assertThat(ticks) // one tick per second in all, numbered by the shared counter
@@ -157,10 +157,11 @@ class DemoClusterTest {
       ticks.forEach(t -> ids.add(t.id()));
       last = ticks.get(2);
     }
-    try (SseClient b =
-        SseClient.connect(
-            n2.uri().resolve("/events"),
-            SseClient.options().reconnect(false).lastEventId(last.id()))) {
+    try (TestSseClient b =
+        TestSseClient.builder(n2.uri().resolve("/events"))
+            .reconnect(false)
+            .lastEventId(last.id())
+            .connect()) {
       List<SseParser.Event> next = b.awaitEvents(2, Duration.ofSeconds(30));
       assertThat(next).extracting(SseParser.Event::type).containsOnly("tick");
       assertThat(next)
@@ -190,8 +191,8 @@ class DemoClusterTest {
   void afterARedisFlushAnIdFromBeforeItGetsAResyncNotAWrongContinuation() throws Exception {
     redis.flushAll(); // the counter starts at 1 for this test
     SseParser.Event held;
-    try (SseClient a =
-        SseClient.connect(n1.uri().resolve("/events"), SseClient.options().reconnect(false))) {
+    try (TestSseClient a =
+        TestSseClient.builder(n1.uri().resolve("/events")).reconnect(false).connect()) {
       held = a.awaitEvents(2, Duration.ofSeconds(30)).get(1);
       redis.flushAll();
       // wait until the counter, started again, has gone past the held tick's number
@@ -206,10 +207,11 @@ class DemoClusterTest {
         }
       }
     }
-    try (SseClient b =
-        SseClient.connect(
-            n2.uri().resolve("/events"),
-            SseClient.options().reconnect(false).lastEventId(held.id()))) {
+    try (TestSseClient b =
+        TestSseClient.builder(n2.uri().resolve("/events"))
+            .reconnect(false)
+            .lastEventId(held.id())
+            .connect()) {
       SseParser.Event first = b.awaitEvent(Duration.ofSeconds(30));
       assertThat(first.type()).isEqualTo("resync");
       assertThat(first.data())

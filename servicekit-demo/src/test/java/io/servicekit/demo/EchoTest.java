@@ -70,9 +70,9 @@ class EchoTest {
   @Test
   void acceptsAnyOrigin() {
     try (TestWsClient client =
-        TestWsClient.connect(
-            server.wsUri("/echo"),
-            TestWsClient.options().header("Origin", "https://elsewhere.example"))) {
+        TestWsClient.builder(server.wsUri("/echo"))
+            .header("Origin", "https://elsewhere.example")
+            .connect()) {
       client.sendText("cross-site");
       assertThat(client.awaitText()).isEqualTo("cross-site");
     }

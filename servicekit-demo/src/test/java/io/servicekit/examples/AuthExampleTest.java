@@ -48,9 +48,9 @@ class AuthExampleTest {
       TestWsClient.HandshakeFailed viaHeader =
           refusal(
               () ->
-                  TestWsClient.connect(
-                      server.wsUri(AuthExample.PATH),
-                      TestWsClient.options().header("Authorization", "Bearer forged")));
+                  TestWsClient.builder(server.wsUri(AuthExample.PATH))
+                      .header("Authorization", "Bearer forged")
+                      .connect());
       assertThat(viaHeader.status()).isEqualTo(401);
       assertThat(viaHeader.body()).isEqualTo("Invalid token");
       assertThat(viaHeader.header("WWW-Authenticate"))
@@ -65,9 +65,9 @@ class AuthExampleTest {
       TestWsClient.HandshakeFailed noScheme =
           refusal(
               () ->
-                  TestWsClient.connect(
-                      server.wsUri(AuthExample.PATH),
-                      TestWsClient.options().header("Authorization", "admin-token")));
+                  TestWsClient.builder(server.wsUri(AuthExample.PATH))
+                      .header("Authorization", "admin-token")
+                      .connect());
       assertThat(noScheme.status()).isEqualTo(401);
       assertThat(noScheme.body()).isEqualTo("Authorization header must be 'Bearer <token>'");
     }
@@ -77,9 +77,9 @@ class AuthExampleTest {
   void adminMayRunAdminCommands() throws Exception {
     try (ServiceKitServer server = start();
         TestWsClient admin =
-            TestWsClient.connect(
-                server.wsUri(AuthExample.PATH),
-                TestWsClient.options().header("Authorization", "Bearer admin-token"))) {
+            TestWsClient.builder(server.wsUri(AuthExample.PATH))
+                .header("Authorization", "Bearer admin-token")
+                .connect()) {
       admin.sendJson(Map.of("type", "admin_command", "command", "flush"));
       assertThat(admin.awaitJson())
           .isEqualTo(Map.of("type", "ack", "for", "admin_command", "userId", "u-admin"));

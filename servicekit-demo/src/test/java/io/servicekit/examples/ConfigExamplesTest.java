@@ -91,9 +91,9 @@ class ConfigExamplesTest {
         ConfigExamples.server(0, ConfigExamples.forEnvironment("production")).start()) {
       assertThatThrownBy(
               () ->
-                  TestWsClient.connect(
-                      server.wsUri("/ws"),
-                      TestWsClient.options().header("Origin", "https://evil.example")))
+                  TestWsClient.builder(server.wsUri("/ws"))
+                      .header("Origin", "https://evil.example")
+                      .connect())
           .isInstanceOfSatisfying(
               TestWsClient.HandshakeFailed.class,
               e -> {
@@ -103,8 +103,7 @@ class ConfigExamplesTest {
 
       for (String origin : ConfigExamples.PRODUCTION_ORIGINS) {
         try (TestWsClient client =
-            TestWsClient.connect(
-                server.wsUri("/ws"), TestWsClient.options().header("Origin", origin))) {
+            TestWsClient.builder(server.wsUri("/ws")).header("Origin", origin).connect()) {
           client.sendText("{\"from\":\"" + origin + "\"}");
           assertThat(client.awaitText()).isEqualTo("{\"from\":\"" + origin + "\"}");
         }

@@ -19,23 +19,23 @@ import com.google.protobuf.Message;
 public final class BidiStreamHandler<Req extends Message, Resp extends Message>
     extends StreamingCallHandler<Req, Resp> {
 
-  private BidiStreamHandler(Req prototype, StreamingCall<Req, Resp> call, GrpcWsOptions options) {
+  private BidiStreamHandler(Req prototype, StreamingCall<Req, Resp> call, GrpcWsConfig options) {
     super(GrpcWsConn.Kind.BIDI_STREAMING, "BidiStreamConn", prototype, call, options);
   }
 
   /**
-   * A handler with {@link GrpcWsOptions#defaults()}.
+   * A handler with {@link GrpcWsConfig#defaults()}.
    *
    * @param prototype any instance of the request type (usually {@code getDefaultInstance()})
    */
   public static <Req extends Message, Resp extends Message> BidiStreamHandler<Req, Resp> of(
       Req prototype, StreamingCall<Req, Resp> call) {
-    return new BidiStreamHandler<>(prototype, call, GrpcWsOptions.defaults());
+    return new BidiStreamHandler<>(prototype, call, GrpcWsConfig.defaults());
   }
 
   /** A handler with explicit options. */
   public static <Req extends Message, Resp extends Message> BidiStreamHandler<Req, Resp> of(
-      Req prototype, StreamingCall<Req, Resp> call, GrpcWsOptions options) {
+      Req prototype, StreamingCall<Req, Resp> call, GrpcWsConfig options) {
     return new BidiStreamHandler<>(prototype, call, options);
   }
 }

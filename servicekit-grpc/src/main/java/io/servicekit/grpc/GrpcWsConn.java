@@ -66,7 +66,7 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
   private final Kind kind;
   private final Message requestPrototype; // null for server streaming
   private final Opener<Req, Resp> opener;
-  private final GrpcWsOptions options;
+  private final GrpcWsConfig options;
   private final StreamMetrics metrics = new StreamMetrics();
   private final AtomicLong pings = new AtomicLong();
   private final AtomicInteger owed = new AtomicInteger();
@@ -86,7 +86,7 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
       String name,
       Message requestPrototype,
       Opener<Req, Resp> opener,
-      GrpcWsOptions options) {
+      GrpcWsConfig options) {
     super(EnvelopeCodec.INSTANCE, name);
     this.kind = kind;
     this.requestPrototype = requestPrototype;

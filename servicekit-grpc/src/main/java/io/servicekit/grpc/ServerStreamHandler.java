@@ -28,24 +28,24 @@ public final class ServerStreamHandler<Req extends Message, Resp extends Message
     implements WsHandler<Envelope, GrpcWsConn<Req, Resp>> {
   private final RequestParser<Req> parser;
   private final ServerStreamingCall<Req, Resp> call;
-  private final GrpcWsOptions options;
+  private final GrpcWsConfig options;
 
   private ServerStreamHandler(
-      RequestParser<Req> parser, ServerStreamingCall<Req, Resp> call, GrpcWsOptions options) {
+      RequestParser<Req> parser, ServerStreamingCall<Req, Resp> call, GrpcWsConfig options) {
     this.parser = Objects.requireNonNull(parser, "parser");
     this.call = Objects.requireNonNull(call, "call");
     this.options = Objects.requireNonNull(options, "options");
   }
 
-  /** A handler with {@link GrpcWsOptions#defaults()}. */
+  /** A handler with {@link GrpcWsConfig#defaults()}. */
   public static <Req extends Message, Resp extends Message> ServerStreamHandler<Req, Resp> of(
       RequestParser<Req> parser, ServerStreamingCall<Req, Resp> call) {
-    return new ServerStreamHandler<>(parser, call, GrpcWsOptions.defaults());
+    return new ServerStreamHandler<>(parser, call, GrpcWsConfig.defaults());
   }
 
   /** A handler with explicit options. */
   public static <Req extends Message, Resp extends Message> ServerStreamHandler<Req, Resp> of(
-      RequestParser<Req> parser, ServerStreamingCall<Req, Resp> call, GrpcWsOptions options) {
+      RequestParser<Req> parser, ServerStreamingCall<Req, Resp> call, GrpcWsConfig options) {
     return new ServerStreamHandler<>(parser, call, options);
   }
 

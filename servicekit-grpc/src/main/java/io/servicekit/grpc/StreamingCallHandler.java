@@ -15,14 +15,14 @@ abstract class StreamingCallHandler<Req extends Message, Resp extends Message>
   private final String name;
   private final Req prototype;
   private final StreamingCall<Req, Resp> call;
-  private final GrpcWsOptions options;
+  private final GrpcWsConfig options;
 
   StreamingCallHandler(
       GrpcWsConn.Kind kind,
       String name,
       Req prototype,
       StreamingCall<Req, Resp> call,
-      GrpcWsOptions options) {
+      GrpcWsConfig options) {
     this.kind = kind;
     this.name = name;
     this.prototype = Objects.requireNonNull(prototype, "prototype");

@@ -34,10 +34,10 @@ final class Fixture implements AutoCloseable {
   final ServiceKitServer web;
 
   Fixture() throws Exception {
-    this(GrpcWsOptions.defaults());
+    this(GrpcWsConfig.defaults());
   }
 
-  Fixture(GrpcWsOptions options) throws Exception {
+  Fixture(GrpcWsConfig options) throws Exception {
     String name = InProcessServerBuilder.generateName();
     grpc =
         InProcessServerBuilder.forName(name)

@@ -45,7 +45,7 @@ class FlowControlAndPortTest {
       GrpcWsConn<?, ?> conn = f.lastConn();
       assertThat(conn.isOpen()).isTrue();
       assertThat(conn.queuedBytes())
-          .isLessThanOrEqualTo(GrpcWsOptions.defaults().highWaterBytes() + 1024);
+          .isLessThanOrEqualTo(GrpcWsConfig.defaults().highWaterBytes() + 1024);
       // what was queued arrives complete and in order (the first few thousand are checked; the
       // rest sits in kernel buffers whose size depends on the machine)
       for (long i = 1; i <= Math.min(stalled, 5000); i++) {

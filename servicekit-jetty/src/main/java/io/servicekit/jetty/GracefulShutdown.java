@@ -2,6 +2,7 @@ package io.servicekit.jetty;
 
 import io.servicekit.CloseStatus;
 import io.servicekit.Scheduler;
+import io.servicekit.internal.Check;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,13 +82,13 @@ public final class GracefulShutdown {
 
   /** Longest wait for in-flight work after the callbacks; default 30 s. */
   public GracefulShutdown drainTimeout(Duration timeout) {
-    this.drainTimeout = positive("drainTimeout", timeout);
+    this.drainTimeout = Check.positive("drainTimeout", timeout);
     return this;
   }
 
   /** Longest run of each {@link #onShutdown} callback; default 10 s. */
   public GracefulShutdown callbackTimeout(Duration timeout) {
-    this.callbackTimeout = positive("callbackTimeout", timeout);
+    this.callbackTimeout = Check.positive("callbackTimeout", timeout);
     return this;
   }
 
@@ -290,14 +291,6 @@ public final class GracefulShutdown {
 
   private static String text(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
-  }
-
-  private static Duration positive(String name, Duration d) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-    return d;
   }
 
   /**

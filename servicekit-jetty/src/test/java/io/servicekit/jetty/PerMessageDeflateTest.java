@@ -383,7 +383,7 @@ public class PerMessageDeflateTest {
   void maxCompressedConnectionsMustBePositive() {
     assertThatThrownBy(() -> WsConfig.builder().maxCompressedConnections(0).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxCompressedConnections must be positive: 0");
+        .hasMessage("maxCompressedConnections must be positive, was 0");
   }
 
   // ------------------------------------------------------------------ inflated size limit

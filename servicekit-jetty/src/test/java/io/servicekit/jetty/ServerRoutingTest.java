@@ -84,9 +84,10 @@ class ServerRoutingTest {
   @Test
   void pathAndQueryParametersAndHeadersReachTheConnection() {
     try (TestWsClient client =
-        TestWsClient.connect(
-            server.wsUri("/rooms/blue?token=secret&user=ann"),
-            TestWsClient.options().header("X-Test", "yes").subprotocol("chat.v1"))) {
+        TestWsClient.builder(server.wsUri("/rooms/blue?token=secret&user=ann"))
+            .header("X-Test", "yes")
+            .subprotocol("chat.v1")
+            .connect()) {
       assertThat(client.awaitJson())
           .containsEntry("path", "/rooms/blue")
           .containsEntry("room", "blue")
@@ -119,19 +120,19 @@ class ServerRoutingTest {
   void originsAreCheckedAgainstThePolicy() {
     assertThatThrownBy(
             () ->
-                TestWsClient.connect(
-                    server.wsUri("/partners"),
-                    TestWsClient.options().header("Origin", "https://evil.example")))
+                TestWsClient.builder(server.wsUri("/partners"))
+                    .header("Origin", "https://evil.example")
+                    .connect())
         .isInstanceOfSatisfying(
             TestWsClient.HandshakeFailed.class, e -> assertThat(e.status()).isEqualTo(403));
     try (TestWsClient allowed =
-            TestWsClient.connect(
-                server.wsUri("/partners"),
-                TestWsClient.options().header("Origin", "https://partner.example"));
+            TestWsClient.builder(server.wsUri("/partners"))
+                .header("Origin", "https://partner.example")
+                .connect();
         TestWsClient same =
-            TestWsClient.connect(
-                server.wsUri("/partners"),
-                TestWsClient.options().header("Origin", server.uri().toString()));
+            TestWsClient.builder(server.wsUri("/partners"))
+                .header("Origin", server.uri().toString())
+                .connect();
         TestWsClient none = TestWsClient.connect(server.wsUri("/partners"))) {
       assertThat(allowed.awaitJson()).containsEntry("path", "/partners");
       assertThat(same.awaitJson()).containsEntry("path", "/partners");

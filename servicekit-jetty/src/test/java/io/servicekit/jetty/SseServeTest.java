@@ -17,7 +17,7 @@ import io.servicekit.sse.SseParser.Event;
 import io.servicekit.sse.SseSession;
 import io.servicekit.sse.StreamEnd;
 import io.servicekit.testkit.FakeScheduler;
-import io.servicekit.testkit.SseClient;
+import io.servicekit.testkit.TestSseClient;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
@@ -33,6 +33,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -78,14 +79,15 @@ class SseServeTest {
     return serve(r -> new Recorded(), config);
   }
 
-  private SseClient client(ServiceKitServer server, SseClient.Options options) {
-    SseClient c = SseClient.connect(server.uri().resolve("/sse"), options);
+  private TestSseClient client(
+      ServiceKitServer server, UnaryOperator<TestSseClient.Builder> options) {
+    TestSseClient c = options.apply(TestSseClient.builder(server.uri().resolve("/sse"))).connect();
     closeables.add(c);
     return c;
   }
 
-  private SseClient client(ServiceKitServer server) {
-    return client(server, SseClient.options().reconnect(false));
+  private TestSseClient client(ServiceKitServer server) {
+    return client(server, b -> b.reconnect(false));
   }
 
   private static <T> T poll(BlockingQueue<T> q) throws InterruptedException {
@@ -118,8 +120,8 @@ class SseServeTest {
   @Test
   void basicDeliveryWithTheSseHeaders() throws Exception {
     ServiceKitServer server = serve(config().build());
-    SseClient client = client(server);
-    SseClient.Attempt a = client.awaitOpen();
+    TestSseClient client = client(server);
+    TestSseClient.Attempt a = client.awaitOpen();
     assertThat(a.status()).isEqualTo(200);
     assertThat(a.header("Content-Type")).isEqualTo("text/event-stream");
     assertThat(a.header("Cache-Control")).isEqualTo("no-cache");
@@ -159,7 +161,7 @@ class SseServeTest {
   @Test
   void eventWithIdAndMultipleEventTypes() throws Exception {
     ServiceKitServer server = serve(config().build());
-    SseClient client = client(server);
+    TestSseClient client = client(server);
     client.awaitOpen();
     SseSession s = poll(started);
     s.send(SseEvent.named("user_joined", "{\"u\":1}"));
@@ -175,7 +177,7 @@ class SseServeTest {
   @Test
   void keepaliveCommentsEveryPeriod() throws Exception {
     ServiceKitServer server = serve(config().keepalivePeriod(Duration.ofMillis(50)).build());
-    SseClient client = client(server);
+    TestSseClient client = client(server);
     client.awaitOpen();
     poll(started);
     time.advanceBy(Duration.ofMillis(50));
@@ -189,7 +191,7 @@ class SseServeTest {
   @Test
   void clientDisconnectRunsOnClosePromptlyWithoutAnyWrite() throws Exception {
     ServiceKitServer server = serve(config().keepalivePeriod(Duration.ZERO).build());
-    SseClient client = client(server);
+    TestSseClient client = client(server);
     client.awaitOpen();
     poll(started);
     client.close();
@@ -201,7 +203,7 @@ class SseServeTest {
   @Test
   void concurrentSendsAllArrive() throws Exception {
     ServiceKitServer server = serve(config().build());
-    SseClient client = client(server);
+    TestSseClient client = client(server);
     client.awaitOpen();
     SseSession s = poll(started);
     List<Thread> threads = new ArrayList<>();
@@ -237,7 +239,7 @@ class SseServeTest {
                   }
                 },
             config().build());
-    SseClient client = client(server);
+    TestSseClient client = client(server);
     conn.get(10, TimeUnit.SECONDS).sendEvent("score", new Score("ann", 3));
     Event e = client.awaitEvent();
     assertThat(e.type()).isEqualTo("score");
@@ -252,7 +254,7 @@ class SseServeTest {
     ServiceKitServer server =
         ServiceKitServer.builder().port(0).sse("/sse", r -> new Recorded()).build().start();
     closeables.add(server);
-    SseClient client = client(server);
+    TestSseClient client = client(server);
     client.awaitOpen();
     poll(started).send(SseEvent.of("x"));
     assertThat(client.awaitEvent().data()).isEqualTo("x");
@@ -277,7 +279,7 @@ class SseServeTest {
     assertThat(res.statusCode()).isEqualTo(401);
     assertThat(res.body()).isEqualTo("Missing token");
     assertThat(res.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
-    SseClient client = client(server);
+    TestSseClient client = client(server);
     assertThat(client.awaitClosed()).contains("401");
     assertThat(client.attempts()).hasSize(1);
     assertThat(started).isEmpty();
@@ -286,7 +288,7 @@ class SseServeTest {
   @Test
   void retryFieldsReachTheClient() throws Exception {
     ServiceKitServer server = serve(config().build());
-    SseClient client = client(server);
+    TestSseClient client = client(server);
     client.awaitOpen();
     SseSession s = poll(started);
     s.send(SseEvent.of("hint", "e1", 5000, "with retry"));
@@ -326,7 +328,7 @@ class SseServeTest {
             "GET /sse HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1\r\nLast-Event-ID: 2\r\nConnection: close\r\n\r\n",
             "at most once");
     assertThat(twice).startsWith("HTTP/1.1 400 ");
-    SseClient tooLong = client(server, SseClient.options().lastEventId("x".repeat(17)));
+    TestSseClient tooLong = client(server, b -> b.lastEventId("x".repeat(17)));
     assertThat(tooLong.awaitClosed()).contains("400");
     assertThat(started).isEmpty();
   }
@@ -339,9 +341,9 @@ class SseServeTest {
               throw new SseNoContent("feed is over");
             },
             config().build());
-    SseClient client = client(server, SseClient.options().initialRetry(Duration.ofMillis(10)));
+    TestSseClient client = client(server, b -> b.initialRetry(Duration.ofMillis(10)));
     assertThat(client.awaitClosed()).contains("204");
-    assertThat(client.attempts()).extracting(SseClient.Attempt::status).containsExactly(204);
+    assertThat(client.attempts()).extracting(TestSseClient.Attempt::status).containsExactly(204);
   }
 
   @Test
@@ -356,7 +358,7 @@ class SseServeTest {
                   }
                 },
             config().build());
-    SseClient client = client(server, SseClient.options().initialRetry(Duration.ofMillis(10)));
+    TestSseClient client = client(server, b -> b.initialRetry(Duration.ofMillis(10)));
     assertThat(client.awaitClosed()).contains("500");
     assertThat(poll(closes).reason()).isEqualTo(StreamEnd.Reason.START_FAILED);
   }
@@ -366,14 +368,14 @@ class SseServeTest {
   @Test
   void serverCloseMakesTheClientReconnectAfterRetryWithLastEventId() throws Exception {
     ServiceKitServer server = serve(config().retry(Duration.ofMillis(20)).build());
-    SseClient client = client(server, SseClient.options());
+    TestSseClient client = client(server, b -> b);
     client.awaitOpen();
     SseSession first = poll(started);
     first.send(SseEvent.of("a").withId("7"));
     assertThat(client.awaitEvent().id()).isEqualTo("7");
     first.close();
     assertThat(poll(closes).reason()).isEqualTo(StreamEnd.Reason.CLOSED);
-    SseClient.Attempt again = client.awaitOpen();
+    TestSseClient.Attempt again = client.awaitOpen();
     assertThat(again.lastEventIdSent()).isEqualTo("7");
     assertThat(poll(started).lastEventId()).hasValue("7");
     assertThat(client.retryMillis()).isEqualTo(20);
@@ -384,7 +386,7 @@ class SseServeTest {
     ResumableStreams streams = ResumableStreams.inMemory();
     ServiceKitServer server =
         serve(config().retry(Duration.ofMillis(10)).resumable(streams).build());
-    SseClient client = client(server, SseClient.options());
+    TestSseClient client = client(server, b -> b);
     client.awaitOpen();
     SseSession session = poll(started);
     List<String> seen = new ArrayList<>();
@@ -428,16 +430,16 @@ class SseServeTest {
                   }
                 },
             config().build());
-    List<SseClient> clients = new ArrayList<>();
+    List<TestSseClient> clients = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      SseClient c = client(server);
+      TestSseClient c = client(server);
       c.awaitOpen();
       clients.add(c);
     }
     await().until(() -> hub.count() == 3);
     assertThat(hub.broadcastEvent("tick", 1)).isEqualTo(3);
     hub.closeAll("bye", Map.of("reason", "shutdown"));
-    for (SseClient c : clients) {
+    for (TestSseClient c : clients) {
       assertThat(c.awaitEvents(2)).extracting(Event::type).containsExactly("tick", "bye");
       assertThat(c.awaitClosed()).contains("reconnecting is off");
     }
@@ -449,7 +451,7 @@ class SseServeTest {
   @Test
   void serverStopEndsOpenStreamsAndRunsOnClose() throws Exception {
     ServiceKitServer server = serve(config().build());
-    SseClient client = client(server);
+    TestSseClient client = client(server);
     client.awaitOpen();
     poll(started);
     server.stop();

@@ -9,7 +9,7 @@ import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseHub;
 import io.servicekit.sse.SseParser;
 import io.servicekit.sse.SseSession;
-import io.servicekit.testkit.SseClient;
+import io.servicekit.testkit.TestSseClient;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -66,7 +66,7 @@ class SseStalledReaderTest {
     // Small socket buffers so that the kernel cannot hide the stall.
     ((ServerConnector) server.jetty().getConnectors()[0]).setAcceptedSendBufferSize(4096);
     server.start();
-    List<SseClient> healthy = new ArrayList<>();
+    List<TestSseClient> healthy = new ArrayList<>();
     try (server;
         Socket stalled = new Socket()) {
       stalled.setReceiveBufferSize(4096);
@@ -78,8 +78,8 @@ class SseStalledReaderTest {
                   .getBytes(StandardCharsets.US_ASCII));
       SseSession stuck = stalledSession.get(10, TimeUnit.SECONDS);
       for (int i = 1; i < STREAMS; i++) {
-        SseClient c =
-            SseClient.connect(server.uri().resolve("/feed"), SseClient.options().reconnect(false));
+        TestSseClient c =
+            TestSseClient.builder(server.uri().resolve("/feed")).reconnect(false).connect();
         healthy.add(c);
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> hub.count() == STREAMS);
@@ -98,7 +98,7 @@ class SseStalledReaderTest {
             .atMost(Duration.ofSeconds(30))
             .until(() -> healthy.stream().allMatch(c -> c.receivedCount() >= expected));
       }
-      for (SseClient c : healthy) {
+      for (TestSseClient c : healthy) {
         List<SseParser.Event> got = c.drain();
         assertThat(got).hasSize(EVENTS);
         for (int i = 0; i < EVENTS; i++) {
@@ -122,7 +122,7 @@ class SseStalledReaderTest {
         assertThat(events.get(i).data()).startsWith("{\"n\":" + i + ",");
       }
     } finally {
-      healthy.forEach(SseClient::close);
+      healthy.forEach(TestSseClient::close);
     }
   }
 }

@@ -15,7 +15,7 @@ import io.servicekit.streamable.StreamableHandler;
 import io.servicekit.streamable.StreamableRequest;
 import io.servicekit.streamable.StreamableResponse;
 import io.servicekit.testkit.FakeScheduler;
-import io.servicekit.testkit.StreamableTestClient;
+import io.servicekit.testkit.TestStreamableClient;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -243,7 +243,7 @@ class StreamableServeTest {
                       sink.send(null, null, "done");
                     }),
             config().keepalivePeriod(Duration.ofSeconds(5)).build());
-    try (StreamableTestClient.Stream stream = StreamableTestClient.of(uri).open("POST", "{}")) {
+    try (TestStreamableClient.Stream stream = TestStreamableClient.of(uri).open("POST", "{}")) {
       assertThat(stream.status()).isEqualTo(200);
       time.advanceBy(Duration.ofSeconds(5));
       assertThat(stream.awaitComment()).isEqualTo("keepalive");
@@ -281,8 +281,8 @@ class StreamableServeTest {
                       }
                     }),
             config().build());
-    StreamableTestClient client = StreamableTestClient.of(uri).header("Mcp-Session-Id", "s1");
-    try (StreamableTestClient.Stream stream = client.open("POST", "{}")) {
+    TestStreamableClient client = TestStreamableClient.of(uri).header("Mcp-Session-Id", "s1");
+    try (TestStreamableClient.Stream stream = client.open("POST", "{}")) {
       assertThat(stream.awaitEvent().data()).isEqualTo("first");
       assertThat(requests.poll(10, TimeUnit.SECONDS).header("mcp-session-id")).hasValue("s1");
     }
@@ -305,11 +305,11 @@ class StreamableServeTest {
                     ? StreamResponse.of(sink -> sink.send("m", "1", "streamed"))
                     : SingleResponse.json(200, "{\"single\":true}"),
             config().build());
-    StreamableTestClient client = StreamableTestClient.of(uri);
-    StreamableTestClient.Response streamed = client.post("{}");
+    TestStreamableClient client = TestStreamableClient.of(uri);
+    TestStreamableClient.Response streamed = client.post("{}");
     assertThat(streamed.isEventStream()).isTrue();
     assertThat(streamed.events()).extracting(Event::data).containsExactly("streamed");
-    StreamableTestClient.Response json = client.header("Accept", "application/json").post("{}");
+    TestStreamableClient.Response json = client.header("Accept", "application/json").post("{}");
     assertThat(json.isEventStream()).isFalse();
     assertThat(json.body()).isEqualTo("{\"single\":true}");
     org.assertj.core.api.Assertions.assertThatThrownBy(json::events)

@@ -2,6 +2,7 @@ package io.servicekit.mcp;
 
 import io.servicekit.OriginPolicy;
 import io.servicekit.Scheduler;
+import io.servicekit.internal.Check;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.MemoryEventStore;
 import io.servicekit.streamable.GracefulHandler;
@@ -403,19 +404,13 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
 
     /** The {@code retry} hint for 2025-11-25 clients (default 1 s). */
     public Builder retry(Duration retry) {
-      if (retry.toMillis() < 1) {
-        throw new IllegalArgumentException("retry must be at least 1 ms: " + retry);
-      }
-      this.retry = retry;
+      this.retry = Check.atLeastOneMilli("retry", retry);
       return this;
     }
 
     /** How long {@link McpContext#request} waits for the client by default (60 s). */
     public Builder requestTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("requestTimeout must be positive: " + timeout);
-      }
-      this.requestTimeout = timeout;
+      this.requestTimeout = Check.positive("requestTimeout", timeout);
       return this;
     }
 
@@ -426,19 +421,13 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
      * ends at most one period after its deadline.
      */
     public Builder sessionIdleTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("sessionIdleTimeout must be positive: " + timeout);
-      }
-      this.sessionIdleTimeout = timeout;
+      this.sessionIdleTimeout = Check.positive("sessionIdleTimeout", timeout);
       return this;
     }
 
     /** Most live sessions; {@code initialize} beyond is answered 503 (default 10 000). */
     public Builder maxSessions(int max) {
-      if (max <= 0) {
-        throw new IllegalArgumentException("maxSessions must be positive: " + max);
-      }
-      this.maxSessions = max;
+      this.maxSessions = Check.positive("maxSessions", max);
       return this;
     }
 
@@ -447,7 +436,7 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
      * naming the limit and the count.
      */
     public Builder maxBatchSize(int max) {
-      this.maxBatchSize = positive("maxBatchSize", max);
+      this.maxBatchSize = Check.positive("maxBatchSize", max);
       return this;
     }
 
@@ -457,7 +446,7 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
      * naming the limit.
      */
     public Builder maxAnswerBytes(int max) {
-      this.maxAnswerBytes = positive("maxAnswerBytes", max);
+      this.maxAnswerBytes = Check.positive("maxAnswerBytes", max);
       return this;
     }
 
@@ -468,7 +457,7 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
      * running, the POST is answered 429 (-32000) naming the limit.
      */
     public Builder maxStreamsPerSession(int max) {
-      this.maxStreamsPerSession = positive("maxStreamsPerSession", max);
+      this.maxStreamsPerSession = Check.positive("maxStreamsPerSession", max);
       return this;
     }
 
@@ -477,15 +466,8 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
      * Last-Event-ID} older than what is kept is answered 400 (-32000) "no longer stored".
      */
     public Builder maxStoredEvents(int max) {
-      this.maxStoredEvents = positive("maxStoredEvents", max);
+      this.maxStoredEvents = Check.positive("maxStoredEvents", max);
       return this;
-    }
-
-    private static int positive(String setting, int value) {
-      if (value <= 0) {
-        throw new IllegalArgumentException(setting + " must be positive: " + value);
-      }
-      return value;
     }
 
     /**
@@ -514,28 +496,19 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
 
     /** How long a {@code requestState} stays valid for its retry (default 10 min). */
     public Builder requestStateTtl(Duration ttl) {
-      if (ttl.isNegative() || ttl.isZero()) {
-        throw new IllegalArgumentException("requestStateTtl must be positive: " + ttl);
-      }
-      this.requestStateTtl = ttl;
+      this.requestStateTtl = Check.positive("requestStateTtl", ttl);
       return this;
     }
 
     /** Most open {@code subscriptions/listen} streams; more are answered 503 (default 1000). */
     public Builder maxListens(int max) {
-      if (max <= 0) {
-        throw new IllegalArgumentException("maxListens must be positive: " + max);
-      }
-      this.maxListens = max;
+      this.maxListens = Check.positive("maxListens", max);
       return this;
     }
 
     /** Most stateless requests running at once; more are answered 503 (default 1000). */
     public Builder maxInFlight(int max) {
-      if (max <= 0) {
-        throw new IllegalArgumentException("maxInFlight must be positive: " + max);
-      }
-      this.maxInFlight = max;
+      this.maxInFlight = Check.positive("maxInFlight", max);
       return this;
     }
 
@@ -546,10 +519,7 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
      * handler sets them.
      */
     public Builder listTtl(Duration ttl) {
-      if (ttl.isNegative()) {
-        throw new IllegalArgumentException("listTtl must be zero or positive: " + ttl);
-      }
-      this.listTtl = ttl;
+      this.listTtl = Check.notNegative("listTtl", ttl);
       return this;
     }
 

@@ -382,7 +382,7 @@ class McpLimitsTest {
           for (int bad : new int[] {0, -1}) {
             assertThatThrownBy(() -> setter.accept(bad))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage(name + " must be positive: " + bad);
+                .hasMessage(name + " must be positive, was " + bad);
           }
           setter.accept(1); // the smallest accepted
         });

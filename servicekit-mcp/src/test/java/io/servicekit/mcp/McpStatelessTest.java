@@ -751,7 +751,7 @@ class McpStatelessTest {
     }
     assertThatThrownBy(
             () -> McpEndpoint.builder(McpServer.builder("x", "1").build()).maxInFlight(0))
-        .hasMessageContaining("maxInFlight must be positive: 0");
+        .hasMessageContaining("maxInFlight must be positive, was 0");
 
     start(b -> b.maxInFlight(1));
     try (McpHttp.Events running =

@@ -13,6 +13,7 @@ import io.servicekit.broker.Broker;
 import io.servicekit.broker.BrokerGap;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.broker.MemoryBroker;
+import io.servicekit.internal.Check;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -450,30 +451,27 @@ public final class RedisBroker implements Broker {
 
     /** Largest payload accepted by {@link #publish}; default 1 MiB. */
     public Builder maxPayloadBytes(int v) {
-      if (v <= 0) {
-        throw new IllegalArgumentException("maxPayloadBytes must be positive: " + v);
-      }
-      maxPayloadBytes = v;
+      maxPayloadBytes = Check.positive("maxPayloadBytes", v);
       return this;
     }
 
     /** How long connecting may take; default 2 s. */
     public Builder connectTimeout(Duration v) {
-      RedisSupport.checkPositive("connectTimeout", v);
+      Check.positive("connectTimeout", v);
       connectTimeout = v;
       return this;
     }
 
     /** How long a command may take; default 5 s. */
     public Builder commandTimeout(Duration v) {
-      RedisSupport.checkPositive("commandTimeout", v);
+      Check.positive("commandTimeout", v);
       commandTimeout = v;
       return this;
     }
 
     /** Pause between reconnection attempts; default 1 s. */
     public Builder reconnectDelay(Duration v) {
-      RedisSupport.checkPositive("reconnectDelay", v);
+      Check.positive("reconnectDelay", v);
       reconnectDelay = v;
       return this;
     }

@@ -6,6 +6,7 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.servicekit.broker.BrokerUnavailableException;
+import io.servicekit.internal.Check;
 import io.servicekit.sse.EpochIdGen;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.IdGen;
@@ -65,9 +66,7 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
 
   private RedisEventStore(
       String uri, String prefix, int maxLen, Duration reconnectDelay, Duration commandTimeout) {
-    if (maxLen <= 0) {
-      throw new IllegalArgumentException("maxLen must be positive: " + maxLen);
-    }
+    Check.positive("maxLen", maxLen);
     if (prefix == null || prefix.isEmpty()) {
       throw new IllegalArgumentException("key prefix must be non-empty, got " + prefix);
     }
@@ -117,8 +116,8 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
    */
   public static RedisEventStore connect(
       String uri, String prefix, int maxLen, Duration reconnectDelay, Duration commandTimeout) {
-    RedisSupport.checkPositive("reconnectDelay", reconnectDelay);
-    RedisSupport.checkPositive("commandTimeout", commandTimeout);
+    Check.positive("reconnectDelay", reconnectDelay);
+    Check.positive("commandTimeout", commandTimeout);
     return new RedisEventStore(uri, prefix, maxLen, reconnectDelay, commandTimeout);
   }
 
@@ -327,7 +326,7 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
    * Redis does not answer within the command timeout (never fails).
    */
   public CompletionStage<Boolean> claim(String name, Duration ttl) {
-    RedisSupport.checkPositive("ttl", ttl);
+    Check.positive("ttl", ttl);
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     if (stalled) {
       probe();

@@ -69,10 +69,4 @@ final class RedisSupport {
     }
     return false;
   }
-
-  static void checkPositive(String what, Duration d) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(what + " must be positive, got " + d);
-    }
-  }
 }

@@ -18,7 +18,7 @@ import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseParser;
 import io.servicekit.testkit.RedisServer;
-import io.servicekit.testkit.SseClient;
+import io.servicekit.testkit.TestSseClient;
 import io.servicekit.testkit.TestWsClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,8 +157,8 @@ class RedisClusterTest {
   void sseClientResumesOnTheOtherNode() throws Exception {
     Node n1 = new Node("t2");
     Node n2 = new Node("t2");
-    SseClient a =
-        SseClient.connect(n1.server.uri().resolve("/feed"), SseClient.options().reconnect(false));
+    TestSseClient a =
+        TestSseClient.builder(n1.server.uri().resolve("/feed")).reconnect(false).connect();
     open.add(a);
     a.awaitOpen();
     await().until(() -> n1.streams.liveCount("feed") == 1);
@@ -180,10 +180,11 @@ class RedisClusterTest {
     n2.streams.publishAsync("feed", SseEvent.named("tick", "\"e5\"")).toCompletableFuture().join();
     n1.streams.publishAsync("feed", SseEvent.named("tick", "\"e6\"")).toCompletableFuture().join();
 
-    SseClient b =
-        SseClient.connect(
-            n2.server.uri().resolve("/feed"),
-            SseClient.options().reconnect(false).lastEventId(ids.get(2)));
+    TestSseClient b =
+        TestSseClient.builder(n2.server.uri().resolve("/feed"))
+            .reconnect(false)
+            .lastEventId(ids.get(2))
+            .connect();
     open.add(b);
     b.awaitOpen();
     assertThat(b.awaitEvents(3))
@@ -199,8 +200,8 @@ class RedisClusterTest {
     Node n2 = new Node("t3");
     TestWsClient a = n1.chat();
     TestWsClient b = n2.chat();
-    SseClient feed =
-        SseClient.connect(n1.server.uri().resolve("/feed"), SseClient.options().reconnect(false));
+    TestSseClient feed =
+        TestSseClient.builder(n1.server.uri().resolve("/feed")).reconnect(false).connect();
     open.add(feed);
     feed.awaitOpen();
     await().until(() -> n1.streams.liveCount("feed") == 1);

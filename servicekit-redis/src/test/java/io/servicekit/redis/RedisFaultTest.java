@@ -18,7 +18,7 @@ import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseParser;
 import io.servicekit.testkit.RedisServer;
-import io.servicekit.testkit.SseClient;
+import io.servicekit.testkit.TestSseClient;
 import io.servicekit.testkit.TestWsClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -251,8 +251,8 @@ class RedisFaultTest {
   @Test
   void aFlushNeverRepeatsIdsAndAnIdFromBeforeItGetsAResync() throws Exception {
     Node node = new Node();
-    SseClient live =
-        SseClient.connect(node.server.uri().resolve("/feed"), SseClient.options().reconnect(false));
+    TestSseClient live =
+        TestSseClient.builder(node.server.uri().resolve("/feed")).reconnect(false).connect();
     open.add(live);
     live.awaitOpen();
     await().until(() -> node.streams.liveCount("feed") == 1);
@@ -282,20 +282,22 @@ class RedisFaultTest {
         .extracting(SseParser.Event::id)
         .containsExactlyElementsOf(concat(before, after));
     // A client resuming from before the flush is told to resync, not given a wrong continuation.
-    SseClient resumed =
-        SseClient.connect(
-            node.server.uri().resolve("/feed"),
-            SseClient.options().reconnect(false).lastEventId(before.get(1)));
+    TestSseClient resumed =
+        TestSseClient.builder(node.server.uri().resolve("/feed"))
+            .reconnect(false)
+            .lastEventId(before.get(1))
+            .connect();
     open.add(resumed);
     resumed.awaitOpen();
     SseParser.Event first = resumed.awaitEvent();
     assertThat(first.type()).isEqualTo("resync");
     assertThat(first.data()).contains(before.get(1)).contains("unknown or expired");
     // A client resuming from after the flush gets exactly what it missed.
-    SseClient exact =
-        SseClient.connect(
-            node.server.uri().resolve("/feed"),
-            SseClient.options().reconnect(false).lastEventId(after.get(0)));
+    TestSseClient exact =
+        TestSseClient.builder(node.server.uri().resolve("/feed"))
+            .reconnect(false)
+            .lastEventId(after.get(0))
+            .connect();
     open.add(exact);
     exact.awaitOpen();
     assertThat(exact.awaitEvents(2))

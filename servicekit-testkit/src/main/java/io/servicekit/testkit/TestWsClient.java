@@ -1,5 +1,6 @@
 package io.servicekit.testkit;
 
+import io.servicekit.internal.Check;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -8,8 +9,10 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
@@ -35,7 +38,7 @@ import tools.jackson.databind.json.JsonMapper;
  * }
  * }</pre>
  *
- * <p>With {@link Options#autoPong(boolean)} the client answers server JSON pings with {@code
+ * <p>With {@link Builder#autoPong(boolean)} the client answers server JSON pings with {@code
  * {"type":"pong","pingId":n}} as the Go library's TypeScript client does; pings are still recorded.
  */
 public final class TestWsClient implements AutoCloseable {
@@ -57,28 +60,46 @@ public final class TestWsClient implements AutoCloseable {
   /** The close frame received (or 1006 for a drop). */
   public record Close(int code, String reason) {}
 
-  /** Connection options. */
-  public static final class Options {
-    private final Map<String, String> headers = new java.util.LinkedHashMap<>();
+  /**
+   * Builds a connection: {@code TestWsClient.builder(uri).header("Origin", o).autoPong(true)
+   * .connect()}. Each setter refuses a bad value at once, naming the setting and the value.
+   */
+  public static final class Builder {
+    private final URI uri;
+    private final Map<String, String> headers = new LinkedHashMap<>();
     private final List<String> subprotocols = new ArrayList<>();
     private boolean autoPong;
 
+    private Builder(URI uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+    }
+
     /** Adds a handshake header (e.g. {@code Origin}, {@code Authorization}). */
-    public Options header(String name, String value) {
-      headers.put(name, value);
+    public Builder header(String name, String value) {
+      headers.put(
+          Check.notBlank("header name", name), Objects.requireNonNull(value, "header value"));
       return this;
     }
 
     /** Offers {@code protocol} in {@code Sec-WebSocket-Protocol}. */
-    public Options subprotocol(String protocol) {
-      subprotocols.add(protocol);
+    public Builder subprotocol(String protocol) {
+      subprotocols.add(Check.notBlank("subprotocol", protocol));
       return this;
     }
 
-    /** Answers server JSON pings automatically. */
-    public Options autoPong(boolean on) {
+    /** Answers server JSON pings automatically (default off). */
+    public Builder autoPong(boolean on) {
       autoPong = on;
       return this;
+    }
+
+    /**
+     * Connects.
+     *
+     * @throws HandshakeFailed if the server answered the upgrade with an HTTP status
+     */
+    public TestWsClient connect() {
+      return TestWsClient.connect(this);
     }
   }
 
@@ -92,21 +113,22 @@ public final class TestWsClient implements AutoCloseable {
     this.autoPong = autoPong;
   }
 
-  public static Options options() {
-    return new Options();
-  }
-
-  /** Connects to {@code uri} with no extra headers. */
-  public static TestWsClient connect(URI uri) {
-    return connect(uri, new Options());
+  /** A builder for a connection to {@code uri}. */
+  public static Builder builder(URI uri) {
+    return new Builder(uri);
   }
 
   /**
-   * Connects to {@code uri}.
+   * Connects to {@code uri} with no extra headers.
    *
    * @throws HandshakeFailed if the server answered the upgrade with an HTTP status
    */
-  public static TestWsClient connect(URI uri, Options options) {
+  public static TestWsClient connect(URI uri) {
+    return builder(uri).connect();
+  }
+
+  private static TestWsClient connect(Builder options) {
+    URI uri = options.uri;
     TestWsClient client = new TestWsClient(options.autoPong);
     WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(TIMEOUT);
     options.headers.forEach(builder::header);

@@ -374,7 +374,7 @@ class SseConnectionT1Test {
     assertThatThrownBy(() -> SseConfig.builder().keepalivePeriod(Duration.ofSeconds(-1)).build())
         .hasMessageContaining("keepalivePeriod");
     assertThatThrownBy(() -> SseConfig.builder().maxQueuedBytes(0).build())
-        .hasMessageContaining("maxQueuedBytes must be positive: 0");
+        .hasMessageContaining("maxQueuedBytes must be positive, was 0");
     assertThatThrownBy(() -> SseConfig.builder().writeTimeout(Duration.ZERO).build())
         .hasMessageContaining("writeTimeout");
   }

@@ -34,8 +34,8 @@ class Tier1GuardTest {
           Map.entry("ServiceKitServer", "a server"),
           Map.entry("TestWsClient", "a network client"),
           Map.entry("RawWsClient", "a network client"),
-          Map.entry("SseClient", "a network client"),
-          Map.entry("StreamableTestClient", "a network client"),
+          Map.entry("TestSseClient", "a network client"),
+          Map.entry("TestStreamableClient", "a network client"),
           Map.entry("RedisServer", "a process"),
           Map.entry("FakeScheduler", "real threads (use VirtualScheduler)"));
 

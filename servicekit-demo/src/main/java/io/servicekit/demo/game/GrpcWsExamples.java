@@ -7,8 +7,8 @@ import io.servicekit.demo.game.v1.GameState;
 import io.servicekit.demo.game.v1.PlayerAction;
 import io.servicekit.demo.game.v1.PlayerState;
 import io.servicekit.grpc.BinaryProtoCodec;
+import io.servicekit.grpc.GrpcWsConfig;
 import io.servicekit.grpc.GrpcWsConn;
-import io.servicekit.grpc.GrpcWsOptions;
 import io.servicekit.grpc.ProtoJsonCodec;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,12 +54,15 @@ public final class GrpcWsExamples {
   }
 
   /** Options for a bridge: lenient JSON and a smaller window. */
-  public static GrpcWsOptions options() {
+  public static GrpcWsConfig options() {
     // [START options]
-    GrpcWsOptions options =
-        GrpcWsOptions.defaults()
-            .withParser(JsonFormat.parser().ignoringUnknownFields())
-            .withWindow(8, 128 * 1024, 32 * 1024); // responses in flight, high/low water bytes
+    GrpcWsConfig options =
+        GrpcWsConfig.builder()
+            .parser(JsonFormat.parser().ignoringUnknownFields())
+            .initialWindow(8) // responses in flight
+            .highWaterBytes(128 * 1024)
+            .lowWaterBytes(32 * 1024)
+            .build();
     // [END options]
     return options;
   }

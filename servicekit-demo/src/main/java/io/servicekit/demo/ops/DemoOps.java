@@ -120,13 +120,12 @@ public final class DemoOps {
     long drain = number(env, "DRAIN_TIMEOUT_SECONDS", 30);
     long perIp = number(env, "RATE_LIMIT_PER_IP", 20);
     RateLimitConfig rate =
-        new RateLimitConfig(
-            50.0 * perIp,
-            (int) (100 * perIp),
-            perIp,
-            (int) (2 * perIp),
-            Duration.ofMinutes(5),
-            100_000);
+        RateLimitConfig.builder()
+            .globalPerSec(50.0 * perIp)
+            .globalBurst((int) (100 * perIp))
+            .perKeyPerSec(perIp)
+            .perKeyBurst((int) (2 * perIp))
+            .build();
     long perIpConns = number(env, "CONN_LIMIT_PER_IP", 100);
     String bind = bind(env.getOrDefault("BIND", DEFAULT_BIND));
     String tlsPortValue = env.get("TLS_PORT");
@@ -249,7 +248,7 @@ public final class DemoOps {
         RequestLogger.skipping(UNGUARDED.toArray(String[]::new)),
         Recovery.create(),
         Cors.allowing(origins),
-        OriginChecker.allowing(origins),
+        OriginChecker.of(origins),
         BodyLimiter.of(1 << 20),
         RateLimiter.of(rateLimit),
         connLimit,

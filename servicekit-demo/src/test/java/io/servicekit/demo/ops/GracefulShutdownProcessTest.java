@@ -90,9 +90,10 @@ class GracefulShutdownProcessTest {
   void sigtermClosesWebSocketsEndsSseRefusesNewWorkAndLetsInFlightFinish() throws Exception {
     int port = start("10");
     TestWsClient ws =
-        TestWsClient.connect(
-            java.net.URI.create("ws://localhost:" + port + "/ws/echo"),
-            TestWsClient.options().header("Origin", "http://localhost:" + port).autoPong(true));
+        TestWsClient.builder(java.net.URI.create("ws://localhost:" + port + "/ws/echo"))
+            .header("Origin", "http://localhost:" + port)
+            .autoPong(true)
+            .connect();
     ws.sendText("before");
     assertThat(ws.awaitText()).isEqualTo("before");
     try (ws;

@@ -8,7 +8,7 @@ import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.SseParser.Event;
 import io.servicekit.sse.StoredEvent;
 import io.servicekit.testkit.FakeScheduler;
-import io.servicekit.testkit.SseClient;
+import io.servicekit.testkit.TestSseClient;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -53,10 +53,11 @@ class EventsDemoTest {
       List<String> ids = storedIds(demo);
       assertThat(ids).hasSize(10).doesNotHaveDuplicates();
       assertThat(ids.stream().map(EventsDemoTest::epoch).distinct()).hasSize(1);
-      try (SseClient client =
-          SseClient.connect(
-              server.uri().resolve("/events"),
-              SseClient.options().lastEventId(ids.get(3)).reconnect(false))) {
+      try (TestSseClient client =
+          TestSseClient.builder(server.uri().resolve("/events"))
+              .lastEventId(ids.get(3))
+              .reconnect(false)
+              .connect()) {
         List<Event> replay = client.awaitEvents(6);
         assertThat(replay).extracting(Event::id).containsExactlyElementsOf(ids.subList(4, 10));
         assertThat(replay).extracting(EventsDemoTest::seq).containsExactly(5L, 6L, 7L, 8L, 9L, 10L);
@@ -80,13 +81,13 @@ class EventsDemoTest {
         demo.routes(ServiceKitServer.builder().port(0)).build().start()) {
       time.advanceBy(Duration.ofSeconds(3));
       String newest = storedIds(demo).get(2);
-      try (SseClient stale =
-              SseClient.connect(
-                  server.uri().resolve("/events"),
-                  SseClient.options().lastEventId("999").reconnect(false));
-          SseClient fresh =
-              SseClient.connect(
-                  server.uri().resolve("/events"), SseClient.options().reconnect(false))) {
+      try (TestSseClient stale =
+              TestSseClient.builder(server.uri().resolve("/events"))
+                  .lastEventId("999")
+                  .reconnect(false)
+                  .connect();
+          TestSseClient fresh =
+              TestSseClient.builder(server.uri().resolve("/events")).reconnect(false).connect()) {
         Event resync = stale.awaitEvent();
         assertThat(resync.type()).isEqualTo("resync");
         assertThat(resync.id()).isEqualTo(newest);
@@ -115,9 +116,8 @@ class EventsDemoTest {
     String held;
     List<String> oldIds;
     try (ServiceKitServer server = EventsDemoTestSupport.start(old);
-        SseClient client =
-            SseClient.connect(
-                server.uri().resolve("/events"), SseClient.options().reconnect(false))) {
+        TestSseClient client =
+            TestSseClient.builder(server.uri().resolve("/events")).reconnect(false).connect()) {
       client.awaitOpen();
       await().until(() -> old.connections() == 1);
       oldTime.advanceBy(Duration.ofSeconds(3));
@@ -132,10 +132,11 @@ class EventsDemoTest {
     try (ServiceKitServer server = EventsDemoTestSupport.start(restarted)) {
       newTime.advanceBy(Duration.ofSeconds(5)); // ticks 1..5 of the new process
       List<String> newIds = storedIds(restarted);
-      try (SseClient resumed =
-          SseClient.connect(
-              server.uri().resolve("/events"),
-              SseClient.options().lastEventId(held).reconnect(false))) {
+      try (TestSseClient resumed =
+          TestSseClient.builder(server.uri().resolve("/events"))
+              .lastEventId(held)
+              .reconnect(false)
+              .connect()) {
         Event first = resumed.awaitEvent();
         // not ticks 3, 4, 5 of the new process as if they followed the old tick 2
         assertThat(first.type()).isEqualTo("resync");
@@ -162,7 +163,8 @@ class EventsDemoTest {
     EventsDemo demo =
         new EventsDemo(Duration.ofMillis(10), Duration.ofMillis(30), Scheduler.system());
     try (ServiceKitServer server = demo.routes(ServiceKitServer.builder().port(0)).build().start();
-        SseClient client = SseClient.connect(server.uri().resolve("/events?closeAfter=5"))) {
+        TestSseClient client =
+            TestSseClient.connect(server.uri().resolve("/events?closeAfter=5"))) {
       List<Event> events = client.awaitEvents(40, Duration.ofSeconds(30));
       for (int i = 1; i < events.size(); i++) {
         assertThat(seq(events.get(i))).isEqualTo(seq(events.get(i - 1)) + 1);
@@ -194,7 +196,7 @@ class EventsDemoTest {
     EventsDemo demo =
         new EventsDemo(Duration.ofSeconds(1), Duration.ofMillis(20), new FakeScheduler());
     try (ServiceKitServer server = EventsDemoTestSupport.start(demo);
-        SseClient client = SseClient.connect(server.uri().resolve("/events"))) {
+        TestSseClient client = TestSseClient.connect(server.uri().resolve("/events"))) {
       HttpClient http = HttpClient.newHttpClient();
       HttpResponse<String> page =
           http.send(

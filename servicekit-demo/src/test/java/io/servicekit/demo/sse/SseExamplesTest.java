@@ -7,7 +7,7 @@ import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.BaseSseConn;
 import io.servicekit.sse.SseParser.Event;
 import io.servicekit.testkit.DocSnippets;
-import io.servicekit.testkit.SseClient;
+import io.servicekit.testkit.TestSseClient;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,10 +21,9 @@ class SseExamplesTest {
   void basicEndpointServesAStream() throws Exception {
     try (ServiceKitServer server =
             SseExamples.basic(ServiceKitServer.builder().port(0)).build().start();
-        SseClient client =
-            SseClient.connect(
-                server.uri().resolve("/events"), SseClient.options().reconnect(false))) {
-      SseClient.Attempt opened = client.awaitOpen();
+        TestSseClient client =
+            TestSseClient.builder(server.uri().resolve("/events")).reconnect(false).connect()) {
+      TestSseClient.Attempt opened = client.awaitOpen();
       assertThat(opened.status()).isEqualTo(200);
       assertThat(opened.header("Content-Type")).isEqualTo("text/event-stream");
     }
@@ -36,10 +35,11 @@ class SseExamplesTest {
     try (ServiceKitServer server =
         SseExamples.refusing(n.routes(ServiceKitServer.builder().port(0))).build().start()) {
       // [START client]
-      SseClient alice =
-          SseClient.connect(
-              server.uri().resolve("/notifications"),
-              SseClient.options().header("X-User", "alice").reconnect(false));
+      TestSseClient alice =
+          TestSseClient.builder(server.uri().resolve("/notifications"))
+              .header("X-User", "alice")
+              .reconnect(false)
+              .connect();
       alice.awaitOpen(); // the server answered 200 with text/event-stream
       await().until(() -> n.hub.count() == 1);
       SseExamples.sending((BaseSseConn<Object>) n.hub.get("alice"));

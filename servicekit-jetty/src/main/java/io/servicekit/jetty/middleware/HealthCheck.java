@@ -1,5 +1,6 @@
 package io.servicekit.jetty.middleware;
 
+import io.servicekit.internal.Check;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -31,34 +32,25 @@ public final class HealthCheck extends Handler.Abstract {
   private final String path;
   private final BooleanSupplier ready;
 
-  private HealthCheck(String path, BooleanSupplier ready) {
+  private HealthCheck(Builder b) {
     super(InvocationType.NON_BLOCKING);
-    Objects.requireNonNull(path, "path");
-    if (!path.startsWith("/")) {
-      throw new IllegalArgumentException("health check path must start with '/': " + path);
-    }
-    this.path = path;
-    this.ready = ready;
+    this.path = b.path;
+    this.ready = b.ready;
   }
 
   /** {@code /healthz}, always ok (upstream {@code NewHealthCheck()}). */
   public static HealthCheck liveness() {
-    return new HealthCheck("/healthz", null);
+    return builder().build();
   }
 
   /** {@code /readyz}, ok only while {@code ready} says so. */
   public static HealthCheck readiness(BooleanSupplier ready) {
-    return new HealthCheck("/readyz", Objects.requireNonNull(ready, "ready"));
+    return builder().path("/readyz").readiness(ready).build();
   }
 
-  /** This check at another path (upstream {@code WithPath}). */
-  public HealthCheck withPath(String otherPath) {
-    return new HealthCheck(otherPath, ready);
-  }
-
-  /** This check with a readiness function (upstream {@code WithReadyFunc}). */
-  public HealthCheck withReadiness(BooleanSupplier readiness) {
-    return new HealthCheck(path, Objects.requireNonNull(readiness, "readiness"));
+  /** A builder for a check at {@code /healthz}, always ok unless given a readiness function. */
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** The path to mount it at. */
@@ -96,5 +88,35 @@ public final class HealthCheck extends Handler.Abstract {
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, head ? null : ByteBuffer.wrap(body), callback);
     return true;
+  }
+
+  /** Builds a {@link HealthCheck}; each setter refuses a bad value at once. */
+  public static final class Builder {
+    private String path = "/healthz";
+    private BooleanSupplier ready;
+
+    private Builder() {}
+
+    /**
+     * The path it answers (default {@code /healthz}; upstream {@code WithPath}); starts with '/'.
+     */
+    public Builder path(String v) {
+      Objects.requireNonNull(v, "path");
+      if (!v.startsWith("/")) {
+        throw Check.fail("path", "must start with '/'", "\"" + v + "\"");
+      }
+      path = v;
+      return this;
+    }
+
+    /** Ok only while {@code v} says so (default: always ok; upstream {@code WithReadyFunc}). */
+    public Builder readiness(BooleanSupplier v) {
+      ready = Objects.requireNonNull(v, "readiness");
+      return this;
+    }
+
+    public HealthCheck build() {
+      return new HealthCheck(this);
+    }
   }
 }

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * non-browser clients and pass, as with {@code WsConfig}'s origin policy; by default other requests
  * pass, as upstream.
  *
- * <p>Options: {@link #checkingAllRequests()} applies the check to every request that carries an
- * {@code Origin} (the Go library checked upgrades only: W-78); {@link #withDnsRebindingCheck()}
+ * <p>Build one with {@link #of(OriginPolicy)} or {@link #builder(OriginPolicy)}: {@link
+ * Builder#checkingAllRequests(boolean)} applies the check to every request that carries an {@code
+ * Origin} (the Go library checked upgrades only: W-78); {@link Builder#dnsRebindingCheck(boolean)}
  * also refuses requests without an {@code Origin} whose {@code Host} is not a loopback name, for
  * servers meant to be reached only locally (upstream {@code CheckRequest}).
  *
@@ -32,32 +33,37 @@ public final class OriginChecker implements Middleware {
   private final boolean allRequests;
   private final boolean dnsRebinding;
 
-  private OriginChecker(OriginPolicy patterns, boolean allRequests, boolean dnsRebinding) {
-    this.patterns = Objects.requireNonNull(patterns, "patterns");
-    this.allRequests = allRequests;
-    this.dnsRebinding = dnsRebinding;
+  private OriginChecker(Builder b) {
+    this.patterns = b.patterns;
+    this.allRequests = b.allRequests;
+    this.dnsRebinding = b.dnsRebinding;
   }
 
-  /** A checker allowing {@code patterns}. */
-  public static OriginChecker allowing(OriginPolicy patterns) {
-    return new OriginChecker(patterns, false, false);
+  /** A checker allowing {@code patterns}, for upgrades only, without the DNS rebinding check. */
+  public static OriginChecker of(OriginPolicy patterns) {
+    return builder(patterns).build();
+  }
+
+  /** A builder for a checker allowing {@code patterns}. */
+  public static Builder builder(OriginPolicy patterns) {
+    return new Builder(patterns);
   }
 
   /**
    * A checker allowing only local development origins (upstream {@code NewLocalhostOriginChecker}).
    */
   public static OriginChecker localhost() {
-    return allowing(OriginPolicy.localhost());
+    return of(OriginPolicy.localhost());
   }
 
-  /** This checker applied to every request with an {@code Origin}, not only upgrades. */
-  public OriginChecker checkingAllRequests() {
-    return new OriginChecker(patterns, true, dnsRebinding);
+  /** Whether the check applies to every request with an {@code Origin}, not only upgrades. */
+  public boolean checksAllRequests() {
+    return allRequests;
   }
 
-  /** This checker also refusing requests without {@code Origin} to a non-loopback {@code Host}. */
-  public OriginChecker withDnsRebindingCheck() {
-    return new OriginChecker(patterns, allRequests, true);
+  /** Whether requests without {@code Origin} to a non-loopback {@code Host} are refused. */
+  public boolean checksDnsRebinding() {
+    return dnsRebinding;
   }
 
   /** The allowed patterns. */
@@ -113,5 +119,35 @@ public final class OriginChecker implements Middleware {
       }
     }
     return false;
+  }
+
+  /** Builds an {@link OriginChecker}; both options are off by default. */
+  public static final class Builder {
+    private final OriginPolicy patterns;
+    private boolean allRequests;
+    private boolean dnsRebinding;
+
+    private Builder(OriginPolicy patterns) {
+      this.patterns = Objects.requireNonNull(patterns, "patterns");
+    }
+
+    /** Apply the check to every request with an {@code Origin}, not only upgrades (default off). */
+    public Builder checkingAllRequests(boolean on) {
+      allRequests = on;
+      return this;
+    }
+
+    /**
+     * Also refuse requests without {@code Origin} whose {@code Host} is not a loopback name
+     * (default off).
+     */
+    public Builder dnsRebindingCheck(boolean on) {
+      dnsRebinding = on;
+      return this;
+    }
+
+    public OriginChecker build() {
+      return new OriginChecker(this);
+    }
   }
 }

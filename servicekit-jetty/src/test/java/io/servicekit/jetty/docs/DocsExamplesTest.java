@@ -86,16 +86,16 @@ class DocsExamplesTest {
   void browserFacingExample() throws Exception {
     try (ServiceKitServer server = OpsExamples.browserFacing(0).start()) {
       try (TestWsClient ok =
-          TestWsClient.connect(
-              server.wsUri("/ws/chat"),
-              TestWsClient.options().header("Origin", "https://app.example.com"))) {
+          TestWsClient.builder(server.wsUri("/ws/chat"))
+              .header("Origin", "https://app.example.com")
+              .connect()) {
         ok.sendText("1");
         assertThat(ok.awaitText()).isEqualTo("1");
       }
       try {
-        TestWsClient.connect(
-                server.wsUri("/ws/chat"),
-                TestWsClient.options().header("Origin", "https://evil.com"))
+        TestWsClient.builder(server.wsUri("/ws/chat"))
+            .header("Origin", "https://evil.com")
+            .connect()
             .close();
         throw new AssertionError("evil origin accepted");
       } catch (TestWsClient.HandshakeFailed e) {

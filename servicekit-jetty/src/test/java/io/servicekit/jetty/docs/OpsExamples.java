@@ -96,7 +96,7 @@ final class OpsExamples {
                         .exposeHeaders("X-Request-Id")
                         .allowCredentials()
                         .maxAge(Duration.ofMinutes(10)),
-                    OriginChecker.allowing(origins)))
+                    OriginChecker.of(origins)))
             .build();
     // [/origins]
     return server;

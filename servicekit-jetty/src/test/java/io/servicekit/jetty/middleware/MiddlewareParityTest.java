@@ -474,7 +474,7 @@ class MiddlewareParityTest {
     void customPathAndReadiness() throws Exception {
       java.util.concurrent.atomic.AtomicBoolean ready =
           new java.util.concurrent.atomic.AtomicBoolean(true);
-      HealthCheck hc = HealthCheck.liveness().withPath("/ready").withReadiness(ready::get);
+      HealthCheck hc = HealthCheck.builder().path("/ready").readiness(ready::get).build();
       server = ServiceKitServer.builder().port(0).route(hc.path(), hc).build().start();
       assertThat(Http.get(server.port(), "/ready").status()).isEqualTo(200);
       ready.set(false);
@@ -510,8 +510,8 @@ class MiddlewareParityTest {
       server =
           ServiceKitServer.builder()
               .port(0)
-              .route("/ws", OriginChecker.allowing(allowed).wrap(ws))
-              .route("/", OriginChecker.allowing(allowed).wrap(h))
+              .route("/ws", OriginChecker.of(allowed).wrap(ws))
+              .route("/", OriginChecker.of(allowed).wrap(h))
               .build()
               .start();
       int port = server.port();
@@ -532,9 +532,10 @@ class MiddlewareParityTest {
     void optionallyAllRequestsAndDnsRebindingW78() throws Exception {
       int port =
           serve(
-              OriginChecker.localhost()
-                  .checkingAllRequests()
-                  .withDnsRebindingCheck()
+              OriginChecker.builder(OriginPolicy.localhost())
+                  .checkingAllRequests(true)
+                  .dnsRebindingCheck(true)
+                  .build()
                   .wrap(Handlers.ok()));
       assertThat(Http.to(port).header("Origin", "https://evil.com").send().status()).isEqualTo(403);
       assertThat(Http.to(port).header("Origin", "http://localhost:3000").send().status())

@@ -145,9 +145,9 @@ class MiddlewareStreamsTest {
 
   private void assertWebSocketEchoes(int port) {
     TestWsClient client =
-        TestWsClient.connect(
-            server.wsUri("/ws/echo"),
-            TestWsClient.options().header("Origin", "http://localhost:" + port));
+        TestWsClient.builder(server.wsUri("/ws/echo"))
+            .header("Origin", "http://localhost:" + port)
+            .connect();
     try (client) {
       client.sendText("hello");
       assertThat(client.awaitText()).isEqualTo("hello");

@@ -39,7 +39,7 @@ class OriginServerTest {
             .route("/same", WsServe.handler(r -> new JsonConn(), WsConfig.defaults()))
             .route(
                 "/checked",
-                OriginChecker.allowing(POLICY).checkingAllRequests().wrap(Handlers.ok()))
+                OriginChecker.builder(POLICY).checkingAllRequests(true).build().wrap(Handlers.ok()))
             .route("/cors", Cors.allowing(POLICY).wrap(Handlers.ok()))
             .build()
             .start();

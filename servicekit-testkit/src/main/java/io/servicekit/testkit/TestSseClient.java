@@ -1,6 +1,7 @@
 package io.servicekit.testkit;
 
 import io.servicekit.Scheduler;
+import io.servicekit.internal.Check;
 import io.servicekit.sse.SseParser;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,18 +33,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * in browsers.
  *
  * <pre>{@code
- * try (SseClient client = SseClient.connect(server.uri().resolve("/events"))) {
+ * try (TestSseClient client = TestSseClient.connect(server.uri().resolve("/events"))) {
  *   SseParser.Event e = client.awaitEvent();
  *   assertThat(e.data()).isEqualTo("{\"n\":1}");
  * }
  * }</pre>
  *
  * <p>Everything received is recorded in order; the {@code await*} methods wait with a timeout
- * instead of sleeping. Reconnect delays run on the {@link Scheduler} given in the options, so a
+ * instead of sleeping. Reconnect delays run on the {@link Scheduler} given to the builder, so a
  * test can drive them with a {@link FakeScheduler}. Uses HTTP/1.1 on the JDK's {@link HttpClient}
  * with backpressure: bytes are requested only as they are parsed.
  */
-public final class SseClient implements AutoCloseable {
+public final class TestSseClient implements AutoCloseable {
   /** Default wait of the {@code await*} methods. */
   public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -73,47 +75,78 @@ public final class SseClient implements AutoCloseable {
     }
   }
 
-  /** Connection options. */
-  public static final class Options {
+  /**
+   * Builds a client: {@code TestSseClient.builder(uri).lastEventId("7").reconnect(false)
+   * .connect()}. Each setter refuses a bad value at once, naming the setting and the value.
+   */
+  public static final class Builder {
+    private final URI uri;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private String lastEventId;
     private boolean reconnect = true;
     private Duration initialRetry = Duration.ofSeconds(3);
     private Scheduler scheduler = Scheduler.system();
 
+    private Builder(URI uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+    }
+
     /** Adds a request header to every attempt. */
-    public Options header(String name, String value) {
-      headers.put(name, value);
+    public Builder header(String name, String value) {
+      headers.put(
+          Check.notBlank("header name", name), Objects.requireNonNull(value, "header value"));
       return this;
     }
 
     /** A {@code Last-Event-ID} for the first attempt (browsers cannot do this; tests can). */
-    public Options lastEventId(String id) {
-      lastEventId = id;
+    public Builder lastEventId(String id) {
+      lastEventId = Objects.requireNonNull(id, "lastEventId");
       return this;
     }
 
     /** Whether to reconnect when a stream ends or drops (default true). */
-    public Options reconnect(boolean on) {
+    public Builder reconnect(boolean on) {
       reconnect = on;
       return this;
     }
 
-    /** The reconnection delay until the server sends {@code retry:} (default 3 s). */
-    public Options initialRetry(Duration retry) {
-      initialRetry = retry;
+    /** The reconnection delay until the server sends {@code retry:} (default 3 s); positive. */
+    public Builder initialRetry(Duration retry) {
+      initialRetry = Check.atLeastOneMilli("initialRetry", retry);
       return this;
     }
 
     /** Where reconnection delays are scheduled (default the system scheduler). */
-    public Options scheduler(Scheduler s) {
-      scheduler = s;
+    public Builder scheduler(Scheduler s) {
+      scheduler = Objects.requireNonNull(s, "scheduler");
       return this;
+    }
+
+    /** Starts connecting; returns at once (use {@link TestSseClient#awaitOpen()}). */
+    public TestSseClient connect() {
+      TestSseClient client =
+          new TestSseClient(
+              uri,
+              new Settings(
+                  java.util.Collections.unmodifiableMap(new LinkedHashMap<>(headers)),
+                  lastEventId,
+                  reconnect,
+                  initialRetry,
+                  scheduler));
+      client.attempt();
+      return client;
     }
   }
 
+  private record Settings(
+      Map<String, String> headers,
+      String lastEventId,
+      boolean reconnect,
+      Duration initialRetry,
+      Scheduler scheduler) {}
+
   private final URI uri;
-  private final Options options;
+  private final Settings options;
   private final BlockingQueue<SseParser.Event> events = new LinkedBlockingQueue<>();
   private final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
   private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
@@ -125,10 +158,10 @@ public final class SseClient implements AutoCloseable {
   private volatile long retryMillis;
   private volatile Connection current;
 
-  private SseClient(URI uri, Options options) {
+  private TestSseClient(URI uri, Settings options) {
     this.uri = uri;
     this.options = options;
-    this.retryMillis = options.initialRetry.toMillis();
+    this.retryMillis = options.initialRetry().toMillis();
     this.parser =
         new SseParser(
             new SseParser.Listener() {
@@ -148,25 +181,19 @@ public final class SseClient implements AutoCloseable {
                 retryMillis = millis;
               }
             },
-            options.lastEventId,
+            options.lastEventId(),
             SseParser.DEFAULT_MAX_LINE_BYTES,
             SseParser.DEFAULT_MAX_EVENT_BYTES);
   }
 
-  public static Options options() {
-    return new Options();
+  /** A builder for a client of {@code uri}. */
+  public static Builder builder(URI uri) {
+    return new Builder(uri);
   }
 
   /** Starts connecting to {@code uri}; returns at once (use {@link #awaitOpen()}). */
-  public static SseClient connect(URI uri) {
-    return connect(uri, new Options());
-  }
-
-  /** Starts connecting to {@code uri} with {@code options}; returns at once. */
-  public static SseClient connect(URI uri, Options options) {
-    SseClient client = new SseClient(uri, options);
-    client.attempt();
-    return client;
+  public static TestSseClient connect(URI uri) {
+    return builder(uri).connect();
   }
 
   // ------------------------------------------------------------------ observations
@@ -301,7 +328,7 @@ public final class SseClient implements AutoCloseable {
             .GET()
             .header("Accept", "text/event-stream")
             .header("Cache-Control", "no-cache");
-    options.headers.forEach(request::header);
+    options.headers().forEach(request::header);
     if (sentId != null) {
       request.header("Last-Event-ID", sentId);
     }
@@ -340,12 +367,12 @@ public final class SseClient implements AutoCloseable {
     if (state == State.CLOSED) {
       return;
     }
-    if (!options.reconnect) {
+    if (!options.reconnect()) {
       stop("stream ended and reconnecting is off");
       return;
     }
     state = State.CONNECTING;
-    options.scheduler.schedule(this::attempt, Duration.ofMillis(retryMillis));
+    options.scheduler().schedule(this::attempt, Duration.ofMillis(retryMillis));
   }
 
   private static <T> T poll(BlockingQueue<T> queue, Duration timeout, String what) {

@@ -29,12 +29,12 @@ import java.util.concurrent.TimeUnit;
  * do; {@link #header} adds or replaces default headers (e.g. {@code Mcp-Session-Id}).
  *
  * <pre>{@code
- * StreamableTestClient client = StreamableTestClient.of(server.uri().resolve("/mcp"));
- * StreamableTestClient.Response r = client.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+ * TestStreamableClient client = TestStreamableClient.of(server.uri().resolve("/mcp"));
+ * TestStreamableClient.Response r = client.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
  * if (r.isEventStream()) {
  *   List<SseParser.Event> events = r.events();
  * }
- * try (StreamableTestClient.Stream s = client.open("POST", "{...}")) {
+ * try (TestStreamableClient.Stream s = client.open("POST", "{...}")) {
  *   SseParser.Event first = s.awaitEvent(); // while the stream goes on
  * }
  * }</pre>
@@ -42,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The {@code await*} methods wait at most {@link #TIMEOUT} and fail with an {@link
  * AssertionError} instead; nothing sleeps. Uses HTTP/1.1 on the JDK's {@link HttpClient}.
  */
-public final class StreamableTestClient {
+public final class TestStreamableClient {
   /** Longest wait of the {@code await*} methods. */
   public static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -55,19 +55,19 @@ public final class StreamableTestClient {
   private final URI endpoint;
   private final Map<String, String> headers = new LinkedHashMap<>();
 
-  private StreamableTestClient(URI endpoint) {
+  private TestStreamableClient(URI endpoint) {
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
     headers.put("Accept", "application/json, text/event-stream");
     headers.put("Content-Type", "application/json");
   }
 
   /** A client for {@code endpoint}. */
-  public static StreamableTestClient of(URI endpoint) {
-    return new StreamableTestClient(endpoint);
+  public static TestStreamableClient of(URI endpoint) {
+    return new TestStreamableClient(endpoint);
   }
 
   /** Sets a header sent with every request; a null value removes it. Returns this client. */
-  public StreamableTestClient header(String name, String value) {
+  public TestStreamableClient header(String name, String value) {
     headers.keySet().removeIf(k -> k.equalsIgnoreCase(name));
     if (value != null) {
       headers.put(name, value);
