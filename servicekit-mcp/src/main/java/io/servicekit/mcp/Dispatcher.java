@@ -1,6 +1,5 @@
 package io.servicekit.mcp;
 
-import io.servicekit.streamable.JsonRpc;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

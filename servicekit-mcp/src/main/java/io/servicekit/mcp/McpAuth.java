@@ -1,6 +1,5 @@
 package io.servicekit.mcp;
 
-import io.servicekit.streamable.JsonRpc;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamableHandler;
 import io.servicekit.streamable.StreamableRequest;

@@ -6,7 +6,6 @@ import io.servicekit.internal.Check;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.MemoryEventStore;
 import io.servicekit.streamable.GracefulHandler;
-import io.servicekit.streamable.JsonRpcException;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamableHandler;
 import io.servicekit.streamable.StreamableRequest;

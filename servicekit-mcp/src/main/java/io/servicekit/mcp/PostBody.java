@@ -1,7 +1,5 @@
 package io.servicekit.mcp;
 
-import io.servicekit.streamable.JsonRpc;
-import io.servicekit.streamable.JsonRpcException;
 import io.servicekit.streamable.SingleResponse;
 import java.util.ArrayList;
 import java.util.List;

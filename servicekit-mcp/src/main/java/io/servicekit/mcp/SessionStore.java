@@ -2,7 +2,6 @@ package io.servicekit.mcp;
 
 import io.servicekit.Scheduler;
 import io.servicekit.sse.EventStore;
-import io.servicekit.streamable.SessionIds;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamableRequest;
 import java.lang.ref.WeakReference;

@@ -1,7 +1,5 @@
 package io.servicekit.mcp;
 
-import io.servicekit.streamable.JsonRpc;
-import io.servicekit.streamable.JsonRpcException;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamResponse;
 import io.servicekit.streamable.StreamableRequest;

@@ -10,10 +10,15 @@ import io.servicekit.mcp.McpInput;
 import io.servicekit.mcp.McpJson;
 import io.servicekit.mcp.McpServer;
 import io.servicekit.mcp.McpServer.PromptArgument;
+import io.servicekit.mcp.stdio.ContentLengthFraming;
 import io.servicekit.sse.MemoryEventStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -174,5 +179,17 @@ public final class McpExamples {
             .build();
     // [END auth]
     return http;
+  }
+
+  /** MCP-stdio framing around any message handler: one frame in, one frame out. */
+  public static void stdio(InputStream in, OutputStream out, UnaryOperator<byte[]> handle)
+      throws IOException {
+    // [START framing]
+    ContentLengthFraming.Reader frames = ContentLengthFraming.reader(in, 1 << 20);
+    byte[] message;
+    while ((message = frames.read()) != null) { // null: clean end of input
+      ContentLengthFraming.write(out, handle.apply(message)); // header and body in one write
+    }
+    // [END framing]
   }
 }

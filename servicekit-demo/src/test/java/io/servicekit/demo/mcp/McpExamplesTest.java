@@ -3,11 +3,15 @@ package io.servicekit.demo.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.jetty.ServiceKitServer;
+import io.servicekit.mcp.stdio.ContentLengthFraming;
 import io.servicekit.testkit.DocSnippets;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -171,10 +175,20 @@ class McpExamplesTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  @Test
+  void framingLoopEchoes() throws Exception {
+    ByteArrayOutputStream input = new ByteArrayOutputStream();
+    ContentLengthFraming.write(input, "{\"id\":1}".getBytes(StandardCharsets.UTF_8));
+    ContentLengthFraming.write(input, "{\"id\":2}".getBytes(StandardCharsets.UTF_8));
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    McpExamples.stdio(new ByteArrayInputStream(input.toByteArray()), output, message -> message);
+    assertThat(output.toByteArray()).isEqualTo(input.toByteArray());
+  }
+
   /** Every java block of docs/mcp.md is a region of a compiled source file. */
   @Test
   void docsQuoteCompiledCode() {
     DocSnippets.assertJavaBlocksCompiled(
-        Path.of("../docs/mcp.md"), 5, Path.of("src/main/java/io/servicekit/demo/mcp"));
+        Path.of("../docs/mcp.md"), 6, Path.of("src/main/java/io/servicekit/demo/mcp"));
   }
 }

@@ -3,23 +3,18 @@ package io.servicekit.jetty.docs;
 import io.servicekit.Rejection;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
-import io.servicekit.streamable.ContentLengthFraming;
-import io.servicekit.streamable.JsonRpc;
-import io.servicekit.streamable.JsonRpcException;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamResponse;
 import io.servicekit.streamable.StreamableConfig;
 import io.servicekit.streamable.StreamableHandler;
 import io.servicekit.streamable.StreamableRequest;
 import io.servicekit.streamable.StreamableResponse;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.UnaryOperator;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The samples of docs/streamable.md (regions between {@code [START name]} and {@code [END name]}),
@@ -64,33 +59,24 @@ final class StreamableExamples {
     // [END config]
   }
 
-  /** JSON-RPC over the endpoint: notifications get 202, requests an answer, bad bodies 400. */
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** A JSON body over the endpoint: notifications get 202, requests an answer, bad JSON 400. */
   // [START jsonrpc]
   static StreamableResponse jsonRpc(StreamableRequest request) {
+    JsonNode message;
     try {
-      if (JsonRpc.isBatch(request.body())) {
-        int requests = 0;
-        for (JsonNode message : JsonRpc.splitBatch(request.body())) {
-          if (JsonRpc.classify(message) == JsonRpc.Kind.REQUEST) {
-            requests++;
-          }
-        }
-        return SingleResponse.json(200, "{\"requests\":" + requests + "}");
-      }
-      JsonNode message = JsonRpc.parse(request.body());
-      return switch (JsonRpc.classify(message)) {
-        case NOTIFICATION, RESPONSE -> SingleResponse.empty(202); // accepted, no body
-        case REQUEST ->
-            SingleResponse.json(
-                200, "{\"jsonrpc\":\"2.0\",\"id\":" + message.get("id") + ",\"result\":{}}");
-      };
-    } catch (JsonRpcException e) {
+      message = JSON.readTree(request.body());
+    } catch (JacksonException e) {
       return SingleResponse.json(
           400,
-          "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
-              + e.code()
-              + ",\"message\":\"bad request\"}}");
+          "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"bad JSON\"}}");
     }
+    if (!message.has("id")) {
+      return SingleResponse.empty(202); // a notification: accepted, no body
+    }
+    return SingleResponse.json(
+        200, "{\"jsonrpc\":\"2.0\",\"id\":" + message.get("id") + ",\"result\":{}}");
   }
 
   // [END jsonrpc]
@@ -114,17 +100,5 @@ final class StreamableExamples {
 
   static BlockingQueue<String> queue() {
     return new LinkedBlockingQueue<>();
-  }
-
-  /** MCP-stdio style framing around any message handler. */
-  static void stdio(InputStream in, OutputStream out, UnaryOperator<byte[]> handle)
-      throws IOException {
-    // [START framing]
-    ContentLengthFraming.Reader frames = ContentLengthFraming.reader(in, 1 << 20);
-    byte[] message;
-    while ((message = frames.read()) != null) { // null: clean end of input
-      ContentLengthFraming.write(out, handle.apply(message)); // header and body in one write
-    }
-    // [END framing]
   }
 }

@@ -6,15 +6,11 @@ import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
 import io.servicekit.sse.SseParser;
 import io.servicekit.sse.SseParser.Event;
-import io.servicekit.streamable.ContentLengthFraming;
 import io.servicekit.testkit.DocSnippets;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -83,18 +79,6 @@ class StreamableExamplesTest {
           post(uri, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}", "*/*");
       assertThat(request.body()).isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}");
 
-      HttpResponse<String> batch =
-          post(
-              uri,
-              "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\"},"
-                  + "{\"jsonrpc\":\"2.0\",\"method\":\"b\"}]",
-              "*/*");
-      assertThat(batch.body()).isEqualTo("{\"requests\":1}");
-
-      HttpResponse<String> empty = post(uri, "[]", "*/*");
-      assertThat(empty.statusCode()).isEqualTo(400);
-      assertThat(empty.body()).contains("-32600");
-
       HttpResponse<String> malformed = post(uri, "{\"jsonrpc\":", "*/*");
       assertThat(malformed.statusCode()).isEqualTo(400);
       assertThat(malformed.body()).contains("-32700");
@@ -136,21 +120,10 @@ class StreamableExamplesTest {
     }
   }
 
-  @Test
-  void framingLoopEchoes() throws Exception {
-    ByteArrayOutputStream input = new ByteArrayOutputStream();
-    ContentLengthFraming.write(input, "{\"id\":1}".getBytes(StandardCharsets.UTF_8));
-    ContentLengthFraming.write(input, "{\"id\":2}".getBytes(StandardCharsets.UTF_8));
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    StreamableExamples.stdio(
-        new ByteArrayInputStream(input.toByteArray()), output, message -> message);
-    assertThat(output.toByteArray()).isEqualTo(input.toByteArray());
-  }
-
   /** Every java block of docs/streamable.md is a region of a compiled source file. */
   @Test
   void docsQuoteCompiledCode() {
     DocSnippets.assertJavaBlocksCompiled(
-        Path.of("../docs/streamable.md"), 5, Path.of("src/test/java/io/servicekit/jetty/docs"));
+        Path.of("../docs/streamable.md"), 4, Path.of("src/test/java/io/servicekit/jetty/docs"));
   }
 }

@@ -1,4 +1,4 @@
-package io.servicekit.streamable;
+package io.servicekit.mcp;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +10,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * JSON-RPC 2.0 helpers for Streamable HTTP bodies: batch detection, batch splitting and message
+ * JSON-RPC 2.0 helpers for MCP POST bodies: batch detection, batch splitting and message
  * classification — the Go library's {@code DetectBatch}/{@code SplitBatch}, stricter where it is
  * lax (W-42): an empty batch {@code []} and a bare {@code null} are errors, and a UTF-8 byte order
  * mark is skipped.
@@ -27,9 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Parsing is strict (duplicate keys and trailing content rejected); failures throw {@link
  * JsonRpcException} with the JSON-RPC error code to answer.
  */
-public final class JsonRpc {
+final class JsonRpc {
   /** What a single JSON-RPC message is. */
-  public enum Kind {
+  enum Kind {
     /** Has {@code method} and {@code id}: expects a response. */
     REQUEST,
     /** Has {@code method} and no {@code id}: expects none. */
@@ -50,7 +50,7 @@ public final class JsonRpc {
    * Whether {@code body} is a batch: after an optional UTF-8 BOM and JSON whitespace (space, tab,
    * CR, LF) the first byte is {@code [}. Looks at no more than that; empty input is not a batch.
    */
-  public static boolean isBatch(byte[] body) {
+  static boolean isBatch(byte[] body) {
     Objects.requireNonNull(body, "body");
     int i = hasBom(body) ? 3 : 0;
     while (i < body.length) {
@@ -81,7 +81,7 @@ public final class JsonRpc {
    * @throws JsonRpcException {@link JsonRpcException#PARSE_ERROR} if it is not one JSON value (a
    *     second BOM included), {@link JsonRpcException#INVALID_REQUEST} if it is {@code null}
    */
-  public static JsonNode parse(byte[] body) {
+  static JsonNode parse(byte[] body) {
     Objects.requireNonNull(body, "body");
     int offset = hasBom(body) ? 3 : 0;
     if (offset == 3 && hasBomAt(body, 3)) {
@@ -113,7 +113,7 @@ public final class JsonRpc {
    * @throws JsonRpcException if {@code body} is not valid JSON ({@code -32700}), not an array, or
    *     an empty array ({@code -32600}; JSON-RPC 2.0 forbids empty batches)
    */
-  public static List<JsonNode> splitBatch(byte[] body) {
+  static List<JsonNode> splitBatch(byte[] body) {
     JsonNode node = parse(body);
     if (!node.isArray()) {
       throw new JsonRpcException(
@@ -133,7 +133,7 @@ public final class JsonRpc {
    * {@link #splitBatch} with each element re-serialized as compact UTF-8 JSON bytes (equal in
    * content, not necessarily byte for byte, to the input's text).
    */
-  public static List<byte[]> splitBatchBytes(byte[] body) {
+  static List<byte[]> splitBatchBytes(byte[] body) {
     List<byte[]> out = new ArrayList<>();
     for (JsonNode element : splitBatch(body)) {
       out.add(MAPPER.writeValueAsBytes(element));
@@ -149,7 +149,7 @@ public final class JsonRpc {
    *     that is not a string, number or null, or a response without exactly one of {@code result}
    *     and {@code error}
    */
-  public static Kind classify(JsonNode message) {
+  static Kind classify(JsonNode message) {
     Objects.requireNonNull(message, "message");
     if (!message.isObject()) {
       throw invalid("a JSON-RPC message must be an object, got " + message.getNodeType());
@@ -182,7 +182,7 @@ public final class JsonRpc {
   }
 
   /** {@link #classify(JsonNode)} of the single message {@code body}. */
-  public static Kind classify(byte[] body) {
+  static Kind classify(byte[] body) {
     return classify(parse(body));
   }
 

@@ -1,4 +1,4 @@
-package io.servicekit.streamable;
+package io.servicekit.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.servicekit.streamable;
+package io.servicekit.mcp;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -8,9 +8,9 @@ import java.util.HexFormat;
  * 32 lower-case hex characters, the Go library's {@code GenerateSessionID()} format; MCP requires
  * visible ASCII (0x21 to 0x7E) only, which {@link #isValid} checks for ids received from clients.
  */
-public final class SessionIds {
+final class SessionIds {
   /** Longest id {@link #isValid} accepts. */
-  public static final int MAX_LENGTH = 256;
+  static final int MAX_LENGTH = 256;
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final HexFormat HEX = HexFormat.of();
@@ -18,7 +18,7 @@ public final class SessionIds {
   private SessionIds() {}
 
   /** A new random session id of 32 lower-case hex characters (128 bits). */
-  public static String generate() {
+  static String generate() {
     byte[] bytes = new byte[16];
     RANDOM.nextBytes(bytes);
     return HEX.formatHex(bytes);
@@ -28,7 +28,7 @@ public final class SessionIds {
    * Whether {@code id} can be a session id: 1 to {@link #MAX_LENGTH} characters, each visible ASCII
    * (0x21 to 0x7E).
    */
-  public static boolean isValid(String id) {
+  static boolean isValid(String id) {
     if (id == null || id.isEmpty() || id.length() > MAX_LENGTH) {
       return false;
     }

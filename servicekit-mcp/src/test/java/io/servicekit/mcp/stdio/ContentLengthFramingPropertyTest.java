@@ -1,11 +1,11 @@
-package io.servicekit.streamable;
+package io.servicekit.mcp.stdio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.servicekit.mcp.stdio.ContentLengthFraming.FramingException;
 import io.servicekit.props.Gens;
 import io.servicekit.props.Prop;
-import io.servicekit.streamable.ContentLengthFraming.FramingException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.servicekit.streamable;
+package io.servicekit.mcp.stdio;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package io.servicekit.streamable;
+package io.servicekit.mcp;
 
 import io.servicekit.ServiceKitException;
 
@@ -7,27 +7,27 @@ import io.servicekit.ServiceKitException;
  * #PARSE_ERROR} (-32700) for malformed JSON, {@link #INVALID_REQUEST} (-32600) for valid JSON of
  * the wrong shape (an empty batch, {@code null}, a message without {@code "jsonrpc": "2.0"}, ...).
  */
-public class JsonRpcException extends ServiceKitException {
+final class JsonRpcException extends ServiceKitException {
   /** JSON-RPC 2.0 "Parse error". */
-  public static final int PARSE_ERROR = -32700;
+  static final int PARSE_ERROR = -32700;
 
   /** JSON-RPC 2.0 "Invalid Request". */
-  public static final int INVALID_REQUEST = -32600;
+  static final int INVALID_REQUEST = -32600;
 
   private final int code;
 
-  public JsonRpcException(int code, String message) {
+  JsonRpcException(int code, String message) {
     super(message);
     this.code = code;
   }
 
-  public JsonRpcException(int code, String message, Throwable cause) {
+  JsonRpcException(int code, String message, Throwable cause) {
     super(message, cause);
     this.code = code;
   }
 
   /** The JSON-RPC error code for a reply. */
-  public int code() {
+  int code() {
     return code;
   }
 }
