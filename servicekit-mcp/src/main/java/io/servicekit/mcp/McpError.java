@@ -1,6 +1,7 @@
 package io.servicekit.mcp;
 
 import io.servicekit.ServiceKitException;
+import java.util.Objects;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -53,7 +54,7 @@ public class McpError extends ServiceKitException {
 
   /** An error with {@code code}, {@code message} and optional {@code data} (null for none). */
   public McpError(int code, String message, JsonNode data) {
-    super(message);
+    super(Objects.requireNonNull(message, "message (JSON-RPC requires an error message string)"));
     this.code = code;
     this.data = data;
   }

@@ -12,6 +12,16 @@ class McpServerTest {
   private static final JsonNode OBJECT = McpJson.parse("{\"type\":\"object\"}");
 
   @Test
+  void anErrorWithoutMessageIsRefusedWhereItIsMade() {
+    // JSON-RPC 2.0 requires error.message to be a string: a null would reach the client as
+    // "message": null, so the constructor refuses it and names the rule.
+    assertThatThrownBy(() -> new McpError(McpError.INTERNAL_ERROR, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("message (JSON-RPC requires an error message string)");
+    assertThat(new McpError(McpError.INTERNAL_ERROR, "boom").getMessage()).isEqualTo("boom");
+  }
+
+  @Test
   void builderRejectsBadDefinitionsWithClearMessages() {
     McpServer.Builder b = McpServer.builder("s", "1");
     assertThatThrownBy(() -> b.tool("t", "d", McpJson.parse("[]"), (c, a) -> null))
