@@ -3,6 +3,7 @@ package io.servicekit.sse;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.Scheduler;
+import io.servicekit.internal.SseFormat;
 import io.servicekit.internal.WriteQueue;
 import io.servicekit.internal.WriteWatchdog;
 import io.servicekit.spi.SseTransport;

@@ -81,6 +81,9 @@ public final class SseClient implements AutoCloseable {
     private Duration initialRetry = Duration.ofSeconds(3);
     private Scheduler scheduler = Scheduler.system();
 
+    /** Default options. */
+    public Options() {}
+
     /** Adds a request header to every attempt. */
     public Options header(String name, String value) {
       headers.put(name, value);

@@ -63,6 +63,9 @@ public final class TestWsClient implements AutoCloseable {
     private final List<String> subprotocols = new ArrayList<>();
     private boolean autoPong;
 
+    /** Default options. */
+    public Options() {}
+
     /** Adds a handshake header (e.g. {@code Origin}, {@code Authorization}). */
     public Options header(String name, String value) {
       headers.put(name, value);
