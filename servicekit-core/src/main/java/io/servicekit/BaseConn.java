@@ -1,5 +1,6 @@
 package io.servicekit;
 
+import io.servicekit.internal.Ids;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

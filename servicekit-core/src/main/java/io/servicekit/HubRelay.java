@@ -4,6 +4,7 @@ import io.servicekit.broker.Broker;
 import io.servicekit.broker.BrokerGap;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.internal.BrokerEnvelope;
+import io.servicekit.internal.Ids;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,7 @@
 package io.servicekit.middleware;
 
+import io.servicekit.internal.net.Cidr;
+import io.servicekit.internal.net.IpAddresses;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,9 +67,12 @@ public final class ClientIpResolver {
     return trusting(List.of(cidrs));
   }
 
-  /** The trusted networks (empty for {@link #direct()} and {@link #trustAll()}). */
-  public List<Cidr> trustedProxies() {
-    return trusted;
+  /**
+   * The trusted networks in CIDR notation, e.g. {@code "10.0.0.0/8"} (empty for {@link #direct()}
+   * and {@link #trustAll()}).
+   */
+  public List<String> trustedProxies() {
+    return trusted.stream().map(Cidr::toString).toList();
   }
 
   /** Whether {@code address} is a trusted proxy. */

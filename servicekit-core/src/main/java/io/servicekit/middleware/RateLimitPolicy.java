@@ -1,5 +1,6 @@
 package io.servicekit.middleware;
 
+import io.servicekit.internal.net.TokenBucket;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;

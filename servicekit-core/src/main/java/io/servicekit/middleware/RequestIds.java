@@ -1,6 +1,6 @@
 package io.servicekit.middleware;
 
-import io.servicekit.Ids;
+import io.servicekit.internal.Ids;
 
 /**
  * Request ids for the {@code X-Request-Id} header. An incoming id is kept only if it is 1 to 128

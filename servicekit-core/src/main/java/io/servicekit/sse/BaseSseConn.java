@@ -2,7 +2,7 @@ package io.servicekit.sse;
 
 import io.servicekit.Codec;
 import io.servicekit.EncodeException;
-import io.servicekit.Ids;
+import io.servicekit.internal.Ids;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;

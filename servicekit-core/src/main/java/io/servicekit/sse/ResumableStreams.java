@@ -1,13 +1,14 @@
 package io.servicekit.sse;
 
 import io.servicekit.Codec;
-import io.servicekit.Ids;
 import io.servicekit.JsonCodec;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.broker.Broker;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.internal.BrokerEnvelope;
+import io.servicekit.internal.Ids;
+import io.servicekit.internal.SseFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -3,6 +3,7 @@ package io.servicekit.sse;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.Scheduler;
+import io.servicekit.internal.SseFormat;
 import io.servicekit.internal.lifecycle.Lifecycle;
 import io.servicekit.spi.SseTransport;
 import io.servicekit.spi.Transport;

@@ -3,6 +3,7 @@ package io.servicekit.sse;
 import io.servicekit.Codec;
 import io.servicekit.EncodeException;
 import io.servicekit.Message;
+import io.servicekit.internal.SseFormat;
 import java.util.Arrays;
 import java.util.Objects;
 

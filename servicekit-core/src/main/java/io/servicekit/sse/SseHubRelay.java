@@ -1,12 +1,12 @@
 package io.servicekit.sse;
 
 import io.servicekit.Codec;
-import io.servicekit.Ids;
 import io.servicekit.JsonCodec;
 import io.servicekit.broker.Broker;
 import io.servicekit.broker.BrokerGap;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.internal.BrokerEnvelope;
+import io.servicekit.internal.Ids;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;

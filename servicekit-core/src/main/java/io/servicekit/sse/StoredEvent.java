@@ -1,5 +1,6 @@
 package io.servicekit.sse;
 
+import io.servicekit.internal.SseFormat;
 import java.util.Objects;
 
 /**

@@ -2,12 +2,12 @@ package io.servicekit.streamable;
 
 import io.servicekit.Scheduler;
 import io.servicekit.SlowConsumerPolicy;
+import io.servicekit.internal.SseFormat;
 import io.servicekit.internal.WriteQueue;
 import io.servicekit.internal.lifecycle.Lifecycle;
 import io.servicekit.spi.SseTransport;
 import io.servicekit.spi.Transport;
 import io.servicekit.sse.SseEvent;
-import io.servicekit.sse.SseFormat;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

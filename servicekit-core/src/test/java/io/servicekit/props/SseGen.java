@@ -1,7 +1,7 @@
 package io.servicekit.props;
 
+import io.servicekit.internal.SseFormat;
 import io.servicekit.sse.SseEvent;
-import io.servicekit.sse.SseFormat;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;

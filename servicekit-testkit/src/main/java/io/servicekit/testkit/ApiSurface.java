@@ -2,6 +2,9 @@ package io.servicekit.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Member;
@@ -29,12 +32,34 @@ public final class ApiSurface {
   private ApiSurface() {}
 
   /**
+   * The packages that the descriptor in {@code classesDir} exports without qualification, or null
+   * when the directory has no {@code module-info.class}.
+   */
+  static Set<String> exportedPackages(Path classesDir) {
+    if (!Files.exists(classesDir.resolve("module-info.class"))) {
+      return null;
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (ModuleReference ref : ModuleFinder.of(classesDir).findAll()) {
+      for (ModuleDescriptor.Exports e : ref.descriptor().exports()) {
+        if (!e.isQualified()) {
+          out.add(e.source());
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * The API lines of the classes compiled into {@code classesDir}, loaded (not initialised) with
    * {@code loader}: a type line ({@code type <modifiers> <kind> <name> [extends ...] [implements
    * ...]}) for each public type whose enclosing types are public too, followed by its public and
-   * protected constructors, methods and fields (synthetic and bridge members left out).
+   * protected constructors, methods and fields (synthetic and bridge members left out). When the
+   * directory holds a {@code module-info.class}, only the packages its descriptor exports to every
+   * module count (qualified exports, such as internals shared between modules, are left out).
    */
   public static List<String> of(Path classesDir, ClassLoader loader) {
+    Set<String> exported = exportedPackages(classesDir);
     List<String> names = new ArrayList<>();
     try (Stream<Path> files = Files.walk(classesDir)) {
       files
@@ -56,6 +81,9 @@ public final class ApiSurface {
         throw new IllegalStateException("cannot load " + name + " from " + classesDir, e);
       }
       if (c.isSynthetic() || c.isAnonymousClass() || c.isLocalClass() || !visible(c)) {
+        continue;
+      }
+      if (exported != null && !exported.contains(c.getPackageName())) {
         continue;
       }
       out.add(typeLine(c));

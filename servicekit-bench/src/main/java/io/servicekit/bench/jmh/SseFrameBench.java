@@ -17,11 +17,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Server-Sent Events framing per event: {@link SseEvent#of(String, String, long, String)} checks
- * the event name and id and frames the event through {@link io.servicekit.sse.SseFormat} into its
- * UTF-8 wire bytes — what an {@link io.servicekit.sse.SseHub} does once per broadcast and a {@code
- * send} once per event. Two payloads: the benchmark's 200-byte JSON load message with an event name
- * and an id, and a 200-byte pretty-printed JSON object of 10 lines (10 {@code data:} lines). Run
- * with {@code -prof gc} for allocation per operation.
+ * the event name and id and frames the event through {@link io.servicekit.internal.SseFormat} into
+ * its UTF-8 wire bytes — what an {@link io.servicekit.sse.SseHub} does once per broadcast and a
+ * {@code send} once per event. Two payloads: the benchmark's 200-byte JSON load message with an
+ * event name and an id, and a 200-byte pretty-printed JSON object of 10 lines (10 {@code data:}
+ * lines). Run with {@code -prof gc} for allocation per operation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

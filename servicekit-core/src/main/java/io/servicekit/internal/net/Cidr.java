@@ -1,4 +1,4 @@
-package io.servicekit.middleware;
+package io.servicekit.internal.net;
 
 import java.net.InetAddress;
 import java.util.Arrays;

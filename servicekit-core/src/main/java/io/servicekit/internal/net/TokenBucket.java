@@ -1,4 +1,4 @@
-package io.servicekit.middleware;
+package io.servicekit.internal.net;
 
 import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;

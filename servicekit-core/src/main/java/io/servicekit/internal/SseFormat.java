@@ -1,4 +1,4 @@
-package io.servicekit.sse;
+package io.servicekit.internal;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,4 +1,4 @@
-package io.servicekit.jetty;
+package io.servicekit.jetty.internal;
 
 import io.servicekit.WsConfig;
 import io.servicekit.WsConnection;
@@ -10,9 +10,10 @@ import org.eclipse.jetty.websocket.api.Session;
 
 /**
  * Adapts a Jetty WebSocket {@link Session} to ServiceKit's {@link Transport} and reports Jetty's
- * events to the {@link WsConnection}. Public only because Jetty invokes listeners through method
- * handles; not part of the API. Uses explicit demand: Jetty delivers the next event only after
- * {@link #demand()}, so a busy connection pushes back on its peer's TCP window.
+ * events to the {@link WsConnection}. Not part of the API: Jetty invokes listeners through method
+ * handles, so this package is exported to Jetty's WebSocket module only (see module-info). Uses
+ * explicit demand: Jetty delivers the next event only after {@link #demand()}, so a busy connection
+ * pushes back on its peer's TCP window.
  */
 public final class JettyTransport implements Session.Listener, Transport {
   private final WsConnection<?> connection;
@@ -21,15 +22,15 @@ public final class JettyTransport implements Session.Listener, Transport {
   private final java.util.function.Consumer<WsConnection<?>> afterOpen;
   private volatile Session session;
 
-  JettyTransport(WsConnection<?> connection, WsConfig config) {
+  public JettyTransport(WsConnection<?> connection, WsConfig config) {
     this(connection, config, Observer.NONE);
   }
 
-  JettyTransport(WsConnection<?> connection, WsConfig config, Observer observer) {
+  public JettyTransport(WsConnection<?> connection, WsConfig config, Observer observer) {
     this(connection, config, observer, c -> {});
   }
 
-  JettyTransport(
+  public JettyTransport(
       WsConnection<?> connection,
       WsConfig config,
       Observer observer,
@@ -41,7 +42,7 @@ public final class JettyTransport implements Session.Listener, Transport {
   }
 
   /** Sees the traffic of one connection (for metrics); calls must not block. */
-  interface Observer {
+  public interface Observer {
     /** Observes nothing. */
     Observer NONE = new Observer() {};
 

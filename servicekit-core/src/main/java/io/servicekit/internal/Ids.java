@@ -1,4 +1,4 @@
-package io.servicekit;
+package io.servicekit.internal;
 
 import java.security.SecureRandom;
 

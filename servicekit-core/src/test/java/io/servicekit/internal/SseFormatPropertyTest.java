@@ -1,4 +1,4 @@
-package io.servicekit.sse;
+package io.servicekit.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servicekit.props.Gens;
 import io.servicekit.props.Prop;
 import io.servicekit.props.SseGen;
+import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseParser;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

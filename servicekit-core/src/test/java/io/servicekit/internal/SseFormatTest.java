@@ -1,4 +1,4 @@
-package io.servicekit.sse;
+package io.servicekit.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,7 @@ import io.servicekit.Codec;
 import io.servicekit.EncodeException;
 import io.servicekit.JsonCodec;
 import io.servicekit.Message;
+import io.servicekit.sse.SseEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,13 @@
+/** ServiceKit's gRPC bridge: gRPC services (protobuf messages as JSON) over WebSocket. */
+// grpc-java and protobuf are automatic modules (no module-info; names from Automatic-Module-Name)
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+module io.servicekit.grpc {
+  requires transitive io.servicekit;
+  requires transitive com.google.protobuf;
+  requires transitive com.google.protobuf.util;
+  requires transitive io.grpc;
+  requires transitive io.grpc.stub;
+  requires org.slf4j;
+
+  exports io.servicekit.grpc;
+}

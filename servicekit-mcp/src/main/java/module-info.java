@@ -1,0 +1,8 @@
+/** ServiceKit's Model Context Protocol server over Streamable HTTP. */
+module io.servicekit.mcp {
+  requires transitive io.servicekit;
+  requires org.slf4j;
+
+  exports io.servicekit.mcp;
+  exports io.servicekit.mcp.stdio;
+}

@@ -1,0 +1,7 @@
+/** ServiceKit test kit: fake scheduler, recording test clients and raw RFC 6455 frames. */
+module io.servicekit.testkit {
+  requires transitive io.servicekit;
+  requires transitive java.net.http;
+
+  exports io.servicekit.testkit;
+}
