@@ -1,5 +1,6 @@
 package io.servicekit.sse;
 
+import io.servicekit.Ids;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.Scheduler;
@@ -11,17 +12,19 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state machine that drives one {@link SseConn} over an {@link SseTransport}: the bounded
+ * The state machine that drives one {@link SseListener} over an {@link SseTransport}: the bounded
  * outgoing queue with one writer, keepalive comments, the write timeout, resumption (join, replay,
  * publish) and the exactly-once {@code onClose}. Server bindings create one per accepted request
  * and report the transport's failure to it; applications see it only as the {@link SseSession}.
@@ -30,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * ends the response; the client going away, a write failure, a slow consumer, a write timeout or
  * {@link #abort()} drop it at once. {@code onClose} runs once on reaching {@code CLOSED}.
  */
-public final class SseConnection implements SseSession {
+public final class SseConnection<O> implements SseSession<O> {
   private static final Logger LOG = LoggerFactory.getLogger(SseConnection.class);
 
   /** The request header a reconnecting client sends. */
@@ -49,7 +52,8 @@ public final class SseConnection implements SseSession {
   /** Identifies a resumable stream across endpoints sharing one {@link ResumableStreams}. */
   record StreamKey(ResumableStreams streams, String streamId) {}
 
-  private final SseConn<?> conn;
+  private final SseListener<O> listener;
+  private final String id = Ids.random();
   private final SseConfig config;
   private final Request request;
   private final String lastEventId;
@@ -70,19 +74,20 @@ public final class SseConnection implements SseSession {
   private volatile Scheduler.Cancellable keepaliveTask;
 
   /**
-   * Creates the driver for {@code conn}; call {@link #open} once the response is ready.
+   * Creates the driver for {@code listener}; call {@link #open} once the response is ready.
    *
    * @param lastEventId the client's {@code Last-Event-ID}, as checked by {@link #lastEventId(
    *     Request, SseConfig)}, or null
    * @throws Rejection if resumption is on and its stream-id function refuses the request
    */
-  public SseConnection(SseConn<?> conn, SseConfig config, Request request, String lastEventId) {
-    this.conn = conn;
+  public SseConnection(
+      SseListener<O> listener, SseConfig config, Request request, String lastEventId) {
+    this.listener = listener;
     this.config = config;
     this.request = request;
     this.lastEventId = lastEventId;
     this.scheduler = config.scheduler();
-    this.callbacks = scheduler.serial("servicekit-sse-" + conn.connId());
+    this.callbacks = scheduler.serial("servicekit-sse-" + id);
     this.watchdog =
         new WriteWatchdog(
             scheduler,
@@ -129,12 +134,12 @@ public final class SseConnection implements SseSession {
 
   /**
    * The response is ready (status and headers set, nothing written): joins the resumable stream
-   * (queueing a replay), starts keepalives and runs {@code onStart}; writing starts when {@code
-   * onStart} returns.
+   * (queueing a replay), starts keepalives and runs {@code onOpen}; writing starts when {@code
+   * onOpen} returns.
    */
   public void open(SseTransport transport) {
     if (!state.compareAndSet(State.NEW, State.OPEN)) {
-      throw new IllegalStateException("open() called twice for " + conn.connId());
+      throw new IllegalStateException("open() called twice for " + id);
     }
     this.transport = transport;
     this.queue =
@@ -145,7 +150,7 @@ public final class SseConnection implements SseSession {
             WriteQueue.Listener.of(
                 watchdog,
                 cause -> {
-                  LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+                  LOG.debug("{} {}: write failed", listener.name(), id, cause);
                   fail(StreamEnd.of(StreamEnd.Reason.DISCONNECTED, "write failed: " + cause));
                 }),
             true);
@@ -153,9 +158,6 @@ public final class SseConnection implements SseSession {
     byte[] first =
         config.retry().map(r -> SseFormat.retry(Math.max(1, r.toMillis()))).orElse(new byte[0]);
     enqueue(first);
-    if (conn instanceof BaseSseConn<?> base) {
-      base.attach(this);
-    }
     if (streams != null) {
       joined.set(true);
       streams.join(this, streamId, lastEventId);
@@ -163,11 +165,11 @@ public final class SseConnection implements SseSession {
     if (!config.keepalivePeriod().isZero()) {
       scheduleKeepalive();
     }
-    LOG.debug("{} {}: open", conn.name(), conn.connId());
+    LOG.debug("{} {}: open", listener.name(), id);
     callbacks.execute(
         () -> {
           try {
-            conn.onStart(this);
+            listener.onOpen(this);
           } catch (Throwable e) {
             startFailed(e);
             return;
@@ -184,6 +186,11 @@ public final class SseConnection implements SseSession {
   // ---------------------------------------------------------------- SseSession
 
   @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
   public Request request() {
     return request;
   }
@@ -196,6 +203,24 @@ public final class SseConnection implements SseSession {
   @Override
   public Optional<String> streamId() {
     return Optional.ofNullable(streamId);
+  }
+
+  @Override
+  public boolean send(O message) {
+    return sendEventWithId(null, null, message);
+  }
+
+  @Override
+  public boolean sendEvent(String event, O message) {
+    return sendEventWithId(event, null, message);
+  }
+
+  @Override
+  public boolean sendEventWithId(String event, String id, O message) {
+    if (state.get() != State.OPEN) {
+      return false;
+    }
+    return send(SseEvent.encode(listener.codec(), event, id, message));
   }
 
   @Override
@@ -252,7 +277,7 @@ public final class SseConnection implements SseSession {
       return false;
     }
     localClose = StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server");
-    LOG.debug("{} {}: closing", conn.name(), conn.connId());
+    LOG.debug("{} {}: closing", listener.name(), id);
     leaveStream();
     queue.offerLast(END);
     return true;
@@ -272,6 +297,19 @@ public final class SseConnection implements SseSession {
     return closeFuture.minimalCompletionStage();
   }
 
+  @Override
+  public void whenClosed(Consumer<StreamEnd> action) {
+    Objects.requireNonNull(action, "action");
+    closeFuture.thenAccept(
+        status -> {
+          try {
+            action.accept(status);
+          } catch (RuntimeException e) {
+            LOG.warn("{} {}: a whenClosed action threw", listener.name(), id, e);
+          }
+        });
+  }
+
   /** The configuration this stream runs with. */
   public SseConfig config() {
     return config;
@@ -289,7 +327,7 @@ public final class SseConnection implements SseSession {
       case QUEUED -> true;
       case DROPPED, CLOSED -> false;
       case OVERFLOW -> {
-        LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
+        LOG.debug("{} {}: slow consumer", listener.name(), id);
         fail(
             StreamEnd.of(
                 StreamEnd.Reason.SLOW_CONSUMER,
@@ -309,8 +347,9 @@ public final class SseConnection implements SseSession {
     return streamKey;
   }
 
-  SseConn<?> conn() {
-    return conn;
+  /** The listener's codec (a hub encodes once per codec). */
+  io.servicekit.Codec<?, O> codec() {
+    return listener.codec();
   }
 
   // ---------------------------------------------------------------- internals
@@ -340,21 +379,20 @@ public final class SseConnection implements SseSession {
   }
 
   private void startFailed(Throwable e) {
-    if (e instanceof Rejection || e instanceof SseNoContent) {
-      LOG.debug("{} {}: onStart refused the stream: {}", conn.name(), conn.connId(), e.toString());
+    if (e instanceof Rejection) {
+      LOG.debug("{} {}: onOpen refused the stream: {}", listener.name(), id, e.toString());
     } else {
-      LOG.warn("{} {}: onStart failed", conn.name(), conn.connId(), e);
+      LOG.warn("{} {}: onOpen failed", listener.name(), id, e);
     }
     if (finished.get()) {
       return; // the client went away meanwhile; onClose is already scheduled
     }
-    StreamEnd status = StreamEnd.of(StreamEnd.Reason.START_FAILED, "onStart threw " + e);
+    StreamEnd status = StreamEnd.of(StreamEnd.Reason.START_FAILED, "onOpen threw " + e);
     localClose = status;
     state.set(State.CLOSING);
     queue.clear();
     switch (e) {
       case Rejection r -> transport.reject(r.status(), r.body(), r.headers());
-      case SseNoContent n -> transport.reject(204, "", Map.of());
       default -> transport.reject(500, "internal server error", Map.of());
     }
     finish(status);
@@ -387,13 +425,13 @@ public final class SseConnection implements SseSession {
       q.clear();
     }
     leaveStream();
-    LOG.debug("{} {}: closed: {}", conn.name(), conn.connId(), status);
+    LOG.debug("{} {}: closed: {}", listener.name(), id, status);
     callbacks.execute(
         () -> {
           try {
-            conn.onClose(status);
+            listener.onClose(this, status);
           } catch (Throwable e) {
-            LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
+            LOG.warn("{} {}: onClose threw", listener.name(), id, e);
           } finally {
             closeFuture.complete(status);
           }
@@ -431,7 +469,7 @@ public final class SseConnection implements SseSession {
 
   /** The write in flight made no progress for the write timeout. */
   private void onWriteStuck() {
-    LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+    LOG.debug("{} {}: write timeout", listener.name(), id);
     fail(
         StreamEnd.of(
             StreamEnd.Reason.WRITE_TIMEOUT,
@@ -440,6 +478,6 @@ public final class SseConnection implements SseSession {
 
   @Override
   public String toString() {
-    return "SseConnection[" + conn.name() + " " + conn.connId() + " " + state.get() + "]";
+    return "SseConnection[" + listener.name() + " " + id + " " + state.get() + "]";
   }
 }

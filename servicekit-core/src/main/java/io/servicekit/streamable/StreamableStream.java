@@ -1,5 +1,7 @@
 package io.servicekit.streamable;
 
+import io.servicekit.Ids;
+import io.servicekit.Request;
 import io.servicekit.Scheduler;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.internal.WriteQueue;
@@ -55,6 +57,8 @@ public final class StreamableStream implements StreamSession {
 
   private final StreamableConfig config;
   private final String name;
+  private final Request request;
+  private final String id = Ids.random();
   private final Scheduler scheduler;
   private final Executor callbacks;
   private final WriteWatchdog watchdog;
@@ -77,10 +81,12 @@ public final class StreamableStream implements StreamSession {
   /**
    * A driver for one stream.
    *
+   * @param request the request the stream answers
    * @param name what logs call this stream, e.g. {@code "POST /mcp"}
    */
-  public StreamableStream(StreamableConfig config, String name) {
+  public StreamableStream(StreamableConfig config, Request request, String name) {
     this.config = Objects.requireNonNull(config, "config");
+    this.request = Objects.requireNonNull(request, "request");
     this.name = Objects.requireNonNull(name, "name");
     this.scheduler = config.scheduler();
     this.callbacks = scheduler.serial("servicekit-streamable-callbacks");
@@ -200,7 +206,17 @@ public final class StreamableStream implements StreamSession {
   }
 
   @Override
-  public void onClose(Runnable action) {
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public Request request() {
+    return request;
+  }
+
+  @Override
+  public void whenClosed(Runnable action) {
     Objects.requireNonNull(action, "action");
     lock.lock();
     try {

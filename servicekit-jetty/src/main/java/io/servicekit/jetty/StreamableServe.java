@@ -304,7 +304,7 @@ public final class StreamableServe extends Handler.Abstract {
     }
     response.getHeaders().put("X-Accel-Buffering", "no");
     addHeaders(response, answer.headers());
-    StreamableStream stream = new StreamableStream(config, head.toString());
+    StreamableStream stream = new StreamableStream(config, head, head.toString());
     AtomicBoolean failed = new AtomicBoolean();
     request.addFailureListener(
         x -> {

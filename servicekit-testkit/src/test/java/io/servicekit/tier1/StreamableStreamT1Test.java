@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servicekit.streamable.StreamClosedException;
 import io.servicekit.streamable.StreamableConfig;
 import io.servicekit.streamable.StreamableStream;
+import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryStream;
 import io.servicekit.testkit.VirtualScheduler;
 import java.io.IOException;
@@ -19,6 +20,9 @@ import org.junit.jupiter.api.Test;
  * on virtual time: the producer runs on the test thread inside {@code runUntilIdle}.
  */
 class StreamableStreamT1Test {
+  private static final io.servicekit.Request REQUEST =
+      FakeRequest.builder().method("POST").path("/mcp").build();
+
   private final VirtualScheduler time = new VirtualScheduler();
   private final MemoryStream wire = new MemoryStream();
 
@@ -28,7 +32,7 @@ class StreamableStreamT1Test {
 
   @Test
   void theProducerRunsOnlyWhenTheSchedulerRunsIt() {
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     List<String> closes = new ArrayList<>();
     stream.open(
         wire,
@@ -51,7 +55,8 @@ class StreamableStreamT1Test {
   @Test
   void noKeepaliveIsWrittenAfterTheStreamEnds() {
     StreamableStream stream =
-        new StreamableStream(config().keepalivePeriod(Duration.ofSeconds(10)).build(), "test");
+        new StreamableStream(
+            config().keepalivePeriod(Duration.ofSeconds(10)).build(), REQUEST, "test");
     stream.open(wire, sink -> sink.send(null, null, "done"));
     time.advanceBy(Duration.ofSeconds(30)); // the producer ran at 0 s and ended the stream
     assertThat(wire.text()).isEqualTo("data: done\n\n");
@@ -63,7 +68,7 @@ class StreamableStreamT1Test {
   void aWriteThatNeverCompletesTimesOutAndAbortsTheResponse() {
     wire.holdWrites();
     StreamableStream stream =
-        new StreamableStream(config().writeTimeout(Duration.ofSeconds(5)).build(), "test");
+        new StreamableStream(config().writeTimeout(Duration.ofSeconds(5)).build(), REQUEST, "test");
     stream.open(wire, sink -> sink.send(null, null, "stuck"));
     time.runUntilIdle();
     time.advanceBy(Duration.ofMillis(4999));
@@ -76,7 +81,7 @@ class StreamableStreamT1Test {
   @Test
   void aFailingWriteEndsTheStream() {
     wire.failWrites(new IOException("client gone (test)"));
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     stream.open(wire, sink -> sink.send(null, null, "x"));
     time.runUntilIdle();
     assertThat(stream.isOpen()).isFalse();
@@ -85,7 +90,7 @@ class StreamableStreamT1Test {
 
   @Test
   void aProducerExceptionEndsTheStreamAfterFlushing() {
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     stream.open(
         wire,
         sink -> {
