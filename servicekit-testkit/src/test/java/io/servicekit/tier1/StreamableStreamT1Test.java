@@ -37,16 +37,20 @@ class StreamableStreamT1Test {
     stream.open(
         wire,
         sink -> {
-          sink.onClose(() -> closes.add("closed"));
+          sink.whenClosed(() -> closes.add("closed"));
+          sink.onClose(() -> closes.add("closed (onClose)"));
+          closes.add(sink.request().path() + " " + sink.id().equals(stream.id()));
           sink.send("a", "1", "x");
           sink.comment("note");
         });
+    assertThat(stream.request()).isSameAs(REQUEST);
+    assertThat(stream.id()).isNotBlank();
     assertThat(wire.text()).isEmpty();
     assertThat(stream.isOpen()).isTrue();
     time.runUntilIdle();
     assertThat(wire.text()).isEqualTo("event: a\nid: 1\ndata: x\n\n: note\n\n");
     assertThat(wire.ended()).isTrue();
-    assertThat(closes).containsExactly("closed");
+    assertThat(closes).containsExactly("/mcp true", "closed", "closed (onClose)");
     assertThat(stream.endReason()).hasValue("stream ended");
     assertThatThrownBy(() -> stream.send(null, null, "after"))
         .isInstanceOf(StreamClosedException.class);
