@@ -12,7 +12,7 @@ import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.sse.JsonSseConn;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
@@ -116,7 +116,7 @@ class RedisFaultTest {
                   ws)
               .sse(
                   "/feed",
-                  r -> new JsonSseConn("Feed"),
+                  r -> SseListener.of("Feed", JsonCodec.INSTANCE, s -> {}),
                   SseConfig.builder().resumable(streams).build())
               .build()
               .start();
