@@ -89,11 +89,7 @@ class SseClientTest {
     server =
         ServiceKitServer.builder()
             .port(0)
-            .sse(
-                "/sse",
-                r ->
-                SseListener.json(started::add),
-                resumable)
+            .sse("/sse", r -> SseListener.json(started::add), resumable)
             .sse(
                 "/gone",
                 r -> {
