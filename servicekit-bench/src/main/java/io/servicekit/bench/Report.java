@@ -234,7 +234,7 @@ final class Report {
     b.append(
         BenchRunner.format(
             "\nServiceKit: `SseServe` with the default `SseConfig` (keepalive comment every 30 s),"
-                + " `BaseSseConn` + `Codec.raw()` members of one `SseHub`, `hub.broadcast`; Jetty"
+                + " `SseListener` + `Codec.raw()` sessions in one `SseHub`, `hub.broadcast`; Jetty"
                 + " raw: a `Handler` keeping each `text/event-stream` response open and a loop of"
                 + " `Response.write` over them; Node: `node:http`, `res.write` in a loop. The"
                 + " streams are plain HTTP/1.1 GETs (chunked responses) read by one NIO client."

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.servicekit.BaseConn;
 import io.servicekit.JsonCodec;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseListener;
 import io.servicekit.testkit.DocSnippets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -65,7 +65,7 @@ class ClientExamplesTest {
                         }
                       }
                     })
-            .sse("/events", r -> new JsonSseConn(), SseConfig.builder().resumable(STREAMS).build())
+            .sse("/events", r -> SseListener.json(), SseConfig.builder().resumable(STREAMS).build())
             .route(
                 "/mcp",
                 new Handler.Abstract() {

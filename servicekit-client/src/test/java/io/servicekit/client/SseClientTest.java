@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.Rejection;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
-import io.servicekit.sse.SseNoContent;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseParser;
 import io.servicekit.sse.SseSession;
 import io.servicekit.testkit.FakeScheduler;
@@ -38,7 +37,7 @@ class SseClientTest {
       ResumableStreams.builder()
           .idGen(new io.servicekit.sse.AtomicIdGen())
           .build(); // ids "1", "2", ...
-  private final BlockingQueue<SseSession> started = new LinkedBlockingQueue<>();
+  private final BlockingQueue<SseSession<Object>> started = new LinkedBlockingQueue<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger flakyCalls =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -90,20 +89,11 @@ class SseClientTest {
     server =
         ServiceKitServer.builder()
             .port(0)
-            .sse(
-                "/sse",
-                r ->
-                    new JsonSseConn() {
-                      @Override
-                      public void onStart(SseSession session) {
-                        started.add(session);
-                      }
-                    },
-                resumable)
+            .sse("/sse", r -> SseListener.json(started::add), resumable)
             .sse(
                 "/gone",
                 r -> {
-                  throw new SseNoContent("no more events for you");
+                  throw Rejection.noContent("no more events for you");
                 },
                 plain)
             .sse(
@@ -181,7 +171,7 @@ class SseClientTest {
     Rec rec = new Rec();
     SseClient client = track(client("/sse", rec).build());
     client.connect().get(20, TimeUnit.SECONDS);
-    SseSession first = poll(started);
+    SseSession<Object> first = poll(started);
     assertThat(first.lastEventId()).isEmpty();
     for (int i = 1; i <= 3; i++) {
       streams.publish("/sse", SseEvent.of("n" + i));
@@ -199,7 +189,7 @@ class SseClientTest {
     streams.publish("/sse", SseEvent.of("n5"));
     clientTime.advanceBy(Duration.ofMillis(250));
 
-    SseSession second = poll(started);
+    SseSession<Object> second = poll(started);
     assertThat(second.lastEventId()).isEqualTo(Optional.of("3"));
     assertThat(poll(rec.events)).isEqualTo(data("n4", "4"));
     assertThat(poll(rec.events)).isEqualTo(data("n5", "5"));

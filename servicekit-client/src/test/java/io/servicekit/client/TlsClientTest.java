@@ -8,9 +8,8 @@ import io.servicekit.Codec;
 import io.servicekit.Message;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.TlsConfig;
-import io.servicekit.sse.JsonSseConn;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseParser;
-import io.servicekit.sse.SseSession;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamableConfig;
 import io.servicekit.testkit.TestCa;
@@ -55,12 +54,8 @@ class TlsClientTest {
             .sse(
                 "/events",
                 r ->
-                    new JsonSseConn() {
-                      @Override
-                      public void onStart(SseSession session) {
-                        sendEventWithId("hello", "1", Map.of("n", 1));
-                      }
-                    })
+                    SseListener.json(
+                        session -> session.sendEventWithId("hello", "1", Map.of("n", 1))))
             .route(
                 "/rpc",
                 io.servicekit.jetty.StreamableServe.handler(

@@ -40,10 +40,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Every connection of a resumable endpoint belongs to one <em>stream</em>, named by the
  *       stream-id function from its request (default: the request path, so all clients of {@code
  *       /events} share one stream; use e.g. the user id for per-user streams).
- *   <li>{@link #publish} — and {@link SseSession#send} on such a connection, and an {@link SseHub}
- *       broadcast — assigns the event an id from the {@link IdGen} (unless it has one), stores it,
- *       and queues it to every live connection of the stream, all under the stream's lock. A hub
- *       broadcast publishes once per stream, however many of its members share it.
+ *   <li>{@link #publish} — and {@link SseSession#send(SseEvent)} on such a session, and an {@link
+ *       SseHub} broadcast — assigns the event an id from the {@link IdGen} (unless it has one),
+ *       stores it, and queues it to every live connection of the stream, all under the stream's
+ *       lock. A hub broadcast publishes once per stream, however many of its members share it.
  *   <li>A connection that arrives with {@code Last-Event-ID: X} is sent, before any live event, the
  *       stored events after X, then joins the live set — atomically with respect to publishing, so
  *       nothing is lost or repeated between replay and live delivery. The store is read
@@ -90,16 +90,16 @@ public final class ResumableStreams {
   private static final class Stream {
     final String id;
     final ReentrantLock lock = new ReentrantLock();
-    final CopyOnWriteArrayList<SseConnection> live = new CopyOnWriteArrayList<>();
+    final CopyOnWriteArrayList<SseConnection<?>> live = new CopyOnWriteArrayList<>();
     // With a shared store and a broker: per resumed connection, the ids it already has from its
     // replay (its Last-Event-ID and the newest replayed ids). Another node's event can reach the
     // shared store before it comes through the broker; these are not delivered twice. Forgotten
     // once the connection has had LATE_WINDOW newer events through the broker (pub/sub delivers
     // each node's events in order, so late copies come first) or has left.
-    final Map<SseConnection, LateCopies> replayed = new HashMap<>(); // guarded by lock
+    final Map<SseConnection<?>, LateCopies> replayed = new HashMap<>(); // guarded by lock
     // Connections whose replay is being read from the store: the live events published meanwhile,
     // sent after the replay (without those the read already saw). Guarded by lock.
-    final Map<SseConnection, List<SseEvent>> joining = new HashMap<>();
+    final Map<SseConnection<?>, List<SseEvent>> joining = new HashMap<>();
     boolean dead; // removed from the map; guarded by lock
 
     Stream(String id) {
@@ -283,7 +283,7 @@ public final class ResumableStreams {
       // Under the lock, so the store sees the stream's events (and a joining reader) in order.
       stored = store.append(streamId, new StoredEvent(e.id(), e.event(), e.data()));
       byte[] wire = e.wire();
-      for (SseConnection c : s.live) {
+      for (SseConnection<?> c : s.live) {
         c.enqueue(wire);
       }
       for (List<SseEvent> pending : s.joining.values()) {
@@ -402,7 +402,7 @@ public final class ResumableStreams {
         pending.add(e);
       }
       boolean anyReplayed = !s.replayed.isEmpty(); // nearly always false: no lookups then
-      for (SseConnection c : s.live) {
+      for (SseConnection<?> c : s.live) {
         LateCopies late = anyReplayed ? s.replayed.get(c) : null;
         if (late != null) {
           boolean duplicate = late.ids.remove(e.id());
@@ -443,7 +443,7 @@ public final class ResumableStreams {
    * (asynchronously) and queues what the client missed. Events published while the read is under
    * way are held for {@code conn} and queued after the replay, so nothing is lost or repeated.
    */
-  void join(SseConnection conn, String streamId, String lastEventId) {
+  void join(SseConnection<?> conn, String streamId, String lastEventId) {
     Stream s = lockStream(streamId);
     CompletionStage<List<StoredEvent>> read;
     try {
@@ -465,7 +465,7 @@ public final class ResumableStreams {
   }
 
   private void finishJoin(
-      SseConnection conn,
+      SseConnection<?> conn,
       String streamId,
       String lastEventId,
       List<StoredEvent> all,
@@ -483,7 +483,7 @@ public final class ResumableStreams {
             "streams: could not read stream {} to resume {} after {}; ending it so the client"
                 + " retries: {}",
             streamId,
-            conn.conn().connId(),
+            conn.id(),
             lastEventId,
             err.toString());
         conn.close();
@@ -587,7 +587,7 @@ public final class ResumableStreams {
   private void resyncLive(Stream s, String reason, long outageMs) {
     s.lock.lock();
     try {
-      for (SseConnection c : s.live) {
+      for (SseConnection<?> c : s.live) {
         if (store.shared()) {
           c.close();
         } else {
@@ -608,7 +608,7 @@ public final class ResumableStreams {
   }
 
   /** Removes {@code conn} from the live set of {@code streamId}. */
-  void leave(SseConnection conn, String streamId) {
+  void leave(SseConnection<?> conn, String streamId) {
     Stream s = streams.get(streamId);
     if (s == null) {
       return;

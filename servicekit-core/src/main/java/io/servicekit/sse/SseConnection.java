@@ -1,8 +1,10 @@
 package io.servicekit.sse;
 
+import io.servicekit.Codec;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.Scheduler;
+import io.servicekit.internal.Ids;
 import io.servicekit.internal.SseFormat;
 import io.servicekit.internal.lifecycle.Lifecycle;
 import io.servicekit.spi.SseTransport;
@@ -11,15 +13,17 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state machine that drives one {@link SseConn} over an {@link SseTransport}: the bounded
+ * The state machine that drives one {@link SseListener} over an {@link SseTransport}: the bounded
  * outgoing queue with one writer, keepalive comments, the write timeout, resumption (join, replay,
  * publish) and the exactly-once {@code onClose}. Server bindings create one per accepted request
  * and report the transport's failure to it; applications see it only as the {@link SseSession}.
@@ -28,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * ends the response; the client going away, a write failure, a slow consumer, a write timeout or
  * {@link #abort()} drop it at once. {@code onClose} runs once on reaching {@code CLOSED}.
  */
-public final class SseConnection implements SseSession {
+public final class SseConnection<O> implements SseSession<O> {
   private static final Logger LOG = LoggerFactory.getLogger(SseConnection.class);
 
   /** The request header a reconnecting client sends. */
@@ -40,7 +44,8 @@ public final class SseConnection implements SseSession {
   /** Identifies a resumable stream across endpoints sharing one {@link ResumableStreams}. */
   record StreamKey(ResumableStreams streams, String streamId) {}
 
-  private final SseConn<?> conn;
+  private final SseListener<O> listener;
+  private final String id = Ids.random();
   private final SseConfig config;
   private final Request request;
   private final String lastEventId;
@@ -50,30 +55,31 @@ public final class SseConnection implements SseSession {
   private final Scheduler scheduler;
   private final Executor callbacks;
   private final AtomicBoolean joined = new AtomicBoolean();
-  // Queue items: encoded events, then END as the last one; held until onStart returns.
+  // Queue items: encoded events, then END as the last one; held until onOpen returns.
   private final Lifecycle<byte[], StreamEnd> life;
   private final Lifecycle<byte[], StreamEnd>.Timer keepaliveTimer;
 
   private volatile SseTransport transport;
 
   /**
-   * Creates the driver for {@code conn}; call {@link #open} once the response is ready.
+   * Creates the driver for {@code listener}; call {@link #open} once the response is ready.
    *
    * @param lastEventId the client's {@code Last-Event-ID}, as checked by {@link #lastEventId(
    *     Request, SseConfig)}, or null
    * @throws Rejection if resumption is on and its stream-id function refuses the request
    */
-  public SseConnection(SseConn<?> conn, SseConfig config, Request request, String lastEventId) {
-    this.conn = conn;
+  public SseConnection(
+      SseListener<O> listener, SseConfig config, Request request, String lastEventId) {
+    this.listener = listener;
     this.config = config;
     this.request = request;
     this.lastEventId = lastEventId;
     this.scheduler = config.scheduler();
     this.life =
         new Lifecycle<>(
-            conn.connId(),
+            id,
             scheduler,
-            "servicekit-sse-" + conn.connId(),
+            "servicekit-sse-" + id,
             config.maxQueuedBytes(),
             true,
             config.writeTimeout(),
@@ -112,13 +118,13 @@ public final class SseConnection implements SseSession {
 
     @Override
     public void writeFailed(Throwable cause) {
-      LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+      LOG.debug("{} {}: write failed", listener.name(), id, cause);
       fail(StreamEnd.of(StreamEnd.Reason.DISCONNECTED, "write failed: " + cause));
     }
 
     @Override
     public void writeStuck() {
-      LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+      LOG.debug("{} {}: write timeout", listener.name(), id);
       fail(
           StreamEnd.of(
               StreamEnd.Reason.WRITE_TIMEOUT,
@@ -127,7 +133,7 @@ public final class SseConnection implements SseSession {
 
     @Override
     public void slowConsumer() {
-      LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
+      LOG.debug("{} {}: slow consumer", listener.name(), id);
       fail(
           StreamEnd.of(
               StreamEnd.Reason.SLOW_CONSUMER,
@@ -137,7 +143,7 @@ public final class SseConnection implements SseSession {
     @Override
     public void ended(StreamEnd status, boolean failed) {
       leaveStream();
-      LOG.debug("{} {}: closed: {}", conn.name(), conn.connId(), status);
+      LOG.debug("{} {}: closed: {}", listener.name(), id, status);
     }
 
     @Override
@@ -177,8 +183,8 @@ public final class SseConnection implements SseSession {
 
   /**
    * The response is ready (status and headers set, nothing written): joins the resumable stream
-   * (queueing a replay), starts keepalives and runs {@code onStart}; writing starts when {@code
-   * onStart} returns.
+   * (queueing a replay), starts keepalives and runs {@code onOpen}; writing starts when {@code
+   * onOpen} returns.
    */
   public void open(SseTransport transport) {
     life.open();
@@ -187,9 +193,6 @@ public final class SseConnection implements SseSession {
     byte[] first =
         config.retry().map(r -> SseFormat.retry(Math.max(1, r.toMillis()))).orElse(new byte[0]);
     enqueue(first);
-    if (conn instanceof BaseSseConn<?> base) {
-      base.attach(this);
-    }
     if (streams != null) {
       joined.set(true);
       streams.join(this, streamId, lastEventId);
@@ -197,7 +200,7 @@ public final class SseConnection implements SseSession {
     if (!config.keepalivePeriod().isZero()) {
       keepaliveTimer.repeat(() -> enqueue(KEEPALIVE), config.keepalivePeriod());
     }
-    LOG.debug("{} {}: open", conn.name(), conn.connId());
+    LOG.debug("{} {}: open", listener.name(), id);
     callbacks.execute(this::deliverOpen);
   }
 
@@ -207,6 +210,11 @@ public final class SseConnection implements SseSession {
   }
 
   // ---------------------------------------------------------------- SseSession
+
+  @Override
+  public String id() {
+    return id;
+  }
 
   @Override
   public Request request() {
@@ -274,7 +282,7 @@ public final class SseConnection implements SseSession {
     if (!life.close(StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server"))) {
       return false;
     }
-    LOG.debug("{} {}: closing", conn.name(), conn.connId());
+    LOG.debug("{} {}: closing", listener.name(), id);
     leaveStream();
     life.queue().offerLast(END);
     return true;
@@ -288,6 +296,38 @@ public final class SseConnection implements SseSession {
   @Override
   public CompletionStage<StreamEnd> closeFuture() {
     return life.closeFuture();
+  }
+
+  @Override
+  public boolean send(O message) {
+    return sendEventWithId(null, null, message);
+  }
+
+  @Override
+  public boolean sendEvent(String event, O message) {
+    return sendEventWithId(event, null, message);
+  }
+
+  @Override
+  public boolean sendEventWithId(String event, String id, O message) {
+    if (!isOpen()) {
+      return false;
+    }
+    return send(SseEvent.encode(listener.codec(), event, id, message));
+  }
+
+  @Override
+  public void whenClosed(Consumer<StreamEnd> action) {
+    Objects.requireNonNull(action, "action");
+    life.closeFuture()
+        .thenAccept(
+            status -> {
+              try {
+                action.accept(status);
+              } catch (RuntimeException e) {
+                LOG.warn("{} {}: a whenClosed action threw", listener.name(), this.id, e);
+              }
+            });
   }
 
   /** The configuration this stream runs with. */
@@ -312,15 +352,16 @@ public final class SseConnection implements SseSession {
     return streamKey;
   }
 
-  SseConn<?> conn() {
-    return conn;
+  /** The listener's codec (a hub encodes once per codec). */
+  Codec<?, O> codec() {
+    return listener.codec();
   }
 
   // ---------------------------------------------------------------- calls into user code
 
   private void deliverOpen() {
     try {
-      conn.onStart(this);
+      listener.onOpen(this);
     } catch (Throwable e) {
       startFailed(e);
       return;
@@ -330,28 +371,27 @@ public final class SseConnection implements SseSession {
 
   private void deliverClose(StreamEnd status) {
     try {
-      conn.onClose(status);
+      listener.onClose(this, status);
     } catch (Throwable e) {
-      LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
+      LOG.warn("{} {}: onClose threw", listener.name(), id, e);
     }
   }
 
   // ---------------------------------------------------------------- internals
 
   private void startFailed(Throwable e) {
-    if (e instanceof Rejection || e instanceof SseNoContent) {
-      LOG.debug("{} {}: onStart refused the stream: {}", conn.name(), conn.connId(), e.toString());
+    if (e instanceof Rejection) {
+      LOG.debug("{} {}: onOpen refused the stream: {}", listener.name(), id, e.toString());
     } else {
-      LOG.warn("{} {}: onStart failed", conn.name(), conn.connId(), e);
+      LOG.warn("{} {}: onStart failed", listener.name(), id, e);
     }
     // Unless the client went away meanwhile (onClose is then already scheduled): the queue is
     // still held, so nothing is committed and the request can be answered with a status.
     life.abort(
-        StreamEnd.of(StreamEnd.Reason.START_FAILED, "onStart threw " + e),
+        StreamEnd.of(StreamEnd.Reason.START_FAILED, "onOpen threw " + e),
         () -> {
           switch (e) {
             case Rejection r -> transport.reject(r.status(), r.body(), r.headers());
-            case SseNoContent n -> transport.reject(204, "", Map.of());
             default -> transport.reject(500, "internal server error", Map.of());
           }
         });
@@ -373,6 +413,6 @@ public final class SseConnection implements SseSession {
 
   @Override
   public String toString() {
-    return "SseConnection[" + conn.name() + " " + conn.connId() + " " + life.state() + "]";
+    return "SseConnection[" + listener.name() + " " + id + " " + life.state() + "]";
   }
 }

@@ -4,23 +4,23 @@ import io.servicekit.Rejection;
 import io.servicekit.Request;
 
 /**
- * Validates a Server-Sent Events request and creates its connection object. Runs before anything is
- * sent, on a virtual thread.
+ * Accepts a Server-Sent Events request and returns the listener of its stream. Runs before anything
+ * is sent, on a virtual thread.
  *
  * <pre>{@code
- * SseHandler<JsonSseConn> handler = request -> new JsonSseConn();
+ * SseHandler<Object> handler = request -> SseListener.json();
  * }</pre>
  *
- * @param <C> the connection type
+ * @param <O> the outgoing message type of the stream
  */
 @FunctionalInterface
-public interface SseHandler<C extends SseConn<?>> {
+public interface SseHandler<O> {
   /**
-   * Returns a new connection for {@code request}.
+   * Returns the listener of a new stream for {@code request} (never null).
    *
-   * @throws Rejection to refuse with an HTTP status (4xx/5xx) and body
-   * @throws SseNoContent to answer 204, which tells a browser's {@code EventSource} to stop
+   * @throws Rejection to refuse with an HTTP status (4xx/5xx) and body, or with {@link
+   *     Rejection#noContent()} to answer 204, which tells a browser's {@code EventSource} to stop
    *     reconnecting
    */
-  C validate(Request request) throws Rejection, SseNoContent;
+  SseListener<O> accept(Request request) throws Rejection;
 }

@@ -13,12 +13,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A thread-safe registry of SSE connections for targeted sends and broadcasts (the Go library's
- * {@code SSEHub}, without its blocking broadcast).
+ * A thread-safe registry of SSE sessions for targeted sends and broadcasts (the Go library's {@code
+ * SSEHub}, without its blocking broadcast).
  *
  * <ul>
- *   <li>{@link #register} (call it from {@code onStart}) ties membership to the stream's lifecycle:
- *       a connection leaves the hub by itself when its stream ends.
+ *   <li>{@link #register} (call it from {@link SseListener#onOpen}) ties membership to the stream's
+ *       lifecycle: a session leaves the hub by itself when its stream ends. Members are keyed by
+ *       their session id, or by a key of the application's ({@link #register(String, SseSession)}).
  *   <li>Sends and broadcasts never block and hold no lock while queueing: each connection has its
  *       own bounded queue, so a stalled client cannot delay the others; its own slow-consumer
  *       policy deals with it.
@@ -32,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param <O> the outgoing message type of the members
  */
 public final class SseHub<O> {
-  private final ConcurrentHashMap<String, SseConn<O>> members = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, SseSession<O>> members = new ConcurrentHashMap<>();
   private volatile SseHubRelay<O> relay; // set by cluster(...), null on one node
 
   /** An empty hub. */
@@ -79,80 +80,92 @@ public final class SseHub<O> {
   }
 
   /** Delivers an event from another node to one local member, or to all non-resumable ones. */
-  void deliverRemote(String connId, SseEvent e) {
-    if (connId != null) {
-      SseConn<O> conn = members.get(connId);
-      SseSession s = conn == null ? null : conn.session().orElse(null);
+  void deliverRemote(String key, SseEvent e) {
+    if (key != null) {
+      SseSession<O> s = members.get(key);
       if (s != null) {
         s.send(e);
       }
       return;
     }
-    for (SseConn<O> conn : members.values()) {
-      SseSession s = conn.session().orElse(null);
-      if (s != null && !(s instanceof SseConnection sc && sc.streamKey() != null)) {
+    for (SseSession<O> s : members.values()) {
+      if (driver(s).streamKey() == null) {
         s.send(e);
       }
     }
   }
 
+  /** The driver behind a session: the one implementation {@link SseSession} permits. */
+  private static <O> SseConnection<O> driver(SseSession<O> session) {
+    return (SseConnection<O>) session;
+  }
+
   /**
-   * Adds a started connection. Returns {@code false} if it is not open (not started yet — register
-   * from {@code onStart}, not from {@code validate} — or already closed), or if one with the same
-   * id is registered.
+   * Adds an open session under its {@link SseSession#id() id}; see {@link #register(String,
+   * SseSession)}.
    */
-  public boolean register(SseConn<O> conn) {
-    Objects.requireNonNull(conn, "conn");
-    SseSession session = conn.session().orElse(null);
-    if (session == null || !session.isOpen()) {
-      return false;
-    }
-    if (members.putIfAbsent(conn.connId(), conn) != null) {
-      return false;
-    }
-    session.closeFuture().whenComplete((status, e) -> members.remove(conn.connId(), conn));
+  public boolean register(SseSession<O> session) {
+    Objects.requireNonNull(session, "session");
+    return register(session.id(), session);
+  }
+
+  /**
+   * Adds an open session under {@code key} (e.g. a user id, for {@link #send(String, Object)}).
+   * Call it from {@link SseListener#onOpen}: the session leaves the hub by itself when its stream
+   * ends. Returns {@code false} if the session is not open (already closed) or another one is
+   * registered under {@code key}.
+   */
+  public boolean register(String key, SseSession<O> session) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(session, "session");
     if (!session.isOpen()) {
-      members.remove(conn.connId(), conn); // closed meanwhile
+      return false;
+    }
+    if (members.putIfAbsent(key, session) != null) {
+      return false;
+    }
+    session.closeFuture().whenComplete((status, e) -> members.remove(key, session));
+    if (!session.isOpen()) {
+      members.remove(key, session); // closed meanwhile
       return false;
     }
     return true;
   }
 
-  /** Removes the connection with id {@code connId}; unknown ids are ignored. */
-  public boolean unregister(String connId) {
-    return members.remove(connId) != null;
+  /** Removes the session registered under {@code key}; unknown keys are ignored. */
+  public boolean unregister(String key) {
+    return members.remove(key) != null;
   }
 
-  /** Removes {@code conn}; {@code false} if it was not registered. */
-  public boolean unregister(SseConn<O> conn) {
-    return members.remove(conn.connId(), conn);
+  /** Removes {@code session}, under whatever key; {@code false} if it was not registered. */
+  public boolean unregister(SseSession<O> session) {
+    return members.values().removeIf(s -> s == session);
   }
 
-  /** Sends {@code message} as a plain data event to {@code connId}; false if unknown or refused. */
-  public boolean send(String connId, O message) {
-    return sendEventWithId(connId, null, null, message);
+  /** Sends {@code message} as a plain data event to {@code key}; false if unknown or refused. */
+  public boolean send(String key, O message) {
+    return sendEventWithId(key, null, null, message);
   }
 
-  /** Sends {@code message} as event {@code event} to {@code connId}. */
-  public boolean sendEvent(String connId, String event, O message) {
-    return sendEventWithId(connId, event, null, message);
+  /** Sends {@code message} as event {@code event} to {@code key}. */
+  public boolean sendEvent(String key, String event, O message) {
+    return sendEventWithId(key, event, null, message);
   }
 
-  /** Sends {@code message} as event {@code event} with id {@code id} to {@code connId}. */
-  public boolean sendEventWithId(String connId, String event, String id, O message) {
-    SseConn<O> conn = members.get(connId);
-    if (conn == null) {
+  /** Sends {@code message} as event {@code event} with id {@code id} to {@code key}. */
+  public boolean sendEventWithId(String key, String event, String id, O message) {
+    SseSession<O> s = members.get(key);
+    if (s == null) {
       SseHubRelay<O> r = relay;
       if (r == null) {
         return false;
       }
-      byte[] bytes = r.serialize(SseHubRelay.SEND, connId, event, id, message);
+      byte[] bytes = r.serialize(SseHubRelay.SEND, key, event, id, message);
       r.checkAvailable();
       r.publish(SseHubRelay.SEND, bytes);
       return true;
     }
-    SseSession s = conn.session().orElse(null);
-    return s != null && s.send(SseEvent.encode(conn.codec(), event, id, message));
+    return s.sendEventWithId(event, id, message);
   }
 
   /** Sends {@code message} as a plain data event to every member; returns how many took it. */
@@ -178,13 +191,13 @@ public final class SseHub<O> {
     return members.size();
   }
 
-  /** The member with id {@code connId}, or null. */
-  public SseConn<O> get(String connId) {
-    return members.get(connId);
+  /** The member registered under {@code key}, or null. */
+  public SseSession<O> get(String key) {
+    return members.get(key);
   }
 
   /** The members now registered (a snapshot). */
-  public List<SseConn<O>> members() {
+  public List<SseSession<O>> members() {
     return new ArrayList<>(members.values());
   }
 
@@ -206,22 +219,20 @@ public final class SseHub<O> {
 
   private void closeAll(String event, O message, boolean withEvent) {
     Map<Codec<?, O>, SseEvent> framed = new IdentityHashMap<>();
-    for (SseConn<O> conn : members.values()) {
-      members.remove(conn.connId(), conn);
-      SseSession s = conn.session().orElse(null);
-      if (s == null) {
-        continue;
-      }
+    for (Map.Entry<String, SseSession<O>> m : members.entrySet()) {
+      SseSession<O> s = m.getValue();
+      members.remove(m.getKey(), s);
       if (withEvent) {
         SseEvent e =
-            framed.computeIfAbsent(conn.codec(), c -> SseEvent.encode(c, event, null, message));
+            framed.computeIfAbsent(
+                driver(s).codec(), c -> SseEvent.encode(c, event, null, message));
         s.sendDirect(e);
       }
       s.close();
     }
   }
 
-  private int deliver(Collection<SseConn<O>> targets, String event, String id, O message) {
+  private int deliver(Collection<SseSession<O>> targets, String event, String id, O message) {
     SseHubRelay<O> r = relay;
     if (r == null) {
       return deliverLocal(targets, event, id, message);
@@ -233,7 +244,7 @@ public final class SseHub<O> {
     return n;
   }
 
-  private int deliverLocal(Collection<SseConn<O>> targets, String event, String id, O message) {
+  private int deliverLocal(Collection<SseSession<O>> targets, String event, String id, O message) {
     // Encode once per codec; nearly always one codec serves every member.
     Codec<?, O> lastCodec = null;
     SseEvent lastEvent = null;
@@ -241,12 +252,9 @@ public final class SseHub<O> {
     Set<SseConnection.StreamKey> published = null;
     Set<SseConnection.StreamKey> publishedOk = null;
     int ok = 0;
-    for (SseConn<O> conn : targets) {
-      SseSession s = conn.session().orElse(null);
-      if (s == null) {
-        continue;
-      }
-      Codec<?, O> codec = conn.codec();
+    for (SseSession<O> s : targets) {
+      SseConnection<O> driver = driver(s);
+      Codec<?, O> codec = driver.codec();
       SseEvent e;
       if (codec == lastCodec) {
         e = lastEvent;
@@ -264,7 +272,7 @@ public final class SseHub<O> {
         lastCodec = codec;
         lastEvent = e;
       }
-      SseConnection.StreamKey key = s instanceof SseConnection sc ? sc.streamKey() : null;
+      SseConnection.StreamKey key = driver.streamKey();
       if (key == null) {
         if (s.send(e)) {
           ok++;

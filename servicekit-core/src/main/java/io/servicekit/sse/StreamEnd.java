@@ -3,7 +3,7 @@ package io.servicekit.sse;
 import java.util.Objects;
 
 /**
- * Why an SSE stream ended, as passed to {@link SseConn#onClose}. An SSE stream has no close
+ * Why an SSE stream ended, as passed to {@link SseListener#onClose}. An SSE stream has no close
  * handshake: the reason is what the server observed.
  *
  * @param reason the category
@@ -20,7 +20,7 @@ public record StreamEnd(Reason reason, String detail) {
     SLOW_CONSUMER,
     /** One write did not complete within the write timeout: the client stopped reading. */
     WRITE_TIMEOUT,
-    /** {@code onStart} threw; the client got an error status instead of a stream. */
+    /** {@link SseListener#onOpen} threw; the client got an error status instead of a stream. */
     START_FAILED,
     /** {@link SseSession#abort()} dropped it. */
     ABORTED

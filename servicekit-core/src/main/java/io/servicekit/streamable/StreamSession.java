@@ -1,5 +1,6 @@
 package io.servicekit.streamable;
 
+import io.servicekit.Request;
 import io.servicekit.sse.SseEvent;
 import java.time.Duration;
 
@@ -17,6 +18,12 @@ import java.time.Duration;
  * <p>Thread-safe; events from concurrent senders are written whole, in the order they got room.
  */
 public interface StreamSession {
+  /** The stream's id: unique and unguessable, for logs and for registries of the application's. */
+  String id();
+
+  /** The request this stream answers. */
+  Request request();
+
   /**
    * Queues {@code event}, waiting for room.
    *
@@ -47,7 +54,12 @@ public interface StreamSession {
    * Runs {@code action} exactly once when the stream ends for any reason (at once if it already
    * has). Actions run in registration order on a thread of ServiceKit's; they must not block long.
    */
-  void onClose(Runnable action);
+  void whenClosed(Runnable action);
+
+  /** The same as {@link #whenClosed}. */
+  default void onClose(Runnable action) {
+    whenClosed(action);
+  }
 
   /**
    * Ends the stream after what is queued has been written; later sends throw. Idempotent. The

@@ -1,7 +1,9 @@
 package io.servicekit.streamable;
 
+import io.servicekit.Request;
 import io.servicekit.Scheduler;
 import io.servicekit.SlowConsumerPolicy;
+import io.servicekit.internal.Ids;
 import io.servicekit.internal.SseFormat;
 import io.servicekit.internal.WriteQueue;
 import io.servicekit.internal.lifecycle.Lifecycle;
@@ -47,6 +49,8 @@ public final class StreamableStream implements StreamSession {
 
   private final StreamableConfig config;
   private final String name;
+  private final Request request;
+  private final String id = Ids.random();
   private final Scheduler scheduler;
   private final Executor callbacks;
   // Queue items: event bytes, then END as the last one; ends with the reason (a string).
@@ -67,10 +71,12 @@ public final class StreamableStream implements StreamSession {
   /**
    * A driver for one stream.
    *
+   * @param request the request the stream answers
    * @param name what logs call this stream, e.g. {@code "POST /mcp"}
    */
-  public StreamableStream(StreamableConfig config, String name) {
+  public StreamableStream(StreamableConfig config, Request request, String name) {
     this.config = Objects.requireNonNull(config, "config");
+    this.request = Objects.requireNonNull(request, "request");
     this.name = Objects.requireNonNull(name, "name");
     this.scheduler = config.scheduler();
     this.life =
@@ -235,7 +241,17 @@ public final class StreamableStream implements StreamSession {
   }
 
   @Override
-  public void onClose(Runnable action) {
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public Request request() {
+    return request;
+  }
+
+  @Override
+  public void whenClosed(Runnable action) {
     Objects.requireNonNull(action, "action");
     lock.lock();
     try {

@@ -4,10 +4,10 @@ import io.servicekit.JsonCodec;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A JSON SSE connection that records its close statuses and runs a test's onStart. */
-class ProbeConn extends BaseSseConn<Object> {
+/** A JSON SSE listener that records its close statuses and runs a test's onOpen. */
+class ProbeConn implements SseListener<Object> {
   interface Start {
-    void run(SseSession session) throws Exception;
+    void run(SseSession<Object> session) throws Exception;
   }
 
   final List<StreamEnd> closes = new CopyOnWriteArrayList<>();
@@ -18,17 +18,26 @@ class ProbeConn extends BaseSseConn<Object> {
   }
 
   ProbeConn(Start start) {
-    super(JsonCodec.INSTANCE, "Probe");
     this.start = start;
   }
 
   @Override
-  public void onStart(SseSession session) throws Exception {
+  public JsonCodec codec() {
+    return JsonCodec.INSTANCE;
+  }
+
+  @Override
+  public String name() {
+    return "Probe";
+  }
+
+  @Override
+  public void onOpen(SseSession<Object> session) throws Exception {
     start.run(session);
   }
 
   @Override
-  public void onClose(StreamEnd status) {
+  public void onClose(SseSession<Object> session, StreamEnd status) {
     closes.add(status);
   }
 }

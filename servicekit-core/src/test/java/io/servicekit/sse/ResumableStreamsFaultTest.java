@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class ResumableStreamsFaultTest {
   private final ManualScheduler time = new ManualScheduler();
 
-  private record Client(SseConnection connection, RecordingTransport transport) {
+  private record Client(SseConnection<Object> connection, RecordingTransport transport) {
     List<SseParser.Event> events() {
       return SseParser.parse(transport.text());
     }
@@ -37,8 +37,8 @@ class ResumableStreamsFaultTest {
             .resumable(streams)
             .maxQueuedBytes(maxQueuedBytes)
             .build();
-    SseConnection c =
-        new SseConnection(new ProbeConn(), config, TestRequest.get("/feed"), lastEventId);
+    SseConnection<Object> c =
+        new SseConnection<>(new ProbeConn(), config, TestRequest.get("/feed"), lastEventId);
     RecordingTransport t = new RecordingTransport();
     c.open(t);
     await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);

@@ -20,7 +20,8 @@ class ResumableStreamsTest {
 
   private final ManualScheduler time = new ManualScheduler();
 
-  private record Client(ProbeConn conn, SseConnection connection, RecordingTransport transport) {
+  private record Client(
+      ProbeConn conn, SseConnection<Object> connection, RecordingTransport transport) {
     List<SseParser.Event> events() {
       return SseParser.parse(transport.text());
     }
@@ -33,7 +34,7 @@ class ResumableStreamsTest {
   private Client connect(ResumableStreams streams, String path, String lastEventId) {
     SseConfig config = SseConfig.builder().scheduler(time).resumable(streams).build();
     ProbeConn conn = new ProbeConn();
-    SseConnection c = new SseConnection(conn, config, TestRequest.get(path), lastEventId);
+    SseConnection<Object> c = new SseConnection<>(conn, config, TestRequest.get(path), lastEventId);
     RecordingTransport t = new RecordingTransport();
     c.open(t);
     await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
@@ -46,8 +47,8 @@ class ResumableStreamsTest {
     Client a = connect(streams, "/feed", null);
     Client b = connect(streams, "/feed", null);
     Client other = connect(streams, "/other", null);
-    assertThat(a.conn().sendEvent("tick", 1)).isTrue();
-    assertThat(b.conn().sendOutput(2)).isTrue();
+    assertThat(a.connection().sendEvent("tick", 1)).isTrue();
+    assertThat(b.connection().send(2)).isTrue();
     assertThat(a.ids()).containsExactly("1", "2");
     assertThat(b.ids()).containsExactly("1", "2");
     assertThat(other.ids()).isEmpty();
@@ -146,8 +147,8 @@ class ResumableStreamsTest {
     ResumableStreams streams = numbered().build();
     Client c = connect(streams, "/feed", null);
     c.connection().sendDirect(SseEvent.named("hello", "only you"));
-    c.conn().sendComment("hi");
-    c.conn().sendRetry(100);
+    c.connection().sendComment("hi");
+    c.connection().sendRetry(Duration.ofMillis(100));
     assertThat(streams.store().events("/feed")).isEmpty();
     assertThat(c.transport().text())
         .isEqualTo("event: hello\ndata: only you\n\n: hi\n\nretry: 100\n\n");
@@ -174,7 +175,7 @@ class ResumableStreamsTest {
             .build();
     SseConfig config = SseConfig.builder().resumable(streams).build();
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> new SseConnection(new ProbeConn(), config, TestRequest.get("/"), null))
+            () -> new SseConnection<>(new ProbeConn(), config, TestRequest.get("/"), null))
         .isInstanceOf(Rejection.class);
     assertThat(streams.streamIdFor(TestRequest.get("/").with("X-User", "ann"))).isEqualTo("ann");
   }

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 class SseClusterTest {
   private final ManualScheduler time = new ManualScheduler();
 
-  private SseConnection connect(ProbeConn conn, SseConfig config, String lastEventId) {
-    SseConnection c = new SseConnection(conn, config, TestRequest.get("/feed"), lastEventId);
+  private SseConnection<Object> connect(ProbeConn conn, SseConfig config, String lastEventId) {
+    SseConnection<Object> c =
+        new SseConnection<>(conn, config, TestRequest.get("/feed"), lastEventId);
     RecordingTransport t = new RecordingTransport();
     transports.put(conn, t);
     c.open(t);
@@ -76,12 +77,12 @@ class SseClusterTest {
     SseConfig config = SseConfig.builder().scheduler(time).build();
     ProbeConn a = new ProbeConn();
     ProbeConn b = new ProbeConn();
-    connect(a, config, null);
-    connect(b, config, null);
-    assertThat(node1.register(a)).isTrue();
-    assertThat(node2.register(b)).isTrue();
+    SseConnection<Object> sa = connect(a, config, null);
+    SseConnection<Object> sb = connect(b, config, null);
+    assertThat(node1.register(sa)).isTrue();
+    assertThat(node2.register(sb)).isTrue();
     assertThat(node1.broadcastEvent("alert", 1)).isEqualTo(1);
-    assertThat(node1.sendEvent(b.connId(), "direct", 2)).isTrue();
+    assertThat(node1.sendEvent(sb.id(), "direct", 2)).isTrue();
     assertThat(node2.send("nobody-anywhere", 3)).isTrue(); // handed to the broker
     assertThat(events(a)).extracting(SseParser.Event::type).containsExactly("alert");
     assertThat(events(b))

@@ -20,14 +20,15 @@ import org.junit.jupiter.api.Test;
 class SseHubTest {
   private final ManualScheduler time = new ManualScheduler();
 
-  private record Member(ProbeConn conn, SseConnection connection, RecordingTransport transport) {}
+  private record Member(
+      ProbeConn conn, SseConnection<Object> connection, RecordingTransport transport) {}
 
   private Member start(SseHub<Object> hub, RecordingTransport t, SseConfig config) {
     ProbeConn conn = new ProbeConn(s -> {});
-    SseConnection c = new SseConnection(conn, config, TestRequest.get("/hub"), null);
+    SseConnection<Object> c = new SseConnection<>(conn, config, TestRequest.get("/hub"), null);
     c.open(t);
     await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
-    assertThat(hub.register(conn)).isTrue();
+    assertThat(hub.register(c)).isTrue();
     return new Member(conn, c, t);
   }
 
@@ -42,10 +43,10 @@ class SseHubTest {
     Member b = start(hub);
     Member c = start(hub);
     assertThat(hub.count()).isEqualTo(3);
-    assertThat(hub.unregister(a.conn().connId())).isTrue();
+    assertThat(hub.unregister(a.connection().id())).isTrue();
     assertThat(hub.count()).isEqualTo(2);
-    hub.unregister(b.conn());
-    hub.unregister(c.conn().connId());
+    hub.unregister(b.connection());
+    hub.unregister(c.connection().id());
     hub.unregister("unknown");
     assertThat(hub.count()).isZero();
   }
@@ -53,9 +54,42 @@ class SseHubTest {
   @Test
   void registrationBeforeStartAndDuplicatesAreRefused() {
     SseHub<Object> hub = new SseHub<>();
-    assertThat(hub.register(new ProbeConn())).as("not started").isFalse();
+    SseConnection<Object> notOpened =
+        new SseConnection<>(
+            new ProbeConn(),
+            SseConfig.builder().scheduler(time).build(),
+            TestRequest.get("/"),
+            null);
+    assertThat(hub.register(notOpened)).as("not started").isFalse();
     Member a = start(hub);
-    assertThat(hub.register(a.conn())).as("already registered").isFalse();
+    assertThat(hub.register(a.connection())).as("already registered").isFalse();
+  }
+
+  @Test
+  void membersCanBeKeyedByTheApplicationAndLeaveByThemselves() {
+    SseHub<Object> hub = new SseHub<>();
+    RecordingTransport t = new RecordingTransport();
+    SseConnection<Object> c =
+        new SseConnection<>(
+            new ProbeConn(),
+            SseConfig.builder().scheduler(time).build(),
+            TestRequest.get("/"),
+            null);
+    c.open(t);
+    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
+    assertThat(hub.register("alice", c)).isTrue();
+    assertThat(hub.register("alice", c)).as("key taken").isFalse();
+    assertThat(hub.get("alice")).isSameAs(c);
+    assertThat(hub.get(c.id())).as("keyed by the application, not the session id").isNull();
+    assertThat(hub.send("alice", "hi")).isTrue();
+    assertThat(t.text()).isEqualTo("data: \"hi\"\n\n");
+    java.util.concurrent.CompletableFuture<StreamEnd> seen =
+        new java.util.concurrent.CompletableFuture<>();
+    c.whenClosed(seen::complete);
+    c.onTransportFailure(new RuntimeException("gone"));
+    await().until(() -> hub.count() == 0);
+    assertThat(seen.join().reason()).isEqualTo(StreamEnd.Reason.DISCONNECTED);
+    assertThat(hub.unregister(c)).isFalse();
   }
 
   @Test
@@ -70,9 +104,9 @@ class SseHubTest {
   void sendToKnownAndUnknownIds() {
     SseHub<Object> hub = new SseHub<>();
     Member a = start(hub);
-    assertThat(hub.send(a.conn().connId(), Map.of("n", 1))).isTrue();
-    assertThat(hub.sendEvent(a.conn().connId(), "alert", "x")).isTrue();
-    assertThat(hub.sendEventWithId(a.conn().connId(), "update", "42", "y")).isTrue();
+    assertThat(hub.send(a.connection().id(), Map.of("n", 1))).isTrue();
+    assertThat(hub.sendEvent(a.connection().id(), "alert", "x")).isTrue();
+    assertThat(hub.sendEventWithId(a.connection().id(), "update", "42", "y")).isTrue();
     assertThat(hub.send("nope", "x")).isFalse();
     assertThat(hub.sendEventWithId("nope", "e", "1", "x")).isFalse();
     assertThat(a.transport().text())
@@ -112,13 +146,14 @@ class SseHubTest {
         };
     SseHub<Object> hub = new SseHub<>();
     for (int i = 0; i < 5; i++) {
-      BaseSseConn<Object> conn = new BaseSseConn<>(counting, "Counting");
+      SseListener<Object> listener = SseListener.of("Counting", counting, s -> {});
       RecordingTransport t = new RecordingTransport();
-      new SseConnection(
-              conn, SseConfig.builder().scheduler(time).build(), TestRequest.get("/"), null)
-          .open(t);
+      SseConnection<Object> c =
+          new SseConnection<>(
+              listener, SseConfig.builder().scheduler(time).build(), TestRequest.get("/"), null);
+      c.open(t);
       await().until(() -> t.writes() >= 1);
-      assertThat(hub.register(conn)).isTrue();
+      assertThat(hub.register(c)).isTrue();
     }
     assertThat(hub.broadcast("x")).isEqualTo(5);
     assertThat(encodes).hasValue(1);
@@ -136,7 +171,7 @@ class SseHubTest {
       assertThat(m.transport().text())
           .isEqualTo("event: shutdown\ndata: {\"reason\":\"restart\"}\n\n");
       assertThat(m.conn().closes.get(0).reason()).isEqualTo(StreamEnd.Reason.CLOSED);
-      assertThat(m.conn().isOpen()).isFalse();
+      assertThat(m.connection().isOpen()).isFalse();
     }
     Member later = start(hub);
     assertThat(hub.broadcast("again")).as("the hub stays usable").isEqualTo(1);
@@ -172,11 +207,11 @@ class SseHubTest {
     List<Member> members = new ArrayList<>();
     for (String path : List.of("/a", "/a", "/a", "/b")) {
       ProbeConn conn = new ProbeConn();
-      SseConnection c = new SseConnection(conn, config, TestRequest.get(path), null);
+      SseConnection<Object> c = new SseConnection<>(conn, config, TestRequest.get(path), null);
       RecordingTransport t = new RecordingTransport();
       c.open(t);
       await().until(() -> t.writes() >= 1);
-      hub.register(conn);
+      hub.register(c);
       members.add(new Member(conn, c, t));
     }
     assertThat(hub.broadcast("hello")).isEqualTo(4);
@@ -202,10 +237,10 @@ class SseHubTest {
                   for (int i = 0; i < 20; i++) {
                     Member m = start(hub);
                     hub.broadcast(i);
-                    hub.send(m.conn().connId(), "direct");
+                    hub.send(m.connection().id(), "direct");
                     hub.count();
                     if (i % 2 == 0) {
-                      hub.unregister(m.conn().connId());
+                      hub.unregister(m.connection().id());
                     } else {
                       m.connection().close();
                     }

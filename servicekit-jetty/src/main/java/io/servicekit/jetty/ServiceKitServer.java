@@ -8,7 +8,6 @@ import io.servicekit.WsSession;
 import io.servicekit.jetty.middleware.Middleware;
 import io.servicekit.spi.MetricsListener;
 import io.servicekit.sse.SseConfig;
-import io.servicekit.sse.SseConn;
 import io.servicekit.sse.SseHandler;
 import java.net.URI;
 import java.security.KeyStore;
@@ -47,7 +46,7 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
  *     .port(8080)
  *     .ws("/echo", request -> new EchoConn())
  *     .ws("/rooms/{room}", request -> new RoomConn(request.pathParam("room").orElseThrow()))
- *     .sse("/events", request -> new JsonSseConn())
+ *     .sse("/events", request -> SseListener.json())
  *     .route("/healthz", HealthHandler.INSTANCE)
  *     .build()
  *     .start()) {
@@ -520,13 +519,12 @@ public final class ServiceKitServer implements AutoCloseable {
     }
 
     /** A Server-Sent Events endpoint with the default configuration. */
-    public <C extends SseConn<?>> Builder sse(String path, SseHandler<C> handler) {
+    public <O> Builder sse(String path, SseHandler<O> handler) {
       return sse(path, handler, SseConfig.defaults());
     }
 
     /** A Server-Sent Events endpoint. */
-    public <C extends SseConn<?>> Builder sse(
-        String path, SseHandler<C> handler, SseConfig config) {
+    public <O> Builder sse(String path, SseHandler<O> handler, SseConfig config) {
       return route(path, SseServe.handler(handler, config));
     }
 

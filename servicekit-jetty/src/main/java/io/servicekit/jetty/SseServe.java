@@ -2,12 +2,10 @@ package io.servicekit.jetty;
 
 import io.servicekit.Rejection;
 import io.servicekit.sse.SseConfig;
-import io.servicekit.sse.SseConn;
 import io.servicekit.sse.SseConnection;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseHandler;
-import io.servicekit.sse.SseNoContent;
-import java.util.Map;
+import io.servicekit.sse.SseListener;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.http.HttpMethod;
@@ -30,13 +28,13 @@ import org.slf4j.LoggerFactory;
  *   <li>not GET (HEAD, POST, PUT, ...): 405 with {@code Allow: GET};
  *   <li>{@code Last-Event-ID} repeated or longer than {@link SseConfig#maxLastEventIdLength()}:
  *       400;
- *   <li>{@link SseHandler#validate} throws {@link Rejection}: its status, headers and body; {@link
- *       SseNoContent}: 204 (browsers stop reconnecting); anything else or null: 500;
- *   <li>with resumption, the stream-id function refuses: as for {@code validate};
+ *   <li>{@link SseHandler#accept} throws {@link Rejection}: its status, headers and body; {@link
+ *       Rejection#noContent()}: 204 (browsers stop reconnecting); anything else or null: 500;
+ *   <li>with resumption, the stream-id function refuses: as for {@code accept};
  *   <li>status 200 with {@code Content-Type: text/event-stream}, {@code Cache-Control: no-cache},
  *       {@code Connection: keep-alive} (HTTP/1.1 only) and {@code X-Accel-Buffering: no}; then
- *       {@code onStart} runs, and if it throws the client gets 500 (or the rejection's status)
- *       instead of the stream; otherwise the headers are flushed at once and events follow.
+ *       {@link SseListener#onOpen} runs, and if it throws the client gets 500 (or the rejection's
+ *       status) instead of the stream; otherwise the headers are flushed at once and events follow.
  * </ol>
  *
  * <p>The stream ends when the application closes it (the response completes normally), when the
@@ -60,7 +58,7 @@ public final class SseServe extends Handler.Abstract {
 
   private final SseHandler<?> handler;
   private final SseConfig config;
-  private final OpenSet<SseConnection, SseEvent> open = new OpenSet<>(SseServe::end);
+  private final OpenSet<SseConnection<?>, SseEvent> open = new OpenSet<>(SseServe::end);
 
   private SseServe(SseHandler<?> handler, SseConfig config) {
     super(InvocationType.BLOCKING);
@@ -69,12 +67,12 @@ public final class SseServe extends Handler.Abstract {
   }
 
   /** A handler for {@code handler} with {@link SseConfig#defaults()}. */
-  public static <C extends SseConn<?>> SseServe handler(SseHandler<C> handler) {
+  public static <O> SseServe handler(SseHandler<O> handler) {
     return new SseServe(handler, SseConfig.defaults());
   }
 
   /** A handler for {@code handler} with {@code config}. */
-  public static <C extends SseConn<?>> SseServe handler(SseHandler<C> handler, SseConfig config) {
+  public static <O> SseServe handler(SseHandler<O> handler, SseConfig config) {
     return new SseServe(handler, config);
   }
 
@@ -90,23 +88,24 @@ public final class SseServe extends Handler.Abstract {
       return true;
     }
     JettyRequest handshake = JettyRequest.of(request);
-    SseConnection connection;
+    SseConnection<?> connection;
     try {
       String lastEventId = SseConnection.lastEventId(handshake, config);
-      SseConn<?> conn = handler.validate(handshake);
-      if (conn == null) {
-        throw new IllegalStateException("validate returned null");
+      SseListener<?> listener = handler.accept(handshake);
+      if (listener == null) {
+        throw new IllegalStateException("accept returned null");
       }
-      connection = new SseConnection(conn, config, handshake, lastEventId);
+      connection = new SseConnection<>(listener, config, handshake, lastEventId);
     } catch (Rejection rejection) {
+      if (rejection.isNoContent()) {
+        LOG.debug("SSE request answered 204: {}", rejection.getMessage());
+        ServeSupport.noContent(response, callback, rejection.headers());
+        return true;
+      }
       ServeSupport.reject(response, callback, rejection);
       return true;
-    } catch (SseNoContent stop) {
-      LOG.debug("SSE request answered 204: {}", stop.getMessage());
-      ServeSupport.noContent(response, callback, Map.of());
-      return true;
     } catch (RuntimeException e) {
-      LOG.error("SSE validate failed for {}", handshake, e);
+      LOG.error("SSE accept failed for {}", handshake, e);
       ServeSupport.internalError(response, callback);
       return true;
     }
@@ -135,7 +134,7 @@ public final class SseServe extends Handler.Abstract {
     return open.endAll(Objects.requireNonNull(finalEvent, "finalEvent"), alsoLater);
   }
 
-  private static void end(SseConnection connection, SseEvent finalEvent) {
+  private static void end(SseConnection<?> connection, SseEvent finalEvent) {
     if (connection.isOpen()) {
       connection.sendDirect(finalEvent);
       connection.close();

@@ -275,7 +275,7 @@ public final class StreamableServe extends Handler.Abstract {
       StreamResponse answer) {
     ServeSupport.eventStreamHead(request, response, answer.status());
     addHeaders(response, answer.headers());
-    StreamableStream stream = new StreamableStream(config, head.toString());
+    StreamableStream stream = new StreamableStream(config, head, head.toString());
     JettySseTransport transport =
         JettySseTransport.open(request, response, callback, stream::onTransportFailure);
     CompletableFuture<Void> ended = new CompletableFuture<>();

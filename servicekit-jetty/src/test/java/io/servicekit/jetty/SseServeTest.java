@@ -3,16 +3,15 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.servicekit.JsonCodec;
 import io.servicekit.Rejection;
 import io.servicekit.TypedJsonCodec;
-import io.servicekit.sse.BaseSseConn;
-import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseHandler;
 import io.servicekit.sse.SseHub;
-import io.servicekit.sse.SseNoContent;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseParser.Event;
 import io.servicekit.sse.SseSession;
 import io.servicekit.sse.StreamEnd;
@@ -42,7 +41,7 @@ class SseServeTest {
   private final FakeScheduler time = new FakeScheduler();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final BlockingQueue<StreamEnd> closes = new LinkedBlockingQueue<>();
-  private final BlockingQueue<SseSession> started = new LinkedBlockingQueue<>();
+  private final BlockingQueue<SseSession<Object>> started = new LinkedBlockingQueue<>();
 
   @AfterEach
   void tearDown() throws Exception {
@@ -51,15 +50,20 @@ class SseServeTest {
     }
   }
 
-  /** A JSON connection that reports its session and close status to the test. */
-  private class Recorded extends JsonSseConn {
+  /** A JSON listener that reports its session and close status to the test. */
+  private class Recorded implements SseListener<Object> {
     @Override
-    public void onStart(SseSession session) {
+    public JsonCodec codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public void onOpen(SseSession<Object> session) {
       started.add(session);
     }
 
     @Override
-    public void onClose(StreamEnd status) {
+    public void onClose(SseSession<Object> session, StreamEnd status) {
       closes.add(status);
     }
   }
@@ -68,7 +72,7 @@ class SseServeTest {
     return SseConfig.builder().scheduler(time);
   }
 
-  private ServiceKitServer serve(SseHandler<?> handler, SseConfig config) throws Exception {
+  private <O> ServiceKitServer serve(SseHandler<O> handler, SseConfig config) throws Exception {
     ServiceKitServer server =
         ServiceKitServer.builder().port(0).sse("/sse", handler, config).build().start();
     closeables.add(server);
@@ -136,13 +140,11 @@ class SseServeTest {
     ServiceKitServer server =
         serve(
             r ->
-                new JsonSseConn() {
-                  @Override
-                  public void onStart(SseSession s) {
-                    sendEventWithId("update", "evt-1", Map.of("key", "value"));
-                    close();
-                  }
-                },
+                SseListener.json(
+                    s -> {
+                      s.sendEventWithId("update", "evt-1", Map.of("key", "value"));
+                      s.close();
+                    }),
             config().build());
     // HTTP/1.0: no chunking, so the body is the exact SSE bytes, ended by the server's close.
     String http10 = rawExchange(server.port(), "GET /sse HTTP/1.0\r\nHost: x\r\n\r\n", "\0");
@@ -163,7 +165,7 @@ class SseServeTest {
     ServiceKitServer server = serve(config().build());
     TestSseClient client = client(server);
     client.awaitOpen();
-    SseSession s = poll(started);
+    SseSession<Object> s = poll(started);
     s.send(SseEvent.named("user_joined", "{\"u\":1}"));
     s.send(SseEvent.named("message", "hi"));
     s.send(SseEvent.named("update", "{}").withId("12345"));
@@ -205,7 +207,7 @@ class SseServeTest {
     ServiceKitServer server = serve(config().build());
     TestSseClient client = client(server);
     client.awaitOpen();
-    SseSession s = poll(started);
+    SseSession<Object> s = poll(started);
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 10; t++) {
       int n = t;
@@ -228,16 +230,12 @@ class SseServeTest {
 
   @Test
   void typedCodecPayloadRoundTrips() throws Exception {
-    CompletableFuture<BaseSseConn<Score>> conn = new CompletableFuture<>();
+    CompletableFuture<SseSession<Score>> conn = new CompletableFuture<>();
     ServiceKitServer server =
         serve(
             r ->
-                new BaseSseConn<Score>(TypedJsonCodec.<Score, Score>of(Score.class), "Scores") {
-                  @Override
-                  public void onStart(SseSession s) {
-                    conn.complete(this);
-                  }
-                },
+                SseListener.of(
+                    "Scores", TypedJsonCodec.<Score, Score>of(Score.class), conn::complete),
             config().build());
     TestSseClient client = client(server);
     conn.get(10, TimeUnit.SECONDS).sendEvent("score", new Score("ann", 3));
@@ -290,7 +288,7 @@ class SseServeTest {
     ServiceKitServer server = serve(config().build());
     TestSseClient client = client(server);
     client.awaitOpen();
-    SseSession s = poll(started);
+    SseSession<Object> s = poll(started);
     s.send(SseEvent.of("hint", "e1", 5000, "with retry"));
     s.sendRetry(Duration.ofMillis(3000));
     s.send(SseEvent.of("plain"));
@@ -338,22 +336,31 @@ class SseServeTest {
     ServiceKitServer server =
         serve(
             r -> {
-              throw new SseNoContent("feed is over");
+              throw Rejection.noContent("feed is over").header("X-Feed", "over");
             },
             config().build());
+    HttpResponse<String> res =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.uri().resolve("/sse")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(res.statusCode()).isEqualTo(204);
+    assertThat(res.body()).isEmpty();
+    assertThat(res.headers().firstValue("X-Feed")).hasValue("over");
+    assertThat(res.headers().firstValue("Content-Type")).isEmpty();
     TestSseClient client = client(server, b -> b.initialRetry(Duration.ofMillis(10)));
     assertThat(client.awaitClosed()).contains("204");
     assertThat(client.attempts()).extracting(TestSseClient.Attempt::status).containsExactly(204);
   }
 
   @Test
-  void onStartFailureAnswers500AndRunsOnClose() throws Exception {
+  void onOpenFailureAnswers500AndRunsOnClose() throws Exception {
     ServiceKitServer server =
         serve(
             r ->
                 new Recorded() {
                   @Override
-                  public void onStart(SseSession s) {
+                  public void onOpen(SseSession<Object> s) {
                     throw new IllegalStateException("database down");
                   }
                 },
@@ -370,7 +377,7 @@ class SseServeTest {
     ServiceKitServer server = serve(config().retry(Duration.ofMillis(20)).build());
     TestSseClient client = client(server, b -> b);
     client.awaitOpen();
-    SseSession first = poll(started);
+    SseSession<Object> first = poll(started);
     first.send(SseEvent.of("a").withId("7"));
     assertThat(client.awaitEvent().id()).isEqualTo("7");
     first.close();
@@ -388,7 +395,7 @@ class SseServeTest {
         serve(config().retry(Duration.ofMillis(10)).resumable(streams).build());
     TestSseClient client = client(server, b -> b);
     client.awaitOpen();
-    SseSession session = poll(started);
+    SseSession<Object> session = poll(started);
     List<String> seen = new ArrayList<>();
     List<String> expected = new ArrayList<>(); // every id published, in order
     int next = 1;
@@ -424,9 +431,9 @@ class SseServeTest {
             r ->
                 new Recorded() {
                   @Override
-                  public void onStart(SseSession s) {
-                    hub.register(this);
-                    super.onStart(s);
+                  public void onOpen(SseSession<Object> s) {
+                    hub.register(s);
+                    super.onOpen(s);
                   }
                 },
             config().build());

@@ -3,10 +3,11 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.servicekit.JsonCodec;
 import io.servicekit.SlowConsumerPolicy;
-import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseHub;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseParser;
 import io.servicekit.sse.SseSession;
 import io.servicekit.testkit.TestSseClient;
@@ -39,7 +40,7 @@ class SseStalledReaderTest {
   @Test
   void aStalledReaderAmong100StreamsDoesNotDelayTheOthers() throws Exception {
     SseHub<Object> hub = new SseHub<>();
-    CompletableFuture<SseSession> stalledSession = new CompletableFuture<>();
+    CompletableFuture<SseSession<Object>> stalledSession = new CompletableFuture<>();
     SseConfig config =
         SseConfig.builder()
             .maxQueuedBytes(BUDGET)
@@ -52,15 +53,15 @@ class SseStalledReaderTest {
             .sse(
                 "/feed",
                 request ->
-                    new JsonSseConn("Feed") {
-                      @Override
-                      public void onStart(SseSession s) {
-                        if (request.header("X-Stalled").isPresent()) {
-                          stalledSession.complete(s);
-                        }
-                        hub.register(this);
-                      }
-                    },
+                    SseListener.of(
+                        "Feed",
+                        JsonCodec.INSTANCE,
+                        s -> {
+                          if (request.header("X-Stalled").isPresent()) {
+                            stalledSession.complete(s);
+                          }
+                          hub.register(s);
+                        }),
                 config)
             .build();
     // Small socket buffers so that the kernel cannot hide the stall.
@@ -76,7 +77,7 @@ class SseStalledReaderTest {
           .write(
               "GET /feed HTTP/1.0\r\nHost: x\r\nX-Stalled: 1\r\n\r\n"
                   .getBytes(StandardCharsets.US_ASCII));
-      SseSession stuck = stalledSession.get(10, TimeUnit.SECONDS);
+      SseSession<Object> stuck = stalledSession.get(10, TimeUnit.SECONDS);
       for (int i = 1; i < STREAMS; i++) {
         TestSseClient c =
             TestSseClient.builder(server.uri().resolve("/feed")).reconnect(false).connect();

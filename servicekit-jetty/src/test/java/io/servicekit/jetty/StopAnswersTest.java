@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
 import io.servicekit.Message;
-import io.servicekit.sse.JsonSseConn;
+import io.servicekit.sse.SseListener;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.testkit.TestWsClient;
 import java.io.ByteArrayOutputStream;
@@ -63,7 +63,7 @@ class StopAnswersTest {
                         sendOutput(m);
                       }
                     })
-            .sse("/events", r -> new JsonSseConn())
+            .sse("/events", r -> SseListener.json())
             .route("/rpc", StreamableServe.handler(r -> SingleResponse.json(200, "{}")))
             .route("/slow", new Slow())
             .route("/", new Ok())

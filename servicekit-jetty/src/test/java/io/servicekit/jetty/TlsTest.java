@@ -7,8 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.BaseConn;
 import io.servicekit.Codec;
 import io.servicekit.Message;
-import io.servicekit.sse.JsonSseConn;
-import io.servicekit.sse.SseSession;
+import io.servicekit.sse.SseListener;
 import io.servicekit.streamable.StreamResponse;
 import io.servicekit.streamable.StreamableConfig;
 import io.servicekit.testkit.TestCa;
@@ -106,12 +105,8 @@ class TlsTest {
             .sse(
                 "/events",
                 r ->
-                    new JsonSseConn() {
-                      @Override
-                      public void onStart(SseSession session) {
-                        sendEventWithId("hello", "1", Map.of("n", 1));
-                      }
-                    })
+                    SseListener.json(
+                        session -> session.sendEventWithId("hello", "1", Map.of("n", 1))))
             .route(
                 "/rpc",
                 StreamableServe.handler(

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.StreamableServe;
-import io.servicekit.sse.JsonSseConn;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseParser;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -68,7 +68,7 @@ class McpGracefulShutdownTest {
     server =
         ServiceKitServer.builder()
             .port(0)
-            .sse("/events", r -> new JsonSseConn()) // no hub: nobody else would end it
+            .sse("/events", r -> SseListener.json()) // no hub: nobody else would end it
             .route("/mcp", StreamableServe.handler(transport))
             .build()
             .start();

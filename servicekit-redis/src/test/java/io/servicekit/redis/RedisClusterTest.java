@@ -12,10 +12,10 @@ import io.servicekit.WsConfig;
 import io.servicekit.WsSession;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseParser;
 import io.servicekit.testkit.RedisServer;
 import io.servicekit.testkit.TestSseClient;
@@ -106,7 +106,7 @@ class RedisClusterTest {
                   WS)
               .sse(
                   "/feed",
-                  r -> new JsonSseConn("Feed"),
+                  r -> SseListener.of("Feed", JsonCodec.INSTANCE, s -> {}),
                   SseConfig.builder().resumable(streams).build())
               .build()
               .start();

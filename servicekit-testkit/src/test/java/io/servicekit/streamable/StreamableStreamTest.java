@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.MemoryStream;
 import java.io.IOException;
@@ -22,6 +23,9 @@ import org.junit.jupiter.api.Test;
  * also in {@code io.servicekit.tier1.StreamableStreamT1Test}.
  */
 class StreamableStreamTest {
+  private static final io.servicekit.Request REQUEST =
+      FakeRequest.builder().method("POST").path("/mcp").build();
+
   private final FakeScheduler clock = new FakeScheduler();
   private final MemoryStream wire = new MemoryStream();
 
@@ -43,7 +47,7 @@ class StreamableStreamTest {
 
   @Test
   void writesEventsThenEndsWhenTheProducerReturns() throws Exception {
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     BlockingQueue<String> closes = new LinkedBlockingQueue<>();
     stream.open(
         wire,
@@ -69,7 +73,8 @@ class StreamableStreamTest {
   @Test
   void sendBlocksOnAFullQueueUntilTheClientReads() throws Exception {
     wire.holdWrites();
-    StreamableStream stream = new StreamableStream(config().queueCapacity(2).build(), "test");
+    StreamableStream stream =
+        new StreamableStream(config().queueCapacity(2).build(), REQUEST, "test");
     AtomicInteger sent = new AtomicInteger();
     CountDownLatch release = new CountDownLatch(1);
     AtomicReference<Thread> producer = new AtomicReference<>();
@@ -97,7 +102,8 @@ class StreamableStreamTest {
   void byteBudgetAlsoBlocksButAnOversizedEventPassesAlone() throws Exception {
     wire.holdWrites();
     StreamableStream stream =
-        new StreamableStream(config().queueCapacity(100).maxQueuedBytes(64).build(), "test");
+        new StreamableStream(
+            config().queueCapacity(100).maxQueuedBytes(64).build(), REQUEST, "test");
     AtomicInteger sent = new AtomicInteger();
     AtomicReference<Thread> producer = new AtomicReference<>();
     stream.open(
@@ -119,7 +125,8 @@ class StreamableStreamTest {
   @Test
   void transportFailureWakesABlockedProducerWithStreamClosedException() throws Exception {
     wire.holdWrites();
-    StreamableStream stream = new StreamableStream(config().queueCapacity(1).build(), "test");
+    StreamableStream stream =
+        new StreamableStream(config().queueCapacity(1).build(), REQUEST, "test");
     AtomicReference<Thread> producer = new AtomicReference<>();
     AtomicReference<Throwable> outcome = new AtomicReference<>();
     CountDownLatch closed = new CountDownLatch(1);
@@ -151,7 +158,7 @@ class StreamableStreamTest {
 
   @Test
   void clientGoneInterruptsAProducerBlockedElsewhere() throws Exception {
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     BlockingQueue<Throwable> outcome = new LinkedBlockingQueue<>();
     CountDownLatch started = new CountDownLatch(1);
     stream.open(
@@ -171,7 +178,7 @@ class StreamableStreamTest {
 
   @Test
   void producerExceptionEndsTheStreamAfterFlushing() throws Exception {
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     stream.open(
         wire,
         sink -> {
@@ -185,7 +192,8 @@ class StreamableStreamTest {
   @Test
   void keepalivesWhileIdleAndNotAfterTheEnd() throws Exception {
     StreamableStream stream =
-        new StreamableStream(config().keepalivePeriod(Duration.ofSeconds(10)).build(), "test");
+        new StreamableStream(
+            config().keepalivePeriod(Duration.ofSeconds(10)).build(), REQUEST, "test");
     CountDownLatch release = new CountDownLatch(1);
     stream.open(wire, sink -> release.await());
     clock.advanceBy(Duration.ofSeconds(10));
@@ -200,7 +208,7 @@ class StreamableStreamTest {
   @Test
   void retryHintOpensTheStream() throws Exception {
     StreamableStream stream =
-        new StreamableStream(config().retry(Duration.ofSeconds(3)).build(), "test");
+        new StreamableStream(config().retry(Duration.ofSeconds(3)).build(), REQUEST, "test");
     stream.open(wire, sink -> {});
     assertThat(ended()).isTrue();
     assertThat(wire.text()).isEqualTo("retry: 3000\n\n");
@@ -210,7 +218,7 @@ class StreamableStreamTest {
   void writeTimeoutDropsAStalledClient() throws Exception {
     wire.holdWrites();
     StreamableStream stream =
-        new StreamableStream(config().writeTimeout(Duration.ofSeconds(5)).build(), "test");
+        new StreamableStream(config().writeTimeout(Duration.ofSeconds(5)).build(), REQUEST, "test");
     AtomicReference<Throwable> outcome = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
     stream.open(
@@ -236,7 +244,7 @@ class StreamableStreamTest {
 
   @Test
   void invalidRetryIsRefused() throws Exception {
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
     stream.open(
         wire,
@@ -252,7 +260,7 @@ class StreamableStreamTest {
 
   @Test
   void openTwiceIsAnError() {
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     stream.open(wire, sink -> {});
     assertThatThrownBy(() -> stream.open(wire, sink -> {}))
         .isInstanceOf(IllegalStateException.class)

@@ -7,11 +7,10 @@ import io.servicekit.JsonCodec;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.SlowConsumerPolicy;
-import io.servicekit.sse.BaseSseConn;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseConnection;
 import io.servicekit.sse.SseEvent;
-import io.servicekit.sse.SseNoContent;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseSession;
 import io.servicekit.sse.StreamEnd;
 import io.servicekit.testkit.FakeRequest;
@@ -31,13 +30,16 @@ import org.junit.jupiter.api.Test;
 class SseConnectionT1Test {
   private final VirtualScheduler time = new VirtualScheduler();
 
-  /** A JSON SSE connection that records its close statuses and runs a test's onStart. */
-  static final class ProbeConn extends BaseSseConn<Object> {
+  /**
+   * A JSON SSE listener that records its close statuses (and sessions) and runs a test's onOpen.
+   */
+  static final class ProbeConn implements SseListener<Object> {
     interface Start {
-      void run(SseSession session) throws Exception;
+      void run(SseSession<Object> session) throws Exception;
     }
 
     final List<StreamEnd> closes = new CopyOnWriteArrayList<>();
+    final List<SseSession<Object>> closedSessions = new CopyOnWriteArrayList<>();
     private final Start start;
 
     ProbeConn() {
@@ -45,17 +47,27 @@ class SseConnectionT1Test {
     }
 
     ProbeConn(Start start) {
-      super(JsonCodec.INSTANCE, "Probe");
       this.start = start;
     }
 
     @Override
-    public void onStart(SseSession session) throws Exception {
+    public JsonCodec codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "Probe";
+    }
+
+    @Override
+    public void onOpen(SseSession<Object> session) throws Exception {
       start.run(session);
     }
 
     @Override
-    public void onClose(StreamEnd status) {
+    public void onClose(SseSession<Object> session, StreamEnd status) {
+      closedSessions.add(session);
       closes.add(status);
     }
   }
@@ -76,8 +88,8 @@ class SseConnectionT1Test {
     return SseConfig.builder().scheduler(time);
   }
 
-  private static SseConnection open(ProbeConn conn, SseConfig config, MemoryStream t) {
-    SseConnection c = new SseConnection(conn, config, get("/sse"), null);
+  private static SseConnection<Object> open(ProbeConn conn, SseConfig config, MemoryStream t) {
+    SseConnection<Object> c = new SseConnection<>(conn, config, get("/sse"), null);
     c.open(t);
     return c;
   }
@@ -96,11 +108,11 @@ class SseConnectionT1Test {
             s -> {
               s.send(SseEvent.of("one"));
             });
-    open(conn, config().build(), t);
+    SseConnection<Object> c = open(conn, config().build(), t);
     started(t);
-    assertThat(conn.sendEventWithId("update", "evt-1", Map.of("key", "value"))).isTrue();
-    assertThat(conn.sendEvent("alert", Map.of("level", "warning"))).isTrue();
-    assertThat(conn.sendOutput(Map.of("status", "updated"))).isTrue();
+    assertThat(c.sendEventWithId("update", "evt-1", Map.of("key", "value"))).isTrue();
+    assertThat(c.sendEvent("alert", Map.of("level", "warning"))).isTrue();
+    assertThat(c.send(Map.of("status", "updated"))).isTrue();
     assertThat(t.text())
         .isEqualTo(
             "data: one\n\n"
@@ -127,7 +139,7 @@ class SseConnectionT1Test {
               s.send(SseEvent.of("early"));
               writesInStart.add(t.writes());
             });
-    open(conn, config().build(), t);
+    SseConnection<Object> c = open(conn, config().build(), t);
     assertThat(t.writes()).isZero();
     time.runUntilIdle();
     assertThat(writesInStart).containsExactly(0);
@@ -160,12 +172,12 @@ class SseConnectionT1Test {
   void closeWritesWhatIsQueuedThenEndsAndRunsOnCloseOnce() {
     MemoryStream t = new MemoryStream();
     ProbeConn conn = new ProbeConn();
-    SseConnection c = open(conn, config().build(), t);
+    SseConnection<Object> c = open(conn, config().build(), t);
     started(t);
-    conn.sendOutput("last");
+    c.send("last");
     assertThat(c.close()).isTrue();
     assertThat(c.close()).isFalse();
-    assertThat(conn.sendOutput("after")).isFalse();
+    assertThat(c.send("after")).isFalse();
     time.runUntilIdle();
     assertThat(conn.closes).hasSize(1);
     assertThat(t.ended()).isTrue();
@@ -173,7 +185,7 @@ class SseConnectionT1Test {
     assertThat(conn.closes.get(0).reason()).isEqualTo(StreamEnd.Reason.CLOSED);
     c.onTransportFailure(new RuntimeException("late"));
     c.abort();
-    assertThat(conn.closeFuture().toCompletableFuture().join().reason())
+    assertThat(c.closeFuture().toCompletableFuture().join().reason())
         .isEqualTo(StreamEnd.Reason.CLOSED);
     assertThat(conn.closes).hasSize(1);
     time.advanceBy(Duration.ofMinutes(5));
@@ -184,7 +196,7 @@ class SseConnectionT1Test {
   void clientGoneRunsOnCloseOnceAndRefusesSends() {
     MemoryStream t = new MemoryStream();
     ProbeConn conn = new ProbeConn();
-    SseConnection c = open(conn, config().build(), t);
+    SseConnection<Object> c = open(conn, config().build(), t);
     started(t);
     c.onTransportFailure(new java.io.EOFException("gone"));
     c.onTransportFailure(new java.io.EOFException("again"));
@@ -193,7 +205,7 @@ class SseConnectionT1Test {
     assertThat(conn.closes.get(0).reason()).isEqualTo(StreamEnd.Reason.DISCONNECTED);
     assertThat(conn.closes.get(0).detail()).contains("gone");
     assertThat(t.aborted()).isPresent();
-    assertThat(conn.sendOutput("x")).isFalse();
+    assertThat(c.send("x")).isFalse();
     assertThat(c.isOpen()).isFalse();
   }
 
@@ -206,7 +218,7 @@ class SseConnectionT1Test {
               s.send(SseEvent.of("never written"));
               throw new IllegalStateException("boom");
             });
-    open(conn, config().build(), t);
+    SseConnection<Object> c = open(conn, config().build(), t);
     time.runUntilIdle();
     assertThat(conn.closes).hasSize(1);
     assertThat(t.rejectStatus()).isEqualTo(500);
@@ -222,7 +234,7 @@ class SseConnectionT1Test {
             s -> {
               throw Rejection.of(403, "no feed for you");
             });
-    open(conn, config().build(), t);
+    SseConnection<Object> c = open(conn, config().build(), t);
     time.runUntilIdle();
     assertThat(conn.closes).hasSize(1);
     assertThat(t.rejectStatus()).isEqualTo(403);
@@ -232,7 +244,7 @@ class SseConnectionT1Test {
     ProbeConn conn2 =
         new ProbeConn(
             s -> {
-              throw new SseNoContent("feed over");
+              throw Rejection.noContent("feed over");
             });
     open(conn2, config().build(), t2);
     time.runUntilIdle();
@@ -242,22 +254,52 @@ class SseConnectionT1Test {
 
   @Test
   void sendsBeforeStartReturnFalse() {
-    ProbeConn conn = new ProbeConn();
-    assertThat(conn.sendOutput("x")).isFalse();
-    assertThat(conn.isOpen()).isFalse();
-    assertThat(conn.session()).isEmpty();
+    SseConnection<Object> c =
+        new SseConnection<>(new ProbeConn(), config().build(), get("/sse"), null);
+    assertThat(c.send("x")).isFalse();
+    assertThat(c.send(SseEvent.of("x"))).isFalse();
+    assertThat(c.isOpen()).isFalse();
+    assertThat(c.close()).as("nothing to close before open").isFalse();
+    assertThat(c.closeFuture().toCompletableFuture()).isNotDone();
+  }
+
+  @Test
+  void theDriverHandsBothCallbacksTheSameSessionWithItsRequest() {
+    MemoryStream t = new MemoryStream();
+    List<SseSession<Object>> opened = new CopyOnWriteArrayList<>();
+    ProbeConn conn = new ProbeConn(opened::add);
+    Request request = lastEventId("41");
+    SseConfig cfg = config().build();
+    SseConnection<Object> c =
+        new SseConnection<>(conn, cfg, request, SseConnection.lastEventId(request, cfg));
+    c.open(t);
+    started(t);
+    assertThat(opened).containsExactly(c);
+    assertThat(c.request()).isSameAs(request);
+    assertThat(c.lastEventId()).hasValue("41");
+    assertThat(c.id())
+        .isNotBlank()
+        .isNotEqualTo(new SseConnection<>(conn, cfg, request, null).id());
+    List<StreamEnd> seen = new CopyOnWriteArrayList<>();
+    c.whenClosed(seen::add);
+    c.abort();
+    time.runUntilIdle();
+    assertThat(conn.closedSessions).containsExactly(c);
+    assertThat(seen).extracting(StreamEnd::reason).containsExactly(StreamEnd.Reason.ABORTED);
+    c.whenClosed(seen::add); // after the end: at once
+    assertThat(seen).hasSize(2);
   }
 
   @Test
   void slowConsumerIsDroppedWhenTheBudgetIsExceeded() {
     MemoryStream t = new MemoryStream().holdWrites();
     ProbeConn conn = new ProbeConn();
-    open(conn, config().maxQueuedBytes(100).build(), t);
+    SseConnection<Object> c = open(conn, config().maxQueuedBytes(100).build(), t);
     started(t); // the empty header write is in flight and never completes
     String payload = "x".repeat(30);
-    assertThat(conn.send(SseEvent.of(payload))).isTrue(); // 38 bytes
-    assertThat(conn.send(SseEvent.of(payload))).isTrue(); // 76
-    assertThat(conn.send(SseEvent.of(payload))).isFalse(); // 114 > 100
+    assertThat(c.send(SseEvent.of(payload))).isTrue(); // 38 bytes
+    assertThat(c.send(SseEvent.of(payload))).isTrue(); // 76
+    assertThat(c.send(SseEvent.of(payload))).isFalse(); // 114 > 100
     time.runUntilIdle();
     assertThat(conn.closes).hasSize(1);
     assertThat(conn.closes.get(0).reason()).isEqualTo(StreamEnd.Reason.SLOW_CONSUMER);
@@ -269,16 +311,16 @@ class SseConnectionT1Test {
   void dropNewestKeepsTheStreamAndCountsDrops() {
     MemoryStream t = new MemoryStream().holdWrites();
     ProbeConn conn = new ProbeConn();
-    SseConnection c =
+    SseConnection<Object> c =
         open(
             conn,
             config().maxQueuedBytes(100).slowConsumerPolicy(SlowConsumerPolicy.DROP_NEWEST).build(),
             t);
     started(t);
     String payload = "x".repeat(30);
-    conn.send(SseEvent.of(payload + "1"));
-    conn.send(SseEvent.of(payload + "2"));
-    assertThat(conn.send(SseEvent.of(payload + "3"))).isFalse();
+    c.send(SseEvent.of(payload + "1"));
+    c.send(SseEvent.of(payload + "2"));
+    assertThat(c.send(SseEvent.of(payload + "3"))).isFalse();
     assertThat(c.droppedMessages()).isEqualTo(1);
     assertThat(c.queuedBytes()).isLessThanOrEqualTo(100);
     t.completeAllWrites();
@@ -290,16 +332,16 @@ class SseConnectionT1Test {
   void dropOldestKeepsTheNewest() {
     MemoryStream t = new MemoryStream().holdWrites();
     ProbeConn conn = new ProbeConn();
-    SseConnection c =
+    SseConnection<Object> c =
         open(
             conn,
             config().maxQueuedBytes(100).slowConsumerPolicy(SlowConsumerPolicy.DROP_OLDEST).build(),
             t);
     started(t);
     String payload = "x".repeat(30);
-    conn.send(SseEvent.of(payload + "1"));
-    conn.send(SseEvent.of(payload + "2"));
-    assertThat(conn.send(SseEvent.of(payload + "3"))).isTrue();
+    c.send(SseEvent.of(payload + "1"));
+    c.send(SseEvent.of(payload + "2"));
+    assertThat(c.send(SseEvent.of(payload + "3"))).isTrue();
     assertThat(c.droppedMessages()).isEqualTo(1);
     t.completeAllWrites();
     assertThat(t.text()).isEqualTo("data: " + payload + "2\n\ndata: " + payload + "3\n\n");
@@ -327,10 +369,10 @@ class SseConnectionT1Test {
   void writesThatKeepCompletingNeverTimeOut() {
     MemoryStream t = new MemoryStream();
     ProbeConn conn = new ProbeConn();
-    open(conn, config().writeTimeout(Duration.ofSeconds(10)).build(), t);
+    SseConnection<Object> c = open(conn, config().writeTimeout(Duration.ofSeconds(10)).build(), t);
     started(t);
     for (int i = 0; i < 10; i++) {
-      conn.sendOutput(i);
+      c.send(i);
       time.advanceBy(Duration.ofSeconds(5));
     }
     assertThat(conn.closes).isEmpty();
@@ -340,18 +382,19 @@ class SseConnectionT1Test {
   void injectionIsRejectedWithAClearError() {
     MemoryStream t = new MemoryStream();
     ProbeConn conn = new ProbeConn();
-    open(conn, config().build(), t);
+    SseConnection<Object> c = open(conn, config().build(), t);
     started(t);
-    assertThatThrownBy(() -> conn.sendEvent("evil\ndata: x", "x"))
+    assertThatThrownBy(() -> c.sendEvent("evil\ndata: x", "x"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("event name");
-    assertThatThrownBy(() -> conn.sendEventWithId("e", "1\r\n", "x"))
+    assertThatThrownBy(() -> c.sendEventWithId("e", "1\r\n", "x"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("event id");
-    assertThatThrownBy(() -> conn.sendRetry(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> c.sendRetry(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(t.text()).isEmpty();
-    assertThat(conn.sendRetry(3000)).isTrue();
-    assertThat(conn.sendKeepalive()).isTrue();
+    assertThat(c.sendRetry(Duration.ofMillis(3000))).isTrue();
+    assertThat(c.sendComment("keepalive")).isTrue();
     assertThat(t.text()).isEqualTo("retry: 3000\n\n: keepalive\n\n");
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servicekit.streamable.StreamClosedException;
 import io.servicekit.streamable.StreamableConfig;
 import io.servicekit.streamable.StreamableStream;
+import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryStream;
 import io.servicekit.testkit.VirtualScheduler;
 import java.io.IOException;
@@ -19,6 +20,9 @@ import org.junit.jupiter.api.Test;
  * on virtual time: the producer runs on the test thread inside {@code runUntilIdle}.
  */
 class StreamableStreamT1Test {
+  private static final io.servicekit.Request REQUEST =
+      FakeRequest.builder().method("POST").path("/mcp").build();
+
   private final VirtualScheduler time = new VirtualScheduler();
   private final MemoryStream wire = new MemoryStream();
 
@@ -28,21 +32,25 @@ class StreamableStreamT1Test {
 
   @Test
   void theProducerRunsOnlyWhenTheSchedulerRunsIt() {
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     List<String> closes = new ArrayList<>();
     stream.open(
         wire,
         sink -> {
-          sink.onClose(() -> closes.add("closed"));
+          sink.whenClosed(() -> closes.add("closed"));
+          sink.onClose(() -> closes.add("closed (onClose)"));
+          closes.add(sink.request().path() + " " + sink.id().equals(stream.id()));
           sink.send("a", "1", "x");
           sink.comment("note");
         });
+    assertThat(stream.request()).isSameAs(REQUEST);
+    assertThat(stream.id()).isNotBlank();
     assertThat(wire.text()).isEmpty();
     assertThat(stream.isOpen()).isTrue();
     time.runUntilIdle();
     assertThat(wire.text()).isEqualTo("event: a\nid: 1\ndata: x\n\n: note\n\n");
     assertThat(wire.ended()).isTrue();
-    assertThat(closes).containsExactly("closed");
+    assertThat(closes).containsExactly("/mcp true", "closed", "closed (onClose)");
     assertThat(stream.endReason()).hasValue("stream ended");
     assertThatThrownBy(() -> stream.send(null, null, "after"))
         .isInstanceOf(StreamClosedException.class);
@@ -51,7 +59,8 @@ class StreamableStreamT1Test {
   @Test
   void noKeepaliveIsWrittenAfterTheStreamEnds() {
     StreamableStream stream =
-        new StreamableStream(config().keepalivePeriod(Duration.ofSeconds(10)).build(), "test");
+        new StreamableStream(
+            config().keepalivePeriod(Duration.ofSeconds(10)).build(), REQUEST, "test");
     stream.open(wire, sink -> sink.send(null, null, "done"));
     time.advanceBy(Duration.ofSeconds(30)); // the producer ran at 0 s and ended the stream
     assertThat(wire.text()).isEqualTo("data: done\n\n");
@@ -63,7 +72,7 @@ class StreamableStreamT1Test {
   void aWriteThatNeverCompletesTimesOutAndAbortsTheResponse() {
     wire.holdWrites();
     StreamableStream stream =
-        new StreamableStream(config().writeTimeout(Duration.ofSeconds(5)).build(), "test");
+        new StreamableStream(config().writeTimeout(Duration.ofSeconds(5)).build(), REQUEST, "test");
     stream.open(wire, sink -> sink.send(null, null, "stuck"));
     time.runUntilIdle();
     time.advanceBy(Duration.ofMillis(4999));
@@ -76,7 +85,7 @@ class StreamableStreamT1Test {
   @Test
   void aFailingWriteEndsTheStream() {
     wire.failWrites(new IOException("client gone (test)"));
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     stream.open(wire, sink -> sink.send(null, null, "x"));
     time.runUntilIdle();
     assertThat(stream.isOpen()).isFalse();
@@ -85,7 +94,7 @@ class StreamableStreamT1Test {
 
   @Test
   void aProducerExceptionEndsTheStreamAfterFlushing() {
-    StreamableStream stream = new StreamableStream(config().build(), "test");
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
     stream.open(
         wire,
         sink -> {

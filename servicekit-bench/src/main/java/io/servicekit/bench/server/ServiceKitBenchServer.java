@@ -7,8 +7,8 @@ import io.servicekit.JsonConn;
 import io.servicekit.Message;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.sse.BaseSseConn;
 import io.servicekit.sse.SseHub;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseSession;
 
 /**
@@ -23,7 +23,7 @@ import io.servicekit.sse.SseSession;
  *       broadcast to all members (the sender included);
  *   <li>{@code /sse}: Server-Sent Events through {@link io.servicekit.jetty.SseServe} with the
  *       default {@link io.servicekit.sse.SseConfig} (keepalive comment every 30 s, 16 MiB budget,
- *       close on slow consumer); every stream is a {@link BaseSseConn} with {@link Codec#raw()}
+ *       close on slow consumer); every stream is an {@link SseListener} with {@link Codec#raw()}
  *       registered in one {@link SseHub}, and a {@code publish} command on the control channel is
  *       {@code hub.broadcast} of its text (framed once, queued on every stream).
  * </ul>
@@ -67,17 +67,26 @@ public final class ServiceKitBenchServer {
   }
 
   /** An SSE stream that joins the hub when it starts (and leaves it by itself when it ends). */
-  public static final class SseSubscriber extends BaseSseConn<Message> {
+  public static final class SseSubscriber implements SseListener<Message> {
     private final SseHub<Message> hub;
 
     public SseSubscriber(SseHub<Message> hub) {
-      super(Codec.raw(), "SseSubscriber");
       this.hub = hub;
     }
 
     @Override
-    public void onStart(SseSession session) {
-      hub.register(this);
+    public Codec<Message, Message> codec() {
+      return Codec.raw();
+    }
+
+    @Override
+    public String name() {
+      return "SseSubscriber";
+    }
+
+    @Override
+    public void onOpen(SseSession<Message> session) {
+      hub.register(session);
     }
   }
 

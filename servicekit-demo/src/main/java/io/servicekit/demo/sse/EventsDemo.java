@@ -7,10 +7,10 @@ import io.servicekit.demo.DemoCluster;
 import io.servicekit.jetty.Responses;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.SseServe;
-import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseHub;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseSession;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpHeader;
@@ -64,6 +66,7 @@ public final class EventsDemo {
   private final Scheduler scheduler;
   private final ResumableStreams streams;
   private final SseHub<Object> hub = new SseHub<>();
+  private final Set<FeedListener> countingDown = ConcurrentHashMap.newKeySet();
   private final SseConfig config;
   private final AtomicLong seq = new AtomicLong();
   private final DemoCluster cluster; // null on one process
@@ -135,7 +138,8 @@ public final class EventsDemo {
   /** Adds this demo's routes to {@code builder}. */
   public ServiceKitServer.Builder routes(ServiceKitServer.Builder builder) {
     return builder
-        .route("/events", new Ticker(SseServe.handler(request -> new FeedConn(request), config)))
+        .route(
+            "/events", new Ticker(SseServe.handler(request -> new FeedListener(request), config)))
         .route("/events/drop", new DropHandler())
         .route("/events.html", new PageHandler("static/events.html"));
   }
@@ -188,10 +192,8 @@ public final class EventsDemo {
                 }
               });
     }
-    for (var member : hub.members()) {
-      if (member instanceof FeedConn feed) {
-        feed.countDown();
-      }
+    for (FeedListener feed : countingDown) {
+      feed.countDown();
     }
   }
 
@@ -206,11 +208,11 @@ public final class EventsDemo {
   }
 
   /** One client of the feed; ends its stream after {@code closeAfter} ticks if asked to. */
-  private final class FeedConn extends JsonSseConn {
+  private final class FeedListener implements SseListener<Object> {
     private final AtomicInteger remaining;
+    private volatile SseSession<Object> session;
 
-    FeedConn(io.servicekit.Request request) {
-      super("EventsFeed");
+    FeedListener(io.servicekit.Request request) {
       int closeAfter = 0;
       String value = request.queryParam("closeAfter").orElse(null);
       if (value != null) {
@@ -229,13 +231,28 @@ public final class EventsDemo {
     }
 
     @Override
-    public void onStart(SseSession session) {
-      hub.register(this);
+    public JsonCodec codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "EventsFeed";
+    }
+
+    @Override
+    public void onOpen(SseSession<Object> session) {
+      this.session = session;
+      hub.register(session);
+      if (remaining.get() > 0) {
+        countingDown.add(this);
+        session.whenClosed(end -> countingDown.remove(this));
+      }
     }
 
     void countDown() {
       if (remaining.get() > 0 && remaining.decrementAndGet() == 0) {
-        close();
+        session.close();
       }
     }
   }

@@ -4,11 +4,10 @@ import io.servicekit.JsonCodec;
 import io.servicekit.Rejection;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.sse.BaseSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseHub;
-import io.servicekit.sse.SseNoContent;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseSession;
 import io.servicekit.sse.StreamEnd;
 import java.time.Duration;
@@ -24,22 +23,22 @@ public final class SseExamples {
   /** The Go README's basic endpoint. */
   static ServiceKitServer.Builder basic(ServiceKitServer.Builder builder) {
     // [START basic]
-    return builder.sse("/events", request -> new BaseSseConn<Object>(JsonCodec.INSTANCE, "MySse"));
+    return builder.sse("/events", request -> SseListener.json());
     // [END basic]
   }
 
   /** Sends each kind of event. */
-  static void sending(BaseSseConn<Object> conn) {
+  static void sending(SseSession<Object> session) {
     // [START sending]
     // Plain data event (clients see type "message")
-    conn.sendOutput(Map.of("status", "updated"));
+    session.send(Map.of("status", "updated"));
     // Named event (clients use addEventListener("alert", ...))
-    conn.sendEvent("alert", Map.of("level", "warning"));
+    session.sendEvent("alert", Map.of("level", "warning"));
     // Named event with an id (sent back as Last-Event-ID on reconnect)
-    conn.sendEventWithId("update", "42", Map.of("version", 3));
+    session.sendEventWithId("update", "42", Map.of("version", 3));
     // Reconnection hint and a comment, both ignored as events by clients
-    conn.sendRetry(5000);
-    conn.sendComment("still here");
+    session.sendRetry(Duration.ofSeconds(5));
+    session.sendComment("still here");
     // [END sending]
   }
 
@@ -54,22 +53,27 @@ public final class SseExamples {
           request -> {
             String user =
                 request.header("X-User").orElseThrow(() -> Rejection.of(401, "sign in first"));
-            return new BaseSseConn<Object>(JsonCodec.INSTANCE, "Notifications", user) {
+            return new SseListener<Object>() {
               @Override
-              public void onStart(SseSession session) {
-                hub.register(this); // leaves the hub by itself when the stream ends
+              public JsonCodec codec() {
+                return JsonCodec.INSTANCE;
               }
 
               @Override
-              public void onClose(StreamEnd status) {
-                System.out.println(connId() + " left: " + status.reason());
+              public void onOpen(SseSession<Object> session) {
+                hub.register(user, session); // leaves the hub by itself when the stream ends
+              }
+
+              @Override
+              public void onClose(SseSession<Object> session, StreamEnd end) {
+                System.out.println(user + " left: " + end.reason());
               }
             };
           });
     }
 
     void examples() {
-      hub.send("alice", Map.of("text", "hello Alice")); // one connection, by id
+      hub.send("alice", Map.of("text", "hello Alice")); // one stream, by its key
       hub.broadcast(Map.of("text", "hello everyone")); // never blocks on a slow client
       hub.broadcastEvent("alert", Map.of("level", "warning"));
       hub.closeAll("shutdown", Map.of("reason", "restarting")); // a final event, then end
@@ -86,12 +90,12 @@ public final class SseExamples {
         request -> {
           String game = request.pathParam("id").orElseThrow();
           if (game.equals("over")) {
-            throw new SseNoContent("game over"); // 204: EventSource stops reconnecting
+            throw Rejection.noContent("game over"); // 204: EventSource stops reconnecting
           }
           if (request.header("Authorization").isEmpty()) {
             throw Rejection.of(401, "Missing token").header("WWW-Authenticate", "Bearer");
           }
-          return new BaseSseConn<Object>(JsonCodec.INSTANCE, "Game");
+          return SseListener.json();
         });
     // [END refusing]
   }

@@ -9,11 +9,11 @@ import io.servicekit.jetty.StreamableServe;
 import io.servicekit.mcp.McpEndpoint;
 import io.servicekit.mcp.McpJson;
 import io.servicekit.mcp.McpServer;
-import io.servicekit.sse.JsonSseConn;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseHub;
+import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseSession;
 import io.servicekit.streamable.StreamResponse;
 import io.servicekit.streamable.StreamableConfig;
@@ -299,19 +299,27 @@ class ConnectionChurnTest {
   // ------------------------------------------------------------------ the server side
 
   /** Joins the hub and the resumable stream, publishes one event to it. */
-  private static final class FeedConn extends JsonSseConn {
+  private static final class FeedConn implements SseListener<Object> {
     private static final java.util.concurrent.atomic.AtomicInteger made =
         new java.util.concurrent.atomic.AtomicInteger();
     private final int n = made.incrementAndGet();
+    private volatile SseSession<Object> session;
 
-    FeedConn() {
-      super("ChurnFeed");
+    @Override
+    public io.servicekit.JsonCodec codec() {
+      return io.servicekit.JsonCodec.INSTANCE;
     }
 
     @Override
-    public void onStart(SseSession session) {
-      hub.register(this);
-      sendOutput(Map.of("n", 1)); // published to the stream: stored, sent to every live client
+    public String name() {
+      return "ChurnFeed";
+    }
+
+    @Override
+    public void onOpen(SseSession<Object> session) {
+      this.session = session;
+      hub.register(session);
+      session.send(Map.of("n", 1)); // published to the stream: stored, sent to every live client
     }
 
     @Override
@@ -321,7 +329,7 @@ class ConnectionChurnTest {
           + " of "
           + made.get()
           + "["
-          + session().map(Object::toString).orElse("not started")
+          + (session == null ? "not started" : session.toString())
           + "]";
     }
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.jetty.ServiceKitServer;
-import io.servicekit.sse.BaseSseConn;
 import io.servicekit.sse.SseParser.Event;
 import io.servicekit.testkit.DocSnippets;
 import io.servicekit.testkit.TestSseClient;
@@ -42,7 +41,7 @@ class SseExamplesTest {
               .connect();
       alice.awaitOpen(); // the server answered 200 with text/event-stream
       await().until(() -> n.hub.count() == 1);
-      SseExamples.sending((BaseSseConn<Object>) n.hub.get("alice"));
+      SseExamples.sending(n.hub.get("alice"));
       n.examples();
       List<Event> events = alice.awaitEvents(7); // waits with a timeout, never sleeps
       assertThat(events)
