@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Thrown from {@link WsHandler#validate(Request)} to refuse an upgrade. The server answers with
+ * Thrown from {@link WsHandler#accept(Request)} to refuse an upgrade. The server answers with
  * {@link #status()}, the extra {@link #headers()} and a plain-text {@link #body()}; nothing is
  * upgraded and no connection object is started.
  *

@@ -7,27 +7,33 @@ import io.servicekit.spi.Transport;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state machine that drives one {@link WsConn} over a {@link Transport}: ordered callback
+ * The state machine that drives one {@link WsListener} over a {@link Transport}: ordered callback
  * dispatch, heartbeat and timeout, the outgoing queue, and the close handshake. Server bindings
  * create one per upgraded connection and report the transport's events to it; applications see it
- * only as the {@link WsSession} passed to {@code onStart}.
+ * only as the {@link WsSession} passed to every listener callback.
  *
  * <p>States: {@code NEW → OPEN → CLOSING → CLOSED}. Any close frame from the peer, a transport
  * failure, {@link #close}, {@link #abort}, a heartbeat timeout, a slow consumer or a write timeout
  * moves it towards {@code CLOSED}; {@code onClose} runs once when it gets there.
  *
  * @param <I> the connection's decoded message type
+ * @param <O> the connection's outgoing message type
  */
-public final class WsConnection<I> implements WsSession {
+public final class WsConnection<I, O> implements WsSession<O> {
   private static final Logger LOG = LoggerFactory.getLogger(WsConnection.class);
 
   private enum State {
@@ -37,7 +43,12 @@ public final class WsConnection<I> implements WsSession {
     CLOSED
   }
 
-  private final WsConn<I> conn;
+  private final WsListener<I, O> listener;
+  private final String id = Ids.random();
+  private final AtomicLong pingId = new AtomicLong();
+  private final List<Consumer<CloseStatus>> closeListeners =
+      new ArrayList<>(2); // guarded by itself
+  private CloseStatus finalStatus; // guarded by closeListeners; set once onClose has run
   private final WsConfig config;
   private final Request request;
   private final String subprotocol;
@@ -67,15 +78,17 @@ public final class WsConnection<I> implements WsSession {
   private volatile Scheduler.Cancellable closeTimer;
 
   /**
-   * Creates the driver for {@code conn}; call {@link #open(Transport)} once the transport is ready.
+   * Creates the driver for {@code listener}; call {@link #open(Transport)} once the transport is
+   * ready.
    */
-  public WsConnection(WsConn<I> conn, WsConfig config, Request request, String subprotocol) {
-    this.conn = conn;
+  public WsConnection(
+      WsListener<I, O> listener, WsConfig config, Request request, String subprotocol) {
+    this.listener = Objects.requireNonNull(listener, "listener");
     this.config = config;
     this.request = request;
     this.subprotocol = subprotocol;
     this.scheduler = config.scheduler();
-    this.callbacks = scheduler.serial("servicekit-conn-" + conn.connId());
+    this.callbacks = scheduler.serial("servicekit-conn-" + id);
     this.watchdog =
         new WriteWatchdog(
             scheduler,
@@ -100,10 +113,10 @@ public final class WsConnection<I> implements WsSession {
     }
   }
 
-  /** The upgrade completed: starts the heartbeat and runs {@code onStart}, then reads. */
+  /** The upgrade completed: starts the heartbeat and runs {@code onOpen}, then reads. */
   public void open(Transport transport) {
     if (!STATE.compareAndSet(this, State.NEW, State.OPEN)) {
-      throw new IllegalStateException("open() called twice for " + conn.connId());
+      throw new IllegalStateException("open() called twice for " + id);
     }
     this.transport = transport;
     this.queue =
@@ -114,7 +127,7 @@ public final class WsConnection<I> implements WsSession {
             WriteQueue.Listener.of(
                 watchdog,
                 cause -> {
-                  LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+                  LOG.debug("{} {}: write failed", listener.name(), id, cause);
                   // The transport is broken: no close frame can get out, so drop it now.
                   if (localClose == null) {
                     localClose = CloseStatus.of(CloseStatus.GOING_AWAY, "write failed: " + cause);
@@ -122,21 +135,18 @@ public final class WsConnection<I> implements WsSession {
                   abort();
                 }),
             false);
-    if (conn instanceof BaseConn<?, ?> base) {
-      base.attach(this);
-    }
     lastReadNanos = scheduler.nanoTime();
     pingTask = scheduler.schedule(this::pingTick, config.pingPeriod());
     timeoutTask = scheduler.schedule(this::timeoutTick, config.pongPeriod());
     cancelIfFinished(pingTask);
     cancelIfFinished(timeoutTask);
-    LOG.debug("{} {}: open", conn.name(), conn.connId());
+    LOG.debug("{} {}: open", listener.name(), id);
     callbacks.execute(
         () -> {
           try {
-            conn.onStart(this);
+            listener.onOpen(this);
           } catch (Throwable e) {
-            LOG.debug("{} {}: onStart failed", conn.name(), conn.connId(), e);
+            LOG.debug("{} {}: onOpen failed", listener.name(), id, e);
             close(statusFor(e));
           }
           demandIfNotClosed();
@@ -168,7 +178,7 @@ public final class WsConnection<I> implements WsSession {
 
   /** The transport failed; a {@link #onClosed} call follows. */
   public void onTransportError(Throwable cause) {
-    LOG.debug("{} {}: transport error", conn.name(), conn.connId(), cause);
+    LOG.debug("{} {}: transport error", listener.name(), id, cause);
   }
 
   /**
@@ -183,6 +193,11 @@ public final class WsConnection<I> implements WsSession {
   // ---------------------------------------------------------------- WsSession
 
   @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
   public Request request() {
     return request;
   }
@@ -193,7 +208,24 @@ public final class WsConnection<I> implements WsSession {
   }
 
   @Override
-  public boolean send(Message frame) {
+  public Codec<?, O> codec() {
+    return listener.codec();
+  }
+
+  @Override
+  public boolean send(O message) {
+    Codec<I, O> codec = listener.codec();
+    if (message instanceof Message && codec != Codec.raw()) {
+      throw new IllegalArgumentException(
+          "send(O) encodes with the listener's codec; an encoded Message goes to"
+              + " sendMessage(Message): "
+              + message);
+    }
+    return state == State.OPEN && sendMessage(codec.encode(message));
+  }
+
+  @Override
+  public boolean sendMessage(Message frame) {
     WriteQueue<Object> q = queue;
     if (q == null || state != State.OPEN) {
       return false;
@@ -202,7 +234,7 @@ public final class WsConnection<I> implements WsSession {
       case QUEUED -> true;
       case DROPPED, CLOSED -> false;
       case OVERFLOW -> {
-        LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
+        LOG.debug("{} {}: slow consumer", listener.name(), id);
         failWith(
             CloseStatus.of(
                 CloseStatus.POLICY_VIOLATION,
@@ -235,7 +267,7 @@ public final class WsConnection<I> implements WsSession {
       return false;
     }
     localClose = status;
-    LOG.debug("{} {}: closing with {}", conn.name(), conn.connId(), status);
+    LOG.debug("{} {}: closing with {}", listener.name(), id, status);
     queue.offerLast(status); // never dropped nor counted; later offers are refused
     closeTimer = scheduler.schedule(this::abort, config.closeTimeout());
     cancelIfFinished(closeTimer); // the peer's close may have finished us meanwhile
@@ -263,6 +295,28 @@ public final class WsConnection<I> implements WsSession {
     return closeFuture.minimalCompletionStage();
   }
 
+  @Override
+  public void whenClosed(Consumer<CloseStatus> onClosed) {
+    Objects.requireNonNull(onClosed, "onClosed");
+    CloseStatus status;
+    synchronized (closeListeners) {
+      status = finalStatus;
+      if (status == null) {
+        closeListeners.add(onClosed);
+        return;
+      }
+    }
+    runCloseListener(onClosed, status);
+  }
+
+  private void runCloseListener(Consumer<CloseStatus> onClosed, CloseStatus status) {
+    try {
+      onClosed.accept(status);
+    } catch (RuntimeException e) {
+      LOG.warn("{} {}: close listener threw", listener.name(), id, e);
+    }
+  }
+
   /** The configuration this connection runs with. */
   public WsConfig config() {
     return config;
@@ -273,7 +327,7 @@ public final class WsConnection<I> implements WsSession {
   private void deliver(Message frame) {
     if (state == State.OPEN) {
       try {
-        conn.handleMessage(conn.decode(frame));
+        listener.onMessage(this, listener.codec().decode(frame));
       } catch (Throwable e) {
         handleError(e);
       }
@@ -284,15 +338,15 @@ public final class WsConnection<I> implements WsSession {
   private void handleError(Throwable error) {
     ErrorAction action;
     try {
-      action = conn.onError(error);
+      action = listener.onError(this, error);
     } catch (Throwable e) {
-      LOG.warn("{} {}: onError threw", conn.name(), conn.connId(), e);
+      LOG.warn("{} {}: onError threw", listener.name(), id, e);
       action = ErrorAction.CLOSE;
     }
     if (action == ErrorAction.CLOSE) {
       CloseStatus status = statusFor(error);
       if (status.code() == CloseStatus.INTERNAL_ERROR) {
-        LOG.warn("{} {}: closing after error", conn.name(), conn.connId(), error);
+        LOG.warn("{} {}: closing after error", listener.name(), id, error);
       }
       close(status);
     }
@@ -360,14 +414,23 @@ public final class WsConnection<I> implements WsSession {
     if (q != null) {
       q.clear();
     }
-    LOG.debug("{} {}: closed with {}", conn.name(), conn.connId(), status);
+    LOG.debug("{} {}: closed with {}", listener.name(), id, status);
     callbacks.execute(
         () -> {
           try {
-            conn.onClose(status);
+            listener.onClose(this, status);
           } catch (Throwable e) {
-            LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
+            LOG.warn("{} {}: onClose threw", listener.name(), id, e);
           } finally {
+            List<Consumer<CloseStatus>> toRun;
+            synchronized (closeListeners) {
+              finalStatus = status;
+              toRun = List.copyOf(closeListeners);
+              closeListeners.clear();
+            }
+            for (Consumer<CloseStatus> l : toRun) {
+              runCloseListener(l, status);
+            }
             closeFuture.complete(status);
           }
         });
@@ -394,9 +457,9 @@ public final class WsConnection<I> implements WsSession {
       return;
     }
     try {
-      conn.sendPing();
+      listener.onHeartbeat(this, pingId.incrementAndGet());
     } catch (Throwable e) {
-      LOG.warn("{} {}: sendPing threw", conn.name(), conn.connId(), e);
+      LOG.warn("{} {}: onHeartbeat threw", listener.name(), id, e);
     }
     if (state == State.OPEN) {
       pingTask = scheduler.schedule(this::pingTick, config.pingPeriod());
@@ -423,9 +486,9 @@ public final class WsConnection<I> implements WsSession {
           }
           boolean closeIt;
           try {
-            closeIt = conn.onTimeout();
+            closeIt = listener.onTimeout(this);
           } catch (Throwable e) {
-            LOG.warn("{} {}: onTimeout threw", conn.name(), conn.connId(), e);
+            LOG.warn("{} {}: onTimeout threw", listener.name(), id, e);
             closeIt = true;
           }
           if (closeIt) {
@@ -446,7 +509,7 @@ public final class WsConnection<I> implements WsSession {
 
   /** The write in flight made no progress for the write timeout. */
   private void onWriteStuck() {
-    LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+    LOG.debug("{} {}: write timeout", listener.name(), id);
     if (localClose == null) {
       localClose =
           CloseStatus.of(
@@ -458,6 +521,6 @@ public final class WsConnection<I> implements WsSession {
 
   @Override
   public String toString() {
-    return "WsConnection[" + conn.name() + " " + conn.connId() + " " + state + "]";
+    return "WsConnection[" + listener.name() + " " + id + " " + state + "]";
   }
 }
