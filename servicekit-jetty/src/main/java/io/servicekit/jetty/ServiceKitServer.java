@@ -513,8 +513,7 @@ public final class ServiceKitServer implements AutoCloseable {
     }
 
     /** A WebSocket endpoint. */
-    public <I, O> Builder ws(
-        String path, WsHandler<I, O> handler, WsConfig config) {
+    public <I, O> Builder ws(String path, WsHandler<I, O> handler, WsConfig config) {
       return route(path, WsServe.handler(handler, config));
     }
 

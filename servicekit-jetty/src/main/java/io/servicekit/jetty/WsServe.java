@@ -55,8 +55,8 @@ import org.slf4j.LoggerFactory;
  *       bytes): 400;
  *   <li>origin refused by the {@link io.servicekit.OriginPolicy}: 403 {@code {"error":"origin not
  *       allowed"}};
- *   <li>{@link WsHandler#accept} throws {@link Rejection}: its status, headers and body; any
- *       other exception: 500;
+ *   <li>{@link WsHandler#accept} throws {@link Rejection}: its status, headers and body; any other
+ *       exception: 500;
  *   <li>a header Jetty cannot parse during the upgrade (e.g. a {@code Sec-WebSocket-Extensions}
  *       value with an unterminated quote): 400 naming the problem; offered extensions that are
  *       merely unknown are ignored;
