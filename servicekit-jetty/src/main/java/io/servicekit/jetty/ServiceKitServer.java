@@ -296,9 +296,9 @@ public final class ServiceKitServer implements AutoCloseable {
   }
 
   /** The WebSocket connections open now on every {@link WsServe} of this server. */
-  public List<WsSession> webSocketSessions() {
+  public List<WsSession<?>> webSocketSessions() {
     return server.getDescendants(WsServe.class).stream()
-        .<WsSession>flatMap(w -> w.sessions().stream())
+        .<WsSession<?>>flatMap(w -> w.sessions().stream())
         .toList();
   }
 

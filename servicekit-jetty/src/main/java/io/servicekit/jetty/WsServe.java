@@ -117,7 +117,7 @@ public final class WsServe extends Handler.Abstract {
   }
 
   /** The connections of this endpoint that are open now (a snapshot). */
-  public List<WsSession> sessions() {
+  public List<WsSession<?>> sessions() {
     return List.copyOf(open.keySet());
   }
 

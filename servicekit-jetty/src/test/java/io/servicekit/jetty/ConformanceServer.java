@@ -102,8 +102,18 @@ final class ConformanceServer implements AutoCloseable {
     }
 
     private final CloseLog log = new CloseLog();
+    private volatile WsSession<Message> session; // set by onOpen
 
-    EchoConn() {}
+    @Override
+    public boolean isOpen() {
+      WsSession<Message> s = session;
+      return s != null && s.isOpen();
+    }
+
+    @Override
+    public void onOpen(WsSession<Message> session) {
+      this.session = session;
+    }
 
     @Override
     public void onMessage(WsSession<Message> session, Message message) {
@@ -134,8 +144,18 @@ final class ConformanceServer implements AutoCloseable {
     }
 
     private final CloseLog log = new CloseLog();
+    private volatile WsSession<Object> session; // set by onOpen
 
-    JsonEcho() {}
+    @Override
+    public boolean isOpen() {
+      WsSession<Object> s = session;
+      return s != null && s.isOpen();
+    }
+
+    @Override
+    public void onOpen(WsSession<Object> session) {
+      this.session = session;
+    }
 
     @Override
     public void onMessage(WsSession<Object> session, Object message) {
@@ -166,11 +186,17 @@ final class ConformanceServer implements AutoCloseable {
     }
 
     private final CloseLog log = new CloseLog();
+    private volatile WsSession<Message> session; // set by onOpen
 
-    FeedConn() {}
+    @Override
+    public boolean isOpen() {
+      WsSession<Message> s = session;
+      return s != null && s.isOpen();
+    }
 
     @Override
     public void onOpen(WsSession<Message> session) {
+      this.session = session;
       feed.register(session);
     }
 

@@ -36,6 +36,9 @@ class HubIntegrationTest {
       return "Member";
     }
 
+    @Override
+    public void onMessage(WsSession<Object> session, Object message) {}
+
     final CompletableFuture<CloseStatus> closed = new CompletableFuture<>();
 
     Member() {

@@ -39,6 +39,9 @@ class ServerRoutingTest {
     }
 
     @Override
+    public void onMessage(WsSession<Object> session, Object message) {}
+
+    @Override
     public void onOpen(WsSession<Object> session) {
       var r = session.request();
       session.send(
