@@ -1,8 +1,11 @@
 package io.servicekit.examples;
 
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,23 +45,31 @@ public final class EchoExample {
   private EchoExample() {}
 
   /** Echoes every JSON message back to its sender. */
-  public static final class EchoConn extends JsonConn {
-    /** A connection named {@code EchoConn}. */
-    public EchoConn() {
-      super("EchoConn");
+  public static final class EchoConn implements WsListener<Object, Object> {
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
     }
 
     @Override
-    public void handleMessage(Object message) {
+    public String name() {
+      return "EchoConn";
+    }
+
+    /** A connection named {@code EchoConn}. */
+    public EchoConn() {}
+
+    @Override
+    public void onMessage(WsSession<Object> session, Object message) {
       LOG.debug("{} received a message", this);
-      if (!sendOutput(message)) {
+      if (!session.send(message)) {
         LOG.debug("{}: echo not queued, the connection is closing", this);
       }
     }
   }
 
   /** Accepts every request: add authentication here in production (see {@link AuthExample}). */
-  public static WsHandler<Object, EchoConn> handler() {
+  public static WsHandler<Object, Object> handler() {
     return request -> new EchoConn();
   }
 

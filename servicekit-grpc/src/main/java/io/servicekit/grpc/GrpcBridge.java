@@ -13,6 +13,8 @@ import io.servicekit.ErrorAction;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.WsListener;
 import io.servicekit.WsSession;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -78,6 +80,7 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
   private final Condition readyChanged = readyLock.newCondition();
 
   private final String name;
+  private final CompletableFuture<CloseStatus> closed = new CompletableFuture<>();
   private volatile WsSession<Envelope> session; // set by onOpen, before anything else runs
   private volatile Context.CancellableContext context;
   private volatile ClientCallStreamObserver<Req> call; // set by gRPC before the call starts
@@ -112,6 +115,11 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
   /** The connection, once it is open (null before). */
   public WsSession<Envelope> session() {
     return session;
+  }
+
+  /** Completes with the final status once {@code onClose} has run. */
+  public CompletionStage<CloseStatus> closeFuture() {
+    return closed.minimalCompletionStage();
   }
 
   /** Which kind of call this connection bridges. */
@@ -281,6 +289,7 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
     }
     metrics.end();
     LOG.debug("{} {} closed: {}", name(), session.id(), metrics);
+    closed.complete(status);
   }
 
   /** The Go library's grpcws heartbeat {@code {"type":"ping","pingId":n}} (ids from 1). */
