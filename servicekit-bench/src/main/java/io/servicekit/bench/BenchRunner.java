@@ -351,7 +351,7 @@ public final class BenchRunner {
       ServerProcess node = servers.start(NODE, "echo");
       List<EchoTarget> targets = new ArrayList<>();
       targets.add(echoTarget(client, sk, "/echo", SERVICEKIT + " WsListener + Codec.raw()"));
-      targets.add(echoTarget(client, sk, "/json", SERVICEKIT + " JsonConn (JsonCodec)"));
+      targets.add(echoTarget(client, sk, "/json", SERVICEKIT + " WsListener.json (JsonCodec)"));
       targets.add(echoTarget(client, jetty, "/echo", JETTY));
       targets.add(echoTarget(client, node, "/echo", NODE));
       for (EchoTarget t : targets) {

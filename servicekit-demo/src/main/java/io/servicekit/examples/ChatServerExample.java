@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Registration is tied to the lifecycle: {@link Hub#register} in {@code onStart}, and the hub
  *       drops the member by itself when it closes, whatever ends it; {@code onClose} only announces
  *       the leave.
- *   <li>The user id is the connection's random {@link JsonConn#connId()}, not {@code
+ *   <li>The user id is the connection's random {@link io.servicekit.WsSession#id()}, not {@code
  *       "user_"+RemoteAddr}: Go's id broadcasts every user's IP address and port to all others, and
  *       behind a proxy all users share the proxy's address.
  *   <li>The username comes from the handshake ({@code ?username=}, validated, 400 otherwise); the

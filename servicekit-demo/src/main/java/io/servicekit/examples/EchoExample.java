@@ -23,11 +23,12 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>The Go {@code EchoHandler} struct becomes a {@link WsHandler} lambda, and {@code EchoConn}
- *       gets its codec and name from {@link JsonConn}'s constructor instead of struct literals.
- *   <li>Go ignores the result of {@code Writer.Send}. {@link JsonConn#sendOutput} returns whether
- *       the echo was queued; {@code false} means the connection is closing or its slow-consumer
- *       policy refused the message (the default policy then closes it with 1008), so the echo logs
- *       it instead of pretending it was sent.
+ *       gets its codec and name from the listener's {@code codec()} and {@code name()} instead of
+ *       struct literals.
+ *   <li>Go ignores the result of {@code Writer.Send}. {@link io.servicekit.WsSession#send} returns
+ *       whether the echo was queued; {@code false} means the connection is closing or its
+ *       slow-consumer policy refused the message (the default policy then closes it with 1008), so
+ *       the echo logs it instead of pretending it was sent.
  *   <li>Go logs every message at info level ({@code log.Printf("Received: %v", msg)}), which copies
  *       client data into the logs; here a debug line without the payload.
  *   <li>Invalid JSON closes the connection with 1007 and a reason. In Go the decode error stops the

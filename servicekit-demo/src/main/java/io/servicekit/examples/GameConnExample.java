@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p>What differs from the Go sample, and why:
  *
  * <ul>
- *   <li>The connection is a {@code BaseConn<GameInput, GameMessage>} with a {@link TypedJsonCodec}
- *       instead of a {@code JSONConn} whose handler re-parses {@code map[string]any}: the codec
- *       binds the JSON to records, so there are no type assertions ({@code msgMap["type"].(string)}
- *       panics in Go when {@code type} is missing or not a string).
+ *   <li>The connection is a {@code WsListener<GameInput, GameMessage>} with a {@link
+ *       TypedJsonCodec} instead of a {@code JSONConn} whose handler re-parses {@code
+ *       map[string]any}: the codec binds the JSON to records, so there are no type assertions
+ *       ({@code msgMap["type"].(string)} panics in Go when {@code type} is missing or not a
+ *       string).
  *   <li>A missing or unknown {@code type} is answered with the error envelope and the connection
  *       stays open; Go panics or only logs. Invalid JSON closes with 1007 (the default {@code
  *       onError}).

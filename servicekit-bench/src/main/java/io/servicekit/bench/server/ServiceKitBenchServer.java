@@ -17,8 +17,10 @@ import io.servicekit.sse.SseSession;
  * consumer).
  *
  * <ul>
- *   <li>{@code /echo}: a {@link io.servicekit.WsListener} with {@link Codec#raw()} sending every frame back;
- *   <li>{@code /json}: a {@link JsonConn} that decodes each message to a map and encodes it back;
+ *   <li>{@code /echo}: a {@link io.servicekit.WsListener} with {@link Codec#raw()} sending every
+ *       frame back;
+ *   <li>{@code /json}: a JSON {@link io.servicekit.WsListener} that decodes each message to a map
+ *       and encodes it back;
  *   <li>{@code /broadcast}: every connection registers in one {@link Hub}; each message received is
  *       broadcast to all members (the sender included);
  *   <li>{@code /sse}: Server-Sent Events through {@link io.servicekit.jetty.SseServe} with the
