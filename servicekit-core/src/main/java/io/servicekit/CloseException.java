@@ -2,8 +2,8 @@ package io.servicekit;
 
 /**
  * Thrown from a connection callback to close the connection with a chosen {@link CloseStatus}. Any
- * other exception from {@code handleMessage} closes with {@link CloseStatus#INTERNAL_ERROR} when
- * {@code onError} decides to close.
+ * other exception from {@code onMessage} closes with {@link CloseStatus#INTERNAL_ERROR} when {@code
+ * onError} decides to close.
  */
 public class CloseException extends ServiceKitException {
   private final CloseStatus status;

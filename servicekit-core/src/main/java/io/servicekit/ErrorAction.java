@@ -1,6 +1,6 @@
 package io.servicekit;
 
-/** What {@link BiDirStreamConn#onError(Throwable)} wants done after an error. */
+/** What {@link WsListener#onError} wants done after an error. */
 public enum ErrorAction {
   /** Close the connection with a close code fitting the error (1003, 1007, 1011, ...). */
   CLOSE,

@@ -34,8 +34,8 @@ import java.util.function.Predicate;
  */
 public final class Hub<O> {
   private final int maxConnections;
-  private final ConcurrentHashMap<String, BaseConn<?, O>> members = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Set<BaseConn<?, O>>> rooms = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, WsSession<O>> members = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<WsSession<O>>> rooms = new ConcurrentHashMap<>();
   private final AtomicInteger count = new AtomicInteger();
   private final LongAdder delivered = new LongAdder();
   private final LongAdder refused = new LongAdder();
@@ -55,59 +55,59 @@ public final class Hub<O> {
   }
 
   /**
-   * Adds a started connection (call it from {@code onStart}). Returns {@code false} if the hub is
+   * Adds an open connection (call it from {@code onOpen}). Returns {@code false} if the hub is
    * full, the connection is not open, or one with the same id is already registered.
    */
-  public boolean register(BaseConn<?, O> conn) {
-    Objects.requireNonNull(conn, "conn");
-    if (!conn.isOpen()) {
+  public boolean register(WsSession<O> session) {
+    Objects.requireNonNull(session, "session");
+    if (!session.isOpen()) {
       return false;
     }
     if (count.incrementAndGet() > maxConnections) {
       count.decrementAndGet();
       return false;
     }
-    if (members.putIfAbsent(conn.connId(), conn) != null) {
+    if (members.putIfAbsent(session.id(), session) != null) {
       count.decrementAndGet();
       return false;
     }
-    conn.whenClosed(status -> unregister(conn));
+    session.whenClosed(status -> unregister(session));
     return true;
   }
 
-  /** Removes {@code conn} from the hub and its rooms; {@code false} if it was not a member. */
-  public boolean unregister(BaseConn<?, O> conn) {
-    if (!members.remove(conn.connId(), conn)) {
+  /** Removes {@code session} from the hub and its rooms; {@code false} if it was not a member. */
+  public boolean unregister(WsSession<O> session) {
+    if (!members.remove(session.id(), session)) {
       return false;
     }
     count.decrementAndGet();
     for (String room : rooms.keySet()) {
-      leave(conn, room);
+      leave(session, room);
     }
     return true;
   }
 
   /** Adds a registered member to {@code room}; {@code false} if it is not a member. */
-  public boolean join(BaseConn<?, O> conn, String room) {
+  public boolean join(WsSession<O> session, String room) {
     Objects.requireNonNull(room, "room");
-    if (members.get(conn.connId()) != conn) {
+    if (members.get(session.id()) != session) {
       return false;
     }
-    rooms.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(conn);
-    if (members.get(conn.connId()) != conn) {
-      leave(conn, room); // unregistered meanwhile
+    rooms.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(session);
+    if (members.get(session.id()) != session) {
+      leave(session, room); // unregistered meanwhile
       return false;
     }
     return true;
   }
 
-  /** Removes {@code conn} from {@code room}; an emptied room disappears. */
-  public boolean leave(BaseConn<?, O> conn, String room) {
+  /** Removes {@code session} from {@code room}; an emptied room disappears. */
+  public boolean leave(WsSession<O> session, String room) {
     boolean[] removed = new boolean[1];
     rooms.computeIfPresent(
         room,
         (r, set) -> {
-          removed[0] = set.remove(conn);
+          removed[0] = set.remove(session);
           return set.isEmpty() ? null : set;
         });
     return removed[0];
@@ -250,13 +250,13 @@ public final class Hub<O> {
       bytes = r.serialize("room." + room, r.envelope(HubRelay.ROOM, room, excludeConnId, message));
       r.checkAvailable();
     }
-    Set<BaseConn<?, O>> set = rooms.get(room);
+    Set<WsSession<O>> set = rooms.get(room);
     int n = set == null ? 0 : deliver(set, message, excludeConnId, null);
     return new Sent(n, r == null ? LOCAL : r.publish("room." + room, bytes));
   }
 
   /** Sends to the members for which {@code filter} is true. */
-  public int broadcastIf(Predicate<? super BaseConn<?, O>> filter, O message) {
+  public int broadcastIf(Predicate<? super WsSession<O>> filter, O message) {
     return deliver(members.values(), message, null, filter);
   }
 
@@ -266,9 +266,9 @@ public final class Hub<O> {
    * and {@code true} means it was handed to the broker.
    */
   public boolean send(String connId, O message) {
-    BaseConn<?, O> conn = members.get(connId);
-    if (conn != null) {
-      return deliver(List.of(conn), message, null, null) == 1;
+    WsSession<O> session = members.get(connId);
+    if (session != null) {
+      return deliver(List.of(session), message, null, null) == 1;
     }
     HubRelay<O> r = relay;
     if (r == null) {
@@ -282,23 +282,23 @@ public final class Hub<O> {
 
   /** Delivers a frame from another node to the local members of a room, one member, or all. */
   void deliverRemote(String room, String connId, String excludeConnId, Message frame) {
-    Collection<BaseConn<?, O>> targets;
+    Collection<WsSession<O>> targets;
     if (connId != null) {
-      BaseConn<?, O> conn = members.get(connId);
-      targets = conn == null ? List.of() : List.of(conn);
+      WsSession<O> session = members.get(connId);
+      targets = session == null ? List.of() : List.of(session);
     } else if (room != null) {
-      Set<BaseConn<?, O>> set = rooms.get(room);
+      Set<WsSession<O>> set = rooms.get(room);
       targets = set == null ? List.of() : set;
     } else {
       targets = members.values();
     }
     int ok = 0;
     int failed = 0;
-    for (BaseConn<?, O> conn : targets) {
-      if (conn.connId().equals(excludeConnId)) {
+    for (WsSession<O> session : targets) {
+      if (session.id().equals(excludeConnId)) {
         continue;
       }
-      if (conn.sendFrame(frame)) {
+      if (session.sendMessage(frame)) {
         ok++;
       } else {
         failed++;
@@ -310,24 +310,24 @@ public final class Hub<O> {
 
   /** Closes every member with {@code status} (e.g. 1001 on shutdown). */
   public void closeAll(CloseStatus status) {
-    for (BaseConn<?, O> conn : members.values()) {
-      conn.session().ifPresent(s -> s.close(status));
+    for (WsSession<O> session : members.values()) {
+      session.close(status);
     }
   }
 
   /** The member with id {@code connId}, or null. */
-  public BaseConn<?, O> get(String connId) {
+  public WsSession<O> get(String connId) {
     return members.get(connId);
   }
 
   /** The members now registered (a snapshot). */
-  public List<BaseConn<?, O>> members() {
+  public List<WsSession<O>> members() {
     return new ArrayList<>(members.values());
   }
 
   /** The members of {@code room} (a snapshot). */
-  public List<BaseConn<?, O>> members(String room) {
-    Set<BaseConn<?, O>> set = rooms.get(room);
+  public List<WsSession<O>> members(String room) {
+    Set<WsSession<O>> set = rooms.get(room);
     return set == null ? List.of() : new ArrayList<>(set);
   }
 
@@ -347,22 +347,22 @@ public final class Hub<O> {
   }
 
   private int deliver(
-      Collection<BaseConn<?, O>> targets,
+      Collection<WsSession<O>> targets,
       O message,
       String excludeConnId,
-      Predicate<? super BaseConn<?, O>> filter) {
+      Predicate<? super WsSession<O>> filter) {
     // Encode once per codec; nearly always one codec serves every member.
     Codec<?, O> lastCodec = null;
     Message lastFrame = null;
     Map<Codec<?, O>, Message> others = null;
     int ok = 0;
     int failed = 0;
-    for (BaseConn<?, O> conn : targets) {
-      if ((excludeConnId != null && conn.connId().equals(excludeConnId))
-          || (filter != null && !filter.test(conn))) {
+    for (WsSession<O> session : targets) {
+      if ((excludeConnId != null && session.id().equals(excludeConnId))
+          || (filter != null && !filter.test(session))) {
         continue;
       }
-      Codec<?, O> codec = conn.codec();
+      Codec<?, O> codec = session.codec();
       Message frame;
       if (codec == lastCodec) {
         frame = lastFrame;
@@ -380,7 +380,7 @@ public final class Hub<O> {
         lastCodec = codec;
         lastFrame = frame;
       }
-      if (conn.sendFrame(frame)) {
+      if (session.sendMessage(frame)) {
         ok++;
       } else {
         failed++;

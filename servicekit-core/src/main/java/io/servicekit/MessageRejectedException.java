@@ -1,8 +1,8 @@
 package io.servicekit;
 
 /**
- * Thrown from {@code handleMessage} to refuse one message without ending the connection: {@link
- * BaseConn#onError} answers the client with the error envelope {@code
+ * Thrown from {@code onMessage} to refuse one message without ending the connection: the default
+ * {@link WsListener#onError} answers the client with the error envelope {@code
  * {"error":"<message>","type":"error"}} and keeps reading. Use it for requests a client can correct
  * (an unknown type, a missing field, a forbidden action); throw a {@link CloseException} when the
  * connection should end instead.

@@ -4,10 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Thrown to refuse a request before anything is started: from a {@link WsHandler} (an upgrade), an
- * {@link io.servicekit.sse.SseHandler} or an {@link io.servicekit.sse.SseListener#onOpen} (an SSE
- * stream), a Streamable HTTP handler. The server answers with {@link #status()}, the extra {@link
- * #headers()} and a plain-text {@link #body()}.
+ * Thrown to refuse a request before anything is started: from a {@link WsHandler#accept(Request)}
+ * (an upgrade), an {@link io.servicekit.sse.SseHandler} or an {@link
+ * io.servicekit.sse.SseListener#onOpen} (an SSE stream), a Streamable HTTP handler. The server
+ * answers with {@link #status()}, the extra {@link #headers()} and a plain-text {@link #body()}.
  *
  * <pre>{@code
  * if (token == null) throw Rejection.of(401, "Missing authentication token");

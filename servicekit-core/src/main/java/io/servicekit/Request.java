@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * A read-only view of the HTTP request that asks for an upgrade, as seen by {@link
- * WsHandler#validate(Request)} and later by the connection ({@link WsSession#request()}). Header
+ * WsHandler#accept(Request)} and later by the connection ({@link WsSession#request()}). Header
  * names are case-insensitive.
  */
 public interface Request {

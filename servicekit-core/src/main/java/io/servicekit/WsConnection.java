@@ -1,20 +1,26 @@
 package io.servicekit;
 
+import io.servicekit.internal.Ids;
 import io.servicekit.internal.SerialExecutor;
 import io.servicekit.internal.lifecycle.Lifecycle;
 import io.servicekit.spi.Transport;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state machine that drives one {@link WsConn} over a {@link Transport}: ordered callback
+ * The state machine that drives one {@link WsListener} over a {@link Transport}: ordered callback
  * dispatch, heartbeat and timeout, the outgoing queue, and the close handshake. Server bindings
  * create one per upgraded connection and report the transport's events to it; applications see it
- * only as the {@link WsSession} passed to {@code onStart}.
+ * only as the {@link WsSession} passed to every listener callback.
  *
  * <p>States: {@code NEW → OPEN → CLOSING → CLOSED}. Any close frame from the peer, a transport
  * failure, {@link #close}, {@link #abort}, a heartbeat timeout, a slow consumer or a write timeout
@@ -22,10 +28,15 @@ import org.slf4j.LoggerFactory;
  *
  * @param <I> the connection's decoded message type
  */
-public final class WsConnection<I> implements WsSession {
+public final class WsConnection<I, O> implements WsSession<O> {
   private static final Logger LOG = LoggerFactory.getLogger(WsConnection.class);
 
-  private final WsConn<I> conn;
+  private final WsListener<I, O> listener;
+  private final String id = Ids.random();
+  private final AtomicLong pingId = new AtomicLong();
+  private final List<Consumer<CloseStatus>> closeListeners =
+      new ArrayList<>(2); // guarded by itself
+  private CloseStatus finalStatus; // guarded by closeListeners; set once onClose has run
   private final WsConfig config;
   private final Request request;
   private final String subprotocol;
@@ -41,19 +52,21 @@ public final class WsConnection<I> implements WsSession {
   private volatile long lastReadNanos;
 
   /**
-   * Creates the driver for {@code conn}; call {@link #open(Transport)} once the transport is ready.
+   * Creates the driver for {@code listener}; call {@link #open(Transport)} once the transport is
+   * ready.
    */
-  public WsConnection(WsConn<I> conn, WsConfig config, Request request, String subprotocol) {
-    this.conn = conn;
+  public WsConnection(
+      WsListener<I, O> listener, WsConfig config, Request request, String subprotocol) {
+    this.listener = Objects.requireNonNull(listener, "listener");
     this.config = config;
     this.request = request;
     this.subprotocol = subprotocol;
     this.scheduler = config.scheduler();
     this.life =
         new Lifecycle<>(
-            conn.connId(),
+            id,
             scheduler,
-            "servicekit-conn-" + conn.connId(),
+            "servicekit-conn-" + id,
             config.maxQueuedBytes(),
             false,
             config.writeTimeout(),
@@ -80,14 +93,14 @@ public final class WsConnection<I> implements WsSession {
 
     @Override
     public void writeFailed(Throwable cause) {
-      LOG.debug("{} {}: write failed", conn.name(), conn.connId(), cause);
+      LOG.debug("{} {}: write failed", listener.name(), id, cause);
       // The transport is broken: no close frame can get out, so drop it now.
       abortWith(CloseStatus.of(CloseStatus.GOING_AWAY, "write failed: " + cause));
     }
 
     @Override
     public void writeStuck() {
-      LOG.debug("{} {}: write timeout", conn.name(), conn.connId());
+      LOG.debug("{} {}: write timeout", listener.name(), id);
       // A stuck write means a close frame could not get out either.
       abortWith(
           CloseStatus.of(
@@ -97,7 +110,7 @@ public final class WsConnection<I> implements WsSession {
 
     @Override
     public void slowConsumer() {
-      LOG.debug("{} {}: slow consumer", conn.name(), conn.connId());
+      LOG.debug("{} {}: slow consumer", listener.name(), id);
       failWith(
           CloseStatus.of(
               CloseStatus.POLICY_VIOLATION,
@@ -106,7 +119,7 @@ public final class WsConnection<I> implements WsSession {
 
     @Override
     public void ended(CloseStatus status, boolean failed) {
-      LOG.debug("{} {}: closed with {}", conn.name(), conn.connId(), status);
+      LOG.debug("{} {}: closed with {}", listener.name(), id, status);
     }
 
     @Override
@@ -117,17 +130,14 @@ public final class WsConnection<I> implements WsSession {
 
   // ---------------------------------------------------------------- events from the binding
 
-  /** The upgrade completed: starts the heartbeat and runs {@code onStart}, then reads. */
+  /** The upgrade completed: starts the heartbeat and runs {@code onOpen}, then reads. */
   public void open(Transport transport) {
     life.open();
     this.transport = transport;
-    if (conn instanceof BaseConn<?, ?> base) {
-      base.attach(this);
-    }
     lastReadNanos = scheduler.nanoTime();
     pingTimer.repeat(this::sendHeartbeat, config.pingPeriod());
     timeoutTimer.schedule(this::timeoutTick, config.pongPeriod());
-    LOG.debug("{} {}: open", conn.name(), conn.connId());
+    LOG.debug("{} {}: open", listener.name(), id);
     callbacks.execute(this::deliverOpen);
   }
 
@@ -156,7 +166,7 @@ public final class WsConnection<I> implements WsSession {
 
   /** The transport failed; a {@link #onClosed} call follows. */
   public void onTransportError(Throwable cause) {
-    LOG.debug("{} {}: transport error", conn.name(), conn.connId(), cause);
+    LOG.debug("{} {}: transport error", listener.name(), id, cause);
   }
 
   /**
@@ -180,7 +190,29 @@ public final class WsConnection<I> implements WsSession {
   }
 
   @Override
-  public boolean send(Message frame) {
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public Codec<?, O> codec() {
+    return listener.codec();
+  }
+
+  @Override
+  public boolean send(O message) {
+    Codec<I, O> codec = listener.codec();
+    if (message instanceof Message && codec != Codec.raw()) {
+      throw new IllegalArgumentException(
+          "send(O) encodes with the listener's codec; an encoded Message goes to"
+              + " sendMessage(Message): "
+              + message);
+    }
+    return life.isOpen() && sendMessage(codec.encode(message));
+  }
+
+  @Override
+  public boolean sendMessage(Message frame) {
     return life.send(frame, frame.size(), config.slowConsumerPolicy());
   }
 
@@ -204,7 +236,7 @@ public final class WsConnection<I> implements WsSession {
     if (!life.close(status)) {
       return false;
     }
-    LOG.debug("{} {}: closing with {}", conn.name(), conn.connId(), status);
+    LOG.debug("{} {}: closing with {}", listener.name(), id, status);
     life.queue().offerLast(status); // never dropped nor counted; later offers are refused
     closeTimer.schedule(this::abort, config.closeTimeout());
     return true;
@@ -220,6 +252,28 @@ public final class WsConnection<I> implements WsSession {
     return life.closeFuture();
   }
 
+  @Override
+  public void whenClosed(Consumer<CloseStatus> onClosed) {
+    Objects.requireNonNull(onClosed, "onClosed");
+    CloseStatus status;
+    synchronized (closeListeners) {
+      status = finalStatus;
+      if (status == null) {
+        closeListeners.add(onClosed);
+        return;
+      }
+    }
+    runCloseListener(onClosed, status);
+  }
+
+  private void runCloseListener(Consumer<CloseStatus> onClosed, CloseStatus status) {
+    try {
+      onClosed.accept(status);
+    } catch (RuntimeException e) {
+      LOG.warn("{} {}: close listener threw", listener.name(), id, e);
+    }
+  }
+
   /** The configuration this connection runs with. */
   public WsConfig config() {
     return config;
@@ -229,9 +283,9 @@ public final class WsConnection<I> implements WsSession {
 
   private void deliverOpen() {
     try {
-      conn.onStart(this);
+      listener.onOpen(this);
     } catch (Throwable e) {
-      LOG.debug("{} {}: onStart failed", conn.name(), conn.connId(), e);
+      LOG.debug("{} {}: onOpen failed", listener.name(), id, e);
       close(statusFor(e));
     }
     demandIfNotClosed();
@@ -240,7 +294,7 @@ public final class WsConnection<I> implements WsSession {
   private void deliverMessage(Message frame) {
     if (life.isOpen()) {
       try {
-        conn.handleMessage(conn.decode(frame));
+        listener.onMessage(this, listener.codec().decode(frame));
       } catch (Throwable e) {
         deliverError(e);
       }
@@ -251,15 +305,15 @@ public final class WsConnection<I> implements WsSession {
   private void deliverError(Throwable error) {
     ErrorAction action;
     try {
-      action = conn.onError(error);
+      action = listener.onError(this, error);
     } catch (Throwable e) {
-      LOG.warn("{} {}: onError threw", conn.name(), conn.connId(), e);
+      LOG.warn("{} {}: onError threw", listener.name(), id, e);
       action = ErrorAction.CLOSE;
     }
     if (action == ErrorAction.CLOSE) {
       CloseStatus status = statusFor(error);
       if (status.code() == CloseStatus.INTERNAL_ERROR) {
-        LOG.warn("{} {}: closing after error", conn.name(), conn.connId(), error);
+        LOG.warn("{} {}: closing after error", listener.name(), id, error);
       }
       close(status);
     }
@@ -268,26 +322,36 @@ public final class WsConnection<I> implements WsSession {
   /** Whether the application wants the silent connection closed. */
   private boolean deliverTimeout() {
     try {
-      return conn.onTimeout();
+      return listener.onTimeout(this);
     } catch (Throwable e) {
-      LOG.warn("{} {}: onTimeout threw", conn.name(), conn.connId(), e);
+      LOG.warn("{} {}: onTimeout threw", listener.name(), id, e);
       return true;
     }
   }
 
   private void deliverClose(CloseStatus status) {
     try {
-      conn.onClose(status);
+      listener.onClose(this, status);
     } catch (Throwable e) {
-      LOG.warn("{} {}: onClose threw", conn.name(), conn.connId(), e);
+      LOG.warn("{} {}: onClose threw", listener.name(), id, e);
+    } finally {
+      List<Consumer<CloseStatus>> toRun;
+      synchronized (closeListeners) {
+        finalStatus = status;
+        toRun = List.copyOf(closeListeners);
+        closeListeners.clear();
+      }
+      for (Consumer<CloseStatus> l : toRun) {
+        runCloseListener(l, status);
+      }
     }
   }
 
   private void sendHeartbeat() {
     try {
-      conn.sendPing();
+      listener.onHeartbeat(this, pingId.incrementAndGet());
     } catch (Throwable e) {
-      LOG.warn("{} {}: sendPing threw", conn.name(), conn.connId(), e);
+      LOG.warn("{} {}: onHeartbeat threw", listener.name(), id, e);
     }
   }
 
@@ -373,6 +437,6 @@ public final class WsConnection<I> implements WsSession {
 
   @Override
   public String toString() {
-    return "WsConnection[" + conn.name() + " " + conn.connId() + " " + life.state() + "]";
+    return "WsConnection[" + listener.name() + " " + id + " " + life.state() + "]";
   }
 }

@@ -18,20 +18,23 @@ class HubClusterTest {
   private static final WsConfig CONFIG =
       WsConfig.builder().pingPeriod(Duration.ofHours(1)).pongPeriod(Duration.ofHours(1)).build();
 
-  private record Member(BaseConn<Object, Object> conn, MemoryWs transport) {
+  private record Member(WsSession<Object> conn, MemoryWs transport) {
     List<String> received() {
       return transport.sentTexts();
     }
   }
 
   private static Member member(Hub<Object> hub) {
-    JsonConn conn = new JsonConn("M");
-    WsConnection<Object> c =
-        new WsConnection<>(conn, CONFIG, FakeRequest.builder().host("h").build(), null);
+    WsConnection<Object, Object> c =
+        new WsConnection<>(
+            WsListener.json("M", (session, message) -> {}),
+            CONFIG,
+            FakeRequest.builder().host("h").build(),
+            null);
     MemoryWs t = new MemoryWs(c);
     c.open(t);
-    assertThat(hub.register(conn)).isTrue();
-    return new Member(conn, t);
+    assertThat(hub.register(c)).isTrue();
+    return new Member(c, t);
   }
 
   @Test
@@ -49,10 +52,10 @@ class HubClusterTest {
     node2.join(b.conn(), "red");
 
     assertThat(node1.broadcast("all")).isEqualTo(1); // local count
-    assertThat(node2.broadcastToRoom("red", "red!", b.conn().connId())).isZero();
-    assertThat(node1.send(c.conn().connId(), "to c")).isTrue(); // routed through the broker
-    assertThat(node2.send(a.conn().connId(), "to a")).isTrue();
-    node1.broadcast("not a", a.conn().connId());
+    assertThat(node2.broadcastToRoom("red", "red!", b.conn().id())).isZero();
+    assertThat(node1.send(c.conn().id(), "to c")).isTrue(); // routed through the broker
+    assertThat(node2.send(a.conn().id(), "to a")).isTrue();
+    node1.broadcast("not a", a.conn().id());
 
     assertThat(a.received()).containsExactly("\"all\"", "\"red!\"", "\"to a\"");
     assertThat(b.received()).containsExactly("\"all\"", "\"not a\"");

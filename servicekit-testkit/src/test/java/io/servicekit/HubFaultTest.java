@@ -19,20 +19,23 @@ class HubFaultTest {
   private static final WsConfig CONFIG =
       WsConfig.builder().pingPeriod(Duration.ofHours(1)).pongPeriod(Duration.ofHours(1)).build();
 
-  private record Member(BaseConn<Object, Object> conn, MemoryWs transport) {
+  private record Member(WsSession<Object> conn, MemoryWs transport) {
     List<String> received() {
       return transport.sentTexts();
     }
   }
 
   private static Member member(Hub<Object> hub) {
-    JsonConn conn = new JsonConn("M");
-    WsConnection<Object> c =
-        new WsConnection<>(conn, CONFIG, FakeRequest.builder().host("h").build(), null);
+    WsConnection<Object, Object> c =
+        new WsConnection<>(
+            WsListener.json("M", (session, message) -> {}),
+            CONFIG,
+            FakeRequest.builder().host("h").build(),
+            null);
     MemoryWs t = new MemoryWs(c);
     c.open(t);
-    assertThat(hub.register(conn)).isTrue();
-    return new Member(conn, t);
+    assertThat(hub.register(c)).isTrue();
+    return new Member(c, t);
   }
 
   @Test
@@ -58,7 +61,7 @@ class HubFaultTest {
         .satisfies(e -> assertThat(((BrokerUnavailableException) e).deliveredLocally()).isFalse());
     assertThat(a.received()).isEmpty();
     // A local member is still reachable by a targeted send: no broker is involved.
-    assertThat(hub.send(a.conn().connId(), "direct")).isTrue();
+    assertThat(hub.send(a.conn().id(), "direct")).isTrue();
     broker.up.set(true);
     assertThat(hub.broadcastAsync("back").toCompletableFuture().join()).isEqualTo(1);
     assertThat(a.received()).containsExactly("\"direct\"", "\"back\"");

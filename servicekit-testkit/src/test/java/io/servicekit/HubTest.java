@@ -22,28 +22,37 @@ class HubTest {
 
   /** A started member over an in-memory transport. */
   private record Member(
-      BaseConn<Object, Object> conn, MemoryWs transport, WsConnection<Object> connection) {
+      WsSession<Object> conn, MemoryWs transport, WsConnection<Object, Object> connection) {
     List<String> received() {
       return transport.sentTexts();
     }
   }
 
-  private static Member start(BaseConn<Object, Object> conn, WsConfig config) {
-    WsConnection<Object> c =
-        new WsConnection<>(conn, config, FakeRequest.builder().host("h").build(), null);
+  private static Member start(WsListener<Object, Object> listener, WsConfig config) {
+    WsConnection<Object, Object> c =
+        new WsConnection<>(listener, config, FakeRequest.builder().host("h").build(), null);
     MemoryWs t = new MemoryWs(c);
     c.open(t);
-    return new Member(conn, t, c);
+    return new Member(c, t, c);
+  }
+
+  private static WsListener<Object, Object> json(String name) {
+    return WsListener.json(name, (session, message) -> {});
+  }
+
+  /** A session whose connection was never opened. */
+  private static WsSession<Object> unopened() {
+    return new WsConnection<>(json("M"), CONFIG, FakeRequest.builder().host("h").build(), null);
   }
 
   private static Member member() {
-    return start(new JsonConn("M"), CONFIG);
+    return start(json("M"), CONFIG);
   }
 
   @Test
   void registerNeedsAnOpenConnectionAndAUniqueId() {
     Hub<Object> hub = new Hub<>();
-    assertThat(hub.register(new JsonConn())).isFalse(); // never started
+    assertThat(hub.register(unopened())).isFalse(); // never started
     Member a = member();
     assertThat(hub.register(a.conn())).isTrue();
     assertThat(hub.register(a.conn())).isFalse();
@@ -57,11 +66,11 @@ class HubTest {
     Member b = member();
     Member c = member();
     List.of(a, b, c).forEach(m -> hub.register(m.conn()));
-    assertThat(hub.broadcast(Map.of("n", 1), b.conn().connId())).isEqualTo(2);
+    assertThat(hub.broadcast(Map.of("n", 1), b.conn().id())).isEqualTo(2);
     assertThat(a.received()).containsExactly("{\"n\":1}");
     assertThat(b.received()).isEmpty();
     assertThat(c.received()).containsExactly("{\"n\":1}");
-    assertThat(hub.send(b.conn().connId(), "direct")).isTrue();
+    assertThat(hub.send(b.conn().id(), "direct")).isTrue();
     assertThat(b.received()).containsExactly("\"direct\"");
     assertThat(hub.send("nobody", "x")).isFalse();
     assertThat(hub.broadcastIf(m -> m == c.conn(), 2)).isEqualTo(1);
@@ -78,7 +87,7 @@ class HubTest {
     hub.join(a.conn(), "red");
     hub.join(b.conn(), "red");
     hub.join(c.conn(), "blue");
-    assertThat(hub.broadcastToRoom("red", "hi", a.conn().connId())).isEqualTo(1);
+    assertThat(hub.broadcastToRoom("red", "hi", a.conn().id())).isEqualTo(1);
     assertThat(b.received()).containsExactly("\"hi\"");
     assertThat(a.received()).isEmpty();
     assertThat(c.received()).isEmpty();
@@ -98,7 +107,7 @@ class HubTest {
   void aSlowMemberIsClosedByItsOwnPolicyAndNeverDelaysTheOthers() {
     Hub<Object> hub = new Hub<>();
     WsConfig tiny = CONFIG.toBuilder().maxQueuedBytes(100).build();
-    Member slow = start(new JsonConn("slow"), tiny);
+    Member slow = start(json("slow"), tiny);
     slow.transport().holdWrites(); // never completes a write: a peer that does not read
     Member fast = member();
     hub.register(slow.conn());
@@ -132,7 +141,7 @@ class HubTest {
         };
     Hub<Object> hub = new Hub<>();
     for (int i = 0; i < 20; i++) {
-      Member m = start(new BaseConn<>(counting, "C"), CONFIG);
+      Member m = start(WsListener.of(counting, "C", (session, message) -> {}), CONFIG);
       hub.register(m.conn());
     }
     Member other = member(); // JsonCodec.INSTANCE: a second codec

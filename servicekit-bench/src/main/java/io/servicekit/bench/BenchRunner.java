@@ -350,8 +350,8 @@ public final class BenchRunner {
       ServerProcess jetty = servers.start(JETTY, "echo");
       ServerProcess node = servers.start(NODE, "echo");
       List<EchoTarget> targets = new ArrayList<>();
-      targets.add(echoTarget(client, sk, "/echo", SERVICEKIT + " BaseConn + Codec.raw()"));
-      targets.add(echoTarget(client, sk, "/json", SERVICEKIT + " JsonConn (JsonCodec)"));
+      targets.add(echoTarget(client, sk, "/echo", SERVICEKIT + " WsListener + Codec.raw()"));
+      targets.add(echoTarget(client, sk, "/json", SERVICEKIT + " WsListener.json (JsonCodec)"));
       targets.add(echoTarget(client, jetty, "/echo", JETTY));
       targets.add(echoTarget(client, node, "/echo", NODE));
       for (EchoTarget t : targets) {

@@ -20,7 +20,7 @@ import java.util.function.Function;
 final class Report {
   static final String BEGIN = "<!-- results:begin (written by BenchRunner; do not edit) -->";
   static final String END = "<!-- results:end -->";
-  private static final String SK_RAW = "ServiceKit BaseConn + Codec.raw()";
+  private static final String SK_RAW = "ServiceKit WsListener + Codec.raw()";
   private static final String SK = "ServiceKit";
   private static final String JETTY = "Jetty raw";
   private static final String NODE = "Node ws";
@@ -189,7 +189,7 @@ final class Report {
                 j.benchmark(), j.nanosPerOp(), j.error(), j.bytesPerOp()));
       }
       b.append(
-          "\nThe message is the 200-byte load message; the ping is `BaseConn.sendPing()` on an"
+          "\nThe message is the 200-byte load message; the ping is `WsListener.onHeartbeat` on an"
               + " open connection whose transport completes writes at once (envelope + queue)."
               + " `SseFrameBench` frames an event with `SseEvent.of(event, id, 0, data)` (which"
               + " validates and frames through `SseFormat`, as a hub does once per broadcast): the"

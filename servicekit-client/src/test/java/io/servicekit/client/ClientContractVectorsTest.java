@@ -4,10 +4,10 @@ import static io.servicekit.client.Recorder.poll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.JsonCodec;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
 import java.nio.file.Files;
@@ -164,12 +164,12 @@ class ClientContractVectorsTest {
             .ws(
                 "/close",
                 r ->
-                    new BaseConn<Object, Object>(JsonCodec.INSTANCE, "Closer") {
-                      @Override
-                      public void handleMessage(Object m) {
-                        close(((Number) m).intValue(), "vector");
-                      }
-                    },
+                    WsListener.of(
+                        JsonCodec.INSTANCE,
+                        "Closer",
+                        (session, m) -> {
+                          session.close(((Number) m).intValue(), "vector");
+                        }),
                 config)
             .build()
             .start()) {

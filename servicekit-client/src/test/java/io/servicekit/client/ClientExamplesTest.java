@@ -2,8 +2,8 @@ package io.servicekit.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.servicekit.BaseConn;
 import io.servicekit.JsonCodec;
+import io.servicekit.WsListener;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
@@ -37,34 +37,33 @@ class ClientExamplesTest {
             .ws(
                 "/chat",
                 r ->
-                    new BaseConn<Object, Object>(JsonCodec.INSTANCE, "Chat") {
-                      @Override
-                      public void handleMessage(Object m) {
-                        @SuppressWarnings("unchecked")
-                        Map<String, Object> msg = (Map<String, Object>) m;
-                        String auth = r.header("Authorization").orElse("none");
-                        sendOutput(Map.of("user", auth, "text", msg.get("text")));
-                      }
-                    })
+                    WsListener.of(
+                        JsonCodec.INSTANCE,
+                        "Chat",
+                        (session, m) -> {
+                          @SuppressWarnings("unchecked")
+                          Map<String, Object> msg = (Map<String, Object>) m;
+                          String auth = r.header("Authorization").orElse("none");
+                          session.send(Map.of("user", auth, "text", msg.get("text")));
+                        }))
             .ws(
                 "/ticks",
                 r ->
-                    new BaseConn<Object, Object>(JsonCodec.INSTANCE, "Ticks") {
-                      // The gRPC-over-WebSocket envelope, spoken by hand.
-                      @Override
-                      public void handleMessage(Object m) {
-                        @SuppressWarnings("unchecked")
-                        Map<String, Object> env = (Map<String, Object>) m;
-                        if ("data".equals(env.get("type"))) {
-                          Object from = ((Map<?, ?>) env.get("data")).get("from");
-                          int n = ((Number) from).intValue();
-                          sendOutput(Map.of("type", "data", "data", Map.of("n", n)));
-                          sendOutput(Map.of("type", "data", "data", Map.of("n", n + 1)));
-                        } else if ("end_send".equals(env.get("type"))) {
-                          sendOutput(Map.of("type", "stream_end"));
-                        }
-                      }
-                    })
+                    WsListener.of(
+                        JsonCodec.INSTANCE,
+                        "Ticks",
+                        (session, m) -> {
+                          @SuppressWarnings("unchecked")
+                          Map<String, Object> env = (Map<String, Object>) m;
+                          if ("data".equals(env.get("type"))) {
+                            Object from = ((Map<?, ?>) env.get("data")).get("from");
+                            int n = ((Number) from).intValue();
+                            session.send(Map.of("type", "data", "data", Map.of("n", n)));
+                            session.send(Map.of("type", "data", "data", Map.of("n", n + 1)));
+                          } else if ("end_send".equals(env.get("type"))) {
+                            session.send(Map.of("type", "stream_end"));
+                          }
+                        }))
             .sse("/events", r -> SseListener.json(), SseConfig.builder().resumable(STREAMS).build())
             .route(
                 "/mcp",

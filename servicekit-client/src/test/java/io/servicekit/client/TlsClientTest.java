@@ -3,9 +3,9 @@ package io.servicekit.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
 import io.servicekit.Message;
+import io.servicekit.WsListener;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.TlsConfig;
 import io.servicekit.sse.SseListener;
@@ -42,15 +42,7 @@ class TlsClientTest {
             .port(0)
             .tlsPort(0)
             .tls(TlsConfig.pem(leaf.chainPem(), leaf.keyPem()))
-            .ws(
-                "/echo",
-                r ->
-                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
-                      @Override
-                      public void handleMessage(Message m) {
-                        sendOutput(m);
-                      }
-                    })
+            .ws("/echo", r -> WsListener.of(Codec.raw(), "Echo", (session, m) -> session.send(m)))
             .sse(
                 "/events",
                 r ->

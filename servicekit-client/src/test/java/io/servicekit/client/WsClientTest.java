@@ -4,7 +4,6 @@ import static io.servicekit.client.Recorder.poll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
 import io.servicekit.JsonCodec;
@@ -12,6 +11,7 @@ import io.servicekit.Message;
 import io.servicekit.Rejection;
 import io.servicekit.TypedJsonCodec;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
 import java.net.URI;
@@ -60,58 +60,46 @@ class WsClientTest {
             .port(port)
             .ws(
                 "/echo",
-                r ->
-                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
-                      @Override
-                      public void handleMessage(Message m) {
-                        sendOutput(m);
-                      }
-                    },
+                r -> WsListener.of(Codec.raw(), "Echo", (session, m) -> session.send(m)),
                 config)
             .ws(
                 "/json",
                 r ->
-                    new BaseConn<Object, Object>(JsonCodec.INSTANCE, "Json") {
-                      @Override
-                      public void handleMessage(Object m) {
-                        serverReceived.add(m);
-                        if ("err".equals(m)) {
-                          sendError("boom");
-                        } else if ("kick".equals(m)) {
-                          close(CloseStatus.POLICY_VIOLATION, "kicked");
-                        } else if (!(m instanceof Map<?, ?> map
-                            && "pong".equals(map.get("type")))) {
-                          sendOutput(m); // pongs (absorbPongs is off here) are recorded only
-                        }
-                      }
-                    },
+                    WsListener.of(
+                        JsonCodec.INSTANCE,
+                        "Json",
+                        (session, m) -> {
+                          serverReceived.add(m);
+                          if ("err".equals(m)) {
+                            session.sendError("boom");
+                          } else if ("kick".equals(m)) {
+                            session.close(CloseStatus.POLICY_VIOLATION, "kicked");
+                          } else if (!(m instanceof Map<?, ?> map
+                              && "pong".equals(map.get("type")))) {
+                            session.send(m); // pongs (absorbPongs is off here) are recorded only
+                          }
+                        }),
                 config)
             .ws(
                 "/proto",
-                r ->
-                    new BaseConn<Message, Message>(Codec.raw(), "Proto") {
-                      @Override
-                      public void handleMessage(Message m) {
-                        sendOutput(m);
-                      }
-                    },
+                r -> WsListener.of(Codec.raw(), "Proto", (session, m) -> session.send(m)),
                 config.toBuilder().subprotocols(List.of("chat.v2", "chat.v1")).build())
             .ws(
                 "/heartbeat",
                 r ->
-                    new BaseConn<Object, Object>(JsonCodec.INSTANCE, "Heartbeat") {
-                      @Override
-                      public void handleMessage(Object m) {
-                        if (m instanceof Map<?, ?> map && "ping".equals(map.get("type"))) {
-                          serverReceived.add(map.get("pingId"));
-                          if (answerPings.get()) {
-                            sendOutput(Map.of("type", "pong", "pingId", map.get("pingId")));
+                    WsListener.of(
+                        JsonCodec.INSTANCE,
+                        "Heartbeat",
+                        (session, m) -> {
+                          if (m instanceof Map<?, ?> map && "ping".equals(map.get("type"))) {
+                            serverReceived.add(map.get("pingId"));
+                            if (answerPings.get()) {
+                              session.send(Map.of("type", "pong", "pingId", map.get("pingId")));
+                            }
+                          } else {
+                            session.send(m);
                           }
-                        } else {
-                          sendOutput(m);
-                        }
-                      }
-                    },
+                        }),
                 config)
             .ws(
                 "/forbidden",

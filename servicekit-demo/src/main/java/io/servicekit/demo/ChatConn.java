@@ -2,14 +2,20 @@ package io.servicekit.demo;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
 import io.servicekit.Message;
+import io.servicekit.Request;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.broker.BrokerUnavailableException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * One chat client of {@link ChatService}: the seed README's {@code ChatConn} with rooms, on a
@@ -43,11 +49,15 @@ import java.util.Map;
  * the frame type is right but its content is not a chat message, the same code the JSON codec uses
  * for text that is not JSON at all. Binary frames close with 1003 (the codec's rule).
  */
-public final class ChatConn extends JsonConn {
+public final class ChatConn implements WsListener<Object, Object> {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatConn.class);
 
   private final ChatService service;
-  private final String username;
+  private final String requestedName; // null: a guest name from the connection id
+  // Set by onOpen, before anything else runs.
+  private volatile WsSession<Object> session;
+  private volatile Member member;
+  private volatile String username;
   // Written only by this connection's callbacks, which never run concurrently.
   private volatile String room;
   private volatile boolean joined;
@@ -60,16 +70,25 @@ public final class ChatConn extends JsonConn {
 
   /**
    * A connection for {@code username} (null: a guest name from the connection id) that starts in
-   * {@code room}. Both must already be valid (see {@link ChatService#validate}).
+   * {@code room}. Both must already be valid (see {@link ChatService#accept}).
    */
   ChatConn(ChatService service, String username, String room) {
-    super("ChatConn");
     this.service = service;
-    this.username = username != null ? username : "guest-" + connId().substring(0, 6);
+    this.requestedName = username;
     this.room = room;
   }
 
-  /** The user's display name. */
+  @Override
+  public Codec<Object, Object> codec() {
+    return JsonCodec.INSTANCE;
+  }
+
+  @Override
+  public String name() {
+    return "ChatConn";
+  }
+
+  /** The user's display name (once the connection is open). */
   public String username() {
     return username;
   }
@@ -79,28 +98,114 @@ public final class ChatConn extends JsonConn {
     return room;
   }
 
+  /** The connection id (the {@code userId} of the chat events), once the connection is open. */
+  public String connId() {
+    WsSession<Object> s = session;
+    return s == null ? null : s.id();
+  }
+
   @Override
-  public void onStart(WsSession session) throws Exception {
-    if (!service.hub().register(this)) {
+  public void onOpen(WsSession<Object> session) throws Exception {
+    this.session = session;
+    this.username = requestedName != null ? requestedName : "guest-" + session.id().substring(0, 6);
+    Member m = new Member(session);
+    this.member = m;
+    if (!service.hub().register(m)) {
       throw new CloseException(CloseStatus.TRY_AGAIN_LATER, "chat is full, try again later");
     }
     enter(room, event("welcome", user(room)));
   }
 
-  /** Queues a frame from the hub, or holds it back while the user is entering a room. */
-  @Override
-  public boolean sendFrame(Message frame) {
-    synchronized (heldLock) {
-      if (held != null) {
-        held.add(frame);
-        return true;
-      }
+  /**
+   * This connection as a hub member: frames from the hub are queued, or held back while the user is
+   * entering a room; everything else goes to the connection as it is.
+   */
+  final class Member implements WsSession<Object> {
+    private final WsSession<Object> s;
+
+    Member(WsSession<Object> s) {
+      this.s = s;
     }
-    return super.sendFrame(frame);
+
+    /** The chat connection this member is. */
+    ChatConn conn() {
+      return ChatConn.this;
+    }
+
+    @Override
+    public boolean sendMessage(Message frame) {
+      synchronized (heldLock) {
+        if (held != null) {
+          held.add(frame);
+          return true;
+        }
+      }
+      return s.sendMessage(frame);
+    }
+
+    @Override
+    public String id() {
+      return s.id();
+    }
+
+    @Override
+    public Request request() {
+      return s.request();
+    }
+
+    @Override
+    public Optional<String> subprotocol() {
+      return s.subprotocol();
+    }
+
+    @Override
+    public Codec<?, Object> codec() {
+      return s.codec();
+    }
+
+    @Override
+    public boolean send(Object message) {
+      return s.send(message);
+    }
+
+    @Override
+    public boolean isOpen() {
+      return s.isOpen();
+    }
+
+    @Override
+    public long queuedBytes() {
+      return s.queuedBytes();
+    }
+
+    @Override
+    public long droppedMessages() {
+      return s.droppedMessages();
+    }
+
+    @Override
+    public boolean close(CloseStatus status) {
+      return s.close(status);
+    }
+
+    @Override
+    public void abort() {
+      s.abort();
+    }
+
+    @Override
+    public CompletionStage<CloseStatus> closeFuture() {
+      return s.closeFuture();
+    }
+
+    @Override
+    public void whenClosed(Consumer<CloseStatus> listener) {
+      s.whenClosed(listener);
+    }
   }
 
   @Override
-  public void handleMessage(Object message) {
+  public void onMessage(WsSession<Object> session, Object message) {
     if (!(message instanceof Map<?, ?> map)) {
       throw new CloseException(
           CloseStatus.INVALID_PAYLOAD,
@@ -113,20 +218,20 @@ public final class ChatConn extends JsonConn {
     switch (type) {
       case "chat_message" -> chat(map.get("message"));
       case "join_room" -> joinRoom(map.get("room"));
-      case "list_users" -> sendOutput(event("users", service.users(room)));
+      case "list_users" -> session.send(event("users", service.users(room)));
       case "ping" -> {
         Map<String, Object> pong = new LinkedHashMap<>();
         pong.put("type", "pong");
         pong.put("pingId", map.get("pingId"));
         pong.put("timestamp", service.now());
-        sendOutput(pong);
+        session.send(pong);
       }
-      default -> sendError("unknown message type: " + shorten(type));
+      default -> session.sendError("unknown message type: " + shorten(type));
     }
   }
 
   @Override
-  public void onClose(CloseStatus status) {
+  public void onClose(WsSession<Object> session, CloseStatus status) {
     if (joined) {
       leave(room);
     }
@@ -135,12 +240,12 @@ public final class ChatConn extends JsonConn {
 
   private void chat(Object text) {
     if (!(text instanceof String message) || message.isBlank()) {
-      sendError("chat_message needs a non-empty string \"message\"");
+      session.sendError("chat_message needs a non-empty string \"message\"");
       return;
     }
     int length = message.codePointCount(0, message.length());
     if (length > ChatService.MAX_MESSAGE_LENGTH) {
-      sendError(
+      session.sendError(
           "chat_message \"message\" must be at most "
               + ChatService.MAX_MESSAGE_LENGTH
               + " characters, got "
@@ -148,7 +253,7 @@ public final class ChatConn extends JsonConn {
       return;
     }
     Map<String, Object> data = new LinkedHashMap<>();
-    data.put("userId", connId());
+    data.put("userId", session.id());
     data.put("username", username);
     data.put("message", message);
     data.put("timestamp", service.now());
@@ -157,19 +262,19 @@ public final class ChatConn extends JsonConn {
         .broadcastToRoomAsync(room, event("chat_message", data))
         .exceptionally(
             e -> {
-              sendError("chat_message not delivered: " + Failures.message(e));
+              session.sendError("chat_message not delivered: " + Failures.message(e));
               return 0;
             });
   }
 
   private void joinRoom(Object target) {
     if (!(target instanceof String next)) {
-      sendError("join_room needs a string \"room\"");
+      session.sendError("join_room needs a string \"room\"");
       return;
     }
     String problem = ChatService.nameProblem("room", next);
     if (problem != null) {
-      sendError(problem);
+      session.sendError(problem);
       return;
     }
     String previous = room;
@@ -177,7 +282,7 @@ public final class ChatConn extends JsonConn {
     data.put("room", next);
     data.put("previousRoom", previous);
     if (next.equals(previous)) {
-      sendOutput(event("room_changed", data));
+      session.send(event("room_changed", data));
       return;
     }
     leave(previous);
@@ -190,22 +295,22 @@ public final class ChatConn extends JsonConn {
     synchronized (heldLock) {
       held = new ArrayList<>();
     }
-    service.hub().join(this, name);
+    service.hub().join(member, name);
     joined = true;
     // Tell the room before the welcome: a client holding its welcome knows that every member who
     // joins after that point will not be told about it again.
     tellRoom(name, event("user_joined", user(name)));
     synchronized (heldLock) {
-      sendOutput(first);
+      session.send(first);
       for (Message frame : held) {
-        super.sendFrame(frame);
+        session.sendMessage(frame);
       }
       held = null;
     }
   }
 
   private void leave(String name) {
-    service.hub().leave(this, name);
+    service.hub().leave(member, name);
     joined = false;
     tellRoom(name, event("user_left", user(name)));
   }
@@ -213,15 +318,15 @@ public final class ChatConn extends JsonConn {
   /** A join or leave notice; with the broker down the room is not told (the member still moves). */
   private void tellRoom(String name, Map<String, Object> notice) {
     try {
-      service.hub().broadcastToRoom(name, notice, connId());
+      service.hub().broadcastToRoom(name, notice, session.id());
     } catch (BrokerUnavailableException e) {
-      LOG.debug("{} {}: {} not sent: {}", name(), connId(), notice.get("type"), e.getMessage());
+      LOG.debug("{} {}: {} not sent: {}", name(), session.id(), notice.get("type"), e.getMessage());
     }
   }
 
   private Map<String, Object> user(String inRoom) {
     Map<String, Object> data = new LinkedHashMap<>();
-    data.put("userId", connId());
+    data.put("userId", session.id());
     data.put("username", username);
     data.put("room", inRoom);
     return data;

@@ -25,7 +25,7 @@ import java.util.Objects;
  *
  * <p>Thread-safe: one instance serves every connection of the endpoint.
  */
-public final class ChatService implements WsHandler<Object, ChatConn> {
+public final class ChatService implements WsHandler<Object, Object> {
   /** Room a client joins when it names none. */
   public static final String DEFAULT_ROOM = "lobby";
 
@@ -67,7 +67,7 @@ public final class ChatService implements WsHandler<Object, ChatConn> {
   }
 
   @Override
-  public ChatConn validate(Request request) throws Rejection {
+  public ChatConn accept(Request request) throws Rejection {
     String username = request.queryParam("username").orElse(null);
     if (username != null) {
       String problem = nameProblem("username", username);
@@ -96,8 +96,8 @@ public final class ChatService implements WsHandler<Object, ChatConn> {
   /** The users of {@code room} as {@code {"userId","username"}} objects, sorted by name. */
   List<Map<String, Object>> users(String room) {
     return hub.members(room).stream()
-        .filter(ChatConn.class::isInstance)
-        .map(ChatConn.class::cast)
+        .filter(ChatConn.Member.class::isInstance)
+        .map(m -> ((ChatConn.Member) m).conn())
         .sorted(Comparator.comparing(ChatConn::username).thenComparing(ChatConn::connId))
         .map(
             c -> {

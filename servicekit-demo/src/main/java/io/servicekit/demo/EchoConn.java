@@ -1,10 +1,11 @@
 package io.servicekit.demo;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
 import io.servicekit.Message;
 import io.servicekit.OriginPolicy;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 
 /**
  * The {@code /echo} endpoint: every text and binary message is sent back verbatim, as the same
@@ -22,7 +23,17 @@ import io.servicekit.WsConfig;
  *       WsConfig#compression()}), the limit applying to the inflated size.
  * </ul>
  */
-public final class EchoConn extends BaseConn<Message, Message> {
+public final class EchoConn implements WsListener<Message, Message> {
+  @Override
+  public Codec<Message, Message> codec() {
+    return Codec.raw();
+  }
+
+  @Override
+  public String name() {
+    return "Echo";
+  }
+
   /** Largest message echoed: 16 MiB. */
   public static final long MAX_MESSAGE_SIZE = 16L << 20;
 
@@ -42,16 +53,14 @@ public final class EchoConn extends BaseConn<Message, Message> {
           .build();
 
   /** A new echo connection. */
-  public EchoConn() {
-    super(Codec.raw(), "Echo");
-  }
+  public EchoConn() {}
 
   @Override
-  public void handleMessage(Message message) {
-    sendOutput(message);
+  public void onMessage(WsSession<Message> session, Message message) {
+    session.send(message);
   }
 
   /** No JSON heartbeat on the conformance endpoint (see the class comment). */
   @Override
-  public void sendPing() {}
+  public void onHeartbeat(WsSession<Message> session, long pingId) {}
 }

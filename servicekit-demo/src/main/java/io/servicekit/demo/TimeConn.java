@@ -2,7 +2,9 @@ package io.servicekit.demo;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import java.util.Map;
 
@@ -14,41 +16,50 @@ import java.util.Map;
  * TimeConn}, a subscriber that stays silent (no pong, no message) for the pong period is closed: a
  * dead peer must not linger.
  */
-public final class TimeConn extends JsonConn {
+public final class TimeConn implements WsListener<Object, Object> {
+  @Override
+  public Codec<Object, Object> codec() {
+    return JsonCodec.INSTANCE;
+  }
+
+  @Override
+  public String name() {
+    return "TimeConn";
+  }
+
   private final TimeService service;
 
   TimeConn(TimeService service) {
-    super("TimeConn");
     this.service = service;
   }
 
   @Override
-  public void onStart(WsSession session) {
-    if (!service.hub().register(this)) {
+  public void onOpen(WsSession<Object> session) {
+    if (!service.hub().register(session)) {
       throw new CloseException(CloseStatus.TRY_AGAIN_LATER, "too many subscribers");
     }
-    sendOutput(service.timeEvent());
+    session.send(service.timeEvent());
   }
 
   @Override
-  public void handleMessage(Object message) {
+  public void onMessage(WsSession<Object> session, Object message) {
     if (message instanceof Map<?, ?> map
         && "publish".equals(map.get("type"))
         && map.get("msg") instanceof String msg) {
       String problem = TimeService.messageProblem(msg);
       if (problem != null) {
-        sendError(problem);
+        session.sendError(problem);
       } else {
         service
             .publish(msg)
             .exceptionally(
                 e -> {
-                  sendError("not published: " + Failures.message(e));
+                  session.sendError("not published: " + Failures.message(e));
                   return 0;
                 });
       }
       return;
     }
-    sendError("the time feed accepts only {\"type\":\"publish\",\"msg\":\"...\"}");
+    session.sendError("the time feed accepts only {\"type\":\"publish\",\"msg\":\"...\"}");
   }
 }

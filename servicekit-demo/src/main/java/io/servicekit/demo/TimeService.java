@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Call {@link #start()} once the server runs and {@link #stop()} when it stops.
  */
-public final class TimeService implements WsHandler<Object, TimeConn> {
+public final class TimeService implements WsHandler<Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(TimeService.class);
 
   /** Interval between time messages. */
@@ -83,7 +83,7 @@ public final class TimeService implements WsHandler<Object, TimeConn> {
   }
 
   @Override
-  public TimeConn validate(Request request) {
+  public TimeConn accept(Request request) {
     return new TimeConn(this);
   }
 

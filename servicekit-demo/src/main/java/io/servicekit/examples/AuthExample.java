@@ -1,11 +1,14 @@
 package io.servicekit.examples;
 
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -120,7 +123,7 @@ public final class AuthExample {
   }
 
   /** Authenticates the handshake and creates a {@link SecureConn} for the token's holder. */
-  public static final class AuthenticatedHandler implements WsHandler<Object, SecureConn> {
+  public static final class AuthenticatedHandler implements WsHandler<Object, Object> {
     private static final String CHALLENGE = "Bearer realm=\"servicekit\"";
 
     private final TokenVerifier verifier;
@@ -131,7 +134,7 @@ public final class AuthExample {
     }
 
     @Override
-    public SecureConn validate(Request request) {
+    public SecureConn accept(Request request) {
       String token = token(request);
       Claims claims =
           verifier
@@ -172,11 +175,28 @@ public final class AuthExample {
   }
 
   /** The connection of an authenticated user; every message type is checked against the roles. */
-  public static final class SecureConn extends JsonConn {
+  public static final class SecureConn implements WsListener<Object, Object> {
+    // Set by onOpen, before any other callback.
+    private volatile WsSession<Object> session;
+
+    @Override
+    public void onOpen(WsSession<Object> session) {
+      this.session = session;
+    }
+
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "SecureConn";
+    }
+
     private final Claims claims;
 
     SecureConn(Claims claims) {
-      super("SecureConn");
       this.claims = claims;
     }
 
@@ -186,7 +206,7 @@ public final class AuthExample {
     }
 
     @Override
-    public void handleMessage(Object message) {
+    public void onMessage(WsSession<Object> session, Object message) {
       String type = Messages.type(message);
       if (!REQUIRED_ROLES.containsKey(type)) {
         throw new MessageRejectedException(
@@ -212,7 +232,7 @@ public final class AuthExample {
       ack.put("type", "ack");
       ack.put("for", type);
       ack.put("userId", claims.userId());
-      sendOutput(ack);
+      session.send(ack);
     }
   }
 

@@ -2,11 +2,13 @@ package io.servicekit.examples;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
 import io.servicekit.Hub;
-import io.servicekit.JsonConn;
+import io.servicekit.JsonCodec;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.InstantSource;
@@ -42,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Registration is tied to the lifecycle: {@link Hub#register} in {@code onStart}, and the hub
  *       drops the member by itself when it closes, whatever ends it; {@code onClose} only announces
  *       the leave.
- *   <li>The user id is the connection's random {@link JsonConn#connId()}, not {@code
+ *   <li>The user id is the connection's random {@link io.servicekit.WsSession#id()}, not {@code
  *       "user_"+RemoteAddr}: Go's id broadcasts every user's IP address and port to all others, and
  *       behind a proxy all users share the proxy's address.
  *   <li>The username comes from the handshake ({@code ?username=}, validated, 400 otherwise); the
@@ -84,7 +86,7 @@ public final class ChatServerExample {
     }
 
     /** Creates a connection for {@code ?username=name}; 400 without a valid name. */
-    public WsHandler<Object, ChatConn> handler() {
+    public WsHandler<Object, Object> handler() {
       return request ->
           new ChatConn(
               this,
@@ -106,12 +108,21 @@ public final class ChatServerExample {
   }
 
   /** One user's connection. */
-  public static final class ChatConn extends JsonConn {
+  public static final class ChatConn implements WsListener<Object, Object> {
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "ChatConn";
+    }
+
     private final ChatServer server;
     private final String username;
 
     ChatConn(ChatServer server, String username) {
-      super("ChatConn");
       this.server = server;
       this.username = username;
     }
@@ -122,21 +133,21 @@ public final class ChatServerExample {
     }
 
     @Override
-    public void onStart(WsSession session) {
-      if (!server.clients.register(this)) {
+    public void onOpen(WsSession<Object> session) {
+      if (!server.clients.register(session)) {
         throw new CloseException(CloseStatus.TRY_AGAIN_LATER, "chat unavailable");
       }
-      server.broadcast("user_joined", new UserEvent(username, connId()), connId());
+      server.broadcast("user_joined", new UserEvent(username, session.id()), session.id());
     }
 
     @Override
-    public void onClose(CloseStatus status) {
+    public void onClose(WsSession<Object> session, CloseStatus status) {
       // The hub removes this connection by itself once onClose has returned.
-      server.broadcast("user_left", new UserEvent(username, connId()), connId());
+      server.broadcast("user_left", new UserEvent(username, session.id()), session.id());
     }
 
     @Override
-    public void handleMessage(Object message) {
+    public void onMessage(WsSession<Object> session, Object message) {
       Map<String, Object> msg = Messages.object(message);
       String type = Messages.string(msg, "type");
       if (!type.equals("chat_message")) {

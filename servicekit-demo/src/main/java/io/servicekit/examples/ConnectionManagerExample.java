@@ -2,12 +2,14 @@ package io.servicekit.examples;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
 import io.servicekit.Hub;
 import io.servicekit.HubStats;
-import io.servicekit.JsonConn;
+import io.servicekit.JsonCodec;
 import io.servicekit.Rejection;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.Responses;
 import io.servicekit.jetty.ServiceKitServer;
@@ -83,12 +85,12 @@ public final class ConnectionManagerExample {
      * Counts a started connection and puts it in its room; {@code false} if the limit is reached
      * (or the connection is no longer open). The connection is removed when it closes.
      */
-    public boolean addConnection(ManagedConn conn) {
+    public boolean addConnection(WsSession<Object> conn, String roomId) {
       if (!connections.register(conn)) {
         LOG.info("Connection limit reached ({}), rejecting {}", maxConns, conn);
         return false;
       }
-      return connections.join(conn, conn.roomId());
+      return connections.join(conn, roomId);
     }
 
     /** Whether the limit is reached now (a hint: {@link #addConnection} decides). */
@@ -117,7 +119,7 @@ public final class ConnectionManagerExample {
     }
 
     /** Refuses with 503 when full, else creates a connection for the path's {@code roomId}. */
-    public WsHandler<Object, ManagedConn> handler() {
+    public WsHandler<Object, Object> handler() {
       return request -> {
         String roomId =
             Messages.requireName(request.pathParam("roomId"), "the room id in the path");
@@ -131,12 +133,21 @@ public final class ConnectionManagerExample {
   }
 
   /** A connection counted by a {@link ConnectionManager}, in one room. */
-  public static final class ManagedConn extends JsonConn {
+  public static final class ManagedConn implements WsListener<Object, Object> {
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "ManagedConn";
+    }
+
     private final ConnectionManager manager;
     private final String roomId;
 
     ManagedConn(ConnectionManager manager, String roomId) {
-      super("ManagedConn");
       this.manager = manager;
       this.roomId = roomId;
     }
@@ -147,18 +158,18 @@ public final class ConnectionManagerExample {
     }
 
     @Override
-    public void onStart(WsSession session) {
-      if (!manager.addConnection(this)) {
+    public void onOpen(WsSession<Object> session) {
+      if (!manager.addConnection(session, roomId())) {
         throw new CloseException(
             CloseStatus.TRY_AGAIN_LATER, "connection limit reached (" + manager.maxConns + ")");
       }
-      sendOutput(Map.of("type", "welcome", "roomId", roomId, "connId", connId()));
+      session.send(Map.of("type", "welcome", "roomId", roomId, "connId", session.id()));
     }
 
     /** Relays the message to the others in the room. */
     @Override
-    public void handleMessage(Object message) {
-      manager.broadcastToRoom(roomId, message, connId());
+    public void onMessage(WsSession<Object> session, Object message) {
+      manager.broadcastToRoom(roomId, message, session.id());
     }
   }
 

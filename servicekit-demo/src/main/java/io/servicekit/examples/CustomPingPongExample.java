@@ -1,10 +1,13 @@
 package io.servicekit.examples;
 
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.Scheduler;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -106,7 +109,25 @@ public final class CustomPingPongExample {
   private record SentPing(long id, long nanoTime) {}
 
   /** A connection with its own ping format and latency measurement. */
-  public static final class CustomConn extends JsonConn {
+  public static final class CustomConn implements WsListener<Object, Object> {
+    // Set by onOpen, before any other callback.
+    private volatile WsSession<Object> session;
+
+    @Override
+    public void onOpen(WsSession<Object> session) {
+      this.session = session;
+    }
+
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "CustomConn";
+    }
+
     private final InstantSource clock;
     private final Scheduler scheduler;
     private final LatencyListener listener;
@@ -114,7 +135,6 @@ public final class CustomPingPongExample {
     private volatile SentPing lastPing;
 
     CustomConn(InstantSource clock, Scheduler scheduler, LatencyListener listener) {
-      super("CustomConn");
       this.clock = clock;
       this.scheduler = scheduler;
       this.listener = listener;
@@ -127,21 +147,21 @@ public final class CustomPingPongExample {
 
     /** Sends {@code {"type":"ping","pingId":n,"timestamp":s,"connId":".."}}; never blocks. */
     @Override
-    public void sendPing() {
+    public void onHeartbeat(WsSession<Object> session, long pingId) {
       long id = pingCount.incrementAndGet();
       lastPing = new SentPing(id, scheduler.nanoTime());
       Map<String, Object> ping = new LinkedHashMap<>();
       ping.put("type", "ping");
       ping.put("pingId", id);
       ping.put("timestamp", clock.instant().getEpochSecond());
-      ping.put("connId", connId());
-      if (!sendOutput(ping)) {
+      ping.put("connId", session.id());
+      if (!session.send(ping)) {
         LOG.debug("{}: ping {} not queued, the connection is closing", this, id);
       }
     }
 
     @Override
-    public void handleMessage(Object message) {
+    public void onMessage(WsSession<Object> session, Object message) {
       Map<String, Object> msg = Messages.object(message);
       switch (Messages.string(msg, "type")) {
         case "pong" -> handlePong(msg);
@@ -150,7 +170,7 @@ public final class CustomPingPongExample {
           pong.put("type", "pong");
           pong.put("pingId", msg.get("pingId"));
           pong.put("timestamp", clock.instant().getEpochSecond());
-          sendOutput(pong);
+          session.send(pong);
         }
         default -> handleBusinessLogic(msg);
       }
@@ -167,23 +187,23 @@ public final class CustomPingPongExample {
         LOG.debug("{}: pong for ping {} ignored, the latest ping is {}", this, n, sent);
         return;
       }
-      listener.pong(connId(), sent.id(), Duration.ofNanos(now - sent.nanoTime()));
+      listener.pong(session.id(), sent.id(), Duration.ofNanos(now - sent.nanoTime()));
     }
 
     private void handleBusinessLogic(Map<String, Object> msg) {
-      sendOutput(msg);
+      session.send(msg);
     }
 
     /** Logs and closes (1001). */
     @Override
-    public boolean onTimeout() {
-      LOG.info("Connection {} timed out after {} pings", connId(), pingCount.get());
+    public boolean onTimeout(WsSession<Object> session) {
+      LOG.info("Connection {} timed out after {} pings", session.id(), pingCount.get());
       return true;
     }
   }
 
   /** Creates connections that use {@code config}'s scheduler to measure latency. */
-  public WsHandler<Object, CustomConn> handler(WsConfig config) {
+  public WsHandler<Object, Object> handler(WsConfig config) {
     Scheduler scheduler = config.scheduler();
     return request -> new CustomConn(clock, scheduler, listener);
   }

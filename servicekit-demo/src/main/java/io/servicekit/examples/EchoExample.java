@@ -1,8 +1,11 @@
 package io.servicekit.examples;
 
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,11 +23,12 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>The Go {@code EchoHandler} struct becomes a {@link WsHandler} lambda, and {@code EchoConn}
- *       gets its codec and name from {@link JsonConn}'s constructor instead of struct literals.
- *   <li>Go ignores the result of {@code Writer.Send}. {@link JsonConn#sendOutput} returns whether
- *       the echo was queued; {@code false} means the connection is closing or its slow-consumer
- *       policy refused the message (the default policy then closes it with 1008), so the echo logs
- *       it instead of pretending it was sent.
+ *       gets its codec and name from the listener's {@code codec()} and {@code name()} instead of
+ *       struct literals.
+ *   <li>Go ignores the result of {@code Writer.Send}. {@link io.servicekit.WsSession#send} returns
+ *       whether the echo was queued; {@code false} means the connection is closing or its
+ *       slow-consumer policy refused the message (the default policy then closes it with 1008), so
+ *       the echo logs it instead of pretending it was sent.
  *   <li>Go logs every message at info level ({@code log.Printf("Received: %v", msg)}), which copies
  *       client data into the logs; here a debug line without the payload.
  *   <li>Invalid JSON closes the connection with 1007 and a reason. In Go the decode error stops the
@@ -42,23 +46,31 @@ public final class EchoExample {
   private EchoExample() {}
 
   /** Echoes every JSON message back to its sender. */
-  public static final class EchoConn extends JsonConn {
-    /** A connection named {@code EchoConn}. */
-    public EchoConn() {
-      super("EchoConn");
+  public static final class EchoConn implements WsListener<Object, Object> {
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
     }
 
     @Override
-    public void handleMessage(Object message) {
+    public String name() {
+      return "EchoConn";
+    }
+
+    /** A connection named {@code EchoConn}. */
+    public EchoConn() {}
+
+    @Override
+    public void onMessage(WsSession<Object> session, Object message) {
       LOG.debug("{} received a message", this);
-      if (!sendOutput(message)) {
+      if (!session.send(message)) {
         LOG.debug("{}: echo not queued, the connection is closing", this);
       }
     }
   }
 
   /** Accepts every request: add authentication here in production (see {@link AuthExample}). */
-  public static WsHandler<Object, EchoConn> handler() {
+  public static WsHandler<Object, Object> handler() {
     return request -> new EchoConn();
   }
 

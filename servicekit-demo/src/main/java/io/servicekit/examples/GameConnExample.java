@@ -1,7 +1,6 @@
 package io.servicekit.examples;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.servicekit.BaseConn;
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
@@ -10,6 +9,7 @@ import io.servicekit.MessageRejectedException;
 import io.servicekit.TypedJsonCodec;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.InstantSource;
@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p>What differs from the Go sample, and why:
  *
  * <ul>
- *   <li>The connection is a {@code BaseConn<GameInput, GameMessage>} with a {@link TypedJsonCodec}
- *       instead of a {@code JSONConn} whose handler re-parses {@code map[string]any}: the codec
- *       binds the JSON to records, so there are no type assertions ({@code msgMap["type"].(string)}
- *       panics in Go when {@code type} is missing or not a string).
+ *   <li>The connection is a {@code WsListener<GameInput, GameMessage>} with a {@link
+ *       TypedJsonCodec} instead of a {@code JSONConn} whose handler re-parses {@code
+ *       map[string]any}: the codec binds the JSON to records, so there are no type assertions
+ *       ({@code msgMap["type"].(string)} panics in Go when {@code type} is missing or not a
+ *       string).
  *   <li>A missing or unknown {@code type} is answered with the error envelope and the connection
  *       stays open; Go panics or only logs. Invalid JSON closes with 1007 (the default {@code
  *       onError}).
@@ -96,13 +97,25 @@ public final class GameConnExample {
   public record GameInput(String type, Object data) {}
 
   /** One player's connection to one game room. */
-  public static final class GameConn extends BaseConn<GameInput, GameMessage> {
+  public static final class GameConn implements WsListener<GameInput, GameMessage> {
+    // Set by onOpen, before any other callback.
+    private volatile WsSession<GameMessage> session;
+
+    @Override
+    public Codec<GameInput, GameMessage> codec() {
+      return CODEC;
+    }
+
+    @Override
+    public String name() {
+      return "GameConn";
+    }
+
     private final GameConnExample game;
     private final String playerId;
     private final String gameRoom;
 
     GameConn(GameConnExample game, String playerId, String gameRoom) {
-      super(CODEC, "GameConn");
       this.game = game;
       this.playerId = playerId;
       this.gameRoom = gameRoom;
@@ -119,20 +132,23 @@ public final class GameConnExample {
     }
 
     @Override
-    public void onStart(WsSession session) {
+    public void onOpen(WsSession<GameMessage> session) {
+      this.session = session;
       GameMessage welcome =
           new GameMessage(
               "welcome",
               playerId,
               Map.of("playerId", playerId, "gameRoom", gameRoom),
               game.clock.instant().getEpochSecond());
-      if (!sendOutput(welcome) || !game.hub.register(this) || !game.hub.join(this, gameRoom)) {
+      if (!session.send(welcome)
+          || !game.hub.register(session)
+          || !game.hub.join(session, gameRoom)) {
         throw new CloseException(CloseStatus.TRY_AGAIN_LATER, "could not join game " + gameRoom);
       }
     }
 
     @Override
-    public void handleMessage(GameInput message) {
+    public void onMessage(WsSession<GameMessage> session, GameInput message) {
       String type = message.type();
       if (type == null || type.isBlank()) {
         throw new MessageRejectedException("a game message needs a \"type\": move or chat");
@@ -161,7 +177,7 @@ public final class GameConnExample {
                 + MAX_CHAT_LENGTH
                 + " characters");
       }
-      game.hub.broadcastToRoom(gameRoom, game.message("chat", playerId, text), connId());
+      game.hub.broadcastToRoom(gameRoom, game.message("chat", playerId, text), session.id());
     }
   }
 
@@ -173,7 +189,7 @@ public final class GameConnExample {
    * Creates a player's connection from {@code /games/{room}?player=id}; a missing or malformed room
    * or player id is refused with 400.
    */
-  public WsHandler<GameInput, GameConn> handler() {
+  public WsHandler<GameInput, GameMessage> handler() {
     return request -> {
       String room = Messages.requireName(request.pathParam("room"), "the game room in the path");
       String player =

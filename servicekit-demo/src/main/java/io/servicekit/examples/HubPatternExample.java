@@ -2,10 +2,12 @@ package io.servicekit.examples;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
 import io.servicekit.Hub;
-import io.servicekit.JsonConn;
+import io.servicekit.JsonCodec;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import org.slf4j.Logger;
@@ -52,30 +54,39 @@ public final class HubPatternExample {
   public HubPatternExample() {}
 
   /** A client of the hub: relays what it receives to every other client. */
-  public static final class Client extends JsonConn {
+  public static final class Client implements WsListener<Object, Object> {
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "HubClient";
+    }
+
     private final Hub<Object> hub;
 
     Client(Hub<Object> hub) {
-      super("HubClient");
       this.hub = hub;
     }
 
     @Override
-    public void onStart(WsSession session) {
-      if (!hub.register(this)) {
+    public void onOpen(WsSession<Object> session) {
+      if (!hub.register(session)) {
         throw new CloseException(CloseStatus.TRY_AGAIN_LATER, "hub unavailable");
       }
     }
 
     @Override
-    public void handleMessage(Object message) {
-      int sent = hub.broadcast(message, connId());
+    public void onMessage(WsSession<Object> session, Object message) {
+      int sent = hub.broadcast(message, session.id());
       LOG.debug("{}: relayed to {} clients", this, sent);
     }
   }
 
   /** Creates a hub client for every request. */
-  public WsHandler<Object, Client> handler() {
+  public WsHandler<Object, Object> handler() {
     return request -> new Client(hub);
   }
 

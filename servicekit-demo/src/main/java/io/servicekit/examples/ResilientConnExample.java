@@ -1,12 +1,15 @@
 package io.servicekit.examples;
 
 import io.servicekit.CloseException;
+import io.servicekit.Codec;
 import io.servicekit.DecodeException;
 import io.servicekit.ErrorAction;
-import io.servicekit.JsonConn;
+import io.servicekit.JsonCodec;
 import io.servicekit.Scheduler;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -76,7 +79,17 @@ public final class ResilientConnExample {
   }
 
   /** Echoes valid messages, tolerates up to {@code maxErrors} bad ones per error window. */
-  public static final class ResilientConn extends JsonConn {
+  public static final class ResilientConn implements WsListener<Object, Object> {
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "ResilientConn";
+    }
+
     private final int maxErrors;
     private final long errorWindowNanos;
     private final Scheduler clock;
@@ -85,19 +98,18 @@ public final class ResilientConnExample {
     private long lastErrorNanos;
 
     ResilientConn(int maxErrors, Duration errorWindow, Scheduler clock) {
-      super("ResilientConn");
       this.maxErrors = maxErrors;
       this.errorWindowNanos = errorWindow.toNanos();
       this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     @Override
-    public void handleMessage(Object message) {
-      sendOutput(message);
+    public void onMessage(WsSession<Object> session, Object message) {
+      session.send(message);
     }
 
     @Override
-    public ErrorAction onError(Throwable error) {
+    public ErrorAction onError(WsSession<Object> session, Throwable error) {
       if (error instanceof CloseException && !(error instanceof DecodeException)) {
         return ErrorAction.CLOSE; // an intended close, not a client mistake
       }
@@ -115,25 +127,25 @@ public final class ResilientConnExample {
       // A decode error's reason names the problem; other exceptions may hold internals.
       String problem =
           error instanceof DecodeException de ? de.status().reason() : "internal error";
-      sendError(
+      session.sendError(
           problem + " (message dropped; error " + errorCount + " of " + maxErrors + " tolerated)");
       return ErrorAction.CONTINUE;
     }
 
     /** Warns the client, then closes (1001); the warning is written before the close frame. */
     @Override
-    public boolean onTimeout() {
-      LOG.info("Connection timeout for {}", connId());
+    public boolean onTimeout(WsSession<Object> session) {
+      LOG.info("Connection timeout for {}", session.id());
       Map<String, Object> warning = new LinkedHashMap<>();
       warning.put("type", "timeout_warning");
       warning.put("message", "Connection will be closed due to inactivity");
-      sendOutput(warning);
+      session.send(warning);
       return true;
     }
   }
 
   /** Creates connections that measure the error window on {@code config}'s scheduler. */
-  public WsHandler<Object, ResilientConn> handler(WsConfig config) {
+  public WsHandler<Object, Object> handler(WsConfig config) {
     Scheduler clock = config.scheduler();
     return request -> new ResilientConn(maxErrors, errorWindow, clock);
   }

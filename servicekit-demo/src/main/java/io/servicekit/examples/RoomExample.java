@@ -2,11 +2,13 @@ package io.servicekit.examples;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
 import io.servicekit.Hub;
-import io.servicekit.JsonConn;
+import io.servicekit.JsonCodec;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import java.util.LinkedHashMap;
@@ -65,13 +67,25 @@ public final class RoomExample {
   public RoomExample() {}
 
   /** A client that can be in several rooms. */
-  public static final class RoomConn extends JsonConn {
+  public static final class RoomConn implements WsListener<Object, Object> {
+    // Set by onOpen, before any other callback.
+    private volatile WsSession<Object> session;
+
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "RoomConn";
+    }
+
     private final Hub<Object> hub;
     // Written by this connection's callbacks only; a concurrent set so readers elsewhere are safe.
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
 
     RoomConn(Hub<Object> hub) {
-      super("RoomConn");
       this.hub = hub;
     }
 
@@ -81,14 +95,15 @@ public final class RoomExample {
     }
 
     @Override
-    public void onStart(WsSession session) {
-      if (!hub.register(this)) {
+    public void onOpen(WsSession<Object> session) {
+      this.session = session;
+      if (!hub.register(session)) {
         throw new CloseException(CloseStatus.TRY_AGAIN_LATER, "rooms unavailable");
       }
     }
 
     @Override
-    public void handleMessage(Object message) {
+    public void onMessage(WsSession<Object> session, Object message) {
       Map<String, Object> msg = Messages.object(message);
       String type = Messages.string(msg, "type");
       String room = Messages.name(msg, "room");
@@ -98,8 +113,8 @@ public final class RoomExample {
           if (!rooms.remove(room)) {
             throw new MessageRejectedException("not in room '" + room + "'");
           }
-          hub.leave(this, room);
-          sendOutput(event("left", room));
+          hub.leave(session, room);
+          session.send(event("left", room));
         }
         case "say" -> say(room, Messages.string(msg, "text"));
         default ->
@@ -113,11 +128,11 @@ public final class RoomExample {
         throw new MessageRejectedException(
             "cannot join '" + room + "': already in " + MAX_ROOMS_PER_CONNECTION + " rooms");
       }
-      if (hub.join(this, room)) {
+      if (hub.join(session, room)) {
         rooms.add(room);
         Map<String, Object> joined = event("joined", room);
         joined.put("members", hub.members(room).size());
-        sendOutput(joined);
+        session.send(joined);
       }
     }
 
@@ -130,9 +145,9 @@ public final class RoomExample {
             "\"text\" is longer than " + MAX_TEXT_LENGTH + " characters: " + text.length());
       }
       Map<String, Object> said = event("said", room);
-      said.put("from", connId());
+      said.put("from", session.id());
       said.put("text", text);
-      hub.broadcastToRoom(room, said, connId());
+      hub.broadcastToRoom(room, said, session.id());
     }
 
     private static Map<String, Object> event(String type, String room) {
@@ -144,7 +159,7 @@ public final class RoomExample {
   }
 
   /** Creates a room client for every request. */
-  public WsHandler<Object, RoomConn> handler() {
+  public WsHandler<Object, Object> handler() {
     return request -> new RoomConn(hub);
   }
 

@@ -20,7 +20,7 @@ public final class BidiStreamHandler<Req extends Message, Resp extends Message>
     extends StreamingCallHandler<Req, Resp> {
 
   private BidiStreamHandler(Req prototype, StreamingCall<Req, Resp> call, GrpcWsConfig options) {
-    super(GrpcWsConn.Kind.BIDI_STREAMING, "BidiStreamConn", prototype, call, options);
+    super(GrpcBridge.Kind.BIDI_STREAMING, "BidiStreamConn", prototype, call, options);
   }
 
   /**

@@ -20,7 +20,7 @@ public final class ClientStreamHandler<Req extends Message, Resp extends Message
     extends StreamingCallHandler<Req, Resp> {
 
   private ClientStreamHandler(Req prototype, StreamingCall<Req, Resp> call, GrpcWsConfig options) {
-    super(GrpcWsConn.Kind.CLIENT_STREAMING, "ClientStreamConn", prototype, call, options);
+    super(GrpcBridge.Kind.CLIENT_STREAMING, "ClientStreamConn", prototype, call, options);
   }
 
   /**

@@ -25,7 +25,7 @@ import java.util.Objects;
  * @param <Resp> the response type
  */
 public final class ServerStreamHandler<Req extends Message, Resp extends Message>
-    implements WsHandler<Envelope, GrpcWsConn<Req, Resp>> {
+    implements WsHandler<Envelope, Envelope> {
   private final RequestParser<Req> parser;
   private final ServerStreamingCall<Req, Resp> call;
   private final GrpcWsConfig options;
@@ -50,7 +50,7 @@ public final class ServerStreamHandler<Req extends Message, Resp extends Message
   }
 
   @Override
-  public GrpcWsConn<Req, Resp> validate(Request request) throws Rejection {
+  public GrpcBridge<Req, Resp> accept(Request request) throws Rejection {
     Req req;
     try {
       req = Objects.requireNonNull(parser.parse(request), "the request parser returned null");
@@ -60,8 +60,8 @@ public final class ServerStreamHandler<Req extends Message, Resp extends Message
       throw Rejection.of(
           400, "invalid request: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
     }
-    return new GrpcWsConn<Req, Resp>(
-        GrpcWsConn.Kind.SERVER_STREAMING,
+    return new GrpcBridge<Req, Resp>(
+        GrpcBridge.Kind.SERVER_STREAMING,
         "ServerStreamConn",
         null,
         (conn, responses) -> {

@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counters of one bridged stream, readable at any time from any thread ({@link
- * GrpcWsConn#metrics()}).
+ * GrpcBridge#metrics()}).
  */
 public final class StreamMetrics {
   private final Instant connectedAt = Instant.now();

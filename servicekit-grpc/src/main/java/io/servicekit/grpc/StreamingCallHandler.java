@@ -10,15 +10,15 @@ import java.util.Objects;
  * sees the upgrade request, and gets the stream of requests the browser sends.
  */
 abstract class StreamingCallHandler<Req extends Message, Resp extends Message>
-    implements WsHandler<Envelope, GrpcWsConn<Req, Resp>> {
-  private final GrpcWsConn.Kind kind;
+    implements WsHandler<Envelope, Envelope> {
+  private final GrpcBridge.Kind kind;
   private final String name;
   private final Req prototype;
   private final StreamingCall<Req, Resp> call;
   private final GrpcWsConfig options;
 
   StreamingCallHandler(
-      GrpcWsConn.Kind kind,
+      GrpcBridge.Kind kind,
       String name,
       Req prototype,
       StreamingCall<Req, Resp> call,
@@ -31,8 +31,8 @@ abstract class StreamingCallHandler<Req extends Message, Resp extends Message>
   }
 
   @Override
-  public final GrpcWsConn<Req, Resp> validate(Request request) {
-    return new GrpcWsConn<Req, Resp>(
+  public final GrpcBridge<Req, Resp> accept(Request request) {
+    return new GrpcBridge<Req, Resp>(
         kind,
         name,
         prototype,

@@ -4,6 +4,6 @@
  * io.servicekit.grpc.ClientStreamHandler} and {@link io.servicekit.grpc.BidiStreamHandler} bridge a
  * WebSocket to a grpc-java call with the JSON {@link io.servicekit.grpc.Envelope}; {@link
  * io.servicekit.grpc.ProtoJsonCodec} and {@link io.servicekit.grpc.BinaryProtoCodec} carry protobuf
- * messages on any {@link io.servicekit.BaseConn}. See {@code docs/grpc-websocket.md}.
+ * messages on any {@link io.servicekit.WsListener}. See {@code docs/grpc-websocket.md}.
  */
 package io.servicekit.grpc;

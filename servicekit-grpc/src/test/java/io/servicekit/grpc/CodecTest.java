@@ -7,12 +7,12 @@ import com.google.protobuf.Int64Value;
 import com.google.protobuf.StringValue;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
-import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.DecodeException;
 import io.servicekit.Message;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.TestWsClient;
@@ -190,13 +190,10 @@ class CodecTest {
                 .ws(
                     "/bin",
                     r ->
-                        new BaseConn<Timestamp, Timestamp>(
-                            new BinaryProtoCodec<>(Timestamp.getDefaultInstance()), "Bin") {
-                          @Override
-                          public void handleMessage(Timestamp t) {
-                            sendOutput(t.toBuilder().setNanos(1).build());
-                          }
-                        },
+                        WsListener.of(
+                            new BinaryProtoCodec<>(Timestamp.getDefaultInstance()),
+                            "Bin",
+                            (session, t) -> session.send(t.toBuilder().setNanos(1).build())),
                     config)
                 .build()
                 .start();

@@ -6,6 +6,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.jetty.ServiceKitServer;
@@ -28,7 +30,7 @@ final class Fixture implements AutoCloseable {
 
   final TestService service = new TestService();
   final FakeScheduler time = new FakeScheduler();
-  final List<GrpcWsConn<?, ?>> conns = new CopyOnWriteArrayList<>();
+  final List<GrpcBridge<?, ?>> conns = new CopyOnWriteArrayList<>();
   final Server grpc;
   final ManagedChannel channel;
   final ServiceKitServer web;
@@ -59,30 +61,35 @@ final class Fixture implements AutoCloseable {
                 "/ticks",
                 recording(
                     ServerStreamHandler.of(
-                        r ->
-                            Timestamp.newBuilder()
-                                .setSeconds(
-                                    Long.parseLong(
-                                        r.queryParam("n")
-                                            .orElseThrow(
-                                                () ->
-                                                    new IllegalArgumentException(
-                                                        "query parameter n is required"))))
-                                .build(),
-                        TestService.ticksCall(channel),
-                        options)),
+                            r ->
+                                Timestamp.newBuilder()
+                                    .setSeconds(
+                                        Long.parseLong(
+                                            r.queryParam("n")
+                                                .orElseThrow(
+                                                    () ->
+                                                        new IllegalArgumentException(
+                                                            "query parameter n is required"))))
+                                    .build(),
+                            TestService.ticksCall(channel),
+                            options)
+                        ::accept),
                 config)
             .ws(
                 "/sum",
                 recording(
                     ClientStreamHandler.of(
-                        Timestamp.getDefaultInstance(), TestService.sumCall(channel), options)),
+                            Timestamp.getDefaultInstance(), TestService.sumCall(channel), options)
+                        ::accept),
                 config)
             .ws(
                 "/chat",
                 recording(
                     BidiStreamHandler.of(
-                        StringValue.getDefaultInstance(), TestService.chatCall(channel), options)),
+                            StringValue.getDefaultInstance(),
+                            TestService.chatCall(channel),
+                            options)
+                        ::accept),
                 config)
             .build();
     // A small kernel send buffer, so that a client that stops reading stalls the server after a
@@ -92,10 +99,14 @@ final class Fixture implements AutoCloseable {
     web.start();
   }
 
-  private <C extends GrpcWsConn<?, ?>> WsHandler<Envelope, C> recording(
-      WsHandler<Envelope, C> handler) {
+  /** A handler that makes bridges (the three stream handlers' {@code accept}). */
+  private interface BridgeHandler {
+    GrpcBridge<?, ?> accept(Request request) throws Rejection;
+  }
+
+  private WsHandler<Envelope, Envelope> recording(BridgeHandler handler) {
     return request -> {
-      C conn = handler.validate(request);
+      GrpcBridge<?, ?> conn = handler.accept(request);
       conns.add(conn);
       return conn;
     };
@@ -109,7 +120,7 @@ final class Fixture implements AutoCloseable {
     return TestWsClient.connect(uri(pathAndQuery));
   }
 
-  GrpcWsConn<?, ?> lastConn() {
+  GrpcBridge<?, ?> lastConn() {
     return conns.get(conns.size() - 1);
   }
 

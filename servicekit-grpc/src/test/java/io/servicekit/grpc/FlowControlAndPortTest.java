@@ -42,9 +42,9 @@ class FlowControlAndPortTest {
                 return p > 0 && p == last.getAndSet(p);
               });
       long stalled = f.service.produced.get();
-      GrpcWsConn<?, ?> conn = f.lastConn();
-      assertThat(conn.isOpen()).isTrue();
-      assertThat(conn.queuedBytes())
+      GrpcBridge<?, ?> conn = f.lastConn();
+      assertThat(conn.session().isOpen()).isTrue();
+      assertThat(conn.session().queuedBytes())
           .isLessThanOrEqualTo(GrpcWsConfig.defaults().highWaterBytes() + 1024);
       // what was queued arrives complete and in order (the first few thousand are checked; the
       // rest sits in kernel buffers whose size depends on the machine)

@@ -18,7 +18,7 @@ final class MetricsObserver implements JettyTransport.Observer {
   }
 
   @Override
-  public void opened(WsConnection<?> connection) {
+  public void opened(WsConnection<?, ?> connection) {
     long start = System.nanoTime();
     metrics.opened(Kind.WEBSOCKET, route);
     connection

@@ -43,6 +43,10 @@ final class ServeSupport {
 
   /** The rejection's status, headers and plain-text body. */
   static void reject(Response response, Callback callback, Rejection rejection) {
+    if (rejection.isNoContent()) {
+      noContent(response, callback, rejection.headers()); // 204 carries no body nor Content-Type
+      return;
+    }
     Responses.text(response, callback, rejection.status(), rejection.body(), rejection.headers());
   }
 

@@ -2,7 +2,6 @@ package io.servicekit.jetty;
 
 import io.servicekit.CloseStatus;
 import io.servicekit.WsConfig;
-import io.servicekit.WsConn;
 import io.servicekit.WsHandler;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.middleware.Middleware;
@@ -54,7 +53,7 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
  * }
  * }</pre>
  *
- * <p>Paths are either URI templates ({@code /rooms/{room}}: parameters reach {@code validate}) or
+ * <p>Paths are either URI templates ({@code /rooms/{room}}: parameters reach the handler) or
  * servlet-style specs ({@code /echo} exact, {@code /static/*} prefix, {@code /} default). The
  * longest match wins, as in Jetty's {@link PathMappingsHandler}.
  *
@@ -296,9 +295,9 @@ public final class ServiceKitServer implements AutoCloseable {
   }
 
   /** The WebSocket connections open now on every {@link WsServe} of this server. */
-  public List<WsSession> webSocketSessions() {
+  public List<WsSession<?>> webSocketSessions() {
     return server.getDescendants(WsServe.class).stream()
-        .<WsSession>flatMap(w -> w.sessions().stream())
+        .<WsSession<?>>flatMap(w -> w.sessions().stream())
         .toList();
   }
 
@@ -508,13 +507,12 @@ public final class ServiceKitServer implements AutoCloseable {
     }
 
     /** A WebSocket endpoint with the default configuration. */
-    public <I, C extends WsConn<I>> Builder ws(String path, WsHandler<I, C> handler) {
+    public <I, O> Builder ws(String path, WsHandler<I, O> handler) {
       return ws(path, handler, WsConfig.defaults());
     }
 
     /** A WebSocket endpoint. */
-    public <I, C extends WsConn<I>> Builder ws(
-        String path, WsHandler<I, C> handler, WsConfig config) {
+    public <I, O> Builder ws(String path, WsHandler<I, O> handler, WsConfig config) {
       return route(path, WsServe.handler(handler, config));
     }
 

@@ -97,11 +97,7 @@ public final class SseServe extends Handler.Abstract {
       }
       connection = new SseConnection<>(listener, config, handshake, lastEventId);
     } catch (Rejection rejection) {
-      if (rejection.isNoContent()) {
-        LOG.debug("SSE request answered 204: {}", rejection.getMessage());
-        ServeSupport.noContent(response, callback, rejection.headers());
-        return true;
-      }
+      LOG.debug("SSE request refused: {}", rejection.getMessage());
       ServeSupport.reject(response, callback, rejection);
       return true;
     } catch (RuntimeException e) {

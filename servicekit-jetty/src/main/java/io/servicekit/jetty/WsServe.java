@@ -3,9 +3,9 @@ package io.servicekit.jetty;
 import io.servicekit.CloseStatus;
 import io.servicekit.Rejection;
 import io.servicekit.WsConfig;
-import io.servicekit.WsConn;
 import io.servicekit.WsConnection;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.internal.JettyTransport;
 import io.servicekit.spi.MetricsListener;
@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * A Jetty {@link Handler} that upgrades requests to WebSocket connections driven by ServiceKit —
  * the Go library's {@code WSServe(handler, config)}. Mount it in any Jetty 12 handler tree; inside
  * a {@code PathMappingsHandler} with a {@code UriTemplatePathSpec} the path parameters reach {@link
- * WsHandler#validate}.
+ * WsHandler#accept}.
  *
  * <p>Per request, in this order, each refusal being one complete response and nothing upgraded:
  *
@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  *       bytes): 400;
  *   <li>origin refused by the {@link io.servicekit.OriginPolicy}: 403 {@code {"error":"origin not
  *       allowed"}};
- *   <li>{@link WsHandler#validate} throws {@link Rejection}: its status, headers and body; any
- *       other exception: 500;
+ *   <li>{@link WsHandler#accept} throws {@link Rejection}: its status, headers and body; any other
+ *       exception: 500;
  *   <li>a header Jetty cannot parse during the upgrade (e.g. a {@code Sec-WebSocket-Extensions}
  *       value with an unterminated quote): 400 naming the problem; offered extensions that are
  *       merely unknown are ignored;
@@ -77,7 +77,7 @@ public final class WsServe extends Handler.Abstract {
   private final WsConfig config;
   private volatile ServerWebSocketContainer fallbackContainer;
   private volatile MetricsListener metrics = MetricsListener.NOOP;
-  private final OpenSet<WsConnection<?>, CloseStatus> open =
+  private final OpenSet<WsConnection<?, ?>, CloseStatus> open =
       new OpenSet<>((connection, status) -> connection.close(status));
   private final Set<String> gaugedRoutes = ConcurrentHashMap.newKeySet();
   private final AtomicInteger compressed = new AtomicInteger();
@@ -89,12 +89,12 @@ public final class WsServe extends Handler.Abstract {
   }
 
   /** A handler for {@code handler} with {@link WsConfig#defaults()}. */
-  public static <I, C extends WsConn<I>> WsServe handler(WsHandler<I, C> handler) {
+  public static <I, O> WsServe handler(WsHandler<I, O> handler) {
     return new WsServe(handler, WsConfig.defaults());
   }
 
   /** A handler for {@code handler} with {@code config}. */
-  public static <I, C extends WsConn<I>> WsServe handler(WsHandler<I, C> handler, WsConfig config) {
+  public static <I, O> WsServe handler(WsHandler<I, O> handler, WsConfig config) {
     return new WsServe(handler, config);
   }
 
@@ -116,7 +116,7 @@ public final class WsServe extends Handler.Abstract {
   }
 
   /** The connections of this endpoint that are open now (a snapshot). */
-  public List<WsSession> sessions() {
+  public List<WsSession<?>> sessions() {
     return List.copyOf(open.snapshot());
   }
 
@@ -205,22 +205,22 @@ public final class WsServe extends Handler.Abstract {
       return "origin";
     }
 
-    WsConn<?> conn;
+    WsListener<?, ?> conn;
     try {
-      conn = handler.validate(handshake);
+      conn = handler.accept(handshake);
     } catch (Rejection rejection) {
       ServeSupport.reject(response, callback, rejection);
       return "rejected";
     } catch (RuntimeException e) {
-      LOG.error("validate failed for {}", handshake, e);
+      LOG.error("accept failed for {}", handshake, e);
       return internalError(response, callback);
     }
     if (conn == null) {
-      LOG.error("validate returned null for {}", handshake);
+      LOG.error("accept returned null for {}", handshake);
       return internalError(response, callback);
     }
 
-    AtomicReference<WsConnection<?>> created = new AtomicReference<>();
+    AtomicReference<WsConnection<?, ?>> created = new AtomicReference<>();
     CompletableFuture<Void> ended = new CompletableFuture<>();
     ServerWebSocketContainer container = ServerWebSocketContainer.get(request.getContext());
     if (container == null) {
@@ -230,7 +230,7 @@ public final class WsServe extends Handler.Abstract {
       throw new IllegalStateException(
           "no WebSocket container: call ServerWebSocketContainer.ensure(server, context)");
     }
-    WsConn<?> accepted = conn;
+    WsListener<?, ?> accepted = conn;
     WebSocketCreator creator =
         (upgradeRequest, upgradeResponse, upgradeCallback) -> {
           String chosen = chooseSubprotocol(handshake.subprotocols());
@@ -238,7 +238,7 @@ public final class WsServe extends Handler.Abstract {
             upgradeResponse.setAcceptedSubProtocol(chosen);
           }
           upgradeResponse.setExtensions(extensions(upgradeRequest.getExtensions(), ended));
-          WsConnection<?> connection = newConnection(accepted, handshake, chosen);
+          WsConnection<?, ?> connection = newConnection(accepted, handshake, chosen);
           created.set(connection);
           track(connection, route, ended);
           StreamLifetime.becameLongLived(request, ended);
@@ -308,7 +308,7 @@ public final class WsServe extends Handler.Abstract {
     return compressed.get();
   }
 
-  private void track(WsConnection<?> connection, String route, CompletableFuture<Void> ended) {
+  private void track(WsConnection<?, ?> connection, String route, CompletableFuture<Void> ended) {
     open.add(connection, route, connection.closeFuture())
         .whenComplete((v, x) -> ended.complete(null));
     if (gaugedRoutes.add(route)) {
@@ -318,7 +318,7 @@ public final class WsServe extends Handler.Abstract {
   }
 
   /** The upgrade did not happen after the connection object was made: it will never open. */
-  private void forget(WsConnection<?> connection, CompletableFuture<Void> ended) {
+  private void forget(WsConnection<?, ?> connection, CompletableFuture<Void> ended) {
     if (connection != null) {
       open.remove(connection);
     }
@@ -345,9 +345,9 @@ public final class WsServe extends Handler.Abstract {
   }
 
   @SuppressWarnings("unchecked")
-  private <I> WsConnection<I> newConnection(
-      WsConn<?> conn, JettyRequest handshake, String subprotocol) {
-    return new WsConnection<>((WsConn<I>) conn, config, handshake, subprotocol);
+  private <I, O> WsConnection<I, O> newConnection(
+      WsListener<?, ?> listener, JettyRequest handshake, String subprotocol) {
+    return new WsConnection<>((WsListener<I, O>) listener, config, handshake, subprotocol);
   }
 
   private String chooseSubprotocol(List<String> offered) {

@@ -3,14 +3,14 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
 import io.servicekit.Hub;
-import io.servicekit.JsonConn;
+import io.servicekit.JsonCodec;
 import io.servicekit.Message;
 import io.servicekit.Rejection;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.RawWsClient;
 import java.net.InetSocketAddress;
@@ -31,9 +31,10 @@ import org.eclipse.jetty.server.ServerConnector;
  * <ul>
  *   <li>{@code /echo}: a raw echo ({@link Codec#raw()}) limited to {@link #LIMIT} bytes per
  *       message, speaking subprotocols {@code chat.v2} and {@code chat.v1} (in that preference);
- *   <li>{@code /auth}: {@code validate} refuses with 401 and {@code WWW-Authenticate} unless {@code
+ *   <li>{@code /auth}: {@code accept} refuses with 401 and {@code WWW-Authenticate} unless {@code
  *       ?token=letmein};
- *   <li>{@code /json}: a {@link JsonConn} echoing every decoded value with {@code sendOutput};
+ *   <li>{@code /json}: a JSON {@link io.servicekit.WsListener} echoing every decoded value with
+ *       {@code send};
  *   <li>{@code /feed}: a broadcast hub with a 256 KiB outgoing budget per member; any text message
  *       broadcasts {@link #CHUNK} bytes to every member;
  *   <li>{@code /idle}: a raw echo with a short heartbeat window ({@link #PONG_PERIOD}).
@@ -89,20 +90,38 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   /** A raw echo that records its closes. */
-  static final class EchoConn extends BaseConn<Message, Message> implements Tracked {
+  static final class EchoConn implements WsListener<Message, Message>, Tracked {
+    @Override
+    public Codec<Message, Message> codec() {
+      return Codec.raw();
+    }
+
+    @Override
+    public String name() {
+      return "Echo";
+    }
+
     private final CloseLog log = new CloseLog();
+    private volatile WsSession<Message> session; // set by onOpen
 
-    EchoConn() {
-      super(Codec.raw(), "Echo");
+    @Override
+    public boolean isOpen() {
+      WsSession<Message> s = session;
+      return s != null && s.isOpen();
     }
 
     @Override
-    public void handleMessage(Message message) {
-      sendOutput(message);
+    public void onOpen(WsSession<Message> session) {
+      this.session = session;
     }
 
     @Override
-    public void onClose(CloseStatus status) {
+    public void onMessage(WsSession<Message> session, Message message) {
+      session.send(message);
+    }
+
+    @Override
+    public void onClose(WsSession<Message> session, CloseStatus status) {
       log.record(status);
     }
 
@@ -113,20 +132,38 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   /** A JSON echo that records its closes. */
-  static final class JsonEcho extends JsonConn implements Tracked {
+  static final class JsonEcho implements WsListener<Object, Object>, Tracked {
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "JsonEcho";
+    }
+
     private final CloseLog log = new CloseLog();
+    private volatile WsSession<Object> session; // set by onOpen
 
-    JsonEcho() {
-      super("JsonEcho");
+    @Override
+    public boolean isOpen() {
+      WsSession<Object> s = session;
+      return s != null && s.isOpen();
     }
 
     @Override
-    public void handleMessage(Object message) {
-      sendOutput(message);
+    public void onOpen(WsSession<Object> session) {
+      this.session = session;
     }
 
     @Override
-    public void onClose(CloseStatus status) {
+    public void onMessage(WsSession<Object> session, Object message) {
+      session.send(message);
+    }
+
+    @Override
+    public void onClose(WsSession<Object> session, CloseStatus status) {
       log.record(status);
     }
 
@@ -137,25 +174,39 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   /** A hub member: any text message asks for one broadcast of {@link #CHUNK} bytes. */
-  final class FeedConn extends BaseConn<Message, Message> implements Tracked {
+  final class FeedConn implements WsListener<Message, Message>, Tracked {
+    @Override
+    public Codec<Message, Message> codec() {
+      return Codec.raw();
+    }
+
+    @Override
+    public String name() {
+      return "Feed";
+    }
+
     private final CloseLog log = new CloseLog();
+    private volatile WsSession<Message> session; // set by onOpen
 
-    FeedConn() {
-      super(Codec.raw(), "Feed");
+    @Override
+    public boolean isOpen() {
+      WsSession<Message> s = session;
+      return s != null && s.isOpen();
     }
 
     @Override
-    public void onStart(WsSession session) {
-      feed.register(this);
+    public void onOpen(WsSession<Message> session) {
+      this.session = session;
+      feed.register(session);
     }
 
     @Override
-    public void handleMessage(Message message) {
+    public void onMessage(WsSession<Message> session, Message message) {
       feed.broadcast(Message.binary(new byte[CHUNK]));
     }
 
     @Override
-    public void onClose(CloseStatus status) {
+    public void onClose(WsSession<Message> session, CloseStatus status) {
       log.record(status);
     }
 

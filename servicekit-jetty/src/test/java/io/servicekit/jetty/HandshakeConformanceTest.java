@@ -265,8 +265,8 @@ class HandshakeConformanceTest {
   }
 
   /**
-   * Jetty parses the offered extensions only while upgrading, after {@code validate}: the
-   * connection object exists then, but it is never started, so no lifecycle callback runs.
+   * Jetty parses the offered extensions only while upgrading, after {@code accept}: the connection
+   * object exists then, but it is never started, so no lifecycle callback runs.
    */
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"})

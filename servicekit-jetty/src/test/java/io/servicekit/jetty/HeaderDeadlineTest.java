@@ -3,9 +3,8 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Message;
+import io.servicekit.WsListener;
 import io.servicekit.testkit.TestWsClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -58,15 +57,7 @@ class HeaderDeadlineTest {
             .host("127.0.0.1")
             .idleTimeout(Duration.ofSeconds(30)) // the trickle keeps resetting it
             .headerTimeout(headerTimeout)
-            .ws(
-                "/ws",
-                r ->
-                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
-                      @Override
-                      public void handleMessage(Message m) {
-                        sendOutput(m);
-                      }
-                    })
+            .ws("/ws", r -> WsListener.of(Codec.raw(), "Echo", (session, m) -> session.send(m)))
             .route("/", new Ok())
             .build()
             .start();

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
 import io.servicekit.Hub;
-import io.servicekit.JsonConn;
+import io.servicekit.JsonCodec;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
 import java.net.Socket;
@@ -23,23 +25,35 @@ class HubIntegrationTest {
   private final Hub<Object> hub = new Hub<>();
   private final List<CompletableFuture<CloseStatus>> serverCloses = new ArrayList<>();
 
-  private final class Member extends JsonConn {
+  private final class Member implements WsListener<Object, Object> {
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "Member";
+    }
+
+    @Override
+    public void onMessage(WsSession<Object> session, Object message) {}
+
     final CompletableFuture<CloseStatus> closed = new CompletableFuture<>();
 
     Member() {
-      super("Member");
       synchronized (serverCloses) {
         serverCloses.add(closed);
       }
     }
 
     @Override
-    public void onStart(WsSession session) {
-      hub.register(this);
+    public void onOpen(WsSession<Object> session) {
+      hub.register(session);
     }
 
     @Override
-    public void onClose(CloseStatus status) {
+    public void onClose(WsSession<Object> session, CloseStatus status) {
       closed.complete(status);
     }
   }

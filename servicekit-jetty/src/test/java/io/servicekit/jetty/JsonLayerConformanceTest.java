@@ -14,9 +14,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The JSON layer on a {@link io.servicekit.JsonConn} echo: bad JSON ends with a defined close code
- * and a reason (never a bare 1006), any well-formed JSON value is echoed, and client heartbeat
- * answers are absorbed before the codec.
+ * The JSON layer on a JSON {@link io.servicekit.WsListener} echo: bad JSON ends with a defined
+ * close code and a reason (never a bare 1006), any well-formed JSON value is echoed, and client
+ * heartbeat answers are absorbed before the codec.
  */
 class JsonLayerConformanceTest {
   private static ConformanceServer server;

@@ -3,9 +3,8 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Message;
+import io.servicekit.WsListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,15 +42,7 @@ class LoopbackHostCheckTest {
     server =
         options
             .apply(ServiceKitServer.builder().port(0).host(host))
-            .ws(
-                "/ws",
-                r ->
-                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
-                      @Override
-                      public void handleMessage(Message m) {
-                        sendOutput(m);
-                      }
-                    })
+            .ws("/ws", r -> WsListener.of(Codec.raw(), "Echo", (session, m) -> session.send(m)))
             .route("/", new Ok())
             .build()
             .start();

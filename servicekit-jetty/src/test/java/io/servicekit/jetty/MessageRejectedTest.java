@@ -2,21 +2,29 @@ package io.servicekit.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
 import io.servicekit.MessageRejectedException;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MessageRejectedTest {
   /** Accepts only objects with a "type"; refuses the rest without closing. */
-  static final class Picky extends JsonConn {
+  static final class Picky implements WsListener<Object, Object> {
     @Override
-    public void handleMessage(Object message) {
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public void onMessage(WsSession<Object> session, Object message) {
       if (!(message instanceof Map<?, ?> m) || !(m.get("type") instanceof String type)) {
         throw new MessageRejectedException("a message needs a string \"type\"");
       }
-      sendOutput(Map.of("ok", type));
+      session.send(Map.of("ok", type));
     }
   }
 

@@ -3,13 +3,13 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
 import io.servicekit.Message;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.WsConfig;
 import io.servicekit.WsConnection;
+import io.servicekit.WsListener;
 import io.servicekit.spi.MetricsListener;
 import io.servicekit.spi.Transport;
 import io.servicekit.testkit.FakeScheduler;
@@ -56,7 +56,7 @@ class MetricsObserverTest {
 
   /** A transport whose writes never complete: a peer that reads nothing. */
   static final class StuckTransport implements Transport {
-    WsConnection<?> connection;
+    WsConnection<?, ?> connection;
 
     @Override
     public void sendText(String text, WriteCallback callback) {}
@@ -76,12 +76,8 @@ class MetricsObserverTest {
     public void demand() {}
   }
 
-  private static WsConnection<Message> connection(WsConfig config) {
-    BaseConn<Message, Message> conn =
-        new BaseConn<>(Codec.raw(), "Stuck") {
-          @Override
-          public void handleMessage(Message m) {}
-        };
+  private static WsConnection<Message, Message> connection(WsConfig config) {
+    WsListener<Message, Message> conn = WsListener.of(Codec.raw(), "Stuck", (session, m) -> {});
     return new WsConnection<>(conn, config, null, null);
   }
 
@@ -89,7 +85,7 @@ class MetricsObserverTest {
   void slowConsumerCloseIsReported() {
     Recording metrics = new Recording();
     FakeScheduler time = new FakeScheduler();
-    WsConnection<Message> c =
+    WsConnection<Message, Message> c =
         connection(
             WsConfig.builder()
                 .scheduler(time)
@@ -100,8 +96,8 @@ class MetricsObserverTest {
     transport.connection = c;
     new MetricsObserver(metrics, "/r").opened(c);
     c.open(transport);
-    c.send(Message.text("0123456789"));
-    c.send(Message.text("overflow"));
+    c.sendMessage(Message.text("0123456789"));
+    c.sendMessage(Message.text("overflow"));
     time.advanceBy(Duration.ofMinutes(1)); // close timeout: the stuck peer is dropped
     await().until(() -> metrics.events.size() == 3);
     assertThat(metrics.events).containsExactly("opened /r", "slow consumer", "closed /r 1008");
@@ -111,7 +107,7 @@ class MetricsObserverTest {
   void dropsAndInternalErrorsAreReported() {
     Recording metrics = new Recording();
     FakeScheduler time = new FakeScheduler();
-    WsConnection<Message> c =
+    WsConnection<Message, Message> c =
         connection(
             WsConfig.builder()
                 .scheduler(time)
@@ -122,9 +118,9 @@ class MetricsObserverTest {
     transport.connection = c;
     new MetricsObserver(metrics, "/r").opened(c);
     c.open(transport);
-    c.send(Message.text("0123456789"));
-    c.send(Message.text("a"));
-    c.send(Message.text("b"));
+    c.sendMessage(Message.text("0123456789"));
+    c.sendMessage(Message.text("a"));
+    c.sendMessage(Message.text("b"));
     c.close(CloseStatus.of(CloseStatus.INTERNAL_ERROR, "internal error"));
     time.advanceBy(Duration.ofMinutes(1));
     await().until(() -> metrics.events.size() == 4);
@@ -137,13 +133,7 @@ class MetricsObserverTest {
     try (ServiceKitServer server =
         ServiceKitServer.builder()
             .port(0)
-            .ws(
-                "/ws",
-                r ->
-                    new BaseConn<Message, Message>(Codec.raw(), "Late") {
-                      @Override
-                      public void handleMessage(Message m) {}
-                    })
+            .ws("/ws", r -> WsListener.of(Codec.raw(), "Late", (session, m) -> {}))
             .build()
             .start()) {
       server.closeWebSockets(GracefulShutdown.GOING_AWAY, true).get();

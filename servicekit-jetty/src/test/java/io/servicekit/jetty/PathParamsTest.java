@@ -2,10 +2,12 @@ package io.servicekit.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
 import java.net.http.HttpClient;
@@ -28,7 +30,7 @@ class PathParamsTest {
                     "/games/{game}/players/{player}",
                     request -> {
                       seen.complete(request);
-                      return new JsonConn();
+                      return WsListener.json("JsonConn", (session, message) -> {});
                     },
                     WsConfig.defaults())
                 .build()
@@ -56,11 +58,19 @@ class PathParamsTest {
                 "/rooms/{room}",
                 r -> {
                   String room = r.pathParam("room").orElse("(missing)");
-                  return new JsonConn() {
+                  return new WsListener<Object, Object>() {
                     @Override
-                    public void onStart(WsSession session) {
-                      sendOutput(room);
+                    public Codec<Object, Object> codec() {
+                      return JsonCodec.INSTANCE;
                     }
+
+                    @Override
+                    public void onOpen(WsSession<Object> session) {
+                      session.send(room);
+                    }
+
+                    @Override
+                    public void onMessage(WsSession<Object> session, Object message) {}
                   };
                 },
                 io.servicekit.WsConfig.builder()

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
 import io.servicekit.Message;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.RawFrame;
 import io.servicekit.testkit.RawWsClient;
@@ -53,14 +53,22 @@ public class PerMessageDeflateTest {
   private static WebSocketClient jetty;
 
   /** Echoes every frame as it came. */
-  static final class Echo extends BaseConn<Message, Message> {
-    Echo() {
-      super(Codec.raw(), "Echo");
+  static final class Echo implements WsListener<Message, Message> {
+    @Override
+    public Codec<Message, Message> codec() {
+      return Codec.raw();
     }
 
     @Override
-    public void handleMessage(Message message) {
-      sendOutput(message);
+    public String name() {
+      return "Echo";
+    }
+
+    Echo() {}
+
+    @Override
+    public void onMessage(WsSession<Message> session, Message message) {
+      session.send(message);
     }
   }
 
@@ -68,19 +76,27 @@ public class PerMessageDeflateTest {
   private static final BlockingQueue<CloseStatus> serverCloses = new LinkedBlockingQueue<>();
 
   /** An echo that reports how the server ended it. */
-  static final class ObservedEcho extends BaseConn<Message, Message> {
-    ObservedEcho() {
-      super(Codec.raw(), "ObservedEcho");
+  static final class ObservedEcho implements WsListener<Message, Message> {
+    @Override
+    public Codec<Message, Message> codec() {
+      return Codec.raw();
     }
 
     @Override
-    public void onStart(WsSession session) {
+    public String name() {
+      return "ObservedEcho";
+    }
+
+    ObservedEcho() {}
+
+    @Override
+    public void onOpen(WsSession<Message> session) {
       session.closeFuture().thenAccept(serverCloses::add);
     }
 
     @Override
-    public void handleMessage(Message message) {
-      sendOutput(message);
+    public void onMessage(WsSession<Message> session, Message message) {
+      session.send(message);
     }
   }
 

@@ -3,16 +3,16 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.BaseConn;
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
 import io.servicekit.Hub;
-import io.servicekit.JsonConn;
 import io.servicekit.OriginPolicy;
 import io.servicekit.Rejection;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.TypedJsonCodec;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
 import java.time.Duration;
@@ -21,35 +21,41 @@ import org.junit.jupiter.api.Test;
 
 /** The README's tour, compiled and run, so the README cannot drift from the API. */
 class ReadmeTourTest {
-  static class EchoConn extends JsonConn {
-    @Override
-    public void handleMessage(Object message) {
-      sendOutput(message); // never blocks; false if the connection is closed or too far behind
-    }
+  /** The README's echo listener. */
+  static WsListener<Object, Object> echo() {
+    // One listener per connection. send never blocks; false if the connection is closed or too
+    // far behind.
+    return WsListener.json("EchoConn", (session, message) -> session.send(message));
   }
 
   record ChatIn(String type, String room, String message) {}
 
   record ChatOut(String type, String from, String message) {}
 
-  static class ChatConn extends BaseConn<ChatIn, ChatOut> {
+  static class ChatConn implements WsListener<ChatIn, ChatOut> {
+    static final Codec<ChatIn, ChatOut> CODEC = TypedJsonCodec.of(ChatIn.class);
     private final Hub<ChatOut> hub;
 
     ChatConn(Hub<ChatOut> hub) {
-      super(TypedJsonCodec.of(ChatIn.class), "ChatConn");
       this.hub = hub;
     }
 
     @Override
-    public void onStart(WsSession session) {
-      hub.register(this); // leaves the hub and its rooms by itself on close
+    public Codec<ChatIn, ChatOut> codec() {
+      return CODEC; // one shared codec: a broadcast is encoded once
     }
 
     @Override
-    public void handleMessage(ChatIn in) {
+    public void onOpen(WsSession<ChatOut> session) {
+      hub.register(session); // leaves the hub and its rooms by itself on close
+    }
+
+    @Override
+    public void onMessage(WsSession<ChatOut> session, ChatIn in) {
       switch (in.type()) {
-        case "join" -> hub.join(this, in.room());
-        case "say" -> hub.broadcastToRoom(in.room(), new ChatOut("said", connId(), in.message()));
+        case "join" -> hub.join(session, in.room());
+        case "say" ->
+            hub.broadcastToRoom(in.room(), new ChatOut("said", session.id(), in.message()));
         default ->
             throw new CloseException(CloseStatus.POLICY_VIOLATION, "unknown type " + in.type());
       }
@@ -71,7 +77,7 @@ class ReadmeTourTest {
     try (ServiceKitServer server =
         ServiceKitServer.builder()
             .port(0)
-            .ws("/echo", request -> new EchoConn())
+            .ws("/echo", request -> echo())
             .ws(
                 "/secure",
                 request -> {
@@ -80,7 +86,7 @@ class ReadmeTourTest {
                           .header("Authorization")
                           .or(() -> request.queryParam("token"))
                           .orElseThrow(() -> Rejection.of(401, "Missing authentication token"));
-                  return new EchoConn();
+                  return echo();
                 })
             .ws("/chat", request -> new ChatConn(hub), config)
             .build()

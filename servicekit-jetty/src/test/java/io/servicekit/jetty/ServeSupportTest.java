@@ -41,6 +41,12 @@ class ServeSupportTest {
                     (q, r, c) ->
                         ServeSupport.reject(
                             r, c, Rejection.of(429, "slow down").header("Retry-After", "7"))))
+            .route(
+                "/reject-204",
+                handler(
+                    (q, r, c) ->
+                        ServeSupport.reject(
+                            r, c, Rejection.noContent("nothing yet").header("X-Why", "later"))))
             .route("/500", handler((q, r, c) -> ServeSupport.internalError(r, c)))
             .route(
                 "/204", handler((q, r, c) -> ServeSupport.noContent(r, c, Map.of("X-Why", "done"))))
@@ -90,6 +96,17 @@ class ServeSupportTest {
     assertThat(header(answer, "Retry-After")).isEqualTo("7");
     assertThat(header(answer, "Content-Type")).startsWith("text/plain");
     assertThat(body(answer)).isEqualTo("slow down");
+  }
+
+  @Test
+  void aNoContentRejectionIsA204WithoutBodyOrContentType() throws Exception {
+    // The same answer on every endpoint kind (WebSocket, SSE, Streamable): the reason stays in
+    // the log, a 204 carries no body and no Content-Type.
+    String answer = exchange("GET /reject-204 HTTP/1.1");
+    assertThat(answer).startsWith("HTTP/1.1 204 ");
+    assertThat(header(answer, "X-Why")).isEqualTo("later");
+    assertThat(answer.toLowerCase(java.util.Locale.ROOT)).doesNotContain("content-type");
+    assertThat(body(answer)).isEmpty();
   }
 
   @Test

@@ -3,10 +3,12 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
 import io.servicekit.OriginPolicy;
 import io.servicekit.Rejection;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.TestWsClient;
 import java.net.URI;
@@ -25,11 +27,24 @@ class ServerRoutingTest {
   private ServiceKitServer server;
 
   /** Sends the handshake request's view back to the client on start. */
-  static final class RequestEcho extends JsonConn {
+  static final class RequestEcho implements WsListener<Object, Object> {
     @Override
-    public void onStart(WsSession session) {
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "JsonConn";
+    }
+
+    @Override
+    public void onMessage(WsSession<Object> session, Object message) {}
+
+    @Override
+    public void onOpen(WsSession<Object> session) {
       var r = session.request();
-      sendOutput(
+      session.send(
           Map.of(
               "path", r.path(),
               "room", r.pathParam("room").orElse(""),

@@ -2,10 +2,9 @@ package io.servicekit.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Message;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.TestWsClient;
 import java.time.Duration;
@@ -21,13 +20,7 @@ class SmokeTest {
                 .port(0)
                 .ws(
                     "/echo",
-                    r ->
-                        new BaseConn<Message, Message>(Codec.raw(), "Echo") {
-                          @Override
-                          public void handleMessage(Message m) {
-                            sendOutput(m);
-                          }
-                        },
+                    r -> WsListener.of(Codec.raw(), "Echo", (session, m) -> session.send(m)),
                     config)
                 .build()
                 .start();

@@ -3,9 +3,8 @@ package io.servicekit.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Message;
+import io.servicekit.WsListener;
 import io.servicekit.sse.SseListener;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.testkit.TestWsClient;
@@ -54,15 +53,7 @@ class StopAnswersTest {
     server =
         ServiceKitServer.builder()
             .port(0)
-            .ws(
-                "/ws",
-                r ->
-                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
-                      @Override
-                      public void handleMessage(Message m) {
-                        sendOutput(m);
-                      }
-                    })
+            .ws("/ws", r -> WsListener.of(Codec.raw(), "Echo", (session, m) -> session.send(m)))
             .sse("/events", r -> SseListener.json())
             .route("/rpc", StreamableServe.handler(r -> SingleResponse.json(200, "{}")))
             .route("/slow", new Slow())

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
 import io.servicekit.Message;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.sse.SseListener;
 import io.servicekit.streamable.StreamResponse;
 import io.servicekit.streamable.StreamableConfig;
@@ -140,14 +141,22 @@ class TlsTest {
     }
   }
 
-  static final class Echo extends BaseConn<Message, Message> {
-    Echo() {
-      super(Codec.raw(), "Echo");
+  static final class Echo implements WsListener<Message, Message> {
+    @Override
+    public Codec<Message, Message> codec() {
+      return Codec.raw();
     }
 
     @Override
-    public void handleMessage(Message m) {
-      sendOutput(m);
+    public String name() {
+      return "Echo";
+    }
+
+    Echo() {}
+
+    @Override
+    public void onMessage(WsSession<Message> session, Message m) {
+      session.send(m);
     }
   }
 

@@ -216,7 +216,7 @@ class WsLifecycleTest {
     assertThat(other.awaitText()).isEqualTo("\"independent\"");
 
     release.countDown();
-    blockedConn.behaviour = (c, m) -> c.sendOutput(m);
+    blockedConn.behaviour = (c, m) -> c.send(m);
     blocked.sendText("\"after\"");
     assertThat(blocked.awaitText()).isEqualTo("\"after\"");
   }
@@ -233,11 +233,11 @@ class WsLifecycleTest {
     assertThat(client.awaitText())
         .isEqualTo(
             "{\"connId\":\""
-                + conn.connId()
+                + conn.session().id()
                 + "\",\"name\":\"Probe\",\"pingId\":1,\"type\":\"ping\"}");
     time.advanceBy(Duration.ofSeconds(30));
     assertThat(client.awaitJson()).containsEntry("pingId", 2);
-    assertThat(conn.pingId()).isEqualTo(2);
+    assertThat(conn.lastPingId.get()).isEqualTo(2);
   }
 
   @Test
@@ -324,16 +324,16 @@ class WsLifecycleTest {
     ProbeConn conn = serverSide();
     conn.behaviour =
         (c, m) -> {
-          c.sendOutput("last words");
+          c.send("last words");
           c.close(4002, "done");
         };
     client.sendText("\"bye\"");
     assertThat(client.awaitText()).isEqualTo("\"last words\"");
     assertThat(client.awaitClose()).isEqualTo(new TestWsClient.Close(4002, "done"));
     assertThat(closedWith(conn)).isEqualTo(CloseStatus.of(4002, "done"));
-    assertThat(conn.sendOutput("too late")).isFalse();
-    assertThat(conn.sendError("too late")).isFalse();
-    assertThat(conn.isOpen()).isFalse();
+    assertThat(conn.session().send("too late")).isFalse();
+    assertThat(conn.session().sendError("too late")).isFalse();
+    assertThat(conn.session().isOpen()).isFalse();
   }
 
   @Test
@@ -377,11 +377,11 @@ class WsLifecycleTest {
       ProbeConn conn = serverSide();
       String chunk = "x".repeat(16 * 1024);
       int accepted = 0;
-      for (int i = 0; i < 1000 && conn.sendOutput(chunk); i++) {
+      for (int i = 0; i < 1000 && conn.session().send(chunk); i++) {
         accepted++;
       }
       assertThat(accepted).as("sends refused once the budget is spent").isLessThan(1000);
-      assertThat(conn.sendOutput(chunk)).isFalse();
+      assertThat(conn.session().send(chunk)).isFalse();
       time.advanceBy(Duration.ofSeconds(1)); // close timeout: the close frame cannot get out
       CloseStatus status = conn.closedWith.get(10, TimeUnit.SECONDS);
       assertThat(status.code()).isEqualTo(1008);
@@ -401,12 +401,12 @@ class WsLifecycleTest {
       ProbeConn conn = serverSide();
       String chunk = "y".repeat(64 * 1024);
       for (int i = 0; i < 200; i++) {
-        assertThat(conn.sendOutput(chunk)).isTrue();
+        assertThat(conn.session().send(chunk)).isTrue();
       }
       // The socket buffers fill and the writer is stuck on one frame.
-      await().until(() -> conn.queuedBytes() > 1 << 20);
+      await().until(() -> conn.session().queuedBytes() > 1 << 20);
       time.advanceBy(Duration.ofSeconds(4));
-      assertThat(conn.isOpen()).isTrue();
+      assertThat(conn.session().isOpen()).isTrue();
       time.advanceBy(Duration.ofSeconds(2));
       CloseStatus status = conn.closedWith.get(10, TimeUnit.SECONDS);
       assertThat(status.code()).isEqualTo(1008);
@@ -421,9 +421,9 @@ class WsLifecycleTest {
     ProbeConn conn = serverSide();
     conn.behaviour =
         (c, m) -> {
-          c.sendFrame(Message.binary(new byte[] {1}));
-          c.sendFrame(Message.text("t"));
-          c.sendFrame(Message.binary(new byte[] {2}));
+          c.sendMessage(Message.binary(new byte[] {1}));
+          c.sendMessage(Message.text("t"));
+          c.sendMessage(Message.binary(new byte[] {2}));
         };
     client.sendText("0");
     assertThat(client.awaitBinary()).containsExactly(1);

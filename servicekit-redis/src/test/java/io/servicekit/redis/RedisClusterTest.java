@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.servicekit.Codec;
 import io.servicekit.Hub;
 import io.servicekit.JsonCodec;
-import io.servicekit.JsonConn;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.jetty.ServiceKitServer;
@@ -87,19 +88,29 @@ class RedisClusterTest {
               .ws(
                   "/chat",
                   r ->
-                      new JsonConn("Chat") {
+                      new WsListener<Object, Object>() {
                         @Override
-                        public void onStart(WsSession session) {
-                          hub.register(this);
-                          hub.join(this, "room");
+                        public Codec<Object, Object> codec() {
+                          return JsonCodec.INSTANCE;
                         }
 
                         @Override
-                        public void handleMessage(Object m) {
+                        public String name() {
+                          return "Chat";
+                        }
+
+                        @Override
+                        public void onOpen(WsSession<Object> session) {
+                          hub.register(session);
+                          hub.join(session, "room");
+                        }
+
+                        @Override
+                        public void onMessage(WsSession<Object> session, Object m) {
                           try {
                             hub.broadcastToRoom("room", m);
                           } catch (BrokerUnavailableException e) {
-                            sendError(e.getMessage()); // refused: nobody got it
+                            session.sendError(e.getMessage()); // refused: nobody got it
                           }
                         }
                       },

@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.servicekit.Codec;
 import io.servicekit.Hub;
 import io.servicekit.JsonCodec;
-import io.servicekit.JsonConn;
 import io.servicekit.Scheduler;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.jetty.ServiceKitServer;
@@ -107,11 +108,24 @@ class RedisFaultTest {
               .ws(
                   "/ws",
                   r ->
-                      new JsonConn("Canary") {
+                      new WsListener<Object, Object>() {
                         @Override
-                        public void onStart(WsSession session) {
-                          hub.register(this);
+                        public Codec<Object, Object> codec() {
+                          return JsonCodec.INSTANCE;
                         }
+
+                        @Override
+                        public String name() {
+                          return "Canary";
+                        }
+
+                        @Override
+                        public void onOpen(WsSession<Object> session) {
+                          hub.register(session);
+                        }
+
+                        @Override
+                        public void onMessage(WsSession<Object> session, Object message) {}
                       },
                   ws)
               .sse(

@@ -18,7 +18,7 @@ import java.util.Optional;
  * Request request = FakeRequest.builder()
  *     .path("/ws/chat").query("room", "lobby").header("Origin", "https://app.example.com")
  *     .build();
- * ChatConn conn = new ChatService().validate(request);
+ * WsListener<Object, Object> listener = new ChatService().accept(request);
  * }</pre>
  *
  * <p>Defaults: {@code GET http://localhost/}, no headers, peer {@code 127.0.0.1:40000}.

@@ -43,7 +43,7 @@ public final class MemoryWs implements Transport {
     record Close(int code, String reason) implements Sent {}
   }
 
-  private final WsConnection<?> connection;
+  private final WsConnection<?, ?> connection;
   private final List<Sent> sent = new ArrayList<>();
   private final ArrayDeque<Transport.WriteCallback> held = new ArrayDeque<>();
   private final ArrayDeque<Runnable> inbound = new ArrayDeque<>();
@@ -55,7 +55,7 @@ public final class MemoryWs implements Transport {
   private boolean ended;
 
   /** A transport for {@code connection}; pass it to {@code connection.open(...)}. */
-  public MemoryWs(WsConnection<?> connection) {
+  public MemoryWs(WsConnection<?, ?> connection) {
     this.connection = Objects.requireNonNull(connection, "connection");
   }
 

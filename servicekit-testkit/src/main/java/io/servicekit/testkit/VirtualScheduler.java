@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <pre>{@code
  * VirtualScheduler time = new VirtualScheduler();
  * WsConfig config = WsConfig.builder().scheduler(time).build();
- * WsConnection<String> connection = new WsConnection<>(conn, config, request, null);
+ * WsConnection<String, String> connection = new WsConnection<>(listener, config, request, null);
  * MemoryWs ws = new MemoryWs(connection);
  * connection.open(ws);
  * time.runUntilIdle();                    // onStart has run

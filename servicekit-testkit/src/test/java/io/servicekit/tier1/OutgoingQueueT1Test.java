@@ -3,11 +3,11 @@ package io.servicekit.tier1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.CloseStatus;
-import io.servicekit.JsonConn;
 import io.servicekit.Message;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.WsConfig;
 import io.servicekit.WsConnection;
+import io.servicekit.WsListener;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryWs;
 import io.servicekit.testkit.MemoryWs.Sent;
@@ -27,7 +27,7 @@ class OutgoingQueueT1Test {
   private final VirtualScheduler time = new VirtualScheduler();
   private MemoryWs transport;
 
-  private WsConnection<Object> open(SlowConsumerPolicy policy, long maxQueuedBytes) {
+  private WsConnection<Object, Object> open(SlowConsumerPolicy policy, long maxQueuedBytes) {
     WsConfig config =
         WsConfig.builder()
             .maxQueuedBytes(maxQueuedBytes)
@@ -36,8 +36,12 @@ class OutgoingQueueT1Test {
             .pongPeriod(Duration.ofHours(1))
             .scheduler(time)
             .build();
-    WsConnection<Object> c =
-        new WsConnection<>(new JsonConn("T"), config, FakeRequest.builder().build(), null);
+    WsConnection<Object, Object> c =
+        new WsConnection<>(
+            WsListener.json("T", (session, message) -> {}),
+            config,
+            FakeRequest.builder().build(),
+            null);
     transport = new MemoryWs(c);
     c.open(transport);
     return c;
@@ -45,10 +49,10 @@ class OutgoingQueueT1Test {
 
   @Test
   void framesAreWrittenInOrderWithOneInFlight() {
-    WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
+    WsConnection<Object, Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
     transport.holdWrites();
     for (int i = 0; i < 5; i++) {
-      assertThat(c.send(Message.text("m" + i))).isTrue();
+      assertThat(c.sendMessage(Message.text("m" + i))).isTrue();
     }
     assertThat(transport.sentTexts()).containsExactly("m0");
     assertThat(transport.heldWrites()).isEqualTo(1);
@@ -62,9 +66,9 @@ class OutgoingQueueT1Test {
 
   @Test
   void synchronousCompletionsDrainWithoutRecursion() {
-    WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1L << 30);
+    WsConnection<Object, Object> c = open(SlowConsumerPolicy.CLOSE, 1L << 30);
     for (int i = 0; i < 100_000; i++) {
-      c.send(Message.text("a"));
+      c.sendMessage(Message.text("a"));
     }
     assertThat(transport.sent()).hasSize(100_000);
     assertThat(c.queuedBytes()).isZero();
@@ -72,14 +76,14 @@ class OutgoingQueueT1Test {
 
   @Test
   void closePolicyClosesWith1008WhenTheBudgetIsExceeded() {
-    WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 4 * 1024);
+    WsConnection<Object, Object> c = open(SlowConsumerPolicy.CLOSE, 4 * 1024);
     transport.holdWrites();
     for (int i = 0; i < 4; i++) {
-      assertThat(c.send(Message.text(KB))).isTrue();
+      assertThat(c.sendMessage(Message.text(KB))).isTrue();
     }
-    assertThat(c.send(Message.text(KB))).isFalse();
+    assertThat(c.sendMessage(Message.text(KB))).isFalse();
     assertThat(c.isOpen()).isFalse();
-    assertThat(c.send(Message.text("later"))).isFalse();
+    assertThat(c.sendMessage(Message.text("later"))).isFalse();
     transport.completeWrite(); // the frame in flight when the budget ran out
     transport.completeWrite(); // the close frame, which the peer answers
     time.runUntilIdle();
@@ -90,23 +94,23 @@ class OutgoingQueueT1Test {
 
   @Test
   void dropNewestRefusesTheNewFrameAndKeepsTheConnection() {
-    WsConnection<Object> c = open(SlowConsumerPolicy.DROP_NEWEST, 3 * 1024);
+    WsConnection<Object, Object> c = open(SlowConsumerPolicy.DROP_NEWEST, 3 * 1024);
     transport.holdWrites();
-    assertThat(c.send(Message.text(KB + "1"))).isTrue(); // 1025 bytes in flight
-    assertThat(c.send(Message.text(KB))).isTrue();
-    assertThat(c.send(Message.text(KB))).isFalse();
+    assertThat(c.sendMessage(Message.text(KB + "1"))).isTrue(); // 1025 bytes in flight
+    assertThat(c.sendMessage(Message.text(KB))).isTrue();
+    assertThat(c.sendMessage(Message.text(KB))).isFalse();
     assertThat(c.isOpen()).isTrue();
     assertThat(c.droppedMessages()).isEqualTo(1);
   }
 
   @Test
   void dropOldestEvictsQueuedFramesButNeverTheOneBeingWritten() {
-    WsConnection<Object> c = open(SlowConsumerPolicy.DROP_OLDEST, 3 * 1024);
+    WsConnection<Object, Object> c = open(SlowConsumerPolicy.DROP_OLDEST, 3 * 1024);
     transport.holdWrites();
-    c.send(Message.text("A" + KB.substring(1)));
-    c.send(Message.text("B" + KB.substring(1)));
-    c.send(Message.text("C" + KB.substring(1)));
-    assertThat(c.send(Message.text("D" + KB.substring(1)))).isTrue(); // evicts B
+    c.sendMessage(Message.text("A" + KB.substring(1)));
+    c.sendMessage(Message.text("B" + KB.substring(1)));
+    c.sendMessage(Message.text("C" + KB.substring(1)));
+    assertThat(c.sendMessage(Message.text("D" + KB.substring(1)))).isTrue(); // evicts B
     assertThat(c.droppedMessages()).isEqualTo(1);
     transport.completeAllWrites();
     assertThat(transport.sentTexts().stream().map(t -> t.charAt(0)).toList())
@@ -115,20 +119,20 @@ class OutgoingQueueT1Test {
 
   @Test
   void aFrameBiggerThanTheBudgetIsDroppedUnderDropOldest() {
-    WsConnection<Object> c = open(SlowConsumerPolicy.DROP_OLDEST, 1024);
-    assertThat(c.send(Message.text(KB + KB))).isFalse();
+    WsConnection<Object, Object> c = open(SlowConsumerPolicy.DROP_OLDEST, 1024);
+    assertThat(c.sendMessage(Message.text(KB + KB))).isFalse();
     assertThat(c.isOpen()).isTrue();
   }
 
   @Test
   void gracefulCloseFlushesQueuedFramesBeforeTheCloseFrame() {
-    WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
+    WsConnection<Object, Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
     transport.holdWrites();
-    c.send(Message.text("one"));
-    c.send(Message.text("two"));
+    c.sendMessage(Message.text("one"));
+    c.sendMessage(Message.text("two"));
     assertThat(c.close(4000, "done")).isTrue();
     assertThat(c.close(4001, "again")).isFalse();
-    assertThat(c.send(Message.text("three"))).isFalse();
+    assertThat(c.sendMessage(Message.text("three"))).isFalse();
     transport.completeAllWrites();
     assertThat(transport.sent())
         .containsExactly(new Sent.Text("one"), new Sent.Text("two"), new Sent.Close(4000, "done"));
@@ -139,15 +143,15 @@ class OutgoingQueueT1Test {
 
   @Test
   void aWriteFailureClosesTheConnectionWithAReason() {
-    WsConnection<Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
+    WsConnection<Object, Object> c = open(SlowConsumerPolicy.CLOSE, 1 << 20);
     transport.holdWrites();
-    c.send(Message.text("one"));
+    c.sendMessage(Message.text("one"));
     transport.failWrite(new java.io.IOException("broken pipe"));
     assertThat(transport.aborts()).isEqualTo(1);
     time.runUntilIdle();
     CloseStatus status = c.closeFuture().toCompletableFuture().getNow(null);
     assertThat(status.code()).isEqualTo(CloseStatus.GOING_AWAY);
     assertThat(status.reason()).contains("write failed").contains("broken pipe");
-    assertThat(c.send(Message.text("two"))).isFalse();
+    assertThat(c.sendMessage(Message.text("two"))).isFalse();
   }
 }

@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servicekit.CloseException;
 import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
 import io.servicekit.DecodeException;
 import io.servicekit.ErrorAction;
 import io.servicekit.Message;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.WsConfig;
-import io.servicekit.WsConn;
 import io.servicekit.WsConnection;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryWs;
@@ -33,14 +34,14 @@ class WsConnectionT1Test {
 
   private final VirtualScheduler time = new VirtualScheduler();
   private final Recorder conn = new Recorder();
-  private WsConnection<String> connection;
+  private WsConnection<String, String> connection;
   private MemoryWs ws;
 
-  /** A connection that records what the driver tells it and behaves as each test scripts. */
-  static final class Recorder implements WsConn<String> {
+  /** A listener that records what the driver tells it and behaves as each test scripts. */
+  static final class Recorder implements WsListener<String, String> {
     final List<String> events = new ArrayList<>();
     final List<String> received = new ArrayList<>();
-    WsSession session;
+    WsSession<String> session;
     CloseStatus closed;
     int timeouts;
     boolean keepOnTimeout;
@@ -53,12 +54,12 @@ class WsConnectionT1Test {
     }
 
     @Override
-    public String connId() {
-      return "c1";
+    public Codec<String, String> codec() {
+      return CODEC;
     }
 
     @Override
-    public void onStart(WsSession session) throws Exception {
+    public void onOpen(WsSession<String> session) throws Exception {
       this.session = session;
       events.add("start");
       if (onStartThrows != null) {
@@ -67,15 +68,7 @@ class WsConnectionT1Test {
     }
 
     @Override
-    public String decode(Message frame) throws DecodeException {
-      return switch (frame) {
-        case Message.Text t -> t.text();
-        case Message.Binary b -> "binary:" + b.bytes().length;
-      };
-    }
-
-    @Override
-    public void handleMessage(String message) throws Exception {
+    public void onMessage(WsSession<String> session, String message) throws Exception {
       received.add(message);
       if (message.startsWith("fail")) {
         throw new IllegalStateException("handler failed on " + message);
@@ -83,33 +76,50 @@ class WsConnectionT1Test {
       if (message.startsWith("close-me")) {
         throw new CloseException(4001, "told to close");
       }
-      session.send(Message.text("echo:" + message));
+      session.send("echo:" + message);
     }
 
     @Override
-    public ErrorAction onError(Throwable error) {
+    public ErrorAction onError(WsSession<String> session, Throwable error) {
       events.add("error:" + error.getMessage());
       return onError.apply(error);
     }
 
     @Override
-    public boolean onTimeout() {
+    public boolean onTimeout(WsSession<String> session) {
       timeouts++;
       events.add("timeout");
       return !keepOnTimeout;
     }
 
     @Override
-    public void onClose(CloseStatus status) {
+    public void onClose(WsSession<String> session, CloseStatus status) {
       events.add("close:" + status.code());
       closed = status;
     }
 
     @Override
-    public void sendPing() {
-      session.send(Message.text("ping"));
+    public void onHeartbeat(WsSession<String> session, long pingId) {
+      session.sendMessage(Message.text("ping"));
     }
   }
+
+  /** Text as it is; binary as {@code binary:<length>}. */
+  static final Codec<String, String> CODEC =
+      new Codec<>() {
+        @Override
+        public String decode(Message frame) throws DecodeException {
+          return switch (frame) {
+            case Message.Text t -> t.text();
+            case Message.Binary b -> "binary:" + b.bytes().length;
+          };
+        }
+
+        @Override
+        public Message encode(String message) {
+          return Message.text(message);
+        }
+      };
 
   private WsConfig.Builder config() {
     return WsConfig.builder()
@@ -299,7 +309,7 @@ class WsConnectionT1Test {
     open(config().writeTimeout(Duration.ofSeconds(5)));
     ws.holdWrites();
     time.runUntilIdle();
-    assertThat(conn.session.send(Message.text("stuck"))).isTrue();
+    assertThat(conn.session.sendMessage(Message.text("stuck"))).isTrue();
     time.advanceBy(Duration.ofMillis(4999));
     assertThat(ws.aborts()).isZero();
     time.advanceBy(Duration.ofMillis(1));
@@ -314,7 +324,7 @@ class WsConnectionT1Test {
     open(config().writeTimeout(Duration.ofSeconds(5)));
     ws.holdWrites();
     time.runUntilIdle();
-    conn.session.send(Message.text("slow"));
+    conn.session.sendMessage(Message.text("slow"));
     time.advanceBy(Duration.ofSeconds(4));
     ws.completeWrite();
     time.advanceBy(Duration.ofSeconds(10));
@@ -327,9 +337,9 @@ class WsConnectionT1Test {
     open(config().maxQueuedBytes(10).slowConsumerPolicy(SlowConsumerPolicy.CLOSE));
     ws.holdWrites();
     time.runUntilIdle();
-    assertThat(conn.session.send(Message.text("01234"))).isTrue(); // in flight, counted
-    assertThat(conn.session.send(Message.text("56789"))).isTrue(); // queued: at the budget
-    assertThat(conn.session.send(Message.text("x"))).isFalse(); // over it
+    assertThat(conn.session.sendMessage(Message.text("01234"))).isTrue(); // in flight, counted
+    assertThat(conn.session.sendMessage(Message.text("56789"))).isTrue(); // queued: at the budget
+    assertThat(conn.session.sendMessage(Message.text("x"))).isFalse(); // over it
     assertThat(connection.isOpen()).isFalse();
     assertThat(ws.sentClose())
         .contains(
@@ -345,7 +355,7 @@ class WsConnectionT1Test {
     ws.holdWrites();
     time.runUntilIdle();
     for (String m : List.of("a", "b", "c", "d")) {
-      assertThat(conn.session.send(Message.text(m))).isTrue();
+      assertThat(conn.session.sendMessage(Message.text(m))).isTrue();
     }
     assertThat(connection.isOpen()).isTrue();
     ws.completeAllWrites();
@@ -358,7 +368,7 @@ class WsConnectionT1Test {
   void abortDropsTheConnectionWithoutACloseFrame() {
     open(config());
     time.runUntilIdle();
-    conn.session.send(Message.text("queued"));
+    conn.session.sendMessage(Message.text("queued"));
     conn.session.abort();
     time.runUntilIdle();
     assertThat(ws.aborts()).isEqualTo(1);
@@ -385,7 +395,7 @@ class WsConnectionT1Test {
     ws.drop();
     time.runUntilIdle();
     assertThat(conn.closed.code()).isEqualTo(CloseStatus.ABNORMAL);
-    assertThat(conn.session.send(Message.text("late"))).isFalse();
+    assertThat(conn.session.sendMessage(Message.text("late"))).isFalse();
   }
 
   @Test

@@ -1,12 +1,12 @@
 package io.servicekit.bench.jmh;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
 import io.servicekit.Message;
 import io.servicekit.Request;
 import io.servicekit.Scheduler;
 import io.servicekit.WsConfig;
 import io.servicekit.WsConnection;
+import io.servicekit.WsListener;
 import io.servicekit.spi.Transport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The heartbeat as sent: {@link BaseConn#sendPing()} builds the ping envelope {@code
+ * The heartbeat as sent: {@link WsListener#onHeartbeat} builds the ping envelope {@code
  * {"connId":…,"name":…,"pingId":n,"type":"ping"}} and queues it on a live {@link WsConnection}
  * whose transport completes every write at once. Measures the envelope plus the outgoing queue.
  */
@@ -40,17 +40,19 @@ import org.openjdk.jmh.infra.Blackhole;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class PingBench {
-  private BaseConn<Message, Message> conn;
+  private WsListener<Message, Message> listener;
+  private WsConnection<Message, Message> connection;
+  private long pingId;
   private Sink sink;
 
   @Setup
   public void setUp(Blackhole blackhole) throws Exception {
     sink = new Sink(blackhole);
-    conn = new BaseConn<>(Codec.raw(), "PingBench");
+    listener = WsListener.of(Codec.raw(), "PingBench", (session, message) -> {});
     WsConfig config = WsConfig.builder().scheduler(new NeverScheduler()).build();
-    WsConnection<Message> connection = new WsConnection<>(conn, config, new StubRequest(), null);
+    connection = new WsConnection<>(listener, config, new StubRequest(), null);
     connection.open(sink);
-    conn.sendPing();
+    listener.onHeartbeat(connection, ++pingId);
     if (sink.sent == 0) {
       throw new IllegalStateException("ping was not written");
     }
@@ -58,7 +60,7 @@ public class PingBench {
 
   @Benchmark
   public long sendPing() {
-    conn.sendPing();
+    listener.onHeartbeat(connection, ++pingId);
     return sink.sent;
   }
 

@@ -1,10 +1,10 @@
 package io.servicekit.bench.server;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
 import io.servicekit.Hub;
-import io.servicekit.JsonConn;
+import io.servicekit.JsonCodec;
 import io.servicekit.Message;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.sse.SseHub;
@@ -17,8 +17,10 @@ import io.servicekit.sse.SseSession;
  * consumer).
  *
  * <ul>
- *   <li>{@code /echo}: a {@link BaseConn} with {@link Codec#raw()} sending every frame back;
- *   <li>{@code /json}: a {@link JsonConn} that decodes each message to a map and encodes it back;
+ *   <li>{@code /echo}: a {@link io.servicekit.WsListener} with {@link Codec#raw()} sending every
+ *       frame back;
+ *   <li>{@code /json}: a JSON {@link io.servicekit.WsListener} that decodes each message to a map
+ *       and encodes it back;
  *   <li>{@code /broadcast}: every connection registers in one {@link Hub}; each message received is
  *       broadcast to all members (the sender included);
  *   <li>{@code /sse}: Server-Sent Events through {@link io.servicekit.jetty.SseServe} with the
@@ -91,49 +93,74 @@ public final class ServiceKitBenchServer {
   }
 
   /** Echoes every frame unchanged. */
-  static final class RawEcho extends BaseConn<Message, Message> {
-    RawEcho() {
-      super(Codec.raw(), "Echo");
+  static final class RawEcho implements WsListener<Message, Message> {
+    @Override
+    public Codec<Message, Message> codec() {
+      return Codec.raw();
     }
 
     @Override
-    public void handleMessage(Message message) {
-      sendOutput(message);
+    public String name() {
+      return "Echo";
+    }
+
+    RawEcho() {}
+
+    @Override
+    public void onMessage(WsSession<Message> session, Message message) {
+      session.send(message);
     }
   }
 
   /** Decodes JSON and sends the decoded value back, encoded again. */
-  static final class JsonEcho extends JsonConn {
-    JsonEcho() {
-      super("JsonEcho");
+  static final class JsonEcho implements WsListener<Object, Object> {
+    @Override
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
     }
 
     @Override
-    public void handleMessage(Object message) {
-      sendOutput(message);
+    public String name() {
+      return "JsonEcho";
+    }
+
+    JsonEcho() {}
+
+    @Override
+    public void onMessage(WsSession<Object> session, Object message) {
+      session.send(message);
     }
   }
 
   /** A hub member; whatever it sends goes to every member. */
-  static final class Subscriber extends BaseConn<Message, Message> {
+  static final class Subscriber implements WsListener<Message, Message> {
+    @Override
+    public Codec<Message, Message> codec() {
+      return Codec.raw();
+    }
+
+    @Override
+    public String name() {
+      return "Subscriber";
+    }
+
     private final Hub<Message> hub;
 
     Subscriber(Hub<Message> hub) {
-      super(Codec.raw(), "Subscriber");
       this.hub = hub;
     }
 
     @Override
-    public void onStart(WsSession session) {
-      hub.register(this);
+    public void onOpen(WsSession<Message> session) {
+      hub.register(session);
     }
 
     @Override
-    public void handleMessage(Message message) {
+    public void onMessage(WsSession<Message> session, Message message) {
       if (message instanceof Message.Text t && t.text().equals(ServerControl.FILL_REQUEST)) {
         Message big = Message.text(ServerControl.FILL_CHUNK);
         for (int i = 0; i < ServerControl.FILL_CHUNKS; i++) {
-          sendFrame(big);
+          session.sendMessage(big);
         }
         return;
       }

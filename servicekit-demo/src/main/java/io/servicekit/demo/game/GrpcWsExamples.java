@@ -1,14 +1,18 @@
 package io.servicekit.demo.game;
 
 import com.google.protobuf.util.JsonFormat;
-import io.servicekit.BaseConn;
+import io.servicekit.Codec;
+import io.servicekit.Rejection;
+import io.servicekit.Request;
 import io.servicekit.WsHandler;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.demo.game.v1.GameState;
 import io.servicekit.demo.game.v1.PlayerAction;
 import io.servicekit.demo.game.v1.PlayerState;
 import io.servicekit.grpc.BinaryProtoCodec;
+import io.servicekit.grpc.GrpcBridge;
 import io.servicekit.grpc.GrpcWsConfig;
-import io.servicekit.grpc.GrpcWsConn;
 import io.servicekit.grpc.ProtoJsonCodec;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,14 +23,18 @@ public final class GrpcWsExamples {
 
   // [START binary-conn]
   /** Protobuf messages as binary frames; the JSON heartbeat keeps working beside them. */
-  public static final class BinaryStateConn extends BaseConn<PlayerAction, GameState> {
-    public BinaryStateConn() {
-      super(new BinaryProtoCodec<>(PlayerAction.getDefaultInstance()), "BinaryStateConn");
+  public static final class BinaryStateConn implements WsListener<PlayerAction, GameState> {
+    private static final Codec<PlayerAction, GameState> CODEC =
+        new BinaryProtoCodec<>(PlayerAction.getDefaultInstance());
+
+    @Override
+    public Codec<PlayerAction, GameState> codec() {
+      return CODEC;
     }
 
     @Override
-    public void handleMessage(PlayerAction action) {
-      sendOutput(
+    public void onMessage(WsSession<GameState> session, PlayerAction action) {
+      session.send(
           GameState.newBuilder()
               .setStateId(action.getActionId())
               .addPlayers(PlayerState.newBuilder().setPlayerId(action.getPlayerId()))
@@ -37,7 +45,7 @@ public final class GrpcWsExamples {
   // [END binary-conn]
 
   /** The same connection with protobuf JSON text frames instead. */
-  public static BaseConn<PlayerAction, GameState> jsonStateConn() {
+  public static WsListener<PlayerAction, GameState> jsonStateConn() {
     // [START json-codec]
     ProtoJsonCodec<PlayerAction, GameState> codec =
         new ProtoJsonCodec<>(
@@ -45,12 +53,11 @@ public final class GrpcWsExamples {
             JsonFormat.parser().ignoringUnknownFields(),
             JsonFormat.printer().omittingInsignificantWhitespace());
     // [END json-codec]
-    return new BaseConn<>(codec, "JsonStateConn") {
-      @Override
-      public void handleMessage(PlayerAction action) {
-        sendOutput(GameState.newBuilder().setStateId(action.getActionId()).build());
-      }
-    };
+    return WsListener.of(
+        codec,
+        "JsonStateConn",
+        (session, action) ->
+            session.send(GameState.newBuilder().setStateId(action.getActionId()).build()));
   }
 
   /** Options for a bridge: lenient JSON and a smaller window. */
@@ -68,16 +75,23 @@ public final class GrpcWsExamples {
   }
 
   /** Keeps every bridge connection a handler creates, to read their metrics. */
-  public static final class Metered<C extends GrpcWsConn<?, ?>> {
+  public static final class Metered<C extends GrpcBridge<?, ?>> {
     /** The connections created so far. */
     public final List<C> conns = new CopyOnWriteArrayList<>();
 
-    /** Wraps {@code handler}. */
-    public WsHandler<io.servicekit.grpc.Envelope, C> wrap(
-        WsHandler<io.servicekit.grpc.Envelope, C> handler) {
+    /** Makes bridges: a stream handler's {@code accept}. */
+    @FunctionalInterface
+    public interface Bridges<C> {
+      /** A new bridge for {@code request}. */
+      C accept(Request request) throws Rejection;
+    }
+
+    /** Wraps {@code handler} (pass {@code streamHandler::accept}). */
+    public WsHandler<io.servicekit.grpc.Envelope, io.servicekit.grpc.Envelope> wrap(
+        Bridges<C> handler) {
       // [START metrics]
       return request -> {
-        C conn = handler.validate(request);
+        C conn = handler.accept(request);
         conn.closeFuture()
             .thenRun(
                 () ->
@@ -86,7 +100,7 @@ public final class GrpcWsExamples {
                             System.Logger.Level.INFO,
                             "{0} {1}: sent {2}, received {3} in {4}",
                             conn.name(),
-                            conn.connId(),
+                            conn.session().id(),
                             conn.metrics().messagesSent(),
                             conn.metrics().messagesReceived(),
                             conn.metrics().duration()));

@@ -8,7 +8,7 @@ import io.servicekit.WsConfig;
 import io.servicekit.demo.game.v1.GameState;
 import io.servicekit.demo.game.v1.PlayerAction;
 import io.servicekit.grpc.BidiStreamHandler;
-import io.servicekit.grpc.GrpcWsConn;
+import io.servicekit.grpc.GrpcBridge;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.testkit.DocSnippets;
 import io.servicekit.testkit.FakeScheduler;
@@ -52,7 +52,7 @@ class GrpcWsExamplesTest {
 
   @Test
   void metricsAreReadableFromTheConnection() throws Exception {
-    GrpcWsExamples.Metered<GrpcWsConn<PlayerAction, GameState>> metered =
+    GrpcWsExamples.Metered<GrpcBridge<PlayerAction, GameState>> metered =
         new GrpcWsExamples.Metered<>();
     // any StreamObserver works as the upstream; here a local echo instead of a gRPC stub
     BidiStreamHandler<PlayerAction, GameState> handler =
@@ -75,7 +75,11 @@ class GrpcWsExamplesTest {
                 },
             GrpcWsExamples.options());
     try (ServiceKitServer server =
-            ServiceKitServer.builder().port(0).ws("/sync", metered.wrap(handler)).build().start();
+            ServiceKitServer.builder()
+                .port(0)
+                .ws("/sync", metered.wrap(handler::accept))
+                .build()
+                .start();
         TestWsClient c = TestWsClient.connect(server.wsUri("/sync"))) {
       c.sendText("{\"type\":\"data\",\"data\":{\"actionId\":\"a\",\"ignored\":true}}");
       c.sendText("{\"type\":\"data\",\"data\":{\"actionId\":\"b\"}}");
@@ -83,10 +87,10 @@ class GrpcWsExamplesTest {
       assertThat(c.awaitJson()).isEqualTo(Map.of("type", "data", "data", Map.of("stateId", "b")));
       c.sendText("{\"type\":\"end_send\"}");
       assertThat(c.awaitText()).isEqualTo("{\"type\":\"stream_end\"}");
-      GrpcWsConn<PlayerAction, GameState> conn = metered.conns.get(0);
+      GrpcBridge<PlayerAction, GameState> conn = metered.conns.get(0);
       assertThat(conn.metrics().messagesSent()).isEqualTo(2);
       assertThat(conn.metrics().messagesReceived()).isEqualTo(2);
-      assertThat(conn.kind()).isEqualTo(GrpcWsConn.Kind.BIDI_STREAMING);
+      assertThat(conn.kind()).isEqualTo(GrpcBridge.Kind.BIDI_STREAMING);
       c.close(1000, "bye");
       await().until(() -> conn.metrics().ended());
     }

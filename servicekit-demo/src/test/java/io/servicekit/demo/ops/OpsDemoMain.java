@@ -1,9 +1,8 @@
 package io.servicekit.demo.ops;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
-import io.servicekit.Message;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
 import java.nio.ByteBuffer;
@@ -39,13 +38,7 @@ public final class OpsDemoMain {
         ops.apply(ServiceKitServer.builder().port(0))
             .ws(
                 "/ws/echo",
-                r ->
-                    new BaseConn<Message, Message>(Codec.raw(), "Echo") {
-                      @Override
-                      public void handleMessage(Message m) {
-                        sendOutput(m);
-                      }
-                    },
+                r -> WsListener.of(Codec.raw(), "Echo", (session, m) -> session.send(m)),
                 WsConfig.builder().originPolicy(ops.origins()).build())
             .route("/events", hub)
             .route("/upload", new Upload())

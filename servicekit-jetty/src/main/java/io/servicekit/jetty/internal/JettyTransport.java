@@ -16,25 +16,25 @@ import org.eclipse.jetty.websocket.api.Session;
  * pushes back on its peer's TCP window.
  */
 public final class JettyTransport implements Session.Listener, Transport {
-  private final WsConnection<?> connection;
+  private final WsConnection<?, ?> connection;
   private final WsConfig config;
   private final Observer observer;
-  private final java.util.function.Consumer<WsConnection<?>> afterOpen;
+  private final java.util.function.Consumer<WsConnection<?, ?>> afterOpen;
   private volatile Session session;
 
-  public JettyTransport(WsConnection<?> connection, WsConfig config) {
+  public JettyTransport(WsConnection<?, ?> connection, WsConfig config) {
     this(connection, config, Observer.NONE);
   }
 
-  public JettyTransport(WsConnection<?> connection, WsConfig config, Observer observer) {
+  public JettyTransport(WsConnection<?, ?> connection, WsConfig config, Observer observer) {
     this(connection, config, observer, c -> {});
   }
 
   public JettyTransport(
-      WsConnection<?> connection,
+      WsConnection<?, ?> connection,
       WsConfig config,
       Observer observer,
-      java.util.function.Consumer<WsConnection<?>> afterOpen) {
+      java.util.function.Consumer<WsConnection<?, ?>> afterOpen) {
     this.connection = connection;
     this.config = config;
     this.observer = observer;
@@ -47,7 +47,7 @@ public final class JettyTransport implements Session.Listener, Transport {
     Observer NONE = new Observer() {};
 
     /** The connection opened. */
-    default void opened(WsConnection<?> connection) {}
+    default void opened(WsConnection<?, ?> connection) {}
 
     /** A data message of {@code bytes} arrived. */
     default void received(long bytes) {}

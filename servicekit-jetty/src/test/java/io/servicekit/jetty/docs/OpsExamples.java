@@ -1,9 +1,12 @@
 package io.servicekit.jetty.docs;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.servicekit.JsonConn;
+import io.servicekit.Codec;
+import io.servicekit.JsonCodec;
 import io.servicekit.OriginPolicy;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.jetty.GracefulShutdown;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.metrics.MicrometerMetrics;
@@ -34,10 +37,20 @@ final class OpsExamples {
   private OpsExamples() {}
 
   /** An echo connection for the examples. */
-  static final class EchoConn extends JsonConn {
+  static final class EchoConn implements WsListener<Object, Object> {
     @Override
-    public void handleMessage(Object message) {
-      sendOutput(message);
+    public Codec<Object, Object> codec() {
+      return JsonCodec.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+      return "JsonConn";
+    }
+
+    @Override
+    public void onMessage(WsSession<Object> session, Object message) {
+      session.send(message);
     }
   }
 

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.JsonConn;
 import io.servicekit.OriginPolicy;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.WsServe;
 import io.servicekit.middleware.RateLimitConfig;
@@ -506,7 +506,9 @@ class MiddlewareParityTest {
       OriginPolicy allowed = OriginPolicy.of("https://example.com");
       Handlers.Ok h = Handlers.ok();
       Handler ws =
-          WsServe.handler(r -> new JsonConn(), WsConfig.builder().originPolicy(allowed).build());
+          WsServe.handler(
+              r -> WsListener.json("JsonConn", (session, message) -> {}),
+              WsConfig.builder().originPolicy(allowed).build());
       server =
           ServiceKitServer.builder()
               .port(0)

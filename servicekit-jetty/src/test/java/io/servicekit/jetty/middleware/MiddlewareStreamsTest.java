@@ -3,11 +3,11 @@ package io.servicekit.jetty.middleware;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.servicekit.BaseConn;
 import io.servicekit.Codec;
 import io.servicekit.Message;
 import io.servicekit.OriginPolicy;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.middleware.RateLimitConfig;
 import io.servicekit.testkit.TestWsClient;
@@ -33,13 +33,8 @@ class MiddlewareStreamsTest {
     return WsConfig.builder().originPolicy(OriginPolicy.localhost()).build();
   }
 
-  static BaseConn<Message, Message> echo() {
-    return new BaseConn<>(Codec.raw(), "Echo") {
-      @Override
-      public void handleMessage(Message m) {
-        sendOutput(m);
-      }
-    };
+  static WsListener<Message, Message> echo() {
+    return WsListener.of(Codec.raw(), "Echo", (session, m) -> session.send(m));
   }
 
   private int serve(Middleware guard) throws Exception {

@@ -3,9 +3,9 @@ package io.servicekit.jetty.middleware;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.JsonConn;
 import io.servicekit.OriginPolicy;
 import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
 import io.servicekit.jetty.ServiceKitServer;
 import io.servicekit.jetty.WsServe;
 import java.util.List;
@@ -35,8 +35,13 @@ class OriginServerTest {
             .route(
                 "/ws",
                 WsServe.handler(
-                    r -> new JsonConn(), WsConfig.builder().originPolicy(POLICY).build()))
-            .route("/same", WsServe.handler(r -> new JsonConn(), WsConfig.defaults()))
+                    r -> WsListener.json("JsonConn", (session, message) -> {}),
+                    WsConfig.builder().originPolicy(POLICY).build()))
+            .route(
+                "/same",
+                WsServe.handler(
+                    r -> WsListener.json("JsonConn", (session, message) -> {}),
+                    WsConfig.defaults()))
             .route(
                 "/checked",
                 OriginChecker.builder(POLICY).checkingAllRequests(true).build().wrap(Handlers.ok()))

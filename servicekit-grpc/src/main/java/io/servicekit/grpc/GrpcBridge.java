@@ -7,9 +7,14 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
-import io.servicekit.BaseConn;
 import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
+import io.servicekit.ErrorAction;
+import io.servicekit.MessageRejectedException;
+import io.servicekit.WsListener;
 import io.servicekit.WsSession;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,10 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One WebSocket bridged to one gRPC streaming call, created by {@link ServerStreamHandler}, {@link
- * ClientStreamHandler} or {@link BidiStreamHandler}.
+ * The listener of one WebSocket bridged to one gRPC streaming call, created by {@link
+ * ServerStreamHandler}, {@link ClientStreamHandler} or {@link BidiStreamHandler}.
  *
- * <p>Lifecycle: the call is opened after the upgrade ({@link #onStart}). Upstream responses become
+ * <p>Lifecycle: the call is opened after the upgrade ({@link #onOpen}). Upstream responses become
  * {@code data} envelopes, the normal end one {@code stream_end} after the last {@code data}, a gRPC
  * error one {@code error} envelope ({@code "CODE: description"} plus {@code "code":"CODE"}). The
  * socket stays open after {@code stream_end} and after an error, as with the Go library (its
@@ -44,9 +49,9 @@ import org.slf4j.LoggerFactory;
  * @param <Req> the request type
  * @param <Resp> the response type
  */
-public final class GrpcWsConn<Req extends Message, Resp extends Message>
-    extends BaseConn<Envelope, Envelope> {
-  private static final Logger LOG = LoggerFactory.getLogger(GrpcWsConn.class);
+public final class GrpcBridge<Req extends Message, Resp extends Message>
+    implements WsListener<Envelope, Envelope> {
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcBridge.class);
 
   /** The three streaming kinds. */
   public enum Kind {
@@ -59,7 +64,7 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
   }
 
   interface Opener<Req, Resp> {
-    StreamObserver<Req> open(GrpcWsConn<?, ?> conn, StreamObserver<Resp> responses)
+    StreamObserver<Req> open(GrpcBridge<?, ?> conn, StreamObserver<Resp> responses)
         throws Exception;
   }
 
@@ -74,6 +79,9 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
   private final ReentrantLock readyLock = new ReentrantLock();
   private final Condition readyChanged = readyLock.newCondition();
 
+  private final String name;
+  private final CompletableFuture<CloseStatus> closed = new CompletableFuture<>();
+  private volatile WsSession<Envelope> session; // set by onOpen, before anything else runs
   private volatile Context.CancellableContext context;
   private volatile ClientCallStreamObserver<Req> call; // set by gRPC before the call starts
   private volatile StreamObserver<Req> requests; // client and bidi streaming
@@ -81,17 +89,37 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
   private volatile boolean finished; // upstream completed or failed
   private volatile boolean cancelled; // we cancelled the call
 
-  GrpcWsConn(
+  GrpcBridge(
       Kind kind,
       String name,
       Message requestPrototype,
       Opener<Req, Resp> opener,
       GrpcWsConfig options) {
-    super(EnvelopeCodec.INSTANCE, name);
+    this.name = name;
     this.kind = kind;
     this.requestPrototype = requestPrototype;
     this.opener = opener;
     this.options = options;
+  }
+
+  @Override
+  public Codec<Envelope, Envelope> codec() {
+    return EnvelopeCodec.INSTANCE;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** The connection, once it is open (null before). */
+  public WsSession<Envelope> session() {
+    return session;
+  }
+
+  /** Completes with the final status once {@code onClose} has run. */
+  public CompletionStage<CloseStatus> closeFuture() {
+    return closed.minimalCompletionStage();
   }
 
   /** Which kind of call this connection bridges. */
@@ -116,7 +144,8 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
 
   /** Opens the upstream call. If it cannot be opened: an error envelope, then close 1011. */
   @Override
-  public void onStart(WsSession session) {
+  public void onOpen(WsSession<Envelope> session) {
+    this.session = session;
     Context.CancellableContext ctx = Context.current().withCancellation();
     context = ctx;
     Upstream upstream = new Upstream();
@@ -124,21 +153,21 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
       requests = ctx.call(() -> opener.open(this, upstream));
     } catch (Exception e) {
       finished = true;
-      LOG.debug("{} {}: opening the call failed", name(), connId(), e);
+      LOG.debug("{} {}: opening the call failed", name(), session.id(), e);
       Status status = Status.fromThrowable(e);
-      sendOutput(Envelope.error(describe(status), status.getCode().name()));
-      close(CloseStatus.INTERNAL_ERROR, "upstream call could not be opened");
+      session.send(Envelope.error(describe(status), status.getCode().name()));
+      session.close(CloseStatus.INTERNAL_ERROR, "upstream call could not be opened");
     }
   }
 
   @Override
-  public void handleMessage(Envelope message) throws InterruptedException {
+  public void onMessage(WsSession<Envelope> session, Envelope message) throws InterruptedException {
     switch (message.type()) {
       case Envelope.DATA -> onData(message);
       case Envelope.END_SEND -> onEndSend();
       case Envelope.CANCEL -> cancelUpstream("cancelled by the client");
       case Envelope.PING ->
-          sendOutput(new Envelope(Envelope.PONG, null, null, null, message.pingId()));
+          session.send(new Envelope(Envelope.PONG, null, null, null, message.pingId()));
       case Envelope.PONG -> {} // a heartbeat answer too long for the transport's shortcut
       default ->
           sendError(
@@ -212,7 +241,7 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
     readyLock.lock();
     try {
       while (!c.isReady()) {
-        if (finished || cancelled || !isOpen()) {
+        if (finished || cancelled || !session.isOpen()) {
           return false;
         }
         readyChanged.await(50, TimeUnit.MILLISECONDS);
@@ -247,31 +276,45 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
       ctx.cancel(Status.CANCELLED.withDescription(reason).asRuntimeException());
     }
     signalReady();
-    LOG.debug("{} {}: upstream call cancelled: {}", name(), connId(), reason);
+    LOG.debug("{} {}: upstream call cancelled: {}", name(), session.id(), reason);
   }
 
   /** The end of the socket, whatever ended it, cancels the upstream call. */
   @Override
-  public void onClose(CloseStatus status) {
+  public void onClose(WsSession<Envelope> session, CloseStatus status) {
     cancelUpstream("WebSocket closed: " + status);
     Context.CancellableContext ctx = context;
     if (ctx != null) {
       ctx.close();
     }
     metrics.end();
-    LOG.debug("{} {} closed: {}", name(), connId(), metrics);
+    LOG.debug("{} {} closed: {}", name(), session.id(), metrics);
+    closed.complete(status);
   }
 
   /** The Go library's grpcws heartbeat {@code {"type":"ping","pingId":n}} (ids from 1). */
   @Override
-  public void sendPing() {
-    sendFrame(io.servicekit.Message.text(Envelope.ping(pings.incrementAndGet()).toJson()));
+  public void onHeartbeat(WsSession<Envelope> session, long pingId) {
+    session.sendMessage(
+        io.servicekit.Message.text(Envelope.ping(pings.incrementAndGet()).toJson()));
+  }
+
+  /**
+   * A {@link MessageRejectedException} is answered with the grpcws error envelope and reading
+   * continues; anything else closes.
+   */
+  @Override
+  public ErrorAction onError(WsSession<Envelope> session, Throwable error) {
+    if (error instanceof MessageRejectedException rejected) {
+      sendError(rejected.getMessage());
+      return ErrorAction.CONTINUE;
+    }
+    return ErrorAction.CLOSE;
   }
 
   /** The grpcws error envelope {@code {"type":"error","error":"..."}}. */
-  @Override
-  public boolean sendError(String message) {
-    return sendFrame(io.servicekit.Message.text(Envelope.error(message).toJson()));
+  private boolean sendError(String message) {
+    return session.sendMessage(io.servicekit.Message.text(Envelope.error(message).toJson()));
   }
 
   private static String describe(Status status) {
@@ -286,7 +329,7 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
 
   private void afterResponse() {
     owed.incrementAndGet();
-    if (!paused.get() && queuedBytes() <= options.highWaterBytes()) {
+    if (!paused.get() && session.queuedBytes() <= options.highWaterBytes()) {
       grant();
     } else if (paused.compareAndSet(false, true)) {
       options.scheduler().schedule(this::poll, options.pollInterval());
@@ -294,10 +337,10 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
   }
 
   private void poll() {
-    if (finished || cancelled || !isOpen()) {
+    if (finished || cancelled || !session.isOpen()) {
       return;
     }
-    if (queuedBytes() <= options.lowWaterBytes()) {
+    if (session.queuedBytes() <= options.lowWaterBytes()) {
       paused.set(false);
       grant();
     } else {
@@ -319,7 +362,7 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
     public void beforeStart(ClientCallStreamObserver<Req> requestStream) {
       call = requestStream;
       requestStream.disableAutoRequestWithInitial(options.initialWindow());
-      requestStream.setOnReadyHandler(GrpcWsConn.this::signalReady);
+      requestStream.setOnReadyHandler(GrpcBridge.this::signalReady);
     }
 
     @Override
@@ -328,12 +371,12 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
       try {
         json = options.printer().print(value);
       } catch (InvalidProtocolBufferException e) {
-        sendOutput(
+        session.send(
             Envelope.error("cannot print the response as JSON: " + e.getMessage(), "INTERNAL"));
         cancelUpstream("response could not be printed");
         return;
       }
-      if (sendOutput(Envelope.data(json))) {
+      if (session.send(Envelope.data(json))) {
         metrics.incrementSent();
       }
       afterResponse();
@@ -348,14 +391,14 @@ public final class GrpcWsConn<Req extends Message, Resp extends Message>
         return; // the client cancelled or left: nothing to report
       }
       Status status = Status.fromThrowable(t);
-      sendOutput(Envelope.error(describe(status), status.getCode().name()));
+      session.send(Envelope.error(describe(status), status.getCode().name()));
     }
 
     @Override
     public void onCompleted() {
       finished = true;
       signalReady();
-      sendOutput(Envelope.streamEnd());
+      session.send(Envelope.streamEnd());
     }
   }
 }
