@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.Objects;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 
 /**
  * Resolves the client IP ({@link ClientIpResolver}: socket address by default, {@code
@@ -62,13 +60,11 @@ public final class ClientIpExtractor implements Middleware {
 
   @Override
   public Handler wrap(Handler next) {
-    return new Handler.Wrapper(next) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback)
-          throws Exception {
-        request.setAttribute(ATTRIBUTE, extract(request));
-        return super.handle(request, response, callback);
-      }
-    };
+    return Wrappers.around(
+        next,
+        (request, response, callback, chain) -> {
+          request.setAttribute(ATTRIBUTE, extract(request));
+          return chain.handle(request, response, callback);
+        });
   }
 }

@@ -7,8 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,61 +88,61 @@ public final class ConnLimiter implements Middleware {
 
   @Override
   public Handler wrap(Handler next) {
-    return new Handler.Wrapper(next) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback)
-          throws Exception {
-        String ip = ClientIpExtractor.clientIp(request);
-        if (!acquire(ip)) {
-          LOG.atWarn()
-              .setMessage(
-                  perAddress ? "per-address connection limit reached" : "connection limit reached")
-              .addKeyValue("component", "connlimit")
-              .addKeyValue("active", perAddress ? active(ip) : active.get())
-              .addKeyValue("max", max)
-              .addKeyValue("ip", ip)
-              .log();
-          String error =
-              perAddress
-                  ? "too many connections from " + jsonSafe(ip) + " (max " + max + " per address)"
-                  : "too many connections";
-          Responses.json(response, callback, 503, "{\"error\":\"" + error + "\"}");
-          return true;
-        }
-        AtomicBoolean released = new AtomicBoolean();
-        AtomicBoolean longLived = new AtomicBoolean();
-        Runnable release =
-            () -> {
-              if (released.compareAndSet(false, true)) {
-                release(ip);
-              }
-            };
-        StreamLifetime.whenLongLived(
-            request,
-            end -> {
-              longLived.set(true);
-              end.whenComplete((r, x) -> release.run());
-            });
-        Callback tracked =
-            Callbacks.before(
-                callback,
-                failure -> {
-                  if (!longLived.get()) {
-                    release.run();
-                  }
-                });
-        try {
-          boolean handled = super.handle(request, response, tracked);
-          if (!handled) {
-            release.run();
+    return Wrappers.around(
+        next,
+        (request, response, callback, chain) -> {
+          String ip = ClientIpExtractor.clientIp(request);
+          if (!acquire(ip)) {
+            LOG.atWarn()
+                .setMessage(
+                    perAddress
+                        ? "per-address connection limit reached"
+                        : "connection limit reached")
+                .addKeyValue("component", "connlimit")
+                .addKeyValue("active", perAddress ? active(ip) : active.get())
+                .addKeyValue("max", max)
+                .addKeyValue("ip", ip)
+                .log();
+            String error =
+                perAddress
+                    ? "too many connections from " + jsonSafe(ip) + " (max " + max + " per address)"
+                    : "too many connections";
+            Responses.json(response, callback, 503, "{\"error\":\"" + error + "\"}");
+            return true;
           }
-          return handled;
-        } catch (Throwable t) {
-          release.run();
-          throw t;
-        }
-      }
-    };
+          AtomicBoolean released = new AtomicBoolean();
+          AtomicBoolean longLived = new AtomicBoolean();
+          Runnable release =
+              () -> {
+                if (released.compareAndSet(false, true)) {
+                  release(ip);
+                }
+              };
+          StreamLifetime.whenLongLived(
+              request,
+              end -> {
+                longLived.set(true);
+                end.whenComplete((r, x) -> release.run());
+              });
+          Callback tracked =
+              Callbacks.before(
+                  callback,
+                  failure -> {
+                    if (!longLived.get()) {
+                      release.run();
+                    }
+                  });
+          try {
+            boolean handled = chain.handle(request, response, tracked);
+            if (!handled) {
+              release.run();
+            }
+            return handled;
+          } catch (Throwable t) {
+            release.run();
+            throw t;
+          }
+        });
   }
 
   private boolean acquire(String ip) {

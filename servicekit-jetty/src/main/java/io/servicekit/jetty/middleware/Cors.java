@@ -10,9 +10,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.CrossOriginHandler;
-import org.eclipse.jetty.util.Callback;
 
 /**
  * CORS on Jetty's {@link CrossOriginHandler}, configured with the Go library's defaults and origin
@@ -126,28 +124,26 @@ public final class Cors implements Middleware {
     cors.setDeliverNonAllowedOriginRequests(true);
     cors.setDeliverNonAllowedOriginWebSocketUpgradeRequests(true);
     cors.setHandler(next);
-    return new Handler.Wrapper(cors) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback)
-          throws Exception {
-        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
-        if (origin != null && origin.strip().indexOf(' ') >= 0) {
-          // A list of origins is not a serialized origin, so the policy refuses it; Jetty would
-          // match each entry of the list on its own: answer as for any refused origin.
-          response.getHeaders().add(HttpHeader.VARY, HttpHeader.ORIGIN.asString());
-          if (isPreflight(request)) {
-            response.setStatus(204);
-            callback.succeeded();
-            return true;
+    return Wrappers.around(
+        cors,
+        (request, response, callback, chain) -> {
+          String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+          if (origin != null && origin.strip().indexOf(' ') >= 0) {
+            // A list of origins is not a serialized origin, so the policy refuses it; Jetty would
+            // match each entry of the list on its own: answer as for any refused origin.
+            response.getHeaders().add(HttpHeader.VARY, HttpHeader.ORIGIN.asString());
+            if (isPreflight(request)) {
+              response.setStatus(204);
+              callback.succeeded();
+              return true;
+            }
+            return next.handle(request, response, callback);
           }
-          return next.handle(request, response, callback);
-        }
-        if (isPreflight(request)) {
-          response.setStatus(204); // Jetty completes preflights without setting a status (200)
-        }
-        return super.handle(request, response, callback);
-      }
-    };
+          if (isPreflight(request)) {
+            response.setStatus(204); // Jetty completes preflights without setting a status (200)
+          }
+          return chain.handle(request, response, callback);
+        });
   }
 
   static boolean isPreflight(Request request) {

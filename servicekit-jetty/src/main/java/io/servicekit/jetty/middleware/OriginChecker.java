@@ -6,8 +6,6 @@ import java.util.Objects;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,24 +88,22 @@ public final class OriginChecker implements Middleware {
 
   @Override
   public Handler wrap(Handler next) {
-    return new Handler.Wrapper(next) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback)
-          throws Exception {
-        if (allows(request)) {
-          return super.handle(request, response, callback);
-        }
-        LOG.atWarn()
-            .setMessage("origin not allowed")
-            .addKeyValue("component", "origin")
-            .addKeyValue("origin", String.valueOf(request.getHeaders().get(HttpHeader.ORIGIN)))
-            .addKeyValue("ip", ClientIpExtractor.clientIp(request))
-            .addKeyValue("path", request.getHttpURI().getPath())
-            .log();
-        Responses.json(response, callback, 403, "{\"error\":\"origin not allowed\"}");
-        return true;
-      }
-    };
+    return Wrappers.around(
+        next,
+        (request, response, callback, chain) -> {
+          if (allows(request)) {
+            return chain.handle(request, response, callback);
+          }
+          LOG.atWarn()
+              .setMessage("origin not allowed")
+              .addKeyValue("component", "origin")
+              .addKeyValue("origin", String.valueOf(request.getHeaders().get(HttpHeader.ORIGIN)))
+              .addKeyValue("ip", ClientIpExtractor.clientIp(request))
+              .addKeyValue("path", request.getHttpURI().getPath())
+              .log();
+          Responses.json(response, callback, 403, "{\"error\":\"origin not allowed\"}");
+          return true;
+        });
   }
 
   static boolean isWebSocketUpgrade(Request request) {

@@ -9,8 +9,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,38 +65,36 @@ public final class RateLimiter implements Middleware {
 
   @Override
   public Handler wrap(Handler next) {
-    return new Handler.Wrapper(next) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback)
-          throws Exception {
-        String key = keyFunction.apply(request);
-        if (key == null) {
-          key = "";
-        }
-        RateLimitPolicy.Decision decision = policy.check(key);
-        if (decision.allowed()) {
-          return super.handle(request, response, callback);
-        }
-        try {
-          onRejected.accept(key);
-        } catch (RuntimeException e) {
-          LOG.warn("rate limiter onRejected callback failed", e);
-        }
-        LOG.atWarn()
-            .setMessage("rate limit exceeded")
-            .addKeyValue("component", "ratelimit")
-            .addKeyValue("key", key)
-            .addKeyValue("limit", decision.limit())
-            .addKeyValue("path", request.getHttpURI().getPath())
-            .log();
-        Responses.json(
-            response,
-            callback,
-            429,
-            "{\"error\":\"rate limit exceeded\"}",
-            Map.of("Retry-After", Long.toString(decision.retryAfterSeconds())));
-        return true;
-      }
-    };
+    return Wrappers.around(
+        next,
+        (request, response, callback, chain) -> {
+          String key = keyFunction.apply(request);
+          if (key == null) {
+            key = "";
+          }
+          RateLimitPolicy.Decision decision = policy.check(key);
+          if (decision.allowed()) {
+            return chain.handle(request, response, callback);
+          }
+          try {
+            onRejected.accept(key);
+          } catch (RuntimeException e) {
+            LOG.warn("rate limiter onRejected callback failed", e);
+          }
+          LOG.atWarn()
+              .setMessage("rate limit exceeded")
+              .addKeyValue("component", "ratelimit")
+              .addKeyValue("key", key)
+              .addKeyValue("limit", decision.limit())
+              .addKeyValue("path", request.getHttpURI().getPath())
+              .log();
+          Responses.json(
+              response,
+              callback,
+              429,
+              "{\"error\":\"rate limit exceeded\"}",
+              Map.of("Retry-After", Long.toString(decision.retryAfterSeconds())));
+          return true;
+        });
   }
 }

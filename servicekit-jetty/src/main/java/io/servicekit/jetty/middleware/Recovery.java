@@ -34,32 +34,31 @@ public final class Recovery implements Middleware {
 
   @Override
   public Handler wrap(Handler next) {
-    return new Handler.Wrapper(next) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        Callback guarded =
-            new Callback.Nested(callback) {
-              @Override
-              public void failed(Throwable x) {
-                if (isClientAbort(x) || response.isCommitted()) {
-                  super.failed(x);
-                } else {
-                  recover(x, request, response, callback);
+    return Wrappers.around(
+        next,
+        (request, response, callback, chain) -> {
+          Callback guarded =
+              new Callback.Nested(callback) {
+                @Override
+                public void failed(Throwable x) {
+                  if (isClientAbort(x) || response.isCommitted()) {
+                    super.failed(x);
+                  } else {
+                    recover(x, request, response, callback);
+                  }
                 }
-              }
-            };
-        try {
-          return super.handle(request, response, guarded);
-        } catch (Exception | StackOverflowError | AssertionError e) {
-          if (isClientAbort(e) || response.isCommitted()) {
-            callback.failed(e);
-          } else {
-            recover(e, request, response, callback);
+              };
+          try {
+            return chain.handle(request, response, guarded);
+          } catch (Exception | StackOverflowError | AssertionError e) {
+            if (isClientAbort(e) || response.isCommitted()) {
+              callback.failed(e);
+            } else {
+              recover(e, request, response, callback);
+            }
+            return true;
           }
-          return true;
-        }
-      }
-    };
+        });
   }
 
   private static void recover(

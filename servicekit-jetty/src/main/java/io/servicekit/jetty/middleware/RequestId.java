@@ -3,8 +3,6 @@ package io.servicekit.jetty.middleware;
 import io.servicekit.middleware.RequestIds;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 import org.slf4j.MDC;
 
 /**
@@ -36,25 +34,23 @@ public final class RequestId implements Middleware {
 
   @Override
   public Handler wrap(Handler next) {
-    return new Handler.Wrapper(next) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback)
-          throws Exception {
-        String id = RequestIds.keepOrGenerate(request.getHeaders().get(RequestIds.HEADER));
-        request.setAttribute(ATTRIBUTE, id);
-        response.getHeaders().put(RequestIds.HEADER, id);
-        String previous = MDC.get(MDC_KEY);
-        MDC.put(MDC_KEY, id);
-        try {
-          return super.handle(request, response, callback);
-        } finally {
-          if (previous == null) {
-            MDC.remove(MDC_KEY);
-          } else {
-            MDC.put(MDC_KEY, previous);
+    return Wrappers.around(
+        next,
+        (request, response, callback, chain) -> {
+          String id = RequestIds.keepOrGenerate(request.getHeaders().get(RequestIds.HEADER));
+          request.setAttribute(ATTRIBUTE, id);
+          response.getHeaders().put(RequestIds.HEADER, id);
+          String previous = MDC.get(MDC_KEY);
+          MDC.put(MDC_KEY, id);
+          try {
+            return chain.handle(request, response, callback);
+          } finally {
+            if (previous == null) {
+              MDC.remove(MDC_KEY);
+            } else {
+              MDC.put(MDC_KEY, previous);
+            }
           }
-        }
-      }
-    };
+        });
   }
 }

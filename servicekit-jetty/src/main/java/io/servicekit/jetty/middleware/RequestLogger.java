@@ -2,8 +2,6 @@ package io.servicekit.jetty.middleware;
 
 import java.util.Set;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,40 +40,38 @@ public final class RequestLogger implements Middleware {
 
   @Override
   public Handler wrap(Handler next) {
-    return new Handler.Wrapper(next) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback)
-          throws Exception {
-        String path = request.getHttpURI().getPath();
-        if (skip.contains(path)) {
-          return super.handle(request, response, callback);
-        }
-        long start = System.nanoTime();
-        Callback logged =
-            Callbacks.before(
-                callback,
-                failure -> {
-                  LoggingEventBuilder event = failure == null ? log.atInfo() : log.atWarn();
-                  event =
-                      event
-                          .setMessage("HTTP request")
-                          .addKeyValue("component", "http")
-                          .addKeyValue("method", request.getMethod())
-                          .addKeyValue("path", path)
-                          .addKeyValue("status", response.getStatus())
-                          .addKeyValue("duration_ms", (System.nanoTime() - start) / 1_000_000)
-                          .addKeyValue("ip", ClientIpExtractor.clientIp(request));
-                  String id = RequestId.of(request);
-                  if (!id.isEmpty()) {
-                    event = event.addKeyValue("request_id", id);
-                  }
-                  if (failure != null) {
-                    event = event.setCause(failure);
-                  }
-                  event.log();
-                });
-        return super.handle(request, response, logged);
-      }
-    };
+    return Wrappers.around(
+        next,
+        (request, response, callback, chain) -> {
+          String path = request.getHttpURI().getPath();
+          if (skip.contains(path)) {
+            return chain.handle(request, response, callback);
+          }
+          long start = System.nanoTime();
+          Callback logged =
+              Callbacks.before(
+                  callback,
+                  failure -> {
+                    LoggingEventBuilder event = failure == null ? log.atInfo() : log.atWarn();
+                    event =
+                        event
+                            .setMessage("HTTP request")
+                            .addKeyValue("component", "http")
+                            .addKeyValue("method", request.getMethod())
+                            .addKeyValue("path", path)
+                            .addKeyValue("status", response.getStatus())
+                            .addKeyValue("duration_ms", (System.nanoTime() - start) / 1_000_000)
+                            .addKeyValue("ip", ClientIpExtractor.clientIp(request));
+                    String id = RequestId.of(request);
+                    if (!id.isEmpty()) {
+                      event = event.addKeyValue("request_id", id);
+                    }
+                    if (failure != null) {
+                      event = event.setCause(failure);
+                    }
+                    event.log();
+                  });
+          return chain.handle(request, response, logged);
+        });
   }
 }

@@ -5,9 +5,6 @@ import io.servicekit.middleware.ContentTypeRule;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 
 /**
  * Refuses POST, PUT and PATCH requests whose {@code Content-Type} is not one of the accepted media
@@ -29,17 +26,15 @@ public final class RequireContentType implements Middleware {
 
   @Override
   public Handler wrap(Handler next) {
-    return new Handler.Wrapper(next) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback)
-          throws Exception {
-        if (rule.applies(request.getMethod())
-            && !rule.accepts(request.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
-          Responses.text(response, callback, 415, rule.message() + "\n", Map.of());
-          return true;
-        }
-        return super.handle(request, response, callback);
-      }
-    };
+    return Wrappers.around(
+        next,
+        (request, response, callback, chain) -> {
+          if (rule.applies(request.getMethod())
+              && !rule.accepts(request.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
+            Responses.text(response, callback, 415, rule.message() + "\n", Map.of());
+            return true;
+          }
+          return chain.handle(request, response, callback);
+        });
   }
 }

@@ -38,34 +38,32 @@ public final class SseMetrics implements Middleware {
 
   @Override
   public Handler wrap(Handler next) {
-    return new Handler.Wrapper(next) {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback)
-          throws Exception {
-        if (OriginChecker.isWebSocketUpgrade(request)) {
-          return super.handle(request, response, callback);
-        }
-        String route =
-            request.getAttribute(PathMappingsHandler.PATHSPEC_ATTR) instanceof PathSpec spec
-                ? spec.getDeclaration()
-                : "unmapped";
-        long start = System.nanoTime();
-        Observed observed = new Observed(request, response, route);
-        Callback done =
-            Callbacks.before(
-                callback,
-                failure -> {
-                  if (observed.stream) {
-                    listener.closed(
-                        Kind.SSE,
-                        route,
-                        failure == null ? 1000 : 1001,
-                        Duration.ofNanos(System.nanoTime() - start));
-                  }
-                });
-        return super.handle(request, observed, done);
-      }
-    };
+    return Wrappers.around(
+        next,
+        (request, response, callback, chain) -> {
+          if (OriginChecker.isWebSocketUpgrade(request)) {
+            return chain.handle(request, response, callback);
+          }
+          String route =
+              request.getAttribute(PathMappingsHandler.PATHSPEC_ATTR) instanceof PathSpec spec
+                  ? spec.getDeclaration()
+                  : "unmapped";
+          long start = System.nanoTime();
+          Observed observed = new Observed(request, response, route);
+          Callback done =
+              Callbacks.before(
+                  callback,
+                  failure -> {
+                    if (observed.stream) {
+                      listener.closed(
+                          Kind.SSE,
+                          route,
+                          failure == null ? 1000 : 1001,
+                          Duration.ofNanos(System.nanoTime() - start));
+                    }
+                  });
+          return chain.handle(request, observed, done);
+        });
   }
 
   private final class Observed extends Response.Wrapper {
