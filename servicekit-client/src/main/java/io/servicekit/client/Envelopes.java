@@ -2,6 +2,7 @@ package io.servicekit.client;
 
 import java.util.Iterator;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -29,14 +30,14 @@ final class Envelopes {
   /** The answer to one of the client's own pings. */
   record Pong(long pingId) implements Envelope {}
 
-  /** A server error report. */
+  /** A server error report; {@code code} is null when the envelope has none. */
   @SuppressWarnings("JavaLangClash") // the wire name; always used qualified as Envelopes.Error
-  record Error(String message, String code) implements Envelope {}
+  record Error(String message, @Nullable String code) implements Envelope {}
 
   private Envelopes() {}
 
   /** The envelope {@code text} is, or null if it is an ordinary message. */
-  static Envelope inspect(String text) {
+  static @Nullable Envelope inspect(String text) {
     int start = 0;
     int n = text.length();
     while (start < n && Character.isWhitespace(text.charAt(start))) {

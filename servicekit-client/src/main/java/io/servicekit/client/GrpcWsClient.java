@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -280,8 +281,8 @@ public final class GrpcWsClient<Req, Resp> implements AutoCloseable {
     private Duration connectTimeout = Duration.ofSeconds(10);
     private int maxQueuedMessages = 1000;
     private Scheduler scheduler = Scheduler.system();
-    private HttpClient httpClient;
-    private SSLContext sslContext;
+    private @Nullable HttpClient httpClient;
+    private @Nullable SSLContext sslContext;
 
     private Builder(URI uri, PayloadCodec<Req, Resp> payloads) {
       this.uri = Objects.requireNonNull(uri, "uri");

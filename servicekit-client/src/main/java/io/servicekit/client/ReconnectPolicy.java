@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When and how fast a client reconnects: exponential backoff with full jitter, capped, with an
@@ -161,7 +162,7 @@ public final class ReconnectPolicy {
    * The wait an HTTP {@code Retry-After} asks for, in milliseconds: delta-seconds or an HTTP date
    * (relative to {@code nowMillis}); 0 when absent, malformed or past.
    */
-  static long retryAfterMillis(String value, long nowMillis) {
+  static long retryAfterMillis(@Nullable String value, long nowMillis) {
     if (value == null) {
       return 0;
     }

@@ -1,5 +1,8 @@
 package io.servicekit.client;
 
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
 /**
  * The server sent an error envelope: {@code {"type":"error","error":"<message>"}} from a ServiceKit
  * WebSocket connection, or {@code {"type":"error","error":"...","code":"NOT_FOUND"}} from a
@@ -9,20 +12,22 @@ package io.servicekit.client;
 public class ServerErrorException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  private final String code;
+  private final String error;
+  private final @Nullable String code;
 
-  public ServerErrorException(String message, String code) {
+  public ServerErrorException(String message, @Nullable String code) {
     super(message);
+    this.error = Objects.requireNonNull(message, "message");
     this.code = code;
   }
 
   /** The error text the server sent. */
   public String error() {
-    return getMessage();
+    return error;
   }
 
   /** The gRPC status code name (e.g. {@code NOT_FOUND}) if the server sent one, else null. */
-  public String code() {
+  public @Nullable String code() {
     return code;
   }
 }

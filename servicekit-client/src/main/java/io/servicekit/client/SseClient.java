@@ -20,6 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Server-Sent Events client on the JDK's {@link HttpClient}, with the reconnect rules of a
@@ -93,9 +94,9 @@ public final class SseClient implements AutoCloseable {
   private boolean closed; // guarded by lock
   private boolean terminated; // guarded by lock
   private int attempt; // guarded by lock
-  private Thread reader; // guarded by lock
-  private InputStream body; // guarded by lock
-  private Scheduler.Cancellable pendingReconnect; // guarded by lock
+  private @Nullable Thread reader; // guarded by lock
+  private @Nullable InputStream body; // guarded by lock
+  private Scheduler.@Nullable Cancellable pendingReconnect; // guarded by lock
   private volatile String lastEventId;
   private volatile long retryMillis = -1;
   private volatile long retryAfterMillis; // the last refused request's Retry-After, in ms
@@ -122,7 +123,7 @@ public final class SseClient implements AutoCloseable {
    * over plain {@code http} the JDK asks for an {@code h2c} upgrade, which servers without h2c
    * ignore.
    */
-  static HttpClient ownHttpClient(Duration connectTimeout, SSLContext ssl) {
+  static HttpClient ownHttpClient(Duration connectTimeout, @Nullable SSLContext ssl) {
     HttpClient.Builder hb =
         HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(connectTimeout);
     if (ssl != null) {
@@ -357,8 +358,8 @@ public final class SseClient implements AutoCloseable {
                 .accept(event));
   }
 
-  private void finish(Throwable error, boolean retry) {
-    Duration delay = null;
+  private void finish(@Nullable Throwable error, boolean retry) {
+    Duration delay = null; // stays null unless a reconnect is due
     int next = 0;
     lock.lock();
     try {
@@ -379,8 +380,6 @@ public final class SseClient implements AutoCloseable {
                 hint >= 0 ? Duration.ofMillis(Math.max(1, hint)) : policy.initialDelay(),
                 Duration.ofMillis(Math.max(hint, retryAfterMillis)));
         retryAfterMillis = 0;
-      } else {
-        retry = false;
       }
     } finally {
       lock.unlock();
@@ -389,7 +388,7 @@ public final class SseClient implements AutoCloseable {
       Throwable e = error;
       callback(() -> listener.onError(e));
     }
-    if (!retry) {
+    if (delay == null) {
       terminate(error);
       return;
     }
@@ -420,7 +419,7 @@ public final class SseClient implements AutoCloseable {
     terminate(null);
   }
 
-  private void terminate(Throwable error) {
+  private void terminate(@Nullable Throwable error) {
     lock.lock();
     try {
       if (terminated) {
@@ -470,8 +469,8 @@ public final class SseClient implements AutoCloseable {
     private ReconnectPolicy reconnect =
         ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(3)).build();
     private Scheduler scheduler = Scheduler.system();
-    private HttpClient httpClient;
-    private SSLContext sslContext;
+    private @Nullable HttpClient httpClient;
+    private @Nullable SSLContext sslContext;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
     private Duration connectTimeout = Duration.ofSeconds(10);
     private int maxLineBytes = 1 << 20;

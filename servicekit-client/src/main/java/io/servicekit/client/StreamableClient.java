@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -44,7 +45,7 @@ public final class StreamableClient {
 
   private final HttpClient http;
   private final Map<String, String> headers;
-  private final Duration timeout;
+  private final @Nullable Duration timeout;
   private final JsonMapper mapper;
   private final int maxLineBytes;
   private final int maxEventBytes;
@@ -151,10 +152,10 @@ public final class StreamableClient {
 
   /** Configures a {@link StreamableClient}; everything has a default. */
   public static final class Builder {
-    private HttpClient httpClient;
-    private SSLContext sslContext;
+    private @Nullable HttpClient httpClient;
+    private @Nullable SSLContext sslContext;
     private final Map<String, String> headers = new LinkedHashMap<>();
-    private Duration timeout;
+    private @Nullable Duration timeout;
     private JsonMapper mapper = JsonMapper.builder().build();
     private int maxLineBytes = 1 << 20;
     private int maxEventBytes = 16 << 20;

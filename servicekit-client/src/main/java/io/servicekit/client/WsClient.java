@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A typed WebSocket client for ServiceKit endpoints (and any RFC 6455 server), on the JDK's {@link
@@ -143,15 +144,15 @@ public final class WsClient<I, O> implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by lock
   private State state = State.NEW; // guarded by lock
-  private Connection current; // guarded by lock
+  private @Nullable Connection current; // guarded by lock
   private int attempt; // failed attempts since the last open; guarded by lock
-  private Scheduler.Cancellable pendingReconnect; // guarded by lock
+  private Scheduler.@Nullable Cancellable pendingReconnect; // guarded by lock
   private boolean closeRequested; // guarded by lock
   private final CompletableFuture<Void> firstOpen = new CompletableFuture<>();
   private final CompletableFuture<CloseStatus> terminated = new CompletableFuture<>();
 
   /** One queued outgoing message; {@code frame == null} is the final close frame. */
-  private record Pending(Message frame, CompletableFuture<Void> done) {}
+  private record Pending(@Nullable Message frame, CompletableFuture<Void> done) {}
 
   private WsClient(Builder<I, O> b) {
     this.uri = b.uri;
@@ -169,12 +170,12 @@ public final class WsClient<I, O> implements AutoCloseable {
     this.listener = b.listener;
     this.scheduler = b.scheduler;
     this.ownsHttp = b.httpClient == null;
-    this.http = ownsHttp ? ownHttpClient(b.sslContext) : b.httpClient;
+    this.http = b.httpClient != null ? b.httpClient : ownHttpClient(b.sslContext);
     this.random = b.random;
     this.callbacks = scheduler.serial("ws-client " + uri);
   }
 
-  private static HttpClient ownHttpClient(SSLContext ssl) {
+  private static HttpClient ownHttpClient(@Nullable SSLContext ssl) {
     HttpClient.Builder hb = HttpClient.newBuilder();
     if (ssl != null) {
       hb.sslContext(ssl);
@@ -319,9 +320,13 @@ public final class WsClient<I, O> implements AutoCloseable {
           terminateNow = true;
         }
         case OPEN -> {
+          // null once the connection has ended and afterEnd, not retrying, is about to
+          // terminate the client: nothing is left to close
           open = current;
-          queue.add(new Pending(null, new CompletableFuture<>()));
-          open.closeStatus = status;
+          if (open != null) {
+            queue.add(new Pending(null, new CompletableFuture<>()));
+            open.closeStatus = status;
+          }
         }
         default -> {
           // CONNECTING: what waits for the connection is dropped (docs/clients.md); onOpen sees
@@ -453,8 +458,8 @@ public final class WsClient<I, O> implements AutoCloseable {
   }
 
   /** What the end of a connection (or a failed attempt) leads to. */
-  private void afterEnd(Connection c, CloseStatus status, Throwable error) {
-    Duration delay = null;
+  private void afterEnd(Connection c, CloseStatus status, @Nullable Throwable error) {
+    Duration delay = null; // set when a reconnect is due
     int next = 0;
     boolean retry;
     lock.lock();
@@ -483,8 +488,6 @@ public final class WsClient<I, O> implements AutoCloseable {
                 policy.initialDelay(),
                 Duration.ofMillis(c.retryAfterMillis));
         state = State.WAITING;
-      } else {
-        retry = false;
       }
     } finally {
       lock.unlock();
@@ -497,7 +500,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     } else if (error != null) {
       dispatch(() -> listener.onError(error));
     }
-    if (!retry) {
+    if (delay == null) { // not retried
       terminate(status, c.opened ? null : error);
       return;
     }
@@ -517,14 +520,14 @@ public final class WsClient<I, O> implements AutoCloseable {
     }
   }
 
-  private boolean isRetryableFailure(Throwable error) {
+  private boolean isRetryableFailure(@Nullable Throwable error) {
     if (error instanceof HttpStatusException h) {
       return policy.isRetryableStatus(h.status());
     }
     return policy.enabled();
   }
 
-  private void terminate(CloseStatus status, Throwable error) {
+  private void terminate(@Nullable CloseStatus status, @Nullable Throwable error) {
     List<Pending> dropped;
     lock.lock();
     try {
@@ -638,16 +641,16 @@ public final class WsClient<I, O> implements AutoCloseable {
 
   /** The JDK listener of one connection attempt. */
   private final class Connection implements WebSocket.Listener {
-    WebSocket socket; // guarded by lock
+    @Nullable WebSocket socket; // guarded by lock
     boolean opened; // guarded by lock
     boolean writing; // guarded by lock
     boolean ended; // guarded by lock
-    volatile CloseStatus closeStatus;
+    volatile @Nullable CloseStatus closeStatus;
     volatile long retryAfterMillis; // a refused handshake's Retry-After
     boolean clientDetected; // ended by the client's own pong timeout; guarded by lock
-    private Scheduler.Cancellable closeTimer; // guarded by lock
-    private Scheduler.Cancellable pingTimer; // guarded by lock
-    private Scheduler.Cancellable pongTimer; // guarded by lock
+    private Scheduler.@Nullable Cancellable closeTimer; // guarded by lock
+    private Scheduler.@Nullable Cancellable pingTimer; // guarded by lock
+    private Scheduler.@Nullable Cancellable pongTimer; // guarded by lock
     private long pingSeq; // ids of the client's own pings; guarded by lock
     private final StringBuilder text = new StringBuilder();
     private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
@@ -799,7 +802,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+    public @Nullable CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
       if (!tooBig) {
         text.append(data);
         if (text.length() > maxMessageBytes) {
@@ -831,7 +834,7 @@ public final class WsClient<I, O> implements AutoCloseable {
     }
 
     @Override
-    public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+    public @Nullable CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
       if (!tooBig) {
         if ((long) binary.size() + data.remaining() > maxMessageBytes) {
           binary.reset();
@@ -883,19 +886,19 @@ public final class WsClient<I, O> implements AutoCloseable {
     }
 
     @Override
-    public CompletionStage<?> onPing(WebSocket ws, ByteBuffer message) {
+    public @Nullable CompletionStage<?> onPing(WebSocket ws, ByteBuffer message) {
       ws.request(1); // the JDK answers protocol pings itself
       return null;
     }
 
     @Override
-    public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
+    public @Nullable CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
       ws.request(1);
       return null;
     }
 
     @Override
-    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+    public @Nullable CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
       ended(CloseStatus.received(statusCode, reason), null);
       return null; // the JDK answers with a close frame
     }
@@ -943,7 +946,7 @@ public final class WsClient<I, O> implements AutoCloseable {
       }
     }
 
-    void ended(CloseStatus status, Throwable error) {
+    void ended(@Nullable CloseStatus status, @Nullable Throwable error) {
       List<Scheduler.Cancellable> timers = new ArrayList<>(3);
       lock.lock();
       try {
@@ -989,8 +992,8 @@ public final class WsClient<I, O> implements AutoCloseable {
     private Duration pongTimeout = Duration.ZERO;
     private Listener<I> listener = new Listener<>() {};
     private Scheduler scheduler = Scheduler.system();
-    private HttpClient httpClient;
-    private SSLContext sslContext;
+    private @Nullable HttpClient httpClient;
+    private @Nullable SSLContext sslContext;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
     private Builder(URI uri, Codec<I, O> codec) {

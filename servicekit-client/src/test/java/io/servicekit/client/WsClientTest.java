@@ -9,6 +9,7 @@ import io.servicekit.Codec;
 import io.servicekit.JsonCodec;
 import io.servicekit.Message;
 import io.servicekit.Rejection;
+import io.servicekit.Scheduler;
 import io.servicekit.TypedJsonCodec;
 import io.servicekit.WsConfig;
 import io.servicekit.WsListener;
@@ -20,10 +21,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -290,6 +294,56 @@ class WsClientTest {
     assertThat(poll(rec.closes).code()).isEqualTo(CloseStatus.POLICY_VIOLATION);
     assertThat(rec.reconnects).isEmpty();
     assertThat(clientTime.pendingTasks()).isZero();
+  }
+
+  @Test
+  void closeCalledFromOnCloseOfANonRetriedEndDoesNotThrow() throws Exception {
+    // Callbacks run inline (a direct serial executor), so onClose runs after the connection has
+    // ended but before the client terminates: the window in which close() used to dereference the
+    // ended connection (NullPointerException, found by NullAway). With the system scheduler the
+    // same order happens whenever the callback thread wins the race.
+    Scheduler inline =
+        new Scheduler() {
+          @Override
+          public Cancellable schedule(Runnable task, Duration delay) {
+            return clientTime.schedule(task, delay);
+          }
+
+          @Override
+          public long nanoTime() {
+            return clientTime.nanoTime();
+          }
+
+          @Override
+          public Executor serial(String name) {
+            return Runnable::run;
+          }
+        };
+    ServiceKitServer server = server(0);
+    AtomicReference<WsClient<Object, Object>> self = new AtomicReference<>();
+    CompletableFuture<Throwable> closeFromOnClose = new CompletableFuture<>();
+    Recorder<Object> rec =
+        new Recorder<>() {
+          @Override
+          public void onClose(CloseStatus status) {
+            super.onClose(status);
+            try {
+              self.get().close();
+              closeFromOnClose.complete(null);
+            } catch (RuntimeException e) {
+              closeFromOnClose.complete(e);
+            }
+          }
+        };
+    WsClient<Object, Object> client =
+        track(client(server.wsUri("/json"), JsonCodec.INSTANCE, rec).scheduler(inline).build());
+    self.set(client);
+    client.connect().get(20, TimeUnit.SECONDS);
+    client.send("kick");
+    assertThat(closeFromOnClose.get(20, TimeUnit.SECONDS)).isNull();
+    CloseStatus status = client.closed().get(20, TimeUnit.SECONDS);
+    assertThat(status.code()).isEqualTo(CloseStatus.POLICY_VIOLATION);
+    assertThat(client.state()).isEqualTo(WsClient.State.CLOSED);
   }
 
   @Test
