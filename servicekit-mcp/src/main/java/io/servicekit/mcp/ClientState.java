@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,7 +28,7 @@ class ClientState {
   final Set<String> cancelled = ConcurrentHashMap.newKeySet();
   final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
   volatile int minLevel; // index in LEVELS; 0 = everything
-  volatile String subject; // the token subject that opened the session (authorization on)
+  volatile @Nullable String subject; // the token subject that opened the session (authorization on)
   volatile boolean shuttingDown; // running requests are being answered "server shutting down"
 
   ClientState(String protocolVersion, JsonNode clientCapabilities, JsonNode clientInfo) {
@@ -37,7 +38,7 @@ class ClientState {
   }
 
   /** The session id, or null for a client without a session. */
-  String sessionId() {
+  @Nullable String sessionId() {
     return null;
   }
 

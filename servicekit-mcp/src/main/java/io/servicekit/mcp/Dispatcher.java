@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -54,7 +55,7 @@ final class Dispatcher {
       ClientState client,
       ResponseStream stream,
       List<JsonNode> requests,
-      McpAuth.AccessToken token) {
+      McpAuth.@Nullable AccessToken token) {
     for (JsonNode r : requests) {
       HANDLERS.newThread(() -> run(client, stream, r, token)).start();
     }
@@ -110,7 +111,11 @@ final class Dispatcher {
    * Runs one request on the calling thread and emits its response on {@code stream} (or skips it
    * when the client cancelled the request).
    */
-  void run(ClientState client, ResponseStream stream, JsonNode request, McpAuth.AccessToken token) {
+  void run(
+      ClientState client,
+      ResponseStream stream,
+      JsonNode request,
+      McpAuth.@Nullable AccessToken token) {
     JsonNode id = request.get("id");
     String key = id.toString();
     client.running.put(key, Thread.currentThread());
@@ -125,7 +130,7 @@ final class Dispatcher {
       }
       response = Messages.result(id, result);
     } catch (McpError e) {
-      response = Messages.errorResponse(id, e.code(), e.getMessage(), e.data());
+      response = Messages.errorResponse(id, e.code(), e.message(), e.data());
     } catch (InterruptedException e) {
       String why = client.shuttingDown ? "server shutting down" : "request cancelled";
       response = Messages.errorResponse(id, McpError.INTERNAL_ERROR, why, null);
@@ -148,7 +153,7 @@ final class Dispatcher {
   }
 
   /** Methods answered from the client's state, or null to dispatch to the server. */
-  private static JsonNode builtIn(ClientState client, String method, JsonNode params) {
+  private static @Nullable JsonNode builtIn(ClientState client, String method, JsonNode params) {
     switch (method) {
       case "ping" -> {
         return McpJson.object();

@@ -6,6 +6,7 @@ import io.servicekit.streamable.StreamableRequest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -53,7 +54,7 @@ final class HttpFront {
   }
 
   /** {@link #checkPost(StreamableRequest)} with errors that echo request {@code id}. */
-  static Optional<SingleResponse> checkPost(StreamableRequest request, JsonNode id) {
+  static Optional<SingleResponse> checkPost(StreamableRequest request, @Nullable JsonNode id) {
     if (!request.accept().acceptsJsonAndEventStream()) {
       return Optional.of(
           error(
@@ -105,12 +106,13 @@ final class HttpFront {
   }
 
   /** A JSON-RPC error answer (id null) with HTTP {@code status}. */
-  static SingleResponse error(int status, JsonNode id, int code, String message) {
+  static SingleResponse error(int status, @Nullable JsonNode id, int code, String message) {
     return error(status, id, code, message, null);
   }
 
   /** A JSON-RPC error answer with HTTP {@code status}, echoing {@code id} (null when unknown). */
-  static SingleResponse error(int status, JsonNode id, int code, String message, JsonNode data) {
+  static SingleResponse error(
+      int status, @Nullable JsonNode id, int code, String message, @Nullable JsonNode data) {
     return SingleResponse.json(status, Messages.errorResponse(id, code, message, data).toString());
   }
 

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -162,7 +163,7 @@ final class Listens {
       this.uris = Set.copyOf(uris);
     }
 
-    void offer(String method, String uri) {
+    void offer(String method, @Nullable String uri) {
       lock.lock();
       try {
         pending.add(uri == null ? List.of(method) : List.of(method, uri));

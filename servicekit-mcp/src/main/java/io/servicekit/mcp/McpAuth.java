@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -152,7 +153,7 @@ public final class McpAuth {
      * resources/subscribe|unsubscribe}), the reference's name or URI ({@code completion/complete}),
      * null for other methods. Empty for none.
      */
-    Set<String> scopes(String method, String name);
+    Set<String> scopes(String method, @Nullable String name);
   }
 
   /** The outcome of {@link #authenticate}: {@link Granted} or {@link Refused}. */
@@ -171,14 +172,14 @@ public final class McpAuth {
   private final List<String> scopesSupported;
   private final Set<String> requiredScopes;
   private final Map<String, Set<String>> table; // "method\0name" or "method\0" -> scopes
-  private final OperationScopes operationScopes;
+  private final @Nullable OperationScopes operationScopes;
   private final Map<String, Set<String>> implies;
   private final TokenValidator validator;
-  private final String resourceName;
+  private final @Nullable String resourceName;
   private final Clock clock;
   private final String metadataJson;
 
-  private McpAuth(Builder b) {
+  private McpAuth(Builder b, TokenValidator validator) {
     this.resource = b.resource;
     URI r = URI.create(b.resource);
     String path = r.getRawPath() == null ? "" : r.getRawPath();
@@ -192,7 +193,7 @@ public final class McpAuth {
     this.table = frozen(b.table);
     this.operationScopes = b.operationScopes;
     this.implies = frozen(b.implies);
-    this.validator = b.validator;
+    this.validator = validator;
     this.resourceName = b.resourceName;
     this.clock = b.clock;
     this.scopesSupported = List.copyOf(b.supported());
@@ -398,7 +399,7 @@ public final class McpAuth {
    *
    * @throws IllegalStateException when the function returns an invalid scope (named)
    */
-  public Set<String> scopesFor(String method, String name) {
+  public Set<String> scopesFor(String method, @Nullable String name) {
     Set<String> out = new LinkedHashSet<>(requiredScopes);
     out.addAll(table.getOrDefault(key(method, null), Set.of()));
     if (name != null) {
@@ -429,7 +430,7 @@ public final class McpAuth {
    * insufficient_scope}, every scope the operation needs in {@code scope}, and {@code id} echoed.
    */
   public Optional<SingleResponse> authorize(
-      AccessToken token, JsonNode id, String method, String name) {
+      AccessToken token, JsonNode id, String method, @Nullable String name) {
     Set<String> needed = scopesFor(method, name);
     if (covers(token, needed)) {
       return Optional.empty();
@@ -485,7 +486,7 @@ public final class McpAuth {
   }
 
   /** The name {@link OperationScopes} gets for {@code method} with {@code params}, or null. */
-  public static String nameOf(String method, JsonNode params) {
+  public static @Nullable String nameOf(String method, @Nullable JsonNode params) {
     if (params == null || !params.isObject()) {
       return null;
     }
@@ -520,7 +521,7 @@ public final class McpAuth {
     return effective.containsAll(needed);
   }
 
-  private ObjectNode insufficient(JsonNode id, String what, Set<String> needed) {
+  private ObjectNode insufficient(@Nullable JsonNode id, String what, Set<String> needed) {
     ObjectNode body =
         Messages.errorResponse(
             id,
@@ -551,7 +552,11 @@ public final class McpAuth {
   }
 
   private Refused refuse(
-      StreamableRequest request, int status, String error, String description, String scope) {
+      StreamableRequest request,
+      int status,
+      @Nullable String error,
+      String description,
+      @Nullable String scope) {
     StringBuilder challenge = new StringBuilder("Bearer ");
     if (error != null) {
       challenge.append("error=\"").append(error).append("\", ");
@@ -579,7 +584,7 @@ public final class McpAuth {
   }
 
   /** The id of a POST whose body is one JSON-RPC request, else null. */
-  private static JsonNode requestId(StreamableRequest request) {
+  private static @Nullable JsonNode requestId(StreamableRequest request) {
     if (!"POST".equalsIgnoreCase(request.method())) {
       return null;
     }
@@ -664,7 +669,7 @@ public final class McpAuth {
     }
   }
 
-  private static String key(String method, String name) {
+  private static String key(String method, @Nullable String name) {
     return method + '\0' + (name == null ? "" : name);
   }
 
@@ -672,13 +677,13 @@ public final class McpAuth {
   public static final class Builder {
     private final String resource;
     private final List<String> authorizationServers = new ArrayList<>();
-    private List<String> scopesSupported; // null: derived
+    private @Nullable List<String> scopesSupported; // null: derived
     private final Set<String> requiredScopes = new LinkedHashSet<>();
     private final Map<String, Set<String>> table = new LinkedHashMap<>();
     private final Map<String, Set<String>> implies = new LinkedHashMap<>();
-    private OperationScopes operationScopes;
-    private TokenValidator validator;
-    private String resourceName;
+    private @Nullable OperationScopes operationScopes;
+    private @Nullable TokenValidator validator;
+    private @Nullable String resourceName;
     private Clock clock = Clock.systemUTC();
 
     private Builder(String resource) {
@@ -782,7 +787,8 @@ public final class McpAuth {
      *     explicit {@link #scopesSupported} lacks a scope named elsewhere
      */
     public McpAuth build() {
-      if (validator == null) {
+      TokenValidator v = validator;
+      if (v == null) {
         throw new IllegalStateException("McpAuth: validator is required");
       }
       if (authorizationServers.isEmpty()) {
@@ -797,7 +803,7 @@ public final class McpAuth {
           }
         }
       }
-      return new McpAuth(this);
+      return new McpAuth(this, v);
     }
 
     private Set<String> named() {

@@ -120,7 +120,7 @@ public interface McpContext {
    *     client's answer is not an object
    */
   default JsonNode input(String key, McpInput input) throws InterruptedException {
-    return inputs(Map.of(key, input)).get(key);
+    return Messages.answerOf(key, inputs(Map.of(key, input)));
   }
 
   /**

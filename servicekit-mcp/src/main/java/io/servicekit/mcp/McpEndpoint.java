@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -96,7 +97,7 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
   private final SessionPath sessionPath;
   private final Listens listens;
   private final StatelessPath stateless;
-  private final McpAuth auth; // opt-in: null = no authorization
+  private final @Nullable McpAuth auth; // opt-in: null = no authorization
 
   private final Limits limits;
 
@@ -284,7 +285,8 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
     if (refused.isPresent()) {
       return refused.get();
     }
-    McpAuth.AccessToken token = null; // the request's validated token, with authorization on
+    McpAuth.@Nullable AccessToken token =
+        null; // the request's validated token, with authorization on
     if (auth != null) {
       switch (auth.authenticate(request)) {
         case McpAuth.Refused r -> {
@@ -318,7 +320,7 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
     };
   }
 
-  private StreamableResponse post(StreamableRequest request, McpAuth.AccessToken token)
+  private StreamableResponse post(StreamableRequest request, McpAuth.@Nullable AccessToken token)
       throws Exception {
     Optional<SingleResponse> bad = HttpFront.checkPost(request);
     if (bad.isPresent()) {
@@ -331,7 +333,10 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
       return PostBody.refusal(e);
     }
     if (auth != null) { // the scopes of every request of this POST
-      Optional<SingleResponse> forbidden = auth.authorize(token, body.messages());
+      Optional<SingleResponse> forbidden =
+          auth.authorize(
+              Objects.requireNonNull(token, "token (handle() validates one when auth is on)"),
+              body.messages());
       if (forbidden.isPresent()) {
         return forbidden.get();
       }
@@ -345,7 +350,7 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
     private OriginPolicy allowedOrigins = OriginPolicy.localhost();
     private List<String> allowedHosts = List.of("localhost", "127.0.0.1", "[::1]");
     private boolean standaloneGet = true;
-    private EventStore store; // null: a MemoryEventStore sized by the limits
+    private @Nullable EventStore store; // null: a MemoryEventStore sized by the limits
     private Duration retry = Duration.ofSeconds(1);
     private Duration requestTimeout = Duration.ofSeconds(60);
     private Duration sessionIdleTimeout = Duration.ofMinutes(30);
@@ -355,12 +360,12 @@ public final class McpEndpoint implements GracefulHandler, AutoCloseable {
     private int maxStreamsPerSession = 100;
     private int maxStoredEvents = 1000;
     private Scheduler scheduler = Scheduler.system();
-    private byte[] requestStateKey;
+    private byte @Nullable [] requestStateKey;
     private Duration requestStateTtl = Duration.ofMinutes(10);
     private int maxListens = 1000;
     private int maxInFlight = 1000;
     private Duration listTtl = Duration.ZERO;
-    private McpAuth auth;
+    private @Nullable McpAuth auth;
 
     private Builder(McpServer server) {
       this.server = Objects.requireNonNull(server, "server");

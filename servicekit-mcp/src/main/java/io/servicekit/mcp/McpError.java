@@ -2,6 +2,7 @@ package io.servicekit.mcp;
 
 import io.servicekit.ServiceKitException;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -45,7 +46,8 @@ public class McpError extends ServiceKitException {
   public static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
   private final int code;
-  private final transient JsonNode data;
+  private final String message;
+  private final transient @Nullable JsonNode data;
 
   /** An error with {@code code} and {@code message}. */
   public McpError(int code, String message) {
@@ -53,10 +55,16 @@ public class McpError extends ServiceKitException {
   }
 
   /** An error with {@code code}, {@code message} and optional {@code data} (null for none). */
-  public McpError(int code, String message, JsonNode data) {
+  public McpError(int code, String message, @Nullable JsonNode data) {
     super(Objects.requireNonNull(message, "message (JSON-RPC requires an error message string)"));
+    this.message = message;
     this.code = code;
     this.data = data;
+  }
+
+  /** The message, never null (unlike {@link #getMessage()}, which a subclass may override). */
+  String message() {
+    return message;
   }
 
   /** The JSON-RPC error code. */
@@ -65,7 +73,7 @@ public class McpError extends ServiceKitException {
   }
 
   /** The optional {@code data} member, or null. */
-  public JsonNode data() {
+  public @Nullable JsonNode data() {
     return data;
   }
 }

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -41,7 +42,7 @@ final class McpHeaders {
    * unknown tool).
    */
   static Optional<String> mismatch(
-      StreamableRequest request, JsonNode message, JsonNode toolSchema) {
+      StreamableRequest request, JsonNode message, @Nullable JsonNode toolSchema) {
     String method = message.path("method").asString("");
     boolean isRequest = message.has("id");
     Optional<String> m = request.header(METHOD).map(String::trim);
@@ -76,13 +77,14 @@ final class McpHeaders {
                 + ")");
       }
       Decoded name = decode(raw.get());
-      if (name.error() != null) {
+      String nameValue = name.value();
+      if (nameValue == null) { // then the error is set
         return Optional.of("the Mcp-Name header " + name.error());
       }
-      if (!bodyName.isString() || !bodyName.asString().equals(name.value())) {
+      if (!bodyName.isString() || !bodyName.asString().equals(nameValue)) {
         return Optional.of(
             "the Mcp-Name header '"
-                + HttpFront.abbreviate(name.value())
+                + HttpFront.abbreviate(nameValue)
                 + "' does not match params."
                 + nameField
                 + " "
@@ -118,15 +120,16 @@ final class McpHeaders {
             "the " + headerName + " header is sent but arguments." + p.getKey() + " is not set");
       }
       Decoded d = decode(raw.get());
-      if (d.error() != null) {
+      String decoded = d.value();
+      if (decoded == null) { // then the error is set
         return Optional.of("the " + headerName + " header " + d.error());
       }
-      if (!sameValue(d.value(), value)) {
+      if (!sameValue(decoded, value)) {
         return Optional.of(
             "the "
                 + headerName
                 + " header '"
-                + HttpFront.abbreviate(d.value())
+                + HttpFront.abbreviate(decoded)
                 + "' does not match arguments."
                 + p.getKey()
                 + " "
@@ -153,7 +156,8 @@ final class McpHeaders {
     return false;
   }
 
-  record Decoded(String value, String error) {}
+  /** A decoded value, or (value null) the error saying why the header is not valid. */
+  record Decoded(@Nullable String value, @Nullable String error) {}
 
   /** A header value trimmed and, if it has the markers, base64-decoded (strict, UTF-8). */
   static Decoded decode(String raw) {

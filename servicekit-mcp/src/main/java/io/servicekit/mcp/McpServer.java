@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -102,12 +103,12 @@ public final class McpServer {
 
   private final String name;
   private final String version;
-  private final String instructions;
+  private final @Nullable String instructions;
   private final Map<String, Tool> tools;
   private final Map<String, Resource> resources;
   private final List<Template> templates;
   private final Map<String, Prompt> prompts;
-  private final CompletionHandler completion;
+  private final @Nullable CompletionHandler completion;
   private final Map<String, RequestHandler> methods;
   private final ObjectNode capabilities;
 
@@ -121,9 +122,9 @@ public final class McpServer {
     this.prompts = Map.copyOf(b.prompts);
     this.completion = b.completion;
     this.methods = Map.copyOf(b.methods);
-    this.toolOrder = List.copyOf(b.tools.keySet());
-    this.resourceOrder = List.copyOf(b.resources.keySet());
-    this.promptOrder = List.copyOf(b.prompts.keySet());
+    this.toolOrder = List.copyOf(b.tools.values());
+    this.resourceOrder = List.copyOf(b.resources.values());
+    this.promptOrder = List.copyOf(b.prompts.values());
     ObjectNode caps = McpJson.object();
     if (!tools.isEmpty()) {
       caps.putObject("tools").put("listChanged", b.listChanged);
@@ -141,9 +142,10 @@ public final class McpServer {
     this.capabilities = caps;
   }
 
-  private final List<String> toolOrder;
-  private final List<String> resourceOrder;
-  private final List<String> promptOrder;
+  // the builder's order (Map.copyOf keeps none), for the list answers
+  private final List<Tool> toolOrder;
+  private final List<Resource> resourceOrder;
+  private final List<Prompt> promptOrder;
 
   /** A builder for a server called {@code name} at {@code version} (its {@code serverInfo}). */
   public static Builder builder(String name, String version) {
@@ -181,7 +183,7 @@ public final class McpServer {
   }
 
   /** The input schema of tool {@code name}, or null if there is no such tool. */
-  JsonNode toolSchema(String name) {
+  @Nullable JsonNode toolSchema(String name) {
     Tool t = tools.get(name);
     return t == null ? null : t.descriptor().get("inputSchema");
   }
@@ -211,13 +213,13 @@ public final class McpServer {
    *
    * @throws McpError for an unknown method, tool, resource or prompt, or bad params
    */
-  JsonNode dispatch(McpContext ctx, String method, JsonNode params) throws Exception {
+  JsonNode dispatch(McpContext ctx, String method, @Nullable JsonNode params) throws Exception {
     JsonNode p = params == null || params.isNull() ? McpJson.object() : params;
     switch (method) {
       case "tools/list" -> {
         ObjectNode out = McpJson.object();
         ArrayNode list = out.putArray("tools");
-        toolOrder.forEach(n -> list.add(tools.get(n).descriptor()));
+        toolOrder.forEach(t -> list.add(t.descriptor()));
         return out;
       }
       case "tools/call" -> {
@@ -248,7 +250,7 @@ public final class McpServer {
       case "resources/list" -> {
         ObjectNode out = McpJson.object();
         ArrayNode list = out.putArray("resources");
-        resourceOrder.forEach(u -> list.add(resources.get(u).descriptor()));
+        resourceOrder.forEach(r -> list.add(r.descriptor()));
         return out;
       }
       case "resources/templates/list" -> {
@@ -279,7 +281,7 @@ public final class McpServer {
       case "prompts/list" -> {
         ObjectNode out = McpJson.object();
         ArrayNode list = out.putArray("prompts");
-        promptOrder.forEach(n -> list.add(prompts.get(n).descriptor()));
+        promptOrder.forEach(pr -> list.add(pr.descriptor()));
         return out;
       }
       case "prompts/get" -> {
@@ -342,14 +344,14 @@ public final class McpServer {
   public static final class Builder {
     private final String name;
     private final String version;
-    private String instructions;
+    private @Nullable String instructions;
     private boolean listChanged;
     private final Map<String, Tool> tools = new LinkedHashMap<>();
     private final Map<String, Resource> resources = new LinkedHashMap<>();
     private final List<Template> templates = new ArrayList<>();
     private final Map<String, Prompt> prompts = new LinkedHashMap<>();
     private final Map<String, RequestHandler> methods = new LinkedHashMap<>();
-    private CompletionHandler completion;
+    private @Nullable CompletionHandler completion;
 
     private Builder(String name, String version) {
       this.name = Objects.requireNonNull(name, "name");

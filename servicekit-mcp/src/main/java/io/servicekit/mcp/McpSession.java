@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /** The state of one MCP session: what initialize negotiated, its streams and pending work. */
@@ -19,7 +20,7 @@ final class McpSession extends ClientState {
   private final EventStore store;
   private final AtomicLong streamIds = new AtomicLong();
   private final Map<String, McpStream> streams = new ConcurrentHashMap<>();
-  private volatile McpStream standalone;
+  private volatile @Nullable McpStream standalone;
   volatile boolean initialized;
   private final Limits limits;
   private final Scheduler clock;
@@ -47,7 +48,7 @@ final class McpSession extends ClientState {
    * Limits#maxStreamsPerSession} streams that are all still running (ended streams kept only for a
    * resumption make room, oldest first).
    */
-  synchronized McpStream newStream(int responses) {
+  synchronized @Nullable McpStream newStream(int responses) {
     if (!makeRoom()) {
       return null;
     }
@@ -147,7 +148,7 @@ final class McpSession extends ClientState {
   }
 
   /** The standalone stream if a client ever opened one, else null. */
-  McpStream standaloneIfOpened() {
+  @Nullable McpStream standaloneIfOpened() {
     return standalone;
   }
 
@@ -177,7 +178,7 @@ final class McpSession extends ClientState {
    * @param stream the stream held, or null
    * @param issued whether the id is of a stream of this session (held or dropped)
    */
-  record Resumption(McpStream stream, boolean issued) {}
+  record Resumption(@Nullable McpStream stream, boolean issued) {}
 
   @Override
   String sessionId() {

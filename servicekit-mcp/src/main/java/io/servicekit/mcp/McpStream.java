@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -45,7 +46,7 @@ final class McpStream implements ResponseStream {
   private boolean reserved; // a GET is about to attach, guarded by lock
   private long reservedAt; // its System.nanoTime(), guarded by lock
   private long disconnectTarget = -1; // generation to close (SEP-1699), guarded by lock
-  private StreamSession attached; // guarded by lock
+  private @Nullable StreamSession attached; // guarded by lock
   private volatile long delivered; // highest sequence number written to some connection
   private volatile boolean fullyDelivered; // ended and every event written to a connection
   private final List<JsonNode> jsonResponses = new ArrayList<>(); // before switching to SSE
@@ -264,7 +265,7 @@ final class McpStream implements ResponseStream {
    * Waits until the stream is decided: returns the JSON responses if they were all ready before
    * anything else, or null if it became an event stream.
    */
-  List<JsonNode> awaitDecision() throws InterruptedException {
+  @Nullable List<JsonNode> awaitDecision() throws InterruptedException {
     lock.lock();
     try {
       while (!sse && !ended) {
@@ -334,7 +335,7 @@ final class McpStream implements ResponseStream {
    * @param first an event to send before anything else (the priming event), or null
    * @param retry the {@code retry} hint to send before a requested disconnect, or null
    */
-  void pump(StreamSession sink, long after, SseEvent first, Duration retry)
+  void pump(StreamSession sink, long after, @Nullable SseEvent first, @Nullable Duration retry)
       throws InterruptedException {
     StreamSession previous;
     long me;

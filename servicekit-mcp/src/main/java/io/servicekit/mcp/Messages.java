@@ -1,5 +1,7 @@
 package io.servicekit.mcp;
 
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -59,8 +61,20 @@ final class Messages {
         McpJson.object().put("errorId", errorId));
   }
 
+  /**
+   * The answer for {@code key} among {@code answers} (what {@link McpContext#inputs} returned); an
+   * override of {@code inputs} that leaves a key out is a bug, named here.
+   */
+  static JsonNode answerOf(String key, Map<String, JsonNode> answers) {
+    JsonNode answer = answers.get(key);
+    if (answer == null) {
+      throw new IllegalStateException("McpContext.inputs gave no answer for key '" + key + "'");
+    }
+    return answer;
+  }
+
   /** A notification {@code method} with {@code params} (none when null). */
-  static ObjectNode notification(String method, JsonNode params) {
+  static ObjectNode notification(String method, @Nullable JsonNode params) {
     ObjectNode n = McpJson.object().put("jsonrpc", "2.0").put("method", method);
     if (params != null) {
       n.set("params", params);
@@ -77,7 +91,8 @@ final class Messages {
   }
 
   /** An error response to request {@code id} (null id when the request's is unknown). */
-  static ObjectNode errorResponse(JsonNode id, int code, String message, JsonNode data) {
+  static ObjectNode errorResponse(
+      @Nullable JsonNode id, int code, String message, @Nullable JsonNode data) {
     ObjectNode out = McpJson.object().put("jsonrpc", "2.0");
     out.set("id", id == null ? McpJson.MAPPER.nullNode() : id);
     ObjectNode e = out.putObject("error").put("code", code).put("message", message);

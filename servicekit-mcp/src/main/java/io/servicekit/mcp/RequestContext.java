@@ -7,22 +7,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /** The {@link McpContext} of one request: its client's state and the stream it answers on. */
 final class RequestContext implements McpContext {
   private final ClientState client;
   private final ResponseStream stream;
-  private final JsonNode progressToken;
+  private final @Nullable JsonNode progressToken;
   private final Duration requestTimeout;
-  private final McpAuth.AccessToken accessToken; // null without authorization
+  private final McpAuth.@Nullable AccessToken accessToken; // null without authorization
 
   RequestContext(
       ClientState client,
       ResponseStream stream,
       JsonNode params,
       Duration requestTimeout,
-      McpAuth.AccessToken accessToken) {
+      McpAuth.@Nullable AccessToken accessToken) {
     this.client = client;
     this.accessToken = accessToken;
     this.stream = stream;
@@ -33,7 +34,8 @@ final class RequestContext implements McpContext {
 
   @Override
   public String sessionId() {
-    return client.sessionId();
+    String id = client.sessionId();
+    return id == null ? "" : id; // McpContext: empty without a session, never null
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -53,7 +54,7 @@ final class RequestStates {
   }
 
   /** The binding digest of a call: method, target, canonical params, subject. */
-  static String binding(String method, JsonNode params, String subject) {
+  static String binding(String method, JsonNode params, @Nullable String subject) {
     ObjectNode p = params != null && params.isObject() ? ((ObjectNode) params).deepCopy() : null;
     if (p != null) {
       p.remove(List.of("_meta", "inputResponses", "requestState"));

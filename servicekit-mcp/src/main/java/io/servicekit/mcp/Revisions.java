@@ -3,6 +3,7 @@ package io.servicekit.mcp;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamableRequest;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** The protocol revisions served and the revision of a request. */
 final class Revisions {
@@ -20,12 +21,11 @@ final class Revisions {
    * sessionVersion} (the one {@code initialize} negotiated), else the default; or a 400 answer for
    * an unsupported header value.
    */
-  static VersionOrError of(StreamableRequest request, String sessionVersion) {
+  static VersionOrError of(StreamableRequest request, @Nullable String sessionVersion) {
     Optional<String> header = request.header(McpEndpoint.VERSION_HEADER).map(String::trim);
     if (header.isPresent()) {
       if (!McpEndpoint.SUPPORTED_VERSIONS.contains(header.get())) {
-        return new VersionOrError(
-            null,
+        return new VersionOrError.Refused(
             HttpFront.error(
                 400,
                 McpError.SERVER_ERROR,
@@ -35,14 +35,20 @@ final class Revisions {
                     + String.join(", ", McpEndpoint.SUPPORTED_VERSIONS)
                     + ")"));
       }
-      return new VersionOrError(header.get(), null);
+      return new VersionOrError.Found(header.get());
     }
-    return new VersionOrError(
-        sessionVersion != null ? sessionVersion : McpEndpoint.DEFAULT_VERSION, null);
+    return new VersionOrError.Found(
+        sessionVersion != null ? sessionVersion : McpEndpoint.DEFAULT_VERSION);
   }
 
   /** A version, or the answer refusing the request. */
-  record VersionOrError(String version, SingleResponse error) {}
+  sealed interface VersionOrError {
+    /** The request's protocol version. */
+    record Found(String version) implements VersionOrError {}
+
+    /** The answer refusing the request. */
+    record Refused(SingleResponse error) implements VersionOrError {}
+  }
 
   /** Whether {@code version} accepts JSON-RPC batches (2025-03-26 only). */
   static boolean acceptsBatches(String version) {

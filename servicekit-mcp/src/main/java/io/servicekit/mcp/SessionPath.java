@@ -8,6 +8,7 @@ import io.servicekit.streamable.StreamableResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -42,32 +43,39 @@ final class SessionPath {
   }
 
   /** A request's session and protocol version, or the answer refusing it. */
-  private record Caller(McpSession session, String version, SingleResponse error) {}
+  private sealed interface Caller {}
+
+  private record Known(McpSession session, String version) implements Caller {}
+
+  private record Refused(SingleResponse error) implements Caller {}
 
   /**
    * The request's session, which must belong to the subject of the request's token when
    * authorization is on (another user's session id is answered like an unknown one, 404), and the
    * request's protocol version (the header's, else the session's).
    */
-  private Caller caller(StreamableRequest request, McpAuth.AccessToken token) {
-    SessionStore.SessionOrError se = sessions.of(request);
-    if (se.error() != null) {
-      return new Caller(null, null, se.error());
+  private Caller caller(StreamableRequest request, McpAuth.@Nullable AccessToken token) {
+    McpSession session;
+    switch (sessions.of(request)) {
+      case SessionStore.SessionOrError.Refused r -> {
+        return new Refused(r.error());
+      }
+      case SessionStore.SessionOrError.Found f -> session = f.session();
     }
     String subject = token == null ? null : token.subject();
-    if (!java.util.Objects.equals(se.session().subject, subject)) {
-      return new Caller(null, null, SessionStore.notFound(se.session().id));
+    if (!java.util.Objects.equals(session.subject, subject)) {
+      return new Refused(SessionStore.notFound(session.id));
     }
-    Revisions.VersionOrError v = Revisions.of(request, se.session().protocolVersion);
-    if (v.error() != null) {
-      return new Caller(null, null, v.error());
-    }
-    return new Caller(se.session(), v.version(), null);
+    return switch (Revisions.of(request, session.protocolVersion)) {
+      case Revisions.VersionOrError.Refused r -> new Refused(r.error());
+      case Revisions.VersionOrError.Found v -> new Known(session, v.version());
+    };
   }
 
   // ---- POST ----
 
-  StreamableResponse post(StreamableRequest request, PostBody body, McpAuth.AccessToken token)
+  StreamableResponse post(
+      StreamableRequest request, PostBody body, McpAuth.@Nullable AccessToken token)
       throws InterruptedException {
     if (body.hasInitialize()) {
       if (body.batch()) {
@@ -78,9 +86,12 @@ final class SessionPath {
       }
       return initialize(request, body.messages().get(0), token);
     }
-    Caller caller = caller(request, token);
-    if (caller.error() != null) {
-      return caller.error();
+    Known caller;
+    switch (caller(request, token)) {
+      case Refused r -> {
+        return r.error();
+      }
+      case Known k -> caller = k;
     }
     McpSession session = caller.session();
     if (body.batch() && !Revisions.acceptsBatches(caller.version())) {
@@ -93,8 +104,12 @@ final class SessionPath {
               + " (send one message per POST)");
     }
     int count = body.requestCount();
-    McpStream stream = count == 0 ? null : session.newStream(count);
-    if (count > 0 && stream == null) {
+    if (count == 0) { // notifications and responses only: nothing to answer
+      dispatcher.accept(session, body.messages(), body.kinds());
+      return SingleResponse.empty(202);
+    }
+    McpStream stream = session.newStream(count);
+    if (stream == null) {
       int max = limits.maxStreamsPerSession();
       return HttpFront.error(
           429,
@@ -106,10 +121,7 @@ final class SessionPath {
               + "); wait for answers before sending more requests");
     }
     List<JsonNode> requests = dispatcher.accept(session, body.messages(), body.kinds());
-    if (requests.isEmpty()) {
-      return SingleResponse.empty(202);
-    }
-    dispatcher.start(session, stream, requests, token);
+    dispatcher.start(session, stream, requests, token); // count requests: not empty
     List<JsonNode> json = stream.awaitDecision();
     if (json != null) {
       // Answered as JSON: the stream issued no event id, so nothing can resume it.
@@ -135,7 +147,7 @@ final class SessionPath {
   }
 
   private StreamableResponse initialize(
-      StreamableRequest request, JsonNode message, McpAuth.AccessToken token) {
+      StreamableRequest request, JsonNode message, McpAuth.@Nullable AccessToken token) {
     Optional<String> existing = request.header(SESSION_HEADER).filter(s -> !s.isBlank());
     if (existing.isPresent() && sessions.contains(existing.get().trim())) {
       return HttpFront.error(
@@ -183,27 +195,30 @@ final class SessionPath {
   }
 
   /** The priming event (resuming from it replays what follows {@code after}), or null. */
-  private SseEvent priming(McpSession session, McpStream stream, long after) {
+  private @Nullable SseEvent priming(McpSession session, McpStream stream, long after) {
     if (!Revisions.primes(session.protocolVersion)) {
       return null;
     }
     return SseEvent.of(null, stream.eventId(after), retry.toMillis(), "");
   }
 
-  private Duration retryFor(McpSession session) {
+  private @Nullable Duration retryFor(McpSession session) {
     return Revisions.primes(session.protocolVersion) ? retry : null;
   }
 
   // ---- GET ----
 
-  StreamableResponse get(StreamableRequest request, McpAuth.AccessToken token) {
+  StreamableResponse get(StreamableRequest request, McpAuth.@Nullable AccessToken token) {
     Optional<SingleResponse> bad = HttpFront.checkGet(request);
     if (bad.isPresent()) {
       return bad.get();
     }
-    Caller caller = caller(request, token);
-    if (caller.error() != null) {
-      return caller.error();
+    Known caller;
+    switch (caller(request, token)) {
+      case Refused r -> {
+        return r.error();
+      }
+      case Known k -> caller = k;
     }
     McpSession session = caller.session();
     Optional<String> lastEventId = request.header("Last-Event-ID").filter(s -> !s.isBlank());
@@ -261,10 +276,13 @@ final class SessionPath {
 
   // ---- DELETE ----
 
-  StreamableResponse delete(StreamableRequest request, McpAuth.AccessToken token) {
-    Caller caller = caller(request, token);
-    if (caller.error() != null) {
-      return caller.error();
+  StreamableResponse delete(StreamableRequest request, McpAuth.@Nullable AccessToken token) {
+    Known caller;
+    switch (caller(request, token)) {
+      case Refused r -> {
+        return r.error();
+      }
+      case Known k -> caller = k;
     }
     McpSession session = caller.session();
     sessions.end(session, "session deleted by the client");

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -31,8 +32,9 @@ final class SessionStore {
   private final Duration sweepPeriod;
   private final Limits limits;
   private final Object sweepLock = new Object();
-  private Sweeper sweeper; // the armed sweep task, guarded by sweepLock; null when not armed
-  private Scheduler.Cancellable sweepTimer; // its handle, guarded by sweepLock
+  private @Nullable Sweeper
+      sweeper; // the armed sweep task, guarded by sweepLock; null when not armed
+  private Scheduler.@Nullable Cancellable sweepTimer; // its handle, guarded by sweepLock
 
   SessionStore(
       EventStore events,
@@ -64,7 +66,7 @@ final class SessionStore {
     return sessions.isEmpty();
   }
 
-  McpSession get(String id) {
+  @Nullable McpSession get(String id) {
     return sessions.get(id);
   }
 
@@ -81,23 +83,28 @@ final class SessionStore {
   SessionOrError of(StreamableRequest request) {
     Optional<String> id = request.header(McpEndpoint.SESSION_HEADER).filter(s -> !s.isBlank());
     if (id.isEmpty()) {
-      return new SessionOrError(
-          null,
+      return new SessionOrError.Refused(
           HttpFront.error(
               400, McpError.SERVER_ERROR, "Bad Request: Mcp-Session-Id header is required"));
     }
     McpSession s = sessions.get(id.get().trim());
     if (s == null || s.isEnded()) {
-      return new SessionOrError(null, notFound(id.get()));
+      return new SessionOrError.Refused(notFound(id.get()));
     }
     if (!s.touch()) { // expired between the lookup and now
-      return new SessionOrError(null, notFound(id.get()));
+      return new SessionOrError.Refused(notFound(id.get()));
     }
-    return new SessionOrError(s, null);
+    return new SessionOrError.Found(s);
   }
 
   /** A session, or the answer refusing the request. */
-  record SessionOrError(McpSession session, SingleResponse error) {}
+  sealed interface SessionOrError {
+    /** The request's session. */
+    record Found(McpSession session) implements SessionOrError {}
+
+    /** The answer refusing the request. */
+    record Refused(SingleResponse error) implements SessionOrError {}
+  }
 
   static SingleResponse notFound(String id) {
     return HttpFront.error(
@@ -109,7 +116,7 @@ final class SessionStore {
   }
 
   /** A new session, or null when {@code maxSessions} live (after sweeping overdue ones). */
-  McpSession create(String version, JsonNode caps, JsonNode info) {
+  @Nullable McpSession create(String version, JsonNode caps, JsonNode info) {
     if (sessions.size() >= maxSessions) {
       sweep(); // make room if some are overdue (the timer may not have run yet)
     }

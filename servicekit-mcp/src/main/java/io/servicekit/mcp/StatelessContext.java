@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -43,13 +44,13 @@ final class StatelessContext implements McpContext {
   private final String method;
   private final JsonNode params;
   private final JsonNode meta;
-  private final JsonNode progressToken;
+  private final @Nullable JsonNode progressToken;
   private final int logLevel; // index in ClientState.LEVELS, -1 = the client asked for no logs
-  private final McpAuth.AccessToken token; // null without authorization
-  private final String subject;
+  private final McpAuth.@Nullable AccessToken token; // null without authorization
+  private final @Nullable String subject;
   private ObjectNode answers = McpJson.object(); // what the client has answered (all rounds)
   private final ObjectNode used = McpJson.object(); // the answers this run asked for
-  private String binding;
+  private @Nullable String binding;
   private int requests;
 
   StatelessContext(
@@ -57,7 +58,7 @@ final class StatelessContext implements McpContext {
       StatelessExchange exchange,
       String method,
       JsonNode params,
-      McpAuth.AccessToken access) {
+      McpAuth.@Nullable AccessToken access) {
     this.path = path;
     this.exchange = exchange;
     this.method = method;
@@ -165,7 +166,7 @@ final class StatelessContext implements McpContext {
 
   @Override
   public JsonNode input(String key, McpInput input) {
-    return inputs(Map.of(key, input)).get(key);
+    return Messages.answerOf(key, inputs(Map.of(key, input)));
   }
 
   @Override

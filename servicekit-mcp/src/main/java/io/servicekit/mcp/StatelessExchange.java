@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,11 +28,11 @@ final class StatelessExchange {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<JsonNode> queue = new ArrayDeque<>(); // guarded by lock
-  private JsonNode response; // guarded by lock
+  private @Nullable JsonNode response; // guarded by lock
   private boolean sse; // guarded by lock
   private boolean cancelled; // guarded by lock
   private boolean sent; // the response was handed to the client, guarded by lock
-  private volatile Thread worker;
+  private volatile @Nullable Thread worker;
 
   void worker(Thread t) {
     this.worker = t;
@@ -74,7 +75,7 @@ final class StatelessExchange {
    * Waits until the response is ready (returned: send it as JSON) or the answer becomes an event
    * stream (null: run {@link #pump}) — the first notification, or {@code wait} passing.
    */
-  JsonNode awaitDecision(Duration wait) throws InterruptedException {
+  @Nullable JsonNode awaitDecision(Duration wait) throws InterruptedException {
     long left = wait.toNanos();
     lock.lock();
     try {

@@ -7,11 +7,13 @@ import io.servicekit.streamable.StreamableResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -66,7 +68,7 @@ final class StatelessPath {
   private final List<String> versions;
   private final RequestStates states;
   private final Listens listens;
-  private final McpAuth auth; // null: no authorization
+  private final @Nullable McpAuth auth; // null: no authorization
   private final Duration jsonWait;
   private final Duration listTtl;
   private final int maxInFlight;
@@ -79,7 +81,7 @@ final class StatelessPath {
       List<String> versions,
       RequestStates states,
       Listens listens,
-      McpAuth auth,
+      @Nullable McpAuth auth,
       Duration jsonWait,
       Duration listTtl,
       int maxInFlight) {
@@ -99,7 +101,7 @@ final class StatelessPath {
    * params._meta["io.modelcontextprotocol/protocolVersion"]} (in a batch: in any element) — or
    * empty for the session path, which answers everything else. The body is parsed once.
    */
-  Optional<StreamableResponse> post(StreamableRequest request, McpAuth.AccessToken token)
+  Optional<StreamableResponse> post(StreamableRequest request, McpAuth.@Nullable AccessToken token)
       throws InterruptedException {
     Optional<String> header = request.header(McpEndpoint.VERSION_HEADER).map(String::trim);
     if (header.isPresent() && versions.contains(header.get())) {
@@ -146,7 +148,7 @@ final class StatelessPath {
 
   /** Answers one POST of the stateless revision; {@code parsed} is its body if already parsed. */
   private StreamableResponse answer(
-      StreamableRequest request, McpAuth.AccessToken token, JsonNode parsed)
+      StreamableRequest request, McpAuth.@Nullable AccessToken token, @Nullable JsonNode parsed)
       throws InterruptedException {
     byte[] body = request.body();
     if (parsed == null && JsonRpc.isBatch(body)) {
@@ -211,7 +213,11 @@ final class StatelessPath {
     }
     if (auth != null) {
       Optional<SingleResponse> forbidden =
-          auth.authorize(token, id, method, McpAuth.nameOf(method, params));
+          auth.authorize(
+              Objects.requireNonNull(token, "token (handle() validates one when auth is on)"),
+              id,
+              method,
+              McpAuth.nameOf(method, params));
       if (forbidden.isPresent()) {
         return forbidden.get();
       }
@@ -395,7 +401,7 @@ final class StatelessPath {
       JsonNode request,
       String method,
       JsonNode params,
-      McpAuth.AccessToken token) {
+      McpAuth.@Nullable AccessToken token) {
     JsonNode id = request.get("id");
     StatelessContext ctx = new StatelessContext(this, exchange, method, params, token);
     try {
@@ -416,9 +422,9 @@ final class StatelessPath {
     } catch (McpError e) {
       if (e.code() == McpError.RESOURCE_NOT_FOUND) {
         // 2026-07-28 (SEP-2164): resource not found is -32602 with data.uri
-        return Messages.errorResponse(id, McpError.INVALID_PARAMS, e.getMessage(), e.data());
+        return Messages.errorResponse(id, McpError.INVALID_PARAMS, e.message(), e.data());
       }
-      return Messages.errorResponse(id, e.code(), e.getMessage(), e.data());
+      return Messages.errorResponse(id, e.code(), e.message(), e.data());
     } catch (InterruptedException e) {
       String why = shuttingDown ? "server shutting down" : "request cancelled";
       return Messages.errorResponse(id, McpError.INTERNAL_ERROR, why, null);

@@ -86,6 +86,19 @@ class McpLimitsTest {
                   throw new IllegalStateException("jdbc://db.internal/secret");
                 })
             .request(
+                "custom/quiet",
+                (ctx, params) -> {
+                  // a subclass whose getMessage() hides the text (e.g. a redacting override)
+                  throw new McpError(McpError.INVALID_PARAMS, "on purpose: quiet") {
+                    private static final long serialVersionUID = 1L;
+
+                    @Override
+                    public String getMessage() {
+                      return null;
+                    }
+                  };
+                })
+            .request(
                 "custom/refused",
                 (ctx, params) -> {
                   throw new McpError(McpError.INVALID_PARAMS, "on purpose: bad thing");
@@ -359,6 +372,20 @@ class McpLimitsTest {
         http.post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"custom/refused\"}", session(id, V));
     assertThat(McpHttp.json(refused.body()).path("error").path("message").asString())
         .isEqualTo("on purpose: bad thing");
+  }
+
+  @Test
+  void anMcpErrorWhoseGetMessageIsNullStillAnswersAStringMessage() throws Exception {
+    // JSON-RPC 2.0 requires error.message to be a string: the answer takes the message the
+    // McpError was made with (never null), not what an override of getMessage() returns.
+    start(b -> {});
+    String id = http.initialize(V);
+    HttpResponse<String> r =
+        http.post("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"custom/quiet\"}", session(id, V));
+    JsonNode error = McpHttp.json(r.body()).path("error");
+    assertThat(error.path("code").asInt()).isEqualTo(McpError.INVALID_PARAMS);
+    assertThat(error.path("message").isString()).as(r.body()).isTrue();
+    assertThat(error.path("message").asString()).isEqualTo("on purpose: quiet");
   }
 
   private static String errorId(String text) {

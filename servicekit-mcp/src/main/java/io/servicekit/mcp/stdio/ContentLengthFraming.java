@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * LSP / MCP-stdio framing: each message is {@code Content-Length: N\r\n}, optional other headers
@@ -97,7 +98,7 @@ public final class ContentLengthFraming {
      *     with different values, not a decimal number, or greater than the maximum frame size
      * @throws IOException if reading fails
      */
-    public byte[] read() throws IOException {
+    public byte @Nullable [] read() throws IOException {
       long length = -1;
       int lines = 0;
       boolean first = true;
@@ -152,7 +153,7 @@ public final class ContentLengthFraming {
     }
 
     /** A header line without its CRLF or LF; null at end of stream before any byte if allowed. */
-    private String readLine(boolean endAllowed) throws IOException {
+    private @Nullable String readLine(boolean endAllowed) throws IOException {
       ByteArrayOutputStream line = new ByteArrayOutputStream(64);
       while (true) {
         int b = in.read();
