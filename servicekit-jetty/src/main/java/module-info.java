@@ -2,8 +2,9 @@
  * ServiceKit's Jetty 12 binding: {@code ServiceKitServer}, the WebSocket, SSE and Streamable HTTP
  * handlers, the Jetty middleware and the optional Micrometer metrics.
  *
- * <p>{@code io.servicekit.jetty.internal} holds only the WebSocket listener that Jetty calls
- * through method handles; it is exported to Jetty's WebSocket module and to no one else.
+ * <p>The WebSocket listener Jetty calls ({@code JettyTransport}) is a public class of {@code
+ * io.servicekit.jetty} with package-private constructors: Jetty 12 finds its methods with a public
+ * lookup, which a qualified export does not satisfy.
  */
 // micrometer-core is an automatic module (no module-info); its name is its Automatic-Module-Name
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
@@ -20,6 +21,4 @@ module io.servicekit.jetty {
   exports io.servicekit.jetty;
   exports io.servicekit.jetty.metrics;
   exports io.servicekit.jetty.middleware;
-  exports io.servicekit.jetty.internal to
-      org.eclipse.jetty.websocket.common;
 }

@@ -24,7 +24,7 @@ class ModuleDescriptorTest {
     "servicekit-core, io.servicekit, io.servicekit.internal io.servicekit.internal.net",
     "servicekit-client, io.servicekit.client, ''",
     "servicekit-testkit, io.servicekit.testkit, ''",
-    "servicekit-jetty, io.servicekit.jetty, io.servicekit.jetty.internal",
+    "servicekit-jetty, io.servicekit.jetty, ''",
     "servicekit-redis, io.servicekit.redis, ''",
     "servicekit-grpc, io.servicekit.grpc, ''",
     "servicekit-mcp, io.servicekit.mcp, ''"

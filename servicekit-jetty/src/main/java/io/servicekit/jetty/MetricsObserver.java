@@ -2,7 +2,6 @@ package io.servicekit.jetty;
 
 import io.servicekit.CloseStatus;
 import io.servicekit.WsConnection;
-import io.servicekit.jetty.internal.JettyTransport;
 import io.servicekit.spi.MetricsListener;
 import io.servicekit.spi.MetricsListener.Kind;
 import java.time.Duration;

@@ -7,7 +7,6 @@ import io.servicekit.WsConnection;
 import io.servicekit.WsHandler;
 import io.servicekit.WsListener;
 import io.servicekit.WsSession;
-import io.servicekit.jetty.internal.JettyTransport;
 import io.servicekit.spi.MetricsListener;
 import java.util.Base64;
 import java.util.List;

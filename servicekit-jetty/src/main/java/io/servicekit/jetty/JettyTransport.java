@@ -1,4 +1,4 @@
-package io.servicekit.jetty.internal;
+package io.servicekit.jetty;
 
 import io.servicekit.WsConfig;
 import io.servicekit.WsConnection;
@@ -10,10 +10,12 @@ import org.eclipse.jetty.websocket.api.Session;
 
 /**
  * Adapts a Jetty WebSocket {@link Session} to ServiceKit's {@link Transport} and reports Jetty's
- * events to the {@link WsConnection}. Not part of the API: Jetty invokes listeners through method
- * handles, so this package is exported to Jetty's WebSocket module only (see module-info). Uses
- * explicit demand: Jetty delivers the next event only after {@link #demand()}, so a busy connection
- * pushes back on its peer's TCP window.
+ * events to the {@link WsConnection}. Not part of the API, but a public class in an exported
+ * package: Jetty 12 looks up its listener methods with {@code MethodHandles.publicLookup()}, which
+ * reaches only packages exported to everyone (a qualified export fails the upgrade on the module
+ * path; {@code ModulePathTest} runs it). Its constructors are package-private. Uses explicit
+ * demand: Jetty delivers the next event only after {@link #demand()}, so a busy connection pushes
+ * back on its peer's TCP window.
  */
 public final class JettyTransport implements Session.Listener, Transport {
   private final WsConnection<?, ?> connection;
@@ -22,15 +24,15 @@ public final class JettyTransport implements Session.Listener, Transport {
   private final java.util.function.Consumer<WsConnection<?, ?>> afterOpen;
   private volatile Session session;
 
-  public JettyTransport(WsConnection<?, ?> connection, WsConfig config) {
+  JettyTransport(WsConnection<?, ?> connection, WsConfig config) {
     this(connection, config, Observer.NONE);
   }
 
-  public JettyTransport(WsConnection<?, ?> connection, WsConfig config, Observer observer) {
+  JettyTransport(WsConnection<?, ?> connection, WsConfig config, Observer observer) {
     this(connection, config, observer, c -> {});
   }
 
-  public JettyTransport(
+  JettyTransport(
       WsConnection<?, ?> connection,
       WsConfig config,
       Observer observer,
