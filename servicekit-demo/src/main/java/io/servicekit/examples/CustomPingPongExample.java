@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  *       included, still counts as liveness.
  *   <li>Go's {@code pingCount} and {@code lastPingTime} are written by the ping goroutine and read
  *       by the message handler without synchronisation (a data race). {@code sendPing} runs on the
- *       scheduler and {@code handleMessage} on the connection's callback thread, so here the count
+ *       scheduler and {@code onMessage} on the connection's callback thread, so here the count
  *       is an {@link AtomicLong} and the last ping an immutable record in a {@code volatile} field.
  *   <li>Latency is measured on the endpoint's {@link Scheduler} clock (monotonic, and fake in
  *       tests) instead of wall-clock time, and only for the pong of the latest ping: a late pong
@@ -93,7 +93,7 @@ public final class CustomPingPongExample {
 
   /**
    * The endpoint configuration: ping every 25 s, time out after 60 s of silence, client pongs
-   * delivered to {@code handleMessage}.
+   * delivered to {@code onMessage}.
    *
    * @param scheduler the time source ({@link Scheduler#system()}, or a fake in tests)
    */
