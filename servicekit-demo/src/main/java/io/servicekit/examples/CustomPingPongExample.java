@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  *       included, still counts as liveness.
  *   <li>Go's {@code pingCount} and {@code lastPingTime} are written by the ping goroutine and read
  *       by the message handler without synchronisation (a data race). {@code sendPing} runs on the
- *       scheduler and {@code onMessage} on the connection's callback thread, so here the count
- *       is an {@link AtomicLong} and the last ping an immutable record in a {@code volatile} field.
+ *       scheduler and {@code onMessage} on the connection's callback thread, so here the count is
+ *       an {@link AtomicLong} and the last ping an immutable record in a {@code volatile} field.
  *   <li>Latency is measured on the endpoint's {@link Scheduler} clock (monotonic, and fake in
  *       tests) instead of wall-clock time, and only for the pong of the latest ping: a late pong
  *       for an older ping is ignored rather than producing a wrong latency.
