@@ -14,6 +14,7 @@ module io.servicekit {
 
   exports io.servicekit;
   exports io.servicekit.broker;
+  exports io.servicekit.channel;
   exports io.servicekit.middleware;
   exports io.servicekit.spi;
   exports io.servicekit.sse;
