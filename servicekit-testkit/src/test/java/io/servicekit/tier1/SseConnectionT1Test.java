@@ -3,14 +3,12 @@ package io.servicekit.tier1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servicekit.JsonCodec;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.SlowConsumerPolicy;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseConnection;
 import io.servicekit.sse.SseEvent;
-import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseSession;
 import io.servicekit.sse.StreamEnd;
 import io.servicekit.testkit.FakeRequest;
@@ -30,48 +28,6 @@ import org.junit.jupiter.api.Test;
 class SseConnectionT1Test {
   private final VirtualScheduler time = new VirtualScheduler();
 
-  /**
-   * A JSON SSE listener that records its close statuses (and sessions) and runs a test's onOpen.
-   */
-  static final class ProbeConn implements SseListener<Object> {
-    interface Start {
-      void run(SseSession<Object> session) throws Exception;
-    }
-
-    final List<StreamEnd> closes = new CopyOnWriteArrayList<>();
-    final List<SseSession<Object>> closedSessions = new CopyOnWriteArrayList<>();
-    private final Start start;
-
-    ProbeConn() {
-      this(s -> {});
-    }
-
-    ProbeConn(Start start) {
-      this.start = start;
-    }
-
-    @Override
-    public JsonCodec codec() {
-      return JsonCodec.INSTANCE;
-    }
-
-    @Override
-    public String name() {
-      return "Probe";
-    }
-
-    @Override
-    public void onOpen(SseSession<Object> session) throws Exception {
-      start.run(session);
-    }
-
-    @Override
-    public void onClose(SseSession<Object> session, StreamEnd status) {
-      closedSessions.add(session);
-      closes.add(status);
-    }
-  }
-
   private static Request get(String path) {
     return FakeRequest.builder().path(path).build();
   }
@@ -88,7 +44,7 @@ class SseConnectionT1Test {
     return SseConfig.builder().scheduler(time);
   }
 
-  private static SseConnection<Object> open(ProbeConn conn, SseConfig config, MemoryStream t) {
+  private static SseConnection<Object> open(SseProbe conn, SseConfig config, MemoryStream t) {
     SseConnection<Object> c = new SseConnection<>(conn, config, get("/sse"), null);
     c.open(t);
     return c;
@@ -103,8 +59,8 @@ class SseConnectionT1Test {
   @Test
   void eventsSentInOnStartAreWrittenInOrderAfterAHeaderFlush() {
     MemoryStream t = new MemoryStream();
-    ProbeConn conn =
-        new ProbeConn(
+    SseProbe conn =
+        new SseProbe(
             s -> {
               s.send(SseEvent.of("one"));
             });
@@ -124,7 +80,7 @@ class SseConnectionT1Test {
   @Test
   void aConfiguredRetryHintIsTheFirstThingWritten() {
     MemoryStream t = new MemoryStream();
-    open(new ProbeConn(), config().retry(Duration.ofMillis(1500)).build(), t);
+    open(new SseProbe(), config().retry(Duration.ofMillis(1500)).build(), t);
     started(t);
     assertThat(t.text()).isEqualTo("retry: 1500\n\n");
   }
@@ -133,8 +89,8 @@ class SseConnectionT1Test {
   void nothingIsWrittenUntilOnStartReturns() {
     MemoryStream t = new MemoryStream();
     List<Integer> writesInStart = new CopyOnWriteArrayList<>();
-    ProbeConn conn =
-        new ProbeConn(
+    SseProbe conn =
+        new SseProbe(
             s -> {
               s.send(SseEvent.of("early"));
               writesInStart.add(t.writes());
@@ -149,7 +105,7 @@ class SseConnectionT1Test {
   @Test
   void keepalivesFollowThePeriodOnTheInjectedScheduler() {
     MemoryStream t = new MemoryStream();
-    open(new ProbeConn(), config().keepalivePeriod(Duration.ofSeconds(30)).build(), t);
+    open(new SseProbe(), config().keepalivePeriod(Duration.ofSeconds(30)).build(), t);
     started(t);
     time.advanceBy(Duration.ofSeconds(29));
     assertThat(t.text()).isEmpty();
@@ -162,7 +118,7 @@ class SseConnectionT1Test {
   @Test
   void keepaliveZeroDisablesIt() {
     MemoryStream t = new MemoryStream();
-    open(new ProbeConn(), config().keepalivePeriod(Duration.ZERO).build(), t);
+    open(new SseProbe(), config().keepalivePeriod(Duration.ZERO).build(), t);
     started(t);
     time.advanceBy(Duration.ofHours(1));
     assertThat(t.text()).isEmpty();
@@ -171,7 +127,7 @@ class SseConnectionT1Test {
   @Test
   void closeWritesWhatIsQueuedThenEndsAndRunsOnCloseOnce() {
     MemoryStream t = new MemoryStream();
-    ProbeConn conn = new ProbeConn();
+    SseProbe conn = new SseProbe();
     SseConnection<Object> c = open(conn, config().build(), t);
     started(t);
     c.send("last");
@@ -195,7 +151,7 @@ class SseConnectionT1Test {
   @Test
   void clientGoneRunsOnCloseOnceAndRefusesSends() {
     MemoryStream t = new MemoryStream();
-    ProbeConn conn = new ProbeConn();
+    SseProbe conn = new SseProbe();
     SseConnection<Object> c = open(conn, config().build(), t);
     started(t);
     c.onTransportFailure(new java.io.EOFException("gone"));
@@ -212,8 +168,8 @@ class SseConnectionT1Test {
   @Test
   void onStartFailureAnswers500InsteadOfAStreamAndStillRunsOnClose() {
     MemoryStream t = new MemoryStream();
-    ProbeConn conn =
-        new ProbeConn(
+    SseProbe conn =
+        new SseProbe(
             s -> {
               s.send(SseEvent.of("never written"));
               throw new IllegalStateException("boom");
@@ -229,8 +185,8 @@ class SseConnectionT1Test {
   @Test
   void onStartRejectionAndNoContentChooseTheStatus() {
     MemoryStream t = new MemoryStream();
-    ProbeConn conn =
-        new ProbeConn(
+    SseProbe conn =
+        new SseProbe(
             s -> {
               throw Rejection.of(403, "no feed for you");
             });
@@ -241,8 +197,8 @@ class SseConnectionT1Test {
     assertThat(t.rejectBody()).isEqualTo("no feed for you");
 
     MemoryStream t2 = new MemoryStream();
-    ProbeConn conn2 =
-        new ProbeConn(
+    SseProbe conn2 =
+        new SseProbe(
             s -> {
               throw Rejection.noContent("feed over");
             });
@@ -255,7 +211,7 @@ class SseConnectionT1Test {
   @Test
   void sendsBeforeStartReturnFalse() {
     SseConnection<Object> c =
-        new SseConnection<>(new ProbeConn(), config().build(), get("/sse"), null);
+        new SseConnection<>(new SseProbe(), config().build(), get("/sse"), null);
     assertThat(c.send("x")).isFalse();
     assertThat(c.send(SseEvent.of("x"))).isFalse();
     assertThat(c.isOpen()).isFalse();
@@ -267,7 +223,7 @@ class SseConnectionT1Test {
   void theDriverHandsBothCallbacksTheSameSessionWithItsRequest() {
     MemoryStream t = new MemoryStream();
     List<SseSession<Object>> opened = new CopyOnWriteArrayList<>();
-    ProbeConn conn = new ProbeConn(opened::add);
+    SseProbe conn = new SseProbe(opened::add);
     Request request = lastEventId("41");
     SseConfig cfg = config().build();
     SseConnection<Object> c =
@@ -293,7 +249,7 @@ class SseConnectionT1Test {
   @Test
   void slowConsumerIsDroppedWhenTheBudgetIsExceeded() {
     MemoryStream t = new MemoryStream().holdWrites();
-    ProbeConn conn = new ProbeConn();
+    SseProbe conn = new SseProbe();
     SseConnection<Object> c = open(conn, config().maxQueuedBytes(100).build(), t);
     started(t); // the empty header write is in flight and never completes
     String payload = "x".repeat(30);
@@ -310,7 +266,7 @@ class SseConnectionT1Test {
   @Test
   void dropNewestKeepsTheStreamAndCountsDrops() {
     MemoryStream t = new MemoryStream().holdWrites();
-    ProbeConn conn = new ProbeConn();
+    SseProbe conn = new SseProbe();
     SseConnection<Object> c =
         open(
             conn,
@@ -331,7 +287,7 @@ class SseConnectionT1Test {
   @Test
   void dropOldestKeepsTheNewest() {
     MemoryStream t = new MemoryStream().holdWrites();
-    ProbeConn conn = new ProbeConn();
+    SseProbe conn = new SseProbe();
     SseConnection<Object> c =
         open(
             conn,
@@ -350,7 +306,7 @@ class SseConnectionT1Test {
   @Test
   void aWriteThatNeverCompletesTimesOut() {
     MemoryStream t = new MemoryStream().holdWrites();
-    ProbeConn conn = new ProbeConn();
+    SseProbe conn = new SseProbe();
     open(
         conn,
         config().writeTimeout(Duration.ofSeconds(10)).keepalivePeriod(Duration.ZERO).build(),
@@ -368,7 +324,7 @@ class SseConnectionT1Test {
   @Test
   void writesThatKeepCompletingNeverTimeOut() {
     MemoryStream t = new MemoryStream();
-    ProbeConn conn = new ProbeConn();
+    SseProbe conn = new SseProbe();
     SseConnection<Object> c = open(conn, config().writeTimeout(Duration.ofSeconds(10)).build(), t);
     started(t);
     for (int i = 0; i < 10; i++) {
@@ -381,7 +337,7 @@ class SseConnectionT1Test {
   @Test
   void injectionIsRejectedWithAClearError() {
     MemoryStream t = new MemoryStream();
-    ProbeConn conn = new ProbeConn();
+    SseProbe conn = new SseProbe();
     SseConnection<Object> c = open(conn, config().build(), t);
     started(t);
     assertThatThrownBy(() -> c.sendEvent("evil\ndata: x", "x"))

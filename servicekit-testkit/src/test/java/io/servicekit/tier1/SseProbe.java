@@ -1,23 +1,31 @@
-package io.servicekit.sse;
+package io.servicekit.tier1;
 
 import io.servicekit.JsonCodec;
+import io.servicekit.sse.SseListener;
+import io.servicekit.sse.SseSession;
+import io.servicekit.sse.StreamEnd;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A JSON SSE listener that records its close statuses and runs a test's onOpen. */
-class ProbeConn implements SseListener<Object> {
+/**
+ * The SSE probe listener of the tier-1 tests: JSON, records its close statuses (and the sessions
+ * they came with) and runs a test's onOpen.
+ */
+final class SseProbe implements SseListener<Object> {
+  /** What {@link #onOpen} does. */
   interface Start {
     void run(SseSession<Object> session) throws Exception;
   }
 
   final List<StreamEnd> closes = new CopyOnWriteArrayList<>();
+  final List<SseSession<Object>> closedSessions = new CopyOnWriteArrayList<>();
   private final Start start;
 
-  ProbeConn() {
+  SseProbe() {
     this(s -> {});
   }
 
-  ProbeConn(Start start) {
+  SseProbe(Start start) {
     this.start = start;
   }
 
@@ -38,6 +46,7 @@ class ProbeConn implements SseListener<Object> {
 
   @Override
   public void onClose(SseSession<Object> session, StreamEnd status) {
+    closedSessions.add(session);
     closes.add(status);
   }
 }

@@ -1,9 +1,21 @@
-package io.servicekit.sse;
+package io.servicekit.tier1;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.Rejection;
+import io.servicekit.Request;
+import io.servicekit.sse.AtomicIdGen;
+import io.servicekit.sse.MemoryEventStore;
+import io.servicekit.sse.ResumableStreams;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseConnection;
+import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseParser;
+import io.servicekit.sse.StoredEvent;
+import io.servicekit.testkit.FakeRequest;
+import io.servicekit.testkit.MemoryStream;
+import io.servicekit.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,34 +23,49 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Resumption: ids, storage, replay after Last-Event-ID, resync, isolation, atomic join. */
-class ResumableStreamsTest {
+/**
+ * Tier 1: resumption on virtual time (moved from servicekit-core): ids, storage, replay after
+ * Last-Event-ID, resync, isolation, atomic join.
+ */
+class ResumableStreamsT1Test {
   /** Readable ids "1", "2", ... for these replay tests; the default ids carry an epoch. */
   private static ResumableStreams.Builder numbered() {
     return ResumableStreams.builder().idGen(new AtomicIdGen());
   }
 
-  private final ManualScheduler time = new ManualScheduler();
+  private final VirtualScheduler time = new VirtualScheduler();
 
+  /** A connected client; its readers first run what is due, then read what was written. */
   private record Client(
-      ProbeConn conn, SseConnection<Object> connection, RecordingTransport transport) {
+      VirtualScheduler time, SseProbe conn, SseConnection<Object> connection, MemoryStream wire) {
     List<SseParser.Event> events() {
-      return SseParser.parse(transport.text());
+      time.runUntilIdle();
+      return SseParser.parse(wire.text());
     }
 
     List<String> ids() {
       return events().stream().map(SseParser.Event::id).toList();
     }
+
+    String text() {
+      time.runUntilIdle();
+      return wire.text();
+    }
+  }
+
+  private static Request get(String path) {
+    return FakeRequest.builder().path(path).build();
   }
 
   private Client connect(ResumableStreams streams, String path, String lastEventId) {
     SseConfig config = SseConfig.builder().scheduler(time).resumable(streams).build();
-    ProbeConn conn = new ProbeConn();
-    SseConnection<Object> c = new SseConnection<>(conn, config, TestRequest.get(path), lastEventId);
-    RecordingTransport t = new RecordingTransport();
+    SseProbe conn = new SseProbe();
+    SseConnection<Object> c = new SseConnection<>(conn, config, get(path), lastEventId);
+    MemoryStream t = new MemoryStream();
     c.open(t);
-    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
-    return new Client(conn, c, t);
+    time.runUntilIdle();
+    assertThat(t.writes()).as("the header flush").isGreaterThanOrEqualTo(1);
+    return new Client(time, conn, c, t);
   }
 
   @Test
@@ -116,7 +143,7 @@ class ResumableStreamsTest {
               assertThat(e.type()).isEqualTo("resync");
               assertThat(e.id()).as("bob's stream is empty").isNull();
             });
-    assertThat(bob.transport().text()).doesNotContain("alice");
+    assertThat(bob.text()).doesNotContain("alice");
     assertThat(garbage.events()).extracting(SseParser.Event::type).containsExactly("resync");
   }
 
@@ -150,8 +177,7 @@ class ResumableStreamsTest {
     c.connection().sendComment("hi");
     c.connection().sendRetry(Duration.ofMillis(100));
     assertThat(streams.store().events("/feed")).isEmpty();
-    assertThat(c.transport().text())
-        .isEqualTo("event: hello\ndata: only you\n\n: hi\n\nretry: 100\n\n");
+    assertThat(c.text()).isEqualTo("event: hello\ndata: only you\n\n: hi\n\nretry: 100\n\n");
   }
 
   @Test
@@ -161,9 +187,10 @@ class ResumableStreamsTest {
     Client b = connect(streams, "/feed", null);
     a.connection().close();
     b.connection().onTransportFailure(new RuntimeException("gone"));
+    time.runUntilIdle();
     assertThat(streams.liveCount("/feed")).isZero();
     streams.publish("/feed", SseEvent.of("after"));
-    assertThat(a.transport().text()).isEmpty();
+    assertThat(a.text()).isEmpty();
     assertThat(streams.store().events("/feed")).hasSize(1);
   }
 
@@ -173,13 +200,18 @@ class ResumableStreamsTest {
         numbered()
             .streamId(r -> r.header("X-User").orElseThrow(() -> Rejection.of(401, "who?")))
             .build();
-    SseConfig config = SseConfig.builder().resumable(streams).build();
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> new SseConnection<>(new ProbeConn(), config, TestRequest.get("/"), null))
+    SseConfig config = SseConfig.builder().scheduler(time).resumable(streams).build();
+    assertThatThrownBy(() -> new SseConnection<>(new SseProbe(), config, get("/"), null))
         .isInstanceOf(Rejection.class);
-    assertThat(streams.streamIdFor(TestRequest.get("/").with("X-User", "ann"))).isEqualTo("ann");
+    assertThat(streams.streamIdFor(FakeRequest.builder().path("/").header("X-User", "ann").build()))
+        .isEqualTo("ann");
   }
 
+  /**
+   * The one test here with a second thread: a publisher races the joins (the atomicity under test
+   * is ResumableStreams' own). Driver tasks still run only on the test thread, in {@code
+   * runUntilIdle}; the publisher only queues them.
+   */
   @Test
   void joinIsAtomicWithPublishingNoLossNoDuplicates() throws Exception {
     ResumableStreams streams = numbered().build();

@@ -1,11 +1,22 @@
-package io.servicekit.sse;
+package io.servicekit.tier1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.broker.ControlledBroker;
+import io.servicekit.sse.AtomicIdGen;
+import io.servicekit.sse.EventStore;
+import io.servicekit.sse.MemoryEventStore;
+import io.servicekit.sse.ResumableStreams;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseConnection;
+import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseParser;
+import io.servicekit.sse.StoredEvent;
+import io.servicekit.testkit.FakeRequest;
+import io.servicekit.testkit.MemoryStream;
+import io.servicekit.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,19 +25,28 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * What resumable streams do when the store or broker is slow, down or reset: epochs in ids, reads
- * that complete later, refused and failed publishes, broker gaps, replays too big for the queue.
+ * Tier 1 (moved from servicekit-core): what resumable streams do when the store or broker is slow,
+ * down or reset: epochs in ids, reads that complete later, refused and failed publishes, broker
+ * gaps, replays too big for the queue.
  */
-class ResumableStreamsFaultTest {
-  private final ManualScheduler time = new ManualScheduler();
+class ResumableStreamsFaultT1Test {
+  private final VirtualScheduler time = new VirtualScheduler();
 
-  private record Client(SseConnection<Object> connection, RecordingTransport transport) {
+  /** A connected client; its readers first run what is due, then read what was written. */
+  private record Client(
+      VirtualScheduler time, SseConnection<Object> connection, MemoryStream wire) {
     List<SseParser.Event> events() {
-      return SseParser.parse(transport.text());
+      time.runUntilIdle();
+      return SseParser.parse(wire.text());
     }
 
     List<String> ids() {
       return events().stream().map(SseParser.Event::id).toList();
+    }
+
+    boolean ended() {
+      time.runUntilIdle();
+      return wire.ended();
     }
   }
 
@@ -38,11 +58,13 @@ class ResumableStreamsFaultTest {
             .maxQueuedBytes(maxQueuedBytes)
             .build();
     SseConnection<Object> c =
-        new SseConnection<>(new ProbeConn(), config, TestRequest.get("/feed"), lastEventId);
-    RecordingTransport t = new RecordingTransport();
+        new SseConnection<>(
+            new SseProbe(), config, FakeRequest.builder().path("/feed").build(), lastEventId);
+    MemoryStream t = new MemoryStream();
     c.open(t);
-    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
-    return new Client(c, t);
+    time.runUntilIdle();
+    assertThat(t.writes()).as("the header flush").isGreaterThanOrEqualTo(1);
+    return new Client(time, c, t);
   }
 
   private Client connect(ResumableStreams streams, String lastEventId) {
@@ -147,7 +169,7 @@ class ResumableStreamsFaultTest {
     streams.publish("/feed", SseEvent.of("a"));
     Client c = connect(streams, "1");
     store.get(0).completeExceptionally(new IllegalStateException("store down"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> c.transport().ended);
+    assertThat(c.ended()).isTrue();
     assertThat(c.events()).noneMatch(e -> "resync".equals(e.type()));
     assertThat(streams.liveCount("/feed")).isZero();
   }
@@ -241,7 +263,7 @@ class ResumableStreamsFaultTest {
     Client c = connect(streams, null);
     String seen = streams.publish("/feed", SseEvent.of("a"));
     broker.gap("test outage", Duration.ofMillis(1234));
-    await().atMost(Duration.ofSeconds(5)).until(() -> c.transport().ended);
+    assertThat(c.ended()).isTrue();
     String missed = streams.publish("/feed", SseEvent.of("b"));
     Client again = connect(streams, seen);
     assertThat(again.ids()).containsExactly(missed);

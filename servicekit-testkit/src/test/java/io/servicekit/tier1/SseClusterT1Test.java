@@ -1,38 +1,56 @@
-package io.servicekit.sse;
+package io.servicekit.tier1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.servicekit.JsonCodec;
 import io.servicekit.broker.Broker;
 import io.servicekit.broker.ControlledBroker;
 import io.servicekit.broker.MemoryBroker;
 import io.servicekit.broker.PayloadTooLargeException;
-import java.time.Duration;
+import io.servicekit.sse.AtomicIdGen;
+import io.servicekit.sse.EventStore;
+import io.servicekit.sse.IdGen;
+import io.servicekit.sse.MemoryEventStore;
+import io.servicekit.sse.ResumableStreams;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseConnection;
+import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseHub;
+import io.servicekit.sse.SseParser;
+import io.servicekit.sse.StoredEvent;
+import io.servicekit.testkit.FakeRequest;
+import io.servicekit.testkit.MemoryStream;
+import io.servicekit.testkit.VirtualScheduler;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** SSE hubs and resumable streams on two "nodes" sharing one in-memory broker. */
-class SseClusterTest {
-  private final ManualScheduler time = new ManualScheduler();
+/**
+ * Tier 1 (moved from servicekit-core): SSE hubs and resumable streams on two "nodes" sharing one
+ * in-memory broker, on virtual time.
+ */
+class SseClusterT1Test {
+  private final VirtualScheduler time = new VirtualScheduler();
+  private final Map<SseProbe, MemoryStream> wires = new ConcurrentHashMap<>();
 
-  private SseConnection<Object> connect(ProbeConn conn, SseConfig config, String lastEventId) {
+  private SseConnection<Object> connect(SseProbe conn, SseConfig config, String lastEventId) {
     SseConnection<Object> c =
-        new SseConnection<>(conn, config, TestRequest.get("/feed"), lastEventId);
-    RecordingTransport t = new RecordingTransport();
-    transports.put(conn, t);
+        new SseConnection<>(conn, config, FakeRequest.builder().path("/feed").build(), lastEventId);
+    MemoryStream t = new MemoryStream();
+    wires.put(conn, t);
     c.open(t);
-    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
+    time.runUntilIdle();
+    assertThat(t.writes()).as("the header flush").isGreaterThanOrEqualTo(1);
     return c;
   }
 
-  private final java.util.Map<ProbeConn, RecordingTransport> transports =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  private List<SseParser.Event> events(ProbeConn conn) {
-    return SseParser.parse(transports.get(conn).text());
+  /** What {@code conn} has received, once what is due has run. */
+  private List<SseParser.Event> events(SseProbe conn) {
+    time.runUntilIdle();
+    return SseParser.parse(wires.get(conn).text());
   }
 
   /** A MemoryEventStore both "nodes" see, as Redis would be. */
@@ -75,8 +93,8 @@ class SseClusterTest {
     node1.cluster(broker, "notes", JsonCodec.INSTANCE);
     node2.cluster(broker, "notes", JsonCodec.INSTANCE);
     SseConfig config = SseConfig.builder().scheduler(time).build();
-    ProbeConn a = new ProbeConn();
-    ProbeConn b = new ProbeConn();
+    SseProbe a = new SseProbe();
+    SseProbe b = new SseProbe();
     SseConnection<Object> sa = connect(a, config, null);
     SseConnection<Object> sb = connect(b, config, null);
     assertThat(node1.register(sa)).isTrue();
@@ -100,9 +118,9 @@ class SseClusterTest {
         ResumableStreams.builder().store(shared).idGen(clusterIds).broker(broker, "ev").build();
     ResumableStreams s2 =
         ResumableStreams.builder().store(shared).idGen(clusterIds).broker(broker, "ev").build();
-    ProbeConn a = new ProbeConn();
+    SseProbe a = new SseProbe();
     connect(a, SseConfig.builder().scheduler(time).resumable(s1).build(), null);
-    ProbeConn b = new ProbeConn();
+    SseProbe b = new SseProbe();
     connect(b, SseConfig.builder().scheduler(time).resumable(s2).build(), null);
     s1.publish("/feed", SseEvent.named("tick", "one"));
     s2.publish("/feed", SseEvent.named("tick", "two"));
@@ -111,7 +129,7 @@ class SseClusterTest {
     assertThat(shared.events("/feed")).hasSize(2); // stored once each
 
     // a resumes on node 2 from id 1
-    ProbeConn again = new ProbeConn();
+    SseProbe again = new SseProbe();
     connect(again, SseConfig.builder().scheduler(time).resumable(s2).build(), "1");
     assertThat(events(again)).extracting(SseParser.Event::data).containsExactly("two");
   }
@@ -133,7 +151,7 @@ class SseClusterTest {
         ResumableStreams.builder().store(shared).idGen(clusterIds).broker(slow, "ev").build();
     ResumableStreams s2 =
         ResumableStreams.builder().store(shared).idGen(clusterIds).broker(slow, "ev").build();
-    ProbeConn watcher = new ProbeConn(); // keeps the stream live on node 2
+    SseProbe watcher = new SseProbe(); // keeps the stream live on node 2
     connect(watcher, SseConfig.builder().scheduler(time).resumable(s2).build(), null);
     s1.publish("/feed", SseEvent.named("tick", "one"));
     held.remove(0).run();
@@ -141,7 +159,7 @@ class SseClusterTest {
     s1.publish("/feed", SseEvent.named("tick", "three"));
 
     // a client saw 1 and 2 on node 1 and resumes on node 2 before the broker has delivered 2 and 3
-    ProbeConn resumed = new ProbeConn();
+    SseProbe resumed = new SseProbe();
     connect(resumed, SseConfig.builder().scheduler(time).resumable(s2).build(), "2");
     held.forEach(Runnable::run);
     held.clear();

@@ -1,39 +1,72 @@
-package io.servicekit.sse;
+package io.servicekit.tier1;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.servicekit.Codec;
 import io.servicekit.DecodeException;
 import io.servicekit.Message;
-import java.time.Duration;
+import io.servicekit.Request;
+import io.servicekit.sse.ResumableStreams;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseConnection;
+import io.servicekit.sse.SseHub;
+import io.servicekit.sse.SseListener;
+import io.servicekit.sse.SseParser;
+import io.servicekit.sse.StreamEnd;
+import io.servicekit.testkit.FakeRequest;
+import io.servicekit.testkit.MemoryStream;
+import io.servicekit.testkit.VirtualScheduler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Upstream §13.5 (hub), asserting written bytes where upstream asserted only return values. */
-class SseHubTest {
-  private final ManualScheduler time = new ManualScheduler();
+/**
+ * Tier 1 (moved from servicekit-core): the SSE hub (upstream §13.5) on virtual time, asserting
+ * written bytes where upstream asserted only return values.
+ */
+class SseHubT1Test {
+  private final VirtualScheduler time = new VirtualScheduler();
 
-  private record Member(
-      ProbeConn conn, SseConnection<Object> connection, RecordingTransport transport) {}
+  private record Member(SseProbe conn, SseConnection<Object> connection, MemoryStream wire) {}
 
-  private Member start(SseHub<Object> hub, RecordingTransport t, SseConfig config) {
-    ProbeConn conn = new ProbeConn(s -> {});
-    SseConnection<Object> c = new SseConnection<>(conn, config, TestRequest.get("/hub"), null);
+  private static Request get(String path) {
+    return FakeRequest.builder().path(path).build();
+  }
+
+  /**
+   * Runs what is due. Locked because one test drives the hub from several threads and only one at a
+   * time may run the scheduler's tasks.
+   */
+  private void settle() {
+    synchronized (time) {
+      time.runUntilIdle();
+    }
+  }
+
+  private SseConnection<Object> opened(
+      SseListener<Object> listener, SseConfig config, MemoryStream t) {
+    SseConnection<Object> c = new SseConnection<>(listener, config, get("/hub"), null);
     c.open(t);
-    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
+    settle();
+    assertThat(t.writes()).as("the header flush").isGreaterThanOrEqualTo(1);
+    return c;
+  }
+
+  private Member start(SseHub<Object> hub, MemoryStream t, SseConfig config) {
+    SseProbe conn = new SseProbe();
+    SseConnection<Object> c = opened(conn, config, t);
     assertThat(hub.register(c)).isTrue();
     return new Member(conn, c, t);
   }
 
   private Member start(SseHub<Object> hub) {
-    return start(hub, new RecordingTransport(), SseConfig.builder().scheduler(time).build());
+    return start(hub, new MemoryStream(), SseConfig.builder().scheduler(time).build());
   }
 
   @Test
@@ -56,10 +89,7 @@ class SseHubTest {
     SseHub<Object> hub = new SseHub<>();
     SseConnection<Object> notOpened =
         new SseConnection<>(
-            new ProbeConn(),
-            SseConfig.builder().scheduler(time).build(),
-            TestRequest.get("/"),
-            null);
+            new SseProbe(), SseConfig.builder().scheduler(time).build(), get("/"), null);
     assertThat(hub.register(notOpened)).as("not started").isFalse();
     Member a = start(hub);
     assertThat(hub.register(a.connection())).as("already registered").isFalse();
@@ -68,26 +98,22 @@ class SseHubTest {
   @Test
   void membersCanBeKeyedByTheApplicationAndLeaveByThemselves() {
     SseHub<Object> hub = new SseHub<>();
-    RecordingTransport t = new RecordingTransport();
+    MemoryStream t = new MemoryStream();
     SseConnection<Object> c =
-        new SseConnection<>(
-            new ProbeConn(),
-            SseConfig.builder().scheduler(time).build(),
-            TestRequest.get("/"),
-            null);
-    c.open(t);
-    await().atMost(Duration.ofSeconds(5)).until(() -> t.writes() >= 1);
+        opened(new SseProbe(), SseConfig.builder().scheduler(time).build(), t);
     assertThat(hub.register("alice", c)).isTrue();
     assertThat(hub.register("alice", c)).as("key taken").isFalse();
     assertThat(hub.get("alice")).isSameAs(c);
     assertThat(hub.get(c.id())).as("keyed by the application, not the session id").isNull();
     assertThat(hub.send("alice", "hi")).isTrue();
+    settle();
     assertThat(t.text()).isEqualTo("data: \"hi\"\n\n");
-    java.util.concurrent.CompletableFuture<StreamEnd> seen =
-        new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<StreamEnd> seen = new CompletableFuture<>();
     c.whenClosed(seen::complete);
     c.onTransportFailure(new RuntimeException("gone"));
-    await().until(() -> hub.count() == 0);
+    settle();
+    assertThat(hub.count()).isZero();
+    assertThat(seen).isDone();
     assertThat(seen.join().reason()).isEqualTo(StreamEnd.Reason.DISCONNECTED);
     assertThat(hub.unregister(c)).isFalse();
   }
@@ -96,8 +122,10 @@ class SseHubTest {
   void closedMembersLeaveByThemselves() {
     SseHub<Object> hub = new SseHub<>();
     Member a = start(hub);
+    assertThat(hub.count()).isEqualTo(1);
     a.connection().onTransportFailure(new RuntimeException("gone"));
-    await().until(() -> hub.count() == 0);
+    settle();
+    assertThat(hub.count()).isZero();
   }
 
   @Test
@@ -109,7 +137,8 @@ class SseHubTest {
     assertThat(hub.sendEventWithId(a.connection().id(), "update", "42", "y")).isTrue();
     assertThat(hub.send("nope", "x")).isFalse();
     assertThat(hub.sendEventWithId("nope", "e", "1", "x")).isFalse();
-    assertThat(a.transport().text())
+    settle();
+    assertThat(a.wire().text())
         .isEqualTo(
             "data: {\"n\":1}\n\nevent: alert\ndata: \"x\"\n\nevent: update\nid: 42\ndata: \"y\"\n\n");
   }
@@ -121,8 +150,9 @@ class SseHubTest {
     assertThat(hub.broadcast("hi")).isEqualTo(3);
     assertThat(hub.broadcastEvent("alert", "careful")).isEqualTo(3);
     assertThat(hub.broadcastEventWithId("update", "7", "v")).isEqualTo(3);
+    settle();
     for (Member m : members) {
-      assertThat(m.transport().text())
+      assertThat(m.wire().text())
           .isEqualTo(
               "data: \"hi\"\n\nevent: alert\ndata: \"careful\"\n\nevent: update\nid: 7\ndata: \"v\"\n\n");
     }
@@ -147,15 +177,12 @@ class SseHubTest {
     SseHub<Object> hub = new SseHub<>();
     for (int i = 0; i < 5; i++) {
       SseListener<Object> listener = SseListener.of("Counting", counting, s -> {});
-      RecordingTransport t = new RecordingTransport();
       SseConnection<Object> c =
-          new SseConnection<>(
-              listener, SseConfig.builder().scheduler(time).build(), TestRequest.get("/"), null);
-      c.open(t);
-      await().until(() -> t.writes() >= 1);
+          opened(listener, SseConfig.builder().scheduler(time).build(), new MemoryStream());
       assertThat(hub.register(c)).isTrue();
     }
     assertThat(hub.broadcast("x")).isEqualTo(5);
+    settle();
     assertThat(encodes).hasValue(1);
   }
 
@@ -165,36 +192,38 @@ class SseHubTest {
     List<Member> members = List.of(start(hub), start(hub), start(hub));
     hub.closeAll("shutdown", Map.of("reason", "restart"));
     assertThat(hub.count()).isZero();
+    settle();
     for (Member m : members) {
-      await().until(() -> m.conn().closes.size() == 1);
-      assertThat(m.transport().ended).isTrue();
-      assertThat(m.transport().text())
-          .isEqualTo("event: shutdown\ndata: {\"reason\":\"restart\"}\n\n");
+      assertThat(m.conn().closes).hasSize(1);
+      assertThat(m.wire().ended()).isTrue();
+      assertThat(m.wire().text()).isEqualTo("event: shutdown\ndata: {\"reason\":\"restart\"}\n\n");
       assertThat(m.conn().closes.get(0).reason()).isEqualTo(StreamEnd.Reason.CLOSED);
       assertThat(m.connection().isOpen()).isFalse();
     }
     Member later = start(hub);
     assertThat(hub.broadcast("again")).as("the hub stays usable").isEqualTo(1);
     hub.closeAll();
-    await().until(() -> later.conn().closes.size() == 1);
+    settle();
+    assertThat(later.conn().closes).hasSize(1);
   }
 
   @Test
   void aStalledMemberNeverDelaysABroadcastToTheOthers() {
     SseHub<Object> hub = new SseHub<>();
     SseConfig small = SseConfig.builder().scheduler(time).maxQueuedBytes(1000).build();
-    Member stalled = start(hub, RecordingTransport.stalled(), small);
+    Member stalled = start(hub, new MemoryStream().holdWrites(), small);
     List<Member> healthy = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      healthy.add(start(hub, new RecordingTransport(), small));
+      healthy.add(start(hub, new MemoryStream(), small));
     }
     for (int i = 0; i < 100; i++) {
       hub.broadcast("event-" + i + "-" + "x".repeat(40));
     }
+    settle();
     for (Member m : healthy) {
-      assertThat(SseParser.parse(m.transport().text())).hasSize(100);
+      assertThat(SseParser.parse(m.wire().text())).hasSize(100);
     }
-    await().until(() -> stalled.conn().closes.size() == 1);
+    assertThat(stalled.conn().closes).hasSize(1);
     assertThat(stalled.conn().closes.get(0).reason()).isEqualTo(StreamEnd.Reason.SLOW_CONSUMER);
     assertThat(hub.count()).isEqualTo(5);
   }
@@ -206,24 +235,30 @@ class SseHubTest {
     SseHub<Object> hub = new SseHub<>();
     List<Member> members = new ArrayList<>();
     for (String path : List.of("/a", "/a", "/a", "/b")) {
-      ProbeConn conn = new ProbeConn();
-      SseConnection<Object> c = new SseConnection<>(conn, config, TestRequest.get(path), null);
-      RecordingTransport t = new RecordingTransport();
+      SseProbe conn = new SseProbe();
+      SseConnection<Object> c = new SseConnection<>(conn, config, get(path), null);
+      MemoryStream t = new MemoryStream();
       c.open(t);
-      await().until(() -> t.writes() >= 1);
+      settle();
+      assertThat(t.writes()).isGreaterThanOrEqualTo(1);
       hub.register(c);
       members.add(new Member(conn, c, t));
     }
     assertThat(hub.broadcast("hello")).isEqualTo(4);
+    settle();
     assertThat(streams.store().events("/a")).hasSize(1);
     assertThat(streams.store().events("/b")).hasSize(1);
     for (Member m : members) {
-      assertThat(SseParser.parse(m.transport().text()))
+      assertThat(SseParser.parse(m.wire().text()))
           .as("each connection gets the event once")
           .hasSize(1);
     }
   }
 
+  /**
+   * Several threads use the hub at once (its thread-safety is under test); the scheduler's tasks
+   * still run one at a time, in {@link #settle}.
+   */
   @Test
   void concurrentRegisterBroadcastSendCountUnregister() throws Exception {
     SseHub<Object> hub = new SseHub<>();
@@ -260,6 +295,7 @@ class SseHubTest {
     } finally {
       pool.shutdown();
     }
-    await().until(() -> hub.count() == 0);
+    settle();
+    assertThat(hub.count()).isZero();
   }
 }
