@@ -30,7 +30,8 @@ class FlowControlAndPortTest {
   @Test
   void aSlowClientHoldsBackTheGrpcServerInsteadOfBuffering() throws Exception {
     try (Fixture f = new Fixture();
-        RawWsClient raw = RawWsClient.connect(f.uri("/ticks?n=0"), 4096)) {
+        RawWsClient raw =
+            RawWsClient.builder(f.uri("/ticks?n=0")).receiveBufferSize(4096).connect()) {
       assertThat(raw.upgrade(RawWsClient.Upgrade.to(f.uri("/ticks?n=0"))).status()).isEqualTo(101);
       AtomicLong last = new AtomicLong(-1);
       await()

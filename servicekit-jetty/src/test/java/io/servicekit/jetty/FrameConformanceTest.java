@@ -278,7 +278,8 @@ class FrameConformanceTest {
     try (ConformanceServer small = ConformanceServer.startWithSendBuffer(16 * 1024)) {
       String id = ConformanceServer.newId();
       RawWsClient.Upgrade upgrade = RawWsClient.Upgrade.to(small.uri("/echo?id=" + id));
-      try (RawWsClient flooder = RawWsClient.connect(small.uri("/echo"), 4096)) {
+      try (RawWsClient flooder =
+          RawWsClient.builder(small.uri("/echo")).receiveBufferSize(4096).connect()) {
         flooder.upgrade(upgrade).assertSwitched(upgrade.key());
         RawFrame[] batch = new RawFrame[4096];
         Arrays.fill(batch, RawFrame.ping(new byte[10]).maskKey(new byte[] {1, 2, 3, 4}));

@@ -37,7 +37,10 @@ class SlowConsumerConformanceTest {
   void aClientThatNeverReadsIsClosedWith1008WhileAReadingClientKeepsReceiving() {
     String slowId = ConformanceServer.newId();
     // A small receive buffer: the TCP window of the silent client fills after a few KiB.
-    try (RawWsClient slow = RawWsClient.connect(server.uri("/feed?id=" + slowId), 4096);
+    try (RawWsClient slow =
+            RawWsClient.builder(server.uri("/feed?id=" + slowId))
+                .receiveBufferSize(4096)
+                .connect();
         Opened reader = server.open("/feed")) {
       RawWsClient.Upgrade upgrade = RawWsClient.Upgrade.to(server.uri("/feed?id=" + slowId));
       slow.upgrade(upgrade).assertSwitched(upgrade.key());

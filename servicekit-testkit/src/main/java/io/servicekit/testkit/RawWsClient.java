@@ -1,5 +1,6 @@
 package io.servicekit.testkit;
 
+import io.servicekit.internal.Check;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +21,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -40,8 +42,9 @@ import java.util.Optional;
  *       (a timeout never loses bytes: the frame is read again by the next call), {@link
  *       #awaitMessage()} reassembles fragments, {@link #awaitClose()} reads up to the server's
  *       close frame and answers it; the code is 1006 when the connection ended without one.
- *   <li><b>Slow consumer</b>: simply never call a read method; open with {@link #connect(URI, int)}
- *       and a small receive buffer so that the TCP window fills quickly.
+ *   <li><b>Slow consumer</b>: simply never call a read method; connect with a small receive buffer
+ *       ({@code RawWsClient.builder(uri).receiveBufferSize(4096).connect()}) so that the TCP window
+ *       fills quickly.
  * </ul>
  *
  * <pre>{@code
@@ -92,27 +95,69 @@ public final class RawWsClient implements AutoCloseable {
   // ------------------------------------------------------------------ connecting
 
   /**
-   * Opens a TCP connection to the host and port of {@code uri} ({@code ws}, {@code http}: port 80
-   * by default); nothing is sent yet.
+   * Builds a connection: {@code RawWsClient.builder(uri).receiveBufferSize(4096).connect()}. Each
+   * setter refuses a bad value at once, naming the setting and the value.
    */
-  public static RawWsClient connect(URI uri) {
-    return connect(uri, 0);
+  public static final class Builder {
+    private final URI uri;
+    private int receiveBufferSize; // 0: the system default
+
+    private Builder(URI uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+      if (isSecure(uri)) {
+        throw new IllegalArgumentException("RawWsClient speaks plain TCP only: " + uri);
+      }
+      if (uri.getHost() == null) {
+        throw Check.fail("uri", "must name a host", uri);
+      }
+    }
+
+    /**
+     * {@code SO_RCVBUF} in bytes, set before connecting; default: the system's. A small buffer
+     * makes a client that does not read fill its TCP window quickly.
+     */
+    public Builder receiveBufferSize(int bytes) {
+      receiveBufferSize = Check.positive("receiveBufferSize", bytes);
+      return this;
+    }
+
+    /**
+     * Opens the TCP connection to the host and port of the URI ({@code ws}, {@code http}: port 80
+     * by default); nothing is sent yet.
+     */
+    public RawWsClient connect() {
+      return RawWsClient.connect(this);
+    }
+
+    /**
+     * Connects and performs the upgrade {@code request}, which must succeed (see {@link
+     * RawWsClient#open(URI)}).
+     */
+    public RawWsClient open(Upgrade request) {
+      return RawWsClient.open(connect(), request);
+    }
+  }
+
+  /** A builder for a connection to {@code uri} (plain {@code ws} or {@code http}). */
+  public static Builder builder(URI uri) {
+    return new Builder(uri);
   }
 
   /**
-   * Opens a TCP connection with {@code SO_RCVBUF} set to {@code receiveBufferSize} before
-   * connecting (0: the system default). A small buffer makes a client that does not read fill its
-   * TCP window quickly.
+   * Opens a TCP connection to the host and port of {@code uri} ({@code ws}, {@code http}: port 80
+   * by default) with the defaults; nothing is sent yet.
    */
-  public static RawWsClient connect(URI uri, int receiveBufferSize) {
-    int port = uri.getPort() != -1 ? uri.getPort() : isSecure(uri) ? 443 : 80;
-    if (isSecure(uri)) {
-      throw new IllegalArgumentException("RawWsClient speaks plain TCP only: " + uri);
-    }
+  public static RawWsClient connect(URI uri) {
+    return builder(uri).connect();
+  }
+
+  private static RawWsClient connect(Builder options) {
+    URI uri = options.uri;
+    int port = uri.getPort() != -1 ? uri.getPort() : 80;
     Socket socket = new Socket();
     try {
-      if (receiveBufferSize > 0) {
-        socket.setReceiveBufferSize(receiveBufferSize);
+      if (options.receiveBufferSize > 0) {
+        socket.setReceiveBufferSize(options.receiveBufferSize);
       }
       socket.setTcpNoDelay(true);
       socket.connect(new InetSocketAddress(uri.getHost(), port), (int) TIMEOUT.toMillis());
@@ -135,7 +180,10 @@ public final class RawWsClient implements AutoCloseable {
 
   /** Connects and performs the upgrade {@code request}, which must succeed (see {@link #open}). */
   public static RawWsClient open(URI uri, Upgrade request) {
-    RawWsClient client = connect(uri);
+    return open(connect(uri), request);
+  }
+
+  private static RawWsClient open(RawWsClient client, Upgrade request) {
     try {
       Response response = client.upgrade(request);
       response.assertSwitched(request.key());

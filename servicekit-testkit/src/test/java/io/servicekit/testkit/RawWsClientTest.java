@@ -128,6 +128,42 @@ class RawWsClientTest {
   }
 
   @Test
+  void theBuilderSetsASmallReceiveBufferBeforeConnectingAndOpens() throws Exception {
+    CompletableFuture<String> request = serve((head, in, out) -> switched(head, out));
+    int systemDefault;
+    try (Socket plain = new Socket()) {
+      systemDefault = plain.getReceiveBufferSize();
+    }
+    try (RawWsClient client =
+        RawWsClient.builder(uri).receiveBufferSize(4096).open(RawWsClient.Upgrade.to(uri))) {
+      assertThat(request.get(10, TimeUnit.SECONDS)).startsWith("GET /chat?x=1 HTTP/1.1\r\n");
+      assertThat(client.uri()).isEqualTo(uri);
+      assertThat(client.socket().getReceiveBufferSize())
+          .as("SO_RCVBUF (the kernel may round 4096 up)")
+          .isLessThan(systemDefault);
+    }
+  }
+
+  @Test
+  void theBuilderRefusesBadSettingsAtOnce() {
+    assertThatThrownBy(() -> RawWsClient.builder(uri).receiveBufferSize(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("receiveBufferSize must be positive, was 0");
+    assertThatThrownBy(() -> RawWsClient.builder(uri).receiveBufferSize(-4096))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("receiveBufferSize must be positive, was -4096");
+    assertThatThrownBy(() -> RawWsClient.builder(URI.create("wss://localhost/x")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("plain TCP only");
+    assertThatThrownBy(() -> RawWsClient.builder(URI.create("ws:/no-host")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("uri must name a host, was ws:/no-host");
+    assertThatThrownBy(() -> RawWsClient.builder(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("uri");
+  }
+
+  @Test
   void readsAStatusWithHeadersAndAContentLengthBody() throws Exception {
     serve(
         (head, in, out) ->
