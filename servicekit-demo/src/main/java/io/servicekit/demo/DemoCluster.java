@@ -53,7 +53,8 @@ public record DemoCluster(Broker broker, RedisEventStore store) implements AutoC
     }
     RedisBroker broker = RedisBroker.connect(uri);
     try {
-      return new DemoCluster(broker, RedisEventStore.connect(uri, PREFIX + "sse:", 1000));
+      return new DemoCluster(
+          broker, RedisEventStore.builder(uri).prefix(PREFIX + "sse:").maxLen(1000).connect());
     } catch (RuntimeException e) {
       broker.close();
       throw e;

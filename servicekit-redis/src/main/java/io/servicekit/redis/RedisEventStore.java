@@ -50,6 +50,9 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
   /** Default number of events kept per stream, as {@link io.servicekit.sse.MemoryEventStore}. */
   public static final int DEFAULT_MAX_LEN = 1000;
 
+  /** Default start of every key of a store. */
+  public static final String DEFAULT_PREFIX = "servicekit:sse:";
+
   private final String uri;
   private final String prefix;
   private final int maxLen;
@@ -64,18 +67,13 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
   private static final Map<String, String> HOLE = Map.of(HOLE_FIELD, "1");
   private volatile boolean stalled; // a command timed out; cleared by a PING's answer
 
-  private RedisEventStore(
-      String uri, String prefix, int maxLen, Duration reconnectDelay, Duration commandTimeout) {
-    Check.positive("maxLen", maxLen);
-    if (prefix == null || prefix.isEmpty()) {
-      throw new IllegalArgumentException("key prefix must be non-empty, got " + prefix);
-    }
-    this.uri = uri;
-    this.prefix = prefix;
-    this.maxLen = maxLen;
+  private RedisEventStore(Builder b) {
+    this.uri = b.uri;
+    this.prefix = b.prefix;
+    this.maxLen = b.maxLen;
     this.client =
         RedisSupport.client(
-            RedisSupport.uri(uri, commandTimeout), Duration.ofSeconds(2), reconnectDelay);
+            RedisSupport.uri(uri, b.commandTimeout), b.connectTimeout, b.reconnectDelay);
     try {
       this.conn = client.connect();
     } catch (RuntimeException e) {
@@ -94,31 +92,73 @@ public final class RedisEventStore implements EventStore, AutoCloseable {
   }
 
   /**
-   * Connects to {@code uri}, keeping {@code maxLen} events per stream under keys starting with
-   * {@code prefix} (e.g. {@code "myapp:sse:"}).
+   * A builder for a store on {@code uri} ({@code redis://host:port}): {@code
+   * RedisEventStore.builder(uri).prefix("myapp:sse:").maxLen(1000).connect()}.
    *
-   * @throws RedisUnavailableException if Redis cannot be reached
-   * @throws IllegalArgumentException if an argument is malformed
+   * @throws IllegalArgumentException if {@code uri} is malformed
    */
-  public static RedisEventStore connect(String uri, String prefix, int maxLen) {
-    return new RedisEventStore(uri, prefix, maxLen, Duration.ofSeconds(1), Duration.ofSeconds(5));
-  }
-
-  /** Like {@link #connect(String, String, int)}, reconnecting every {@code reconnectDelay}. */
-  public static RedisEventStore connect(
-      String uri, String prefix, int maxLen, Duration reconnectDelay) {
-    return connect(uri, prefix, maxLen, reconnectDelay, Duration.ofSeconds(5));
+  public static Builder builder(String uri) {
+    return new Builder(uri);
   }
 
   /**
-   * Like {@link #connect(String, String, int, Duration)}, failing a command that Redis has not
-   * answered within {@code commandTimeout} (default 5 s).
+   * Configures and connects a {@link RedisEventStore}. Each setter refuses a bad value at once,
+   * naming the setting and the value.
    */
-  public static RedisEventStore connect(
-      String uri, String prefix, int maxLen, Duration reconnectDelay, Duration commandTimeout) {
-    Check.positive("reconnectDelay", reconnectDelay);
-    Check.positive("commandTimeout", commandTimeout);
-    return new RedisEventStore(uri, prefix, maxLen, reconnectDelay, commandTimeout);
+  public static final class Builder {
+    private final String uri;
+    private String prefix = DEFAULT_PREFIX;
+    private int maxLen = DEFAULT_MAX_LEN;
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Duration commandTimeout = Duration.ofSeconds(5);
+    private Duration reconnectDelay = Duration.ofSeconds(1);
+
+    private Builder(String uri) {
+      RedisSupport.uri(uri, commandTimeout); // a malformed URI fails here, not at connect
+      this.uri = uri;
+    }
+
+    /**
+     * The start of every key of this store (e.g. {@code "myapp:sse:"}, so that applications sharing
+     * a Redis do not share streams); default {@value #DEFAULT_PREFIX}.
+     */
+    public Builder prefix(String v) {
+      prefix = Check.notBlank("prefix", v);
+      return this;
+    }
+
+    /** Events kept per stream ({@code XADD MAXLEN}); default {@value #DEFAULT_MAX_LEN}. */
+    public Builder maxLen(int v) {
+      maxLen = Check.positive("maxLen", v);
+      return this;
+    }
+
+    /** How long connecting may take; default 2 s. */
+    public Builder connectTimeout(Duration v) {
+      connectTimeout = Check.positive("connectTimeout", v);
+      return this;
+    }
+
+    /** How long a command may wait for Redis's answer before it fails; default 5 s. */
+    public Builder commandTimeout(Duration v) {
+      commandTimeout = Check.positive("commandTimeout", v);
+      return this;
+    }
+
+    /** Pause between reconnection attempts; default 1 s. */
+    public Builder reconnectDelay(Duration v) {
+      reconnectDelay = Check.positive("reconnectDelay", v);
+      return this;
+    }
+
+    /**
+     * Connects.
+     *
+     * @throws RedisUnavailableException if Redis cannot be reached
+     */
+    public RedisEventStore connect() {
+      return new RedisEventStore(this);
+    }
   }
 
   @Override

@@ -85,7 +85,7 @@ class RedisBrokerTest {
         .hasMessageContaining("must start with redis://");
     assertThatThrownBy(() -> RedisBroker.builder("localhost:6379").connectOrLocal())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> RedisEventStore.connect(nowhere, "p:", 10))
+    assertThatThrownBy(() -> RedisEventStore.builder(nowhere).prefix("p:").maxLen(10).connect())
         .isInstanceOf(RedisUnavailableException.class);
   }
 }

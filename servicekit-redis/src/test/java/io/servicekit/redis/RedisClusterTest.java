@@ -73,7 +73,12 @@ class RedisClusterTest {
       broker = RedisBroker.builder(redis.uri()).reconnectDelay(Duration.ofMillis(100)).connect();
       open.add(broker);
       hub.cluster(broker, prefix + ".chat", JsonCodec.INSTANCE);
-      store = RedisEventStore.connect(redis.uri(), prefix + ":sse:", 100, Duration.ofMillis(100));
+      store =
+          RedisEventStore.builder(redis.uri())
+              .prefix(prefix + ":sse:")
+              .maxLen(100)
+              .reconnectDelay(Duration.ofMillis(100))
+              .connect();
       open.add(store);
       streams =
           ResumableStreams.builder()

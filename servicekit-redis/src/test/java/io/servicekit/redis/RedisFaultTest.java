@@ -88,8 +88,12 @@ class RedisFaultTest {
       open.add(broker);
       hub.cluster(broker, "f.hub", JsonCodec.INSTANCE);
       store =
-          RedisEventStore.connect(
-              redis.uri(), "f:sse:", 100, Duration.ofMillis(100), COMMAND_TIMEOUT);
+          RedisEventStore.builder(redis.uri())
+              .prefix("f:sse:")
+              .maxLen(100)
+              .reconnectDelay(Duration.ofMillis(100))
+              .commandTimeout(COMMAND_TIMEOUT)
+              .connect();
       open.add(store);
       streams =
           ResumableStreams.builder()
