@@ -1,7 +1,6 @@
 package io.servicekit.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.servicekit.CloseStatus;
 import io.servicekit.Codec;
@@ -12,16 +11,17 @@ import io.servicekit.WsConnection;
 import io.servicekit.WsListener;
 import io.servicekit.spi.MetricsListener;
 import io.servicekit.spi.Transport;
-import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.TestWsClient;
+import io.servicekit.testkit.VirtualScheduler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * Slow-consumer closes, drops and errors reach the {@link MetricsListener}; and a shutdown closes
- * connections that open after it began.
+ * Slow-consumer closes, drops and errors reach the {@link MetricsListener} (the driver on virtual
+ * time: every callback runs on the test thread); and a shutdown closes connections that open after
+ * it began (a real server).
  */
 class MetricsObserverTest {
   /** Records every event as text. */
@@ -84,7 +84,7 @@ class MetricsObserverTest {
   @Test
   void slowConsumerCloseIsReported() {
     Recording metrics = new Recording();
-    FakeScheduler time = new FakeScheduler();
+    VirtualScheduler time = new VirtualScheduler();
     WsConnection<Message, Message> c =
         connection(
             WsConfig.builder()
@@ -99,14 +99,14 @@ class MetricsObserverTest {
     c.sendMessage(Message.text("0123456789"));
     c.sendMessage(Message.text("overflow"));
     time.advanceBy(Duration.ofMinutes(1)); // close timeout: the stuck peer is dropped
-    await().until(() -> metrics.events.size() == 3);
+    time.runUntilIdle();
     assertThat(metrics.events).containsExactly("opened /r", "slow consumer", "closed /r 1008");
   }
 
   @Test
   void dropsAndInternalErrorsAreReported() {
     Recording metrics = new Recording();
-    FakeScheduler time = new FakeScheduler();
+    VirtualScheduler time = new VirtualScheduler();
     WsConnection<Message, Message> c =
         connection(
             WsConfig.builder()
@@ -123,7 +123,7 @@ class MetricsObserverTest {
     c.sendMessage(Message.text("b"));
     c.close(CloseStatus.of(CloseStatus.INTERNAL_ERROR, "internal error"));
     time.advanceBy(Duration.ofMinutes(1));
-    await().until(() -> metrics.events.size() == 4);
+    time.runUntilIdle();
     assertThat(metrics.events)
         .containsExactly("opened /r", "dropped 2", "error internal", "closed /r 1011");
   }

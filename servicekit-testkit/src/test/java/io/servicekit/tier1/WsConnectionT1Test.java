@@ -206,6 +206,9 @@ class WsConnectionT1Test {
     assertThat(conn.timeouts).isEqualTo(1);
     assertThat(connection.isOpen()).isTrue();
     assertThat(ws.sentClose()).isEmpty();
+    ws.peerText("still here"); // the connection still works: read, handled, answered
+    time.runUntilIdle();
+    assertThat(ws.sentTexts()).containsExactly("echo:still here");
     time.advanceBy(Duration.ofSeconds(29));
     assertThat(conn.timeouts).isEqualTo(1);
     time.advanceBy(Duration.ofSeconds(1));
