@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.broker.ControlledBroker;
+import io.servicekit.internal.driver.SseConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.servicekit.Rejection;
+import io.servicekit.internal.driver.SseConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,6 +9,7 @@ import io.servicekit.broker.Broker;
 import io.servicekit.broker.ControlledBroker;
 import io.servicekit.broker.MemoryBroker;
 import io.servicekit.broker.PayloadTooLargeException;
+import io.servicekit.internal.driver.SseConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;

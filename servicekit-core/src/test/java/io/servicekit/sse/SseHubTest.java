@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.servicekit.Codec;
 import io.servicekit.DecodeException;
 import io.servicekit.Message;
+import io.servicekit.internal.driver.SseConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

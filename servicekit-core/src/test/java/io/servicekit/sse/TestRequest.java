@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-/** A hand-made request for driving {@link SseConnection} without a server. */
+/** A hand-made request for driving the SSE driver without a server. */
 record TestRequest(String path, Map<String, List<String>> headerMap) implements Request {
   static TestRequest get(String path) {
     return new TestRequest(path, new LinkedHashMap<>());
