@@ -2,9 +2,11 @@
  * ServiceKit core: connections, codecs, hubs, SSE, Streamable HTTP and the binding SPI, free of any
  * server library.
  *
- * <p>{@code io.servicekit.internal} and {@code io.servicekit.internal.net} are implementation
- * details; the first (the shared validator {@code Check}, the write queue, the serial executor) is
- * exported only to the ServiceKit modules that share it.
+ * <p>{@code io.servicekit.internal}, {@code .internal.driver}, {@code .internal.lifecycle} and
+ * {@code .internal.net} are implementation details; the first (the shared validator {@code Check},
+ * the write queue, the serial executor) is exported only to the ServiceKit modules that share it.
+ * The drivers ({@code .internal.driver}) are not exported at all: bindings create them through
+ * {@code io.servicekit.spi} ({@code WsDriver}, {@code SseDriver}, {@code StreamableDriver}).
  */
 // "module": the qualified export names a module built after this one (javac cannot see it yet)
 @SuppressWarnings("module")

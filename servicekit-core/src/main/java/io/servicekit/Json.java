@@ -1,28 +1,12 @@
 package io.servicekit;
 
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.MapperFeature;
+import io.servicekit.internal.SharedJson;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The shared Jackson mapper and the transport's JSON envelopes (ping, error, pong detection). */
 final class Json {
-  /**
-   * Strict on input (duplicate keys rejected; Jackson's default depth, number and string limits),
-   * lenient on shape like Go's {@code encoding/json}: unknown properties ignored, names matched
-   * case-insensitively.
-   */
-  static final JsonMapper MAPPER =
-      JsonMapper.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
-          .build();
-
-  /** Longest text frame inspected for a client pong; real pongs are a few dozen bytes. */
-  private static final int MAX_PONG_LENGTH = 512;
+  /** The shared mapper: see {@link SharedJson#MAPPER}. */
+  static final JsonMapper MAPPER = SharedJson.MAPPER;
 
   private Json() {}
 
@@ -64,21 +48,8 @@ final class Json {
         + ",\"type\":\"resync\"}";
   }
 
-  /**
-   * Whether {@code text} is a client heartbeat answer {@code {"type":"pong",...}}. Cheap for other
-   * messages: only short objects that mention {@code "pong"} are parsed.
-   */
+  /** Whether {@code text} is a client heartbeat answer: see {@link SharedJson#isPong}. */
   static boolean isPong(String text) {
-    int n = text.length();
-    if (n > MAX_PONG_LENGTH || n < 15 || text.indexOf("\"pong\"") < 0) {
-      return false;
-    }
-    try {
-      JsonNode node = MAPPER.readTree(text);
-      JsonNode type = node.get("type");
-      return node.isObject() && type != null && type.isString() && "pong".equals(type.asString());
-    } catch (JacksonException e) {
-      return false;
-    }
+    return SharedJson.isPong(text);
   }
 }

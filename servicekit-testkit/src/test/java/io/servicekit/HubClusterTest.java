@@ -7,6 +7,7 @@ import io.servicekit.broker.Broker;
 import io.servicekit.broker.ControlledBroker;
 import io.servicekit.broker.MemoryBroker;
 import io.servicekit.broker.PayloadTooLargeException;
+import io.servicekit.internal.driver.WsConnection;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryWs;
 import java.time.Duration;

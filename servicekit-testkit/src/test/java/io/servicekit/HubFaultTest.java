@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servicekit.broker.Broker;
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.broker.ControlledBroker;
+import io.servicekit.internal.driver.WsConnection;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryWs;
 import java.time.Duration;

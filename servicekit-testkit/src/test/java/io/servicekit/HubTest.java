@@ -2,6 +2,7 @@ package io.servicekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.servicekit.internal.driver.WsConnection;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryWs;
 import java.time.Duration;

@@ -5,7 +5,7 @@ package io.servicekit.spi;
  * calls the {@code send*} methods from one writer at a time, one frame in flight at a time, and
  * never from inside a lock.
  *
- * <p>Bindings report inbound events to {@link io.servicekit.WsConnection}, which calls {@link
+ * <p>Bindings report inbound events to the connection's {@link WsDriver}, which calls {@link
  * #demand()} when it is ready for the next one: a binding delivers no further data message until
  * asked (backpressure to the peer's TCP window).
  */

@@ -9,6 +9,7 @@ import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.internal.BrokerEnvelope;
 import io.servicekit.internal.Ids;
 import io.servicekit.internal.SseFormat;
+import io.servicekit.internal.driver.SseMember;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,16 +91,16 @@ public final class ResumableStreams {
   private static final class Stream {
     final String id;
     final ReentrantLock lock = new ReentrantLock();
-    final CopyOnWriteArrayList<SseConnection<?>> live = new CopyOnWriteArrayList<>();
+    final CopyOnWriteArrayList<SseMember<?>> live = new CopyOnWriteArrayList<>();
     // With a shared store and a broker: per resumed connection, the ids it already has from its
     // replay (its Last-Event-ID and the newest replayed ids). Another node's event can reach the
     // shared store before it comes through the broker; these are not delivered twice. Forgotten
     // once the connection has had LATE_WINDOW newer events through the broker (pub/sub delivers
     // each node's events in order, so late copies come first) or has left.
-    final Map<SseConnection<?>, LateCopies> replayed = new HashMap<>(); // guarded by lock
+    final Map<SseMember<?>, LateCopies> replayed = new HashMap<>(); // guarded by lock
     // Connections whose replay is being read from the store: the live events published meanwhile,
     // sent after the replay (without those the read already saw). Guarded by lock.
-    final Map<SseConnection<?>, List<SseEvent>> joining = new HashMap<>();
+    final Map<SseMember<?>, List<SseEvent>> joining = new HashMap<>();
     boolean dead; // removed from the map; guarded by lock
 
     Stream(String id) {
@@ -283,7 +284,7 @@ public final class ResumableStreams {
       // Under the lock, so the store sees the stream's events (and a joining reader) in order.
       stored = store.append(streamId, new StoredEvent(e.id(), e.event(), e.data()));
       byte[] wire = e.wire();
-      for (SseConnection<?> c : s.live) {
+      for (SseMember<?> c : s.live) {
         c.enqueue(wire);
       }
       for (List<SseEvent> pending : s.joining.values()) {
@@ -402,7 +403,7 @@ public final class ResumableStreams {
         pending.add(e);
       }
       boolean anyReplayed = !s.replayed.isEmpty(); // nearly always false: no lookups then
-      for (SseConnection<?> c : s.live) {
+      for (SseMember<?> c : s.live) {
         LateCopies late = anyReplayed ? s.replayed.get(c) : null;
         if (late != null) {
           boolean duplicate = late.ids.remove(e.id());
@@ -443,7 +444,7 @@ public final class ResumableStreams {
    * (asynchronously) and queues what the client missed. Events published while the read is under
    * way are held for {@code conn} and queued after the replay, so nothing is lost or repeated.
    */
-  void join(SseConnection<?> conn, String streamId, String lastEventId) {
+  void join(SseMember<?> conn, String streamId, String lastEventId) {
     Stream s = lockStream(streamId);
     CompletionStage<List<StoredEvent>> read;
     try {
@@ -465,7 +466,7 @@ public final class ResumableStreams {
   }
 
   private void finishJoin(
-      SseConnection<?> conn,
+      SseMember<?> conn,
       String streamId,
       String lastEventId,
       List<StoredEvent> all,
@@ -506,7 +507,7 @@ public final class ResumableStreams {
           bytes += w.length;
           wires.add(w);
         }
-        long budget = conn.config().maxQueuedBytes() / 2;
+        long budget = conn.maxQueuedBytes() / 2;
         if (bytes > budget) {
           // Queuing it would close the stream as a slow consumer, and the client would come back
           // for the same replay forever: tell it to reload instead.
@@ -587,7 +588,7 @@ public final class ResumableStreams {
   private void resyncLive(Stream s, String reason, long outageMs) {
     s.lock.lock();
     try {
-      for (SseConnection<?> c : s.live) {
+      for (SseMember<?> c : s.live) {
         if (store.shared()) {
           c.close();
         } else {
@@ -608,7 +609,7 @@ public final class ResumableStreams {
   }
 
   /** Removes {@code conn} from the live set of {@code streamId}. */
-  void leave(SseConnection<?> conn, String streamId) {
+  void leave(SseMember<?> conn, String streamId) {
     Stream s = streams.get(streamId);
     if (s == null) {
       return;

@@ -4,6 +4,7 @@ import io.servicekit.Codec;
 import io.servicekit.EncodeException;
 import io.servicekit.Message;
 import io.servicekit.internal.SseFormat;
+import io.servicekit.internal.driver.SseAccess;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -21,6 +22,10 @@ import java.util.Objects;
  * connection.
  */
 public final class SseEvent {
+  static {
+    SseAccess.register(new SseBridge()); // the SSE driver reaches wire() and the streams through it
+  }
+
   private final String event;
   private final String id;
   private final long retryMillis;

@@ -2,6 +2,7 @@ package io.servicekit.sse;
 
 import io.servicekit.Codec;
 import io.servicekit.broker.Broker;
+import io.servicekit.internal.driver.SseMember;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -96,8 +97,9 @@ public final class SseHub<O> {
   }
 
   /** The driver behind a session: the one implementation {@link SseSession} permits. */
-  private static <O> SseConnection<O> driver(SseSession<O> session) {
-    return (SseConnection<O>) session;
+  @SuppressWarnings("unchecked")
+  private static <O> SseMember<O> driver(SseSession<O> session) {
+    return (SseMember<O>) session;
   }
 
   /**
@@ -249,11 +251,11 @@ public final class SseHub<O> {
     Codec<?, O> lastCodec = null;
     SseEvent lastEvent = null;
     Map<Codec<?, O>, SseEvent> others = null;
-    Set<SseConnection.StreamKey> published = null;
-    Set<SseConnection.StreamKey> publishedOk = null;
+    Set<Object> published = null;
+    Set<Object> publishedOk = null;
     int ok = 0;
     for (SseSession<O> s : targets) {
-      SseConnection<O> driver = driver(s);
+      SseMember<O> driver = driver(s);
       Codec<?, O> codec = driver.codec();
       SseEvent e;
       if (codec == lastCodec) {
@@ -272,7 +274,7 @@ public final class SseHub<O> {
         lastCodec = codec;
         lastEvent = e;
       }
-      SseConnection.StreamKey key = driver.streamKey();
+      Object key = driver.streamKey();
       if (key == null) {
         if (s.send(e)) {
           ok++;

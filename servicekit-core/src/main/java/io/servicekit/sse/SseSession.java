@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  *
  * @param <O> the outgoing message type
  */
-public sealed interface SseSession<O> permits SseConnection {
+public sealed interface SseSession<O> permits io.servicekit.internal.driver.SseConnection {
   /** The session's id: unique and unguessable. */
   String id();
 
@@ -99,12 +99,17 @@ public sealed interface SseSession<O> permits SseConnection {
   /** Drops the connection at once; queued events are discarded. */
   void abort();
 
-  /** Completes with the final status once the stream has ended and {@code onClose} has run. */
+  /**
+   * Completes with the final status once the stream has ended, {@code onClose} has run and every
+   * {@link #whenClosed} action has run.
+   */
   CompletionStage<StreamEnd> closeFuture();
 
   /**
-   * Runs {@code action} once with the final status after the stream has ended and {@code onClose}
-   * has run (at once, on the calling thread, if it already has). An exception it throws is logged.
+   * Runs {@code action} once with the final status after the stream has ended, after {@code
+   * onClose} and before {@link #closeFuture()} completes (at once, on the calling thread, if it
+   * already has). Hubs use it to drop members. Actions run in registration order; one that throws
+   * is logged and does not stop the others.
    */
   void whenClosed(Consumer<StreamEnd> action);
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ModuleDescriptorTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource({
-    "servicekit-core, io.servicekit, io.servicekit.internal io.servicekit.internal.net",
+    "servicekit-core, io.servicekit, io.servicekit.internal io.servicekit.internal.driver io.servicekit.internal.lifecycle io.servicekit.internal.net",
     "servicekit-client, io.servicekit.client, ''",
     "servicekit-testkit, io.servicekit.testkit, ''",
     "servicekit-jetty, io.servicekit.jetty, ''",

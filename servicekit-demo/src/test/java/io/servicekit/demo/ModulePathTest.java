@@ -80,7 +80,8 @@ class ModulePathTest {
     assertThat(output)
         .contains("ECHO {\"hi\":1}")
         .contains("SSE data: \"hello\"")
-        .contains("INTERNAL sealed");
+        .contains("INTERNAL sealed")
+        .contains("DRIVER sealed");
   }
 
   private static String read(Path log) throws IOException {

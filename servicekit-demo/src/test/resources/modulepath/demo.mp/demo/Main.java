@@ -73,6 +73,17 @@ public final class Main {
       } catch (ReflectiveOperationException | RuntimeException e) {
         System.out.println("INTERNAL other " + e);
       }
+      try {
+        // The drivers are not exported at all: a binding creates them through io.servicekit.spi.
+        Class.forName("io.servicekit.internal.driver.WsConnection")
+            .getConstructors()[0]
+            .newInstance(null, null, null, null);
+        System.out.println("DRIVER reachable");
+      } catch (IllegalAccessException e) {
+        System.out.println("DRIVER sealed");
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        System.out.println("DRIVER other " + e);
+      }
     } finally {
       server.close();
     }

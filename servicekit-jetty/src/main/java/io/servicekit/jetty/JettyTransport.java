@@ -1,8 +1,9 @@
 package io.servicekit.jetty;
 
 import io.servicekit.WsConfig;
-import io.servicekit.WsConnection;
+import io.servicekit.WsSession;
 import io.servicekit.spi.Transport;
+import io.servicekit.spi.WsDriver;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -10,33 +11,33 @@ import org.eclipse.jetty.websocket.api.Session;
 
 /**
  * Adapts a Jetty WebSocket {@link Session} to ServiceKit's {@link Transport} and reports Jetty's
- * events to the {@link WsConnection}. Not part of the API, but a public class in an exported
- * package: Jetty 12 looks up its listener methods with {@code MethodHandles.publicLookup()}, which
- * reaches only packages exported to everyone (a qualified export fails the upgrade on the module
- * path; {@code ModulePathTest} runs it). Its constructors are package-private. Uses explicit
- * demand: Jetty delivers the next event only after {@link #demand()}, so a busy connection pushes
- * back on its peer's TCP window.
+ * events to the connection's {@link WsDriver}. Not part of the API, but a public class in an
+ * exported package: Jetty 12 looks up its listener methods with {@code
+ * MethodHandles.publicLookup()}, which reaches only packages exported to everyone (a qualified
+ * export fails the upgrade on the module path; {@code ModulePathTest} runs it). Its constructors
+ * are package-private. Uses explicit demand: Jetty delivers the next event only after {@link
+ * #demand()}, so a busy connection pushes back on its peer's TCP window.
  */
 public final class JettyTransport implements Session.Listener, Transport {
-  private final WsConnection<?, ?> connection;
+  private final WsDriver connection;
   private final WsConfig config;
   private final Observer observer;
-  private final java.util.function.Consumer<WsConnection<?, ?>> afterOpen;
+  private final java.util.function.Consumer<WsDriver> afterOpen;
   private volatile Session session;
 
-  JettyTransport(WsConnection<?, ?> connection, WsConfig config) {
+  JettyTransport(WsDriver connection, WsConfig config) {
     this(connection, config, Observer.NONE);
   }
 
-  JettyTransport(WsConnection<?, ?> connection, WsConfig config, Observer observer) {
+  JettyTransport(WsDriver connection, WsConfig config, Observer observer) {
     this(connection, config, observer, c -> {});
   }
 
   JettyTransport(
-      WsConnection<?, ?> connection,
+      WsDriver connection,
       WsConfig config,
       Observer observer,
-      java.util.function.Consumer<WsConnection<?, ?>> afterOpen) {
+      java.util.function.Consumer<WsDriver> afterOpen) {
     this.connection = connection;
     this.config = config;
     this.observer = observer;
@@ -48,8 +49,8 @@ public final class JettyTransport implements Session.Listener, Transport {
     /** Observes nothing. */
     Observer NONE = new Observer() {};
 
-    /** The connection opened. */
-    default void opened(WsConnection<?, ?> connection) {}
+    /** The connection opened: {@code session} is the application's view of it. */
+    default void opened(WsSession<?> session) {}
 
     /** A data message of {@code bytes} arrived. */
     default void received(long bytes) {}
@@ -75,7 +76,7 @@ public final class JettyTransport implements Session.Listener, Transport {
     // it never fires while pings flow.
     session.setIdleTimeout(
         config.pingPeriod().plus(config.pongPeriod()).plus(Duration.ofSeconds(30)));
-    observer.opened(connection);
+    observer.opened(connection.session());
     connection.open(this);
     afterOpen.accept(connection);
   }

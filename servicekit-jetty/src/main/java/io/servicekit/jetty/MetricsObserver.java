@@ -1,7 +1,7 @@
 package io.servicekit.jetty;
 
 import io.servicekit.CloseStatus;
-import io.servicekit.WsConnection;
+import io.servicekit.WsSession;
 import io.servicekit.spi.MetricsListener;
 import io.servicekit.spi.MetricsListener.Kind;
 import java.time.Duration;
@@ -17,7 +17,7 @@ final class MetricsObserver implements JettyTransport.Observer {
   }
 
   @Override
-  public void opened(WsConnection<?, ?> connection) {
+  public void opened(WsSession<?> connection) {
     long start = System.nanoTime();
     metrics.opened(Kind.WEBSOCKET, route);
     connection

@@ -1,11 +1,12 @@
 package io.servicekit.jetty;
 
 import io.servicekit.Rejection;
+import io.servicekit.spi.SseDriver;
 import io.servicekit.sse.SseConfig;
-import io.servicekit.sse.SseConnection;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseHandler;
 import io.servicekit.sse.SseListener;
+import io.servicekit.sse.SseSession;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.http.HttpMethod;
@@ -58,7 +59,7 @@ public final class SseServe extends Handler.Abstract {
 
   private final SseHandler<?> handler;
   private final SseConfig config;
-  private final OpenSet<SseConnection<?>, SseEvent> open = new OpenSet<>(SseServe::end);
+  private final OpenSet<SseDriver, SseEvent> open = new OpenSet<>(SseServe::end);
 
   private SseServe(SseHandler<?> handler, SseConfig config) {
     super(InvocationType.BLOCKING);
@@ -88,14 +89,14 @@ public final class SseServe extends Handler.Abstract {
       return true;
     }
     JettyRequest handshake = JettyRequest.of(request);
-    SseConnection<?> connection;
+    SseDriver connection;
     try {
-      String lastEventId = SseConnection.lastEventId(handshake, config);
+      String lastEventId = SseDriver.lastEventId(handshake, config);
       SseListener<?> listener = handler.accept(handshake);
       if (listener == null) {
         throw new IllegalStateException("accept returned null");
       }
-      connection = new SseConnection<>(listener, config, handshake, lastEventId);
+      connection = SseDriver.create(listener, config, handshake, lastEventId);
     } catch (Rejection rejection) {
       LOG.debug("SSE request refused: {}", rejection.getMessage());
       ServeSupport.reject(response, callback, rejection);
@@ -109,7 +110,7 @@ public final class SseServe extends Handler.Abstract {
     ServeSupport.eventStreamHead(request, response, HttpStatus.OK_200);
     JettySseTransport transport =
         JettySseTransport.open(request, response, callback, connection::onTransportFailure);
-    open.add(connection, "", connection.closeFuture());
+    open.add(connection, "", connection.session().closeFuture());
     connection.open(transport);
     open.endIfEnding(connection);
     return true;
@@ -130,10 +131,11 @@ public final class SseServe extends Handler.Abstract {
     return open.endAll(Objects.requireNonNull(finalEvent, "finalEvent"), alsoLater);
   }
 
-  private static void end(SseConnection<?> connection, SseEvent finalEvent) {
-    if (connection.isOpen()) {
-      connection.sendDirect(finalEvent);
-      connection.close();
+  private static void end(SseDriver connection, SseEvent finalEvent) {
+    SseSession<?> session = connection.session();
+    if (session.isOpen()) {
+      session.sendDirect(finalEvent);
+      session.close();
     }
   }
 

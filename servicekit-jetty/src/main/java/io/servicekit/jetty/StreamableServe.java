@@ -1,6 +1,7 @@
 package io.servicekit.jetty;
 
 import io.servicekit.Rejection;
+import io.servicekit.spi.StreamableDriver;
 import io.servicekit.streamable.GracefulHandler;
 import io.servicekit.streamable.SingleResponse;
 import io.servicekit.streamable.StreamResponse;
@@ -8,7 +9,6 @@ import io.servicekit.streamable.StreamableConfig;
 import io.servicekit.streamable.StreamableHandler;
 import io.servicekit.streamable.StreamableRequest;
 import io.servicekit.streamable.StreamableResponse;
-import io.servicekit.streamable.StreamableStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -72,8 +72,8 @@ public final class StreamableServe extends Handler.Abstract {
 
   private final StreamableHandler handler;
   private final StreamableConfig config;
-  private final OpenSet<StreamableStream, Boolean> open =
-      new OpenSet<>((stream, how) -> stream.close());
+  private final OpenSet<StreamableDriver, Boolean> open =
+      new OpenSet<>((stream, how) -> stream.session().close());
   private final List<Supplier<? extends CompletionStage<?>>> shutdownHooks =
       new CopyOnWriteArrayList<>();
 
@@ -275,11 +275,11 @@ public final class StreamableServe extends Handler.Abstract {
       StreamResponse answer) {
     ServeSupport.eventStreamHead(request, response, answer.status());
     addHeaders(response, answer.headers());
-    StreamableStream stream = new StreamableStream(config, head, head.toString());
+    StreamableDriver stream = StreamableDriver.create(config, head, head.toString());
     JettySseTransport transport =
         JettySseTransport.open(request, response, callback, stream::onTransportFailure);
     CompletableFuture<Void> ended = new CompletableFuture<>();
-    stream.onClose(() -> ended.complete(null));
+    stream.session().whenClosed(() -> ended.complete(null));
     open.add(stream, "", ended);
     stream.open(transport, answer.producer());
     open.endIfEnding(stream);

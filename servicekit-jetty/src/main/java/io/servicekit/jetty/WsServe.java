@@ -3,11 +3,11 @@ package io.servicekit.jetty;
 import io.servicekit.CloseStatus;
 import io.servicekit.Rejection;
 import io.servicekit.WsConfig;
-import io.servicekit.WsConnection;
 import io.servicekit.WsHandler;
 import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.spi.MetricsListener;
+import io.servicekit.spi.WsDriver;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -76,8 +76,8 @@ public final class WsServe extends Handler.Abstract {
   private final WsConfig config;
   private volatile ServerWebSocketContainer fallbackContainer;
   private volatile MetricsListener metrics = MetricsListener.NOOP;
-  private final OpenSet<WsConnection<?, ?>, CloseStatus> open =
-      new OpenSet<>((connection, status) -> connection.close(status));
+  private final OpenSet<WsDriver, CloseStatus> open =
+      new OpenSet<>((connection, status) -> connection.session().close(status));
   private final Set<String> gaugedRoutes = ConcurrentHashMap.newKeySet();
   private final AtomicInteger compressed = new AtomicInteger();
 
@@ -116,7 +116,7 @@ public final class WsServe extends Handler.Abstract {
 
   /** The connections of this endpoint that are open now (a snapshot). */
   public List<WsSession<?>> sessions() {
-    return List.copyOf(open.snapshot());
+    return open.snapshot().stream().<WsSession<?>>map(WsDriver::session).toList();
   }
 
   /**
@@ -219,7 +219,7 @@ public final class WsServe extends Handler.Abstract {
       return internalError(response, callback);
     }
 
-    AtomicReference<WsConnection<?, ?>> created = new AtomicReference<>();
+    AtomicReference<WsDriver> created = new AtomicReference<>();
     CompletableFuture<Void> ended = new CompletableFuture<>();
     ServerWebSocketContainer container = ServerWebSocketContainer.get(request.getContext());
     if (container == null) {
@@ -237,7 +237,7 @@ public final class WsServe extends Handler.Abstract {
             upgradeResponse.setAcceptedSubProtocol(chosen);
           }
           upgradeResponse.setExtensions(extensions(upgradeRequest.getExtensions(), ended));
-          WsConnection<?, ?> connection = newConnection(accepted, handshake, chosen);
+          WsDriver connection = WsDriver.create(accepted, config, handshake, chosen);
           created.set(connection);
           track(connection, route, ended);
           StreamLifetime.becameLongLived(request, ended);
@@ -307,17 +307,19 @@ public final class WsServe extends Handler.Abstract {
     return compressed.get();
   }
 
-  private void track(WsConnection<?, ?> connection, String route, CompletableFuture<Void> ended) {
-    open.add(connection, route, connection.closeFuture())
+  private void track(WsDriver connection, String route, CompletableFuture<Void> ended) {
+    open.add(connection, route, connection.session().closeFuture())
         .whenComplete((v, x) -> ended.complete(null));
     if (gaugedRoutes.add(route)) {
       metrics.queuedBytes(
-          MetricsListener.Kind.WEBSOCKET, route, () -> open.sum(route, WsConnection::queuedBytes));
+          MetricsListener.Kind.WEBSOCKET,
+          route,
+          () -> open.sum(route, c -> c.session().queuedBytes()));
     }
   }
 
   /** The upgrade did not happen after the connection object was made: it will never open. */
-  private void forget(WsConnection<?, ?> connection, CompletableFuture<Void> ended) {
+  private void forget(WsDriver connection, CompletableFuture<Void> ended) {
     if (connection != null) {
       open.remove(connection);
     }
@@ -341,12 +343,6 @@ public final class WsServe extends Handler.Abstract {
       return spec.getDeclaration();
     }
     return "unmapped";
-  }
-
-  @SuppressWarnings("unchecked")
-  private <I, O> WsConnection<I, O> newConnection(
-      WsListener<?, ?> listener, JettyRequest handshake, String subprotocol) {
-    return new WsConnection<>((WsListener<I, O>) listener, config, handshake, subprotocol);
   }
 
   private String chooseSubprotocol(List<String> offered) {

@@ -1,8 +1,8 @@
 package io.servicekit.testkit;
 
 import io.servicekit.CloseStatus;
-import io.servicekit.WsConnection;
 import io.servicekit.spi.Transport;
+import io.servicekit.spi.WsDriver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * An in-memory WebSocket {@link Transport} with a scripted peer, for driving a {@link WsConnection}
+ * An in-memory WebSocket {@link Transport} with a scripted peer, for driving a {@link WsDriver}
  * without a socket. It records every frame the connection writes ({@link #sent()}), lets the test
  * hold writes and complete or fail them one by one (a peer that stops reading), and delivers the
  * peer's text, binary, ping, pong and close, or drops the connection.
@@ -43,7 +43,7 @@ public final class MemoryWs implements Transport {
     record Close(int code, String reason) implements Sent {}
   }
 
-  private final WsConnection<?, ?> connection;
+  private final WsDriver connection;
   private final List<Sent> sent = new ArrayList<>();
   private final ArrayDeque<Transport.WriteCallback> held = new ArrayDeque<>();
   private final ArrayDeque<Runnable> inbound = new ArrayDeque<>();
@@ -55,7 +55,7 @@ public final class MemoryWs implements Transport {
   private boolean ended;
 
   /** A transport for {@code connection}; pass it to {@code connection.open(...)}. */
-  public MemoryWs(WsConnection<?, ?> connection) {
+  public MemoryWs(WsDriver connection) {
     this.connection = Objects.requireNonNull(connection, "connection");
   }
 

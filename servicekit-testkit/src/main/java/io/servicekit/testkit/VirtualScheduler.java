@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <pre>{@code
  * VirtualScheduler time = new VirtualScheduler();
  * WsConfig config = WsConfig.builder().scheduler(time).build();
- * WsConnection<String, String> connection = new WsConnection<>(listener, config, request, null);
+ * WsDriver connection = WsDriver.create(listener, config, request, null);
  * MemoryWs ws = new MemoryWs(connection);
  * connection.open(ws);
  * time.runUntilIdle();                    // onStart has run

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.servicekit.internal.driver.StreamableStream;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.FakeScheduler;
 import io.servicekit.testkit.MemoryStream;

@@ -352,4 +352,48 @@ class LifecycleT1Test {
       assertThat(time.pendingTasks()).as("round %d", round).isZero();
     }
   }
+
+  /**
+   * The one whenClosed list: actions run on the serial executor after the close callback and before
+   * the close future, in registration order (one that throws does not stop the others), also those
+   * added between the end and the close callback; one added afterwards runs at once.
+   */
+  @Test
+  void whenClosedRunsAfterTheCloseCallbackBeforeTheFutureAndALateOneAtOnce() {
+    Probe probe = new Probe();
+    Lifecycle<String, String> life = lifecycle(probe, FailRule.FIRST_END_WINS, false);
+    List<String> order = new CopyOnWriteArrayList<>();
+    life.open();
+    life.whenClosed(
+        end ->
+            order.add(
+                "first "
+                    + end
+                    + ", delivered "
+                    + probe.delivered
+                    + ", future done "
+                    + life.closeFuture().toCompletableFuture().isDone()));
+    life.whenClosed(
+        end -> {
+          throw new IllegalStateException("a failing action");
+        });
+    life.whenClosed(end -> order.add("second " + end));
+    life.closeFuture().thenAccept(end -> order.add("future " + end));
+    assertThat(life.end("peer")).isTrue();
+    life.whenClosed(end -> order.add("added while ending " + end));
+    assertThat(order).as("nothing runs before the serial executor does").isEmpty();
+    time.runUntilIdle();
+    assertThat(order)
+        .containsExactly(
+            "first peer, delivered [peer], future done false",
+            "second peer",
+            "added while ending peer",
+            "future peer");
+    life.whenClosed(end -> order.add("late " + end));
+    assertThat(order).hasSize(5).last().isEqualTo("late peer");
+    assertThat(time.pendingTasks()).isZero();
+    assertThatThrownBy(() -> life.whenClosed(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("action");
+  }
 }

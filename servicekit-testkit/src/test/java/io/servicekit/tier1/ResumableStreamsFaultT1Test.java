@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.broker.BrokerUnavailableException;
 import io.servicekit.broker.ControlledBroker;
+import io.servicekit.internal.driver.SseConnection;
 import io.servicekit.sse.AtomicIdGen;
 import io.servicekit.sse.EventStore;
 import io.servicekit.sse.MemoryEventStore;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
-import io.servicekit.sse.SseConnection;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseParser;
 import io.servicekit.sse.StoredEvent;

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servicekit.Rejection;
 import io.servicekit.Request;
+import io.servicekit.internal.driver.SseConnection;
 import io.servicekit.sse.AtomicIdGen;
 import io.servicekit.sse.MemoryEventStore;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
-import io.servicekit.sse.SseConnection;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseParser;
 import io.servicekit.sse.StoredEvent;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servicekit.Rejection;
 import io.servicekit.Request;
 import io.servicekit.SlowConsumerPolicy;
+import io.servicekit.internal.driver.SseConnection;
 import io.servicekit.sse.SseConfig;
-import io.servicekit.sse.SseConnection;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseSession;
 import io.servicekit.sse.StreamEnd;
@@ -376,5 +376,39 @@ class SseConnectionT1Test {
         .hasMessageContaining("maxQueuedBytes must be positive, was 0");
     assertThatThrownBy(() -> SseConfig.builder().writeTimeout(Duration.ZERO).build())
         .hasMessageContaining("writeTimeout");
+  }
+
+  /**
+   * SSE has the WebSocket ordering: whenClosed actions run after onClose and before the close
+   * future completes (also one registered in onOpen), in order; one added after the end runs at
+   * once.
+   */
+  @Test
+  void whenClosedRunsAfterOnCloseBeforeTheCloseFutureAndAtOnceAfterTheEnd() {
+    MemoryStream t = new MemoryStream();
+    List<String> order = new CopyOnWriteArrayList<>();
+    SseProbe conn =
+        new SseProbe(s -> s.whenClosed(end -> order.add("from onOpen " + end.reason())));
+    SseConnection<Object> c = open(conn, config().build(), t);
+    started(t);
+    c.whenClosed(
+        end ->
+            order.add(
+                "onClose calls "
+                    + conn.closes.size()
+                    + ", future done "
+                    + c.closeFuture().toCompletableFuture().isDone()));
+    c.closeFuture().thenAccept(end -> order.add("closeFuture " + end.reason()));
+    c.onTransportFailure(new java.io.EOFException("gone"));
+    assertThat(order).isEmpty();
+    time.runUntilIdle();
+    assertThat(order)
+        .containsExactly(
+            "from onOpen DISCONNECTED",
+            "onClose calls 1, future done false",
+            "closeFuture DISCONNECTED");
+    c.whenClosed(end -> order.add("late " + end.reason()));
+    assertThat(order).hasSize(4).last().isEqualTo("late DISCONNECTED");
+    assertThat(conn.closes).hasSize(1);
   }
 }

@@ -3,9 +3,9 @@ package io.servicekit.tier1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.servicekit.internal.driver.StreamableStream;
 import io.servicekit.streamable.StreamClosedException;
 import io.servicekit.streamable.StreamableConfig;
-import io.servicekit.streamable.StreamableStream;
 import io.servicekit.testkit.FakeRequest;
 import io.servicekit.testkit.MemoryStream;
 import io.servicekit.testkit.VirtualScheduler;
@@ -104,5 +104,30 @@ class StreamableStreamT1Test {
     time.runUntilIdle();
     assertThat(wire.ended()).isTrue();
     assertThat(wire.text()).isEqualTo("data: partial\n\n");
+  }
+
+  /**
+   * The stream's whenClosed actions (a Streamable stream has no onClose callback nor close future
+   * of its own) run once, in order, after the end, even when one throws; one added after the end
+   * runs at once, on the calling thread.
+   */
+  @Test
+  void whenClosedActionsRunInOrderAtTheEndAndALateOneAtOnce() {
+    StreamableStream stream = new StreamableStream(config().build(), REQUEST, "test");
+    List<String> order = new ArrayList<>();
+    stream.whenClosed(
+        () -> order.add("first " + stream.isFinished() + " " + stream.endReason().orElse("none")));
+    stream.whenClosed(
+        () -> {
+          throw new IllegalStateException("a failing action");
+        });
+    stream.onClose(() -> order.add("second"));
+    stream.open(wire, sink -> sink.send("a", null, "x"));
+    time.runUntilIdle();
+    assertThat(wire.ended()).isTrue();
+    assertThat(order).containsExactly("first true stream ended", "second");
+    stream.whenClosed(() -> order.add("late"));
+    assertThat(order).containsExactly("first true stream ended", "second", "late");
+    assertThat(time.pendingTasks()).isZero();
   }
 }

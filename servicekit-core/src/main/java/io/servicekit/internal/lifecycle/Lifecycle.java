@@ -14,6 +14,9 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The life that the three server-side drivers (WebSocket, SSE, Streamable) share: one state machine
@@ -25,8 +28,10 @@ import java.util.concurrent.Executor;
  * terminal item; {@link #beginFail}, {@link #fail} and {@link #abort} record a failure and drop the
  * queue. {@link #end} reaches {@code CLOSED} exactly once, whoever calls it first and however many
  * race: it cancels every {@link Timer}, stops the watchdog, clears the queue, runs {@link
- * Protocol#ended} in the ending thread, then {@link Protocol#deliverEnd} on the serial executor
- * (after any callback already running there), then completes {@link #closeFuture()}.
+ * Protocol#ended} in the ending thread, then on the serial executor (after any callback already
+ * running there) {@link Protocol#deliverEnd} (the user's close callback), then the {@link
+ * #whenClosed} actions in registration order, then completes {@link #closeFuture()}. An action
+ * registered once they have run runs at once, in the registering thread.
  *
  * <p>The driver keeps what is protocol-specific: what a queue item means on the wire, when the
  * terminal item counts as written, the ticks (each on a {@link Timer}), and every call into user
@@ -36,6 +41,8 @@ import java.util.concurrent.Executor;
  * @param <E> what the connection ends with (a close status, a stream end, a reason)
  */
 public final class Lifecycle<T, E> {
+  private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
+
   /** Where a connection is in its life. */
   public enum State {
     NEW,
@@ -87,6 +94,9 @@ public final class Lifecycle<T, E> {
   private final WriteWatchdog watchdog;
   private final List<Timer> timers = new ArrayList<>(3);
   private final CompletableFuture<E> closeFuture = new CompletableFuture<>();
+  // The whenClosed actions not run yet, made on the first one; guarded by this.
+  private List<Consumer<? super E>> closeActions;
+  private E delivered; // the end once deliverEnd has run and the actions are taken; guarded by this
 
   private volatile State state = State.NEW;
   private volatile E result; // set once, by the end that wins; then state becomes CLOSED
@@ -198,6 +208,49 @@ public final class Lifecycle<T, E> {
 
   public CompletionStage<E> closeFuture() {
     return closeFuture.minimalCompletionStage();
+  }
+
+  /**
+   * Runs {@code action} once with the end: on the serial executor after {@link Protocol#deliverEnd}
+   * and before {@link #closeFuture()} completes, or at once, in this thread, if that has happened.
+   * Actions run in registration order; one that throws is logged and the others still run.
+   */
+  public void whenClosed(Consumer<? super E> action) {
+    Objects.requireNonNull(action, "action");
+    E end;
+    synchronized (this) {
+      end = delivered;
+      if (end == null) {
+        if (closeActions == null) {
+          closeActions = new ArrayList<>(2);
+        }
+        closeActions.add(action);
+        return;
+      }
+    }
+    runCloseAction(action, end);
+  }
+
+  private void runCloseActions(E end) {
+    List<Consumer<? super E>> toRun;
+    synchronized (this) {
+      delivered = end;
+      toRun = closeActions;
+      closeActions = null;
+    }
+    if (toRun != null) {
+      for (Consumer<? super E> action : toRun) {
+        runCloseAction(action, end);
+      }
+    }
+  }
+
+  private void runCloseAction(Consumer<? super E> action, E end) {
+    try {
+      action.accept(end);
+    } catch (Throwable e) {
+      LOG.warn("{}: a whenClosed action threw", id, e);
+    }
   }
 
   // ---------------------------------------------------------------- sending and ending
@@ -319,7 +372,11 @@ public final class Lifecycle<T, E> {
           try {
             protocol.deliverEnd(end);
           } finally {
-            closeFuture.complete(end);
+            try {
+              runCloseActions(end);
+            } finally {
+              closeFuture.complete(end);
+            }
           }
         });
     return true;

@@ -1,4 +1,4 @@
-package io.servicekit.streamable;
+package io.servicekit.internal.driver;
 
 import io.servicekit.Request;
 import io.servicekit.Scheduler;
@@ -8,15 +8,17 @@ import io.servicekit.internal.SseFormat;
 import io.servicekit.internal.WriteQueue;
 import io.servicekit.internal.lifecycle.Lifecycle;
 import io.servicekit.spi.SseTransport;
+import io.servicekit.spi.StreamableDriver;
 import io.servicekit.spi.Transport;
 import io.servicekit.sse.SseEvent;
+import io.servicekit.streamable.StreamClosedException;
+import io.servicekit.streamable.StreamResponse;
+import io.servicekit.streamable.StreamSession;
+import io.servicekit.streamable.StreamableConfig;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -27,17 +29,17 @@ import org.slf4j.LoggerFactory;
  * The driver of one {@link StreamResponse} over an {@link SseTransport}: the {@link StreamSession}
  * its producer writes to, a bounded queue with one writer (sends block while it is full), keepalive
  * comments, the write timeout, and the producer's virtual thread. Server bindings create one per
- * streamed response, call {@link #open} once the status and headers are set, and report the
- * transport's failure with {@link #onTransportFailure}; applications see it only as the {@link
- * StreamSession}.
+ * streamed response ({@link StreamableDriver#create}), call {@link #open} once the status and
+ * headers are set, and report the transport's failure with {@link #onTransportFailure};
+ * applications see it only as the {@link StreamSession}. Internal: not part of the API.
  *
  * <p>States: {@code NEW → OPEN → CLOSING → CLOSED}. {@link #close()} (also when the producer
  * returns or throws) writes what is queued, then ends the response; the client going away, a write
  * failure or a write timeout end it at once, wake every blocked sender with {@link
- * StreamClosedException} and interrupt the producer's thread if it is still running. {@code
- * onClose} actions run once on reaching {@code CLOSED}.
+ * StreamClosedException} and interrupt the producer's thread if it is still running. The {@code
+ * whenClosed} actions run once, in registration order, on reaching {@code CLOSED}.
  */
-public final class StreamableStream implements StreamSession {
+public final class StreamableStream implements StreamSession, StreamableDriver {
   private static final Logger LOG = LoggerFactory.getLogger(StreamableStream.class);
   private static final AtomicLong PRODUCERS = new AtomicLong();
 
@@ -52,7 +54,6 @@ public final class StreamableStream implements StreamSession {
   private final Request request;
   private final String id = Ids.random();
   private final Scheduler scheduler;
-  private final Executor callbacks;
   // Queue items: event bytes, then END as the last one; ends with the reason (a string).
   private final Lifecycle<Item, String> life;
   private final Lifecycle<Item, String>.Timer keepaliveTimer;
@@ -63,7 +64,6 @@ public final class StreamableStream implements StreamSession {
   // Guarded by lock.
   private int queuedCount;
   private long queuedBytes;
-  private final List<Runnable> closeActions = new ArrayList<>();
   private Thread producerThread;
 
   private volatile SseTransport transport;
@@ -89,7 +89,6 @@ public final class StreamableStream implements StreamSession {
             config.writeTimeout(),
             Lifecycle.FailRule.FAILURE_REPLACES_CLOSE,
             new Hooks());
-    this.callbacks = life.callbacks();
     this.keepaliveTimer = life.timer();
   }
 
@@ -159,16 +158,22 @@ public final class StreamableStream implements StreamSession {
 
     @Override
     public void deliverEnd(String reason) {
-      deliverClose();
+      // Nothing of the user's but the whenClosed actions, which the shell runs next.
     }
   }
 
   // ---------------------------------------------------------------- events from the binding
 
+  @Override
+  public StreamSession session() {
+    return this;
+  }
+
   /**
    * The response is ready (status and headers set, nothing written): commits it (with the {@code
    * retry:} hint if configured), starts keepalives and runs {@code producer} on a virtual thread.
    */
+  @Override
   public void open(SseTransport transport, StreamResponse.Producer producer) {
     Objects.requireNonNull(producer, "producer");
     life.open();
@@ -199,6 +204,7 @@ public final class StreamableStream implements StreamSession {
   }
 
   /** The response failed underneath: the client went away, or the server is stopping. */
+  @Override
   public void onTransportFailure(Throwable cause) {
     fail("client gone: " + cause);
   }
@@ -253,16 +259,7 @@ public final class StreamableStream implements StreamSession {
   @Override
   public void whenClosed(Runnable action) {
     Objects.requireNonNull(action, "action");
-    lock.lock();
-    try {
-      if (life.state() != Lifecycle.State.CLOSED) {
-        closeActions.add(action); // run by deliverClose
-        return;
-      }
-    } finally {
-      lock.unlock();
-    }
-    callbacks.execute(() -> runCloseAction(action));
+    life.whenClosed(reason -> action.run());
   }
 
   @Override
@@ -359,29 +356,6 @@ public final class StreamableStream implements StreamSession {
     // End first: aborting fails the write in flight, whose report must not replace the cause.
     if (life.fail(reason)) {
       transport.abort(new IOException("stream dropped: " + reason));
-    }
-  }
-
-  /** Runs the close actions registered before the end, in order. */
-  private void deliverClose() {
-    List<Runnable> actions;
-    lock.lock();
-    try {
-      actions = List.copyOf(closeActions);
-      closeActions.clear();
-    } finally {
-      lock.unlock();
-    }
-    for (Runnable action : actions) {
-      runCloseAction(action);
-    }
-  }
-
-  private void runCloseAction(Runnable action) {
-    try {
-      action.run();
-    } catch (Throwable e) {
-      LOG.warn("{}: onClose action threw", name, e);
     }
   }
 

@@ -1,12 +1,22 @@
-package io.servicekit;
+package io.servicekit.internal.driver;
 
+import io.servicekit.CloseException;
+import io.servicekit.CloseStatus;
+import io.servicekit.Codec;
+import io.servicekit.ErrorAction;
+import io.servicekit.Message;
+import io.servicekit.Request;
+import io.servicekit.Scheduler;
+import io.servicekit.WsConfig;
+import io.servicekit.WsListener;
+import io.servicekit.WsSession;
 import io.servicekit.internal.Ids;
 import io.servicekit.internal.SerialExecutor;
+import io.servicekit.internal.SharedJson;
 import io.servicekit.internal.lifecycle.Lifecycle;
 import io.servicekit.spi.Transport;
+import io.servicekit.spi.WsDriver;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -19,8 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The state machine that drives one {@link WsListener} over a {@link Transport}: ordered callback
  * dispatch, heartbeat and timeout, the outgoing queue, and the close handshake. Server bindings
- * create one per upgraded connection and report the transport's events to it; applications see it
- * only as the {@link WsSession} passed to every listener callback.
+ * create one per upgraded connection ({@link WsDriver#create}) and report the transport's events to
+ * it; applications see it only as the {@link WsSession} passed to every listener callback.
+ * Internal: not part of the API.
  *
  * <p>States: {@code NEW → OPEN → CLOSING → CLOSED}. Any close frame from the peer, a transport
  * failure, {@link #close}, {@link #abort}, a heartbeat timeout, a slow consumer or a write timeout
@@ -28,15 +39,12 @@ import org.slf4j.LoggerFactory;
  *
  * @param <I> the connection's decoded message type
  */
-public final class WsConnection<I, O> implements WsSession<O> {
+public final class WsConnection<I, O> implements WsSession<O>, WsDriver {
   private static final Logger LOG = LoggerFactory.getLogger(WsConnection.class);
 
   private final WsListener<I, O> listener;
   private final String id = Ids.random();
   private final AtomicLong pingId = new AtomicLong();
-  private final List<Consumer<CloseStatus>> closeListeners =
-      new ArrayList<>(2); // guarded by itself
-  private CloseStatus finalStatus; // guarded by closeListeners; set once onClose has run
   private final WsConfig config;
   private final Request request;
   private final String subprotocol;
@@ -130,7 +138,13 @@ public final class WsConnection<I, O> implements WsSession<O> {
 
   // ---------------------------------------------------------------- events from the binding
 
+  @Override
+  public WsSession<O> session() {
+    return this;
+  }
+
   /** The upgrade completed: starts the heartbeat and runs {@code onOpen}, then reads. */
+  @Override
   public void open(Transport transport) {
     life.open();
     this.transport = transport;
@@ -142,9 +156,10 @@ public final class WsConnection<I, O> implements WsSession<O> {
   }
 
   /** A text message arrived. */
+  @Override
   public void onText(String text) {
     lastReadNanos = scheduler.nanoTime();
-    if (config.absorbPongs() && Json.isPong(text)) {
+    if (config.absorbPongs() && SharedJson.isPong(text)) {
       transport.demand();
       return;
     }
@@ -154,17 +169,20 @@ public final class WsConnection<I, O> implements WsSession<O> {
   }
 
   /** A binary message arrived; {@code bytes} now belongs to the connection. */
+  @Override
   public void onBinary(byte[] bytes) {
     lastReadNanos = scheduler.nanoTime();
     SerialExecutor.executeInline(callbacks, () -> deliverMessage(Message.binary(bytes)));
   }
 
   /** A protocol-level ping or pong arrived: liveness only. */
+  @Override
   public void onControlFrame() {
     lastReadNanos = scheduler.nanoTime();
   }
 
   /** The transport failed; a {@link #onClosed} call follows. */
+  @Override
   public void onTransportError(Throwable cause) {
     LOG.debug("{} {}: transport error", listener.name(), id, cause);
   }
@@ -173,6 +191,7 @@ public final class WsConnection<I, O> implements WsSession<O> {
    * The connection has ended: the close handshake finished (either side first), the peer dropped,
    * or the transport was aborted. {@code code} is the peer's or the transport's status.
    */
+  @Override
   public void onClosed(int code, String reason) {
     life.end(life.localEndOr(CloseStatus.received(code, reason)));
   }
@@ -255,23 +274,7 @@ public final class WsConnection<I, O> implements WsSession<O> {
   @Override
   public void whenClosed(Consumer<CloseStatus> onClosed) {
     Objects.requireNonNull(onClosed, "onClosed");
-    CloseStatus status;
-    synchronized (closeListeners) {
-      status = finalStatus;
-      if (status == null) {
-        closeListeners.add(onClosed);
-        return;
-      }
-    }
-    runCloseListener(onClosed, status);
-  }
-
-  private void runCloseListener(Consumer<CloseStatus> onClosed, CloseStatus status) {
-    try {
-      onClosed.accept(status);
-    } catch (RuntimeException e) {
-      LOG.warn("{} {}: close listener threw", listener.name(), id, e);
-    }
+    life.whenClosed(onClosed);
   }
 
   /** The configuration this connection runs with. */
@@ -334,16 +337,6 @@ public final class WsConnection<I, O> implements WsSession<O> {
       listener.onClose(this, status);
     } catch (Throwable e) {
       LOG.warn("{} {}: onClose threw", listener.name(), id, e);
-    } finally {
-      List<Consumer<CloseStatus>> toRun;
-      synchronized (closeListeners) {
-        finalStatus = status;
-        toRun = List.copyOf(closeListeners);
-        closeListeners.clear();
-      }
-      for (Consumer<CloseStatus> l : toRun) {
-        runCloseListener(l, status);
-      }
     }
   }
 

@@ -1,4 +1,4 @@
-package io.servicekit.sse;
+package io.servicekit.internal.driver;
 
 import io.servicekit.Codec;
 import io.servicekit.Rejection;
@@ -7,8 +7,15 @@ import io.servicekit.Scheduler;
 import io.servicekit.internal.Ids;
 import io.servicekit.internal.SseFormat;
 import io.servicekit.internal.lifecycle.Lifecycle;
+import io.servicekit.spi.SseDriver;
 import io.servicekit.spi.SseTransport;
 import io.servicekit.spi.Transport;
+import io.servicekit.sse.ResumableStreams;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseListener;
+import io.servicekit.sse.SseSession;
+import io.servicekit.sse.StreamEnd;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -26,13 +33,14 @@ import org.slf4j.LoggerFactory;
  * The state machine that drives one {@link SseListener} over an {@link SseTransport}: the bounded
  * outgoing queue with one writer, keepalive comments, the write timeout, resumption (join, replay,
  * publish) and the exactly-once {@code onClose}. Server bindings create one per accepted request
- * and report the transport's failure to it; applications see it only as the {@link SseSession}.
+ * ({@link SseDriver#create}) and report the transport's failure to it; applications see it only as
+ * the {@link SseSession}. Internal: not part of the API.
  *
  * <p>States: {@code NEW → OPEN → CLOSING → CLOSED}. {@link #close()} writes what is queued, then
  * ends the response; the client going away, a write failure, a slow consumer, a write timeout or
  * {@link #abort()} drop it at once. {@code onClose} runs once on reaching {@code CLOSED}.
  */
-public final class SseConnection<O> implements SseSession<O> {
+public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseDriver {
   private static final Logger LOG = LoggerFactory.getLogger(SseConnection.class);
 
   /** The request header a reconnecting client sends. */
@@ -42,7 +50,7 @@ public final class SseConnection<O> implements SseSession<O> {
   private static final byte[] KEEPALIVE = SseFormat.keepalive();
 
   /** Identifies a resumable stream across endpoints sharing one {@link ResumableStreams}. */
-  record StreamKey(ResumableStreams streams, String streamId) {}
+  private record StreamKey(ResumableStreams streams, String streamId) {}
 
   private final SseListener<O> listener;
   private final String id = Ids.random();
@@ -106,7 +114,7 @@ public final class SseConnection<O> implements SseSession<O> {
             public void succeeded() {
               callback.succeeded();
               life.end(
-                  life.localEndOr(StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server")));
+                  life.localEndOr(new StreamEnd(StreamEnd.Reason.CLOSED, "closed by the server")));
             }
 
             @Override
@@ -119,14 +127,14 @@ public final class SseConnection<O> implements SseSession<O> {
     @Override
     public void writeFailed(Throwable cause) {
       LOG.debug("{} {}: write failed", listener.name(), id, cause);
-      fail(StreamEnd.of(StreamEnd.Reason.DISCONNECTED, "write failed: " + cause));
+      fail(new StreamEnd(StreamEnd.Reason.DISCONNECTED, "write failed: " + cause));
     }
 
     @Override
     public void writeStuck() {
       LOG.debug("{} {}: write timeout", listener.name(), id);
       fail(
-          StreamEnd.of(
+          new StreamEnd(
               StreamEnd.Reason.WRITE_TIMEOUT,
               "write timeout: client read nothing for " + config.writeTimeout().toMillis() + "ms"));
     }
@@ -135,7 +143,7 @@ public final class SseConnection<O> implements SseSession<O> {
     public void slowConsumer() {
       LOG.debug("{} {}: slow consumer", listener.name(), id);
       fail(
-          StreamEnd.of(
+          new StreamEnd(
               StreamEnd.Reason.SLOW_CONSUMER,
               "slow consumer: more than " + config.maxQueuedBytes() + " bytes queued"));
     }
@@ -181,11 +189,17 @@ public final class SseConnection<O> implements SseSession<O> {
 
   // ---------------------------------------------------------------- events from the binding
 
+  @Override
+  public SseSession<O> session() {
+    return this;
+  }
+
   /**
    * The response is ready (status and headers set, nothing written): joins the resumable stream
    * (queueing a replay), starts keepalives and runs {@code onOpen}; writing starts when {@code
    * onOpen} returns.
    */
+  @Override
   public void open(SseTransport transport) {
     life.open();
     this.transport = transport;
@@ -195,7 +209,7 @@ public final class SseConnection<O> implements SseSession<O> {
     enqueue(first);
     if (streams != null) {
       joined.set(true);
-      streams.join(this, streamId, lastEventId);
+      SseAccess.provider().join(streams, this, streamId, lastEventId);
     }
     if (!config.keepalivePeriod().isZero()) {
       keepaliveTimer.repeat(() -> enqueue(KEEPALIVE), config.keepalivePeriod());
@@ -205,8 +219,9 @@ public final class SseConnection<O> implements SseSession<O> {
   }
 
   /** The response failed underneath: the client went away, or the server is stopping. */
+  @Override
   public void onTransportFailure(Throwable cause) {
-    fail(StreamEnd.of(StreamEnd.Reason.DISCONNECTED, "connection ended: " + cause));
+    fail(new StreamEnd(StreamEnd.Reason.DISCONNECTED, "connection ended: " + cause));
   }
 
   // ---------------------------------------------------------------- SseSession
@@ -240,12 +255,12 @@ public final class SseConnection<O> implements SseSession<O> {
       streams.publish(streamId, event);
       return true;
     }
-    return enqueue(event.wire());
+    return enqueue(SseAccess.provider().wire(event));
   }
 
   @Override
   public boolean sendDirect(SseEvent event) {
-    return enqueue(event.wire());
+    return enqueue(SseAccess.provider().wire(event));
   }
 
   @Override
@@ -279,7 +294,7 @@ public final class SseConnection<O> implements SseSession<O> {
 
   @Override
   public boolean close() {
-    if (!life.close(StreamEnd.of(StreamEnd.Reason.CLOSED, "closed by the server"))) {
+    if (!life.close(new StreamEnd(StreamEnd.Reason.CLOSED, "closed by the server"))) {
       return false;
     }
     LOG.debug("{} {}: closing", listener.name(), id);
@@ -290,7 +305,7 @@ public final class SseConnection<O> implements SseSession<O> {
 
   @Override
   public void abort() {
-    fail(StreamEnd.of(StreamEnd.Reason.ABORTED, "aborted by the server"));
+    fail(new StreamEnd(StreamEnd.Reason.ABORTED, "aborted by the server"));
   }
 
   @Override
@@ -319,15 +334,7 @@ public final class SseConnection<O> implements SseSession<O> {
   @Override
   public void whenClosed(Consumer<StreamEnd> action) {
     Objects.requireNonNull(action, "action");
-    life.closeFuture()
-        .thenAccept(
-            status -> {
-              try {
-                action.accept(status);
-              } catch (RuntimeException e) {
-                LOG.warn("{} {}: a whenClosed action threw", listener.name(), this.id, e);
-              }
-            });
+    life.whenClosed(action);
   }
 
   /** The configuration this stream runs with. */
@@ -335,26 +342,35 @@ public final class SseConnection<O> implements SseSession<O> {
     return config;
   }
 
-  // ---------------------------------------------------------------- package-private
+  // ---------------------------------------------------------------- SseMember
 
   /** Queues framed bytes for this connection; used for direct sends, replays and publishes. */
-  boolean enqueue(byte[] bytes) {
+  @Override
+  public boolean enqueue(byte[] bytes) {
     return life.send(bytes, bytes.length, config.slowConsumerPolicy());
   }
 
   /** Whether {@code onClose} has been scheduled (the stream has ended). */
-  boolean isFinished() {
+  @Override
+  public boolean isFinished() {
     return life.isEnded();
   }
 
   /** The resumable stream of this connection, or null. */
-  StreamKey streamKey() {
+  @Override
+  public Object streamKey() {
     return streamKey;
   }
 
   /** The listener's codec (a hub encodes once per codec). */
-  Codec<?, O> codec() {
+  @Override
+  public Codec<?, O> codec() {
     return listener.codec();
+  }
+
+  @Override
+  public long maxQueuedBytes() {
+    return config.maxQueuedBytes();
   }
 
   // ---------------------------------------------------------------- calls into user code
@@ -388,7 +404,7 @@ public final class SseConnection<O> implements SseSession<O> {
     // Unless the client went away meanwhile (onClose is then already scheduled): the queue is
     // still held, so nothing is committed and the request can be answered with a status.
     life.abort(
-        StreamEnd.of(StreamEnd.Reason.START_FAILED, "onOpen threw " + e),
+        new StreamEnd(StreamEnd.Reason.START_FAILED, "onOpen threw " + e),
         () -> {
           switch (e) {
             case Rejection r -> transport.reject(r.status(), r.body(), r.headers());
@@ -407,7 +423,7 @@ public final class SseConnection<O> implements SseSession<O> {
 
   private void leaveStream() {
     if (streams != null && joined.compareAndSet(true, false)) {
-      streams.leave(this, streamId);
+      SseAccess.provider().leave(streams, this, streamId);
     }
   }
 
