@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Adapts a Jetty WebSocket {@link Session} to ServiceKit's {@link Transport} and reports Jetty's
@@ -22,6 +23,9 @@ public final class JettyTransport implements Session.Listener, Transport {
   private final WsConfig config;
   private final Observer observer;
   private final java.util.function.Consumer<WsConnection<?, ?>> afterOpen;
+
+  @SuppressWarnings(
+      "NullAway.Init") // set by onWebSocketOpen, which Jetty calls before any other event
   private volatile Session session;
 
   JettyTransport(WsConnection<?, ?> connection, WsConfig config) {
@@ -218,7 +222,7 @@ public final class JettyTransport implements Session.Listener, Transport {
     }
   }
 
-  private Adapted lastAdapted;
+  private @Nullable Adapted lastAdapted;
 
   private Callback adapt(WriteCallback callback) {
     Adapted last = lastAdapted;
