@@ -24,8 +24,8 @@ public final class JettyTransport implements Session.Listener, Transport {
   private final Observer observer;
   private final java.util.function.Consumer<WsConnection<?, ?>> afterOpen;
 
-  @SuppressWarnings(
-      "NullAway.Init") // set by onWebSocketOpen, which Jetty calls before any other event
+  // set by onWebSocketOpen, which Jetty calls before any other event
+  @SuppressWarnings("NullAway.Init")
   private volatile Session session;
 
   JettyTransport(WsConnection<?, ?> connection, WsConfig config) {
