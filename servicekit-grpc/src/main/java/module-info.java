@@ -8,6 +8,7 @@ module io.servicekit.grpc {
   requires transitive io.grpc;
   requires transitive io.grpc.stub;
   requires org.slf4j;
+  requires static transitive org.jspecify; // @Nullable in signatures; not needed at run time
 
   exports io.servicekit.grpc;
 }

@@ -16,6 +16,7 @@ module io.servicekit.jetty {
   requires org.eclipse.jetty.http2.server;
   requires org.eclipse.jetty.alpn.java.server;
   requires static transitive micrometer.core; // optional: only for MicrometerMetrics
+  requires static transitive org.jspecify; // @Nullable in signatures; not needed at run time
   requires jdk.unsupported;
 
   exports io.servicekit.jetty;

@@ -2,6 +2,7 @@
 module io.servicekit.testkit {
   requires transitive io.servicekit;
   requires transitive java.net.http;
+  requires static transitive org.jspecify; // @Nullable in signatures; not needed at run time
 
   exports io.servicekit.testkit;
 }

@@ -1,6 +1,7 @@
 package io.servicekit.grpc;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -19,7 +20,12 @@ import tools.jackson.databind.json.JsonMapper;
  * @param code the gRPC status code name of an error (e.g. {@code NOT_FOUND}), or null
  * @param pingId the heartbeat id, or 0
  */
-public record Envelope(String type, String data, String error, String code, long pingId) {
+public record Envelope(
+    String type,
+    @Nullable String data,
+    @Nullable String error,
+    @Nullable String code,
+    long pingId) {
   /** A message carrying one request or response. */
   public static final String DATA = "data";
 
@@ -62,7 +68,7 @@ public record Envelope(String type, String data, String error, String code, long
   }
 
   /** {@code {"type":"error","error":"<message>","code":"<code>"}}. */
-  public static Envelope error(String message, String code) {
+  public static Envelope error(String message, @Nullable String code) {
     return new Envelope(ERROR, null, message, code, 0);
   }
 

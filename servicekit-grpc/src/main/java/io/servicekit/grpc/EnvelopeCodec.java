@@ -3,6 +3,7 @@ package io.servicekit.grpc;
 import io.servicekit.Codec;
 import io.servicekit.Message;
 import io.servicekit.MessageRejectedException;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
@@ -79,7 +80,7 @@ public final class EnvelopeCodec implements Codec<Envelope, Envelope> {
     return Message.text(message.toJson());
   }
 
-  private static String describe(JsonNode node) {
+  private static String describe(@Nullable JsonNode node) {
     if (node == null || node.isMissingNode()) {
       return "nothing";
     }

@@ -13,6 +13,7 @@ import io.servicekit.ErrorAction;
 import io.servicekit.MessageRejectedException;
 import io.servicekit.WsListener;
 import io.servicekit.WsSession;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,12 +66,15 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
   }
 
   interface Opener<Req, Resp> {
-    StreamObserver<Req> open(GrpcBridge<?, ?> conn, StreamObserver<Resp> responses)
+    /**
+     * The stream of client requests, or null for server streaming (its request came with the URL).
+     */
+    @Nullable StreamObserver<Req> open(GrpcBridge<?, ?> conn, StreamObserver<Resp> responses)
         throws Exception;
   }
 
   private final Kind kind;
-  private final Message requestPrototype; // null for server streaming
+  private final @Nullable Message requestPrototype; // null for server streaming
   private final Opener<Req, Resp> opener;
   private final GrpcWsConfig options;
   private final StreamMetrics metrics = new StreamMetrics();
@@ -81,10 +86,11 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
 
   private final String name;
   private final CompletableFuture<CloseStatus> closed = new CompletableFuture<>();
-  private volatile WsSession<Envelope> session; // set by onOpen, before anything else runs
-  private volatile Context.CancellableContext context;
-  private volatile ClientCallStreamObserver<Req> call; // set by gRPC before the call starts
-  private volatile StreamObserver<Req> requests; // client and bidi streaming
+  private volatile @Nullable WsSession<Envelope>
+      session; // set by onOpen, before anything else runs
+  private volatile Context.@Nullable CancellableContext context;
+  private volatile @Nullable ClientCallStreamObserver<Req> call; // set by gRPC before it starts
+  private volatile @Nullable StreamObserver<Req> requests; // client and bidi streaming
   private volatile boolean halfClosed; // connection thread only writes
   private volatile boolean finished; // upstream completed or failed
   private volatile boolean cancelled; // we cancelled the call
@@ -92,7 +98,7 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
   GrpcBridge(
       Kind kind,
       String name,
-      Message requestPrototype,
+      @Nullable Message requestPrototype,
       Opener<Req, Resp> opener,
       GrpcWsConfig options) {
     this.name = name;
@@ -113,7 +119,7 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
   }
 
   /** The connection, once it is open (null before). */
-  public WsSession<Envelope> session() {
+  public @Nullable WsSession<Envelope> session() {
     return session;
   }
 
@@ -148,7 +154,7 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
     this.session = session;
     Context.CancellableContext ctx = Context.current().withCancellation();
     context = ctx;
-    Upstream upstream = new Upstream();
+    Upstream upstream = new Upstream(session);
     try {
       requests = ctx.call(() -> opener.open(this, upstream));
     } catch (Exception e) {
@@ -163,77 +169,82 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
   @Override
   public void onMessage(WsSession<Envelope> session, Envelope message) throws InterruptedException {
     switch (message.type()) {
-      case Envelope.DATA -> onData(message);
-      case Envelope.END_SEND -> onEndSend();
-      case Envelope.CANCEL -> cancelUpstream("cancelled by the client");
+      case Envelope.DATA -> onData(session, message);
+      case Envelope.END_SEND -> onEndSend(session);
+      case Envelope.CANCEL -> cancelUpstream(session, "cancelled by the client");
       case Envelope.PING ->
           session.send(new Envelope(Envelope.PONG, null, null, null, message.pingId()));
       case Envelope.PONG -> {} // a heartbeat answer too long for the transport's shortcut
       default ->
           sendError(
+              session,
               "unknown message type \""
                   + message.type()
                   + "\"; expected data, end_send, cancel or pong");
     }
   }
 
-  private void onData(Envelope message) throws InterruptedException {
-    if (kind == Kind.SERVER_STREAMING) {
-      sendError("data is not accepted on a server-streaming call (its request came with the URL)");
+  private void onData(WsSession<Envelope> session, Envelope message) throws InterruptedException {
+    Message prototype = requestPrototype;
+    if (kind == Kind.SERVER_STREAMING || prototype == null) {
+      sendError(
+          session,
+          "data is not accepted on a server-streaming call (its request came with the URL)");
       return;
     }
     if (halfClosed) {
-      sendError("data after end_send: the client already half-closed the stream");
+      sendError(session, "data after end_send: the client already half-closed the stream");
       return;
     }
-    if (finished || cancelled || requests == null) {
-      sendError("data after the stream ended");
+    StreamObserver<Req> upstream = requests;
+    if (finished || cancelled || upstream == null) {
+      sendError(session, "data after the stream ended");
       return;
     }
-    if (message.data() == null) {
-      sendError("data envelope without a \"data\" payload");
+    String data = message.data();
+    if (data == null) {
+      sendError(session, "data envelope without a \"data\" payload");
       return;
     }
-    Message.Builder builder = requestPrototype.newBuilderForType();
+    Message.Builder builder = prototype.newBuilderForType();
     try {
-      options.parser().merge(message.data(), builder);
+      options.parser().merge(data, builder);
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       sendError(
-          "invalid "
-              + requestPrototype.getDescriptorForType().getFullName()
-              + " JSON: "
-              + e.getMessage());
+          session,
+          "invalid " + prototype.getDescriptorForType().getFullName() + " JSON: " + e.getMessage());
       return;
     }
     @SuppressWarnings("unchecked") // the builder of a Req builds a Req
     Req request = (Req) builder.build();
-    if (!awaitReady()) {
-      sendError("data after the stream ended");
+    if (!awaitReady(session)) {
+      sendError(session, "data after the stream ended");
       return;
     }
-    requests.onNext(request);
+    upstream.onNext(request);
     metrics.incrementReceived();
   }
 
-  private void onEndSend() {
+  private void onEndSend(WsSession<Envelope> session) {
     if (kind == Kind.SERVER_STREAMING) {
-      sendError("end_send is not accepted on a server-streaming call");
+      sendError(session, "end_send is not accepted on a server-streaming call");
       return;
     }
     if (halfClosed) {
-      sendError("end_send was already received");
+      sendError(session, "end_send was already received");
       return;
     }
-    if (finished || cancelled || requests == null) {
-      sendError("end_send after the stream ended");
+    StreamObserver<Req> upstream = requests;
+    if (finished || cancelled || upstream == null) {
+      sendError(session, "end_send after the stream ended");
       return;
     }
     halfClosed = true;
-    requests.onCompleted();
+    upstream.onCompleted();
   }
 
   /** Waits while gRPC's send window is full; false if the stream or the socket ended meanwhile. */
-  private boolean awaitReady() throws InterruptedException {
+  private boolean awaitReady(WsSession<Envelope> session) throws InterruptedException {
     ClientCallStreamObserver<Req> c = call;
     if (c == null) {
       return !finished && !cancelled;
@@ -262,7 +273,7 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
   }
 
   /** Cancels the upstream call, at once and silently; no-op once it has finished. */
-  private void cancelUpstream(String reason) {
+  private void cancelUpstream(WsSession<Envelope> session, String reason) {
     if (cancelled || finished) {
       return;
     }
@@ -282,7 +293,7 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
   /** The end of the socket, whatever ended it, cancels the upstream call. */
   @Override
   public void onClose(WsSession<Envelope> session, CloseStatus status) {
-    cancelUpstream("WebSocket closed: " + status);
+    cancelUpstream(session, "WebSocket closed: " + status);
     Context.CancellableContext ctx = context;
     if (ctx != null) {
       ctx.close();
@@ -306,14 +317,14 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
   @Override
   public ErrorAction onError(WsSession<Envelope> session, Throwable error) {
     if (error instanceof MessageRejectedException rejected) {
-      sendError(rejected.getMessage());
+      sendError(session, Objects.requireNonNullElse(rejected.getMessage(), "message rejected"));
       return ErrorAction.CONTINUE;
     }
     return ErrorAction.CLOSE;
   }
 
   /** The grpcws error envelope {@code {"type":"error","error":"..."}}. */
-  private boolean sendError(String message) {
+  private static boolean sendError(WsSession<Envelope> session, String message) {
     return session.sendMessage(io.servicekit.Message.text(Envelope.error(message).toJson()));
   }
 
@@ -327,16 +338,16 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
 
   // ---- flow control of upstream responses ----
 
-  private void afterResponse() {
+  private void afterResponse(WsSession<Envelope> session) {
     owed.incrementAndGet();
     if (!paused.get() && session.queuedBytes() <= options.highWaterBytes()) {
       grant();
     } else if (paused.compareAndSet(false, true)) {
-      options.scheduler().schedule(this::poll, options.pollInterval());
+      options.scheduler().schedule(() -> poll(session), options.pollInterval());
     }
   }
 
-  private void poll() {
+  private void poll(WsSession<Envelope> session) {
     if (finished || cancelled || !session.isOpen()) {
       return;
     }
@@ -344,7 +355,7 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
       paused.set(false);
       grant();
     } else {
-      options.scheduler().schedule(this::poll, options.pollInterval());
+      options.scheduler().schedule(() -> poll(session), options.pollInterval());
     }
   }
 
@@ -358,6 +369,12 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
 
   /** Receives the upstream call's responses (on gRPC's threads, serially). */
   private final class Upstream implements ClientResponseObserver<Req, Resp> {
+    private final WsSession<Envelope> session;
+
+    Upstream(WsSession<Envelope> session) {
+      this.session = session;
+    }
+
     @Override
     public void beforeStart(ClientCallStreamObserver<Req> requestStream) {
       call = requestStream;
@@ -373,13 +390,13 @@ public final class GrpcBridge<Req extends Message, Resp extends Message>
       } catch (InvalidProtocolBufferException e) {
         session.send(
             Envelope.error("cannot print the response as JSON: " + e.getMessage(), "INTERNAL"));
-        cancelUpstream("response could not be printed");
+        cancelUpstream(session, "response could not be printed");
         return;
       }
       if (session.send(Envelope.data(json))) {
         metrics.incrementSent();
       }
-      afterResponse();
+      afterResponse(session);
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Notices promptly that an HTTP/1.x client closed the connection under an SSE stream (of {@link
@@ -33,7 +34,7 @@ final class ClientGoneProbe implements Callback {
   }
 
   /** Arms a probe if the endpoint allows it; returns null otherwise. */
-  static ClientGoneProbe arm(Object endPoint, Consumer<Throwable> onGone) {
+  static @Nullable ClientGoneProbe arm(Object endPoint, Consumer<Throwable> onGone) {
     if (!(endPoint instanceof AbstractEndPoint aep)) {
       return null;
     }

@@ -4,6 +4,7 @@ import io.servicekit.WsConfig;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.websocket.api.ExtensionConfig;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Chooses the permessage-deflate answer (RFC 7692 §7.1) from the client's offers, for a route whose
@@ -36,7 +37,8 @@ final class DeflateNegotiation {
   private DeflateNegotiation() {}
 
   /** The answer to {@code offers}, or null to decline them all (the reasons go to {@code why}). */
-  static ExtensionConfig answer(List<ExtensionConfig> offers, WsConfig config, StringBuilder why) {
+  static @Nullable ExtensionConfig answer(
+      List<ExtensionConfig> offers, WsConfig config, StringBuilder why) {
     for (ExtensionConfig offer : offers) {
       if (!offer.getName().equalsIgnoreCase(NAME)) {
         continue;
@@ -64,7 +66,7 @@ final class DeflateNegotiation {
   }
 
   /** Why the server cannot accept {@code offer}, or null if it can. */
-  static String problem(ExtensionConfig offer) {
+  static @Nullable String problem(ExtensionConfig offer) {
     for (Map.Entry<String, String> e : offer.getParameters().entrySet()) {
       String key = e.getKey().trim();
       String value = e.getValue();
@@ -96,7 +98,7 @@ final class DeflateNegotiation {
     return null;
   }
 
-  private static Integer windowBits(String value) {
+  private static @Nullable Integer windowBits(@Nullable String value) {
     if (value == null
         || value.isEmpty()
         || value.length() > 2

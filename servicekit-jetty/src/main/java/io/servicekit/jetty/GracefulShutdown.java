@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.util.component.LifeCycle;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -258,7 +259,7 @@ public final class GracefulShutdown {
     return report;
   }
 
-  private String runCallback(int index, Runnable callback) {
+  private @Nullable String runCallback(int index, Runnable callback) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     // The wait below is real time: the callbacks run on the system scheduler's threads.
     Scheduler.system()

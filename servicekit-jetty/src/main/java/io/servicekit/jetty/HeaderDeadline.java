@@ -26,6 +26,7 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -250,11 +251,12 @@ final class HeaderDeadline {
           @Override
           public HeadWatch headWatch() {
             HeadWatch w = watch.get();
-            if (w == null) {
-              watch.compareAndSet(null, new HeadWatch(this, scheduler, nanos, text));
-              w = watch.get();
+            if (w != null) {
+              return w;
             }
-            return w;
+            HeadWatch fresh = new HeadWatch(this, scheduler, nanos, text);
+            HeadWatch raced = watch.compareAndExchange(null, fresh);
+            return raced != null ? raced : fresh;
           }
         }
       };
@@ -274,7 +276,7 @@ final class HeaderDeadline {
     private final long nanos;
     private final String text;
     private final AtomicInteger state = new AtomicInteger(WAITING);
-    private volatile Scheduler.Task timer;
+    private volatile Scheduler.@Nullable Task timer;
 
     HeadWatch(EndPoint endPoint, Scheduler scheduler, long nanos, String text) {
       this.endPoint = endPoint;

@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.handler.PathMappingsHandler;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.URIUtil;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable snapshot of a Jetty {@link Request}: the request object is recycled after the
@@ -101,7 +102,7 @@ final class JettyRequest implements io.servicekit.Request {
     }
   }
 
-  private static String first(Map<String, List<String>> h, String name) {
+  private static @Nullable String first(Map<String, List<String>> h, String name) {
     List<String> values = h.get(name);
     return values == null || values.isEmpty() ? null : values.get(0);
   }

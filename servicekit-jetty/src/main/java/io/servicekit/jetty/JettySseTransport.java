@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Adapts one Jetty {@link Response} to ServiceKit's {@link SseTransport}. Every write is flushed
@@ -25,9 +26,9 @@ import org.eclipse.jetty.util.Callback;
 final class JettySseTransport implements SseTransport {
   private final Response response;
   private final Callback callback;
-  private final EndPoint endPoint; // HTTP/1.x only: closed on abort
+  private final @Nullable EndPoint endPoint; // HTTP/1.x only: closed on abort
   private final AtomicBoolean completed = new AtomicBoolean();
-  private final ClientGoneProbe probe;
+  private final @Nullable ClientGoneProbe probe;
 
   private JettySseTransport(
       Request request, Response response, Callback callback, Consumer<Throwable> onGone) {

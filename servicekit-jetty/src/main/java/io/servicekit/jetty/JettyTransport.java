@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Adapts a Jetty WebSocket {@link Session} to ServiceKit's {@link Transport} and reports Jetty's
@@ -23,6 +24,9 @@ public final class JettyTransport implements Session.Listener, Transport {
   private final WsConfig config;
   private final Observer observer;
   private final java.util.function.Consumer<WsDriver> afterOpen;
+
+  // set by onWebSocketOpen, which Jetty calls before any other event
+  @SuppressWarnings("NullAway.Init")
   private volatile Session session;
 
   JettyTransport(WsDriver connection, WsConfig config) {
@@ -219,7 +223,7 @@ public final class JettyTransport implements Session.Listener, Transport {
     }
   }
 
-  private Adapted lastAdapted;
+  private @Nullable Adapted lastAdapted;
 
   private Callback adapt(WriteCallback callback) {
     Adapted last = lastAdapted;

@@ -13,6 +13,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +37,7 @@ final class LoopbackHostCheck extends Handler.Wrapper {
   }
 
   /** Whether {@code host} (a bind address or name; null means all interfaces) is loopback. */
-  static boolean isLoopbackBind(String host) {
+  static boolean isLoopbackBind(@Nullable String host) {
     if (host == null || host.isBlank()) {
       return false;
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The connections or streams of one endpoint that are open now ({@code T}), for its graceful
@@ -22,7 +23,7 @@ final class OpenSet<T, E> {
 
   private final Map<T, Entry> open = new ConcurrentHashMap<>();
   private final BiConsumer<? super T, ? super E> end;
-  private volatile E ending; // set by endAll(…, alsoLater): those opening now end at once
+  private volatile @Nullable E ending; // set by endAll(…, alsoLater): those opening now end at once
 
   /** A set whose members {@code end} ends (gracefully; it may find one already ending). */
   OpenSet(BiConsumer<? super T, ? super E> end) {

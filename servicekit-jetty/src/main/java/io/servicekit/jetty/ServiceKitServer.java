@@ -36,6 +36,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Jetty 12 server with ServiceKit routes, on virtual threads: a few lines to a running server.
@@ -63,9 +64,9 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
  */
 public final class ServiceKitServer implements AutoCloseable {
   private final Server server;
-  private final ServerConnector connector; // null with plainHttp(false)
-  private final ServerConnector tlsConnector; // null without tls(...)
-  private final TlsReloader tlsReloader; // null without tls(...)
+  private final @Nullable ServerConnector connector; // null with plainHttp(false)
+  private final @Nullable ServerConnector tlsConnector; // null without tls(...)
+  private final @Nullable TlsReloader tlsReloader; // null without tls(...)
   private final ShutdownGate gate = new ShutdownGate();
   private final boolean hostChecked;
 
@@ -140,8 +141,10 @@ public final class ServiceKitServer implements AutoCloseable {
     }
     PathMappingsHandler routes = new PathMappingsHandler();
     for (Route r : b.routes) {
-      boolean guarded = b.guard != null && !b.unguarded.contains(r.path);
-      routes.addMapping(r.spec, guarded ? b.guard.wrap(r.handler) : r.handler);
+      Middleware guard = b.guard;
+      routes.addMapping(
+          r.spec,
+          guard != null && !b.unguarded.contains(r.path) ? guard.wrap(r.handler) : r.handler);
     }
     if (b.metrics != null) {
       server.addBean(b.metrics);
@@ -169,7 +172,7 @@ public final class ServiceKitServer implements AutoCloseable {
   }
 
   private ServerConnector newConnector(
-      Builder b, int port, String name, ConnectionFactory... factories) {
+      Builder b, int port, @Nullable String name, ConnectionFactory... factories) {
     ServerConnector c =
         b.headerTimeout.isZero()
             ? new ServerConnector(server, factories)
@@ -251,7 +254,7 @@ public final class ServiceKitServer implements AutoCloseable {
     return URI.create("wss://" + tlsUri().getAuthority() + path);
   }
 
-  private static String authority(String host, int port) {
+  private static String authority(@Nullable String host, int port) {
     String h =
         host == null
             ? "localhost"
@@ -359,18 +362,18 @@ public final class ServiceKitServer implements AutoCloseable {
 
   /** Builds a {@link ServiceKitServer}. */
   public static final class Builder {
-    private String host;
+    private @Nullable String host;
     private int port = 8080;
     private Duration idleTimeout = Duration.ofSeconds(120);
     private Duration stopTimeout = Duration.ofSeconds(30);
     private Duration headerTimeout = Duration.ofSeconds(10);
-    private Boolean loopbackHostCheck; // null: on when bound to loopback
+    private @Nullable Boolean loopbackHostCheck; // null: on when bound to loopback
     private Set<String> extraHosts = Set.of();
     private final List<Route> routes = new ArrayList<>();
-    private Middleware guard;
+    private @Nullable Middleware guard;
     private Set<String> unguarded = Set.of();
-    private MetricsListener metrics;
-    private TlsConfig tls;
+    private @Nullable MetricsListener metrics;
+    private @Nullable TlsConfig tls;
     private int tlsPort = 8443;
     private boolean plainHttp = true;
     private boolean http2 = true;

@@ -81,8 +81,9 @@ final class Signals {
       }
     } catch (InvocationTargetException e) {
       registration.close();
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new IllegalArgumentException(
-          "cannot handle signal " + names + ": " + e.getCause().getMessage(), e.getCause());
+          "cannot handle signal " + names + ": " + cause.getMessage(), cause);
     } catch (ReflectiveOperationException e) {
       registration.close();
       throw new UnsupportedOperationException("cannot install signal handlers: " + e, e);

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the server's certificate comes from: PEM files (certificate chain + PKCS#8 private key) or
@@ -47,17 +48,17 @@ public final class TlsConfig {
       Pattern.compile("-----BEGIN ([A-Z ]+)-----([^-]*)-----END \\1-----");
   static final String ALIAS = "servicekit";
 
-  private final Path certificateChain; // PEM; null for PKCS#12
-  private final Path privateKey; // PEM; null for PKCS#12
-  private final Path keyStore; // PKCS#12; null for PEM
-  private final String password; // PKCS#12 store and key password
+  private final @Nullable Path certificateChain; // PEM; null for PKCS#12
+  private final @Nullable Path privateKey; // PEM; null for PKCS#12
+  private final @Nullable Path keyStore; // PKCS#12; null for PEM
+  private final @Nullable String password; // PKCS#12 store and key password
   private final Duration reloadInterval;
 
   private TlsConfig(
-      Path certificateChain,
-      Path privateKey,
-      Path keyStore,
-      String password,
+      @Nullable Path certificateChain,
+      @Nullable Path privateKey,
+      @Nullable Path keyStore,
+      @Nullable String password,
       Duration reloadInterval) {
     this.certificateChain = certificateChain;
     this.privateKey = privateKey;
@@ -120,7 +121,7 @@ public final class TlsConfig {
 
   /** The password protecting the key in {@link #load()}'s store. */
   String keyPassword() {
-    return keyStore != null ? password : ALIAS;
+    return keyStore != null ? Objects.requireNonNull(password, "password") : ALIAS;
   }
 
   /** A digest of the files' bytes: what the watcher compares. */
@@ -147,6 +148,9 @@ public final class TlsConfig {
   }
 
   private KeyStore loadPkcs12() {
+    // pkcs12(...) sets both
+    Path keyStore = Objects.requireNonNull(this.keyStore, "keyStore");
+    String password = Objects.requireNonNull(this.password, "password");
     byte[] bytes = read(keyStore, "TLS keystore");
     KeyStore ks;
     try {
@@ -178,6 +182,9 @@ public final class TlsConfig {
   }
 
   private KeyStore loadPem() {
+    // pem(...) sets both
+    Path certificateChain = Objects.requireNonNull(this.certificateChain, "certificateChain");
+    Path privateKey = Objects.requireNonNull(this.privateKey, "privateKey");
     byte[] certBytes = read(certificateChain, "TLS certificate chain");
     if (!new String(certBytes, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
       throw problem(
@@ -206,7 +213,7 @@ public final class TlsConfig {
           "holds no certificate (expected -----BEGIN CERTIFICATE-----)",
           null);
     }
-    PrivateKey key = readKey(chain.get(0).getPublicKey());
+    PrivateKey key = readKey(privateKey, chain.get(0).getPublicKey());
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
@@ -217,7 +224,7 @@ public final class TlsConfig {
     }
   }
 
-  private PrivateKey readKey(PublicKey certKey) {
+  private PrivateKey readKey(Path privateKey, PublicKey certKey) {
     String text = new String(read(privateKey, "TLS private key"), StandardCharsets.US_ASCII);
     Matcher m = PEM_KEY.matcher(text);
     String body = null;
@@ -316,7 +323,7 @@ public final class TlsConfig {
   }
 
   private static IllegalArgumentException problem(
-      Path file, String what, String problem, Throwable cause) {
+      Path file, String what, String problem, @Nullable Throwable cause) {
     return new IllegalArgumentException(what + " " + file + ": " + problem, cause);
   }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,7 @@ final class TlsReloader extends AbstractLifeCycle {
   private final SslContextFactory.Server factory;
   private final ReentrantLock lock = new ReentrantLock(); // one reload at a time
   private byte[] loaded; // guarded by lock: fingerprint of the files in use
-  private ScheduledExecutorService timer; // between start and stop
+  private @Nullable ScheduledExecutorService timer; // between start and stop
 
   TlsReloader(TlsConfig config, SslContextFactory.Server factory, byte[] loaded) {
     this.config = config;

@@ -31,6 +31,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.websocket.api.ExtensionConfig;
 import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 import org.eclipse.jetty.websocket.server.WebSocketCreator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,7 @@ public final class WsServe extends Handler.Abstract {
 
   private final WsHandler<?, ?> handler;
   private final WsConfig config;
-  private volatile ServerWebSocketContainer fallbackContainer;
+  private volatile @Nullable ServerWebSocketContainer fallbackContainer;
   private volatile MetricsListener metrics = MetricsListener.NOOP;
   private final OpenSet<WsDriver, CloseStatus> open =
       new OpenSet<>((connection, status) -> connection.session().close(status));
@@ -146,7 +147,8 @@ public final class WsServe extends Handler.Abstract {
   }
 
   /** Handles the request; returns the refusal reason, or null if it was upgraded. */
-  private String refuse(Request request, Response response, Callback callback, String route) {
+  private @Nullable String refuse(
+      Request request, Response response, Callback callback, String route) {
     boolean h1 = ServeSupport.isHttp1(request);
     if (!h1) {
       // RFC 8441: over HTTP/2 a WebSocket opens with an extended CONNECT (no Upgrade, no key).
@@ -319,7 +321,7 @@ public final class WsServe extends Handler.Abstract {
   }
 
   /** The upgrade did not happen after the connection object was made: it will never open. */
-  private void forget(WsDriver connection, CompletableFuture<Void> ended) {
+  private void forget(@Nullable WsDriver connection, CompletableFuture<Void> ended) {
     if (connection != null) {
       open.remove(connection);
     }
@@ -345,7 +347,7 @@ public final class WsServe extends Handler.Abstract {
     return "unmapped";
   }
 
-  private String chooseSubprotocol(List<String> offered) {
+  private @Nullable String chooseSubprotocol(List<String> offered) {
     for (String mine : config.subprotocols()) {
       if (offered.contains(mine)) {
         return mine;
@@ -354,7 +356,7 @@ public final class WsServe extends Handler.Abstract {
     return null;
   }
 
-  private static String upgradeProblem(Request request) {
+  private static @Nullable String upgradeProblem(Request request) {
     if (request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_1_0) {
       return "WebSocket needs HTTP/1.1";
     }

@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The public API of a module as text: one line per public type and one per public or protected
@@ -35,7 +36,7 @@ public final class ApiSurface {
    * The packages that the descriptor in {@code classesDir} exports without qualification, or null
    * when the directory has no {@code module-info.class}.
    */
-  static Set<String> exportedPackages(Path classesDir) {
+  static @Nullable Set<String> exportedPackages(Path classesDir) {
     if (!Files.exists(classesDir.resolve("module-info.class"))) {
       return null;
     }

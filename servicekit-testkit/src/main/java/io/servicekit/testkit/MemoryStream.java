@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An in-memory {@link SseTransport} (for an SSE stream or a streamed Streamable response): records
@@ -24,12 +25,12 @@ public final class MemoryStream implements SseTransport {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ArrayDeque<Transport.WriteCallback> held = new ArrayDeque<>();
   private boolean hold;
-  private Throwable failWith;
+  private @Nullable Throwable failWith;
   private int writes;
   private boolean ended;
-  private Throwable aborted;
+  private @Nullable Throwable aborted;
   private int rejectStatus;
-  private String rejectBody;
+  private @Nullable String rejectBody;
   private Map<String, String> rejectHeaders = Map.of();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
 
@@ -94,7 +95,7 @@ public final class MemoryStream implements SseTransport {
   }
 
   /** The body of that error response, or null. */
-  public synchronized String rejectBody() {
+  public synchronized @Nullable String rejectBody() {
     return rejectBody;
   }
 

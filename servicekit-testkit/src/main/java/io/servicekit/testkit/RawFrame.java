@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One RFC 6455 frame exactly as it goes on the wire, including frames no correct endpoint would
@@ -73,9 +74,9 @@ public final class RawFrame {
   private final int opcode;
   private final byte[] payload;
   private final boolean masked;
-  private final byte[] maskKey; // null: a fresh random key per encode()
+  private final byte @Nullable [] maskKey; // null: a fresh random key per encode()
   private final Length length;
-  private final Long declaredLength; // null: payload.length
+  private final @Nullable Long declaredLength; // null: payload.length
 
   private RawFrame(
       boolean fin,
@@ -83,9 +84,9 @@ public final class RawFrame {
       int opcode,
       byte[] payload,
       boolean masked,
-      byte[] maskKey,
+      byte @Nullable [] maskKey,
       Length length,
-      Long declaredLength) {
+      @Nullable Long declaredLength) {
     this.fin = fin;
     this.rsv = rsv;
     this.opcode = opcode;

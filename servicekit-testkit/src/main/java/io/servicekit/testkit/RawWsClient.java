@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A WebSocket client on a plain {@link Socket} for protocol conformance tests: it writes exactly
@@ -559,7 +560,7 @@ public final class RawWsClient implements AutoCloseable {
   }
 
   /** The next frame, or null at EOF; AssertionError on timeout. */
-  private RawFrame nextFrame(long deadline, Duration timeout) {
+  private @Nullable RawFrame nextFrame(long deadline, Duration timeout) {
     try {
       while (true) {
         long total = RawFrame.frameLength(buf, start, end - start);
@@ -738,11 +739,18 @@ public final class RawWsClient implements AutoCloseable {
 
     /**
      * Asserts a successful upgrade for {@code key}: 101, {@code Upgrade: websocket}, {@code
-     * Connection: upgrade} and the matching {@code Sec-WebSocket-Accept}.
+     * Connection: upgrade} and the matching {@code Sec-WebSocket-Accept}; a null {@code key} (the
+     * request had none, which no server may upgrade) fails after the 101 check.
      */
-    public void assertSwitched(String key) {
+    public void assertSwitched(@Nullable String key) {
       if (status != 101) {
         throw new AssertionError("expected 101, got " + this);
+      }
+      if (key == null) {
+        throw new AssertionError(
+            "101 to an upgrade request without Sec-WebSocket-Key (nothing to check"
+                + " Sec-WebSocket-Accept against): "
+                + this);
       }
       if (!header("Upgrade").map(v -> v.equalsIgnoreCase("websocket")).orElse(false)) {
         throw new AssertionError("101 without Upgrade: websocket: " + this);
@@ -833,7 +841,7 @@ public final class RawWsClient implements AutoCloseable {
     }
 
     /** The first {@code Sec-WebSocket-Key} value, or null. */
-    public String key() {
+    public @Nullable String key() {
       int i = indexOfHeader("Sec-WebSocket-Key");
       return i < 0 ? null : headers.get(i).getValue();
     }

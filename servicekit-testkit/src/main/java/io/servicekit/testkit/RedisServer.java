@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A private {@code redis-server} process for tests: a free loopback port, no persistence ({@code
@@ -37,7 +38,7 @@ public final class RedisServer implements AutoCloseable {
   @SuppressWarnings("JdkObsolete") // appended by the output thread, read by the test thread
   private final StringBuffer output = new StringBuffer();
 
-  private Process process;
+  private @Nullable Process process;
 
   private RedisServer(Path binary, int port) {
     this.binary = binary;

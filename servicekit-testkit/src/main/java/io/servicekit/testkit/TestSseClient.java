@@ -24,6 +24,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Server-Sent Events client for tests that behaves like a browser's {@code EventSource}: it
@@ -68,9 +69,9 @@ public final class TestSseClient implements AutoCloseable {
    * @param headers the response headers (empty if none)
    * @param lastEventIdSent the {@code Last-Event-ID} sent, or null
    */
-  public record Attempt(int status, HttpHeaders headers, String lastEventIdSent) {
+  public record Attempt(int status, HttpHeaders headers, @Nullable String lastEventIdSent) {
     /** The first value of response header {@code name}, or null. */
-    public String header(String name) {
+    public @Nullable String header(String name) {
       return headers.firstValue(name).orElse(null);
     }
   }
@@ -82,7 +83,7 @@ public final class TestSseClient implements AutoCloseable {
   public static final class Builder {
     private final URI uri;
     private final Map<String, String> headers = new LinkedHashMap<>();
-    private String lastEventId;
+    private @Nullable String lastEventId;
     private boolean reconnect = true;
     private Duration initialRetry = Duration.ofSeconds(3);
     private Scheduler scheduler = Scheduler.system();
@@ -140,7 +141,7 @@ public final class TestSseClient implements AutoCloseable {
 
   private record Settings(
       Map<String, String> headers,
-      String lastEventId,
+      @Nullable String lastEventId,
       boolean reconnect,
       Duration initialRetry,
       Scheduler scheduler) {}
@@ -156,7 +157,7 @@ public final class TestSseClient implements AutoCloseable {
   private final SseParser parser; // guarded by itself; fed by one connection at a time
   private volatile State state = State.CONNECTING;
   private volatile long retryMillis;
-  private volatile Connection current;
+  private volatile @Nullable Connection current;
 
   private TestSseClient(URI uri, Settings options) {
     this.uri = uri;
@@ -391,7 +392,7 @@ public final class TestSseClient implements AutoCloseable {
   /** One response body: parses it and reconnects once when it ends. */
   private final class Connection implements Flow.Subscriber<List<ByteBuffer>> {
     private final AtomicBoolean ended = new AtomicBoolean();
-    private volatile Flow.Subscription subscription;
+    private volatile Flow.@Nullable Subscription subscription;
     private volatile boolean cancelled;
 
     boolean isEnded() {
@@ -446,7 +447,8 @@ public final class TestSseClient implements AutoCloseable {
           return;
         }
       }
-      subscription.request(1);
+      // Flow guarantees onSubscribe before onNext
+      Objects.requireNonNull(subscription, "onNext before onSubscribe").request(1);
     }
 
     @Override

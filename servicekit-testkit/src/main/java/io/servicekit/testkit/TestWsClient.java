@@ -24,6 +24,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -107,7 +108,7 @@ public final class TestWsClient implements AutoCloseable {
   private final CompletableFuture<Close> closed = new CompletableFuture<>();
   private final AtomicInteger pongs = new AtomicInteger();
   private final boolean autoPong;
-  private volatile WebSocket socket;
+  private volatile @Nullable WebSocket socket;
 
   private TestWsClient(boolean autoPong) {
     this.autoPong = autoPong;
@@ -194,13 +195,22 @@ public final class TestWsClient implements AutoCloseable {
     }
   }
 
+  /** The socket; connect() sets it before it returns the client. */
+  private WebSocket socket() {
+    WebSocket s = socket;
+    if (s == null) {
+      throw new IllegalStateException("not connected yet");
+    }
+    return s;
+  }
+
   /** The subprotocol the server chose, or an empty string. */
   public String subprotocol() {
-    return socket.getSubprotocol();
+    return socket().getSubprotocol();
   }
 
   public void sendText(String text) {
-    join(socket.sendText(text, true));
+    join(socket().sendText(text, true));
   }
 
   /** Serialises {@code value} with Jackson and sends it as text. */
@@ -209,17 +219,17 @@ public final class TestWsClient implements AutoCloseable {
   }
 
   public void sendBinary(byte[] bytes) {
-    join(socket.sendBinary(ByteBuffer.wrap(bytes), true));
+    join(socket().sendBinary(ByteBuffer.wrap(bytes), true));
   }
 
   /** Sends a protocol-level ping frame. */
   public void sendPing(byte[] payload) {
-    join(socket.sendPing(ByteBuffer.wrap(payload)));
+    join(socket().sendPing(ByteBuffer.wrap(payload)));
   }
 
   /** Sends an unsolicited protocol-level pong frame (a heartbeat, RFC 6455 §5.5.3). */
   public void sendPong(byte[] payload) {
-    join(socket.sendPong(ByteBuffer.wrap(payload)));
+    join(socket().sendPong(ByteBuffer.wrap(payload)));
   }
 
   /** Protocol-level pongs received so far. */
@@ -321,24 +331,24 @@ public final class TestWsClient implements AutoCloseable {
 
   /** Sends a close frame with {@code code} and {@code reason}. */
   public void close(int code, String reason) {
-    join(socket.sendClose(code, reason));
+    join(socket().sendClose(code, reason));
   }
 
   /** Drops the TCP connection without a close frame. */
   public void abort() {
-    socket.abort();
+    socket().abort();
   }
 
   @Override
   public void close() {
-    if (!socket.isOutputClosed()) {
+    if (!socket().isOutputClosed()) {
       try {
-        socket.sendClose(1000, "").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        socket().sendClose(1000, "").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         // already gone
       }
     }
-    socket.abort();
+    socket().abort();
   }
 
   private static void join(CompletableFuture<WebSocket> f) {
@@ -361,7 +371,8 @@ public final class TestWsClient implements AutoCloseable {
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+    public @Nullable CompletionStage<?> onText(
+        WebSocket webSocket, CharSequence data, boolean last) {
       text.append(data);
       if (last) {
         String message = text.toString();
@@ -387,7 +398,8 @@ public final class TestWsClient implements AutoCloseable {
     }
 
     @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+    public @Nullable CompletionStage<?> onBinary(
+        WebSocket webSocket, ByteBuffer data, boolean last) {
       byte[] chunk = new byte[data.remaining()];
       data.get(chunk);
       binary.writeBytes(chunk);
@@ -400,20 +412,21 @@ public final class TestWsClient implements AutoCloseable {
     }
 
     @Override
-    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+    public @Nullable CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
       pongs.incrementAndGet();
       webSocket.request(1);
       return null;
     }
 
     @Override
-    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+    public @Nullable CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
       webSocket.request(1);
       return null;
     }
 
     @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    public @Nullable CompletionStage<?> onClose(
+        WebSocket webSocket, int statusCode, String reason) {
       closed.complete(new Close(statusCode, reason));
       return null;
     }

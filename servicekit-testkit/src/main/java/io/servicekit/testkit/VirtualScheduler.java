@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Scheduler} on virtual time that runs nothing by itself: timers, {@link #execute} tasks
@@ -35,7 +36,7 @@ public class VirtualScheduler implements Scheduler {
   private long now; // guarded by lock
   private long sequence; // guarded by lock
   private long ran; // guarded by lock
-  private Thread running; // the thread inside runUntilIdle/advanceBy; guarded by lock
+  private @Nullable Thread running; // the thread inside runUntilIdle/advanceBy; guarded by lock
 
   /** A scheduler at time zero with nothing queued. */
   public VirtualScheduler() {}

@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link MetricsListener} that records Micrometer meters. Needs {@code
@@ -60,7 +61,7 @@ public final class MicrometerMetrics implements MetricsListener, AutoCloseable {
   private final Map<String, AtomicLong> active = new ConcurrentHashMap<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
-  private volatile JvmGcMetrics gc;
+  private volatile @Nullable JvmGcMetrics gc;
 
   /** Records into {@code registry}. */
   public MicrometerMetrics(MeterRegistry registry) {

@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A health endpoint with upstream's bodies: <b>200</b> {@code {"status":"ok"}} or, when the
@@ -30,7 +31,7 @@ public final class HealthCheck extends Handler.Abstract {
       "{\"status\":\"not ready\"}".getBytes(StandardCharsets.UTF_8);
 
   private final String path;
-  private final BooleanSupplier ready;
+  private final @Nullable BooleanSupplier ready;
 
   private HealthCheck(Builder b) {
     super(InvocationType.NON_BLOCKING);
@@ -93,7 +94,7 @@ public final class HealthCheck extends Handler.Abstract {
   /** Builds a {@link HealthCheck}; each setter refuses a bad value at once. */
   public static final class Builder {
     private String path = "/healthz";
-    private BooleanSupplier ready;
+    private @Nullable BooleanSupplier ready;
 
     private Builder() {}
 
