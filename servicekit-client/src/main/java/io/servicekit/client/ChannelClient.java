@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,6 +163,7 @@ public final class ChannelClient implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Sub> subs = new LinkedHashMap<>(); // guarded by lock
   private boolean open; // guarded by lock
+  private boolean ended; // guarded by lock
 
   private final AtomicLong repeats = new AtomicLong();
   private final AtomicLong gaps = new AtomicLong();
@@ -243,7 +245,7 @@ public final class ChannelClient implements AutoCloseable {
     boolean send;
     lock.lock();
     try {
-      if (ws.state() == WsClient.State.CLOSED) {
+      if (ended || ws.state() == WsClient.State.CLOSED) {
         throw new IllegalStateException("ChannelClient for " + ws.uri() + " is closed");
       }
       if (subs.containsKey(channel)) {
@@ -289,7 +291,7 @@ public final class ChannelClient implements AutoCloseable {
     if (!send) {
       return CompletableFuture.completedFuture(null);
     }
-    return call(envelope("unsubscribe", channel), requestTimeout).thenApply(reply -> null);
+    return derive(call(envelope("unsubscribe", channel), requestTimeout), reply -> null);
   }
 
   /**
@@ -326,29 +328,28 @@ public final class ChannelClient implements AutoCloseable {
     ChannelHistory.checkChannel(channel);
     Map<String, @Nullable Object> env = envelope("publish", channel);
     env.put("data", data);
-    return call(env, requestTimeout).thenApply(reply -> positionOf(map(reply, "publish reply")));
+    return derive(call(env, requestTimeout), reply -> positionOf(map(reply, "publish reply")));
   }
 
   /** Who is in {@code channel} now, sorted by user. */
   public CompletableFuture<List<Member>> presence(String channel) {
     ChannelHistory.checkChannel(channel);
-    return call(envelope("presence", channel), requestTimeout)
-        .thenApply(
-            reply -> {
-              Object members = map(reply, "presence reply").get("members");
-              if (!(members instanceof List<?> list)) {
-                throw new IllegalArgumentException(
-                    "presence reply: members must be a list, was " + members);
-              }
-              List<Member> out = new ArrayList<>(list.size());
-              for (Object m : list) {
-                Map<?, ?> member = map(m, "presence member");
-                out.add(
-                    new Member(
-                        string(member, "user"), (int) number(member, "connections", "member")));
-              }
-              return List.copyOf(out);
-            });
+    return derive(
+        call(envelope("presence", channel), requestTimeout),
+        reply -> {
+          Object members = map(reply, "presence reply").get("members");
+          if (!(members instanceof List<?> list)) {
+            throw new IllegalArgumentException(
+                "presence reply: members must be a list, was " + members);
+          }
+          List<Member> out = new ArrayList<>(list.size());
+          for (Object m : list) {
+            Map<?, ?> member = map(m, "presence member");
+            out.add(
+                new Member(string(member, "user"), (int) number(member, "connections", "member")));
+          }
+          return List.copyOf(out);
+        });
   }
 
   /** {@link #request(Object, Duration)} with {@link Builder#requestTimeout}. */
@@ -369,7 +370,7 @@ public final class ChannelClient implements AutoCloseable {
     Map<String, @Nullable Object> env = new LinkedHashMap<>();
     env.put("type", "request");
     env.put("data", data);
-    return call(env, timeout).thenApply(ChannelClient::unwrapNull);
+    return derive(call(env, timeout), ChannelClient::unwrapNull);
   }
 
   /** Replies that came for requests no longer waiting (after a timeout, cancel or close). */
@@ -395,6 +396,22 @@ public final class ChannelClient implements AutoCloseable {
 
   private static @Nullable Object unwrapNull(Object value) {
     return value == NULL ? null : value;
+  }
+
+  /**
+   * {@code source.thenApply(fn)} whose cancellation cancels {@code source} too (so the request is
+   * forgotten at once and its limit slot freed).
+   */
+  private static <T extends @Nullable Object> CompletableFuture<T> derive(
+      CompletableFuture<Object> source, Function<Object, T> fn) {
+    CompletableFuture<T> out = source.thenApply(fn);
+    out.whenComplete(
+        (v, e) -> {
+          if (out.isCancelled()) {
+            source.cancel(false);
+          }
+        });
+    return out;
   }
 
   private static Map<String, @Nullable Object> envelope(String type, String channel) {
@@ -790,6 +807,7 @@ public final class ChannelClient implements AutoCloseable {
     lock.lock();
     try {
       open = false;
+      ended = true;
       all = new ArrayList<>(subs.values());
     } finally {
       lock.unlock();
