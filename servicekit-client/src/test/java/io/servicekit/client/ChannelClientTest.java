@@ -11,6 +11,7 @@ import io.servicekit.channel.Recovery;
 import io.servicekit.channel.ReplyException;
 import io.servicekit.channel.StreamPosition;
 import io.servicekit.testkit.FakeScheduler;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -411,5 +412,45 @@ class ChannelClientTest {
     assertThat(client.request("x")).isCompletedExceptionally();
     assertThatThrownBy(() -> client.subscribe("room", new Subs()))
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  /** The sample of docs/clients.md ("Channels: ChannelClient"), run. */
+  @Test
+  void docSample() throws Exception {
+    ChannelTestServer server = server(100);
+    URI uri = server.uri();
+    BlockingQueue<String> shown = new LinkedBlockingQueue<>();
+    // [START channel-client]
+    ChannelClient chat =
+        ChannelClient.builder(uri)
+            .header("Authorization", "Bearer demo-token")
+            .requestTimeout(Duration.ofSeconds(10))
+            .build();
+    chat.connect().get(10, TimeUnit.SECONDS);
+    chat.subscribe(
+            "room:lobby",
+            new ChannelClient.Subscriber() {
+              @Override
+              public void onPublication(Publication p) {
+                shown.add(p.position() + " " + p.data()); // e.g. e1-1 {"text":"hi"}
+              }
+
+              @Override
+              public void onResync(String channel, Recovery.Reason reason, StreamPosition top) {
+                shown.add("missed too much (" + reason.wireName() + "), now at " + top);
+              }
+            },
+            ChannelClient.SubscribeOptions.defaults().withPresence(true))
+        .get(10, TimeUnit.SECONDS);
+    StreamPosition at = chat.publish("room:lobby", Map.of("text", "hi")).get(10, TimeUnit.SECONDS);
+    Object answer =
+        chat.request(Map.of("op", "ping"), Duration.ofSeconds(2)).get(10, TimeUnit.SECONDS);
+    chat.onRequest(data -> Map.of("ok", true)); // answers the server's requests
+    // [END channel-client]
+    closeables.add(chat);
+    assertThat(at).isEqualTo(StreamPosition.parse("e1-1"));
+    assertThat(poll(shown)).isEqualTo("e1-1 {\"text\":\"hi\"}");
+    assertThat(answer).isEqualTo(Map.of("echo", Map.of("op", "ping")));
+    assertThat(chat.position("room:lobby")).contains(at);
   }
 }
