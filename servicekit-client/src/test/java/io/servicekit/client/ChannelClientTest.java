@@ -453,4 +453,55 @@ class ChannelClientTest {
     assertThat(answer).isEqualTo(Map.of("echo", Map.of("op", "ping")));
     assertThat(chat.position("room:lobby")).contains(at);
   }
+
+  @Test
+  void aThousandMissedAreRecoveredAndAnUnavailableHistoryIsRetried() throws Exception {
+    ChannelTestServer server = server(10_000);
+    Recorder<Object> rec = new Recorder<>();
+    ChannelClient client = client(server, rec);
+    Subs subs = new Subs();
+    client.connect().get(20, TimeUnit.SECONDS);
+    client.subscribe("room", subs).get(20, TimeUnit.SECONDS);
+    server.publish("room", 0);
+    poll(subs.pubs);
+
+    server.down(true);
+    server.dropConnections();
+    poll(rec.closes);
+    int missed = 1000;
+    for (int i = 1; i <= missed; i++) {
+      server.appendSilently("room", Map.of("n", i, "text", "message " + i));
+    }
+    server.failSubscribes(1); // the first subscribe after the reconnect: unavailable, retried
+    server.down(false);
+    assertThat(offsets(subs.pubs, missed)).isEqualTo(range(2, missed + 1));
+    await().until(() -> client.position("room").orElseThrow().offset() == missed + 1);
+    assertThat(
+            server.received.stream()
+                .filter(m -> "subscribe".equals(m.get("type")) && m.get("since") != null))
+        .hasSize(2); // refused once, then recovered
+    assertThat(subs.resyncs).isEmpty();
+
+    // again without the refusal: the time from the reconnect to the last recovered publication
+    server.down(true);
+    server.dropConnections();
+    poll(rec.closes);
+    for (int i = 1; i <= missed; i++) {
+      server.appendSilently("room", Map.of("n", i, "text", "message " + i));
+    }
+    poll(rec.opens);
+    poll(rec.opens);
+    long start = System.nanoTime();
+    server.down(false);
+    poll(rec.opens);
+    long opened = System.nanoTime();
+    List<Long> got = offsets(subs.pubs, missed);
+    long end = System.nanoTime();
+    System.out.printf(
+        "recovered %d missed publications: %d ms after the reopen (%d ms from accepting)%n",
+        missed, (end - opened) / 1_000_000, (end - start) / 1_000_000);
+    assertThat(got).isEqualTo(range(missed + 2, 2 * missed + 1));
+    assertThat(subs.resyncs).isEmpty();
+    assertThat(client.channels()).containsExactly("room");
+  }
 }

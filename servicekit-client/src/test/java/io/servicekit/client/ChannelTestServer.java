@@ -45,6 +45,7 @@ final class ChannelTestServer implements AutoCloseable {
   private final Map<WsSession<Object>, Set<String>> subscribed = new LinkedHashMap<>(); // this
   private final List<Long> slowRequests = new ArrayList<>(); // guarded by this
   private volatile boolean down;
+  private int unavailableSubscribes; // guarded by this
   private final ServiceKitServer server;
 
   ChannelTestServer(int maxKept) throws Exception {
@@ -115,6 +116,11 @@ final class ChannelTestServer implements AutoCloseable {
     }
   }
 
+  /** Answers the next {@code n} subscribes {@code unavailable} (a history that is unreachable). */
+  synchronized void failSubscribes(int n) {
+    unavailableSubscribes = n;
+  }
+
   /** Starts a new epoch for {@code channel} (a lost history). */
   synchronized void newEpoch(String channel, String epoch) {
     History h = histories.computeIfAbsent(channel, c -> new History());
@@ -162,6 +168,12 @@ final class ChannelTestServer implements AutoCloseable {
         reply.put("channel", channel);
         reply.put("epoch", h.epoch);
         reply.put("offset", h.top() < 0 ? 0 : h.top());
+        if (unavailableSubscribes > 0) {
+          unavailableSubscribes--;
+          session.send(
+              Map.of("type", "reply", "id", id, "error", "history down", "code", "unavailable"));
+          return;
+        }
         if ("forbidden".equals(channel)) {
           session.send(Map.of("type", "reply", "id", id, "error", "no", "code", "forbidden"));
           return;
