@@ -1,9 +1,29 @@
 /**
  * ServiceKit client for browsers and Node: WebSocket with codecs, heartbeats, reconnection and a
- * send queue; gRPC over WebSocket; Server-Sent Events with resumption; Streamable HTTP; mocks.
+ * send queue; channels (recovery, presence, request/reply); gRPC over WebSocket; Server-Sent Events with resumption; Streamable HTTP; mocks.
  * The browser bundle exposes all of this as the global `ServiceKit`.
  */
 export { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay, parseRetryAfter, resolveBackoff } from "./backoff.js";
+export {
+  ChannelClient,
+  type ChannelClientEvents,
+  type ChannelClientOptions,
+  type ChannelClientStats,
+  type ChannelPublication,
+  type JoinEvent,
+  type LeaveEvent,
+  type PresenceMember,
+  ReplyError,
+  type RequestHandler,
+  type RequestOptions,
+  type ResyncEvent,
+  type StreamPosition,
+  type SubscribeOptions,
+  type SubscribeReply,
+  type SubscribedEvent,
+  formatPosition,
+  parsePosition,
+} from "./channel-client.js";
 export { BinaryCodec, type Codec, JsonCodec, RawCodec, frameText } from "./codec.js";
 export { FrameDecodeError, HttpError, NotConnectedError, SendQueueFullError } from "./errors.js";
 export {
