@@ -7,9 +7,9 @@ import java.util.Locale;
  * Retained heap of {@link Presence} per member: 100,000 local joins (10 channels of 10,000 users,
  * one connection each), measured as the used heap after GC minus the used heap before, with the
  * user and connection id strings created and kept beforehand (they belong to the connections, not
- * to presence). Run: {@code mvn -B -q -o -pl servicekit-bench -am exec:exec -Dbench.args=... } is
- * the runner's; this one is run with {@code exec:java
- * -Dexec.mainClass=io.servicekit.bench.PresenceMemory}.
+ * to presence). Run it with JDK 25 on the classpath of servicekit-core and servicekit-bench
+ * (classes, Jackson 3 and slf4j-api): {@code java -Xmx1g -XX:+UseG1GC -cp ...
+ * io.servicekit.bench.PresenceMemory}.
  */
 public final class PresenceMemory {
   private PresenceMemory() {}
