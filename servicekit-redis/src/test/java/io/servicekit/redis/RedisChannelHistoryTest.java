@@ -143,6 +143,65 @@ class RedisChannelHistoryTest {
         .hasMessageContaining("redis://");
   }
 
+  /**
+   * Figures (not a check of speed): {@code -Dservicekit.figures=true} prints append and since
+   * latencies on this machine, sequential, one connection.
+   */
+  @Test
+  void figures() {
+    assumeTrue(Boolean.getBoolean("servicekit.figures"), "figures: -Dservicekit.figures=true");
+    try (RedisChannelHistory h = history(1000, Duration.ofMinutes(10))) {
+      String c = "figures-" + System.nanoTime();
+      String data = "{\"text\":\"" + "x".repeat(100) + "\"}";
+      for (int i = 0; i < 500; i++) {
+        await(h.append(c, data)); // warm-up
+      }
+      int n = 3000;
+      long[] append = new long[n];
+      for (int i = 0; i < n; i++) {
+        long t0 = System.nanoTime();
+        await(h.append(c, data));
+        append[i] = System.nanoTime() - t0;
+      }
+      StreamPosition top = await(h.top(c));
+      StreamPosition gap = new StreamPosition(top.epoch(), top.offset() - 999);
+      int m = 200;
+      long[] since = new long[m];
+      long cpu0 = cpu();
+      for (int i = 0; i < m; i++) {
+        long t0 = System.nanoTime();
+        Recovery r = await(h.since(c, gap));
+        since[i] = System.nanoTime() - t0;
+        assertThat(((Recovery.Recovered) r).publications()).hasSize(999);
+      }
+      long cpuPer = (cpu() - cpu0) / m;
+      System.out.printf(
+          "FIGURES RedisChannelHistory: append p50 %.3f ms p99 %.3f ms (n=%d, %d-byte data);"
+              + " since over a 999-publication gap p50 %.3f ms p99 %.3f ms, JVM CPU %.3f ms per"
+              + " recovery (n=%d)%n",
+          pct(append, 50),
+          pct(append, 99),
+          n,
+          data.length(),
+          pct(since, 50),
+          pct(since, 99),
+          cpuPer / 1e6,
+          m);
+    }
+  }
+
+  private static long cpu() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  private static double pct(long[] nanos, int p) {
+    long[] s = nanos.clone();
+    java.util.Arrays.sort(s);
+    return s[Math.min(s.length - 1, s.length * p / 100)] / 1e6;
+  }
+
   private static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().join();
