@@ -161,6 +161,10 @@ public final class BenchRunner {
       DeflateBench.main(args); // permessage-deflate off vs on, a separate short run
       return;
     }
+    if (List.of(args).contains("--channels")) {
+      ChannelBench.main(args); // channel recovery and presence memory, a separate short run
+      return;
+    }
     Settings settings = parse(args);
     BenchRunner runner = new BenchRunner(settings);
     runner.arguments = String.join(" ", args).replace("--full", "").trim();
