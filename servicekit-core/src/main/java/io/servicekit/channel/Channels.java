@@ -139,6 +139,9 @@ public final class Channels implements AutoCloseable {
   private final AtomicLong gapFills = new AtomicLong();
   private final AtomicLong resyncs = new AtomicLong();
   private final List<Broker.Subscription> brokerSubs = new ArrayList<>();
+  private final Presence presence;
+  private final boolean ownsPresence;
+  private final Broker.Subscription presenceSub;
 
   private Channels(Builder b) {
     this.history = b.history != null ? b.history : new MemoryChannelHistory();
@@ -151,6 +154,30 @@ public final class Channels implements AutoCloseable {
     this.requestTimeout = b.requestTimeout;
     this.gapTimeout = b.gapTimeout;
     this.scheduler = b.scheduler;
+    this.ownsPresence = b.presence == null;
+    this.presence = b.presence != null ? b.presence : Presence.local();
+    this.presenceSub =
+        presence.onChange(
+            new PresenceListener() {
+              @Override
+              public void onJoin(String channel, PresenceMember member) {
+                ObjectNode n = JSON.createObjectNode();
+                n.put("type", "join");
+                n.put("channel", channel);
+                n.put("user", member.user());
+                n.put("connections", member.connections());
+                toPresenceSubscribers(channel, Message.text(n.toString()));
+              }
+
+              @Override
+              public void onLeave(String channel, String user) {
+                ObjectNode n = JSON.createObjectNode();
+                n.put("type", "leave");
+                n.put("channel", channel);
+                n.put("user", user);
+                toPresenceSubscribers(channel, Message.text(n.toString()));
+              }
+            });
     if (broker != null) {
       brokerSubs.add(broker.subscribePattern(topicPrefix + ".*", this::onBroker));
       brokerSubs.add(broker.onGap(gap -> chans.values().forEach(Chan::fill)));
@@ -174,8 +201,19 @@ public final class Channels implements AutoCloseable {
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration gapTimeout = DEFAULT_GAP_TIMEOUT;
     private Scheduler scheduler = Scheduler.system();
+    private Presence presence;
 
     private Builder() {}
+
+    /**
+     * Who is connected to each channel (default: a new {@link Presence#local()}, closed by {@link
+     * Channels#close()}); a presence given here is not closed by it. Give every node a presence
+     * sharing one broker for cluster-wide members.
+     */
+    public Builder presence(Presence presence) {
+      this.presence = Objects.requireNonNull(presence, "presence");
+      return this;
+    }
 
     /** The history (default: a new {@link MemoryChannelHistory}); shared by a cluster's nodes. */
     public Builder history(ChannelHistory history) {
@@ -339,11 +377,48 @@ public final class Channels implements AutoCloseable {
     return new Stats(subs, chans.size(), lateReplies.get(), gapFills.get(), resyncs.get());
   }
 
-  /** Ends the broker subscriptions; connections stay open. Idempotent. */
+  /**
+   * The members of {@code channel} (cluster-wide, sorted by user), as the {@code presence} envelope
+   * answers them.
+   *
+   * @throws IllegalArgumentException if the channel name is invalid
+   */
+  public List<PresenceMember> members(String channel) {
+    return presence.members(channel);
+  }
+
+  /**
+   * Sends a join or leave to this node's subscribers of {@code channel} that asked for presence.
+   */
+  private void toPresenceSubscribers(String channel, Message wire) {
+    Chan c = chans.get(channel);
+    if (c == null) {
+      return;
+    }
+    c.lock.lock();
+    try {
+      for (Sub s : c.subs) {
+        if (s.sink instanceof WsSink ws && ws.presence) {
+          ws.session.sendMessage(wire); // non-blocking
+        }
+      }
+    } finally {
+      c.lock.unlock();
+    }
+  }
+
+  /**
+   * Ends the broker subscriptions and the presence listener, and closes the presence if this {@code
+   * Channels} made it; connections stay open. Idempotent.
+   */
   @Override
   public void close() {
     brokerSubs.forEach(Broker.Subscription::close);
     brokerSubs.clear();
+    presenceSub.close();
+    if (ownsPresence) {
+      presence.close();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -794,7 +869,11 @@ public final class Channels implements AutoCloseable {
     @Override
     public void onClose(WsSession<Object> s, CloseStatus status) {
       conns.remove(s.id(), this);
-      subscriptions.forEach((channel, sink) -> unsubscribe(channel, sink));
+      subscriptions.forEach(
+          (channel, sink) -> {
+            unsubscribe(channel, sink);
+            presence.leave(channel, user, s.id());
+          });
       subscriptions.clear();
       outgoing.close(
           new ReplyException(
@@ -856,6 +935,7 @@ public final class Channels implements AutoCloseable {
               case "subscribe" -> onSubscribe(msg);
               case "unsubscribe" -> onUnsubscribe(msg);
               case "publish" -> onPublish(msg);
+              case "presence" -> onPresence(msg);
               case "request" -> onClientRequest(msg);
               default -> throw bad("unknown message type \"" + shorten(type) + "\"");
             };
@@ -961,9 +1041,9 @@ public final class Channels implements AutoCloseable {
           throw bad("\"since\": " + x.getMessage());
         }
       }
-      JsonNode presence = msg.get("presence");
-      if (presence != null && !presence.isBoolean() && !presence.isNull()) {
-        throw bad("\"presence\" must be a boolean, was " + shorten(presence));
+      JsonNode wants = msg.get("presence");
+      if (wants != null && !wants.isBoolean() && !wants.isNull()) {
+        throw bad("\"presence\" must be a boolean, was " + shorten(wants));
       }
       allowed(Action.SUBSCRIBE, channel);
       WsSink existing = subscriptions.get(channel);
@@ -978,7 +1058,16 @@ public final class Channels implements AutoCloseable {
                 + ", this would be "
                 + (subscriptions.size() + 1));
       }
-      WsSink sink = new WsSink(session);
+      if (!presence.join(channel, user, session.id())) {
+        throw new ReplyException(
+            ReplyException.LIMIT,
+            "presence of \""
+                + channel
+                + "\" is full (maxMembersPerChannel or maxChannels reached), user "
+                + user
+                + " refused");
+      }
+      WsSink sink = new WsSink(session, wants != null && wants.isBoolean() && wants.asBoolean());
       subscriptions.put(channel, sink);
       StreamPosition asked = since;
       long id = idOf(msg);
@@ -1004,7 +1093,9 @@ public final class Channels implements AutoCloseable {
       sink.answer.whenComplete(
           (r, e) -> {
             if (e != null) {
-              subscriptions.remove(channel, sink);
+              if (subscriptions.remove(channel, sink)) {
+                Channels.this.presence.leave(channel, user, session.id());
+              }
               Throwable cause =
                   e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
               reply(
@@ -1030,6 +1121,7 @@ public final class Channels implements AutoCloseable {
       WsSink sink = subscriptions.remove(channel);
       if (sink != null) {
         unsubscribe(channel, sink);
+        presence.leave(channel, user, session.id());
       }
       ObjectNode data = JSON.createObjectNode();
       data.put("channel", channel);
@@ -1052,6 +1144,20 @@ public final class Channels implements AutoCloseable {
                 r.put("offset", p.offset());
                 return r;
               });
+    }
+
+    private CompletionStage<?> onPresence(JsonNode msg) {
+      String channel = channelOf(msg);
+      allowed(Action.SUBSCRIBE, channel);
+      ObjectNode data = JSON.createObjectNode();
+      data.put("channel", channel);
+      var members = data.putArray("members");
+      for (PresenceMember m : presence.members(channel)) {
+        ObjectNode o = members.addObject();
+        o.put("user", m.user());
+        o.put("connections", m.connections());
+      }
+      return CompletableFuture.completedFuture(data);
     }
 
     private CompletionStage<?> onClientRequest(JsonNode msg) {
@@ -1077,12 +1183,14 @@ public final class Channels implements AutoCloseable {
 
   private static final class WsSink implements Sink {
     final WsSession<Object> session;
+    final boolean presence; // gets join and leave envelopes
     volatile CompletionStage<Recovery> answer;
     volatile String epoch;
     volatile long offset;
 
-    WsSink(WsSession<Object> session) {
+    WsSink(WsSession<Object> session, boolean presence) {
       this.session = session;
+      this.presence = presence;
     }
 
     @Override

@@ -7,6 +7,8 @@ import io.servicekit.WsSession;
 import io.servicekit.broker.Broker;
 import io.servicekit.channel.Channels;
 import io.servicekit.channel.MemoryChannelHistory;
+import io.servicekit.channel.Presence;
+import io.servicekit.channel.PresenceMember;
 import io.servicekit.channel.Publication;
 import io.servicekit.channel.ReplyException;
 import io.servicekit.sse.SseParser;
@@ -439,5 +441,99 @@ class ChannelsServerTest {
       n2.close();
       broker.close();
     }
+  }
+
+  private static TestWsClient as(ServiceKitServer server, String user) {
+    return TestWsClient.connect(server.wsUri("/ch?user=" + user));
+  }
+
+  private static Channels byUser() {
+    return Channels.builder().identity(r -> r.queryParam("user").orElse("anon")).build();
+  }
+
+  @Test
+  void presenceCountsConnectionsPerUserAndSendsJoinAndLeaveOnlyToPresenceSubscribers()
+      throws Exception {
+    Channels channels = byUser();
+    try (ServiceKitServer server = serve(channels);
+        TestWsClient a1 = as(server, "alice");
+        TestWsClient a2 = as(server, "alice");
+        TestWsClient c = as(server, "carol")) {
+      a1.sendText("{\"type\":\"subscribe\",\"id\":1,\"channel\":\"room\",\"presence\":true}");
+      reply(a1, 1);
+      TestWsClient b = as(server, "bob");
+      b.sendText("{\"type\":\"subscribe\",\"id\":1,\"channel\":\"room\"}");
+      reply(b, 1);
+      assertThat(next(a1))
+          .containsEntry("type", "join")
+          .containsEntry("channel", "room")
+          .containsEntry("user", "bob")
+          .containsEntry("connections", 1);
+      a2.sendText("{\"type\":\"subscribe\",\"id\":1,\"channel\":\"room\"}");
+      reply(a2, 1); // alice's second connection: no join (she is already present)
+      c.sendText("{\"type\":\"subscribe\",\"id\":1,\"channel\":\"room\"}");
+      reply(c, 1);
+      assertThat(next(a1)).containsEntry("type", "join").containsEntry("user", "carol");
+      // bob did not ask for presence: the next thing he gets is the reply, not carol's join
+      b.sendText("{\"type\":\"presence\",\"id\":2,\"channel\":\"room\"}");
+      assertThat(data(reply(b, 2)))
+          .containsEntry("channel", "room")
+          .containsEntry(
+              "members",
+              List.of(
+                  Map.of("user", "alice", "connections", 2),
+                  Map.of("user", "bob", "connections", 1),
+                  Map.of("user", "carol", "connections", 1)));
+      b.close();
+      assertThat(next(a1))
+          .containsEntry("type", "leave")
+          .containsEntry("channel", "room")
+          .containsEntry("user", "bob");
+      a2.sendText("{\"type\":\"unsubscribe\",\"id\":2,\"channel\":\"room\"}");
+      reply(a2, 2);
+      c.sendText("{\"type\":\"unsubscribe\",\"id\":2,\"channel\":\"room\"}");
+      reply(c, 2);
+      assertThat(next(a1)).containsEntry("type", "leave").containsEntry("user", "carol");
+      assertThat(channels.members("room")).containsExactly(new PresenceMember("alice", 1));
+    } finally {
+      channels.close();
+    }
+  }
+
+  @Test
+  void aFullChannelIsRefusedWithLimitAndPresenceOfARefusedChannelIsForbidden() throws Exception {
+    Presence presence = Presence.builder().maxMembersPerChannel(1).build();
+    Channels channels =
+        Channels.builder()
+            .identity(r -> r.queryParam("user").orElse("anon"))
+            .presence(presence)
+            .policy((request, user, action, channel) -> !channel.startsWith("secret"))
+            .build();
+    try (ServiceKitServer server = serve(channels);
+        TestWsClient a = as(server, "alice");
+        TestWsClient b = as(server, "bob")) {
+      a.sendText("{\"type\":\"subscribe\",\"id\":1,\"channel\":\"room\"}");
+      reply(a, 1);
+      b.sendText("{\"type\":\"subscribe\",\"id\":1,\"channel\":\"room\",\"presence\":true}");
+      Map<String, Object> refused = reply(b, 1);
+      assertThat(refused).containsEntry("code", "limit");
+      assertThat((String) refused.get("error")).contains("maxMembersPerChannel", "bob");
+      assertThat(channels.stats().subscribers())
+          .as("the refused subscription was not made")
+          .isOne();
+      b.sendText("{\"type\":\"presence\",\"id\":2,\"channel\":\"room\"}");
+      assertThat(data(reply(b, 2)))
+          .containsEntry("members", List.of(Map.of("user", "alice", "connections", 1)));
+      b.sendText("{\"type\":\"presence\",\"id\":3,\"channel\":\"secret\"}");
+      assertThat(reply(b, 3)).containsEntry("code", "forbidden");
+      b.sendText("{\"type\":\"presence\",\"id\":4,\"channel\":\"a b\"}");
+      assertThat(reply(b, 4)).containsEntry("code", "bad_request");
+    } finally {
+      channels.close();
+    }
+    assertThat(presence.join("room2", "dave", "x"))
+        .as("a presence given to Channels stays open after Channels.close")
+        .isTrue();
+    presence.close();
   }
 }
