@@ -2,7 +2,7 @@ package io.servicekit.channel;
 
 import io.servicekit.Scheduler;
 import io.servicekit.internal.Check;
-import java.security.SecureRandom;
+import io.servicekit.internal.Ids;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,9 +34,6 @@ public final class MemoryChannelHistory implements ChannelHistory {
   /** Default longest time a publication is kept. */
   public static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(10);
 
-  private static final char[] EPOCH_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
-  private static final int EPOCH_LENGTH = 8;
-
   private record Entry(Publication publication, long atNanos) {}
 
   private static final class Channel {
@@ -53,7 +50,6 @@ public final class MemoryChannelHistory implements ChannelHistory {
   private final long maxAgeNanos;
   private final int maxChannels;
   private final Scheduler scheduler;
-  private final SecureRandom random = new SecureRandom();
   private final ReentrantLock lock = new ReentrantLock();
   private final LinkedHashMap<String, Channel> channels; // order of last publication; lock
 
@@ -143,7 +139,7 @@ public final class MemoryChannelHistory implements ChannelHistory {
     try {
       Channel c = channels.remove(channel); // re-inserted last: the most recently published
       if (c == null) {
-        c = new Channel(newEpoch());
+        c = new Channel(Ids.epoch());
       }
       channels.put(channel, c);
       Publication p = new Publication(channel, new StreamPosition(c.epoch, ++c.last), data);
@@ -219,7 +215,7 @@ public final class MemoryChannelHistory implements ChannelHistory {
     Channel c = channels.get(channel);
     if (c == null) {
       // first use gives the channel its epoch; it counts as the newest for the channel bound
-      c = new Channel(newEpoch());
+      c = new Channel(Ids.epoch());
       channels.put(channel, c);
     }
     return c;
@@ -229,13 +225,5 @@ public final class MemoryChannelHistory implements ChannelHistory {
     while (!c.kept.isEmpty() && now - c.kept.peekFirst().atNanos() > maxAgeNanos) {
       c.kept.pollFirst();
     }
-  }
-
-  private String newEpoch() {
-    char[] epoch = new char[EPOCH_LENGTH];
-    for (int i = 0; i < epoch.length; i++) {
-      epoch[i] = EPOCH_CHARS[random.nextInt(EPOCH_CHARS.length)];
-    }
-    return new String(epoch);
   }
 }

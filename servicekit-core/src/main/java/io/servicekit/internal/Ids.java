@@ -2,10 +2,17 @@ package io.servicekit.internal;
 
 import java.security.SecureRandom;
 
-/** Unguessable identifiers: 128 random bits as 32 lowercase hex characters. */
+/**
+ * Unguessable identifiers: 128 random bits as 32 lowercase hex characters, and epochs (8 random
+ * characters of {@code [0-9a-z]}) for SSE ids and channel histories.
+ */
 public final class Ids {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final char[] BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
+
+  /** Length of an {@link #epoch()}. */
+  public static final int EPOCH_LENGTH = 8;
 
   private Ids() {}
 
@@ -19,5 +26,14 @@ public final class Ids {
       out[2 * i + 1] = HEX[bytes[i] & 0xf];
     }
     return new String(out);
+  }
+
+  /** A new epoch: {@value #EPOCH_LENGTH} random characters of {@code [0-9a-z]}. */
+  public static String epoch() {
+    char[] c = new char[EPOCH_LENGTH];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = BASE36[RANDOM.nextInt(BASE36.length)];
+    }
+    return new String(c);
   }
 }

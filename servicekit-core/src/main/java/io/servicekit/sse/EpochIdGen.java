@@ -1,6 +1,6 @@
 package io.servicekit.sse;
 
-import java.security.SecureRandom;
+import io.servicekit.internal.Ids;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,20 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe and lock-free.
  */
 public final class EpochIdGen implements IdGen {
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final char[] DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
-
   private final String epoch;
   private final String prefix;
   private final AtomicLong last = new AtomicLong();
 
   /** A generator with a new random epoch. */
   public EpochIdGen() {
-    char[] c = new char[8];
-    for (int i = 0; i < c.length; i++) {
-      c[i] = DIGITS[RANDOM.nextInt(DIGITS.length)];
-    }
-    this.epoch = new String(c);
+    this.epoch = Ids.epoch();
     this.prefix = epoch + "-";
   }
 

@@ -9,7 +9,7 @@ import io.servicekit.channel.Publication;
 import io.servicekit.channel.Recovery;
 import io.servicekit.channel.StreamPosition;
 import io.servicekit.internal.Check;
-import java.security.SecureRandom;
+import io.servicekit.internal.Ids;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,10 +50,6 @@ public final class RedisChannelHistory implements ChannelHistory {
 
   /** Default key prefix. */
   public static final String DEFAULT_PREFIX = "servicekit:channel:";
-
-  private static final int EPOCH_LENGTH = 8;
-  private static final String ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   // Gets or creates the epoch: KEYS[1] meta, KEYS[2] stream, ARGV[1] a fresh epoch, ARGV[2] age.
   private static final String META =
@@ -157,7 +153,7 @@ public final class RedisChannelHistory implements ChannelHistory {
         "append to",
         channel,
         APPEND,
-        List.of(newEpoch(), maxAgeMillis, data, Integer.toString(maxPublications)),
+        List.of(Ids.epoch(), maxAgeMillis, data, Integer.toString(maxPublications)),
         r -> new Publication(channel, position(r), data));
   }
 
@@ -170,7 +166,7 @@ public final class RedisChannelHistory implements ChannelHistory {
         "recover",
         channel,
         SINCE,
-        List.of(newEpoch(), maxAgeMillis, position.epoch(), Long.toString(offset)),
+        List.of(Ids.epoch(), maxAgeMillis, position.epoch(), Long.toString(offset)),
         r -> {
           StreamPosition top =
               new StreamPosition((String) r.get(1), Long.parseLong((String) r.get(2)));
@@ -198,7 +194,7 @@ public final class RedisChannelHistory implements ChannelHistory {
   @Override
   public CompletionStage<StreamPosition> top(String channel) {
     ChannelHistory.checkChannel(channel);
-    return run("read the top of", channel, TOP, List.of(newEpoch(), maxAgeMillis), this::position);
+    return run("read the top of", channel, TOP, List.of(Ids.epoch(), maxAgeMillis), this::position);
   }
 
   /** True: every node using the same Redis and prefix sees the same history. */
@@ -264,14 +260,6 @@ public final class RedisChannelHistory implements ChannelHistory {
             : e.toString();
     return new BrokerUnavailableException(
         "Redis " + uri + ": cannot " + what + " channel " + channel + ": " + why, false, e);
-  }
-
-  private static String newEpoch() {
-    char[] c = new char[EPOCH_LENGTH];
-    for (int i = 0; i < c.length; i++) {
-      c[i] = ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length()));
-    }
-    return new String(c);
   }
 
   @Override
