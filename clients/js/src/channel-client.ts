@@ -177,7 +177,11 @@ export interface ChannelClientEvents {
 
 /** Options of a {@link ChannelClient}. */
 export interface ChannelClientOptions {
-  /** Options of the {@link WsClient} made for a URL (ignored when a client is given). */
+  /**
+   * Options of the {@link WsClient} made for a URL (ignored when a client is given). The client
+   * heartbeat is on unless set here: `pingInterval` 25 000 ms, `pongTimeout` 10 000 ms (recovery
+   * starts with noticing a dead connection; a silent network never reports one).
+   */
   ws?: WsClientOptions<unknown, unknown>;
   /** Default request timeout in ms (default 10 000; 0: no limit). */
   requestTimeout?: number;
@@ -245,7 +249,10 @@ export class ChannelClient extends Emitter<ChannelClientEvents> {
   /** A client for `url` (a new {@link WsClient}) or on top of `ws`; nothing happens before `connect()`. */
   constructor(url: string | (() => string) | WsClient<unknown, unknown>, options: ChannelClientOptions = {}) {
     super();
-    this.ws = url instanceof WsClient ? url : new WsClient<unknown, unknown>(url, options.ws ?? {});
+    this.ws =
+      url instanceof WsClient
+        ? url
+        : new WsClient<unknown, unknown>(url, { pingInterval: 25_000, pongTimeout: 10_000, ...options.ws });
     this.requestTimeout = options.requestTimeout ?? 10_000;
     if (!(this.requestTimeout >= 0) || !Number.isFinite(this.requestTimeout)) {
       throw new RangeError("requestTimeout must be a finite number of ms >= 0, got " + options.requestTimeout);

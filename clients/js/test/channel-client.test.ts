@@ -400,3 +400,36 @@ describe("ChannelClient requests", () => {
     ]);
   });
 });
+
+describe("ChannelClient on a URL", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("has the client heartbeat on (25 s, 10 s) unless the options set it", async () => {
+    const { WebSocket, controller } = createMockWSPair();
+    const client = new ChannelClient("ws://test/ws/channels", { ws: { WebSocket } });
+    const p = client.connect();
+    controller.simulateOpen();
+    await p;
+    const isPing = (f: unknown) => (f as { type?: string }).type === "ping";
+    const pings = () => controller.sent.filter(isPing);
+    vi.advanceTimersByTime(24_999);
+    expect(pings()).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(pings()).toHaveLength(1);
+    client.close();
+
+    const quiet = createMockWSPair();
+    const off = new ChannelClient("ws://test/ws/channels", { ws: { WebSocket: quiet.WebSocket, pingInterval: 0 } });
+    const q = off.connect();
+    quiet.controller.simulateOpen();
+    await q;
+    vi.advanceTimersByTime(60_000);
+    expect(quiet.controller.sent.filter(isPing)).toHaveLength(0);
+    off.close();
+  });
+});

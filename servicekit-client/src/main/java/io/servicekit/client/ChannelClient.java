@@ -178,11 +178,24 @@ public final class ChannelClient implements AutoCloseable {
     ws.closed().whenComplete((status, error) -> ended(status != null ? status : CLOSED));
   }
 
+  /** The client heartbeat of {@link #builder(URI)}: a ping this often while open. */
+  public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(25);
+
+  /** The client heartbeat of {@link #builder(URI)}: how long a ping may wait for its pong. */
+  public static final Duration DEFAULT_PONG_TIMEOUT = Duration.ofSeconds(10);
+
   /**
-   * A builder for a client of the channel endpoint at {@code uri} ({@code ws:} or {@code wss:}).
+   * A builder for a client of the channel endpoint at {@code uri} ({@code ws:} or {@code wss:}),
+   * with the client heartbeat on ({@link #DEFAULT_PING_INTERVAL}, {@link #DEFAULT_PONG_TIMEOUT}):
+   * recovery starts with noticing that a connection is dead, and neither a silent network nor the
+   * JDK WebSocket (which can lose a server's end of input, see docs/clients.md) always tells. Use
+   * {@link #builder(WsClient.Builder)} for other heartbeat settings.
    */
   public static Builder builder(URI uri) {
-    return new Builder(WsClient.builder(uri, JsonCodec.INSTANCE));
+    return new Builder(
+        WsClient.builder(uri, JsonCodec.INSTANCE)
+            .pingInterval(DEFAULT_PING_INTERVAL)
+            .pongTimeout(DEFAULT_PONG_TIMEOUT));
   }
 
   /**

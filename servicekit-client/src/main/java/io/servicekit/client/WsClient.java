@@ -24,6 +24,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import javax.net.ssl.SSLContext;
@@ -46,9 +48,12 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #send} is thread-safe and never blocks: messages go through one bounded queue
  *       ({@link Builder#maxQueuedMessages}) that is written in order while connected and kept while
  *       (re)connecting; when it is full {@code send} throws {@link SendQueueFullException};
- *   <li>listener callbacks run one at a time, in order, on a virtual thread of the client; the next
- *       message is requested from the socket only after {@code onMessage} has returned, so a slow
- *       listener slows the server down (TCP backpressure) instead of filling memory.
+ *   <li>listener callbacks run one at a time, in order, on a virtual thread of the client; up to
+ *       {@value #READ_AHEAD} received messages wait for the listener, and no more is read from the
+ *       socket until it catches up, so a slow listener slows the server down (TCP backpressure)
+ *       instead of filling memory. (The read-ahead also keeps the JDK client reading: its WebSocket
+ *       loses the end of a connection that arrives while nothing is requested, and reports no close
+ *       at all; see docs/clients.md.)
  * </ul>
  *
  * <pre>{@code
@@ -139,6 +144,10 @@ public final class WsClient<I, O> implements AutoCloseable {
   private final HttpClient http;
   private final boolean ownsHttp;
   private final DoubleSupplier random;
+
+  /** Received messages that may wait for the listener before reading stops. */
+  public static final int READ_AHEAD = 8;
+
   private final Executor callbacks;
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -175,8 +184,15 @@ public final class WsClient<I, O> implements AutoCloseable {
     this.callbacks = scheduler.serial("ws-client " + uri);
   }
 
+  /**
+   * The client's own HttpClient. Its executor runs tasks in the calling thread (the client's
+   * selector thread or the caller of {@code request}): the JDK WebSocket then asks its transport
+   * for the next frame before the transport reads again, so an end of input always finds a request
+   * waiting (see {@link Connection#received}). Nothing run there blocks: the listener's callbacks
+   * go to {@link #callbacks}.
+   */
   private static HttpClient ownHttpClient(@Nullable SSLContext ssl) {
-    HttpClient.Builder hb = HttpClient.newBuilder();
+    HttpClient.Builder hb = HttpClient.newBuilder().executor(Runnable::run);
     if (ssl != null) {
       hb.sslContext(ssl);
     }
@@ -655,6 +671,8 @@ public final class WsClient<I, O> implements AutoCloseable {
     private final StringBuilder text = new StringBuilder();
     private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
     private boolean tooBig;
+    private final AtomicInteger backlog = new AtomicInteger(); // received, not yet handled
+    private final AtomicBoolean owed = new AtomicBoolean(); // a request held back by the backlog
 
     @Override
     public void onOpen(WebSocket ws) {
@@ -822,12 +840,13 @@ public final class WsClient<I, O> implements AutoCloseable {
       }
       String message = text.toString();
       text.setLength(0);
+      received(ws);
       dispatch(
           () -> {
             try {
               handleText(this, message);
             } finally {
-              ws.request(1);
+              handled(ws);
             }
           });
       return null;
@@ -857,15 +876,43 @@ public final class WsClient<I, O> implements AutoCloseable {
       }
       byte[] message = binary.toByteArray();
       binary.reset();
+      received(ws);
       dispatch(
           () -> {
             try {
               deliver(Message.binary(message));
             } finally {
-              ws.request(1);
+              handled(ws);
             }
           });
       return null;
+    }
+
+    /**
+     * A whole message was handed to the listener's queue: the next one is requested at once unless
+     * {@value #READ_AHEAD} are waiting (then {@link #handled} requests it). Requesting ahead
+     * matters beyond throughput: the JDK WebSocket (checked on JDK 25) drops an end of input that
+     * it reads while no message is requested (its {@code acknowledgeReception} fails inside the
+     * selector task, and neither {@code onClose} nor {@code onError} is called), so the demand must
+     * not wait for the listener.
+     */
+    private void received(WebSocket ws) {
+      if (backlog.incrementAndGet() < READ_AHEAD) {
+        ws.request(1);
+        return;
+      }
+      owed.set(true);
+      // the listener may have caught up before owed was set: then the request is made here
+      if (backlog.get() < READ_AHEAD && owed.compareAndSet(true, false)) {
+        ws.request(1);
+      }
+    }
+
+    /** The listener is done with a message: a request held back by the backlog is made now. */
+    private void handled(WebSocket ws) {
+      if (backlog.decrementAndGet() < READ_AHEAD && owed.compareAndSet(true, false)) {
+        ws.request(1);
+      }
     }
 
     private void tooBig(WebSocket ws) {
