@@ -12,12 +12,15 @@ import java.util.concurrent.CompletionStage;
  * What demo processes share when {@code SERVICEKIT_BROKER=redis://host:port} (or {@code
  * -Dservicekit.broker=...}) is set: a Redis pub/sub {@link Broker} for the chat rooms, the time
  * feed's published messages and the live {@code /events} feed, and a Redis Streams store for {@code
- * /events} replay, so a client may resume on any process.
+ * /events} replay, so a client may resume on any process; the channels ({@link ChannelsDemo}) keep
+ * their history in the same Redis and their presence on the same broker.
  *
+ * @param uri the Redis URI ({@code redis://host:port})
  * @param broker the shared broker
  * @param store the shared event store (also issues ids and the once-per-second tick claim)
  */
-public record DemoCluster(Broker broker, RedisEventStore store) implements AutoCloseable {
+public record DemoCluster(String uri, Broker broker, RedisEventStore store)
+    implements AutoCloseable {
   /** The environment variable naming the broker. */
   public static final String ENV = "SERVICEKIT_BROKER";
 
@@ -28,6 +31,7 @@ public record DemoCluster(Broker broker, RedisEventStore store) implements AutoC
   public static final String PREFIX = "servicekit:demo:";
 
   public DemoCluster {
+    Objects.requireNonNull(uri, "uri");
     Objects.requireNonNull(broker, "broker");
     Objects.requireNonNull(store, "store");
   }
@@ -54,7 +58,7 @@ public record DemoCluster(Broker broker, RedisEventStore store) implements AutoC
     RedisBroker broker = RedisBroker.connect(uri);
     try {
       return new DemoCluster(
-          broker, RedisEventStore.builder(uri).prefix(PREFIX + "sse:").maxLen(1000).connect());
+          uri, broker, RedisEventStore.builder(uri).prefix(PREFIX + "sse:").maxLen(1000).connect());
     } catch (RuntimeException e) {
       broker.close();
       throw e;

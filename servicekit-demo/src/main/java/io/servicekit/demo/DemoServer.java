@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code /ws/time}</td><td>the time every second plus published messages ({@link TimeService})</td></tr>
  * <tr><td>{@code /publish?msg=}</td><td>publish to every time subscriber ({@link PublishHandler})</td></tr>
  * <tr><td>{@code /game/{id}}, {@code /ws/v1/{gameId}/...}</td><td>the gRPC game over WebSocket ({@link GameDemo})</td></tr>
+ * <tr><td>{@code /ws/channels?user=}, {@code /channels/sse?channel=}</td><td>channels with recovery, presence and acks; the page {@code /channels.html} ({@link ChannelsDemo})</td></tr>
  * <tr><td>{@code /mcp}</td><td>an MCP server over Streamable HTTP, local clients only ({@link McpDemo})</td></tr>
  * <tr><td>{@code /healthz}</td><td>{@code {"status":"ok"}} (the middleware {@code HealthCheck})</td></tr>
  * <tr><td>{@code /metrics}</td><td>Prometheus text (Micrometer)</td></tr>
@@ -197,6 +198,8 @@ public final class DemoServer {
     EventsDemo events =
         new EventsDemo(Duration.ofSeconds(1), Duration.ofSeconds(2), Scheduler.system(), cluster);
     McpDemo.routes(routes); // MCP Streamable HTTP at /mcp
+    ChannelsDemo channels = new ChannelsDemo(cluster);
+    channels.routes(routes, json); // /ws/channels, /channels/sse
     ServiceKitServer server = GameDemo.install(events.routes(routes)).build();
     server
         .jetty()
@@ -216,6 +219,7 @@ public final class DemoServer {
               @Override
               public void lifeCycleStopped(LifeCycle event) {
                 ops.metrics().close(); // the GC listener of the JVM binders
+                channels.close();
               }
             });
     return new Demo(server, events, ops);

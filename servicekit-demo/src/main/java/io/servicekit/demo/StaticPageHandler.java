@@ -15,12 +15,13 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Serves the demo's static files from the class path: the demo page at {@code /} and {@code
- * /index.html}, the chat page at {@code /chat.html}, and the JavaScript client's browser bundle
- * (built from {@code clients/js}) at {@code /js/servicekit.js} (a script defining the global {@code
- * ServiceKit}) and {@code /js/servicekit.mjs} (an ES module). Mounted as the default route, it
- * answers every other path with 404, and methods other than GET and HEAD with 405. The files are
- * read once, when the handler is created; a missing page fails at once, a missing bundle (the build
- * did not run {@code npm run build} in {@code clients/js}) answers 404 naming the fix.
+ * /index.html}, the chat page at {@code /chat.html}, the channels page at {@code /channels.html},
+ * and the JavaScript client's browser bundle (built from {@code clients/js}) at {@code
+ * /js/servicekit.js} (a script defining the global {@code ServiceKit}) and {@code
+ * /js/servicekit.mjs} (an ES module). Mounted as the default route, it answers every other path
+ * with 404, and methods other than GET and HEAD with 405. The files are read once, when the handler
+ * is created; a missing page fails at once, a missing bundle (the build did not run {@code npm run
+ * build} in {@code clients/js}) answers 404 naming the fix.
  */
 public final class StaticPageHandler extends Handler.Abstract.NonBlocking {
   /** Class-path location of the demo page. */
@@ -28,6 +29,9 @@ public final class StaticPageHandler extends Handler.Abstract.NonBlocking {
 
   /** Class-path location of the chat page. */
   public static final String CHAT_PAGE = "static/chat.html";
+
+  /** Class-path location of the channels page. */
+  public static final String CHANNELS_PAGE = "static/channels.html";
 
   /** Class-path location of the browser bundle (copied there by the demo's build). */
   public static final String BUNDLE = "static/js/servicekit.js";
@@ -50,6 +54,8 @@ public final class StaticPageHandler extends Handler.Abstract.NonBlocking {
             index,
             "/chat.html",
             load(CHAT_PAGE, HTML, true),
+            "/channels.html",
+            load(CHANNELS_PAGE, HTML, true),
             "/js/servicekit.js",
             load(BUNDLE, JS, false),
             "/js/servicekit.mjs",

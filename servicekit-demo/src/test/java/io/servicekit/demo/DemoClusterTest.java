@@ -225,4 +225,66 @@ class DemoClusterTest {
       epoch(live.id());
     }
   }
+
+  /**
+   * Channels on the cluster: one Redis history and the broker. A subscriber on process 1 gets what
+   * process 2's client publishes, reconnects to process 2 after missing two publications and
+   * recovers exactly those; presence lists users of both processes.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void channelsRecoverOnTheOtherProcessAndPresenceSpansBoth() {
+    String room = "room:cluster-" + System.nanoTime();
+    try (TestWsClient bob = TestWsClient.connect(n2.wsUri("/ws/channels?user=bob"))) {
+      bob.sendJson(Map.of("type", "subscribe", "id", 1, "channel", room, "presence", true));
+      assertThat(bob.awaitJsonOfType("reply")).containsEntry("id", 1).doesNotContainKey("error");
+      Object epoch = null;
+      try (TestWsClient alice = TestWsClient.connect(n1.wsUri("/ws/channels?user=alice"))) {
+        alice.sendJson(Map.of("type", "subscribe", "id", 1, "channel", room, "presence", true));
+        assertThat(alice.awaitJsonOfType("reply")).containsEntry("id", 1);
+        // process 2's subscriber hears of process 1's join through the broker
+        assertThat(bob.awaitJsonOfType("join")).containsEntry("user", "alice");
+        for (int i = 1; i <= 3; i++) {
+          bob.sendJson(Map.of("type", "publish", "id", 1 + i, "channel", room, "data", i));
+          Map<String, Object> ack = data(bob.awaitJsonOfType("reply"));
+          assertThat(ack).containsEntry("offset", i);
+          epoch = ack.get("epoch");
+        }
+        List<Object> seen = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          Map<String, Object> pub = alice.awaitJsonOfType("pub");
+          assertThat(pub).containsEntry("epoch", epoch);
+          seen.add(List.of(pub.get("offset"), pub.get("data")));
+        }
+        assertThat(seen).isEqualTo(List.of(List.of(1, 1), List.of(2, 2), List.of(3, 3)));
+      }
+      assertThat(bob.awaitJsonOfType("leave")).containsEntry("user", "alice");
+      for (int i = 4; i <= 5; i++) {
+        bob.sendJson(Map.of("type", "publish", "id", 1 + i, "channel", room, "data", i));
+        assertThat(data(bob.awaitJsonOfType("reply"))).containsEntry("offset", i);
+      }
+      Map<String, Object> position = Map.of("epoch", epoch, "offset", 3);
+      try (TestWsClient again = TestWsClient.connect(n2.wsUri("/ws/channels?user=alice"))) {
+        again.sendJson(Map.of("type", "subscribe", "id", 1, "channel", room, "since", position));
+        List<Object> recovered = new ArrayList<>();
+        Map<String, Object> reply = null;
+        while (reply == null || recovered.size() < 2) {
+          Map<String, Object> m = again.awaitJson();
+          if ("pub".equals(m.get("type"))) {
+            recovered.add(List.of(m.get("offset"), m.get("data")));
+          } else if ("reply".equals(m.get("type"))) {
+            reply = m;
+          }
+        }
+        assertThat(reply).doesNotContainKey("error");
+        assertThat(recovered).isEqualTo(List.of(List.of(4, 4), List.of(5, 5)));
+        again.sendJson(Map.of("type", "presence", "id", 2, "channel", room));
+        Map<String, Object> members =
+            (Map<String, Object>) again.awaitJsonOfType("reply").get("data");
+        assertThat((List<Map<String, Object>>) members.get("members"))
+            .extracting(m -> m.get("user"))
+            .containsExactly("alice", "bob");
+      }
+    }
+  }
 }
