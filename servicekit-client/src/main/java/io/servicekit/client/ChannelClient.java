@@ -4,6 +4,7 @@ import io.servicekit.CloseStatus;
 import io.servicekit.JsonCodec;
 import io.servicekit.Scheduler;
 import io.servicekit.channel.ChannelHistory;
+import io.servicekit.channel.PresenceMember;
 import io.servicekit.channel.Publication;
 import io.servicekit.channel.Recovery;
 import io.servicekit.channel.ReplyException;
@@ -127,14 +128,6 @@ public final class ChannelClient implements AutoCloseable {
    *     (false without a {@code since}, and after a resync)
    */
   public record Subscribed(String channel, StreamPosition position, boolean recovered) {}
-
-  /**
-   * One member of a channel's presence.
-   *
-   * @param user the identity the server gave the connection
-   * @param connections how many of that user's connections are in the channel
-   */
-  public record Member(String user, int connections) {}
 
   /** One subscribed channel; every field but the final ones is guarded by {@code lock}. */
   private static final class Sub {
@@ -344,8 +337,11 @@ public final class ChannelClient implements AutoCloseable {
     return derive(call(env, requestTimeout), reply -> positionOf(map(reply, "publish reply")));
   }
 
-  /** Who is in {@code channel} now, sorted by user. */
-  public CompletableFuture<List<Member>> presence(String channel) {
+  /**
+   * Who is in {@code channel} now, sorted by user; a member the server describes badly (no user,
+   * connections not a whole number from 1 to 2^31-1) fails the future naming the value.
+   */
+  public CompletableFuture<List<PresenceMember>> presence(String channel) {
     ChannelHistory.checkChannel(channel);
     return derive(
         call(envelope("presence", channel), requestTimeout),
@@ -355,11 +351,15 @@ public final class ChannelClient implements AutoCloseable {
             throw new IllegalArgumentException(
                 "presence reply: members must be a list, was " + members);
           }
-          List<Member> out = new ArrayList<>(list.size());
+          List<PresenceMember> out = new ArrayList<>(list.size());
           for (Object m : list) {
             Map<?, ?> member = map(m, "presence member");
-            out.add(
-                new Member(string(member, "user"), (int) number(member, "connections", "member")));
+            long connections = number(member, "connections", "presence member");
+            if (connections > Integer.MAX_VALUE) {
+              throw new IllegalArgumentException(
+                  "presence member: connections must be at most 2^31-1, was " + connections);
+            }
+            out.add(new PresenceMember(string(member, "user"), (int) connections));
           }
           return List.copyOf(out);
         });

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.servicekit.CloseStatus;
 import io.servicekit.JsonCodec;
+import io.servicekit.channel.PresenceMember;
 import io.servicekit.channel.Publication;
 import io.servicekit.channel.Recovery;
 import io.servicekit.channel.ReplyException;
@@ -282,7 +283,11 @@ class ChannelClientTest {
     assertThat(poll(subs.presence)).isEqualTo("leave room ann");
 
     assertThat(client.presence("room").get(20, TimeUnit.SECONDS))
-        .containsExactly(new ChannelClient.Member("alice", 2), new ChannelClient.Member("bob", 1));
+        .containsExactly(new PresenceMember("alice", 2), new PresenceMember("bob", 1));
+    // a member the server describes badly fails the call, naming the value
+    assertThatThrownBy(() -> client.presence("broken").get(20, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1 connection, was 0");
 
     assertThatThrownBy(() -> client.subscribe("room", new Subs()))
         .isInstanceOf(IllegalStateException.class)

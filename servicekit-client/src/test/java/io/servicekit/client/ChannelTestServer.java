@@ -228,9 +228,11 @@ final class ChannelTestServer implements AutoCloseable {
                       "channel",
                       channel,
                       "members",
-                      List.of(
-                          Map.of("user", "alice", "connections", 2),
-                          Map.of("user", "bob", "connections", 1)))));
+                      "broken".equals(channel)
+                          ? List.of(Map.of("user", "zed", "connections", 0))
+                          : List.of(
+                              Map.of("user", "alice", "connections", 2),
+                              Map.of("user", "bob", "connections", 1)))));
       case "request" -> {
         Object data = m.get("data");
         if ("slow".equals(data)) {
