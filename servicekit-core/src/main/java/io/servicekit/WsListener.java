@@ -29,7 +29,9 @@ import java.util.Objects;
  *       may block without stalling other connections or the heartbeat.
  *   <li>{@code onClose} runs exactly once, whatever ends the connection (peer close frame of any
  *       code, TCP drop, server close, timeout, slow consumer, write failure), after the last other
- *       callback.
+ *       callback. A connection that ends before it opens (the socket went during the upgrade) gets
+ *       {@code onClose} without {@code onOpen}, so that what {@code accept} set up is always
+ *       released.
  *   <li>{@link #onHeartbeat} runs on the scheduler, independent of the other callbacks; it must not
  *       block.
  * </ul>

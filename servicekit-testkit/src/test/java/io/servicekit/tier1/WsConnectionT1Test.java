@@ -154,6 +154,26 @@ class WsConnectionT1Test {
   }
 
   @Test
+  void aConnectionTheBindingEndsBeforeItOpensGetsOnCloseOnlyAndALateOpenDropsTheTransport() {
+    connection = new WsConnection<>(conn, config().build(), FakeRequest.builder().build(), null);
+    List<CloseStatus> whenClosed = new ArrayList<>();
+    connection.whenClosed(whenClosed::add);
+    connection.onClosed(CloseStatus.ABNORMAL, "dropped during the upgrade");
+    time.runUntilIdle();
+    assertThat(conn.events).containsExactly("close:1006"); // what accept set up is released
+    assertThat(whenClosed).extracting(CloseStatus::code).containsExactly(CloseStatus.ABNORMAL);
+    assertThat(connection.closeFuture().toCompletableFuture()).isCompleted();
+
+    ws = new MemoryWs(connection);
+    connection.open(ws); // late: the transport is dropped, nothing runs (before: "called twice")
+    time.runUntilIdle();
+    assertThat(conn.events).containsExactly("close:1006");
+    assertThat(ws.aborts()).isEqualTo(1);
+    assertThat(ws.sent()).isEmpty();
+    assertThat(time.pendingTasks()).isZero(); // no heartbeat armed
+  }
+
+  @Test
   void heartbeatIsSentOnSchedule() {
     open(config().pingPeriod(Duration.ofSeconds(10)));
     time.runUntilIdle();

@@ -201,7 +201,10 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
    */
   @Override
   public void open(SseTransport transport) {
-    life.open();
+    if (!life.open()) {
+      transport.abort(new IOException("SSE stream ended before it opened"));
+      return;
+    }
     this.transport = transport;
     // The first write commits the status and headers, so the client sees the stream open at once.
     byte[] first =

@@ -176,8 +176,12 @@ public final class StreamableStream implements StreamSession, StreamableDriver {
   @Override
   public void open(SseTransport transport, StreamResponse.Producer producer) {
     Objects.requireNonNull(producer, "producer");
-    life.open();
-    this.transport = Objects.requireNonNull(transport, "transport");
+    Objects.requireNonNull(transport, "transport");
+    if (!life.open()) {
+      transport.abort(new IOException("stream ended before it opened"));
+      return;
+    }
+    this.transport = transport;
     // The keepalive period starts before the first write commits the response: whoever sees the
     // headers may count on it (a test advancing a fake clock does).
     if (!config.keepalivePeriod().isZero()) {

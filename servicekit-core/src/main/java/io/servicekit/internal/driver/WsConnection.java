@@ -146,7 +146,10 @@ public final class WsConnection<I, O> implements WsSession<O>, WsDriver {
   /** The upgrade completed: starts the heartbeat and runs {@code onOpen}, then reads. */
   @Override
   public void open(Transport transport) {
-    life.open();
+    if (!life.open()) {
+      transport.abort(); // the binding reported the end first: nothing to open
+      return;
+    }
     this.transport = transport;
     lastReadNanos = scheduler.nanoTime();
     pingTimer.repeat(this::sendHeartbeat, config.pingPeriod());

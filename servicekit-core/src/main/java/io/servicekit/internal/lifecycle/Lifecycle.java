@@ -158,14 +158,21 @@ public final class Lifecycle<T, E> {
   // ---------------------------------------------------------------- state
 
   /**
-   * {@code NEW → OPEN}.
+   * {@code NEW → OPEN}; false (and nothing changes) if the connection already ended before it
+   * opened (a binding reported its end first): then no open callback may run. The close callback of
+   * such a connection has run, or will, without an open callback before it.
    *
-   * @throws IllegalStateException if the connection is not new
+   * @throws IllegalStateException if the connection is open or closing already
    */
-  public void open() {
-    if (!STATE.compareAndSet(this, State.NEW, State.OPEN)) {
-      throw new IllegalStateException("open() called twice for " + id);
+  public boolean open() {
+    State was = (State) STATE.compareAndExchange(this, State.NEW, State.OPEN);
+    if (was == State.NEW) {
+      return true;
     }
+    if (was == State.CLOSED) {
+      return false;
+    }
+    throw new IllegalStateException("open() called twice for " + id);
   }
 
   public State state() {
