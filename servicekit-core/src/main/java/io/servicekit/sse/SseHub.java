@@ -126,7 +126,7 @@ public final class SseHub<O> {
     if (members.putIfAbsent(key, session) != null) {
       return false;
     }
-    session.closeFuture().whenComplete((status, e) -> members.remove(key, session));
+    session.whenClosed(end -> members.remove(key, session)); // before closeFuture() completes
     if (!session.isOpen()) {
       members.remove(key, session); // closed meanwhile
       return false;

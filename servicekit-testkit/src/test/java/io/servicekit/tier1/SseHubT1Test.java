@@ -123,9 +123,13 @@ class SseHubT1Test {
     SseHub<Object> hub = new SseHub<>();
     Member a = start(hub);
     assertThat(hub.count()).isEqualTo(1);
+    List<Integer> countAtClose = new ArrayList<>();
+    a.connection().closeFuture().thenRun(() -> countAtClose.add(hub.count()));
     a.connection().onTransportFailure(new RuntimeException("gone"));
     settle();
     assertThat(hub.count()).isZero();
+    // it left before its close future completed (a whenClosed action), not after
+    assertThat(countAtClose).containsExactly(0);
   }
 
   @Test
