@@ -55,7 +55,8 @@ final class Report {
                 : "none (see notes)")
         .append(" |\n");
     b.append(
-        "| JVM flags (servers) | `-Xms1g -Xmx1g -XX:+UseG1GC -XX:+AlwaysPreTouch`, logging off |\n");
+        "| JVM flags (servers) | `-Xms1g -Xmx1g -XX:+UseG1GC -XX:+AlwaysPreTouch`, logging off"
+            + " (raw Netty also `--enable-native-access=ALL-UNNAMED`) |\n");
     b.append(
         BenchRunner.format(
             "| load average (1 min) | %.2f at start, %.2f at end, %.2f highest sampled |\n",

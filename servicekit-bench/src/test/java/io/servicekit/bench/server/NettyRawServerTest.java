@@ -35,6 +35,7 @@ class NettyRawServerTest {
       InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
       int run = 1;
       for (String path : List.of("/echo", "/json")) {
+        long closedBefore = client.closedByPeer(); // the previous path's conns are closed
         List<WsLoadClient.Conn> conns = client.connect(address, path, CONNECTIONS, 4, true, 0);
         assertThat(conns).hasSize(CONNECTIONS).allMatch(WsLoadClient.Conn::isOpen);
         EchoLoad echo = new EchoLoad(run++, conns);
@@ -45,12 +46,14 @@ class NettyRawServerTest {
         assertThat(r.lost()).as(path).isZero();
         assertThat(r.duplicates()).as(path).isZero();
         assertThat(r.foreign()).as(path).isZero();
+        assertThat(client.protocolErrors()).as(path).isZero();
+        // Before closing: the server's answer to a client's close frame may be read (and counted)
+        // before the client drops the socket.
+        assertThat(client.closedByPeer() - closedBefore).as(path).isZero();
         for (WsLoadClient.Conn c : conns) {
           c.close();
         }
       }
-      assertThat(client.protocolErrors()).isZero();
-      assertThat(client.closedByPeer()).isZero();
       assertThat(server.transport()).isIn("epoll", "nio");
     }
   }
