@@ -34,11 +34,11 @@ import tools.jackson.databind.json.JsonMapper;
  * <!-- results:begin -->} and {@code <!-- results:end -->} markers) and {@code
  * target/bench/results.md}.
  *
- * <p>Each server under test (ServiceKit, raw Jetty 12, Node {@code ws}) runs as its own process
- * started with this JVM's own {@code java} binary (the JDK Maven's toolchain chose) or {@code
- * node}, pinned to CPU 1 with {@code taskset} while this process — the load generator — pins itself
- * to CPU 0. Measurements are taken from outside: server CPU from {@code /proc/PID/stat}, RSS from
- * {@code /proc/PID/status}, heap after a full GC over the server's control channel.
+ * <p>Each server under test (ServiceKit, raw Jetty 12, raw Netty 4.2, Node {@code ws}) runs as its
+ * own process started with this JVM's own {@code java} binary (the JDK Maven's toolchain chose) or
+ * {@code node}, pinned to CPU 1 with {@code taskset} while this process — the load generator — pins
+ * itself to CPU 0. Measurements are taken from outside: server CPU from {@code /proc/PID/stat}, RSS
+ * from {@code /proc/PID/status}, heap after a full GC over the server's control channel.
  *
  * <p>Options: {@code --quick} (short warm-up and runs, for smoke tests), {@code --only=echo,idle,
  * broadcast,sse,jmh}, {@code --wait-quiet=MINUTES} (wait for the 1-minute load average to drop
@@ -53,6 +53,7 @@ public final class BenchRunner {
   private static final int IDLE_LARGE = 10_000;
   private static final String SERVICEKIT = "ServiceKit";
   private static final String JETTY = "Jetty raw";
+  private static final String NETTY = "raw Netty 4.2";
   private static final String NODE = "Node ws";
   private static final String NODE_SSE = "Node http";
 
@@ -253,7 +254,7 @@ public final class BenchRunner {
       echo();
     }
     if (settings.runs("idle")) {
-      for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
+      for (String server : List.of(SERVICEKIT, JETTY, NETTY, NODE)) {
         idle(server);
       }
     }
@@ -352,11 +353,13 @@ public final class BenchRunner {
         Servers servers = new Servers()) {
       ServerProcess sk = servers.start(SERVICEKIT, "echo");
       ServerProcess jetty = servers.start(JETTY, "echo");
+      ServerProcess netty = servers.start(NETTY, "echo");
       ServerProcess node = servers.start(NODE, "echo");
       List<EchoTarget> targets = new ArrayList<>();
       targets.add(echoTarget(client, sk, "/echo", SERVICEKIT + " WsListener + Codec.raw()"));
       targets.add(echoTarget(client, sk, "/json", SERVICEKIT + " WsListener.json (JsonCodec)"));
       targets.add(echoTarget(client, jetty, "/echo", JETTY));
+      targets.add(echoTarget(client, netty, "/echo", NETTY));
       targets.add(echoTarget(client, node, "/echo", NODE));
       for (EchoTarget t : targets) {
         EchoLoad warm = new EchoLoad(runIds++, t.conns());
@@ -569,7 +572,7 @@ public final class BenchRunner {
     try (WsLoadClient client = new WsLoadClient();
         Servers servers = new Servers()) {
       List<BroadcastTarget> targets = new ArrayList<>();
-      for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
+      for (String server : List.of(SERVICEKIT, JETTY, NETTY, NODE)) {
         ServerProcess p = servers.start(server, "broadcast");
         List<WsLoadClient.Conn> subscribers =
             client.connect(p.address(), "/broadcast", SUBSCRIBERS, 16, true, 0);
@@ -747,7 +750,7 @@ public final class BenchRunner {
     try (SseLoadClient client = new SseLoadClient();
         Servers servers = new Servers()) {
       List<SseTarget> targets = new ArrayList<>();
-      for (String server : List.of(SERVICEKIT, JETTY, NODE)) {
+      for (String server : List.of(SERVICEKIT, JETTY, NETTY, NODE)) {
         ServerProcess p = servers.start(server, "sse");
         targets.add(new SseTarget(server.equals(NODE) ? NODE_SSE : server, p, new ArrayList<>()));
       }
@@ -917,7 +920,7 @@ public final class BenchRunner {
     List<String> cmd = new ArrayList<>(pinPrefix());
     Path dir = moduleDir;
     switch (server) {
-      case SERVICEKIT, JETTY -> {
+      case SERVICEKIT, JETTY, NETTY -> {
         cmd.addAll(
             List.of(
                 java,
@@ -926,6 +929,10 @@ public final class BenchRunner {
                 "-XX:+UseG1GC",
                 "-XX:+AlwaysPreTouch",
                 "-Dorg.eclipse.jetty.LEVEL=OFF"));
+        if (server.equals(NETTY)) {
+          // Netty's epoll transport loads a JNI library: allowed up front, not warned about.
+          cmd.add("--enable-native-access=ALL-UNNAMED");
+        }
         if (settings.jfr() && server.equals(SERVICEKIT)) {
           cmd.add(
               "-XX:StartFlightRecording=settings=profile,filename="
@@ -935,9 +942,11 @@ public final class BenchRunner {
             List.of(
                 "-cp",
                 classpath,
-                server.equals(SERVICEKIT)
-                    ? "io.servicekit.bench.server.ServiceKitBenchServer"
-                    : "io.servicekit.bench.server.JettyRawServer",
+                switch (server) {
+                  case SERVICEKIT -> "io.servicekit.bench.server.ServiceKitBenchServer";
+                  case JETTY -> "io.servicekit.bench.server.JettyRawServer";
+                  default -> "io.servicekit.bench.server.NettyRawServer";
+                },
                 "0"));
       }
       case NODE -> {
@@ -1104,6 +1113,21 @@ public final class BenchRunner {
     return moduleDir;
   }
 
+  /**
+   * The version of Netty on the class path and the transport its peer picks on this machine (the
+   * server process runs on the same class path, so it finds the same).
+   */
+  static String nettyVersion() {
+    io.netty.util.Version v = io.netty.util.Version.identify().get("netty-common");
+    String transport;
+    try {
+      transport = io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "NIO (no epoll here)";
+    } catch (LinkageError e) {
+      transport = "NIO (" + e + ")";
+    }
+    return (v == null ? "?" : v.artifactVersion()) + ", " + transport;
+  }
+
   static Map<String, String> machine() {
     Map<String, String> m = new LinkedHashMap<>();
     try {
@@ -1134,6 +1158,7 @@ public final class BenchRunner {
             + " "
             + Runtime.version());
     m.put("Jetty", org.eclipse.jetty.util.Jetty.VERSION);
+    m.put("Netty", nettyVersion());
     try {
       m.put("Node", exec("node", "--version"));
     } catch (IOException e) {

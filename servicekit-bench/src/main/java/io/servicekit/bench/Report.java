@@ -23,6 +23,7 @@ final class Report {
   private static final String SK_RAW = "ServiceKit WsListener + Codec.raw()";
   private static final String SK = "ServiceKit";
   private static final String JETTY = "Jetty raw";
+  private static final String NETTY = "raw Netty 4.2";
   private static final String NODE = "Node ws";
 
   /** Beyond this sender lag the latency percentiles say more about the machine than the server. */
@@ -54,7 +55,8 @@ final class Report {
                 : "none (see notes)")
         .append(" |\n");
     b.append(
-        "| JVM flags (servers) | `-Xms1g -Xmx1g -XX:+UseG1GC -XX:+AlwaysPreTouch`, logging off |\n");
+        "| JVM flags (servers) | `-Xms1g -Xmx1g -XX:+UseG1GC -XX:+AlwaysPreTouch`, logging off"
+            + " (raw Netty also `--enable-native-access=ALL-UNNAMED`) |\n");
     b.append(
         BenchRunner.format(
             "| load average (1 min) | %.2f at start, %.2f at end, %.2f highest sampled |\n",
@@ -236,7 +238,9 @@ final class Report {
             "\nServiceKit: `SseServe` with the default `SseConfig` (keepalive comment every 30 s),"
                 + " `SseListener` + `Codec.raw()` sessions in one `SseHub`, `hub.broadcast`; Jetty"
                 + " raw: a `Handler` keeping each `text/event-stream` response open and a loop of"
-                + " `Response.write` over them; Node: `node:http`, `res.write` in a loop. The"
+                + " `Response.write` over them; raw Netty: a chunked `text/event-stream` response"
+                + " kept open per channel, the event framed once and a `retainedDuplicate()` of it"
+                + " written to each from the event loop; Node: `node:http`, `res.write` in a loop. The"
                 + " streams are plain HTTP/1.1 GETs (chunked responses) read by one NIO client."
                 + " Idle memory is measured as for WebSocket connections (per stream = (RSS Δ +"
                 + " heap Δ) / streams for the JVMs, RSS Δ / streams for Node). Then the runner"
@@ -383,7 +387,7 @@ final class Report {
             complete));
     double ratio = (double) stalled.result().p50() / plain.result().p50();
     StringBuilder peers = new StringBuilder();
-    for (String peer : List.of(JETTY, NODE)) {
+    for (String peer : List.of(JETTY, NETTY, NODE)) {
       Optional<BroadcastRow> a = broadcast(r, peer, "1,000 subscribers");
       Optional<BroadcastRow> b = broadcast(r, peer, "+1 stalled subscriber");
       if (a.isPresent() && b.isPresent()) {

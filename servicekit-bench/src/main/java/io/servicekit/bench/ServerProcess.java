@@ -137,6 +137,11 @@ final class ServerProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The exit code (0 after {@code quit}); only once the process has ended. */
+  int exitValue() {
+    return process.exitValue();
+  }
+
   @Override
   public void close() {
     try {

@@ -77,6 +77,13 @@ class SsePeersTest {
   }
 
   @Test
+  void rawNettyStreamsReceiveEveryBroadcast() throws Exception {
+    try (NettyRawServer server = NettyRawServer.start(0)) {
+      broadcastToAll(server.port(), server::publish, server::streams);
+    }
+  }
+
+  @Test
   void serviceKitStreamsReceiveEveryBroadcast() throws Exception {
     SseHub<Message> hub = new SseHub<>();
     ServiceKitServer server = ServiceKitBenchServer.start(0, new Hub<>(), hub);
