@@ -536,7 +536,7 @@ public final class Channels implements AutoCloseable {
           gapTimer.cancel();
           gapTimer = null;
         }
-      } else if (gapTimer == null && !filling) {
+      } else if (gapTimer == null && !filling && !gone) {
         gapTimer = scheduler.schedule(this::fill, gapTimeout);
       }
     }
@@ -570,7 +570,10 @@ public final class Channels implements AutoCloseable {
     void fill() {
       lock.lock();
       try {
-        gapTimer = null;
+        if (gapTimer != null) {
+          gapTimer.cancel(); // a broker gap: this fill replaces the pending one
+          gapTimer = null;
+        }
         if (epoch != null && !gone) {
           fillLocked();
         }
@@ -605,6 +608,10 @@ public final class Channels implements AutoCloseable {
                     resyncAll(rs.top(), rs.reason());
                   }
                   drain(); // on a failure this re-arms the timer: tried again later
+                  if (e != null && gapTimer == null && !gone) {
+                    // also when nothing is held (a broker gap's fill): the gap is still there
+                    gapTimer = scheduler.schedule(this::fill, gapTimeout);
+                  }
                 } finally {
                   lock.unlock();
                 }
