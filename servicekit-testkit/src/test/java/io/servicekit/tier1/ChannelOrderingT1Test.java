@@ -49,7 +49,8 @@ class ChannelOrderingT1Test {
       MemoryChannelHistory.builder().scheduler(time).maxPublications(KEPT).build();
   final ScriptedHistory history = new ScriptedHistory(shared);
   final ScriptedBroker broker = new ScriptedBroker();
-  final Channels a = Channels.builder().history(shared).broker(broker, "ch").build();
+  final Channels a =
+      Channels.builder().history(shared).broker(broker, "ch").scheduler(time).build();
   // gapTimeout is left at its default (250 ms): the tests pin the default too
   final Channels b =
       Channels.builder().history(history).broker(broker, "ch").scheduler(timers).build();
