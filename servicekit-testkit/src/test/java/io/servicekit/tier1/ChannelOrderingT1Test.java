@@ -138,8 +138,8 @@ class ChannelOrderingT1Test {
   }
 
   /**
-   * Node B's view of the shared history: records every {@code since} read and can fail it or hold
-   * it until the test completes it (the read then happens at completion).
+   * Node B's view of the shared history: records every {@code since} read and can fail it, or hold
+   * its answer (read when asked) until the test completes it.
    */
   static final class ScriptedHistory implements ChannelHistory {
     final ChannelHistory inner;
@@ -167,6 +167,7 @@ class ChannelOrderingT1Test {
       if (!holdSince) {
         return inner.since(channel, position);
       }
+      CompletionStage<Recovery> read = inner.since(channel, position); // reads now, answers later
       CompletableFuture<Recovery> later = new CompletableFuture<>();
       held.add(
           () -> {
@@ -174,7 +175,7 @@ class ChannelOrderingT1Test {
               later.completeExceptionally(
                   new BrokerUnavailableException("history down (scripted)", false, null));
             } else {
-              inner.since(channel, position).whenComplete((r, e) -> later.complete(r));
+              read.whenComplete((r, e) -> later.complete(r));
             }
           });
       return later;
@@ -555,6 +556,61 @@ class ChannelOrderingT1Test {
     deliver(m.get(m.size() - 1)); // one more than the buffer holds
     assertThat(history.sinceReads).hasSize(1);
     assertThat(c.pubs("room")).hasSize(Channels.MAX_REORDER + 3).isSorted().doesNotHaveDuplicates();
+    assertThat(time.now()).isEqualTo(Duration.ZERO);
+    assertThat(timers.live()).isZero();
+  }
+
+  @Test
+  void aFullBufferWhileTheHistoryFailsReadsOncePerGapTimeoutNotOncePerArrival() {
+    Client c = new Client();
+    c.subscribe("room", 1);
+    int total = Channels.MAX_REORDER + 102;
+    List<Integer> m = publishOnA("room", total);
+    deliver(m.get(0));
+    history.failSince = true;
+    for (int i = 2; i < m.size(); i++) {
+      broker.deliver(m.get(i)); // 3 .. total: the buffer fills, then 100 more arrive
+    }
+    time.runUntilIdle();
+    assertThat(history.sinceReads).as("one read, failed; the rest wait for the timer").hasSize(1);
+    assertThat(c.pubs("room")).containsExactly(1L);
+
+    time.advanceBy(GAP.minusNanos(1));
+    assertThat(history.sinceReads).hasSize(1);
+    time.advanceBy(Duration.ofNanos(1));
+    assertThat(history.sinceReads).hasSize(2);
+
+    history.failSince = false;
+    time.advanceBy(GAP);
+    assertThat(history.sinceReads).hasSize(3);
+    assertThat(c.pubs("room"))
+        .as("the ones not held were read from the history")
+        .hasSize(total)
+        .isSorted()
+        .doesNotHaveDuplicates();
+    assertThat(timers.live()).isZero();
+  }
+
+  @Test
+  void publicationsNotHeldWhileAFillRunsAreReadRightAfterIt() {
+    Client c = new Client();
+    c.subscribe("room", 1);
+    List<Integer> m = publishOnA("room", Channels.MAX_REORDER + 3);
+    deliver(m.get(0));
+    for (int i = 2; i < m.size() - 1; i++) {
+      broker.deliver(m.get(i)); // the buffer is full
+    }
+    history.holdSince = true;
+    deliver(m.get(m.size() - 1)); // not held: the read starts (it sees up to here)
+    assertThat(history.sinceReads).hasSize(1);
+
+    List<Integer> later = publishOnA("room", 2); // published after the read
+    deliver(later.get(0), later.get(1)); // not held either: the buffer is still full
+    history.holdSince = false;
+    history.completeHeld();
+    time.runUntilIdle();
+    assertThat(history.sinceReads).as("a second read, at once, for the last two").hasSize(2);
+    assertThat(c.pubs("room")).hasSize(Channels.MAX_REORDER + 5).isSorted().doesNotHaveDuplicates();
     assertThat(time.now()).isEqualTo(Duration.ZERO);
     assertThat(timers.live()).isZero();
   }
