@@ -450,6 +450,8 @@ public final class Channels implements AutoCloseable {
     String epoch; // lock; null until init
     long last = -1; // last delivered offset; lock
     boolean filling; // lock
+    boolean failed; // the last fill failed: the timer tries again; lock
+    boolean overflow; // a publication was not held (buffer full) since the last fill began; lock
     Scheduler.Cancellable gapTimer; // lock
     boolean gone; // removed from chans; lock
 
@@ -512,10 +514,20 @@ public final class Channels implements AutoCloseable {
         if (p.offset() <= last) {
           return; // a repeat
         }
-        held.put(p.offset(), p);
-        if (held.size() > MAX_REORDER) {
-          fillLocked();
+        if (held.size() >= MAX_REORDER && p.offset() != last + 1 && !held.containsKey(p.offset())) {
+          // full: not held. The history has it (appended before it was sent), a fill reads it:
+          // at once, or on the timer while the history fails (not one read per arrival)
+          overflow = true;
+          if (!failed) {
+            if (gapTimer != null) {
+              gapTimer.cancel();
+              gapTimer = null;
+            }
+            fillLocked();
+          }
+          return;
         }
+        held.put(p.offset(), p);
         drain();
       } finally {
         lock.unlock();
@@ -536,7 +548,7 @@ public final class Channels implements AutoCloseable {
           gapTimer.cancel();
           gapTimer = null;
         }
-      } else if (gapTimer == null && !filling) {
+      } else if (gapTimer == null && !filling && !gone) {
         gapTimer = scheduler.schedule(this::fill, gapTimeout);
       }
     }
@@ -570,7 +582,10 @@ public final class Channels implements AutoCloseable {
     void fill() {
       lock.lock();
       try {
-        gapTimer = null;
+        if (gapTimer != null) {
+          gapTimer.cancel(); // a broker gap: this fill replaces the pending one
+          gapTimer = null;
+        }
         if (epoch != null && !gone) {
           fillLocked();
         }
@@ -584,6 +599,7 @@ public final class Channels implements AutoCloseable {
         return;
       }
       filling = true;
+      overflow = false;
       gapFills.incrementAndGet();
       history
           .since(name, new StreamPosition(epoch, last))
@@ -592,6 +608,7 @@ public final class Channels implements AutoCloseable {
                 lock.lock();
                 try {
                   filling = false;
+                  failed = e != null;
                   if (e == null && r instanceof Recovery.Recovered ok) {
                     for (Publication p : ok.publications()) {
                       if (p.offset() > last) {
@@ -605,6 +622,12 @@ public final class Channels implements AutoCloseable {
                     resyncAll(rs.top(), rs.reason());
                   }
                   drain(); // on a failure this re-arms the timer: tried again later
+                  if (e != null && gapTimer == null && !gone) {
+                    // also when nothing is held (a broker gap's fill): the gap is still there
+                    gapTimer = scheduler.schedule(this::fill, gapTimeout);
+                  } else if (e == null && overflow && !gone) {
+                    fill(); // some were not held while this read ran: read them now
+                  }
                 } finally {
                   lock.unlock();
                 }
