@@ -20,7 +20,6 @@ public class CloseException extends ServiceKitException {
   }
 
   public CloseException(CloseStatus status, @Nullable Throwable cause) {
-
     super(status.code() + " " + status.reason(), cause);
     this.status = status;
   }

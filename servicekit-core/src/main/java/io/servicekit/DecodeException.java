@@ -17,7 +17,6 @@ public class DecodeException extends CloseException {
   }
 
   public DecodeException(int closeCode, String message, @Nullable Throwable cause) {
-
     super(CloseStatus.of(closeCode, message), cause);
   }
 

@@ -378,7 +378,6 @@ public final class Hub<O> {
         frame = lastFrame;
       } else {
         if (lastCodec != null && lastFrame != null) {
-
           if (others == null) {
             others = new IdentityHashMap<>();
           }

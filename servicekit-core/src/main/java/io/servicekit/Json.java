@@ -32,7 +32,6 @@ final class Json {
 
   /** The error envelope {@code {"error":"...","type":"error"}}. */
   static String error(@Nullable String message) {
-
     return "{\"error\":" + quote(message == null ? "" : message) + ",\"type\":\"error\"}";
   }
 

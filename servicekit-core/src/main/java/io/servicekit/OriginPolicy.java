@@ -367,7 +367,6 @@ public final class OriginPolicy {
    * and malformed origins and for an empty {@code host}.
    */
   public static boolean isSameOrigin(@Nullable String origin, @Nullable String host) {
-
     Origin o = parseOrigin(origin);
     if (o == null || o == Origin.NULL || host == null || host.isBlank()) {
       return false;

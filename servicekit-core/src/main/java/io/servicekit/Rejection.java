@@ -46,7 +46,6 @@ public class Rejection extends ServiceKitException {
 
   /** A rejection with HTTP {@code status} (400-599) and a plain-text {@code body}. */
   public static Rejection of(int status, @Nullable String body) {
-
     return new Rejection(status, body);
   }
 

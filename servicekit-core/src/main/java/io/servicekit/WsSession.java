@@ -46,7 +46,6 @@ public interface WsSession<O> {
 
   /** Queues the error envelope {@code {"error":"<message>","type":"error"}} (null: empty text). */
   default boolean sendError(@Nullable String message) {
-
     return sendMessage(Message.text(Json.error(message)));
   }
 

@@ -27,7 +27,6 @@ public final class BrokerUnavailableException extends ServiceKitException {
   /** A failure with {@code message}; {@code deliveredLocally} as described above. */
   public BrokerUnavailableException(
       String message, boolean deliveredLocally, @Nullable Throwable cause) {
-
     super(message, cause);
     this.deliveredLocally = deliveredLocally;
   }

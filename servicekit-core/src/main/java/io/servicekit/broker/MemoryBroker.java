@@ -19,7 +19,6 @@ public final class MemoryBroker implements Broker {
   private static final Logger LOG = LoggerFactory.getLogger(MemoryBroker.class);
 
   private record Sub(String topic, @Nullable Pattern pattern, Listener listener) {
-
     boolean matches(String t) {
       return pattern != null ? pattern.matcher(t).matches() : topic.equals(t);
     }

@@ -834,7 +834,6 @@ public final class Channels implements AutoCloseable {
 
   /** A request that was wrong: answered with a reply error, the connection stays. */
   private static ReplyException bad(@Nullable String message) {
-
     return new ReplyException(ReplyException.BAD_REQUEST, message);
   }
 

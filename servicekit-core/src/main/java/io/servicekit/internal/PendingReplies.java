@@ -106,7 +106,6 @@ public final class PendingReplies<T> {
    * @return false (and counted as late) if {@code id} is not pending
    */
   public boolean complete(long id, @Nullable T value) {
-
     Pending<T> entry = pending.get(id);
     if (entry == null || !entry.future().complete(value)) {
       late.incrementAndGet();

@@ -100,7 +100,6 @@ public final class SseFormat {
    * @throws IllegalArgumentException if {@code value} contains CR, LF or NUL
    */
   public static void checkField(String what, @Nullable String value) {
-
     if (value == null) {
       return;
     }

@@ -309,7 +309,6 @@ public final class WriteQueue<T> {
 
   /** Accounts for the completed write and takes the next item, in one lock round-trip. */
   private @Nullable T finishAndTakeNext() {
-
     lock.lock();
     try {
       queuedBytes -= inFlightBytes;

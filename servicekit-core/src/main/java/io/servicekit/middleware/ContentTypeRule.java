@@ -73,7 +73,6 @@ public final class ContentTypeRule {
 
   /** {@code type/subtype} in lower case, or null if {@code value} is not a media type. */
   static @Nullable String essence(@Nullable String value) {
-
     if (value == null) {
       return null;
     }

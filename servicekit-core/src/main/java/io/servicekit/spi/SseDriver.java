@@ -24,7 +24,6 @@ public interface SseDriver {
    *     SseConfig#maxLastEventIdLength()}
    */
   static @Nullable String lastEventId(Request request, SseConfig config) {
-
     return SseConnection.lastEventId(request, config);
   }
 
@@ -37,7 +36,6 @@ public interface SseDriver {
    */
   static <O> SseDriver create(
       SseListener<O> listener, SseConfig config, Request request, @Nullable String lastEventId) {
-
     return new SseConnection<>(listener, config, request, lastEventId);
   }
 

@@ -25,7 +25,6 @@ public interface WsDriver {
    */
   static <I, O> WsDriver create(
       WsListener<I, O> listener, WsConfig config, Request request, @Nullable String subprotocol) {
-
     return new WsConnection<>(listener, config, request, subprotocol);
   }
 

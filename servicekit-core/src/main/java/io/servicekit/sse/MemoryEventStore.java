@@ -113,7 +113,6 @@ public final class MemoryEventStore implements EventStore {
       Stream s = lastEventId == null ? null : streams.get(streamId);
       Long anchor = s == null ? null : s.firstSeqById.get(lastEventId);
       if (s == null || anchor == null) {
-
         return Optional.empty();
       }
       List<StoredEvent> out = new ArrayList<>();

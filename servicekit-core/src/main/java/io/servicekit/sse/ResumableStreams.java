@@ -649,7 +649,6 @@ public final class ResumableStreams {
   }
 
   private SseEvent resync(List<StoredEvent> all, String lastEventId, String reason) {
-
     String newest = all.isEmpty() ? null : all.get(all.size() - 1).id();
     Map<String, String> data = new LinkedHashMap<>();
     data.put("lastEventId", lastEventId);

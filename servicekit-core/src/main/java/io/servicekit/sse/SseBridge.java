@@ -17,7 +17,6 @@ final class SseBridge implements SseAccess.Provider {
       SseMember<?> member,
       String streamId,
       @Nullable String lastEventId) {
-
     streams.join(member, streamId, lastEventId);
   }
 

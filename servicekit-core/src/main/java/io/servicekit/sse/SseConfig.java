@@ -162,7 +162,6 @@ public final class SseConfig {
      * ResumableStreams}. Null turns it off.
      */
     public Builder resumable(@Nullable ResumableStreams v) {
-
       resumption = v;
       return this;
     }

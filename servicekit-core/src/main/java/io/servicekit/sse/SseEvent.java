@@ -109,7 +109,6 @@ public final class SseEvent {
 
   /** The id, or null. */
   public @Nullable String id() {
-
     return id;
   }
 

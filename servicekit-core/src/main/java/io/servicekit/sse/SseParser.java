@@ -130,7 +130,6 @@ public final class SseParser {
    */
   public SseParser(
       Listener listener, @Nullable String lastEventId, int maxLineBytes, int maxEventBytes) {
-
     this.listener = Objects.requireNonNull(listener, "listener");
     String last = lastEventId == null ? "" : lastEventId;
     if (last.indexOf('\0') >= 0) {

@@ -13,7 +13,6 @@ import org.jspecify.annotations.Nullable;
  * @param data the data text
  */
 public record StoredEvent(String id, @Nullable String event, String data) {
-
   /**
    * Validates the fields as {@link SseFormat} would frame them.
    *

@@ -85,7 +85,6 @@ public final class AcceptHeader {
 
   /** Parses {@code header} (null for an absent header). Never throws. */
   public static AcceptHeader parse(@Nullable String header) {
-
     if (header == null || header.isBlank()) {
       return ABSENT;
     }

@@ -144,7 +144,6 @@ public final class StreamableConfig {
 
     /** A {@code retry:} hint written first on every stream; null for none. */
     public Builder retry(@Nullable Duration v) {
-
       retry = v;
       return this;
     }

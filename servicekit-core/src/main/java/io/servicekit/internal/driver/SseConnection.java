@@ -327,7 +327,6 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
 
   @Override
   public boolean sendEventWithId(@Nullable String event, @Nullable String id, O message) {
-
     if (!isOpen()) {
       return false;
     }
