@@ -13,6 +13,7 @@
 module io.servicekit {
   requires transitive tools.jackson.databind;
   requires org.slf4j;
+  requires static transitive org.jspecify; // @Nullable in signatures; not needed at run time
 
   exports io.servicekit;
   exports io.servicekit.broker;

@@ -1,5 +1,7 @@
 package io.servicekit;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown from a connection callback to close the connection with a chosen {@link CloseStatus}. Any
  * other exception from {@code onMessage} closes with {@link CloseStatus#INTERNAL_ERROR} when {@code
@@ -17,7 +19,7 @@ public class CloseException extends ServiceKitException {
     this.status = status;
   }
 
-  public CloseException(CloseStatus status, Throwable cause) {
+  public CloseException(CloseStatus status, @Nullable Throwable cause) {
     super(status.code() + " " + status.reason(), cause);
     this.status = status;
   }

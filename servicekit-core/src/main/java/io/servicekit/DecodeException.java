@@ -1,5 +1,7 @@
 package io.servicekit;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A received frame could not be decoded by the connection's {@link Codec}. When {@code onError}
  * chooses to close, the connection closes with {@link #status()}: 1007 (invalid payload) for bad
@@ -10,11 +12,11 @@ public class DecodeException extends CloseException {
     this(CloseStatus.INVALID_PAYLOAD, message, null);
   }
 
-  public DecodeException(String message, Throwable cause) {
+  public DecodeException(String message, @Nullable Throwable cause) {
     this(CloseStatus.INVALID_PAYLOAD, message, cause);
   }
 
-  public DecodeException(int closeCode, String message, Throwable cause) {
+  public DecodeException(int closeCode, String message, @Nullable Throwable cause) {
     super(CloseStatus.of(closeCode, message), cause);
   }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A thread-safe set of connections with rooms, for broadcast: the Go README's {@code ChatServer},
@@ -39,7 +40,7 @@ public final class Hub<O> {
   private final AtomicInteger count = new AtomicInteger();
   private final LongAdder delivered = new LongAdder();
   private final LongAdder refused = new LongAdder();
-  private volatile HubRelay<O> relay; // set by cluster(...), null on one node
+  private volatile @Nullable HubRelay<O> relay; // set by cluster(...), null on one node
 
   /** A hub without a connection limit. */
   public Hub() {
@@ -153,7 +154,7 @@ public final class Hub<O> {
   }
 
   /** This hub's node id on its broker, or null if it is not clustered. */
-  public String nodeId() {
+  public @Nullable String nodeId() {
     HubRelay<O> r = relay;
     return r == null ? null : r.nodeId();
   }
@@ -179,7 +180,7 @@ public final class Hub<O> {
    *
    * @throws BrokerUnavailableException as {@link #broadcast(Object)}
    */
-  public int broadcast(O message, String excludeConnId) {
+  public int broadcast(O message, @Nullable String excludeConnId) {
     return broadcastAll(message, excludeConnId).local;
   }
 
@@ -217,7 +218,7 @@ public final class Hub<O> {
 
   private static final CompletionStage<Void> LOCAL = CompletableFuture.completedStage(null);
 
-  private Sent broadcastAll(O message, String excludeConnId) {
+  private Sent broadcastAll(O message, @Nullable String excludeConnId) {
     HubRelay<O> r = relay;
     if (r == null) {
       return new Sent(deliver(members.values(), message, excludeConnId, null), LOCAL);
@@ -238,21 +239,26 @@ public final class Hub<O> {
    *
    * @throws BrokerUnavailableException as {@link #broadcast(Object)}
    */
-  public int broadcastToRoom(String room, O message, String excludeConnId) {
+  public int broadcastToRoom(String room, O message, @Nullable String excludeConnId) {
     return roomBroadcast(room, message, excludeConnId).local;
   }
 
-  private Sent roomBroadcast(String room, O message, String excludeConnId) {
+  private Sent roomBroadcast(String room, O message, @Nullable String excludeConnId) {
+    Objects.requireNonNull(room, "room");
     HubRelay<O> r = relay;
-    byte[] bytes = null;
-    if (r != null) {
-      Objects.requireNonNull(room, "room");
-      bytes = r.serialize("room." + room, r.envelope(HubRelay.ROOM, room, excludeConnId, message));
-      r.checkAvailable();
+    if (r == null) {
+      return new Sent(deliverToRoom(room, message, excludeConnId), LOCAL);
     }
+    byte[] bytes =
+        r.serialize("room." + room, r.envelope(HubRelay.ROOM, room, excludeConnId, message));
+    r.checkAvailable();
+    int n = deliverToRoom(room, message, excludeConnId);
+    return new Sent(n, r.publish("room." + room, bytes));
+  }
+
+  private int deliverToRoom(String room, O message, @Nullable String excludeConnId) {
     Set<WsSession<O>> set = rooms.get(room);
-    int n = set == null ? 0 : deliver(set, message, excludeConnId, null);
-    return new Sent(n, r == null ? LOCAL : r.publish("room." + room, bytes));
+    return set == null ? 0 : deliver(set, message, excludeConnId, null);
   }
 
   /** Sends to the members for which {@code filter} is true. */
@@ -281,7 +287,11 @@ public final class Hub<O> {
   }
 
   /** Delivers a frame from another node to the local members of a room, one member, or all. */
-  void deliverRemote(String room, String connId, String excludeConnId, Message frame) {
+  void deliverRemote(
+      @Nullable String room,
+      @Nullable String connId,
+      @Nullable String excludeConnId,
+      Message frame) {
     Collection<WsSession<O>> targets;
     if (connId != null) {
       WsSession<O> session = members.get(connId);
@@ -316,7 +326,7 @@ public final class Hub<O> {
   }
 
   /** The member with id {@code connId}, or null. */
-  public WsSession<O> get(String connId) {
+  public @Nullable WsSession<O> get(String connId) {
     return members.get(connId);
   }
 
@@ -349,8 +359,8 @@ public final class Hub<O> {
   private int deliver(
       Collection<WsSession<O>> targets,
       O message,
-      String excludeConnId,
-      Predicate<? super WsSession<O>> filter) {
+      @Nullable String excludeConnId,
+      @Nullable Predicate<? super WsSession<O>> filter) {
     // Encode once per codec; nearly always one codec serves every member.
     Codec<?, O> lastCodec = null;
     Message lastFrame = null;
@@ -364,10 +374,10 @@ public final class Hub<O> {
       }
       Codec<?, O> codec = session.codec();
       Message frame;
-      if (codec == lastCodec) {
+      if (codec == lastCodec && lastFrame != null) {
         frame = lastFrame;
       } else {
-        if (lastCodec != null) {
+        if (lastCodec != null && lastFrame != null) {
           if (others == null) {
             others = new IdentityHashMap<>();
           }

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,7 @@ final class HubRelay<O> implements Broker.Subscription {
   }
 
   /** Encodes and checks {@code message} before anything is delivered. */
-  BrokerEnvelope envelope(byte kind, String target, String exclude, O message) {
+  BrokerEnvelope envelope(byte kind, @Nullable String target, @Nullable String exclude, O message) {
     Message frame = codec.encode(message);
     byte[] bytes =
         switch (frame) {
@@ -58,7 +59,14 @@ final class HubRelay<O> implements Broker.Subscription {
         };
     BrokerEnvelope env =
         new BrokerEnvelope(
-            nodeId, kind, target, exclude, null, null, frame instanceof Message.Binary, bytes);
+            nodeId,
+            kind,
+            target == null ? "" : target,
+            exclude == null ? "" : exclude,
+            null,
+            null,
+            frame instanceof Message.Binary,
+            bytes);
     return env;
   }
 
@@ -100,7 +108,8 @@ final class HubRelay<O> implements Broker.Subscription {
     }
     return sent.exceptionallyCompose(
         e -> {
-          Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+          Throwable cause =
+              e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
           publishFailures.increment();
           // Nodes whose own subscription stayed up would miss it silently: tell them once the
           // broker takes messages again (before the next message, or when this node reconnects).
@@ -128,7 +137,7 @@ final class HubRelay<O> implements Broker.Subscription {
   private void sendGapNotice() {
     owesGap = false;
     byte[] notice =
-        new BrokerEnvelope(nodeId, GAP, "", null, null, null, false, new byte[0]).toBytes();
+        new BrokerEnvelope(nodeId, GAP, "", "", null, null, false, new byte[0]).toBytes();
     CompletionStage<Void> sent;
     try {
       sent = broker.publish(topic + ".gap", notice);

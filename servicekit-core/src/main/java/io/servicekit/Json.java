@@ -1,6 +1,7 @@
 package io.servicekit;
 
 import io.servicekit.internal.SharedJson;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The shared Jackson mapper and the transport's JSON envelopes (ping, error, pong detection). */
@@ -30,7 +31,7 @@ final class Json {
   }
 
   /** The error envelope {@code {"error":"...","type":"error"}}. */
-  static String error(String message) {
+  static String error(@Nullable String message) {
     return "{\"error\":" + quote(message == null ? "" : message) + ",\"type\":\"error\"}";
   }
 

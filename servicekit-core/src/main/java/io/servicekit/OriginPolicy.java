@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which browser origins may reach an endpoint: the one origin matcher of ServiceKit, used by {@link
@@ -266,7 +267,7 @@ public final class OriginPolicy {
    * Parses an {@code Origin} value: {@link Origin#NULL} for {@code null}, else scheme://host[:port]
    * or nothing (null) for anything malformed.
    */
-  private static Origin parseOrigin(String value) {
+  private static @Nullable Origin parseOrigin(@Nullable String value) {
     if (value == null) {
       return null;
     }
@@ -307,7 +308,7 @@ public final class OriginPolicy {
    * same-origin rule is not applied, as there is no {@code Host} to compare with (see {@link
    * #allows(String, String)}). False for null, malformed values and, unless listed, {@code null}.
    */
-  public boolean matches(String origin) {
+  public boolean matches(@Nullable String origin) {
     Origin o = parseOrigin(origin);
     if (o == null) {
       return false;
@@ -324,7 +325,7 @@ public final class OriginPolicy {
    * Whether {@code origin} may reach a request whose {@code Host} header is {@code host}: a listed
    * pattern matches, or the policy allows the same origin and {@link #isSameOrigin} holds.
    */
-  public boolean allows(String origin, String host) {
+  public boolean allows(@Nullable String origin, @Nullable String host) {
     return matches(origin) || (sameOrigin && isSameOrigin(origin, host));
   }
 
@@ -344,7 +345,7 @@ public final class OriginPolicy {
    * {@code 127.0.0.1} or {@code [::1]} (any port, a bare {@code ::1} too) passes, and a request
    * without a {@code Host} passes.
    */
-  public boolean checkRequest(String origin, String host) {
+  public boolean checkRequest(@Nullable String origin, @Nullable String host) {
     if (origin != null && !origin.isEmpty()) {
       return allows(origin, host);
     }
@@ -365,7 +366,7 @@ public final class OriginPolicy {
    * the port the origin leaves out is its scheme's default, on both sides. False for {@code null}
    * and malformed origins and for an empty {@code host}.
    */
-  public static boolean isSameOrigin(String origin, String host) {
+  public static boolean isSameOrigin(@Nullable String origin, @Nullable String host) {
     Origin o = parseOrigin(origin);
     if (o == null || o == Origin.NULL || host == null || host.isBlank()) {
       return false;

@@ -2,6 +2,7 @@ package io.servicekit;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown to refuse a request before anything is started: from a {@link WsHandler#accept(Request)}
@@ -26,11 +27,11 @@ public class Rejection extends ServiceKitException {
    *
    * @throws IllegalArgumentException if {@code status} is not 400-599
    */
-  public Rejection(int status, String body) {
+  public Rejection(int status, @Nullable String body) {
     this(checkStatus(status), body, "rejected with " + status + ": " + body);
   }
 
-  private Rejection(int status, String body, String message) {
+  private Rejection(int status, @Nullable String body, String message) {
     super(message);
     this.status = status;
     this.body = body == null ? "" : body;
@@ -44,7 +45,7 @@ public class Rejection extends ServiceKitException {
   }
 
   /** A rejection with HTTP {@code status} (400-599) and a plain-text {@code body}. */
-  public static Rejection of(int status, String body) {
+  public static Rejection of(int status, @Nullable String body) {
     return new Rejection(status, body);
   }
 

@@ -3,6 +3,7 @@ package io.servicekit;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One open WebSocket connection, as its {@link WsListener} and a {@link Hub} see it. The server
@@ -43,8 +44,8 @@ public interface WsSession<O> {
   /** Queues an already encoded message (e.g. one encoded once for a broadcast), as it is. */
   boolean sendMessage(Message message);
 
-  /** Queues the error envelope {@code {"error":"<message>","type":"error"}}. */
-  default boolean sendError(String message) {
+  /** Queues the error envelope {@code {"error":"<message>","type":"error"}} (null: empty text). */
+  default boolean sendError(@Nullable String message) {
     return sendMessage(Message.text(Json.error(message)));
   }
 

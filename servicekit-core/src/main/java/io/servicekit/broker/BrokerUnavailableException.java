@@ -1,6 +1,7 @@
 package io.servicekit.broker;
 
 import io.servicekit.ServiceKitException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A message could not be handed to the cluster: the {@link Broker} or a shared {@link
@@ -24,7 +25,8 @@ public final class BrokerUnavailableException extends ServiceKitException {
   private final boolean deliveredLocally;
 
   /** A failure with {@code message}; {@code deliveredLocally} as described above. */
-  public BrokerUnavailableException(String message, boolean deliveredLocally, Throwable cause) {
+  public BrokerUnavailableException(
+      String message, boolean deliveredLocally, @Nullable Throwable cause) {
     super(message, cause);
     this.deliveredLocally = deliveredLocally;
   }

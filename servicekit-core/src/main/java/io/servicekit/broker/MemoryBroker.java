@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class MemoryBroker implements Broker {
   private static final Logger LOG = LoggerFactory.getLogger(MemoryBroker.class);
 
-  private record Sub(String topic, Pattern pattern, Listener listener) {
+  private record Sub(String topic, @Nullable Pattern pattern, Listener listener) {
     boolean matches(String t) {
       return pattern != null ? pattern.matcher(t).matches() : topic.equals(t);
     }

@@ -35,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
@@ -86,7 +87,7 @@ public final class Channels implements AutoCloseable {
      * Whether {@code user} (of the connection that sent {@code request}) may do {@code action} on
      * {@code channel}.
      */
-    boolean allows(Request request, String user, Action action, String channel);
+    boolean allows(Request request, @Nullable String user, Action action, String channel);
   }
 
   /** What a {@link Policy} is asked about. */
@@ -107,7 +108,8 @@ public final class Channels implements AutoCloseable {
      * @throws ReplyException to answer with its code; anything else is answered with {@code
      *     internal}
      */
-    CompletionStage<Object> onRequest(WsSession<Object> session, Object data) throws Exception;
+    CompletionStage<Object> onRequest(WsSession<Object> session, @Nullable Object data)
+        throws Exception;
   }
 
   /**
@@ -123,11 +125,11 @@ public final class Channels implements AutoCloseable {
       int subscribers, int channels, long lateReplies, long gapFills, long resyncs) {}
 
   private final ChannelHistory history;
-  private final Broker broker;
-  private final String topicPrefix;
-  private final Function<Request, String> identity;
+  private final @Nullable Broker broker;
+  private final @Nullable String topicPrefix;
+  private final @Nullable Function<Request, String> identity;
   private final Policy policy;
-  private final RequestHandler onRequest;
+  private final @Nullable RequestHandler onRequest;
   private final int maxSubscriptions;
   private final Duration requestTimeout;
   private final Duration gapTimeout;
@@ -191,17 +193,17 @@ public final class Channels implements AutoCloseable {
 
   /** Settings of {@link Channels}; each is checked when set. */
   public static final class Builder {
-    private ChannelHistory history;
-    private Broker broker;
-    private String topicPrefix;
-    private Function<Request, String> identity;
+    private @Nullable ChannelHistory history;
+    private @Nullable Broker broker;
+    private @Nullable String topicPrefix;
+    private @Nullable Function<Request, String> identity;
     private Policy policy = (request, user, action, channel) -> true;
-    private RequestHandler onRequest;
+    private @Nullable RequestHandler onRequest;
     private int maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration gapTimeout = DEFAULT_GAP_TIMEOUT;
     private Scheduler scheduler = Scheduler.system();
-    private Presence presence;
+    private @Nullable Presence presence;
 
     private Builder() {}
 
@@ -348,6 +350,9 @@ public final class Channels implements AutoCloseable {
             });
   }
 
+  // NullAway: a KIND_PUB envelope comes from a Channels node, which always sets a (the epoch) and b
+  // (the offset); a forged one without them throws here, and the broker logs and drops it.
+  @SuppressWarnings("NullAway")
   private void onBroker(String topic, byte[] payload) {
     BrokerEnvelope env;
     try {
@@ -447,12 +452,12 @@ public final class Channels implements AutoCloseable {
     final List<Sub> subs = new ArrayList<>(); // guarded by lock
     final TreeMap<Long, Publication> held = new TreeMap<>(); // reorder buffer; lock
     final CompletableFuture<StreamPosition> init;
-    String epoch; // lock; null until init
+    @Nullable String epoch; // lock; null until init
     long last = -1; // last delivered offset; lock
     boolean filling; // lock
     boolean failed; // the last fill failed: the timer tries again; lock
     boolean overflow; // a publication was not held (buffer full) since the last fill began; lock
-    Scheduler.Cancellable gapTimer; // lock
+    Scheduler.@Nullable Cancellable gapTimer; // lock
     boolean gone; // removed from chans; lock
 
     Chan(String name) {
@@ -594,6 +599,9 @@ public final class Channels implements AutoCloseable {
       }
     }
 
+    // NullAway: both callers hold the lock and have seen epoch set (offer returns while it is
+    // null, fill checks it), and nothing sets it back to null.
+    @SuppressWarnings("NullAway")
     private void fillLocked() {
       if (filling) {
         return;
@@ -640,7 +648,7 @@ public final class Channels implements AutoCloseable {
      * publications follow. {@code answered} runs under the channel lock and must not block.
      */
     CompletionStage<Recovery> subscribe(
-        Sink sink, StreamPosition since, java.util.function.Consumer<Recovery> answered) {
+        Sink sink, @Nullable StreamPosition since, java.util.function.Consumer<Recovery> answered) {
       Sub sub = new Sub(sink);
       lock.lock();
       try {
@@ -723,7 +731,7 @@ public final class Channels implements AutoCloseable {
   private CompletionStage<Recovery> subscribe(
       String channel,
       Sink sink,
-      StreamPosition since,
+      @Nullable StreamPosition since,
       java.util.function.Consumer<Recovery> answered) {
     while (true) {
       boolean[] created = {false};
@@ -848,14 +856,20 @@ public final class Channels implements AutoCloseable {
       };
 
   /** A request that was wrong: answered with a reply error, the connection stays. */
-  private static ReplyException bad(String message) {
+  private static ReplyException bad(@Nullable String message) {
     return new ReplyException(ReplyException.BAD_REQUEST, message);
   }
 
   private final class Conn implements WsListener<Object, Object> {
     final Request request;
+
+    // Both set by onOpen, which runs before any other callback of the connection.
+    @SuppressWarnings("NullAway.Init")
     volatile WsSession<Object> session;
+
+    @SuppressWarnings("NullAway.Init")
     String user;
+
     final Map<String, WsSink> subscriptions = new ConcurrentHashMap<>();
     final PendingReplies<Object> outgoing = new PendingReplies<>(scheduler, MAX_PENDING_REQUESTS);
 
@@ -970,7 +984,7 @@ public final class Channels implements AutoCloseable {
       }
     }
 
-    private void reply(long id, Object data, Throwable e) {
+    private void reply(long id, @Nullable Object data, @Nullable Throwable e) {
       ObjectNode env = JSON.createObjectNode();
       env.put("type", "reply");
       env.put("id", id);
@@ -1042,7 +1056,7 @@ public final class Channels implements AutoCloseable {
       }
     }
 
-    private CompletionStage<?> onSubscribe(JsonNode msg) {
+    private @Nullable CompletionStage<?> onSubscribe(JsonNode msg) {
       String channel = channelOf(msg);
       StreamPosition since = null;
       JsonNode s = msg.get("since");
@@ -1207,8 +1221,14 @@ public final class Channels implements AutoCloseable {
   private static final class WsSink implements Sink {
     final WsSession<Object> session;
     final boolean presence; // gets join and leave envelopes
+
+    // Set right after the sink is made, before the connection's next message can see it (one
+    // connection's messages are handled one at a time).
+    @SuppressWarnings("NullAway.Init")
     volatile CompletionStage<Recovery> answer;
-    volatile String epoch;
+
+    volatile @Nullable String epoch;
+
     volatile long offset;
 
     WsSink(WsSession<Object> session, boolean presence) {
@@ -1241,7 +1261,7 @@ public final class Channels implements AutoCloseable {
   }
 
   private static String resyncJson(
-      String channel, StreamPosition top, Recovery.Reason reason, String type) {
+      String channel, StreamPosition top, Recovery.Reason reason, @Nullable String type) {
     ObjectNode n = JSON.createObjectNode();
     if (type != null) {
       n.put("type", type);

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -64,8 +65,8 @@ public final class Presence implements AutoCloseable {
   private static final JsonMapper MAPPER =
       JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-  private final Broker broker; // null: local
-  private final String topic;
+  private final @Nullable Broker broker; // null: local
+  private final @Nullable String topic; // null: local
   private final Duration heartbeat;
   private final long nodeTtlNanos;
   private final int maxMembers;
@@ -100,9 +101,9 @@ public final class Presence implements AutoCloseable {
   private long publishFailures; // also written by broker callbacks under lock
   private long snapshots;
   private boolean closed;
-  private Scheduler.Cancellable timer;
-  private Broker.Subscription subscription;
-  private Broker.Subscription gapSubscription;
+  private Scheduler.@Nullable Cancellable timer;
+  private Broker.@Nullable Subscription subscription;
+  private Broker.@Nullable Subscription gapSubscription;
 
   private static final class LocalChannel {
     final HashMap<String, String> connections = new HashMap<>(); // connection id -> user
@@ -115,7 +116,7 @@ public final class Presence implements AutoCloseable {
     // A snapshot being received, part by part.
     long pendingSnapshot = -1;
     int nextPart;
-    HashMap<String, HashMap<String, Integer>> pending;
+    @Nullable HashMap<String, HashMap<String, Integer>> pending;
 
     RemoteNode(long now) {
       lastHeard = now;
@@ -144,11 +145,13 @@ public final class Presence implements AutoCloseable {
   }
 
   private void start() {
-    if (broker == null) {
+    Broker b = broker;
+    String t = topic;
+    if (b == null || t == null) {
       return;
     }
-    subscription = broker.subscribe(topic, this::onMessage);
-    gapSubscription = broker.onGap(this::onGap);
+    subscription = b.subscribe(t, this::onMessage);
+    gapSubscription = b.onGap(this::onGap);
     lock.lock();
     try {
       publish(hello(null));
@@ -260,7 +263,7 @@ public final class Presence implements AutoCloseable {
       }
       LocalChannel lc = local.get(channel);
       String existing = lc == null ? null : lc.connections.get(connectionId);
-      if (existing == null) {
+      if (lc == null || existing == null) {
         return;
       }
       if (!existing.equals(user)) {
@@ -275,7 +278,7 @@ public final class Presence implements AutoCloseable {
                 + user);
       }
       lc.connections.remove(connectionId);
-      int count = lc.users.get(user) - 1;
+      int count = lc.users.getOrDefault(user, 1) - 1; // present: it counts this connection
       if (count == 0) {
         lc.users.remove(user);
         localUsers--;
@@ -419,6 +422,8 @@ public final class Presence implements AutoCloseable {
     drain();
     if (subscription != null) {
       subscription.close();
+    }
+    if (gapSubscription != null) {
       gapSubscription.close();
     }
   }
@@ -487,11 +492,11 @@ public final class Presence implements AutoCloseable {
         droppedRemote++;
         return;
       }
-      if (users == null) {
-        users = new HashMap<>();
-        node.entries.put(channel, users);
-      }
       remoteEntries++;
+    }
+    if (users == null) { // then before was null too: a new entry with count > 0
+      users = new HashMap<>();
+      node.entries.put(channel, users);
     }
     if (count == 0) {
       users.remove(user);
@@ -582,7 +587,12 @@ public final class Presence implements AutoCloseable {
   }
 
   private void sendSnapshot(long id, String[] channels, String[] users, int[] counts) {
-    int budget = broker.maxPayloadBytes() - TRAILER_BYTES;
+    Broker b = broker;
+    if (b == null) {
+      return; // one node: nobody to send it to
+    }
+    int budget = b.maxPayloadBytes() - TRAILER_BYTES;
+
     StringBuilder body = new StringBuilder();
     int bytes = 0;
     int part = 0;
@@ -644,7 +654,7 @@ public final class Presence implements AutoCloseable {
         + "}";
   }
 
-  private String hello(String to) {
+  private String hello(@Nullable String to) {
     return "{\"node\":"
         + quotedNodeId
         + (to == null ? "" : ",\"to\":" + quote(to))
@@ -657,10 +667,14 @@ public final class Presence implements AutoCloseable {
   }
 
   private void send(String text) {
+    Broker b = broker;
+    String t = topic;
+    if (b == null || t == null) {
+      return; // one node: nothing is published
+    }
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
     try {
-      broker
-          .publish(topic, payload)
+      b.publish(t, payload)
           .whenComplete(
               (ok, failure) -> {
                 if (failure != null) {
@@ -746,7 +760,7 @@ public final class Presence implements AutoCloseable {
   }
 
   /** The record of {@code from}, made if new (null when there are too many nodes). */
-  private RemoteNode heard(String from) {
+  private @Nullable RemoteNode heard(String from) {
     long now = scheduler.nanoTime();
     RemoteNode node = remotes.get(from);
     if (node == null) {
@@ -869,7 +883,7 @@ public final class Presence implements AutoCloseable {
     }
   }
 
-  private void bad(String what, String detail) {
+  private void bad(String what, @Nullable String detail) {
     lock.lock();
     try {
       droppedRemote++;
@@ -879,7 +893,7 @@ public final class Presence implements AutoCloseable {
     LOG.debug("presence message dropped on {}: {} {}", topic, what, detail == null ? "" : detail);
   }
 
-  private static String text(JsonNode msg, String field) {
+  private static @Nullable String text(JsonNode msg, String field) {
     JsonNode n = msg.get(field);
     return n != null && n.isString() ? n.asString() : null;
   }
@@ -1051,14 +1065,15 @@ public final class Presence implements AutoCloseable {
 
   /** Configures a {@link Presence}. */
   public static final class Builder {
-    private Broker broker;
-    private String topicPrefix;
+    private @Nullable Broker broker;
+    private @Nullable String topicPrefix;
+
     private Duration heartbeat = Duration.ofSeconds(5);
     private Duration nodeTtl = Duration.ofSeconds(15);
     private int maxMembersPerChannel = 10_000;
     private int maxChannels = 100_000;
     private Scheduler scheduler = Scheduler.system();
-    private String nodeId;
+    private @Nullable String nodeId;
 
     private Builder() {}
 

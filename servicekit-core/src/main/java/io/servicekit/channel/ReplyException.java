@@ -2,6 +2,7 @@ package io.servicekit.channel;
 
 import io.servicekit.ServiceKitException;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request over a channel connection was answered with an error, or could not be answered: the
@@ -45,10 +46,11 @@ public final class ReplyException extends ServiceKitException {
    *
    * @param code one of the constants of this class, or an application's own code: 1 to {@value
    *     #MAX_CODE_LENGTH} characters of {@code [a-z0-9_]}
-   * @param message the text for people
+   * @param message the text for people; null for the code itself (e.g. from a message-less
+   *     exception, so that the reply still goes out)
    * @throws IllegalArgumentException if {@code code} breaks that rule, naming the value
    */
-  public ReplyException(String code, String message) {
+  public ReplyException(String code, @Nullable String message) {
     this(code, message, null);
   }
 
@@ -56,12 +58,13 @@ public final class ReplyException extends ServiceKitException {
    * An error with a wire code, a text and a cause.
    *
    * @param code see {@link #ReplyException(String, String)}
-   * @param message the text for people
+   * @param message the text for people, or null for the code itself
    * @param cause what failed, or {@code null}
    * @throws IllegalArgumentException if {@code code} is not valid, naming the value
    */
-  public ReplyException(String code, String message, Throwable cause) {
-    super(Objects.requireNonNull(message, "message"), cause);
+  public ReplyException(String code, @Nullable String message, @Nullable Throwable cause) {
+    super(message != null ? message : String.valueOf(code), cause);
+
     this.code = checkCode(code);
   }
 

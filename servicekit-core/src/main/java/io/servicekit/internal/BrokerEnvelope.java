@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What hubs and resumable streams put on a {@link io.servicekit.broker.Broker}: the sending node,
@@ -27,8 +28,8 @@ public record BrokerEnvelope(
     byte kind,
     String target,
     String exclude,
-    String a,
-    String b,
+    @Nullable String a,
+    @Nullable String b,
     boolean binary,
     byte[] payload) {
   private static final int VERSION = 1;
@@ -86,14 +87,14 @@ public record BrokerEnvelope(
     }
   }
 
-  private static void writeOptional(DataOutputStream d, String s) throws IOException {
+  private static void writeOptional(DataOutputStream d, @Nullable String s) throws IOException {
     d.writeBoolean(s != null);
     if (s != null) {
       d.writeUTF(s);
     }
   }
 
-  private static String readOptional(DataInputStream d) throws IOException {
+  private static @Nullable String readOptional(DataInputStream d) throws IOException {
     return d.readBoolean() ? d.readUTF() : null;
   }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The unanswered requests of one connection, by id: each {@link #open} gives the next positive id
@@ -104,7 +105,7 @@ public final class PendingReplies<T> {
    *
    * @return false (and counted as late) if {@code id} is not pending
    */
-  public boolean complete(long id, T value) {
+  public boolean complete(long id, @Nullable T value) {
     Pending<T> entry = pending.get(id);
     if (entry == null || !entry.future().complete(value)) {
       late.incrementAndGet();
@@ -154,7 +155,8 @@ public final class PendingReplies<T> {
   public int close(Throwable cause) {
     Objects.requireNonNull(cause, "cause");
     closed.compareAndSet(null, cause);
-    return failAll(closed.get());
+    Throwable first = closed.get(); // never null again once set
+    return failAll(first != null ? first : cause);
   }
 
   /** How many requests are unanswered. */

@@ -1,6 +1,7 @@
 package io.servicekit.internal;
 
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The exact bytes of the Server-Sent Events wire format (WHATWG HTML §9.2), as the Go library
@@ -41,12 +42,14 @@ public final class SseFormat {
    * @throws IllegalArgumentException if the event name or id contains CR, LF or NUL, or retry is
    *     negative
    */
-  public static byte[] event(String event, String id, long retryMillis, String data) {
+  public static byte[] event(
+      @Nullable String event, @Nullable String id, long retryMillis, String data) {
     return eventText(event, id, retryMillis, data).getBytes(StandardCharsets.UTF_8);
   }
 
   /** {@link #event} as text. */
-  public static String eventText(String event, String id, long retryMillis, String data) {
+  public static String eventText(
+      @Nullable String event, @Nullable String id, long retryMillis, String data) {
     checkField("event name", event);
     checkField("event id", id);
     checkRetry(retryMillis);
@@ -96,7 +99,7 @@ public final class SseFormat {
    * @param what the field's description for the message, e.g. {@code "event id"}
    * @throws IllegalArgumentException if {@code value} contains CR, LF or NUL
    */
-  public static void checkField(String what, String value) {
+  public static void checkField(String what, @Nullable String value) {
     if (value == null) {
       return;
     }

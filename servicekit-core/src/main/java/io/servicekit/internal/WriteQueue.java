@@ -8,6 +8,7 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One connection's outgoing items: a byte budget, a single writer and at most one item in flight.
@@ -307,7 +308,7 @@ public final class WriteQueue<T> {
   }
 
   /** Accounts for the completed write and takes the next item, in one lock round-trip. */
-  private T finishAndTakeNext() {
+  private @Nullable T finishAndTakeNext() {
     lock.lock();
     try {
       queuedBytes -= inFlightBytes;
@@ -319,7 +320,7 @@ public final class WriteQueue<T> {
   }
 
   /** Takes and starts the next item, or gives up the writer role when there is none. */
-  private T takeNextLocked() {
+  private @Nullable T takeNextLocked() {
     Entry<T> entry = closed ? null : items.pollFirst();
     if (entry == null) {
       writing = false;

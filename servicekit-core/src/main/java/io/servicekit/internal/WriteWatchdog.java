@@ -6,6 +6,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Ends a connection whose one in-flight write has made no progress for the write timeout. Shared by
@@ -24,7 +25,8 @@ public final class WriteWatchdog {
   private final Runnable onStuck;
   private volatile boolean armed; // a check is scheduled
   private volatile boolean stopped; // set once by stop(); no check is scheduled after it
-  private volatile Scheduler.Cancellable pending; // the last check scheduled
+  private volatile Scheduler.@Nullable Cancellable pending; // the last check scheduled
+
   private static final VarHandle ARMED;
   private static final VarHandle LAST_WRITE;
 

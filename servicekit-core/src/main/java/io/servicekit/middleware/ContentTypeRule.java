@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which {@code Content-Type}s a request body may have. Media types are compared properly: the type
@@ -52,7 +53,7 @@ public final class ContentTypeRule {
   }
 
   /** Whether {@code contentType} (a header value, possibly null) is accepted. */
-  public boolean accepts(String contentType) {
+  public boolean accepts(@Nullable String contentType) {
     String e = essence(contentType);
     if (e == null) {
       return false;
@@ -71,7 +72,7 @@ public final class ContentTypeRule {
   }
 
   /** {@code type/subtype} in lower case, or null if {@code value} is not a media type. */
-  static String essence(String value) {
+  static @Nullable String essence(@Nullable String value) {
     if (value == null) {
       return null;
     }

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Global and per-key token buckets ({@link RateLimitConfig}). {@link #check(String)} admits a
@@ -33,7 +34,8 @@ public final class RateLimitPolicy {
 
   private final RateLimitConfig config;
   private final LongSupplier clock;
-  private final TokenBucket global;
+  private final @Nullable TokenBucket global; // null without a global limit
+
   private final ConcurrentHashMap<String, TokenBucket> keys = new ConcurrentHashMap<>();
   private final AtomicLong lastSweepNanos;
 

@@ -6,6 +6,7 @@ import io.servicekit.internal.driver.SseConnection;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseListener;
 import io.servicekit.sse.SseSession;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The driver of one Server-Sent Events stream, as a server binding sees it: the binding creates one
@@ -22,7 +23,7 @@ public interface SseDriver {
    * @throws Rejection 400 if the header is repeated or longer than {@link
    *     SseConfig#maxLastEventIdLength()}
    */
-  static String lastEventId(Request request, SseConfig config) {
+  static @Nullable String lastEventId(Request request, SseConfig config) {
     return SseConnection.lastEventId(request, config);
   }
 
@@ -34,7 +35,7 @@ public interface SseDriver {
    * @throws Rejection if resumption is on and its stream-id function refuses the request
    */
   static <O> SseDriver create(
-      SseListener<O> listener, SseConfig config, Request request, String lastEventId) {
+      SseListener<O> listener, SseConfig config, Request request, @Nullable String lastEventId) {
     return new SseConnection<>(listener, config, request, lastEventId);
   }
 

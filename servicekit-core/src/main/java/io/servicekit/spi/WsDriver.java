@@ -5,6 +5,7 @@ import io.servicekit.WsConfig;
 import io.servicekit.WsListener;
 import io.servicekit.WsSession;
 import io.servicekit.internal.driver.WsConnection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The driver of one WebSocket connection, as a server binding sees it: the binding creates one per
@@ -23,7 +24,7 @@ public interface WsDriver {
    * @param subprotocol the subprotocol agreed with the client, or null
    */
   static <I, O> WsDriver create(
-      WsListener<I, O> listener, WsConfig config, Request request, String subprotocol) {
+      WsListener<I, O> listener, WsConfig config, Request request, @Nullable String subprotocol) {
     return new WsConnection<>(listener, config, request, subprotocol);
   }
 

@@ -110,9 +110,9 @@ public final class MemoryEventStore implements EventStore {
   public Optional<List<StoredEvent>> eventsAfter(String streamId, String lastEventId) {
     lock.lock();
     try {
-      Stream s = streams.get(streamId);
-      Long anchor = s == null || lastEventId == null ? null : s.firstSeqById.get(lastEventId);
-      if (anchor == null) {
+      Stream s = lastEventId == null ? null : streams.get(streamId);
+      Long anchor = s == null ? null : s.firstSeqById.get(lastEventId);
+      if (s == null || anchor == null) {
         return Optional.empty();
       }
       List<StoredEvent> out = new ArrayList<>();

@@ -27,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,8 +131,8 @@ public final class ResumableStreams {
   private final UnknownIdPolicy unknownIdPolicy;
   private final String resyncEvent;
   private final ConcurrentHashMap<String, Stream> streams = new ConcurrentHashMap<>();
-  private final Broker broker; // null on one node
-  private final String topic;
+  private final @Nullable Broker broker; // null on one node
+  private final @Nullable String topic; // null without a broker
   private final String nodeId = Ids.random();
   private final LongAdder publishFailures = new LongAdder();
   private final LongAdder storeFailures = new LongAdder();
@@ -227,7 +228,8 @@ public final class ResumableStreams {
         .thenCombine(d.relayed, (a, b) -> d.id)
         .exceptionallyCompose(
             e -> {
-              Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+              Throwable cause =
+                  e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
               return CompletableFuture.failedStage(
                   new BrokerUnavailableException(
                       "event "
@@ -249,7 +251,8 @@ public final class ResumableStreams {
   private Dispatched dispatch(String streamId, SseEvent event) {
     Objects.requireNonNull(streamId, "streamId");
     Objects.requireNonNull(event, "event");
-    if (broker != null && !broker.available()) {
+    Broker b = broker;
+    if (b != null && !b.available()) {
       throw new BrokerUnavailableException(
           "streams " + topic + ": the broker " + broker + " is unavailable; event not published",
           false,
@@ -262,27 +265,30 @@ public final class ResumableStreams {
           null);
     }
     SseEvent e;
+    String id;
     byte[] relayed = null;
     CompletionStage<Void> stored;
     Stream s = lockStream(streamId);
     try {
-      e = event.id() != null ? event : event.withId(ids.next());
-      if (broker != null) {
+      String given = event.id();
+      id = given != null ? given : ids.next();
+      e = given != null ? event : event.withId(id);
+      if (b != null) {
         relayed =
             new BrokerEnvelope(
                     nodeId,
                     EVENT,
                     streamId,
-                    null,
+                    "",
                     e.event(),
                     e.id(),
                     false,
                     e.data().getBytes(StandardCharsets.UTF_8))
                 .toBytes();
-        Broker.checkSize(topic + "." + streamId, relayed.length, broker.maxPayloadBytes());
+        Broker.checkSize(topic + "." + streamId, relayed.length, b.maxPayloadBytes());
       }
       // Under the lock, so the store sees the stream's events (and a joining reader) in order.
-      stored = store.append(streamId, new StoredEvent(e.id(), e.event(), e.data()));
+      stored = store.append(streamId, new StoredEvent(id, e.event(), e.data()));
       byte[] wire = e.wire();
       for (SseMember<?> c : s.live) {
         c.enqueue(wire);
@@ -301,13 +307,12 @@ public final class ResumableStreams {
         });
     // Outside the lock: an in-process broker delivers synchronously into other nodes' locks.
     CompletionStage<Void> relay = DONE;
-    if (relayed != null) {
-      String id = e.id();
+    if (b != null && relayed != null) {
       if (owedGaps.remove(streamId)) {
         sendGapNotice(streamId); // ahead of this event, on the same ordered connection
       }
       try {
-        relay = broker.publish(topic + "." + streamId, relayed);
+        relay = b.publish(topic + "." + streamId, relayed);
       } catch (RuntimeException ex) {
         relay = CompletableFuture.failedStage(ex);
       }
@@ -326,16 +331,20 @@ public final class ResumableStreams {
             }
           });
     }
-    return new Dispatched(e.id(), stored, relay);
+    return new Dispatched(id, stored, relay);
   }
 
   /** Tells the other nodes that live clients of {@code streamId} may have missed an event. */
   private void sendGapNotice(String streamId) {
+    Broker b = broker;
+    if (b == null) {
+      return; // only a clustered instance owes gap notices
+    }
     byte[] notice =
-        new BrokerEnvelope(nodeId, GAP, streamId, null, null, null, false, new byte[0]).toBytes();
+        new BrokerEnvelope(nodeId, GAP, streamId, "", null, null, false, new byte[0]).toBytes();
     CompletionStage<Void> sent;
     try {
-      sent = broker.publish(topic + "." + streamId, notice);
+      sent = b.publish(topic + "." + streamId, notice);
     } catch (RuntimeException ex) {
       sent = CompletableFuture.failedStage(ex);
     }
@@ -382,8 +391,12 @@ public final class ResumableStreams {
       }
       return;
     }
-    SseEvent e =
-        SseEvent.of(env.a(), env.b(), 0, new String(env.payload(), StandardCharsets.UTF_8));
+    String id = env.b();
+    if (id == null || id.isEmpty()) { // every node assigns ids before it publishes
+      LOG.warn("streams {}: dropped a broker event without an id on {}", topic, t);
+      return;
+    }
+    SseEvent e = SseEvent.of(env.a(), id, 0, new String(env.payload(), StandardCharsets.UTF_8));
     boolean keep = !store.shared();
     Stream s = keep ? lockStream(streamId) : streams.get(streamId);
     if (s == null) {
@@ -397,7 +410,7 @@ public final class ResumableStreams {
         return;
       }
       if (keep) {
-        store.append(streamId, new StoredEvent(e.id(), e.event(), e.data()));
+        store.append(streamId, new StoredEvent(id, e.event(), e.data()));
       }
       for (List<SseEvent> pending : s.joining.values()) {
         pending.add(e);
@@ -406,7 +419,8 @@ public final class ResumableStreams {
       for (SseMember<?> c : s.live) {
         LateCopies late = anyReplayed ? s.replayed.get(c) : null;
         if (late != null) {
-          boolean duplicate = late.ids.remove(e.id());
+          boolean duplicate = late.ids.remove(id);
+
           if (late.ids.isEmpty() || (!duplicate && ++late.newer >= LATE_WINDOW)) {
             s.replayed.remove(c);
           }
@@ -427,7 +441,7 @@ public final class ResumableStreams {
    *
    * @return the event's id
    */
-  public <O> String publish(String streamId, Codec<?, O> codec, String event, O message) {
+  public <O> String publish(String streamId, Codec<?, O> codec, @Nullable String event, O message) {
     return publish(streamId, SseEvent.encode(codec, event, null, message));
   }
 
@@ -444,7 +458,7 @@ public final class ResumableStreams {
    * (asynchronously) and queues what the client missed. Events published while the read is under
    * way are held for {@code conn} and queued after the replay, so nothing is lost or repeated.
    */
-  void join(SseMember<?> conn, String streamId, String lastEventId) {
+  void join(SseMember<?> conn, String streamId, @Nullable String lastEventId) {
     Stream s = lockStream(streamId);
     CompletionStage<List<StoredEvent>> read;
     try {
@@ -469,15 +483,15 @@ public final class ResumableStreams {
       SseMember<?> conn,
       String streamId,
       String lastEventId,
-      List<StoredEvent> all,
-      Throwable err) {
+      @Nullable List<StoredEvent> all,
+      @Nullable Throwable err) {
     Stream s = lockStream(streamId);
     try {
       List<SseEvent> pending = s.joining.remove(conn);
       if (pending == null || conn.isFinished()) {
         return; // left meanwhile
       }
-      if (err != null) {
+      if (err != null || all == null) {
         // Not an unknown id: the store could not be read. End the stream; the client keeps its
         // Last-Event-ID and tries again after the retry hint.
         LOG.warn(
@@ -486,7 +500,7 @@ public final class ResumableStreams {
             streamId,
             conn.id(),
             lastEventId,
-            err.toString());
+            err != null ? err.toString() : "the store completed the read with null");
         conn.close();
         return;
       }
@@ -669,13 +683,13 @@ public final class ResumableStreams {
 
   /** Builds {@link ResumableStreams}. */
   public static final class Builder {
-    private EventStore store;
-    private IdGen ids;
+    private @Nullable EventStore store;
+    private @Nullable IdGen ids;
     private Function<Request, String> streamIdOf = Request::path;
     private UnknownIdPolicy unknownIdPolicy = UnknownIdPolicy.RESYNC;
     private String resyncEvent = "resync";
-    private Broker broker;
-    private String topic;
+    private @Nullable Broker broker;
+    private @Nullable String topic;
 
     private Builder() {}
 

@@ -2,6 +2,7 @@ package io.servicekit.sse;
 
 import io.servicekit.internal.driver.SseAccess;
 import io.servicekit.internal.driver.SseMember;
+import org.jspecify.annotations.Nullable;
 
 /** This package's side of {@link SseAccess}: what the SSE driver (in another package) uses. */
 final class SseBridge implements SseAccess.Provider {
@@ -12,7 +13,10 @@ final class SseBridge implements SseAccess.Provider {
 
   @Override
   public void join(
-      ResumableStreams streams, SseMember<?> member, String streamId, String lastEventId) {
+      ResumableStreams streams,
+      SseMember<?> member,
+      String streamId,
+      @Nullable String lastEventId) {
     streams.join(member, streamId, lastEventId);
   }
 

@@ -6,6 +6,7 @@ import io.servicekit.internal.Check;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Settings of a Server-Sent Events endpoint, immutable and validated when built. {@link
@@ -27,12 +28,12 @@ public final class SseConfig {
   private static final SseConfig DEFAULTS = builder().build();
 
   private final Duration keepalivePeriod;
-  private final Duration retry;
+  private final @Nullable Duration retry;
   private final long maxQueuedBytes;
   private final SlowConsumerPolicy slowConsumerPolicy;
   private final Duration writeTimeout;
   private final int maxLastEventIdLength;
-  private final ResumableStreams resumption;
+  private final @Nullable ResumableStreams resumption;
   private final Scheduler scheduler;
 
   private SseConfig(Builder b) {
@@ -107,12 +108,12 @@ public final class SseConfig {
   /** Builds an {@link SseConfig}; unset values take the defaults. */
   public static final class Builder {
     private Duration keepalivePeriod = Duration.ofSeconds(30);
-    private Duration retry;
+    private @Nullable Duration retry;
     private long maxQueuedBytes = 16L << 20;
     private SlowConsumerPolicy slowConsumerPolicy = SlowConsumerPolicy.CLOSE;
     private Duration writeTimeout = Duration.ofSeconds(30);
     private int maxLastEventIdLength = 1024;
-    private ResumableStreams resumption;
+    private @Nullable ResumableStreams resumption;
     private Scheduler scheduler = Scheduler.system();
 
     private Builder() {}
@@ -127,7 +128,7 @@ public final class SseConfig {
      * A {@code retry:} hint sent first on every stream: how long clients wait before reconnecting
      * (sent in whole milliseconds). Null for none (browsers then wait about 3 s).
      */
-    public Builder retry(Duration v) {
+    public Builder retry(@Nullable Duration v) {
       retry = v;
       return this;
     }
@@ -160,7 +161,7 @@ public final class SseConfig {
      * stored) and a reconnect with {@code Last-Event-ID} replays what followed; see {@link
      * ResumableStreams}. Null turns it off.
      */
-    public Builder resumable(ResumableStreams v) {
+    public Builder resumable(@Nullable ResumableStreams v) {
       resumption = v;
       return this;
     }

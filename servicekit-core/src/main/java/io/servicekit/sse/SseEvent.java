@@ -7,6 +7,7 @@ import io.servicekit.internal.SseFormat;
 import io.servicekit.internal.driver.SseAccess;
 import java.util.Arrays;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One Server-Sent Event, validated and framed once when created: an optional event name, an
@@ -26,13 +27,13 @@ public final class SseEvent {
     SseAccess.register(new SseBridge()); // the SSE driver reaches wire() and the streams through it
   }
 
-  private final String event;
-  private final String id;
+  private final @Nullable String event;
+  private final @Nullable String id;
   private final long retryMillis;
   private final String data;
   private final byte[] wire;
 
-  private SseEvent(String event, String id, long retryMillis, String data) {
+  private SseEvent(@Nullable String event, @Nullable String id, long retryMillis, String data) {
     this.event = event == null || event.isEmpty() ? null : event;
     this.id = id == null || id.isEmpty() ? null : id;
     this.retryMillis = retryMillis;
@@ -46,7 +47,7 @@ public final class SseEvent {
   }
 
   /** An event named {@code event} (null or empty for {@code message}) with {@code data}. */
-  public static SseEvent named(String event, String data) {
+  public static SseEvent named(@Nullable String event, String data) {
     return new SseEvent(event, null, 0, data);
   }
 
@@ -57,7 +58,8 @@ public final class SseEvent {
    * @throws IllegalArgumentException if {@code event} or {@code id} contains CR, LF or NUL, or
    *     {@code retryMillis} is negative
    */
-  public static SseEvent of(String event, String id, long retryMillis, String data) {
+  public static SseEvent of(
+      @Nullable String event, @Nullable String id, long retryMillis, String data) {
     return new SseEvent(event, id, retryMillis, data);
   }
 
@@ -66,7 +68,8 @@ public final class SseEvent {
    *
    * @throws EncodeException if the codec fails or produces a binary frame (SSE carries text)
    */
-  public static <O> SseEvent encode(Codec<?, O> codec, String event, String id, O message) {
+  public static <O> SseEvent encode(
+      Codec<?, O> codec, @Nullable String event, @Nullable String id, O message) {
     return new SseEvent(event, id, 0, encodeData(codec, message));
   }
 
@@ -90,7 +93,7 @@ public final class SseEvent {
   }
 
   /** This event with id {@code id} (null or empty for none). */
-  public SseEvent withId(String id) {
+  public SseEvent withId(@Nullable String id) {
     return new SseEvent(event, id, retryMillis, data);
   }
 
@@ -100,12 +103,12 @@ public final class SseEvent {
   }
 
   /** The event name, or null for the default {@code message}. */
-  public String event() {
+  public @Nullable String event() {
     return event;
   }
 
   /** The id, or null. */
-  public String id() {
+  public @Nullable String id() {
     return id;
   }
 

@@ -5,13 +5,14 @@ import io.servicekit.broker.Broker;
 import io.servicekit.internal.driver.SseMember;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A thread-safe registry of SSE sessions for targeted sends and broadcasts (the Go library's {@code
@@ -35,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SseHub<O> {
   private final ConcurrentHashMap<String, SseSession<O>> members = new ConcurrentHashMap<>();
-  private volatile SseHubRelay<O> relay; // set by cluster(...), null on one node
+  private volatile @Nullable SseHubRelay<O> relay; // set by cluster(...), null on one node
 
   /** An empty hub. */
   public SseHub() {}
@@ -69,7 +70,7 @@ public final class SseHub<O> {
   }
 
   /** This hub's node id on its broker, or null if it is not clustered. */
-  public String nodeId() {
+  public @Nullable String nodeId() {
     SseHubRelay<O> r = relay;
     return r == null ? null : r.nodeId();
   }
@@ -81,7 +82,7 @@ public final class SseHub<O> {
   }
 
   /** Delivers an event from another node to one local member, or to all non-resumable ones. */
-  void deliverRemote(String key, SseEvent e) {
+  void deliverRemote(@Nullable String key, SseEvent e) {
     if (key != null) {
       SseSession<O> s = members.get(key);
       if (s != null) {
@@ -150,12 +151,13 @@ public final class SseHub<O> {
   }
 
   /** Sends {@code message} as event {@code event} to {@code key}. */
-  public boolean sendEvent(String key, String event, O message) {
+  public boolean sendEvent(String key, @Nullable String event, O message) {
     return sendEventWithId(key, event, null, message);
   }
 
   /** Sends {@code message} as event {@code event} with id {@code id} to {@code key}. */
-  public boolean sendEventWithId(String key, String event, String id, O message) {
+  public boolean sendEventWithId(
+      String key, @Nullable String event, @Nullable String id, O message) {
     SseSession<O> s = members.get(key);
     if (s == null) {
       SseHubRelay<O> r = relay;
@@ -176,7 +178,7 @@ public final class SseHub<O> {
   }
 
   /** Sends {@code message} as event {@code event} to every member. */
-  public int broadcastEvent(String event, O message) {
+  public int broadcastEvent(@Nullable String event, O message) {
     return deliver(members.values(), event, null, message);
   }
 
@@ -184,7 +186,7 @@ public final class SseHub<O> {
    * Sends {@code message} as event {@code event} with id {@code id} to every member (each gets the
    * same id, as in the Go library). Without resumption ids are the application's business.
    */
-  public int broadcastEventWithId(String event, String id, O message) {
+  public int broadcastEventWithId(@Nullable String event, @Nullable String id, O message) {
     return deliver(members.values(), event, id, message);
   }
 
@@ -194,7 +196,7 @@ public final class SseHub<O> {
   }
 
   /** The member registered under {@code key}, or null. */
-  public SseSession<O> get(String key) {
+  public @Nullable SseSession<O> get(String key) {
     return members.get(key);
   }
 
@@ -208,33 +210,33 @@ public final class SseHub<O> {
    * Each connection's {@code onClose} runs once, on its own thread. The hub stays usable.
    */
   public void closeAll() {
-    closeAll(null, null, false);
+    closeMembers(null);
   }
 
   /**
    * Sends a final event named {@code event} with {@code message} to every member — directly, never
    * stored for replay — then ends their streams and empties the hub.
    */
-  public void closeAll(String event, O message) {
-    closeAll(event, message, true);
+  public void closeAll(@Nullable String event, O message) {
+    Map<Codec<?, O>, SseEvent> framed = new IdentityHashMap<>();
+    closeMembers(
+        codec -> framed.computeIfAbsent(codec, c -> SseEvent.encode(c, event, null, message)));
   }
 
-  private void closeAll(String event, O message, boolean withEvent) {
-    Map<Codec<?, O>, SseEvent> framed = new IdentityHashMap<>();
+  /** Empties the hub and ends each stream, after the event {@code last} frames for its codec. */
+  private void closeMembers(@Nullable Function<Codec<?, O>, SseEvent> last) {
     for (Map.Entry<String, SseSession<O>> m : members.entrySet()) {
       SseSession<O> s = m.getValue();
       members.remove(m.getKey(), s);
-      if (withEvent) {
-        SseEvent e =
-            framed.computeIfAbsent(
-                driver(s).codec(), c -> SseEvent.encode(c, event, null, message));
-        s.sendDirect(e);
+      if (last != null) {
+        s.sendDirect(last.apply(driver(s).codec()));
       }
       s.close();
     }
   }
 
-  private int deliver(Collection<SseSession<O>> targets, String event, String id, O message) {
+  private int deliver(
+      Collection<SseSession<O>> targets, @Nullable String event, @Nullable String id, O message) {
     SseHubRelay<O> r = relay;
     if (r == null) {
       return deliverLocal(targets, event, id, message);
@@ -246,22 +248,22 @@ public final class SseHub<O> {
     return n;
   }
 
-  private int deliverLocal(Collection<SseSession<O>> targets, String event, String id, O message) {
+  private int deliverLocal(
+      Collection<SseSession<O>> targets, @Nullable String event, @Nullable String id, O message) {
     // Encode once per codec; nearly always one codec serves every member.
     Codec<?, O> lastCodec = null;
     SseEvent lastEvent = null;
     Map<Codec<?, O>, SseEvent> others = null;
-    Set<Object> published = null;
-    Set<Object> publishedOk = null;
+    Map<Object, Boolean> published = null; // stream key -> whether its one publish was taken
     int ok = 0;
     for (SseSession<O> s : targets) {
       SseMember<O> driver = driver(s);
       Codec<?, O> codec = driver.codec();
       SseEvent e;
-      if (codec == lastCodec) {
+      if (codec == lastCodec && lastEvent != null) {
         e = lastEvent;
       } else {
-        if (lastCodec != null) {
+        if (lastCodec != null && lastEvent != null) {
           if (others == null) {
             others = new IdentityHashMap<>();
           }
@@ -283,15 +285,14 @@ public final class SseHub<O> {
       }
       // Resumable: one publish per stream reaches all of its live connections.
       if (published == null) {
-        published = new HashSet<>();
-        publishedOk = new HashSet<>();
+        published = new HashMap<>();
       }
-      if (published.add(key)) {
-        if (s.send(e)) {
-          publishedOk.add(key);
-        }
+      Boolean sent = published.get(key);
+      if (sent == null) {
+        sent = s.send(e);
+        published.put(key, sent);
       }
-      if (publishedOk.contains(key)) {
+      if (sent) {
         ok++;
       }
     }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,14 +46,15 @@ final class SseHubRelay<O> implements Broker.Subscription {
   }
 
   /** Encodes and size-checks, before anything is delivered locally. */
-  byte[] serialize(byte kind, String target, String event, String id, O message) {
+  byte[] serialize(
+      byte kind, @Nullable String target, @Nullable String event, @Nullable String id, O message) {
     SseEvent e = SseEvent.encode(codec, event, id, message);
     byte[] bytes =
         new BrokerEnvelope(
                 nodeId,
                 kind,
-                target,
-                null,
+                target == null ? "" : target,
+                "",
                 e.event(),
                 e.id(),
                 false,

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An incremental {@code text/event-stream} parser (WHATWG HTML "interpreting an event stream"), the
@@ -49,7 +50,8 @@ public final class SseParser {
    *     events; what a reconnect sends as {@code Last-Event-ID}); empty if none yet
    * @param retry this event's own valid {@code retry:} value in ms, or -1
    */
-  public record Event(String type, String data, String id, String lastEventId, long retry) {
+  public record Event(
+      String type, String data, @Nullable String id, String lastEventId, long retry) {
     /** The default event type. */
     public static final String MESSAGE = "message";
   }
@@ -111,7 +113,7 @@ public final class SseParser {
   private int dataLen;
   private boolean hasData;
   private String type = "";
-  private String id; // this block's own id field
+  private @Nullable String id; // this block's own id field
   private long retry = -1; // this block's own retry field
   private String lastEventIdBuffer;
   private String lastEventId; // committed at the end of a block
@@ -126,7 +128,8 @@ public final class SseParser {
    *
    * @throws IllegalArgumentException if {@code lastEventId} contains NUL or a limit is not positive
    */
-  public SseParser(Listener listener, String lastEventId, int maxLineBytes, int maxEventBytes) {
+  public SseParser(
+      Listener listener, @Nullable String lastEventId, int maxLineBytes, int maxEventBytes) {
     this.listener = Objects.requireNonNull(listener, "listener");
     String last = lastEventId == null ? "" : lastEventId;
     if (last.indexOf('\0') >= 0) {

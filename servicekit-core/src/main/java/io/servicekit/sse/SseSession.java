@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One open Server-Sent Events stream, as the application sees it: handed to {@link
@@ -58,7 +59,7 @@ public sealed interface SseSession<O> permits io.servicekit.internal.driver.SseC
    *
    * @throws IllegalArgumentException if {@code event} or {@code id} contains CR, LF or NUL
    */
-  boolean sendEventWithId(String event, String id, O message);
+  boolean sendEventWithId(@Nullable String event, @Nullable String id, O message);
 
   /**
    * Sends {@code event} (already encoded): to this session, or, with resumption, to its stream

@@ -2,6 +2,7 @@ package io.servicekit.sse;
 
 import io.servicekit.internal.SseFormat;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An event as kept by an {@link EventStore} for replay: its id, its name (null for {@code message})
@@ -11,7 +12,7 @@ import java.util.Objects;
  * @param event the event name, or null
  * @param data the data text
  */
-public record StoredEvent(String id, String event, String data) {
+public record StoredEvent(String id, @Nullable String event, String data) {
   /**
    * Validates the fields as {@link SseFormat} would frame them.
    *

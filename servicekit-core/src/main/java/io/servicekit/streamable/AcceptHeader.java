@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A parsed HTTP {@code Accept} header (RFC 9110 §12.5.1): media ranges with parameters and quality
@@ -83,7 +84,7 @@ public final class AcceptHeader {
   }
 
   /** Parses {@code header} (null for an absent header). Never throws. */
-  public static AcceptHeader parse(String header) {
+  public static AcceptHeader parse(@Nullable String header) {
     if (header == null || header.isBlank()) {
       return ABSENT;
     }

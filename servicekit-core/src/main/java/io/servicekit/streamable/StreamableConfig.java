@@ -5,6 +5,7 @@ import io.servicekit.internal.Check;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Settings of a Streamable HTTP endpoint, immutable and validated when built.
@@ -29,7 +30,7 @@ public final class StreamableConfig {
   private final long maxQueuedBytes;
   private final Duration keepalivePeriod;
   private final Duration writeTimeout;
-  private final Duration retry;
+  private final @Nullable Duration retry;
   private final Scheduler scheduler;
 
   private StreamableConfig(Builder b) {
@@ -106,7 +107,7 @@ public final class StreamableConfig {
     private long maxQueuedBytes = 1L << 20;
     private Duration keepalivePeriod = Duration.ofSeconds(15);
     private Duration writeTimeout = Duration.ofSeconds(30);
-    private Duration retry;
+    private @Nullable Duration retry;
     private Scheduler scheduler = Scheduler.system();
 
     private Builder() {}
@@ -142,7 +143,7 @@ public final class StreamableConfig {
     }
 
     /** A {@code retry:} hint written first on every stream; null for none. */
-    public Builder retry(Duration v) {
+    public Builder retry(@Nullable Duration v) {
       retry = v;
       return this;
     }

@@ -3,6 +3,7 @@ package io.servicekit.internal.driver;
 import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseEvent;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The package-private members of {@code io.servicekit.sse} the SSE driver uses: an event's framed
@@ -16,13 +17,17 @@ public final class SseAccess {
     byte[] wire(SseEvent event);
 
     /** Adds {@code member} to the live members of {@code streamId}, replaying what it missed. */
-    void join(ResumableStreams streams, SseMember<?> member, String streamId, String lastEventId);
+    void join(
+        ResumableStreams streams,
+        SseMember<?> member,
+        String streamId,
+        @Nullable String lastEventId);
 
     /** Removes {@code member} from the live members of {@code streamId}. */
     void leave(ResumableStreams streams, SseMember<?> member, String streamId);
   }
 
-  private static volatile Provider provider;
+  private static volatile @Nullable Provider provider;
 
   private SseAccess() {}
 

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,10 +57,8 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
   private final String id = Ids.random();
   private final SseConfig config;
   private final Request request;
-  private final String lastEventId;
-  private final ResumableStreams streams;
-  private final String streamId;
-  private final StreamKey streamKey;
+  private final @Nullable String lastEventId;
+  private final @Nullable StreamKey streamKey; // null unless resumption is on
   private final Scheduler scheduler;
   private final Executor callbacks;
   private final AtomicBoolean joined = new AtomicBoolean();
@@ -67,7 +66,7 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
   private final Lifecycle<byte[], StreamEnd> life;
   private final Lifecycle<byte[], StreamEnd>.Timer keepaliveTimer;
 
-  private volatile SseTransport transport;
+  private volatile @Nullable SseTransport transport; // set by open()
 
   /**
    * Creates the driver for {@code listener}; call {@link #open} once the response is ready.
@@ -77,7 +76,7 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
    * @throws Rejection if resumption is on and its stream-id function refuses the request
    */
   public SseConnection(
-      SseListener<O> listener, SseConfig config, Request request, String lastEventId) {
+      SseListener<O> listener, SseConfig config, Request request, @Nullable String lastEventId) {
     this.listener = listener;
     this.config = config;
     this.request = request;
@@ -95,9 +94,8 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
             new Hooks());
     this.callbacks = life.callbacks();
     this.keepaliveTimer = life.timer();
-    this.streams = config.resumption().orElse(null);
-    this.streamId = streams == null ? null : streams.streamIdFor(request);
-    this.streamKey = streams == null ? null : new StreamKey(streams, streamId);
+    ResumableStreams streams = config.resumption().orElse(null);
+    this.streamKey = streams == null ? null : new StreamKey(streams, streams.streamIdFor(request));
   }
 
   /** What the shell asks of the SSE protocol. */
@@ -105,23 +103,25 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
     @Override
     public void write(byte[] item, Transport.WriteCallback callback) {
       if (item != END) {
-        transport.write(item, callback);
+        transport().write(item, callback);
         return;
       }
-      transport.end(
-          new Transport.WriteCallback() {
-            @Override
-            public void succeeded() {
-              callback.succeeded();
-              life.end(
-                  life.localEndOr(new StreamEnd(StreamEnd.Reason.CLOSED, "closed by the server")));
-            }
+      transport()
+          .end(
+              new Transport.WriteCallback() {
+                @Override
+                public void succeeded() {
+                  callback.succeeded();
+                  life.end(
+                      life.localEndOr(
+                          new StreamEnd(StreamEnd.Reason.CLOSED, "closed by the server")));
+                }
 
-            @Override
-            public void failed(Throwable cause) {
-              callback.failed(cause);
-            }
-          });
+                @Override
+                public void failed(Throwable cause) {
+                  callback.failed(cause);
+                }
+              });
     }
 
     @Override
@@ -166,7 +166,7 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
    * @throws Rejection 400 if the header is repeated or longer than {@link
    *     SseConfig#maxLastEventIdLength()}
    */
-  public static String lastEventId(Request request, SseConfig config) {
+  public static @Nullable String lastEventId(Request request, SseConfig config) {
     List<String> values = request.headers(LAST_EVENT_ID);
     if (values.isEmpty()) {
       return null;
@@ -210,9 +210,10 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
     byte[] first =
         config.retry().map(r -> SseFormat.retry(Math.max(1, r.toMillis()))).orElse(new byte[0]);
     enqueue(first);
-    if (streams != null) {
+    StreamKey key = streamKey;
+    if (key != null) {
       joined.set(true);
-      SseAccess.provider().join(streams, this, streamId, lastEventId);
+      SseAccess.provider().join(key.streams(), this, key.streamId(), lastEventId);
     }
     if (!config.keepalivePeriod().isZero()) {
       keepaliveTimer.repeat(() -> enqueue(KEEPALIVE), config.keepalivePeriod());
@@ -246,7 +247,7 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
 
   @Override
   public Optional<String> streamId() {
-    return Optional.ofNullable(streamId);
+    return streamKey == null ? Optional.empty() : Optional.of(streamKey.streamId());
   }
 
   @Override
@@ -254,8 +255,9 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
     if (!life.isOpen()) {
       return false;
     }
-    if (streams != null) {
-      streams.publish(streamId, event);
+    StreamKey key = streamKey;
+    if (key != null) {
+      key.streams().publish(key.streamId(), event);
       return true;
     }
     return enqueue(SseAccess.provider().wire(event));
@@ -327,7 +329,7 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
   }
 
   @Override
-  public boolean sendEventWithId(String event, String id, O message) {
+  public boolean sendEventWithId(@Nullable String event, @Nullable String id, O message) {
     if (!isOpen()) {
       return false;
     }
@@ -361,7 +363,7 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
 
   /** The resumable stream of this connection, or null. */
   @Override
-  public Object streamKey() {
+  public @Nullable Object streamKey() {
     return streamKey;
   }
 
@@ -410,8 +412,8 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
         new StreamEnd(StreamEnd.Reason.START_FAILED, "onOpen threw " + e),
         () -> {
           switch (e) {
-            case Rejection r -> transport.reject(r.status(), r.body(), r.headers());
-            default -> transport.reject(500, "internal server error", Map.of());
+            case Rejection r -> transport().reject(r.status(), r.body(), r.headers());
+            default -> transport().reject(500, "internal server error", Map.of());
           }
         });
   }
@@ -420,13 +422,26 @@ public final class SseConnection<O> implements SseSession<O>, SseMember<O>, SseD
   private void fail(StreamEnd status) {
     // End first: aborting fails the write in flight, whose report must not replace the cause.
     if (life.fail(status)) {
-      transport.abort(new IOException("SSE stream dropped: " + status.detail()));
+      SseTransport t = transport;
+      if (t != null) { // null only while open() has not stored it: the binding reported the end
+        t.abort(new IOException("SSE stream dropped: " + status.detail()));
+      }
     }
   }
 
+  /** The transport given to {@link #open}: everything that writes runs after it. */
+  private SseTransport transport() {
+    SseTransport t = transport;
+    if (t == null) {
+      throw new IllegalStateException("SSE stream " + id + " is not open");
+    }
+    return t;
+  }
+
   private void leaveStream() {
-    if (streams != null && joined.compareAndSet(true, false)) {
-      SseAccess.provider().leave(streams, this, streamId);
+    StreamKey key = streamKey;
+    if (key != null && joined.compareAndSet(true, false)) {
+      SseAccess.provider().leave(key.streams(), this, key.streamId());
     }
   }
 

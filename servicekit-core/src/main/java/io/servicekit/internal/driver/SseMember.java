@@ -1,6 +1,7 @@
 package io.servicekit.internal.driver;
 
 import io.servicekit.Codec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An SSE session as {@code SseHub} and {@code ResumableStreams} see it, beyond {@link
@@ -19,7 +20,7 @@ public interface SseMember<O> {
    * Equal for the members of one resumable stream (the same {@code ResumableStreams} and stream
    * id), or null if the endpoint is not resumable.
    */
-  Object streamKey();
+  @Nullable Object streamKey();
 
   /** Queues framed bytes as they are: a direct send, a replay, a publish. */
   boolean enqueue(byte[] bytes);

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,9 +65,9 @@ public final class StreamableStream implements StreamSession, StreamableDriver {
   // Guarded by lock.
   private int queuedCount;
   private long queuedBytes;
-  private Thread producerThread;
+  private @Nullable Thread producerThread;
 
-  private volatile SseTransport transport;
+  private volatile @Nullable SseTransport transport; // set by open()
 
   /**
    * A driver for one stream.
@@ -97,35 +98,37 @@ public final class StreamableStream implements StreamSession, StreamableDriver {
     @Override
     public void write(Item item, Transport.WriteCallback callback) {
       if (item != END) {
-        transport.write(
-            item.bytes(),
-            new Transport.WriteCallback() {
-              @Override
-              public void succeeded() {
-                release(item);
-                callback.succeeded();
-              }
+        transport()
+            .write(
+                item.bytes(),
+                new Transport.WriteCallback() {
+                  @Override
+                  public void succeeded() {
+                    release(item);
+                    callback.succeeded();
+                  }
 
-              @Override
-              public void failed(Throwable cause) {
-                callback.failed(cause);
-              }
-            });
+                  @Override
+                  public void failed(Throwable cause) {
+                    callback.failed(cause);
+                  }
+                });
         return;
       }
-      transport.end(
-          new Transport.WriteCallback() {
-            @Override
-            public void succeeded() {
-              callback.succeeded();
-              life.end(life.localEndOr("stream ended"));
-            }
+      transport()
+          .end(
+              new Transport.WriteCallback() {
+                @Override
+                public void succeeded() {
+                  callback.succeeded();
+                  life.end(life.localEndOr("stream ended"));
+                }
 
-            @Override
-            public void failed(Throwable cause) {
-              callback.failed(cause);
-            }
-          });
+                @Override
+                public void failed(Throwable cause) {
+                  callback.failed(cause);
+                }
+              });
     }
 
     @Override
@@ -359,8 +362,20 @@ public final class StreamableStream implements StreamSession, StreamableDriver {
   private void fail(String reason) {
     // End first: aborting fails the write in flight, whose report must not replace the cause.
     if (life.fail(reason)) {
-      transport.abort(new IOException("stream dropped: " + reason));
+      SseTransport t = transport;
+      if (t != null) { // null only while open() has not stored it: the binding reported the end
+        t.abort(new IOException("stream dropped: " + reason));
+      }
     }
+  }
+
+  /** The transport given to {@link #open}: everything that writes runs after it. */
+  private SseTransport transport() {
+    SseTransport t = transport;
+    if (t == null) {
+      throw new IllegalStateException("stream " + name + " is not open");
+    }
+    return t;
   }
 
   @Override

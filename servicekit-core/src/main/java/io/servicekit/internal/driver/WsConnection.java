@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,7 @@ public final class WsConnection<I, O> implements WsSession<O>, WsDriver {
   private final AtomicLong pingId = new AtomicLong();
   private final WsConfig config;
   private final Request request;
-  private final String subprotocol;
+  private final @Nullable String subprotocol;
   private final Scheduler scheduler;
   private final Executor callbacks;
   // Queue items: frames, then a CloseStatus as the last one (the close frame).
@@ -56,7 +57,7 @@ public final class WsConnection<I, O> implements WsSession<O>, WsDriver {
   private final Lifecycle<Object, CloseStatus>.Timer timeoutTimer;
   private final Lifecycle<Object, CloseStatus>.Timer closeTimer;
 
-  private volatile Transport transport;
+  private volatile @Nullable Transport transport; // set by open()
   private volatile long lastReadNanos;
 
   /**
@@ -64,7 +65,7 @@ public final class WsConnection<I, O> implements WsSession<O>, WsDriver {
    * ready.
    */
   public WsConnection(
-      WsListener<I, O> listener, WsConfig config, Request request, String subprotocol) {
+      WsListener<I, O> listener, WsConfig config, Request request, @Nullable String subprotocol) {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.config = config;
     this.request = request;
@@ -92,9 +93,9 @@ public final class WsConnection<I, O> implements WsSession<O>, WsDriver {
     @Override
     public void write(Object item, Transport.WriteCallback callback) {
       switch (item) {
-        case Message.Text t -> transport.sendText(t.text(), callback);
-        case Message.Binary b -> transport.sendBinary(b.bytes(), callback);
-        case CloseStatus s -> transport.sendClose(s.code(), s.reason(), callback);
+        case Message.Text t -> transport().sendText(t.text(), callback);
+        case Message.Binary b -> transport().sendBinary(b.bytes(), callback);
+        case CloseStatus s -> transport().sendClose(s.code(), s.reason(), callback);
         default -> throw new IllegalStateException("unexpected queue item " + item);
       }
     }
@@ -163,7 +164,7 @@ public final class WsConnection<I, O> implements WsSession<O>, WsDriver {
   public void onText(String text) {
     lastReadNanos = scheduler.nanoTime();
     if (config.absorbPongs() && SharedJson.isPong(text)) {
-      transport.demand();
+      transport().demand();
       return;
     }
     // On a virtual transport thread with nothing pending, the handler runs right here and its
@@ -363,14 +364,30 @@ public final class WsConnection<I, O> implements WsSession<O>, WsDriver {
 
   private void demandIfNotClosed() {
     if (life.state() != Lifecycle.State.CLOSED) {
-      transport.demand();
+      transport().demand();
     }
+  }
+
+  /** The transport given to {@link #open}: everything that writes or reads runs after it. */
+  private Transport transport() {
+    Transport t = transport;
+    if (t == null) {
+      throw new IllegalStateException("connection " + id + " is not open");
+    }
+    return t;
   }
 
   /** Drops the transport at once; the first local end is the status reported. */
   private void abortWith(CloseStatus status) {
     // A transport reports the end itself; the shell's end covers one that never does.
-    life.abort(status, () -> transport.abort());
+    life.abort(
+        status,
+        () -> {
+          Transport t = transport;
+          if (t != null) { // null only if open() has not stored it yet: nothing to drop then
+            t.abort();
+          }
+        });
   }
 
   /**
@@ -382,18 +399,19 @@ public final class WsConnection<I, O> implements WsSession<O>, WsDriver {
       return;
     }
     try {
-      transport.sendClose(
-          status.code(),
-          status.reason(),
-          new Transport.WriteCallback() {
-            @Override
-            public void succeeded() {}
+      transport()
+          .sendClose(
+              status.code(),
+              status.reason(),
+              new Transport.WriteCallback() {
+                @Override
+                public void succeeded() {}
 
-            @Override
-            public void failed(Throwable cause) {
-              abort();
-            }
-          });
+                @Override
+                public void failed(Throwable cause) {
+                  abort();
+                }
+              });
     } catch (RuntimeException e) {
       abort();
     }

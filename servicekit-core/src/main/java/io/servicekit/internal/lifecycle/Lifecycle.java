@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,12 +96,13 @@ public final class Lifecycle<T, E> {
   private final List<Timer> timers = new ArrayList<>(3);
   private final CompletableFuture<E> closeFuture = new CompletableFuture<>();
   // The whenClosed actions not run yet, made on the first one; guarded by this.
-  private List<Consumer<? super E>> closeActions;
-  private E delivered; // the end once deliverEnd has run and the actions are taken; guarded by this
+  private @Nullable List<Consumer<? super E>> closeActions;
+  private @Nullable E
+      delivered; // the end once deliverEnd has run and the actions are taken; guarded by this
 
   private volatile State state = State.NEW;
-  private volatile E result; // set once, by the end that wins; then state becomes CLOSED
-  private volatile E localEnd; // the end we closed or failed with, if we ended first
+  private volatile @Nullable E result; // set once, by the end that wins; then state becomes CLOSED
+  private volatile @Nullable E localEnd; // the end we closed or failed with, if we ended first
   private static final VarHandle STATE;
   private static final VarHandle RESULT;
   private static final VarHandle TASK;
@@ -189,12 +191,12 @@ public final class Lifecycle<T, E> {
   }
 
   /** What the connection ended with, or null while it has not reached {@code CLOSED}. */
-  public E endValue() {
+  public @Nullable E endValue() {
     return state == State.CLOSED ? result : null;
   }
 
   /** The end recorded by {@link #close} or a failure, or null if none was. */
-  public E localEnd() {
+  public @Nullable E localEnd() {
     return localEnd;
   }
 
@@ -303,7 +305,7 @@ public final class Lifecycle<T, E> {
   }
 
   /** {@link #beginFail}; returns the end to report, or null if the connection is new or ended. */
-  private E recordFailure(E end) {
+  private @Nullable E recordFailure(E end) {
     Objects.requireNonNull(end, "end");
     while (true) {
       State s = state;
@@ -400,7 +402,7 @@ public final class Lifecycle<T, E> {
 
   /** One scheduled task at a time, cancelled when the connection ends. */
   public final class Timer {
-    private volatile Scheduler.Cancellable task;
+    private volatile Scheduler.@Nullable Cancellable task;
 
     private Timer() {}
 
