@@ -77,6 +77,7 @@ public final class NettyServer implements AutoCloseable {
   private final boolean epoll;
   private final int ioThreads;
   private final Duration stopTimeout;
+  private final Duration requestTimeout;
   private final Set<NettyTransport> open = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean stopping;
@@ -91,6 +92,7 @@ public final class NettyServer implements AutoCloseable {
     this.epoll = b.epoll && Epoll.isAvailable();
     this.ioThreads = b.ioThreads;
     this.stopTimeout = b.stopTimeout;
+    this.requestTimeout = b.requestTimeout;
   }
 
   /** A new builder. */
@@ -284,6 +286,11 @@ public final class NettyServer implements AutoCloseable {
     public void ended(NettyTransport transport) {
       open.remove(transport);
     }
+
+    @Override
+    public Duration requestTimeout() {
+      return requestTimeout;
+    }
   }
 
   /** Builds a {@link NettyServer}. */
@@ -294,6 +301,7 @@ public final class NettyServer implements AutoCloseable {
     private boolean epoll = true;
     private int ioThreads;
     private Duration stopTimeout = Duration.ofSeconds(30);
+    private Duration requestTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -334,6 +342,21 @@ public final class NettyServer implements AutoCloseable {
         throw new IllegalArgumentException("stopTimeout must not be negative: " + stopTimeout);
       }
       this.stopTimeout = stopTimeout;
+      return this;
+    }
+
+    /**
+     * Longest wait for a complete request (headers included) on an HTTP connection, from its
+     * opening or from the previous response; the connection is then closed. It bounds both idle and
+     * trickling clients before an upgrade (upgraded connections have their heartbeat). Default 30
+     * s.
+     */
+    public Builder requestTimeout(Duration requestTimeout) {
+      Objects.requireNonNull(requestTimeout, "requestTimeout");
+      if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+        throw new IllegalArgumentException("requestTimeout must be positive: " + requestTimeout);
+      }
+      this.requestTimeout = requestTimeout;
       return this;
     }
 

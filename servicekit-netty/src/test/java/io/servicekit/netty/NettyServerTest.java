@@ -123,6 +123,34 @@ class NettyServerTest {
   }
 
   @Test
+  void aConnectionThatCompletesNoRequestInTimeIsClosed() throws Exception {
+    server =
+        NettyServer.builder()
+            .port(0)
+            .host("localhost")
+            .requestTimeout(Duration.ofMillis(500))
+            .ws("/echo", r -> new Probe())
+            .build()
+            .start();
+    try (RawWsClient idle = RawWsClient.connect(server.uri());
+        RawWsClient trickling = RawWsClient.connect(server.uri());
+        RawWsClient afterRefusal = RawWsClient.connect(server.uri())) {
+      String head = RawWsClient.Upgrade.to(server.wsUri("/echo")).toString();
+      // everything but the final empty line: the server waits for more, then gives up
+      trickling.write(
+          head.substring(0, head.length() - 2)
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      assertThat(afterRefusal.upgrade(RawWsClient.Upgrade.to(server.wsUri("/x"))).status())
+          .isEqualTo(404);
+      assertThat(idle.awaitEof(Duration.ofSeconds(10))).isTrue();
+      assertThat(trickling.awaitEof(Duration.ofSeconds(10))).isTrue();
+      assertThat(afterRefusal.awaitEof(Duration.ofSeconds(10))).isTrue();
+    }
+    assertThatThrownBy(() -> NettyServer.builder().requestTimeout(Duration.ZERO))
+        .hasMessageContaining("requestTimeout must be positive: PT0S");
+  }
+
+  @Test
   void aRefusalKeepsTheHttpConnectionForTheNextRequest() throws Exception {
     server = NettyServer.builder().port(0).host("localhost").ws("/echo", r -> new Probe()).build();
     server.start();

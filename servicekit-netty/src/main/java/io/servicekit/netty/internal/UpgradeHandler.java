@@ -28,6 +28,7 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.servicekit.CloseStatus;
 import io.servicekit.Rejection;
 import io.servicekit.WsConfig;
@@ -37,9 +38,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,13 +89,55 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
 
     /** The connection ended (or never opened). */
     void ended(NettyTransport transport);
+
+    /**
+     * Longest wait for a complete request on an HTTP connection, from its opening or from the
+     * previous response.
+     */
+    Duration requestTimeout();
   }
 
   private final Host host;
+  private @Nullable ScheduledFuture<?> requestDeadline; // event loop only
 
   /** The upgrade handler of one connection. */
   public UpgradeHandler(Host host) {
     this.host = host;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    armDeadline(ctx);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancelDeadline();
+    ctx.fireChannelInactive();
+  }
+
+  /** A connection that completes no request in time is closed (a slow or idle client). */
+  private void armDeadline(ChannelHandlerContext ctx) {
+    cancelDeadline();
+    Duration timeout = host.requestTimeout();
+    requestDeadline =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  LOG.debug("no complete request within {}: closing", timeout);
+                  ctx.close();
+                },
+                timeout.toNanos(),
+                TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelDeadline() {
+    ScheduledFuture<?> d = requestDeadline;
+    if (d != null) {
+      d.cancel(false);
+      requestDeadline = null;
+    }
   }
 
   @Override
@@ -101,6 +146,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       return;
     }
+    cancelDeadline();
     try {
       handle(ctx, request);
     } finally {
@@ -321,7 +367,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
 
   // ------------------------------------------------------------------ responses
 
-  private static void reject(ChannelHandlerContext ctx, boolean keepAlive, Rejection rejection) {
+  private void reject(ChannelHandlerContext ctx, boolean keepAlive, Rejection rejection) {
     if (rejection.isNoContent()) {
       FullHttpResponse response =
           new DefaultFullHttpResponse(
@@ -338,7 +384,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         rejection.headers());
   }
 
-  private static void text(
+  private void text(
       ChannelHandlerContext ctx,
       boolean keepAlive,
       HttpResponseStatus status,
@@ -347,7 +393,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     send(ctx, keepAlive, status, "text/plain; charset=utf-8", body, headers);
   }
 
-  private static void send(
+  private void send(
       ChannelHandlerContext ctx,
       boolean keepAlive,
       HttpResponseStatus status,
@@ -362,12 +408,13 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     finish(ctx, keepAlive, response);
   }
 
-  private static void finish(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse r) {
+  private void finish(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse r) {
     if (!r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
       HttpUtil.setContentLength(r, r.content().readableBytes());
     }
     if (keepAlive) {
       ctx.writeAndFlush(r);
+      armDeadline(ctx); // the next request gets its own time
     } else {
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
