@@ -27,6 +27,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -35,12 +36,12 @@ import org.jspecify.annotations.Nullable;
  * → WebSocketFrameAggregator → this}) and the {@link Transport} its {@link WsDriver} writes to.
  *
  * <p><b>Inbound.</b> The channel's auto-read is off. One socket read may decode several messages;
- * they wait in {@link #inbound} and are handed to the driver one per {@link #demand()}, and the
- * socket is read again only when the driver asks for more and nothing is waiting. So a listener
- * that does not keep up stops the reads and its peer's TCP window fills. Protocol pings are
- * answered at once (the next read waits until the pong is written, so a ping flood is held back by
- * TCP); pings and pongs count as liveness. A close frame waits in order behind the messages before
- * it.
+ * they wait in {@link #inbound} and are handed to the driver one per {@link #demand()} (in the
+ * thread that calls it), and the socket is read again only when the driver asks for more and
+ * nothing is waiting. So a listener that does not keep up stops the reads and its peer's TCP window
+ * fills. Protocol pings are answered at once (the next read waits until the pong is written, so a
+ * ping flood is held back by TCP); pings and pongs count as liveness. A close frame waits in order
+ * behind the messages before it.
  *
  * <p><b>Ending.</b> A peer's close frame is answered with the same code (unless ours went first)
  * and the TCP connection is closed once that is written. A protocol violation found by Netty's
@@ -48,8 +49,11 @@ import org.jspecify.annotations.Nullable;
  * code (1002, 1007, 1009), writes the close frame, half-closes the socket and waits up to {@link
  * WsConfig#closeTimeout()} for the peer to go. A drop reports 1006.
  *
- * <p>Every field is confined to the channel's event loop, except {@link #lastCompletion} (a cache
- * any thread may replace; its value is immutable).
+ * <p>The inbound queue and what is to be reported to the driver are guarded by {@link #lock} (never
+ * held while calling the driver or Netty): any thread may report, one at a time, so a listener
+ * thread that calls {@link #demand()} takes the next queued message in place. The other fields are
+ * confined to the event loop, except {@link #lastCompletion} (a cache any thread may replace; its
+ * value is immutable).
  */
 public final class NettyTransport extends ChannelDuplexHandler implements Transport {
   /** The peer's close frame, queued behind the messages before it. */
@@ -60,17 +64,25 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
   private final WsDriver driver;
   private final WsConfig config;
   private final Consumer<NettyTransport> onEnd;
-  private final Runnable demandTask = this::demandOnLoop;
+  private final Runnable drainTask = this::drain;
+  private final Runnable readTask = this::readIfWanted;
   private final ChannelFutureListener pongWritten = this::pongWritten;
+
+  // What the driver is told, and by whom: guarded by lock, never held while calling the driver.
+  private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Object> inbound = new ArrayDeque<>();
+  private boolean demanded;
+  private boolean delivering; // a thread is reporting an event to the driver
+  private boolean ended; // nothing more is queued; the end is reported (or was)
+  private boolean controlSeen; // a ping or pong to report
+  private @Nullable Throwable error; // a transport error to report
+  private @Nullable PeerClose endStatus; // the end to report
 
   @SuppressWarnings("NullAway.Init") // set by handlerAdded, before any event
   private ChannelHandlerContext ctx;
 
+  // event loop only
   private boolean opened;
-  private boolean demanded;
-  private boolean delivering;
-  private boolean ended; // the driver was told; nothing more is delivered
   private boolean outputClosed; // a close frame went out (ours or the echo); no data after it
   private boolean draining; // after a violation: discard input until the peer goes
   private int pongsInFlight;
@@ -101,8 +113,13 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
    * failed.
    */
   public void open() {
-    if (ended) {
-      return;
+    lock.lock();
+    try {
+      if (ended) {
+        return;
+      }
+    } finally {
+      lock.unlock();
     }
     opened = true;
     driver.open(this);
@@ -137,9 +154,7 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
         enqueue(bytes);
       }
       case PingWebSocketFrame ping -> {
-        if (!ended) {
-          driver.onControlFrame();
-        }
+        control();
         if (outputClosed) {
           ping.release();
         } else {
@@ -149,9 +164,7 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
       }
       case PongWebSocketFrame pong -> {
         pong.release();
-        if (!ended) {
-          driver.onControlFrame();
-        }
+        control();
       }
       case CloseWebSocketFrame close -> {
         int code = close.statusCode();
@@ -178,9 +191,7 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
           "message too big: more than " + config.maxMessageSize() + " bytes",
           cause);
     } else {
-      if (opened && !ended) {
-        driver.onTransportError(cause);
-      }
+      transportError(cause);
       ctx.close();
     }
   }
@@ -214,38 +225,125 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
 
   // ------------------------------------------------------------------ inbound flow
 
+  // Any thread may report to the driver, one at a time (delivering): the event loop for what it
+  // reads, and the thread that calls demand() for what is already queued. A listener's virtual
+  // thread that asks for the next message thus gets it in place, with no hop to the event loop and
+  // back (the socket is read on the event loop only once the queue is empty). A peer's close frame
+  // is always handled on the event loop (it writes the answer).
+
   private void enqueue(Object item) {
-    if (ended) {
-      return;
-    }
-    inbound.add(item);
-    drain();
-  }
-
-  private void demandOnLoop() {
-    demanded = true;
-    drain();
-  }
-
-  /** Hands waiting items to the driver while it has asked for them, then reads if it still asks. */
-  private void drain() {
-    if (delivering) {
-      return; // a demand() from inside a delivery: the loop below picks it up
-    }
-    delivering = true;
+    lock.lock();
     try {
-      while (demanded && !ended) {
-        Object next = inbound.poll();
-        if (next == null) {
-          break;
-        }
-        demanded = false;
-        deliver(next);
+      if (ended) {
+        return;
       }
+      inbound.add(item);
     } finally {
-      delivering = false;
+      lock.unlock();
     }
-    readIfWanted();
+    drain();
+  }
+
+  private void control() {
+    lock.lock();
+    try {
+      if (ended || !opened) {
+        return;
+      }
+      controlSeen = true;
+    } finally {
+      lock.unlock();
+    }
+    drain();
+  }
+
+  private void transportError(Throwable cause) {
+    lock.lock();
+    try {
+      if (ended || !opened) {
+        return;
+      }
+      error = cause;
+    } finally {
+      lock.unlock();
+    }
+    drain();
+  }
+
+  /**
+   * Reports what waits to the driver on this thread unless another thread is at it (that one then
+   * picks it up): a ping or pong, an error, the end, and the next message while the driver asks.
+   * Asks the event loop to read when the driver asks and nothing waits.
+   */
+  private void drain() {
+    boolean read = false;
+    boolean hop = false;
+    while (true) {
+      Object next = null;
+      boolean controlFrame = false;
+      Throwable failure = null;
+      PeerClose end = null;
+      lock.lock();
+      try {
+        if (delivering) {
+          return;
+        }
+        if (controlSeen) {
+          controlSeen = false;
+          controlFrame = true;
+        } else if (error != null) {
+          failure = error;
+          error = null;
+        } else if (endStatus != null) {
+          end = endStatus;
+          endStatus = null;
+        } else if (ended || !demanded) {
+          break;
+        } else {
+          Object head = inbound.peek();
+          if (head == null) {
+            read = true;
+            break;
+          }
+          if (head instanceof PeerClose && !loop.inEventLoop()) {
+            hop = true;
+            break;
+          }
+          next = inbound.poll();
+          demanded = false;
+        }
+        delivering = true;
+      } finally {
+        lock.unlock();
+      }
+      try {
+        if (controlFrame) {
+          driver.onControlFrame();
+        } else if (failure != null) {
+          driver.onTransportError(failure);
+        } else if (end != null) {
+          driver.onClosed(end.code(), end.reason());
+        } else if (next != null) {
+          deliver(next);
+        }
+      } finally {
+        lock.lock();
+        try {
+          delivering = false;
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+    if (hop) {
+      loop.execute(drainTask);
+    } else if (read) {
+      if (loop.inEventLoop()) {
+        readIfWanted();
+      } else {
+        loop.execute(readTask);
+      }
+    }
   }
 
   private void deliver(Object item) {
@@ -257,8 +355,16 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
     }
   }
 
+  /** On the event loop: reads on if the driver asks, nothing waits and no pong is pending. */
   private void readIfWanted() {
-    if (demanded && !ended && pongsInFlight == 0 && inbound.isEmpty()) {
+    boolean wanted;
+    lock.lock();
+    try {
+      wanted = demanded && !ended && inbound.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+    if (wanted && pongsInFlight == 0) {
       ctx.read();
     }
   }
@@ -297,9 +403,7 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
       return;
     }
     draining = true;
-    if (opened && !ended) {
-      driver.onTransportError(cause);
-    }
+    transportError(cause);
     if (!outputClosed) {
       outputClosed = true;
       ctx.writeAndFlush(new CloseWebSocketFrame(code, reason))
@@ -324,15 +428,22 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
     end(code, reason);
   }
 
+  /** On the event loop: the connection ended; the driver learns it after what it is told now. */
   private void end(int code, String reason) {
-    if (ended) {
-      return;
+    lock.lock();
+    try {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      inbound.clear();
+      if (opened) {
+        endStatus = new PeerClose(code, reason);
+      }
+    } finally {
+      lock.unlock();
     }
-    ended = true;
-    inbound.clear();
-    if (opened) {
-      driver.onClosed(code, reason);
-    }
+    drain();
     onEnd.accept(this);
   }
 
@@ -378,11 +489,13 @@ public final class NettyTransport extends ChannelDuplexHandler implements Transp
 
   @Override
   public void demand() {
-    if (loop.inEventLoop()) {
-      demandOnLoop();
-    } else {
-      loop.execute(demandTask);
+    lock.lock();
+    try {
+      demanded = true;
+    } finally {
+      lock.unlock();
     }
+    drain();
   }
 
   /** Completes a {@link WriteCallback} from a write's future. */
