@@ -42,13 +42,16 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * A rough measure, not a test (runs only with {@code -Dservicekit.netty.measure=true}): server CPU
  * per echoed 16-byte text message over one connection, for a raw Netty echo, {@link NettyServer}
  * and the Jetty binding, in this JVM. Server CPU is the process CPU time minus that of the client's
- * two threads (so it includes the JIT and GC); the client pipelines the messages in batches of 64.
+ * two threads (so it includes the JIT and GC); the client pipelines the messages in batches of
+ * {@code -Dservicekit.netty.batch} (default 64; with 1 each message waits for the echo of the one
+ * before) and sends {@code -Dservicekit.netty.messages} (default 400,000) after a warm-up of half
+ * as many.
  */
 @EnabledIfSystemProperty(named = "servicekit.netty.measure", matches = "true")
 class EchoCostTest {
-  private static final int WARMUP = 200_000;
-  private static final int MEASURED = 400_000;
-  private static final int BATCH = 64;
+  private static final int BATCH = Integer.getInteger("servicekit.netty.batch", 64);
+  private static final int MEASURED = Integer.getInteger("servicekit.netty.messages", 400_000);
+  private static final int WARMUP = MEASURED / 2;
 
   /** A raw echo: every message written back as it is. */
   static final class Echo implements WsListener<Message, Message> {
@@ -159,6 +162,13 @@ class EchoCostTest {
     RawFrame[] batch = new RawFrame[BATCH];
     Arrays.fill(batch, RawFrame.text("0123456789abcdef").maskKey(new byte[] {1, 2, 3, 4}));
     byte[] wire = RawFrame.encodeAll(batch);
+    if (BATCH == 1) { // ping-pong: each message waits for the echo of the one before
+      for (int i = 0; i < n; i++) {
+        client.write(wire);
+        client.awaitMessage();
+      }
+      return 0;
+    }
     AtomicReference<Throwable> failed = new AtomicReference<>();
     AtomicLong writerCpu = new AtomicLong();
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
