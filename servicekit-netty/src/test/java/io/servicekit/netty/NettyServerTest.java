@@ -151,6 +151,26 @@ class NettyServerTest {
   }
 
   @Test
+  void aRequestPipelinedBehindAnUpgradeRequestClosesTheConnection() throws Exception {
+    server =
+        NettyServer.builder()
+            .port(0)
+            .host("localhost")
+            .ws(
+                "/auth",
+                r -> {
+                  throw io.servicekit.Rejection.of(401, "no");
+                })
+            .build()
+            .start();
+    try (RawWsClient client = RawWsClient.connect(server.uri())) {
+      String one = RawWsClient.Upgrade.to(server.wsUri("/auth")).toString();
+      client.write((one + one).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      assertThat(client.awaitEof(Duration.ofSeconds(10))).isTrue();
+    }
+  }
+
+  @Test
   void aRefusalKeepsTheHttpConnectionForTheNextRequest() throws Exception {
     server = NettyServer.builder().port(0).host("localhost").ws("/echo", r -> new Probe()).build();
     server.start();

@@ -99,6 +99,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
 
   private final Host host;
   private @Nullable ScheduledFuture<?> requestDeadline; // event loop only
+  private boolean deciding; // event loop only: accept runs for this connection's request
 
   /** The upgrade handler of one connection. */
   public UpgradeHandler(Host host) {
@@ -147,6 +148,14 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     cancelDeadline();
+    if (deciding) {
+      // pipelined behind an upgrade request (the codec had decoded it already): a client must
+      // wait for the upgrade's answer, so this one is broken
+      request.release();
+      LOG.debug("request pipelined behind an upgrade request: closing");
+      ctx.close();
+      return;
+    }
     try {
       handle(ctx, request);
     } finally {
@@ -255,6 +264,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     String key = keys.get(0).trim();
     // Nothing more is read while the handler decides; accept may block, so it runs off the loop.
     ctx.channel().config().setAutoRead(false);
+    deciding = true;
     config
         .scheduler()
         .execute(
@@ -283,6 +293,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
       String key,
       boolean keepAlive,
       Object outcome) {
+    deciding = false;
     Channel channel = ctx.channel();
     if (!channel.isActive()) {
       return; // the client left while the handler decided
