@@ -103,12 +103,12 @@ public final class NettyServer implements AutoCloseable {
   /**
    * Binds and starts serving; returns this.
    *
-   * @throws IllegalStateException if already started
+   * @throws IllegalStateException if already started or stopped
    * @throws InterruptedException if interrupted while binding
    */
   public synchronized NettyServer start() throws InterruptedException {
     if (serverChannel != null || stopping) {
-      throw new IllegalStateException("NettyServer.start() called twice");
+      throw new IllegalStateException("NettyServer.start(): already started or stopped");
     }
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelType =
