@@ -442,6 +442,56 @@ public abstract class WsBindingContract {
     }
   }
 
+  // ------------------------------------------------------------------ slow peers
+
+  /** A client that upgrades and then reads nothing, with a small receive buffer. */
+  private RawWsClient stalledClient() {
+    RawWsClient client =
+        RawWsClient.builder(server.wsUri("/echo")).receiveBufferSize(4096).connect();
+    RawWsClient.Upgrade up = RawWsClient.Upgrade.to(server.wsUri("/echo"));
+    client.upgrade(up).assertSwitched(up.key());
+    return client;
+  }
+
+  @Test
+  void aSlowConsumerIsClosedWith1008WhileSendNeverBlocks() throws Exception {
+    start(b -> b.maxQueuedBytes(256 * 1024).closeTimeout(Duration.ofMillis(200)));
+    try (RawWsClient stalled = stalledClient()) {
+      Probe probe = serverSide();
+      Message chunk = Message.text("x".repeat(16 * 1024));
+      int sent = 0;
+      while (sent < 100_000 && probe.session().sendMessage(chunk)) {
+        sent++;
+      }
+      assertThat(sent).as("sends refused once the budget is spent").isLessThan(100_000);
+      assertThat(probe.session().sendMessage(chunk)).isFalse();
+      time.advanceBy(Duration.ofSeconds(1)); // close timeout: the close frame cannot get out
+      CloseStatus status = probe.awaitClosed();
+      assertThat(status.code()).isEqualTo(CloseStatus.POLICY_VIOLATION);
+      assertThat(status.reason()).contains("slow consumer");
+    }
+  }
+
+  @Test
+  void aWriteThatMakesNoProgressIsAbortedAfterTheWriteTimeout() throws Exception {
+    start(b -> b.maxQueuedBytes(64L << 20).writeTimeout(Duration.ofSeconds(5)));
+    try (RawWsClient stalled = stalledClient()) {
+      Probe probe = serverSide();
+      Message chunk = Message.text("y".repeat(64 * 1024));
+      for (int i = 0; i < 200; i++) {
+        assertThat(probe.session().sendMessage(chunk)).isTrue();
+      }
+      // The socket buffers fill and the writer is stuck on one message.
+      await().until(() -> probe.session().queuedBytes() > 1 << 20);
+      time.advanceBy(Duration.ofSeconds(4));
+      assertThat(probe.session().isOpen()).isTrue();
+      time.advanceBy(Duration.ofSeconds(2));
+      CloseStatus status = probe.awaitClosed();
+      assertThat(status.code()).isEqualTo(CloseStatus.POLICY_VIOLATION);
+      assertThat(status.reason()).contains("write timeout");
+    }
+  }
+
   // ------------------------------------------------------------------ backpressure
 
   /**
