@@ -101,6 +101,10 @@ class LifecycleT1Test {
     assertThatThrownBy(life::open)
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("open() called twice for conn-1");
+    life.end("done");
+    assertThatThrownBy(life::open) // ended after it opened: still a second open
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("open() called twice for conn-1");
   }
 
   @Test

@@ -101,6 +101,7 @@ public final class Lifecycle<T, E> {
       delivered; // the end once deliverEnd has run and the actions are taken; guarded by this
 
   private volatile State state = State.NEW;
+  private volatile boolean opened; // open() succeeded once: a later open() is a second one
   private volatile @Nullable E result; // set once, by the end that wins; then state becomes CLOSED
   private volatile @Nullable E localEnd; // the end we closed or failed with, if we ended first
   private static final VarHandle STATE;
@@ -164,14 +165,15 @@ public final class Lifecycle<T, E> {
    * opened (a binding reported its end first): then no open callback may run. The close callback of
    * such a connection has run, or will, without an open callback before it.
    *
-   * @throws IllegalStateException if the connection is open or closing already
+   * @throws IllegalStateException if {@code open()} succeeded before (whatever the state now)
    */
   public boolean open() {
     State was = (State) STATE.compareAndExchange(this, State.NEW, State.OPEN);
     if (was == State.NEW) {
+      opened = true;
       return true;
     }
-    if (was == State.CLOSED) {
+    if (was == State.CLOSED && !opened) {
       return false;
     }
     throw new IllegalStateException("open() called twice for " + id);
