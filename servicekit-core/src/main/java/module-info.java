@@ -27,6 +27,7 @@ module io.servicekit {
       io.servicekit.grpc,
       io.servicekit.jetty,
       io.servicekit.mcp,
+      io.servicekit.netty,
       io.servicekit.redis,
       io.servicekit.testkit;
 }

@@ -1,6 +1,7 @@
 package io.servicekit.jetty;
 
 import io.servicekit.Rejection;
+import io.servicekit.internal.RequestSnapshot;
 import io.servicekit.spi.SseDriver;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
@@ -88,7 +89,7 @@ public final class SseServe extends Handler.Abstract {
       ServeSupport.methodNotAllowed(request, response, callback, "SSE endpoint", "GET", "GET");
       return true;
     }
-    JettyRequest handshake = JettyRequest.of(request);
+    RequestSnapshot handshake = JettyRequest.of(request);
     SseDriver connection;
     try {
       String lastEventId = SseDriver.lastEventId(handshake, config);

@@ -1,6 +1,7 @@
 package io.servicekit.jetty;
 
 import io.servicekit.Rejection;
+import io.servicekit.internal.RequestSnapshot;
 import io.servicekit.spi.StreamableDriver;
 import io.servicekit.streamable.GracefulHandler;
 import io.servicekit.streamable.SingleResponse;
@@ -160,7 +161,7 @@ public final class StreamableServe extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    JettyRequest head = JettyRequest.of(request);
+    RequestSnapshot head = JettyRequest.of(request);
     long declared = request.getLength();
     if (declared > config.maxBodyBytes()) {
       tooLarge(response, callback, "Content-Length " + declared);
@@ -187,10 +188,10 @@ public final class StreamableServe extends Handler.Abstract {
     private final Request request;
     private final Response response;
     private final Callback callback;
-    private final JettyRequest head;
+    private final RequestSnapshot head;
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
 
-    BodyReader(Request request, Response response, Callback callback, JettyRequest head) {
+    BodyReader(Request request, Response response, Callback callback, RequestSnapshot head) {
       this.request = request;
       this.response = response;
       this.callback = callback;
@@ -237,7 +238,7 @@ public final class StreamableServe extends Handler.Abstract {
   }
 
   private void respond(
-      Request request, Response response, Callback callback, JettyRequest head, byte[] body) {
+      Request request, Response response, Callback callback, RequestSnapshot head, byte[] body) {
     StreamableResponse answer;
     try {
       answer = handler.handle(StreamableRequest.of(head, body));
@@ -271,7 +272,7 @@ public final class StreamableServe extends Handler.Abstract {
       Request request,
       Response response,
       Callback callback,
-      JettyRequest head,
+      RequestSnapshot head,
       StreamResponse answer) {
     ServeSupport.eventStreamHead(request, response, answer.status());
     addHeaders(response, answer.headers());

@@ -6,6 +6,7 @@ import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
 import io.servicekit.WsListener;
 import io.servicekit.WsSession;
+import io.servicekit.internal.RequestSnapshot;
 import io.servicekit.spi.MetricsListener;
 import io.servicekit.spi.WsDriver;
 import java.util.Base64;
@@ -198,7 +199,7 @@ public final class WsServe extends Handler.Abstract {
       return "bad_key";
     }
 
-    JettyRequest handshake = JettyRequest.of(request);
+    RequestSnapshot handshake = JettyRequest.of(request);
     if (!config.originPolicy().check(handshake)) {
       LOG.debug("origin refused: {}", handshake.origin().orElse(""));
       Responses.json(

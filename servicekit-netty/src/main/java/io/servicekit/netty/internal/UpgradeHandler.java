@@ -33,6 +33,7 @@ import io.servicekit.CloseStatus;
 import io.servicekit.Rejection;
 import io.servicekit.WsConfig;
 import io.servicekit.WsListener;
+import io.servicekit.internal.RequestSnapshot;
 import io.servicekit.spi.WsDriver;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -239,10 +240,10 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
           Map.of());
       return;
     }
-    NettyRequest handshake;
+    RequestSnapshot handshake;
     try {
       handshake =
-          new NettyRequest(request, rawPath, match.pathParams(), ctx.channel().remoteAddress());
+          NettyRequest.of(request, rawPath, match.pathParams(), ctx.channel().remoteAddress());
     } catch (IllegalArgumentException e) {
       text(
           ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, "bad query: " + e.getMessage(), Map.of());
@@ -289,7 +290,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
   private void decided(
       ChannelHandlerContext ctx,
       Routes.Endpoint endpoint,
-      NettyRequest request,
+      RequestSnapshot request,
       String key,
       boolean keepAlive,
       Object outcome) {
@@ -321,7 +322,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
   private void upgrade(
       ChannelHandlerContext ctx,
       Routes.Endpoint endpoint,
-      NettyRequest request,
+      RequestSnapshot request,
       String key,
       WsListener<?, ?> listener) {
     WsConfig config = endpoint.config();
