@@ -1,10 +1,12 @@
 package io.servicekit.netty.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.servicekit.JsonCodec;
 import io.servicekit.Rejection;
 import io.servicekit.SlowConsumerPolicy;
+import io.servicekit.sse.ResumableStreams;
 import io.servicekit.sse.SseConfig;
 import io.servicekit.sse.SseEvent;
 import io.servicekit.sse.SseListener;
@@ -340,6 +342,53 @@ public abstract class SseBindingContract {
       assertThat(s.send(chunk)).isFalse();
       assertThat(s.isOpen()).isFalse();
     }
+  }
+
+  @Test
+  void aWriteThatMakesNoProgressEndsTheStreamAfterTheWriteTimeout() throws Exception {
+    start(b -> b.maxQueuedBytes(64L << 20).writeTimeout(Duration.ofSeconds(5)));
+    URI uri = server.uri();
+    try (Socket stalled = new Socket(uri.getHost(), uri.getPort())) {
+      stalled
+          .getOutputStream()
+          .write(
+              ("GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      SseSession<Object> s = poll(opened);
+      SseEvent chunk = SseEvent.of("y".repeat(64 * 1024));
+      for (int i = 0; i < 200; i++) {
+        assertThat(s.send(chunk)).isTrue();
+      }
+      // The socket buffers fill and the writer is stuck on one write.
+      await().atMost(Duration.ofSeconds(10)).until(() -> s.queuedBytes() > 1 << 20);
+      time.advanceBy(Duration.ofSeconds(4));
+      assertThat(s.isOpen()).isTrue();
+      time.advanceBy(Duration.ofSeconds(2));
+      assertThat(poll(closes).reason()).isEqualTo(StreamEnd.Reason.WRITE_TIMEOUT);
+    }
+  }
+
+  @Test
+  void aResumableStreamReplaysWhatTheClientMissedAfterADrop() throws Exception {
+    ResumableStreams streams = ResumableStreams.inMemory();
+    start(b -> b.retry(Duration.ofMillis(10)).resumable(streams));
+    TestSseClient client = client("/events", b -> b.reconnect(true));
+    client.awaitOpen();
+    SseSession<Object> session = poll(opened);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      expected.add(streams.publish("/events", SseEvent.of("n" + i)));
+    }
+    List<String> seen = new ArrayList<>(client.awaitEvents(3).stream().map(Event::id).toList());
+    client.disconnect();
+    assertThat(poll(closes).reason()).isEqualTo(StreamEnd.Reason.DISCONNECTED);
+    for (int i = 3; i < 6; i++) {
+      expected.add(streams.publish("/events", SseEvent.of("n" + i)));
+    }
+    session = poll(opened);
+    assertThat(session.lastEventId()).hasValue(seen.get(2));
+    seen.addAll(client.awaitEvents(3).stream().map(Event::id).toList());
+    assertThat(seen).isEqualTo(expected).doesNotHaveDuplicates();
   }
 
   @Test
