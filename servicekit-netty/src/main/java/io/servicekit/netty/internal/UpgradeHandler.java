@@ -51,10 +51,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP/1.1 phase of a connection: checks an upgrade request, asks the route's {@code
- * WsHandler.accept} (on a virtual thread: it may block) and either answers with one complete
- * refusal or writes the 101 and turns the pipeline into a WebSocket one ending in a {@link
- * NettyTransport}. In order, as {@code WsServe} in the Jetty binding:
+ * The HTTP/1.1 phase of a connection. A request for an SSE route goes to {@code handleSse} (a
+ * stream written through a {@link NettySseTransport}); for a WebSocket route it checks the upgrade
+ * request, asks the route's {@code WsHandler.accept} (on a virtual thread: it may block) and either
+ * answers with one complete refusal or writes the 101 and turns the pipeline into a WebSocket one
+ * ending in a {@link NettyTransport}. In order, as {@code WsServe} in the Jetty binding:
  *
  * <ol>
  *   <li>a request Netty could not parse: 400 (431 headers too large, 414 line too long), closed;
@@ -108,7 +109,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
 
   private final Host host;
   private @Nullable ScheduledFuture<?> requestDeadline; // event loop only
-  private boolean deciding; // event loop only: accept runs for this connection's request
+  private boolean deciding; // event loop only: accept runs, or an SSE stream is open, for a request
 
   /** The upgrade handler of one connection. */
   public UpgradeHandler(Host host) {
@@ -161,7 +162,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
       // pipelined behind an upgrade request (the codec had decoded it already): a client must
       // wait for the upgrade's answer, so this one is broken
       request.release();
-      LOG.debug("request pipelined behind an upgrade request: closing");
+      LOG.debug("request pipelined behind an upgrade request or an open SSE stream: closing");
       ctx.close();
       return;
     }
