@@ -1,7 +1,8 @@
 /**
- * ServiceKit's Netty 4.2 binding: {@link io.servicekit.netty.NettyServer} serves WebSocket routes
- * with the same handlers, configurations and drivers as the Jetty binding. Only {@code
- * io.servicekit.netty} is API; {@code io.servicekit.netty.internal} is not exported.
+ * ServiceKit's Netty 4.2 binding: {@link io.servicekit.netty.NettyServer} serves WebSocket and
+ * Server-Sent Events routes with the same handlers, configurations and drivers as the Jetty
+ * binding. Only {@code io.servicekit.netty} is API; {@code io.servicekit.netty.internal} is not
+ * exported.
  */
 module io.servicekit.netty {
   requires transitive io.servicekit;

@@ -25,6 +25,11 @@ import io.servicekit.WsSession;
 import io.servicekit.netty.internal.NettyTransport;
 import io.servicekit.netty.internal.Routes;
 import io.servicekit.netty.internal.UpgradeHandler;
+import io.servicekit.spi.SseDriver;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseEvent;
+import io.servicekit.sse.SseHandler;
+import io.servicekit.sse.SseSession;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -41,9 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Netty 4.2 server with ServiceKit WebSocket routes: the same {@link WsHandler}s, {@link
- * WsConfig}s and connection drivers as {@code io.servicekit.jetty.ServiceKitServer}, on Netty's
- * epoll transport where it loads (NIO otherwise).
+ * A Netty 4.2 server with ServiceKit WebSocket and Server-Sent Events routes: the same {@link
+ * WsHandler}s, {@link SseHandler}s, configurations and drivers as {@code
+ * io.servicekit.jetty.ServiceKitServer}, on Netty's epoll transport where it loads (NIO otherwise).
  *
  * <pre>{@code
  * try (NettyServer server = NettyServer.builder()
@@ -61,8 +66,8 @@ import org.slf4j.LoggerFactory;
  * segments over one with fewer. Any other path is answered 404.
  *
  * <p>{@code accept} runs on a virtual thread (it may block); the listener's callbacks run on
- * virtual threads, one at a time per connection, as with Jetty. Only WebSocket routes exist so far:
- * see {@code docs/netty.md} for what the Jetty binding has and this one does not yet.
+ * virtual threads, one at a time per connection, as with Jetty. Only WebSocket and SSE routes exist
+ * so far: see {@code docs/netty.md} for what the Jetty binding has and this one does not yet.
  */
 public final class NettyServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NettyServer.class);
@@ -70,6 +75,14 @@ public final class NettyServer implements AutoCloseable {
   /** The close status of the connections still open when the server stops. */
   public static final CloseStatus SHUTTING_DOWN =
       CloseStatus.of(CloseStatus.GOING_AWAY, "server shutting down");
+
+  /**
+   * The final event every open SSE stream gets when the server stops: {@code event: shutdown} with
+   * {@code data: {"reason":"server shutting down"}}, as the Jetty binding's graceful shutdown
+   * sends.
+   */
+  public static final SseEvent SSE_SHUTDOWN_EVENT =
+      SseEvent.named("shutdown", "{\"reason\":\"server shutting down\"}");
 
   private final Routes routes;
   private final @Nullable String host;
@@ -79,6 +92,7 @@ public final class NettyServer implements AutoCloseable {
   private final Duration stopTimeout;
   private final Duration requestTimeout;
   private final Set<NettyTransport> open = ConcurrentHashMap.newKeySet();
+  private final Set<SseDriver> streams = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean stopping;
   private volatile @Nullable Channel serverChannel;
@@ -208,6 +222,35 @@ public final class NettyServer implements AutoCloseable {
             .toArray(CompletableFuture[]::new));
   }
 
+  /** The SSE streams open now. */
+  public int openSseStreams() {
+    return streams.size();
+  }
+
+  /**
+   * Sends {@link #SSE_SHUTDOWN_EVENT} to every open SSE stream (directly, never stored for replay)
+   * and ends it gracefully (what is queued is written first); the stage completes when all have
+   * ended.
+   */
+  private CompletableFuture<Void> endSseStreams() {
+    return CompletableFuture.allOf(
+        streams.stream()
+            .map(
+                d -> {
+                  endStream(d);
+                  return d.session().closeFuture().toCompletableFuture();
+                })
+            .toArray(CompletableFuture[]::new));
+  }
+
+  private static void endStream(SseDriver driver) {
+    SseSession<?> session = driver.session();
+    if (session.isOpen()) {
+      session.sendDirect(SSE_SHUTDOWN_EVENT);
+      session.close();
+    }
+  }
+
   /** Blocks until the server has stopped. */
   public void join() throws InterruptedException {
     try {
@@ -223,10 +266,11 @@ public final class NettyServer implements AutoCloseable {
   }
 
   /**
-   * Stops: no new connection is accepted and new upgrades on open HTTP connections get 503, every
-   * open WebSocket is closed with 1001 {@code server shutting down}, and the peers get up to {@code
-   * drain} to answer (each connection's own close timeout still applies); whatever is left is then
-   * dropped. Idempotent.
+   * Stops: no new connection is accepted and new requests on open HTTP connections get 503, every
+   * open WebSocket is closed with 1001 {@code server shutting down}, every open SSE stream gets
+   * {@link #SSE_SHUTDOWN_EVENT} and ends (a stream opening meanwhile too), and the peers get up to
+   * {@code drain} to answer or read the end (each connection's own close timeout still applies);
+   * whatever is left is then dropped. Idempotent.
    */
   public void stop(Duration drain) throws InterruptedException {
     Objects.requireNonNull(drain, "drain");
@@ -243,9 +287,14 @@ public final class NettyServer implements AutoCloseable {
         ch.close().await();
       }
       try {
-        closeWebSockets(SHUTTING_DOWN).get(drain.toNanos(), TimeUnit.NANOSECONDS);
+        CompletableFuture.allOf(closeWebSockets(SHUTTING_DOWN), endSseStreams())
+            .get(drain.toNanos(), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
-        LOG.debug("{} WebSocket connections still open after {}", open.size(), drain);
+        LOG.debug(
+            "{} WebSocket connections and {} SSE streams still open after {}",
+            open.size(),
+            streams.size(),
+            drain);
       } catch (ExecutionException e) {
         LOG.debug("closing WebSocket connections failed", e);
       }
@@ -285,6 +334,17 @@ public final class NettyServer implements AutoCloseable {
     @Override
     public void ended(NettyTransport transport) {
       open.remove(transport);
+    }
+
+    @Override
+    public void sseOpening(SseDriver driver) {
+      streams.add(driver);
+      driver.session().closeFuture().whenComplete((end, error) -> streams.remove(driver));
+    }
+
+    @Override
+    public void endSse(SseDriver driver) {
+      endStream(driver);
     }
 
     @Override
@@ -335,7 +395,10 @@ public final class NettyServer implements AutoCloseable {
       return this;
     }
 
-    /** How long {@link #stop()} waits for WebSocket peers to answer the 1001. Default 30 s. */
+    /**
+     * How long {@link #stop()} waits for WebSocket peers to answer the 1001 and SSE streams to end.
+     * Default 30 s.
+     */
     public Builder stopTimeout(Duration stopTimeout) {
       Objects.requireNonNull(stopTimeout, "stopTimeout");
       if (stopTimeout.isNegative()) {
@@ -371,6 +434,23 @@ public final class NettyServer implements AutoCloseable {
      * @throws IllegalArgumentException if {@code path} is malformed or already routed
      */
     public <I, O> Builder ws(String path, WsHandler<I, O> handler, WsConfig config) {
+      routes.add(path, handler, config);
+      return this;
+    }
+
+    /** A Server-Sent Events endpoint with {@link SseConfig#defaults()}. */
+    public <O> Builder sse(String path, SseHandler<O> handler) {
+      return sse(path, handler, SseConfig.defaults());
+    }
+
+    /**
+     * A Server-Sent Events endpoint: GET only (405 otherwise), {@code Last-Event-ID} checked by the
+     * driver (400), {@code accept} on a virtual thread (a {@link io.servicekit.Rejection} becomes
+     * its response), then a chunked {@code text/event-stream} response.
+     *
+     * @throws IllegalArgumentException if {@code path} is malformed or already routed
+     */
+    public <O> Builder sse(String path, SseHandler<O> handler, SseConfig config) {
       routes.add(path, handler, config);
       return this;
     }

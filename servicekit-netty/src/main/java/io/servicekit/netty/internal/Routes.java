@@ -2,6 +2,8 @@ package io.servicekit.netty.internal;
 
 import io.servicekit.WsConfig;
 import io.servicekit.WsHandler;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseHandler;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -20,17 +22,26 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The WebSocket routes of a server: exact paths ({@code /echo}) and URI templates whose {@code
- * {name}} segments capture one non-empty path segment each ({@code /rooms/{room}}). An exact path
- * wins over a template; among templates the one with more literal segments wins, then the first
- * added. Paths are matched segment by segment after percent-decoding each segment (a {@code %2F}
- * inside a segment is a character of that segment, not a separator). Immutable once built.
+ * The WebSocket and SSE routes of a server: exact paths ({@code /echo}) and URI templates whose
+ * {@code {name}} segments capture one non-empty path segment each ({@code /rooms/{room}}). An exact
+ * path wins over a template; among templates the one with more literal segments wins, then the
+ * first added. Paths are matched segment by segment after percent-decoding each segment (a {@code
+ * %2F} inside a segment is a character of that segment, not a separator). Immutable once built.
  */
 public final class Routes {
   private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
-  /** One WebSocket endpoint. */
-  public record Endpoint(String pattern, WsHandler<?, ?> handler, WsConfig config) {}
+  /** What a route serves. */
+  public sealed interface Kind permits Ws, Sse {}
+
+  /** A WebSocket route. */
+  public record Ws(WsHandler<?, ?> handler, WsConfig config) implements Kind {}
+
+  /** A Server-Sent Events route. */
+  public record Sse(SseHandler<?> handler, SseConfig config) implements Kind {}
+
+  /** One endpoint. */
+  public record Endpoint(String pattern, Kind kind) {}
 
   /** The endpoint a path matched, with the template's parameters (empty for an exact path). */
   public record Match(Endpoint endpoint, Map<String, String> pathParams) {}
@@ -77,12 +88,29 @@ public final class Routes {
      * @throws IllegalArgumentException if the pattern is malformed or already routed, naming it
      */
     public Builder add(String pattern, WsHandler<?, ?> handler, WsConfig config) {
-      Objects.requireNonNull(pattern, "path");
-      Endpoint endpoint =
-          new Endpoint(
-              pattern,
+      return add(
+          pattern,
+          new Ws(
               Objects.requireNonNull(handler, "handler"),
-              Objects.requireNonNull(config, "config"));
+              Objects.requireNonNull(config, "config")));
+    }
+
+    /**
+     * Adds an SSE route at {@code pattern}.
+     *
+     * @throws IllegalArgumentException if the pattern is malformed or already routed, naming it
+     */
+    public Builder add(String pattern, SseHandler<?> handler, SseConfig config) {
+      return add(
+          pattern,
+          new Sse(
+              Objects.requireNonNull(handler, "handler"),
+              Objects.requireNonNull(config, "config")));
+    }
+
+    private Builder add(String pattern, Kind kind) {
+      Objects.requireNonNull(pattern, "path");
+      Endpoint endpoint = new Endpoint(pattern, kind);
       if (!pattern.startsWith("/")) {
         throw new IllegalArgumentException("path must start with '/': " + pattern);
       }

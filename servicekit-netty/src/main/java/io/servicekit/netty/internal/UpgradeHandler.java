@@ -34,7 +34,10 @@ import io.servicekit.Rejection;
 import io.servicekit.WsConfig;
 import io.servicekit.WsListener;
 import io.servicekit.internal.RequestSnapshot;
+import io.servicekit.spi.SseDriver;
 import io.servicekit.spi.WsDriver;
+import io.servicekit.sse.SseConfig;
+import io.servicekit.sse.SseListener;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -49,10 +52,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP/1.1 phase of a connection: checks an upgrade request, asks the route's {@code
- * WsHandler.accept} (on a virtual thread: it may block) and either answers with one complete
- * refusal or writes the 101 and turns the pipeline into a WebSocket one ending in a {@link
- * NettyTransport}. In order, as {@code WsServe} in the Jetty binding:
+ * The HTTP/1.1 phase of a connection. A request for an SSE route goes to {@code handleSse} (a
+ * stream written through a {@link NettySseTransport}); for a WebSocket route it checks the upgrade
+ * request, asks the route's {@code WsHandler.accept} (on a virtual thread: it may block) and either
+ * answers with one complete refusal or writes the 101 and turns the pipeline into a WebSocket one
+ * ending in a {@link NettyTransport}. In order, as {@code WsServe} in the Jetty binding:
  *
  * <ol>
  *   <li>a request Netty could not parse: 400 (431 headers too large, 414 line too long), closed;
@@ -91,6 +95,12 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     /** The connection ended (or never opened). */
     void ended(NettyTransport transport);
 
+    /** An SSE stream is about to open; the host keeps it until it ends. */
+    void sseOpening(SseDriver driver);
+
+    /** Ends an SSE stream that opened while the server stops, as the stop ends the others. */
+    void endSse(SseDriver driver);
+
     /**
      * Longest wait for a complete request on an HTTP connection, from its opening or from the
      * previous response.
@@ -100,7 +110,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
 
   private final Host host;
   private @Nullable ScheduledFuture<?> requestDeadline; // event loop only
-  private boolean deciding; // event loop only: accept runs for this connection's request
+  private boolean deciding; // event loop only: accept runs, or an SSE stream is open, for a request
 
   /** The upgrade handler of one connection. */
   public UpgradeHandler(Host host) {
@@ -153,7 +163,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
       // pipelined behind an upgrade request (the codec had decoded it already): a client must
       // wait for the upgrade's answer, so this one is broken
       request.release();
-      LOG.debug("request pipelined behind an upgrade request: closing");
+      LOG.debug("request pipelined behind an upgrade request or an open SSE stream: closing");
       ctx.close();
       return;
     }
@@ -199,6 +209,10 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     }
     if (match == null) {
       text(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "no endpoint at this path", Map.of());
+      return;
+    }
+    if (match.endpoint().kind() instanceof Routes.Sse sse) {
+      handleSse(ctx, request, rawPath, match, sse, keepAlive);
       return;
     }
     if (!HttpMethod.GET.equals(request.method())) {
@@ -249,7 +263,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
           ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, "bad query: " + e.getMessage(), Map.of());
       return;
     }
-    Routes.Endpoint endpoint = match.endpoint();
+    Routes.Ws endpoint = (Routes.Ws) match.endpoint().kind();
     WsConfig config = endpoint.config();
     if (!config.originPolicy().check(handshake)) {
       LOG.debug("origin refused: {}", handshake.origin().orElse(""));
@@ -287,9 +301,129 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             });
   }
 
+  /**
+   * An SSE route, in the order of the Jetty binding's {@code SseServe}: not GET 405, then on a
+   * virtual thread the {@code Last-Event-ID} rules (400), {@code accept} (a {@link Rejection}: its
+   * response; another exception or null: 500) and the driver, which runs {@code onOpen} and writes
+   * the stream through a {@link NettySseTransport}. The connection keeps reading while the stream
+   * is open, so a client that goes away is seen; a request sent meanwhile closes it.
+   */
+  private void handleSse(
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      String rawPath,
+      Routes.Match match,
+      Routes.Sse endpoint,
+      boolean keepAlive) {
+    if (!HttpMethod.GET.equals(request.method())) {
+      text(
+          ctx,
+          keepAlive,
+          HttpResponseStatus.METHOD_NOT_ALLOWED,
+          "SSE endpoint: method must be GET, was " + request.method(),
+          Map.of("Allow", "GET"));
+      return;
+    }
+    RequestSnapshot handshake;
+    try {
+      handshake =
+          NettyRequest.of(request, rawPath, match.pathParams(), ctx.channel().remoteAddress());
+    } catch (IllegalArgumentException e) {
+      text(
+          ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, "bad query: " + e.getMessage(), Map.of());
+      return;
+    }
+    boolean http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+    SseConfig config = endpoint.config();
+    deciding = true;
+    config
+        .scheduler()
+        .execute(
+            "servicekit-sse-accept",
+            () -> {
+              SseDriver driver;
+              try {
+                String lastEventId = SseDriver.lastEventId(handshake, config);
+                SseListener<?> listener = endpoint.handler().accept(handshake);
+                if (listener == null) {
+                  throw new IllegalStateException("accept returned null");
+                }
+                driver = SseDriver.create(listener, config, handshake, lastEventId);
+              } catch (Rejection rejection) {
+                LOG.debug("SSE request refused: {}", rejection.getMessage());
+                ctx.executor()
+                    .execute(
+                        () ->
+                            streamOver(
+                                ctx,
+                                keepAlive,
+                                rejection.status(),
+                                rejection.body(),
+                                rejection.headers()));
+                return;
+              } catch (RuntimeException e) {
+                LOG.error("SSE accept failed for {}", handshake, e);
+                ctx.executor()
+                    .execute(
+                        () -> streamOver(ctx, keepAlive, 500, "internal server error", Map.of()));
+                return;
+              }
+              NettySseTransport transport =
+                  new NettySseTransport(
+                      ctx.channel(),
+                      http10,
+                      keepAlive,
+                      new NettySseTransport.Owner() {
+                        @Override
+                        public void rejectStream(
+                            int status, String body, Map<String, String> headers) {
+                          streamOver(ctx, keepAlive, status, body, headers);
+                        }
+
+                        @Override
+                        public void streamEnded(boolean reuse) {
+                          deciding = false;
+                          if (!reuse) {
+                            ctx.close();
+                          } else if (ctx.channel().isActive()) {
+                            armDeadline(ctx);
+                          }
+                        }
+                      });
+              host.sseOpening(driver);
+              driver.open(transport);
+              transport.watch(driver::onTransportFailure);
+              if (host.stopping()) {
+                host.endSse(driver);
+              }
+            });
+  }
+
+  /** On the event loop: the SSE request is answered with a plain response, not a stream. */
+  private void streamOver(
+      ChannelHandlerContext ctx,
+      boolean keepAlive,
+      int status,
+      String body,
+      Map<String, String> headers) {
+    deciding = false;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (status == 204) {
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER);
+      headers.forEach((k, v) -> response.headers().set(k, v));
+      finish(ctx, keepAlive, response);
+      return;
+    }
+    text(ctx, keepAlive, HttpResponseStatus.valueOf(status), body, headers);
+  }
+
   private void decided(
       ChannelHandlerContext ctx,
-      Routes.Endpoint endpoint,
+      Routes.Ws endpoint,
       RequestSnapshot request,
       String key,
       boolean keepAlive,
@@ -321,7 +455,7 @@ public final class UpgradeHandler extends ChannelInboundHandlerAdapter {
 
   private void upgrade(
       ChannelHandlerContext ctx,
-      Routes.Endpoint endpoint,
+      Routes.Ws endpoint,
       RequestSnapshot request,
       String key,
       WsListener<?, ?> listener) {
